@@ -1,0 +1,19 @@
+//! `cargo xbuild-go`: cross-build Go binaries from a named profile in an environment
+//! built from scratch, then prove the artifact before it reaches its destination.
+//!
+//! The data flows one way, and the modules say so:
+//! arguments and profile file ([`cli`], [`profile`]) → resolved profile → scrubbed
+//! environment and `go build` ([`toolchain`]) → artifact → checks ([`verify`]) →
+//! report ([`report`]). [`commands`] glues them together; [`pipeline`] holds the build
+//! and delivery steps every build command shares.
+
+// pub mod cli;
+// pub mod commands;
+pub mod error;
+// pub mod pipeline;
+pub mod profile;
+// pub mod report;
+pub mod suggest;
+pub mod target;
+// pub mod toolchain;
+pub mod verify;

@@ -1,0 +1,484 @@
+//! Profiles: the `xbuild-go.toml` schema, where the file is found, and how the
+//! layers (command line, named profile, inherited profiles, `[build]`, built-in golden)
+//! resolve into one [`ResolvedProfile`] whose every value knows where it came from.
+//!
+//! Reads files only; no processes, no terminal, no process environment.
+
+mod discover;
+mod resolve;
+pub mod schema;
+
+pub use discover::{find_module_dir, find_profile_file};
+pub use resolve::{resolve, Overrides, BUILTIN_PROFILE};
+pub use schema::{BtiPolicy, FloatAbi};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::error::usage;
+use crate::target::Target;
+
+/// The profile file's name.
+pub const FILE_NAME: &str = "xbuild-go.toml";
+
+/// Where a resolved value came from, for `env --explain` and error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in golden profile.
+    BuiltIn,
+    /// The `[build]` table.
+    Build(Location),
+    /// The named profile's own table.
+    Profile { name: String, at: Location },
+    /// A profile the named one inherits from.
+    Inherited { name: String, at: Location },
+    /// A command-line flag.
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::BuiltIn => f.write_str("built-in golden profile"),
+            Source::Build(at) => write!(f, "[build] at {at}"),
+            Source::Profile { name, at } => write!(f, "profile `{name}` at {at}"),
+            Source::Inherited { name, at } => write!(f, "inherited from profile `{name}` at {at}"),
+            Source::Flag(flag) => write!(f, "command-line flag {flag}"),
+        }
+    }
+}
+
+/// `file:line:column`, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A value with its provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    pub fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+}
+
+/// What a relative `output` is relative to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputBase {
+    /// The Go module directory (the built-in default `{name}`).
+    ModuleDir,
+    /// The directory of the profile file that set it.
+    Dir(PathBuf),
+    /// The working directory (`-o` on the command line, after `-C`).
+    WorkDir,
+}
+
+/// An output path template (`dist/{name}-{os}-{arch}{variant}{exe}`) and its base.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub template: String,
+    pub base: OutputBase,
+}
+
+/// Placeholders an output template may use.
+pub const OUTPUT_PLACEHOLDERS: &[&str] = &["name", "os", "arch", "variant", "exe", "profile"];
+
+impl Output {
+    /// Expands the template for one target. `name` is the main package's binary name.
+    pub fn expand(
+        &self,
+        name: &str,
+        profile: &str,
+        target: &Target,
+        module_dir: &Path,
+        work_dir: &Path,
+    ) -> PathBuf {
+        let text = self
+            .template
+            .replace("{name}", name)
+            .replace("{os}", target.goos())
+            .replace("{arch}", target.goarch())
+            .replace("{variant}", target.variant().unwrap_or(""))
+            .replace("{exe}", target.exe_suffix())
+            .replace("{profile}", profile);
+        let path = PathBuf::from(text);
+        if path.is_absolute() {
+            return path;
+        }
+        match &self.base {
+            OutputBase::ModuleDir => module_dir.join(path),
+            OutputBase::Dir(d) => d.join(path),
+            OutputBase::WorkDir => work_dir.join(path),
+        }
+    }
+
+    /// Rejects placeholders we do not know, e.g. `{arc}`.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut rest = self.template.as_str();
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                return Err(format!(
+                    "unclosed `{{` in output template `{}`",
+                    self.template
+                ));
+            };
+            let key = &after[..close];
+            if !OUTPUT_PLACEHOLDERS.contains(&key) {
+                return Err(format!(
+                    "unknown placeholder `{{{key}}}` in output template `{}`{}; known: {}",
+                    self.template,
+                    crate::suggest::did_you_mean(key, OUTPUT_PLACEHOLDERS.iter().copied()),
+                    OUTPUT_PLACEHOLDERS
+                        .iter()
+                        .map(|p| format!("{{{p}}}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ));
+            }
+            rest = &after[close + 1..];
+        }
+        Ok(())
+    }
+}
+
+/// The Go toolchain requirement of the `go` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoRequirement {
+    /// `>=1.21`: the toolchain found must be at least this.
+    AtLeast(GoVersion),
+    /// `1.22.12`: pinned; run exactly this toolchain through `GOTOOLCHAIN=go1.22.12`.
+    Exact(GoVersion),
+}
+
+impl GoRequirement {
+    pub fn parse(s: &str) -> Result<GoRequirement, String> {
+        let s = s.trim();
+        if let Some(rest) = s.strip_prefix(">=") {
+            return GoVersion::parse(rest.trim()).map(GoRequirement::AtLeast);
+        }
+        let v = GoVersion::parse(s)?;
+        if v.patch.is_none() {
+            return Err(format!(
+                "go = \"{s}\": an exact pin needs a patch release (e.g. \"{}.{}.0\"); use \">={s}\" for a minimum",
+                v.major, v.minor
+            ));
+        }
+        Ok(GoRequirement::Exact(v))
+    }
+
+    pub fn is_met_by(&self, found: &GoVersion) -> bool {
+        match self {
+            GoRequirement::AtLeast(min) => found >= min,
+            GoRequirement::Exact(v) => found == v,
+        }
+    }
+}
+
+impl fmt::Display for GoRequirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GoRequirement::AtLeast(v) => write!(f, ">={v}"),
+            GoRequirement::Exact(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+/// A Go release version, `1.22` or `1.22.12` (prereleases such as `1.23rc1` compare as
+/// their base release).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: Option<u32>,
+}
+
+impl GoVersion {
+    /// Parses `1.22`, `1.22.12`, `go1.22.12`, `go1.23rc1`.
+    pub fn parse(s: &str) -> Result<GoVersion, String> {
+        let t = s.trim().trim_start_matches("go");
+        let bad = || format!("`{s}` is not a Go version (expected e.g. 1.22 or 1.22.12)");
+        let mut parts = t.split('.');
+        let num = |p: Option<&str>| -> Result<Option<u32>, String> {
+            match p {
+                None => Ok(None),
+                Some(p) => {
+                    let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
+                    digits.parse().map(Some).map_err(|_| bad())
+                }
+            }
+        };
+        let major = num(parts.next())?.ok_or_else(bad)?;
+        let minor = num(parts.next())?.ok_or_else(bad)?;
+        let patch = num(parts.next())?;
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(GoVersion {
+            major,
+            minor,
+            patch,
+        })
+    }
+}
+
+impl fmt::Display for GoVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)?;
+        if let Some(p) = self.patch {
+            write!(f, ".{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a size such as `40MiB`, `512k`, `2000000`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (expected e.g. 40MiB)"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "k" | "K" | "KB" | "kB" => 1000,
+        "KiB" => 1 << 10,
+        "M" | "MB" => 1_000_000,
+        "MiB" => 1 << 20,
+        "G" | "GB" => 1_000_000_000,
+        "GiB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{s}` (use B, KB, KiB, MB, MiB, GB or GiB)"
+            ))
+        }
+    };
+    Ok((n * mult as f64) as u64)
+}
+
+/// The verification policy of a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyPolicy {
+    /// No PT_INTERP, no DT_NEEDED. Default true.
+    pub static_: Sourced<bool>,
+    /// No `.symtab`, no `.debug_*`/`.zdebug_*`. Default true.
+    pub stripped: Sourced<bool>,
+    /// Build settings recorded by Go must match the profile. Default true.
+    pub buildinfo: Sourced<bool>,
+    /// Base images the artifact must run on. Default empty.
+    pub runs_on: Sourced<Vec<String>>,
+    /// Highest GLIBC_x.y a dynamic build may need. Default: no limit.
+    pub max_glibc: Sourced<Option<GoVersionLike>>,
+    /// 32-bit arm float ABI. Default any.
+    pub arm_float_abi: Sourced<FloatAbi>,
+    /// AArch64 BTI marking. Default any.
+    pub aarch64_bti: Sourced<BtiPolicy>,
+    /// File size budget in bytes. Default: none.
+    pub max_size: Sourced<Option<u64>>,
+}
+
+/// A dotted version like glibc's `2.31`.
+pub type GoVersionLike = String;
+
+/// A profile with every value resolved and sourced. Valid by construction: targets are
+/// parsed, the output template checked, sizes and versions parsed.
+#[derive(Debug, Clone)]
+pub struct ResolvedProfile {
+    pub name: String,
+    /// The profile file in effect, if any.
+    pub file: Option<PathBuf>,
+    pub targets: Sourced<Vec<Target>>,
+    pub package: Sourced<String>,
+    pub output: Sourced<Output>,
+    pub cgo: Sourced<bool>,
+    /// In `go build -ldflags` syntax.
+    pub ldflags: Sourced<String>,
+    pub flags: Sourced<Vec<String>>,
+    pub tags: Sourced<Vec<String>>,
+    pub rebuild_all: Sourced<bool>,
+    /// Variables set after the scrub.
+    pub env: Vec<(String, Sourced<String>)>,
+    /// Host variables let through the scrub.
+    pub pass_env: Vec<Sourced<String>>,
+    pub go: Sourced<Option<GoRequirement>>,
+    pub verify: VerifyPolicy,
+    /// Arguments after `--`, passed to `go build` verbatim.
+    pub go_args: Vec<String>,
+}
+
+/// A parsed profile file, kept with its text so spans become lines.
+#[derive(Debug)]
+pub struct ProfileFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub toml: schema::FileToml,
+}
+
+impl ProfileFile {
+    /// Reads and parses a profile file. Errors name file, line and column.
+    pub fn load(path: &Path) -> anyhow::Result<ProfileFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading profile file `{}`", path.display()))
+            .map_err(|e| usage(format!("{e:#}")))?;
+        Self::parse(path, text)
+    }
+
+    /// Parses profile text read from `path`.
+    pub fn parse(path: &Path, text: String) -> anyhow::Result<ProfileFile> {
+        match toml::from_str::<schema::FileToml>(&text) {
+            Ok(toml) => Ok(ProfileFile {
+                path: path.to_path_buf(),
+                text,
+                toml,
+            }),
+            Err(e) => {
+                let at = e
+                    .span()
+                    .map(|s| location_in(path, &text, s.start))
+                    .map(|l| format!("{l}: "))
+                    .unwrap_or_else(|| format!("{}: ", path.display()));
+                let msg = e.message().trim().to_string();
+                let hint = unknown_field_hint(&msg);
+                Err(usage(format!("{at}{msg}{hint}")))
+            }
+        }
+    }
+
+    /// The location of a byte offset in this file.
+    pub fn location(&self, offset: usize) -> Location {
+        location_in(&self.path, &self.text, offset)
+    }
+}
+
+fn location_in(path: &Path, text: &str, offset: usize) -> Location {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |n| before.len() - n - 1)
+        + 1;
+    Location {
+        file: path.to_path_buf(),
+        line,
+        column,
+    }
+}
+
+/// serde reports "unknown field `pakage`, expected one of `package`, ..."; add the
+/// closest spelling.
+fn unknown_field_hint(msg: &str) -> String {
+    let Some(rest) = msg.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some(end) = rest.find('`') else {
+        return String::new();
+    };
+    let field = &rest[..end];
+    let all = schema::LAYER_KEYS
+        .iter()
+        .chain(schema::VERIFY_KEYS)
+        .chain(schema::FILE_KEYS)
+        .copied()
+        // Only suggest keys that the message says are valid here.
+        .filter(|k| msg.contains(&format!("`{k}`")));
+    crate::suggest::did_you_mean(field, all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_requirements() {
+        let v = |s| GoVersion::parse(s).unwrap();
+        let cases = [
+            (">=1.21", "go1.26.8", true),
+            (">=1.21", "go1.20.14", false),
+            (">= 1.22.3", "1.22.3", true),
+            (">=1.22.3", "1.22.2", false),
+            ("1.22.12", "go1.22.12", true),
+            ("1.22.12", "go1.22.11", false),
+            (">=1.23", "go1.23rc1", true),
+        ];
+        for (req, found, ok) in cases {
+            let r = GoRequirement::parse(req).unwrap();
+            assert_eq!(r.is_met_by(&v(found)), ok, "requirement {req} vs {found}");
+        }
+        assert!(
+            GoRequirement::parse("1.22").is_err(),
+            "exact pin without patch"
+        );
+        assert!(GoRequirement::parse(">=banana").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        for (s, want) in [
+            ("40MiB", Some(40 << 20)),
+            ("1.5 KiB", Some(1536)),
+            ("2000", Some(2000)),
+            ("3MB", Some(3_000_000)),
+            ("3 furlongs", None),
+            ("MiB", None),
+        ] {
+            assert_eq!(parse_size(s).ok(), want, "size {s}");
+        }
+    }
+
+    #[test]
+    fn output_templates() {
+        let t = Target::parse("linux/arm/v7").unwrap();
+        let o = Output {
+            template: "dist/{name}-{os}-{arch}{variant}{exe}".into(),
+            base: OutputBase::Dir("/repo".into()),
+        };
+        assert!(o.validate().is_ok());
+        assert_eq!(
+            o.expand("app", "golden", &t, Path::new("/m"), Path::new("/w")),
+            PathBuf::from("/repo/dist/app-linux-armv7")
+        );
+        let w = Target::parse("windows/amd64").unwrap();
+        let o = Output {
+            template: "{name}{exe}".into(),
+            base: OutputBase::WorkDir,
+        };
+        assert_eq!(
+            o.expand("app", "golden", &w, Path::new("/m"), Path::new("/w")),
+            PathBuf::from("/w/app.exe")
+        );
+        let bad = Output {
+            template: "{name}-{arc}".into(),
+            base: OutputBase::ModuleDir,
+        };
+        let err = bad.validate().unwrap_err();
+        assert!(err.contains("did you mean `arch`"), "{err}");
+    }
+
+    #[test]
+    fn locations_are_one_based() {
+        let text = "a = 1\nbb = 2\n";
+        let l = location_in(Path::new("f.toml"), text, 7);
+        assert_eq!((l.line, l.column), (2, 2));
+        let l = location_in(Path::new("f.toml"), text, 0);
+        assert_eq!((l.line, l.column), (1, 1));
+    }
+}

@@ -1,0 +1,111 @@
+//! The `xbuild-go.toml` schema: kebab-case keys, unknown keys rejected, every value
+//! spanned so errors and `env --explain` can name file, line and column.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileToml {
+    /// Defaults shared by every profile.
+    pub build: Option<Spanned<LayerToml>>,
+    /// `[profile.NAME]` tables.
+    #[serde(default)]
+    pub profile: BTreeMap<String, Spanned<LayerToml>>,
+}
+
+/// `ldflags` as a list of flags (joined with Go's quoting) or one string in Go's syntax.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LdflagsToml {
+    List(Vec<String>),
+    Str(String),
+}
+
+/// One layer of settings: `[build]` or a `[profile.NAME]` table. Every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LayerToml {
+    /// Profile to inherit from (not allowed in `[build]`).
+    pub inherits: Option<Spanned<String>>,
+    pub targets: Option<Spanned<Vec<String>>>,
+    pub package: Option<Spanned<String>>,
+    pub output: Option<Spanned<String>>,
+    pub cgo: Option<Spanned<bool>>,
+    pub ldflags: Option<Spanned<LdflagsToml>>,
+    pub flags: Option<Spanned<Vec<String>>>,
+    pub tags: Option<Spanned<Vec<String>>>,
+    pub rebuild_all: Option<Spanned<bool>>,
+    pub env: Option<BTreeMap<String, Spanned<String>>>,
+    pub pass_env: Option<Spanned<Vec<String>>>,
+    pub go: Option<Spanned<String>>,
+    pub verify: Option<VerifyToml>,
+}
+
+/// The `verify` sub-table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VerifyToml {
+    #[serde(rename = "static")]
+    pub static_: Option<Spanned<bool>>,
+    pub stripped: Option<Spanned<bool>>,
+    pub buildinfo: Option<Spanned<bool>>,
+    pub runs_on: Option<Spanned<Vec<String>>>,
+    pub max_glibc: Option<Spanned<String>>,
+    pub arm_float_abi: Option<Spanned<FloatAbi>>,
+    pub aarch64_bti: Option<Spanned<BtiPolicy>>,
+    pub max_size: Option<Spanned<String>>,
+}
+
+/// `arm-float-abi`: what 32-bit arm artifacts must declare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FloatAbi {
+    Hard,
+    Soft,
+    Any,
+}
+
+/// `aarch64-bti`: whether arm64 artifacts must (or must not) be marked BTI-compatible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BtiPolicy {
+    Require,
+    Forbid,
+    Any,
+}
+
+/// Every key a layer accepts, for did-you-mean.
+pub const LAYER_KEYS: &[&str] = &[
+    "inherits",
+    "targets",
+    "package",
+    "output",
+    "cgo",
+    "ldflags",
+    "flags",
+    "tags",
+    "rebuild-all",
+    "env",
+    "pass-env",
+    "go",
+    "verify",
+];
+
+/// Every key the verify table accepts.
+pub const VERIFY_KEYS: &[&str] = &[
+    "static",
+    "stripped",
+    "buildinfo",
+    "runs-on",
+    "max-glibc",
+    "arm-float-abi",
+    "aarch64-bti",
+    "max-size",
+];
+
+/// Top-level keys.
+pub const FILE_KEYS: &[&str] = &["build", "profile"];

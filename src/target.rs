@@ -1,0 +1,731 @@
+//! Targets in Docker platform syntax (`GOOS/GOARCH[/VARIANT]`) and the one table of
+//! per-architecture facts every other module reads: ELF class and byte order, the
+//! ELF machine, the expected `e_flags`, the loaders, and the arch-level variable.
+
+use std::fmt;
+
+/// ELF class (pointer width) of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    Elf32,
+    Elf64,
+}
+
+/// Byte order of a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endian {
+    Little,
+    Big,
+}
+
+/// The executable format an OS uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Elf,
+    Macho,
+    Pe,
+    /// Formats we do not verify (aix XCOFF, plan9 a.out, wasm).
+    Other,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Elf => "ELF",
+            Format::Macho => "Mach-O",
+            Format::Pe => "PE",
+            Format::Other => "other",
+        }
+    }
+}
+
+/// What `e_flags` must look like for an architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagsRule {
+    /// `(e_flags & mask) == value`, described for humans.
+    Masked {
+        mask: u32,
+        value: u32,
+        describe: &'static str,
+    },
+    /// 32-bit arm: EABI version 5; the float ABI is judged by the profile's policy.
+    ArmEabi5,
+}
+
+/// The arch-level variable of a GOARCH (GOARM, GOAMD64, ...), its accepted values
+/// keyed by Docker variant spelling, and Go's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    pub var: &'static str,
+    /// Go's default when no variant is given; we always set it explicitly.
+    pub default: &'static str,
+    /// (Docker variant, value of the variable).
+    pub values: &'static [(&'static str, &'static str)],
+}
+
+/// Facts about one GOARCH. One row per architecture; nothing about an arch lives elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arch {
+    pub goarch: &'static str,
+    pub class: Class,
+    pub endian: Endian,
+    /// ELF `e_machine`.
+    pub elf_machine: u16,
+    /// Human name of the machine, as the summary line prints it.
+    pub machine_name: &'static str,
+    pub flags: FlagsRule,
+    pub level: Option<Level>,
+    /// Dynamic loaders of glibc for this arch (`PT_INTERP`).
+    pub glibc_loaders: &'static [&'static str],
+    /// Dynamic loaders of musl for this arch.
+    pub musl_loaders: &'static [&'static str],
+    /// Mach-O `cputype`, where darwin/ios support the arch.
+    pub macho_cputype: Option<u32>,
+    /// PE/COFF `Machine`, where windows supports the arch.
+    pub pe_machine: Option<u16>,
+    /// Name of the qemu-user emulator (`qemu-<name>`).
+    pub qemu: Option<&'static str>,
+}
+
+const ARM_LEVELS: &[(&str, &str)] = &[("v5", "5"), ("v6", "6"), ("v7", "7")];
+const AMD64_LEVELS: &[(&str, &str)] = &[("v1", "v1"), ("v2", "v2"), ("v3", "v3"), ("v4", "v4")];
+const ARM64_LEVELS: &[(&str, &str)] = &[
+    ("v8", "v8.0"),
+    ("v8.0", "v8.0"),
+    ("v8.1", "v8.1"),
+    ("v8.2", "v8.2"),
+    ("v8.3", "v8.3"),
+    ("v8.4", "v8.4"),
+    ("v8.5", "v8.5"),
+    ("v8.6", "v8.6"),
+    ("v8.7", "v8.7"),
+    ("v8.8", "v8.8"),
+    ("v8.9", "v8.9"),
+    ("v9", "v9.0"),
+    ("v9.0", "v9.0"),
+    ("v9.1", "v9.1"),
+    ("v9.2", "v9.2"),
+    ("v9.3", "v9.3"),
+    ("v9.4", "v9.4"),
+    ("v9.5", "v9.5"),
+];
+const X386_LEVELS: &[(&str, &str)] = &[("sse2", "sse2"), ("softfloat", "softfloat")];
+const MIPS_LEVELS: &[(&str, &str)] = &[("hardfloat", "hardfloat"), ("softfloat", "softfloat")];
+const PPC64_LEVELS: &[(&str, &str)] = &[
+    ("power8", "power8"),
+    ("power9", "power9"),
+    ("power10", "power10"),
+];
+const RISCV64_LEVELS: &[(&str, &str)] = &[
+    ("rva20u64", "rva20u64"),
+    ("rva22u64", "rva22u64"),
+    ("rva23u64", "rva23u64"),
+];
+
+const ZERO_FLAGS: FlagsRule = FlagsRule::Masked {
+    mask: 0xffff_ffff,
+    value: 0,
+    describe: "0",
+};
+
+/// The architecture table. Sources: Go's `cmd/link/internal/*/obj.go` (loaders, flags),
+/// the psABI of each architecture, and readelf on Go 1.26 output (see tests).
+pub const ARCHES: &[Arch] = &[
+    Arch {
+        goarch: "arm64",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 183,
+        machine_name: "AArch64",
+        flags: ZERO_FLAGS,
+        level: Some(Level {
+            var: "GOARM64",
+            default: "v8.0",
+            values: ARM64_LEVELS,
+        }),
+        glibc_loaders: &["/lib/ld-linux-aarch64.so.1"],
+        musl_loaders: &["/lib/ld-musl-aarch64.so.1"],
+        macho_cputype: Some(0x0100_000c),
+        pe_machine: Some(0xaa64),
+        qemu: Some("aarch64"),
+    },
+    Arch {
+        goarch: "amd64",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 62,
+        machine_name: "x86-64",
+        flags: ZERO_FLAGS,
+        level: Some(Level {
+            var: "GOAMD64",
+            default: "v1",
+            values: AMD64_LEVELS,
+        }),
+        glibc_loaders: &["/lib64/ld-linux-x86-64.so.2"],
+        musl_loaders: &["/lib/ld-musl-x86_64.so.1"],
+        macho_cputype: Some(0x0100_0007),
+        pe_machine: Some(0x8664),
+        qemu: Some("x86_64"),
+    },
+    Arch {
+        goarch: "arm",
+        class: Class::Elf32,
+        endian: Endian::Little,
+        elf_machine: 40,
+        machine_name: "ARM",
+        flags: FlagsRule::ArmEabi5,
+        level: Some(Level {
+            var: "GOARM",
+            default: "7",
+            values: ARM_LEVELS,
+        }),
+        // Go's internal linker writes /lib/ld-linux.so.3 (EABI); gcc for armhf writes the armhf one.
+        glibc_loaders: &["/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.3"],
+        musl_loaders: &["/lib/ld-musl-armhf.so.1", "/lib/ld-musl-arm.so.1"],
+        macho_cputype: None,
+        pe_machine: Some(0x01c4),
+        qemu: Some("arm"),
+    },
+    Arch {
+        goarch: "386",
+        class: Class::Elf32,
+        endian: Endian::Little,
+        elf_machine: 3,
+        machine_name: "Intel 80386",
+        flags: ZERO_FLAGS,
+        level: Some(Level {
+            var: "GO386",
+            default: "sse2",
+            values: X386_LEVELS,
+        }),
+        glibc_loaders: &["/lib/ld-linux.so.2"],
+        musl_loaders: &["/lib/ld-musl-i386.so.1"],
+        macho_cputype: Some(7),
+        pe_machine: Some(0x014c),
+        qemu: Some("i386"),
+    },
+    Arch {
+        goarch: "riscv64",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 243,
+        machine_name: "RISC-V",
+        flags: FlagsRule::Masked {
+            mask: 0x6,
+            value: 0x4,
+            describe: "double-float ABI (EF_RISCV_FLOAT_ABI_DOUBLE)",
+        },
+        level: Some(Level {
+            var: "GORISCV64",
+            default: "rva20u64",
+            values: RISCV64_LEVELS,
+        }),
+        glibc_loaders: &["/lib/ld-linux-riscv64-lp64d.so.1"],
+        musl_loaders: &["/lib/ld-musl-riscv64.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("riscv64"),
+    },
+    Arch {
+        goarch: "ppc64le",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 21,
+        machine_name: "PowerPC64",
+        flags: FlagsRule::Masked {
+            mask: 0x3,
+            value: 0x2,
+            describe: "ELFv2 ABI",
+        },
+        level: Some(Level {
+            var: "GOPPC64",
+            default: "power8",
+            values: PPC64_LEVELS,
+        }),
+        glibc_loaders: &["/lib64/ld64.so.2"],
+        musl_loaders: &["/lib/ld-musl-powerpc64le.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("ppc64le"),
+    },
+    Arch {
+        goarch: "ppc64",
+        class: Class::Elf64,
+        endian: Endian::Big,
+        elf_machine: 21,
+        machine_name: "PowerPC64",
+        flags: FlagsRule::Masked {
+            mask: 0x3,
+            value: 0x1,
+            describe: "ELFv1 ABI",
+        },
+        level: Some(Level {
+            var: "GOPPC64",
+            default: "power8",
+            values: PPC64_LEVELS,
+        }),
+        glibc_loaders: &["/lib64/ld64.so.1"],
+        musl_loaders: &["/lib/ld-musl-powerpc64.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("ppc64"),
+    },
+    Arch {
+        goarch: "s390x",
+        class: Class::Elf64,
+        endian: Endian::Big,
+        elf_machine: 22,
+        machine_name: "IBM S/390",
+        // Go sets EF_S390_HIGH_GPRS (0x1); nothing else is defined.
+        flags: FlagsRule::Masked {
+            mask: 0xffff_fffe,
+            value: 0,
+            describe: "0 or EF_S390_HIGH_GPRS",
+        },
+        level: None,
+        glibc_loaders: &["/lib/ld64.so.1"],
+        musl_loaders: &["/lib/ld-musl-s390x.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("s390x"),
+    },
+    Arch {
+        goarch: "mips",
+        class: Class::Elf32,
+        endian: Endian::Big,
+        elf_machine: 8,
+        machine_name: "MIPS",
+        flags: FlagsRule::Masked {
+            mask: 0xf000,
+            value: 0x1000,
+            describe: "o32 ABI (EF_MIPS_ABI_O32)",
+        },
+        level: Some(Level {
+            var: "GOMIPS",
+            default: "hardfloat",
+            values: MIPS_LEVELS,
+        }),
+        glibc_loaders: &["/lib/ld.so.1"],
+        musl_loaders: &["/lib/ld-musl-mips.so.1", "/lib/ld-musl-mips-sf.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("mips"),
+    },
+    Arch {
+        goarch: "mipsle",
+        class: Class::Elf32,
+        endian: Endian::Little,
+        elf_machine: 8,
+        machine_name: "MIPS",
+        flags: FlagsRule::Masked {
+            mask: 0xf000,
+            value: 0x1000,
+            describe: "o32 ABI (EF_MIPS_ABI_O32)",
+        },
+        level: Some(Level {
+            var: "GOMIPS",
+            default: "hardfloat",
+            values: MIPS_LEVELS,
+        }),
+        glibc_loaders: &["/lib/ld.so.1"],
+        musl_loaders: &["/lib/ld-musl-mipsel.so.1", "/lib/ld-musl-mipsel-sf.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("mipsel"),
+    },
+    Arch {
+        goarch: "mips64",
+        class: Class::Elf64,
+        endian: Endian::Big,
+        elf_machine: 8,
+        machine_name: "MIPS64",
+        flags: FlagsRule::Masked {
+            mask: 0xf020,
+            value: 0,
+            describe: "n64 ABI (no o32/n32 bits)",
+        },
+        level: Some(Level {
+            var: "GOMIPS64",
+            default: "hardfloat",
+            values: MIPS_LEVELS,
+        }),
+        glibc_loaders: &["/lib64/ld.so.1"],
+        musl_loaders: &["/lib/ld-musl-mips64.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("mips64"),
+    },
+    Arch {
+        goarch: "mips64le",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 8,
+        machine_name: "MIPS64",
+        flags: FlagsRule::Masked {
+            mask: 0xf020,
+            value: 0,
+            describe: "n64 ABI (no o32/n32 bits)",
+        },
+        level: Some(Level {
+            var: "GOMIPS64",
+            default: "hardfloat",
+            values: MIPS_LEVELS,
+        }),
+        glibc_loaders: &["/lib64/ld.so.1"],
+        musl_loaders: &["/lib/ld-musl-mips64el.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("mips64el"),
+    },
+    Arch {
+        goarch: "loong64",
+        class: Class::Elf64,
+        endian: Endian::Little,
+        elf_machine: 258,
+        machine_name: "LoongArch",
+        flags: FlagsRule::Masked {
+            mask: 0x7,
+            value: 0x3,
+            describe: "double-float ABI (EF_LOONGARCH_ABI_DOUBLE_FLOAT)",
+        },
+        level: None,
+        glibc_loaders: &["/lib64/ld-linux-loongarch-lp64d.so.1"],
+        musl_loaders: &["/lib/ld-musl-loongarch64.so.1"],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: Some("loongarch64"),
+    },
+    Arch {
+        goarch: "wasm",
+        class: Class::Elf32,
+        endian: Endian::Little,
+        elf_machine: 0,
+        machine_name: "WebAssembly",
+        flags: ZERO_FLAGS,
+        level: None,
+        glibc_loaders: &[],
+        musl_loaders: &[],
+        macho_cputype: None,
+        pe_machine: None,
+        qemu: None,
+    },
+];
+
+/// GOOS/GOARCH pairs `go tool dist list` prints (Go 1.26), with each OS's executable
+/// format and the ELF OS/ABI values it may carry.
+pub const PAIRS: &[(&str, &str)] = &[
+    ("aix", "ppc64"),
+    ("android", "386"),
+    ("android", "amd64"),
+    ("android", "arm"),
+    ("android", "arm64"),
+    ("darwin", "amd64"),
+    ("darwin", "arm64"),
+    ("dragonfly", "amd64"),
+    ("freebsd", "386"),
+    ("freebsd", "amd64"),
+    ("freebsd", "arm"),
+    ("freebsd", "arm64"),
+    ("illumos", "amd64"),
+    ("ios", "amd64"),
+    ("ios", "arm64"),
+    ("js", "wasm"),
+    ("linux", "386"),
+    ("linux", "amd64"),
+    ("linux", "arm"),
+    ("linux", "arm64"),
+    ("linux", "loong64"),
+    ("linux", "mips"),
+    ("linux", "mips64"),
+    ("linux", "mips64le"),
+    ("linux", "mipsle"),
+    ("linux", "ppc64"),
+    ("linux", "ppc64le"),
+    ("linux", "riscv64"),
+    ("linux", "s390x"),
+    ("netbsd", "386"),
+    ("netbsd", "amd64"),
+    ("netbsd", "arm"),
+    ("netbsd", "arm64"),
+    ("openbsd", "386"),
+    ("openbsd", "amd64"),
+    ("openbsd", "arm"),
+    ("openbsd", "arm64"),
+    ("openbsd", "ppc64"),
+    ("openbsd", "riscv64"),
+    ("plan9", "386"),
+    ("plan9", "amd64"),
+    ("plan9", "arm"),
+    ("solaris", "amd64"),
+    ("wasip1", "wasm"),
+    ("windows", "386"),
+    ("windows", "amd64"),
+    ("windows", "arm64"),
+];
+
+/// The executable format of a GOOS.
+pub fn format_of(goos: &str) -> Format {
+    match goos {
+        "darwin" | "ios" => Format::Macho,
+        "windows" => Format::Pe,
+        "aix" | "plan9" | "js" | "wasip1" => Format::Other,
+        _ => Format::Elf,
+    }
+}
+
+/// ELF OS/ABI values a GOOS may carry (`EI_OSABI`), or `None` when we hold no rule.
+pub fn osabi_of(goos: &str) -> Option<&'static [(u8, &'static str)]> {
+    Some(match goos {
+        "linux" | "android" => &[(0, "SYSV"), (3, "GNU")],
+        "freebsd" => &[(9, "FreeBSD")],
+        "netbsd" => &[(2, "NetBSD")],
+        "openbsd" => &[(12, "OpenBSD")],
+        "dragonfly" | "illumos" | "solaris" => &[(0, "SYSV")],
+        _ => return None,
+    })
+}
+
+/// Looks up an architecture's facts.
+pub fn arch(goarch: &str) -> Option<&'static Arch> {
+    ARCHES.iter().find(|a| a.goarch == goarch)
+}
+
+/// Looks up an architecture by ELF machine and byte order (for `verify` without a target).
+pub fn arch_by_elf(machine: u16, class: Class, endian: Endian) -> Option<&'static Arch> {
+    ARCHES.iter().find(|a| {
+        a.elf_machine == machine && a.class == class && a.endian == endian && a.goarch != "wasm"
+    })
+}
+
+/// A valid build target: a known GOOS/GOARCH pair plus the arch-level value.
+/// Only [`Target::parse`] makes one, so holding a `Target` means it is valid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Target {
+    goos: &'static str,
+    goarch: &'static str,
+    /// The Docker variant as written (`v7`), if any.
+    variant: Option<String>,
+    /// The arch-level variable and its value, explicit even without a variant.
+    level: Option<(&'static str, String)>,
+}
+
+impl Target {
+    /// Parses `GOOS/GOARCH[/VARIANT]`. Errors suggest the closest valid spellings.
+    pub fn parse(s: &str) -> Result<Target, String> {
+        let s = s.trim();
+        let parts: Vec<&str> = s.split('/').collect();
+        if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+            return Err(format!(
+                "invalid target `{s}`: expected GOOS/GOARCH[/VARIANT], e.g. linux/arm64 or linux/arm/v7{}",
+                suggest_pairs(s)
+            ));
+        }
+        let (os, ar) = (parts[0].to_ascii_lowercase(), parts[1].to_ascii_lowercase());
+        let Some(&(goos, goarch)) = PAIRS.iter().find(|(o, a)| *o == os && *a == ar) else {
+            return Err(format!(
+                "unknown target `{os}/{ar}`: Go does not support that GOOS/GOARCH pair{}",
+                suggest_pairs(&format!("{os}/{ar}"))
+            ));
+        };
+        let facts = arch(goarch);
+        let level_def = facts.and_then(|a| a.level);
+        let variant = parts.get(2).map(|v| v.to_ascii_lowercase());
+        let level = match (&variant, level_def) {
+            (None, Some(l)) => Some((l.var, l.default.to_string())),
+            (None, None) => None,
+            (Some(v), Some(l)) => match l.values.iter().find(|(d, _)| d == v) {
+                Some((_, value)) => Some((l.var, value.to_string())),
+                None => {
+                    let valid: Vec<&str> = l.values.iter().map(|(d, _)| *d).collect();
+                    return Err(format!(
+                        "unknown variant `{v}` for {goarch} (sets {}): valid variants are {}",
+                        l.var,
+                        valid.join(", ")
+                    ));
+                }
+            },
+            (Some(v), None) => {
+                return Err(format!(
+                    "target `{goos}/{goarch}` takes no variant, but `{v}` was given"
+                ))
+            }
+        };
+        Ok(Target {
+            goos,
+            goarch,
+            variant,
+            level,
+        })
+    }
+
+    pub fn goos(&self) -> &'static str {
+        self.goos
+    }
+    pub fn goarch(&self) -> &'static str {
+        self.goarch
+    }
+    /// The Docker variant as given (`v7`), without the slash.
+    pub fn variant(&self) -> Option<&str> {
+        self.variant.as_deref()
+    }
+    /// The arch-level variable and its value (`GOARM`, `7`), if the arch has one.
+    pub fn level(&self) -> Option<(&'static str, &str)> {
+        self.level.as_ref().map(|(k, v)| (*k, v.as_str()))
+    }
+    /// The architecture's facts, when the table knows it.
+    pub fn arch(&self) -> Option<&'static Arch> {
+        arch(self.goarch)
+    }
+    pub fn format(&self) -> Format {
+        format_of(self.goos)
+    }
+    /// `.exe` for windows, empty elsewhere.
+    pub fn exe_suffix(&self) -> &'static str {
+        if self.goos == "windows" {
+            ".exe"
+        } else {
+            ""
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.goos, self.goarch)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Target::parse(s)
+    }
+}
+
+fn suggest_pairs(given: &str) -> String {
+    let given = given.to_ascii_lowercase();
+    let mut scored: Vec<(usize, String)> = PAIRS
+        .iter()
+        .map(|(o, a)| {
+            let cand = format!("{o}/{a}");
+            (crate::suggest::distance(&given, &cand), cand)
+        })
+        .collect();
+    scored.sort();
+    let best: Vec<String> = scored
+        .iter()
+        .take_while(|(d, _)| *d <= 3)
+        .take(3)
+        .map(|(_, c)| format!("`{c}`"))
+        .collect();
+    if best.is_empty() {
+        "; run `cargo xbuild-go targets` for the list".to_string()
+    } else {
+        format!("; did you mean {}?", best.join(" or "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_table() {
+        let cases: &[(&str, Option<(&str, &str, Option<(&str, &str)>)>)] = &[
+            (
+                "linux/arm64",
+                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
+            ),
+            (
+                "linux/arm64/v8.2",
+                Some(("linux", "arm64", Some(("GOARM64", "v8.2")))),
+            ),
+            (
+                "linux/arm64/v8",
+                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
+            ),
+            ("linux/arm/v7", Some(("linux", "arm", Some(("GOARM", "7"))))),
+            ("linux/arm/v6", Some(("linux", "arm", Some(("GOARM", "6"))))),
+            ("linux/arm", Some(("linux", "arm", Some(("GOARM", "7"))))),
+            (
+                "linux/amd64/v3",
+                Some(("linux", "amd64", Some(("GOAMD64", "v3")))),
+            ),
+            (
+                "linux/amd64",
+                Some(("linux", "amd64", Some(("GOAMD64", "v1")))),
+            ),
+            ("linux/s390x", Some(("linux", "s390x", None))),
+            (
+                "windows/amd64",
+                Some(("windows", "amd64", Some(("GOAMD64", "v1")))),
+            ),
+            (
+                "darwin/arm64",
+                Some(("darwin", "arm64", Some(("GOARM64", "v8.0")))),
+            ),
+            (
+                "Linux/ARM64",
+                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
+            ),
+            ("linux/aarch64", None),
+            ("linux/arm/v9", None),
+            ("linux/s390x/v1", None),
+            ("linux", None),
+            ("linux/arm64/v8/x", None),
+            ("/arm64", None),
+            ("darwin/arm", None),
+        ];
+        for (input, want) in cases {
+            let got = Target::parse(input);
+            match (want, got) {
+                (Some((os, ar, lvl)), Ok(t)) => {
+                    assert_eq!(
+                        (t.goos(), t.goarch(), t.level()),
+                        (*os, *ar, *lvl),
+                        "case {input}"
+                    )
+                }
+                (None, Err(_)) => {}
+                (want, got) => panic!("case {input}: want {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_pair_suggests_closest() {
+        let err = Target::parse("linux/arm46").unwrap_err();
+        assert!(err.contains("did you mean `linux/arm64`"), "{err}");
+        let err = Target::parse("linx/amd64").unwrap_err();
+        assert!(err.contains("`linux/amd64`"), "{err}");
+    }
+
+    #[test]
+    fn every_pair_has_arch_facts_and_every_level_default_is_a_listed_value() {
+        for (os, ar) in PAIRS {
+            let a = arch(ar).unwrap_or_else(|| panic!("no arch row for {os}/{ar}"));
+            if let Some(l) = a.level {
+                assert!(
+                    l.values.iter().any(|(_, v)| *v == l.default),
+                    "{ar}: default {} not among values",
+                    l.default
+                );
+            }
+            assert!(Target::parse(&format!("{os}/{ar}")).is_ok(), "{os}/{ar}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["linux/arm/v7", "linux/arm64", "linux/amd64/v3"] {
+            assert_eq!(Target::parse(s).unwrap().to_string(), s);
+        }
+    }
+}

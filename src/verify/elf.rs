@@ -1,0 +1,664 @@
+//! ELF artifacts: header, linkage, symbols, ARM attributes and GNU properties.
+
+use std::collections::BTreeMap;
+
+use goblin::elf::header::{EI_CLASS, EI_DATA, EI_OSABI, ELFCLASS64, ELFDATA2MSB};
+use goblin::elf::program_header::PT_INTERP;
+use goblin::elf::section_header::SHT_SYMTAB;
+use goblin::elf::Elf;
+
+use super::{arm_attributes, format_check, gnu_property, Check, Facts, Malformed, Policy, Verdict};
+use crate::profile::{BtiPolicy, FloatAbi};
+use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
+
+const EM_ARM: u16 = 40;
+const EM_AARCH64: u16 = 183;
+const SHT_ARM_ATTRIBUTES: u32 = 0x7000_0003;
+const EF_ARM_EABIMASK: u32 = 0xff00_0000;
+const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
+const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
+
+/// A section's bytes, bounds-checked against the file.
+/// Found by name, or by type when `name` is `None`.
+fn section<'a>(
+    bytes: &'a [u8],
+    elf: &Elf,
+    name: Option<&str>,
+    sh_type: Option<u32>,
+) -> Option<Result<&'a [u8], Malformed>> {
+    let sh = elf.section_headers.iter().find(|sh| {
+        (name.is_some() && elf.shdr_strtab.get_at(sh.sh_name) == name)
+            || sh_type.is_some_and(|t| sh.sh_type == t)
+    })?;
+    let name = name.unwrap_or("(by type)");
+    let start = usize::try_from(sh.sh_offset).ok();
+    let end = start.and_then(|s| s.checked_add(usize::try_from(sh.sh_size).ok()?));
+    Some(match (start, end) {
+        (Some(s), Some(e)) if e <= bytes.len() => Ok(&bytes[s..e]),
+        _ => Err(Malformed(format!(
+            "section `{name}` at offset {:#x} size {:#x} runs past the end of the file ({:#x} bytes)",
+            sh.sh_offset,
+            sh.sh_size,
+            bytes.len()
+        ))),
+    })
+}
+
+fn machine_name(machine: u16, class: Class, endian: Endian) -> String {
+    match target::arch_by_elf(machine, class, endian) {
+        Some(a) => a.machine_name.to_string(),
+        None => goblin::elf::header::machine_to_str(machine).to_string(),
+    }
+}
+
+fn kind_name(e_type: u16) -> String {
+    match e_type {
+        0 => "none",
+        1 => "rel",
+        2 => "exec",
+        3 => "dyn",
+        4 => "core",
+        _ => return format!("{e_type:#x}"),
+    }
+    .to_string()
+}
+
+pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+    let elf = Elf::parse(bytes).map_err(|e| Malformed(format!("malformed ELF: {e}")))?;
+    let h = &elf.header;
+    let class = if h.e_ident[EI_CLASS] == ELFCLASS64 {
+        Class::Elf64
+    } else {
+        Class::Elf32
+    };
+    let endian = if h.e_ident[EI_DATA] == ELFDATA2MSB {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+    let osabi = h.e_ident[EI_OSABI];
+    let interpreter = elf
+        .program_headers
+        .iter()
+        .any(|p| p.p_type == PT_INTERP)
+        .then(|| elf.interpreter.unwrap_or("").to_string());
+    let needed: Vec<String> = elf.libraries.iter().map(|s| s.to_string()).collect();
+    let is_static = interpreter.is_none() && needed.is_empty();
+
+    let mut unstripped = Vec::new();
+    for sh in &elf.section_headers {
+        let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("");
+        if sh.sh_type == SHT_SYMTAB {
+            unstripped.push(if name.is_empty() {
+                "SHT_SYMTAB".to_string()
+            } else {
+                name.to_string()
+            });
+        } else if name.starts_with(".debug_") || name.starts_with(".zdebug_") {
+            unstripped.push(name.to_string());
+        }
+    }
+    let stripped = unstripped.is_empty();
+
+    // ARM attributes (32-bit arm only; AArch64 reuses the type number for its own format).
+    let arm_attrs = if h.e_machine == EM_ARM {
+        match section(
+            bytes,
+            &elf,
+            Some(".ARM.attributes"),
+            Some(SHT_ARM_ATTRIBUTES),
+        ) {
+            None => None,
+            Some(Err(e)) => Some(Err(e.0)),
+            Some(Ok(data)) => Some(
+                arm_attributes::parse(data, endian == Endian::Little).map_err(|e| e.to_string()),
+            ),
+        }
+    } else {
+        None
+    };
+
+    // GNU properties: every SHT_NOTE named .note.gnu.property.
+    let props = match section(bytes, &elf, Some(".note.gnu.property"), None) {
+        None => None,
+        Some(Err(e)) => Some(Err(e.0)),
+        Some(Ok(data)) => Some(
+            gnu_property::parse_note_section(data, class == Class::Elf64, endian == Endian::Little)
+                .map_err(|e| e.to_string()),
+        ),
+    };
+    let aarch64_attrs = if h.e_machine == EM_AARCH64 {
+        match section(bytes, &elf, None, Some(SHT_ARM_ATTRIBUTES)) {
+            None => None,
+            Some(Err(e)) => Some(Err(e.0)),
+            Some(Ok(data)) => Some(
+                gnu_property::parse_aarch64_attributes(data, endian == Endian::Little)
+                    .map_err(|e| e.to_string()),
+            ),
+        }
+    } else {
+        None
+    };
+    let mut features: Vec<String> = Vec::new();
+    if let Some(Ok(p)) = &props {
+        let names = match h.e_machine {
+            EM_AARCH64 => p.aarch64_feature_names(),
+            3 | 62 => p.x86_feature_names(),
+            _ => Vec::new(),
+        };
+        features.extend(names.into_iter().map(str::to_string));
+    }
+    if let Some(Ok(a)) = &aarch64_attrs {
+        for n in a.feature_names() {
+            if !features.iter().any(|f| f == n) {
+                features.push(n.to_string());
+            }
+        }
+    }
+
+    let facts = Facts {
+        format: "elf",
+        class: Some(if class == Class::Elf64 {
+            "elf64"
+        } else {
+            "elf32"
+        }),
+        endian: if endian == Endian::Big {
+            "big"
+        } else {
+            "little"
+        },
+        e_machine: u32::from(h.e_machine),
+        machine: machine_name(h.e_machine, class, endian),
+        osabi: Some(osabi),
+        kind: kind_name(h.e_type),
+        e_flags: Some(h.e_flags),
+        interpreter: interpreter.clone(),
+        needed: needed.clone(),
+        static_: is_static,
+        stripped,
+        arm_attributes: match &arm_attrs {
+            Some(Ok(a)) => Some(a.named().into_iter().collect::<BTreeMap<_, _>>()),
+            _ => None,
+        },
+        gnu_properties: features.clone(),
+        size: 0,
+    };
+
+    let target = policy.target.as_ref();
+    let arch: Option<&Arch> = target.and_then(|t| t.arch());
+    let mut checks = vec![format_check(Format::Elf, policy)];
+
+    // Header.
+    match arch {
+        Some(a) => {
+            let want = if a.class == Class::Elf64 {
+                "ELF64"
+            } else {
+                "ELF32"
+            };
+            let got = if class == Class::Elf64 {
+                "ELF64"
+            } else {
+                "ELF32"
+            };
+            checks.push(Check::judged("elf.class", a.class == class, want, got));
+            let name = |e| {
+                if e == Endian::Big {
+                    "big endian"
+                } else {
+                    "little endian"
+                }
+            };
+            checks.push(Check::judged(
+                "elf.data",
+                a.endian == endian,
+                name(a.endian),
+                name(endian),
+            ));
+            let found = machine_name(h.e_machine, class, endian);
+            checks.push(
+                Check::judged(
+                    "elf.machine",
+                    a.elf_machine == h.e_machine,
+                    format!("{} (EM {})", a.machine_name, a.elf_machine),
+                    format!("{found} (EM {})", h.e_machine),
+                )
+                .hint_on_fail(|| {
+                    format!(
+                        "built for {found}, not {}: running it there gives `exec format error`; \
+                         GOARCH was overridden (shell, GOFLAGS, go env -w) or the build ran for another target",
+                        a.machine_name
+                    )
+                }),
+            );
+        }
+        None => {
+            checks.push(Check::info(
+                "elf.class",
+                if class == Class::Elf64 {
+                    "ELF64"
+                } else {
+                    "ELF32"
+                },
+            ));
+            checks.push(Check::info(
+                "elf.data",
+                if endian == Endian::Big {
+                    "big endian"
+                } else {
+                    "little endian"
+                },
+            ));
+            checks.push(Check::info(
+                "elf.machine",
+                format!(
+                    "{} (EM {})",
+                    machine_name(h.e_machine, class, endian),
+                    h.e_machine
+                ),
+            ));
+        }
+    }
+    let osabi_rule = target.and_then(|t| target::osabi_of(t.goos()));
+    let osabi_actual = format!("{osabi}{}", osabi_label(osabi));
+    checks.push(match (target, osabi_rule) {
+        (Some(t), Some(rule)) => Check::judged(
+            "elf.osabi",
+            rule.iter().any(|(v, _)| *v == osabi),
+            rule.iter()
+                .map(|(v, n)| format!("{v} ({n})"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            osabi_actual,
+        )
+        .hint_on_fail(|| {
+            format!(
+                "the OS/ABI byte does not match {}: GOOS was overridden",
+                t.goos()
+            )
+        }),
+        _ => Check::info("elf.osabi", osabi_actual),
+    });
+    checks.push(flags_check(
+        h.e_flags,
+        h.e_machine,
+        arch,
+        policy,
+        &arm_attrs,
+    ));
+
+    // Linkage.
+    let link_actual = if is_static {
+        "static (no PT_INTERP, no DT_NEEDED)".to_string()
+    } else {
+        let mut parts = Vec::new();
+        if let Some(i) = &interpreter {
+            parts.push(format!("PT_INTERP {i}"));
+        }
+        if !needed.is_empty() {
+            parts.push(format!("DT_NEEDED {}", needed.join(", ")));
+        }
+        format!("dynamic: {}", parts.join("; "))
+    };
+    checks.push(if policy.require_static {
+        Check::judged("link.static", is_static, "static", link_actual).hint_on_fail(|| match &interpreter {
+            Some(i) => format!(
+                "PT_INTERP {i} present: the build used cgo or an external linker; set cgo = false or CGO_ENABLED=0 \
+                 (or allow it with [verify] static = false)"
+            ),
+            None => "DT_NEEDED present without an interpreter: the artifact needs shared libraries; \
+                     build with cgo = false"
+                .to_string(),
+        })
+    } else {
+        Check::info("link.static", link_actual)
+    });
+    checks.push(match (&interpreter, arch) {
+        (None, _) => Check::info("link.interpreter", "none"),
+        (Some(i), Some(a)) => {
+            let ok = a.glibc_loaders.contains(&i.as_str()) || a.musl_loaders.contains(&i.as_str());
+            let want: Vec<&str> = a
+                .glibc_loaders
+                .iter()
+                .chain(a.musl_loaders)
+                .copied()
+                .collect();
+            Check::judged("link.interpreter", ok, want.join(" or "), i.clone()).hint_on_fail(|| {
+                format!(
+                    "no {} system has the loader {i}: the binary would fail with `not found`; \
+                     a C toolchain for another architecture or libc linked it",
+                    a.machine_name
+                )
+            })
+        }
+        (Some(i), None) => {
+            let family = if i.contains("ld-musl") {
+                "musl"
+            } else if i.contains("ld-linux") || i.contains("ld64.so") || i.ends_with("/ld.so.1") {
+                "glibc"
+            } else {
+                "unknown libc"
+            };
+            Check::info("link.interpreter", format!("{i} ({family})"))
+        }
+    });
+    let strip_actual = if stripped {
+        "stripped".to_string()
+    } else {
+        let shown: Vec<&str> = unstripped.iter().take(4).map(String::as_str).collect();
+        let more = unstripped.len().saturating_sub(4);
+        format!(
+            "has {}{}",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    checks.push(if policy.require_stripped {
+        Check::judged(
+            "symbols.stripped",
+            stripped,
+            "no .symtab, no .debug_*/.zdebug_*",
+            strip_actual,
+        )
+        .hint_on_fail(|| "add -s (symbol table) and -w (DWARF) to ldflags".to_string())
+    } else {
+        Check::info("symbols.stripped", strip_actual)
+    });
+
+    if h.e_machine == EM_ARM {
+        checks.push(arm_attributes_check(&arm_attrs, target, h.e_flags, policy));
+    }
+    if h.e_machine == EM_AARCH64 {
+        checks.push(aarch64_check(&props, &aarch64_attrs, &features, policy));
+    }
+
+    Ok(Verdict { facts, checks })
+}
+
+fn osabi_label(v: u8) -> &'static str {
+    match v {
+        0 => " (SYSV)",
+        2 => " (NetBSD)",
+        3 => " (GNU)",
+        6 => " (Solaris)",
+        9 => " (FreeBSD)",
+        12 => " (OpenBSD)",
+        _ => "",
+    }
+}
+
+fn arm_float(flags: u32) -> &'static str {
+    if flags & EF_ARM_ABI_FLOAT_HARD != 0 {
+        "hard-float"
+    } else if flags & EF_ARM_ABI_FLOAT_SOFT != 0 {
+        "soft-float"
+    } else {
+        "no float ABI recorded"
+    }
+}
+
+fn flags_check(
+    flags: u32,
+    machine: u16,
+    arch: Option<&Arch>,
+    policy: &Policy,
+    arm_attrs: &Option<Result<arm_attributes::ArmAttributes, String>>,
+) -> Check {
+    let actual = if machine == EM_ARM {
+        format!(
+            "{flags:#x} (EABI{}, {})",
+            (flags & EF_ARM_EABIMASK) >> 24,
+            arm_float(flags)
+        )
+    } else {
+        format!("{flags:#x}")
+    };
+    let Some(a) = arch.filter(|a| a.elf_machine == machine) else {
+        // No target, or the machine check already failed: report only.
+        return Check::info("elf.flags", actual);
+    };
+    match a.flags {
+        FlagsRule::Masked {
+            mask,
+            value,
+            describe,
+        } => Check::judged("elf.flags", flags & mask == value, describe, actual)
+            .hint_on_fail(|| format!("e_flags do not declare the {} ABI Go targets", a.goarch)),
+        FlagsRule::ArmEabi5 => {
+            let eabi_ok = flags & EF_ARM_EABIMASK == 0x0500_0000;
+            let vfp = match arm_attrs {
+                Some(Ok(at)) => Some(at.abi_vfp_args().unwrap_or(arm_attributes::VFP_ARGS_BASE)),
+                _ => None,
+            };
+            let hard =
+                flags & EF_ARM_ABI_FLOAT_HARD != 0 || vfp == Some(arm_attributes::VFP_ARGS_VFP);
+            let soft =
+                flags & EF_ARM_ABI_FLOAT_SOFT != 0 || vfp == Some(arm_attributes::VFP_ARGS_BASE);
+            let (want, float_ok) = match policy.arm_float_abi {
+                FloatAbi::Any => ("EABI version 5", Some(true)),
+                FloatAbi::Hard => (
+                    "EABI version 5, hard-float",
+                    if hard {
+                        Some(true)
+                    } else if soft {
+                        Some(false)
+                    } else {
+                        None
+                    },
+                ),
+                FloatAbi::Soft => (
+                    "EABI version 5, soft-float",
+                    if soft {
+                        Some(true)
+                    } else if hard {
+                        Some(false)
+                    } else {
+                        None
+                    },
+                ),
+            };
+            match (eabi_ok, float_ok) {
+                (false, _) => Check::judged("elf.flags", false, want, actual)
+                    .hint_on_fail(|| "not an EABI version 5 object: an old or foreign toolchain linked it".into()),
+                (true, Some(ok)) => Check::judged("elf.flags", ok, want, actual).hint_on_fail(|| {
+                    "the float ABI disagrees with arm-float-abi: a hard-float system (armhf) cannot load a \
+                     soft-float binary's libraries and vice versa; use the matching C cross compiler"
+                        .into()
+                }),
+                (true, None) => Check::unknown(
+                    "elf.flags",
+                    want,
+                    "neither e_flags nor .ARM.attributes record a float ABI (Go's internal linker writes neither); \
+                     set arm-float-abi = \"any\" for pure Go builds",
+                ),
+            }
+        }
+    }
+}
+
+/// The highest Tag_CPU_arch a GOARM level's hardware runs.
+fn max_cpu_arch(goarm: &str) -> Option<u64> {
+    match goarm.split(',').next()? {
+        "5" => Some(5),  // v5TEJ
+        "6" => Some(9),  // v6K
+        "7" => Some(10), // v7
+        _ => None,
+    }
+}
+
+fn arm_attributes_check(
+    attrs: &Option<Result<arm_attributes::ArmAttributes, String>>,
+    target: Option<&target::Target>,
+    flags: u32,
+    policy: &Policy,
+) -> Check {
+    const ID: &str = "arm.attributes";
+    let at = match attrs {
+        None => {
+            return Check::info(ID, "absent")
+                .note("no .ARM.attributes: Go's internal linker writes none");
+        }
+        Some(Err(e)) => {
+            return Check::unknown(
+                ID,
+                "a readable .ARM.attributes section",
+                format!("malformed .ARM.attributes: {e}"),
+            )
+        }
+        Some(Ok(a)) => a,
+    };
+    let cpu = at.cpu_arch();
+    let vfp = at.abi_vfp_args().unwrap_or(arm_attributes::VFP_ARGS_BASE);
+    let actual = format!(
+        "Tag_CPU_arch {}, Tag_ABI_VFP_args {}",
+        cpu.map_or("absent", arm_attributes::cpu_arch_name),
+        arm_attributes::vfp_args_name(vfp)
+    );
+    let mut problems = Vec::new();
+    let mut expected = Vec::new();
+    if let Some((_, goarm)) = target
+        .and_then(|t| t.level())
+        .filter(|(v, _)| *v == "GOARM")
+    {
+        if let Some(max) = max_cpu_arch(goarm) {
+            expected.push(format!(
+                "Tag_CPU_arch <= {} (GOARM={goarm})",
+                arm_attributes::cpu_arch_name(max)
+            ));
+            match cpu {
+                Some(c) if c <= max => {}
+                Some(c) => problems.push(format!(
+                    "code needs {} but GOARM={goarm} promises only {} hardware: it would die with `Illegal instruction`; \
+                     compile the C parts for the same level (e.g. -march=armv{goarm})",
+                    arm_attributes::cpu_arch_name(c),
+                    arm_attributes::cpu_arch_name(max)
+                )),
+                None => problems.push("Tag_CPU_arch absent: the CPU level cannot be proven".to_string()),
+            }
+        }
+    }
+    // The attributes must agree with e_flags, and with the policy.
+    let hard_flag = flags & EF_ARM_ABI_FLOAT_HARD != 0;
+    let soft_flag = flags & EF_ARM_ABI_FLOAT_SOFT != 0;
+    if (hard_flag && vfp == arm_attributes::VFP_ARGS_BASE)
+        || (soft_flag && vfp == arm_attributes::VFP_ARGS_VFP)
+    {
+        problems.push(format!(
+            "Tag_ABI_VFP_args ({}) contradicts e_flags ({})",
+            arm_attributes::vfp_args_name(vfp),
+            arm_float(flags)
+        ));
+    }
+    match policy.arm_float_abi {
+        FloatAbi::Any => {}
+        FloatAbi::Hard => {
+            expected.push("Tag_ABI_VFP_args VFP registers".into());
+            if vfp != arm_attributes::VFP_ARGS_VFP && vfp != arm_attributes::VFP_ARGS_COMPATIBLE {
+                problems.push("arm-float-abi = \"hard\" but arguments are passed in core registers (soft-float)".into());
+            }
+        }
+        FloatAbi::Soft => {
+            expected.push("Tag_ABI_VFP_args base (soft-float)".into());
+            if vfp == arm_attributes::VFP_ARGS_VFP {
+                problems.push("arm-float-abi = \"soft\" but arguments are passed in VFP registers (hard-float)".into());
+            }
+        }
+    }
+    let expected = if expected.is_empty() {
+        "consistent with e_flags".to_string()
+    } else {
+        expected.join(", ")
+    };
+    let mut c = Check::judged(ID, problems.is_empty(), expected, actual);
+    if !problems.is_empty() {
+        c.message = Some(problems.join("; "));
+    }
+    c
+}
+
+fn aarch64_check(
+    props: &Option<Result<gnu_property::GnuProperties, String>>,
+    attrs: &Option<Result<gnu_property::Aarch64BuildAttributes, String>>,
+    features: &[String],
+    policy: &Policy,
+) -> Check {
+    const ID: &str = "aarch64.features";
+    for (what, r) in [
+        (
+            ".note.gnu.property",
+            props.as_ref().and_then(|r| r.as_ref().err()),
+        ),
+        (
+            "AArch64 build attributes",
+            attrs.as_ref().and_then(|r| r.as_ref().err()),
+        ),
+    ] {
+        if let Some(e) = r {
+            if policy.aarch64_bti != BtiPolicy::Any {
+                return Check::unknown(
+                    ID,
+                    format!("a readable {what}"),
+                    format!("malformed {what}: {e}"),
+                );
+            }
+            return Check::info(ID, format!("unreadable {what}: {e}"));
+        }
+    }
+    let actual = if features.is_empty() {
+        if props.is_none() && attrs.is_none() {
+            "no GNU property note".to_string()
+        } else {
+            "none".to_string()
+        }
+    } else {
+        features.join(", ")
+    };
+    let bti = features.iter().any(|f| f == "BTI");
+    match policy.aarch64_bti {
+        BtiPolicy::Any => {
+            let c = Check::info(ID, actual);
+            if props.is_none() {
+                c.note("Go's own linker emits no GNU property note")
+            } else {
+                c
+            }
+        }
+        BtiPolicy::Require => Check::judged(ID, bti, "BTI", actual).hint_on_fail(|| {
+            "not marked BTI-compatible: Go's own linker emits no BTI note; BTI needs every object compiled with \
+             -mbranch-protection=standard and an external link (cgo, -linkmode=external)"
+                .into()
+        }),
+        BtiPolicy::Forbid => Check::judged(ID, !bti, "no BTI", actual)
+            .hint_on_fail(|| "marked BTI: set aarch64-bti = \"any\" or build without -mbranch-protection".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goarm_levels_map_to_cpu_arch() {
+        assert_eq!(max_cpu_arch("7"), Some(10));
+        assert_eq!(max_cpu_arch("6,softfloat"), Some(9));
+        assert_eq!(max_cpu_arch("9"), None);
+    }
+
+    #[test]
+    fn truncated_headers_are_errors() {
+        // A valid ELF64 header prefix cut at each length must be an error, never a panic.
+        let mut h = vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0];
+        h.resize(64, 0);
+        for n in 0..h.len() {
+            assert!(
+                verify(&h[..n], &Policy::report_only()).is_err(),
+                "cut at {n}"
+            );
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Proving an artifact: pure functions from a file's bytes to facts and checks.
+//!
+//! Each check is `pass`, `fail` or `unknown`, with what was expected and what was
+//! found. A required check that cannot be evaluated is `unknown`, and `unknown`
+//! rejects the artifact just as `fail` does: the tool never fails open.
+//! No processes, no terminal, no process environment in here.
+
+pub mod arm_attributes;
+mod elf;
+pub mod gnu_property;
+mod leb128;
+mod other;
+
+use serde::Serialize;
+
+use crate::profile::{BtiPolicy, FloatAbi, ResolvedProfile};
+use crate::target::{Format, Target};
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+/// One check of an artifact. Ids are stable (see the README).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub id: String,
+    pub status: Status,
+    /// What the profile and target require; `None` when the check only reports.
+    pub expected: Option<String>,
+    pub actual: String,
+    /// Why it failed and the likely fix, or a note on a pass.
+    pub message: Option<String>,
+}
+
+impl Check {
+    fn judged(id: &str, ok: bool, expected: impl Into<String>, actual: impl Into<String>) -> Check {
+        Check {
+            id: id.to_string(),
+            status: if ok { Status::Pass } else { Status::Fail },
+            expected: Some(expected.into()),
+            actual: actual.into(),
+            message: None,
+        }
+    }
+
+    fn info(id: &str, actual: impl Into<String>) -> Check {
+        Check {
+            id: id.to_string(),
+            status: Status::Pass,
+            expected: None,
+            actual: actual.into(),
+            message: None,
+        }
+    }
+
+    fn unknown(id: &str, expected: impl Into<String>, why: impl Into<String>) -> Check {
+        Check {
+            id: id.to_string(),
+            status: Status::Unknown,
+            expected: Some(expected.into()),
+            actual: "unknown".to_string(),
+            message: Some(why.into()),
+        }
+    }
+
+    /// Attaches a hint, shown when the check did not pass.
+    fn hint_on_fail(mut self, hint: impl FnOnce() -> String) -> Check {
+        if self.status != Status::Pass {
+            self.message = Some(hint());
+        }
+        self
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Check {
+        self.message = Some(note.into());
+        self
+    }
+}
+
+/// What an artifact is judged against. Without a target and policy, `verify` only
+/// reports what it finds.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub target: Option<Target>,
+    /// Require no PT_INTERP and no DT_NEEDED.
+    pub require_static: bool,
+    /// Require no `.symtab` and no debug sections.
+    pub require_stripped: bool,
+    pub arm_float_abi: FloatAbi,
+    pub aarch64_bti: BtiPolicy,
+    pub max_size: Option<u64>,
+}
+
+impl Policy {
+    /// Judge nothing; report facts only.
+    pub fn report_only() -> Policy {
+        Policy {
+            target: None,
+            require_static: false,
+            require_stripped: false,
+            arm_float_abi: FloatAbi::Any,
+            aarch64_bti: BtiPolicy::Any,
+            max_size: None,
+        }
+    }
+
+    /// The policy of a resolved profile for one of its targets.
+    pub fn from_profile(profile: &ResolvedProfile, target: Option<&Target>) -> Policy {
+        let v = &profile.verify;
+        Policy {
+            target: target.cloned(),
+            require_static: v.static_.value,
+            require_stripped: v.stripped.value,
+            arm_float_abi: v.arm_float_abi.value,
+            aarch64_bti: v.aarch64_bti.value,
+            max_size: v.max_size.value,
+        }
+    }
+}
+
+/// What was found in an artifact, whatever the policy. The `facts` object of the JSON
+/// report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// "elf", "macho" or "pe".
+    pub format: &'static str,
+    /// "elf32" or "elf64" for ELF, else null.
+    pub class: Option<&'static str>,
+    /// "little" or "big".
+    pub endian: &'static str,
+    /// ELF e_machine, Mach-O cputype or PE Machine.
+    pub e_machine: u32,
+    pub machine: String,
+    pub osabi: Option<u8>,
+    /// "exec", "dyn", "rel", "core", ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub e_flags: Option<u32>,
+    pub interpreter: Option<String>,
+    /// DT_NEEDED (ELF), dylibs (Mach-O) or imported DLLs (PE).
+    pub needed: Vec<String>,
+    #[serde(rename = "static")]
+    pub static_: bool,
+    pub stripped: bool,
+    /// Tag name to rendered value, when `.ARM.attributes` exists.
+    pub arm_attributes: Option<std::collections::BTreeMap<String, String>>,
+    /// "BTI", "PAC", "GCS", "IBT", "SHSTK".
+    pub gnu_properties: Vec<String>,
+    pub size: u64,
+}
+
+impl Facts {
+    /// `ELF64 AArch64 static stripped`.
+    pub fn summary(&self) -> String {
+        let class = match self.class {
+            Some("elf32") => "ELF32",
+            Some("elf64") => "ELF64",
+            _ => match self.format {
+                "macho" => "Mach-O",
+                "pe" => "PE",
+                _ => "?",
+            },
+        };
+        format!(
+            "{class} {} {} {}",
+            self.machine,
+            if self.static_ { "static" } else { "dynamic" },
+            if self.stripped {
+                "stripped"
+            } else {
+                "not stripped"
+            }
+        )
+    }
+}
+
+/// Facts and checks of one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub facts: Facts,
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    /// True when no check failed or was unknown.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(|c| c.status == Status::Pass)
+    }
+}
+
+/// The file could not be read as an executable at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed(pub String);
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Malformed {}
+
+/// Verifies an artifact's bytes against a policy.
+pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+    // goblin is careful, but "never a panic" is a promise we keep ourselves: a panic in
+    // a parser becomes a malformed-file error.
+    let result = std::panic::catch_unwind(|| verify_inner(bytes, policy));
+    match result {
+        Ok(r) => r,
+        Err(_) => Err(Malformed(
+            "the parser gave up on this file (internal panic caught); it is malformed".into(),
+        )),
+    }
+}
+
+fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+    let size = bytes.len() as u64;
+    let mut verdict = match sniff(bytes) {
+        Some(Format::Elf) => elf::verify(bytes, policy)?,
+        Some(Format::Macho) => other::verify_macho(bytes, policy)?,
+        Some(Format::Pe) => other::verify_pe(bytes, policy)?,
+        _ => {
+            let what = if bytes.is_empty() {
+                "the file is empty".to_string()
+            } else {
+                let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+                format!(
+                    "not an executable: no ELF, Mach-O or PE magic at offset 0 (first bytes {})",
+                    head.join(" ")
+                )
+            };
+            return Err(Malformed(what));
+        }
+    };
+    verdict.facts.size = size;
+    if let Some(max) = policy.max_size {
+        verdict.checks.push(
+            Check::judged(
+                "size.max",
+                size <= max,
+                format!("<= {}", human_size(max)),
+                human_size(size),
+            )
+            .hint_on_fail(|| {
+                "over the size budget: -s -w in ldflags and -trimpath shrink Go binaries".into()
+            }),
+        );
+    }
+    Ok(verdict)
+}
+
+/// The format by magic number.
+pub fn sniff(bytes: &[u8]) -> Option<Format> {
+    match bytes.get(..4)? {
+        [0x7f, b'E', b'L', b'F'] => Some(Format::Elf),
+        [0xfe, 0xed, 0xfa, 0xce | 0xcf]
+        | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
+        | [0xca, 0xfe, 0xba, 0xbe]
+        | [0xbe, 0xba, 0xfe, 0xca] => Some(Format::Macho),
+        [b'M', b'Z', ..] => Some(Format::Pe),
+        _ => None,
+    }
+}
+
+/// The `format` check shared by all formats.
+fn format_check(found: Format, policy: &Policy) -> Check {
+    match &policy.target {
+        Some(t) => Check::judged(
+            "format",
+            t.format() == found,
+            t.format().name(),
+            found.name(),
+        )
+        .hint_on_fail(|| {
+            format!(
+                "a {} target should produce {}: GOOS was not {} for this build",
+                t.goos(),
+                t.format().name(),
+                t.goos()
+            )
+        }),
+        None => Check::info("format", found.name()),
+    }
+}
+
+/// `2.7 MiB`.
+pub fn human_size(n: u64) -> String {
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_executables_are_malformed_not_panics() {
+        for (name, bytes) in [
+            ("empty", &b""[..]),
+            ("text", &b"hello world\n"[..]),
+            ("elf magic only", &b"\x7fELF"[..]),
+            ("mz only", &b"MZ"[..]),
+            ("macho magic only", &b"\xcf\xfa\xed\xfe"[..]),
+        ] {
+            assert!(
+                verify(bytes, &Policy::report_only()).is_err(),
+                "case {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn sizes_render() {
+        assert_eq!(human_size(512), "512 B");
+        assert_eq!(human_size(2_831_155), "2.7 MiB");
+    }
+}
