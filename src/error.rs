@@ -26,6 +26,24 @@ impl Exit {
     pub fn code(self) -> i32 {
         self as i32
     }
+
+    /// Of two outcomes, the one that tells more: interrupted > toolchain > go build >
+    /// usage > verification > ok.
+    pub fn worse(self, other: Exit) -> Exit {
+        let rank = |e: Exit| match e {
+            Exit::Ok => 0,
+            Exit::VerifyFailed => 1,
+            Exit::Usage => 2,
+            Exit::GoBuild => 3,
+            Exit::Toolchain => 4,
+            Exit::Interrupted => 5,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        }
+    }
 }
 
 /// An error that decides the exit code.

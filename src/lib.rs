@@ -7,13 +7,13 @@
 //! report ([`report`]). [`commands`] glues them together; [`pipeline`] holds the build
 //! and delivery steps every build command shares.
 
-// pub mod cli;
-// pub mod commands;
+pub mod cli;
+pub mod commands;
 pub mod error;
-// pub mod pipeline;
+pub mod pipeline;
 pub mod profile;
-// pub mod report;
+pub mod report;
 pub mod suggest;
 pub mod target;
-// pub mod toolchain;
+pub mod toolchain;
 pub mod verify;

@@ -637,6 +637,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn parse_table() {
         let cases: &[(&str, Option<(&str, &str, Option<(&str, &str)>)>)] = &[
             (

@@ -116,15 +116,22 @@ fn cli_layer(o: &Overrides) -> Layer {
     }
 }
 
-/// Quotes one flag for Go's `-ldflags` parser (cmd/internal/quoted): fields split on
-/// spaces, single or double quotes group.
-fn go_quote(arg: &str) -> String {
-    if !arg.is_empty() && !arg.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
-        arg.to_string()
+/// Quotes one flag for Go's `-ldflags` parser (cmd/internal/quoted.Split): fields split
+/// on whitespace; a field that starts with a quote runs to the matching quote, with no
+/// escapes. A flag holding whitespace and both kinds of quote cannot be written.
+fn go_quote(arg: &str) -> Result<String, String> {
+    let plain =
+        !arg.is_empty() && !arg.contains(char::is_whitespace) && !arg.starts_with(['\'', '"']);
+    if plain {
+        Ok(arg.to_string())
     } else if !arg.contains('\'') {
-        format!("'{arg}'")
+        Ok(format!("'{arg}'"))
+    } else if !arg.contains('"') {
+        Ok(format!("\"{arg}\""))
     } else {
-        format!("\"{arg}\"")
+        Err(format!(
+            "ldflags element `{arg}` holds whitespace and both kinds of quote: go's -ldflags syntax cannot express it"
+        ))
     }
 }
 
@@ -147,13 +154,21 @@ fn toml_layer(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let ldflags = t.ldflags.as_ref().map(|sp| {
-        let text = match sp.get_ref() {
-            LdflagsToml::Str(s) => s.clone(),
-            LdflagsToml::List(l) => l.iter().map(|a| go_quote(a)).collect::<Vec<_>>().join(" "),
-        };
-        Sourced::new(text, s(sp.span()))
-    });
+    let ldflags = match &t.ldflags {
+        None => None,
+        Some(sp) => {
+            let text = match sp.get_ref() {
+                LdflagsToml::Str(s) => s.clone(),
+                LdflagsToml::List(l) => l
+                    .iter()
+                    .map(|a| go_quote(a))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| usage(format!("{}: {e}", file.location(sp.span().start))))?
+                    .join(" "),
+            };
+            Some(Sourced::new(text, s(sp.span())))
+        }
+    };
     let mut env = BTreeMap::new();
     for (k, v) in t.env.iter().flatten() {
         check_env_key(k, &file.location(v.span().start))?;
@@ -676,12 +691,16 @@ max-size = "40MiB"
 
     #[test]
     fn ldflags_elements_are_quoted_for_go() {
-        let f = file("[profile.golden]\nldflags = [\"-s\", \"-X\", \"main.msg=hello world\", \"-X\", \"main.q=it's\"]\n");
+        let f = file("[profile.golden]\nldflags = [\"-s\", \"-X\", \"main.msg=hello world\", \"-X\", \"main.q=it's here\", \"-X\", \"main.r=it's\"]\n");
         let r = resolve(Some(&f), "golden", &Overrides::default()).unwrap();
         assert_eq!(
             r.ldflags.value,
-            "-s -X 'main.msg=hello world' -X \"main.q=it's\""
+            "-s -X 'main.msg=hello world' -X \"main.q=it's here\" -X main.r=it's"
         );
+        let f = file("[profile.golden]\nldflags = [\"-X\", \"main.x=a 'b' \\\"c\\\"\"]\n");
+        let e = resolve(Some(&f), "golden", &Overrides::default()).unwrap_err();
+        assert!(format!("{e}").contains("xbuild-go.toml:2:11"), "{e}");
+        assert!(format!("{e}").contains("cannot express"), "{e}");
     }
 
     #[test]

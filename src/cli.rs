@@ -1,0 +1,244 @@
+//! Command-line types only. Every flag documented with its default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Cross-build Go binaries from a named profile in a scrubbed environment, then prove
+/// the artifact (format, machine, ABI, static linkage, stripping) before delivering it.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo-xbuild-go",
+    bin_name = "cargo xbuild-go",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand, builds: `cargo xbuild-go --target linux/arm64`.\n\
+                  Exit codes: 0 ok, 1 verification failed, 2 usage or configuration error, \
+                  3 go build failed, 4 toolchain missing or unusable, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub build: BuildArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build and verify (the default action).
+    Build(BuildArgs),
+    /// Verify existing files against a target and profile, or report what they are.
+    Verify(VerifyArgs),
+    /// Print the environment `go build` gets for a target.
+    Env(EnvArgs),
+}
+
+/// Where the profile comes from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArgs {
+    /// Target in Docker platform syntax, GOOS/GOARCH[/VARIANT] (e.g. linux/arm64,
+    /// linux/arm/v7, linux/amd64/v3). Repeatable and comma-separated.
+    /// [default: the profile's `targets`, built-in linux/arm64]
+    #[arg(long = "target", short = 't', value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Profile to use from xbuild-go.toml. [default: golden]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Profile file to use instead of discovering xbuild-go.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Change to DIR before doing anything, as cargo's -C does. [default: .]
+    #[arg(short = 'C', value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The `go` binary to use. [default: XBUILD_GO_GO, else `go` on PATH]
+    #[arg(long = "go", value_name = "PATH")]
+    pub go: Option<PathBuf>,
+}
+
+/// Output options shared by every command.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// How to report: human (stderr) or json (JSON Lines on stdout).
+    #[arg(long, value_enum, value_name = "FMT", default_value = "human")]
+    pub message_format: MessageFormatArg,
+    /// Print only errors and rejected artifacts.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Show every check, the go command line and the scrubbed variables (-vv: hints too).
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour: auto (a terminal, unless NO_COLOR), always, never. CARGO_TERM_COLOR is honoured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MessageFormatArg {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `build`, and the default action.
+#[derive(Debug, Args, Clone)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// The main package to build, as `go build` reads it. [default: the profile's, built-in "."]
+    #[arg(long, value_name = "PKG")]
+    pub package: Option<String>,
+    /// Output path or template ({name} {os} {arch} {variant} {exe} {profile}), relative to
+    /// the working directory. [default: the profile's `output`, built-in "{name}" in the module dir]
+    #[arg(short = 'o', value_name = "PATH")]
+    pub output: Option<String>,
+    /// Linker flags in `go build -ldflags` syntax. [default: the profile's, built-in "-s -w"]
+    #[arg(long, value_name = "FLAGS", allow_hyphen_values = true)]
+    pub ldflags: Option<String>,
+    /// Build tags, comma- or space-separated. [default: the profile's, built-in none]
+    #[arg(long, value_name = "TAGS")]
+    pub tags: Option<String>,
+    /// Build with cgo (CGO_ENABLED=1). [default: the profile's, built-in off]
+    #[arg(long, overrides_with = "no_cgo")]
+    pub cgo: bool,
+    /// Build without cgo (CGO_ENABLED=0).
+    #[arg(long, overrides_with = "cgo")]
+    pub no_cgo: bool,
+    /// Pass -a to go build: rebuild every package. Rarely needed (see README). [default: off]
+    #[arg(short = 'a', long)]
+    pub rebuild_all: bool,
+    /// Let a host variable through the scrub. Repeatable.
+    #[arg(long = "pass-env", value_name = "VAR")]
+    pub pass_env: Vec<String>,
+    /// Skip verification and deliver whatever go build produced.
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Keep a rejected artifact as <dest>.rejected instead of deleting it.
+    #[arg(long)]
+    pub keep_rejected: bool,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+    /// Arguments passed to `go build` verbatim.
+    #[arg(last = true, value_name = "GO BUILD ARGS")]
+    pub go_args: Vec<String>,
+}
+
+impl BuildArgs {
+    /// `--cgo`/`--no-cgo`, the later one winning; `None` when neither was given.
+    pub fn cgo(&self) -> Option<bool> {
+        match (self.cgo, self.no_cgo) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+}
+
+/// `verify FILE...`.
+#[derive(Debug, Args, Clone)]
+pub struct VerifyArgs {
+    /// Files to verify: any ELF, Mach-O or PE file, not only Go and not only ours.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `env`.
+#[derive(Debug, Args, Clone)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// Show where every value came from and which host variables were dropped, and why.
+    #[arg(long)]
+    pub explain: bool,
+    /// Let a host variable through the scrub. Repeatable.
+    #[arg(long = "pass-env", value_name = "VAR")]
+    pub pass_env: Vec<String>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// The arguments as cargo passes them: `cargo xbuild-go ARGS` runs
+/// `cargo-xbuild-go xbuild-go ARGS`; running the binary directly passes ARGS alone.
+pub fn normalize_args<I: IntoIterator<Item = std::ffi::OsString>>(
+    args: I,
+) -> Vec<std::ffi::OsString> {
+    let mut v: Vec<std::ffi::OsString> = args.into_iter().collect();
+    if v.get(1).is_some_and(|a| a == "xbuild-go") {
+        v.remove(1);
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Cli {
+        let argv = normalize_args(args.iter().map(std::ffi::OsString::from));
+        Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    #[test]
+    fn cargo_shim_and_direct_invocation_agree() {
+        let a = parse(&["cargo-xbuild-go", "xbuild-go", "--target", "linux/arm64"]);
+        let b = parse(&["cargo-xbuild-go", "--target", "linux/arm64"]);
+        assert_eq!(a.build.profile.targets, b.build.profile.targets);
+        assert!(a.command.is_none());
+    }
+
+    #[test]
+    fn flags_parse() {
+        let c = parse(&[
+            "x",
+            "build",
+            "-t",
+            "linux/arm64,linux/amd64",
+            "--target",
+            "linux/arm/v7",
+            "--ldflags",
+            "-s -w -X main.v=1",
+            "--no-cgo",
+            "--cgo",
+            "-a",
+            "-C",
+            "dir",
+            "--message-format",
+            "json",
+            "-vv",
+            "--",
+            "-race",
+            "-x",
+        ]);
+        let Some(Command::Build(b)) = c.command else {
+            panic!("build")
+        };
+        assert_eq!(
+            b.profile.targets,
+            ["linux/arm64,linux/amd64", "linux/arm/v7"]
+        );
+        assert_eq!(b.ldflags.as_deref(), Some("-s -w -X main.v=1"));
+        assert_eq!(b.cgo(), Some(true), "--cgo after --no-cgo wins");
+        assert!(b.rebuild_all);
+        assert_eq!(b.output_args.verbose, 2);
+        assert_eq!(b.go_args, ["-race", "-x"]);
+        let c = parse(&["x", "--cgo", "--no-cgo"]);
+        assert_eq!(c.build.cgo(), Some(false));
+        let c = parse(&["x", "verify", "a", "b", "--target", "linux/arm64"]);
+        assert!(matches!(c.command, Some(Command::Verify(v)) if v.files.len() == 2));
+    }
+}

@@ -1,0 +1,57 @@
+//! One file per subcommand: glue from parsed arguments to library calls.
+
+mod build;
+mod env;
+mod verify;
+
+use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs, ProfileArgs};
+use crate::error::Exit;
+use crate::pipeline::Request;
+use crate::profile::{Overrides, BUILTIN_PROFILE};
+use crate::report::{ColorChoice, MessageFormat, Reporter};
+use crate::toolchain::HostEnv;
+
+/// Runs the parsed command line.
+pub fn exec(cli: Cli) -> anyhow::Result<Exit> {
+    let host = crate::toolchain::host_env();
+    match cli.command {
+        None => build::exec(&cli.build, host),
+        Some(Command::Build(args)) => build::exec(&args, host),
+        Some(Command::Verify(args)) => verify::exec(&args, host),
+        Some(Command::Env(args)) => env::exec(&args, host),
+    }
+}
+
+fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
+    Reporter::new(
+        match o.message_format {
+            MessageFormatArg::Human => MessageFormat::Human,
+            MessageFormatArg::Json => MessageFormat::Json,
+        },
+        match o.color {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        },
+        host.get("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        host.get("CARGO_TERM_COLOR").map(String::as_str),
+        o.quiet,
+        o.verbose,
+    )
+}
+
+fn request<'a>(p: &'a ProfileArgs, overrides: Overrides) -> anyhow::Result<Request<'a>> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| crate::error::usage(format!("cannot read the working directory: {e}")))?;
+    Ok(Request {
+        cwd,
+        dir: p.dir.as_deref(),
+        config: p.config.as_deref(),
+        profile: p.profile.as_deref().unwrap_or(BUILTIN_PROFILE),
+        overrides,
+    })
+}
+
+fn targets(p: &ProfileArgs) -> Option<Vec<String>> {
+    (!p.targets.is_empty()).then(|| p.targets.clone())
+}

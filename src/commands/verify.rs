@@ -1,0 +1,72 @@
+//! `cargo xbuild-go verify FILE...`: judge existing files against a target and
+//! profile, or, with neither given, report what they are.
+
+use crate::cli::VerifyArgs;
+use crate::error::{exit_for, Exit};
+use crate::pipeline;
+use crate::profile::Overrides;
+use crate::report::ArtifactReport;
+use crate::toolchain::HostEnv;
+use crate::verify::Policy;
+
+pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
+    let reporter = super::reporter(&args.output_args, &host);
+    let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
+    let overrides = Overrides {
+        targets: super::targets(&args.profile),
+        ..Overrides::default()
+    };
+    let req = super::request(&args.profile, overrides)?;
+    let (policy, profile_name) = if judging {
+        let ctx = pipeline::context(&req, host)?;
+        let targets = &ctx.profile.targets.value;
+        let target = match targets.as_slice() {
+            [one] => Some(one),
+            _ if !args.profile.targets.is_empty() => {
+                return Err(crate::error::usage(
+                    "verify takes one --target: each file is judged against a single target",
+                ))
+            }
+            // A profile with several targets: judge its policy, not a target.
+            _ => None,
+        };
+        (
+            Policy::from_profile(&ctx.profile, target),
+            Some(ctx.profile.name.clone()),
+        )
+    } else {
+        (Policy::report_only(), None)
+    };
+    let mut worst = Exit::Ok;
+    for file in &args.files {
+        let path = req.cwd.join(file);
+        match pipeline::inspect(&path, &policy) {
+            Ok((verdict, sha256, size)) => {
+                let report = ArtifactReport {
+                    target: policy.target.as_ref().map(|t| t.to_string()),
+                    profile: profile_name.clone(),
+                    path: file.clone(),
+                    delivered: false,
+                    rejected_path: None,
+                    sha256,
+                    size,
+                    env: None,
+                    env_dropped: None,
+                    command: None,
+                    verdict,
+                    build_ms: None,
+                };
+                if !report.passed() {
+                    worst = worst.worse(Exit::VerifyFailed);
+                }
+                reporter.artifact(&report);
+            }
+            Err(e) => {
+                // Not an executable: exit 1; a file that cannot be opened: exit 2.
+                reporter.error(&format!("{e:#}"));
+                worst = worst.worse(exit_for(&e));
+            }
+        }
+    }
+    Ok(worst)
+}

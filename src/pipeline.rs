@@ -1,0 +1,407 @@
+//! The build pipeline shared by the build commands: resolve the profile, plan each
+//! target (destination, child environment, go command), build into a temporary
+//! directory beside the destination, verify there, and rename into place only when
+//! every check passes. A rejected or interrupted build leaves the destination as it was.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use sha2::{Digest, Sha256};
+
+use crate::error::{failure, usage, Exit};
+use crate::profile::{self, GoRequirement, Overrides, ProfileFile, ResolvedProfile};
+use crate::report::{ArtifactReport, Reporter};
+use crate::target::Target;
+use crate::toolchain::{self, run, ChildEnv, Go, GoEnvFile, HostEnv};
+use crate::verify::{self, Policy, Verdict};
+
+/// Everything a command needs before it builds or verifies anything.
+#[derive(Debug)]
+pub struct Context {
+    /// The working directory after `-C`.
+    pub work_dir: PathBuf,
+    /// The Go module directory (holding go.mod), when there is one.
+    pub module_dir: Option<PathBuf>,
+    pub profile: ResolvedProfile,
+    pub host: HostEnv,
+    pub goenv: GoEnvFile,
+}
+
+/// Where to look and what was asked on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub cwd: PathBuf,
+    pub dir: Option<&'a Path>,
+    pub config: Option<&'a Path>,
+    pub profile: &'a str,
+    pub overrides: Overrides,
+}
+
+/// Resolves `-C`, the module directory, the profile file and the profile.
+pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
+    let work_dir = match req.dir {
+        Some(d) => {
+            let d = req.cwd.join(d);
+            if !d.is_dir() {
+                return Err(usage(format!("-C {}: no such directory", d.display())));
+            }
+            d
+        }
+        None => req.cwd.clone(),
+    };
+    let module_dir = profile::find_module_dir(&work_dir);
+    let file_path = match req.config {
+        Some(c) => {
+            let p = work_dir.join(c);
+            if !p.is_file() {
+                return Err(usage(format!("--config {}: no such file", p.display())));
+            }
+            Some(p)
+        }
+        None => profile::find_profile_file(module_dir.as_deref().unwrap_or(&work_dir)),
+    };
+    let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
+    let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
+    let goenv = toolchain::read_goenv(&host);
+    Ok(Context {
+        work_dir,
+        module_dir,
+        profile,
+        host,
+        goenv,
+    })
+}
+
+/// One target's build, planned before anything runs.
+#[derive(Debug)]
+pub struct Plan {
+    pub target: Target,
+    pub dest: PathBuf,
+    pub env: ChildEnv,
+}
+
+/// The binary name `go build` would give the package: the last element of its import
+/// path, skipping a `/vN` major-version suffix.
+pub fn binary_name(module_dir: &Path, package: &str) -> anyhow::Result<String> {
+    let gomod = module_dir.join("go.mod");
+    let text = std::fs::read_to_string(&gomod)
+        .with_context(|| format!("reading `{}`", gomod.display()))?;
+    let module = module_path(&text)
+        .ok_or_else(|| usage(format!("{}: no `module` line", gomod.display())))?;
+    let import = if package == "." || package.starts_with("./") || package.starts_with("../") {
+        let rel = package.trim_start_matches("./").trim_end_matches('/');
+        if rel == "." || rel.is_empty() {
+            module.clone()
+        } else {
+            format!("{module}/{rel}")
+        }
+    } else {
+        package.to_string()
+    };
+    if import.contains("...") {
+        return Err(usage(format!(
+            "package `{package}` is a pattern: xbuild-go builds one main package per profile; name it (e.g. ./cmd/server)"
+        )));
+    }
+    let parts: Vec<&str> = import
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let is_major =
+        |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
+    let name = match parts.as_slice() {
+        [.., prev, last] if is_major(last) => prev,
+        [.., last] => last,
+        [] => {
+            return Err(usage(format!(
+                "cannot name the binary of package `{package}`"
+            )))
+        }
+    };
+    Ok(name.to_string())
+}
+
+fn module_path(gomod: &str) -> Option<String> {
+    gomod.lines().find_map(|l| {
+        let l = l.split("//").next()?.trim();
+        let rest = l.strip_prefix("module")?;
+        if !rest.starts_with(|c: char| c.is_whitespace()) {
+            return None;
+        }
+        Some(rest.trim().trim_matches('"').trim_matches('`').to_string())
+    })
+}
+
+/// Plans every target of the profile; rejects colliding destinations before anything runs.
+pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
+    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
+        usage(format!(
+            "no go.mod in {} or any parent: run in a Go module or point -C at one",
+            ctx.work_dir.display()
+        ))
+    })?;
+    let p = &ctx.profile;
+    let name = binary_name(module_dir, &p.package.value)?;
+    let mut plans: Vec<Plan> = Vec::new();
+    for t in &p.targets.value {
+        let dest = p
+            .output
+            .value
+            .expand(&name, &p.name, t, module_dir, &ctx.work_dir);
+        if let Some(other) = plans.iter().find(|o| o.dest == dest) {
+            return Err(usage(format!(
+                "targets {} and {t} would both write {}: use an output template such as \
+                 \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
+                other.target,
+                dest.display()
+            )));
+        }
+        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, t);
+        plans.push(Plan {
+            target: t.clone(),
+            dest,
+            env,
+        });
+    }
+    Ok(plans)
+}
+
+/// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
+pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Result<()> {
+    let Some(GoRequirement::AtLeast(min)) = &ctx.profile.go.value else {
+        return Ok(());
+    };
+    let found = match go.parsed_version() {
+        Some(v) => v,
+        // No VERSION file beside the binary: ask go (only in this case).
+        None => toolchain::locate::query_version(go, &env.vars)?,
+    };
+    if found < *min {
+        return Err(failure(
+            Exit::Toolchain,
+            format!(
+                "the profile requires go >={min} ({}), but {} is go{found}: install a newer Go, or pin one with go = \"{min}.0\"",
+                ctx.profile.go.source,
+                go.path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Options of one build run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    pub no_verify: bool,
+    pub keep_rejected: bool,
+    /// Capture go's stderr (JSON output) instead of passing it through.
+    pub capture_stderr: bool,
+}
+
+/// Directories `create_dir_all` made, so a failed build can remove them again.
+fn create_parents(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut missing: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    missing.reverse();
+    Ok(missing)
+}
+
+fn remove_created(created: &[PathBuf]) {
+    for d in created.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// Builds, verifies and delivers one target. Returns its report; `go build` failures
+/// and interrupts are errors.
+pub fn build_one(
+    ctx: &Context,
+    go: &Go,
+    plan: &Plan,
+    opts: BuildOptions,
+    reporter: &Reporter,
+) -> anyhow::Result<ArtifactReport> {
+    let p = &ctx.profile;
+    let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
+    let parent = plan
+        .dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = plan
+        .dest
+        .file_name()
+        .ok_or_else(|| usage(format!("output `{}` names no file", plan.dest.display())))?;
+    if plan.dest.is_dir() {
+        return Err(usage(format!(
+            "output `{}` is a directory: name the file (e.g. -o {}/{{name}})",
+            plan.dest.display(),
+            plan.dest.display()
+        )));
+    }
+    let created = create_parents(parent)?;
+    let result = build_in(go, plan, opts, reporter, p, module_dir, parent, file_name);
+    if result.as_ref().map_or(true, |r| !r.delivered) {
+        remove_created(&created);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_in(
+    go: &Go,
+    plan: &Plan,
+    opts: BuildOptions,
+    reporter: &Reporter,
+    p: &ResolvedProfile,
+    module_dir: &Path,
+    parent: &Path,
+    file_name: &std::ffi::OsStr,
+) -> anyhow::Result<ArtifactReport> {
+    // The temporary directory sits beside the destination, so the final rename is atomic.
+    let tmp = tempfile::Builder::new()
+        .prefix(".xbuild-go-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a temporary directory in `{}`", parent.display()))?;
+    let out = tmp.path().join(file_name);
+    let cmd = run::GoBuild::new(
+        &go.path,
+        module_dir,
+        plan.env.vars.clone(),
+        p.rebuild_all.value,
+        &p.tags.value,
+        &p.ldflags.value,
+        &p.flags.value,
+        &p.go_args,
+        &out,
+        &p.package.value,
+    );
+    reporter.detail(&format!("running {}", cmd.display()));
+    let started = Instant::now();
+    if let Err(e) = cmd.run(opts.capture_stderr) {
+        if crate::error::exit_for(&e) == Exit::GoBuild {
+            let msg = format!("{e}");
+            let (head, stderr) = msg.split_once(":\n").unwrap_or((msg.as_str(), ""));
+            reporter.go_failed(
+                &plan.target.to_string(),
+                stderr,
+                &format!("{head} for {}", plan.target),
+            );
+        }
+        return Err(e);
+    }
+    let build_ms = started.elapsed().as_millis();
+    if !out.is_file() {
+        return Err(failure(
+            Exit::GoBuild,
+            format!(
+                "`go build` succeeded but wrote no file at {}: is `{}` a main package?",
+                out.display(),
+                p.package.value
+            ),
+        ));
+    }
+    // --no-verify still reads the facts for the report, but judges nothing.
+    let policy = if opts.no_verify {
+        Policy::report_only()
+    } else {
+        Policy::from_profile(p, Some(&plan.target))
+    };
+    let (verdict, sha256, size) = inspect(&out, &policy)?;
+    let passed = verdict.passed();
+    run::check_interrupted()?;
+    let mut report = ArtifactReport {
+        target: Some(plan.target.to_string()),
+        profile: Some(p.name.clone()),
+        path: plan.dest.clone(),
+        delivered: false,
+        rejected_path: None,
+        sha256,
+        size,
+        env: Some(plan.env.vars.clone()),
+        env_dropped: Some(plan.env.dropped.clone()),
+        command: Some(cmd.display()),
+        verdict,
+        build_ms: Some(build_ms),
+    };
+    if passed {
+        std::fs::rename(&out, &plan.dest).with_context(|| {
+            format!("moving the verified artifact to `{}`", plan.dest.display())
+        })?;
+        report.delivered = true;
+    } else if opts.keep_rejected {
+        let mut kept = plan.dest.clone().into_os_string();
+        kept.push(".rejected");
+        let kept = PathBuf::from(kept);
+        std::fs::rename(&out, &kept)
+            .with_context(|| format!("keeping the rejected artifact as `{}`", kept.display()))?;
+        report.rejected_path = Some(kept);
+    }
+    Ok(report)
+}
+
+/// Maps a file and verifies it; returns the verdict, sha256 and size. The file is
+/// mapped, never copied whole. A file that is no executable is exit 1.
+pub fn inspect(path: &Path, policy: &Policy) -> anyhow::Result<(Verdict, String, u64)> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let len = file
+        .metadata()
+        .with_context(|| format!("reading `{}`", path.display()))?
+        .len();
+    // SAFETY: the file is ours (fresh in a private temporary directory) or the user's
+    // input to `verify`; if another process truncates it while mapped we may read zeros
+    // or fault, as every mmap-based tool (readelf, file) accepts.
+    let map;
+    let bytes: &[u8] = if len == 0 {
+        &[]
+    } else {
+        map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("mapping `{}`", path.display()))?;
+        &map
+    };
+    let sha256 = hex(&Sha256::digest(bytes));
+    let verdict = verify::verify(bytes, policy)
+        .map_err(|e| failure(Exit::VerifyFailed, format!("{}: {e}", path.display())))?;
+    Ok((verdict, sha256, len))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_names() {
+        let t = tempfile::tempdir().unwrap();
+        let cases = [
+            ("module example.com/hello\n", ".", "hello"),
+            ("module example.com/hello // comment\n", "./", "hello"),
+            ("module \"example.com/svc/v2\"\n", ".", "svc"),
+            ("module example.com/multi\n", "./cmd/a", "a"),
+            ("module example.com/multi\n", "./cmd/a/", "a"),
+            ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
+            ("// leading comment\nmodule hello\n", ".", "hello"),
+        ];
+        for (gomod, pkg, want) in cases {
+            std::fs::write(t.path().join("go.mod"), gomod).unwrap();
+            assert_eq!(
+                binary_name(t.path(), pkg).unwrap(),
+                want,
+                "go.mod {gomod:?} package {pkg}"
+            );
+        }
+        std::fs::write(t.path().join("go.mod"), "module x\n").unwrap();
+        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
+        std::fs::write(t.path().join("go.mod"), "go 1.21\n").unwrap();
+        assert!(binary_name(t.path(), ".").is_err(), "no module line");
+    }
+}

@@ -1,0 +1,417 @@
+//! The child `go` process's environment, built from nothing (SPEC "The scrubbed
+//! environment"). A pure function of the host variables, the `go env -w` file's text,
+//! the profile and the target: never a filtered copy of our own environment, and our
+//! own environment is never changed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::profile::{GoRequirement, ResolvedProfile, Source};
+use crate::target::Target;
+
+use super::HostEnv;
+
+/// Host variables let through, and why each matters.
+pub const HOST_ALLOWLIST: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "TMPDIR",
+    "XDG_CACHE_HOME",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPATH",
+    "GOTMPDIR",
+    "GOCACHEPROG",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOSUMDB",
+    "GOINSECURE",
+    "GOAUTH",
+    "GOVCS",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+];
+
+/// Keys honoured from the `go env -w` file: network and cache settings only.
+pub const GOENV_ALLOWLIST: &[&str] = &[
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPATH",
+    "GOTMPDIR",
+    "GOCACHEPROG",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOPROXY",
+    "GONOSUMDB",
+    "GOSUMDB",
+    "GOINSECURE",
+    "GOAUTH",
+    "GOVCS",
+];
+
+/// Variables that change what `go build` produces. Found in the host environment or the
+/// `go env -w` file they are dropped, and reported as such.
+pub const BUILD_AFFECTING: &[&str] = &[
+    "GOOS",
+    "GOARCH",
+    "GOFLAGS",
+    "CGO_ENABLED",
+    "GOARM",
+    "GOARM64",
+    "GOAMD64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+    "GOEXPERIMENT",
+    "GOTOOLCHAIN",
+    "GOROOT",
+    "GOENV",
+    "GODEBUG",
+    "GOFIPS140",
+    "GO_EXTLINK_ENABLED",
+    "GOAMD64",
+    "CC",
+    "CXX",
+    "FC",
+    "AR",
+    "PKG_CONFIG",
+    "CGO_CFLAGS",
+    "CGO_CPPFLAGS",
+    "CGO_CXXFLAGS",
+    "CGO_FFLAGS",
+    "CGO_LDFLAGS",
+    "CGO_CFLAGS_ALLOW",
+    "CGO_CFLAGS_DISALLOW",
+    "CGO_LDFLAGS_ALLOW",
+    "CGO_LDFLAGS_DISALLOW",
+    "GCCGO",
+    "GO_GCFLAGS",
+    "GO_LDFLAGS",
+    "GOCOVERDIR",
+];
+
+/// Why a child variable has its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Origin {
+    /// Copied from the host (allowlist).
+    Host,
+    /// Copied from the host because `pass-env` names it.
+    PassEnv { by: String },
+    /// From the `go env -w` file (network or cache key).
+    GoEnvFile { file: PathBuf },
+    /// Set by the scrub itself (GOENV, GOFLAGS, GOTOOLCHAIN).
+    Scrub { why: String },
+    /// From the target (GOOS, GOARCH, the arch level).
+    Target { target: String },
+    /// From a profile setting (CGO_ENABLED from `cgo`, GOTOOLCHAIN from `go`).
+    Setting { by: String },
+    /// From the profile's `env` table.
+    ProfileEnv { by: String },
+}
+
+/// A host variable or `go env -w` key that did not reach the child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    pub name: String,
+    pub value: String,
+    /// "host" or the `go env -w` file's path.
+    pub from: String,
+    pub reason: String,
+}
+
+/// The child's whole environment, with the reason for every variable in it and every
+/// variable kept out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChildEnv {
+    pub vars: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub origins: BTreeMap<String, Origin>,
+    pub dropped: Vec<Dropped>,
+    #[serde(skip)]
+    pub goenv_file: Option<PathBuf>,
+}
+
+/// The `go env -w` file as read: its path and text (`None` text when absent).
+#[derive(Debug, Clone, Default)]
+pub struct GoEnvFile {
+    pub path: Option<PathBuf>,
+    pub text: Option<String>,
+}
+
+fn source_text(s: &Source) -> String {
+    s.to_string()
+}
+
+/// Builds the child environment for one target.
+pub fn child_env(
+    host: &HostEnv,
+    goenv: &GoEnvFile,
+    profile: &ResolvedProfile,
+    target: &Target,
+) -> ChildEnv {
+    let mut vars = BTreeMap::new();
+    let mut origins = BTreeMap::new();
+    let mut dropped = Vec::new();
+    let mut set = |vars: &mut BTreeMap<String, String>, k: &str, v: String, o: Origin| {
+        vars.insert(k.to_string(), v);
+        origins.insert(k.to_string(), o);
+    };
+
+    // 1. From the host: the allowlist, plus pass-env.
+    for (k, v) in host {
+        if HOST_ALLOWLIST.contains(&k.as_str()) {
+            set(&mut vars, k, v.clone(), Origin::Host);
+        } else if let Some(p) = profile.pass_env.iter().find(|p| &p.value == k) {
+            set(
+                &mut vars,
+                k,
+                v.clone(),
+                Origin::PassEnv {
+                    by: source_text(&p.source),
+                },
+            );
+        } else {
+            let reason = if BUILD_AFFECTING.contains(&k.as_str()) {
+                "changes the build; the profile decides it".to_string()
+            } else {
+                "not on the allowlist (add it to pass-env to let it through)".to_string()
+            };
+            dropped.push(Dropped {
+                name: k.clone(),
+                value: v.clone(),
+                from: "host".to_string(),
+                reason,
+            });
+        }
+    }
+
+    // 2. The go env -w file: network and cache keys only; the host wins, as in go.
+    if let (Some(path), Some(text)) = (&goenv.path, &goenv.text) {
+        for (k, v) in super::goenv::parse(text) {
+            if GOENV_ALLOWLIST.contains(&k.as_str()) {
+                if !vars.contains_key(&k) {
+                    set(&mut vars, &k, v, Origin::GoEnvFile { file: path.clone() });
+                }
+            } else {
+                let reason = if BUILD_AFFECTING.contains(&k.as_str()) {
+                    "build-affecting key in the go env -w file: ignored by xbuild-go builds, \
+                     but it changes plain `go build` runs"
+                } else {
+                    "not a network or cache key: ignored"
+                };
+                dropped.push(Dropped {
+                    name: k,
+                    value: v,
+                    from: path.display().to_string(),
+                    reason: reason.to_string(),
+                });
+            }
+        }
+    }
+
+    // 3. Set explicitly.
+    let scrub = |why: &str| Origin::Scrub {
+        why: why.to_string(),
+    };
+    set(
+        &mut vars,
+        "GOENV",
+        "off".into(),
+        scrub("the go env -w file is read by xbuild-go, never by go"),
+    );
+    set(
+        &mut vars,
+        "GOFLAGS",
+        String::new(),
+        scrub("no GOFLAGS from anywhere may change the build"),
+    );
+    let toolchain = match &profile.go.value {
+        Some(GoRequirement::Exact(v)) => (
+            format!("go{v}"),
+            Origin::Setting {
+                by: source_text(&profile.go.source),
+            },
+        ),
+        _ => (
+            "local".to_string(),
+            scrub("run the go that was found, never a downloaded one"),
+        ),
+    };
+    set(&mut vars, "GOTOOLCHAIN", toolchain.0, toolchain.1);
+    let t = Origin::Target {
+        target: target.to_string(),
+    };
+    set(&mut vars, "GOOS", target.goos().into(), t.clone());
+    set(&mut vars, "GOARCH", target.goarch().into(), t.clone());
+    if let Some((var, value)) = target.level() {
+        set(&mut vars, var, value.to_string(), t);
+    }
+    set(
+        &mut vars,
+        "CGO_ENABLED",
+        if profile.cgo.value { "1" } else { "0" }.into(),
+        Origin::Setting {
+            by: source_text(&profile.cgo.source),
+        },
+    );
+    // 4. Then the profile's env (with cgo, CC/CXX/CGO_*FLAGS come only from here).
+    for (k, v) in &profile.env {
+        set(
+            &mut vars,
+            k,
+            v.value.clone(),
+            Origin::ProfileEnv {
+                by: source_text(&v.source),
+            },
+        );
+    }
+    dropped.sort_by(|a, b| (&a.from, &a.name).cmp(&(&b.from, &b.name)));
+    ChildEnv {
+        vars,
+        origins,
+        dropped,
+        goenv_file: goenv.path.clone(),
+    }
+}
+
+impl Origin {
+    /// One line for `env --explain`.
+    pub fn explain(&self) -> String {
+        match self {
+            Origin::Host => "host environment (allowlist)".to_string(),
+            Origin::PassEnv { by } => format!("host environment, let through by pass-env ({by})"),
+            Origin::GoEnvFile { file } => format!("go env -w file {}", file.display()),
+            Origin::Scrub { why } => format!("scrub: {why}"),
+            Origin::Target { target } => format!("target {target}"),
+            Origin::Setting { by } => by.clone(),
+            Origin::ProfileEnv { by } => format!("env table, {by}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{resolve, Overrides, ProfileFile};
+    use std::path::Path;
+
+    fn host(pairs: &[(&str, &str)]) -> HostEnv {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn golden() -> ResolvedProfile {
+        resolve(None, "golden", &Overrides::default()).unwrap()
+    }
+
+    #[test]
+    fn hostile_host_and_goenv_file_do_not_reach_the_child() {
+        let h = host(&[
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/u"),
+            ("GOFLAGS", "-ldflags=-X=main.x=y"),
+            ("GOARCH", "amd64"),
+            ("CGO_ENABLED", "1"),
+            ("GOROOT", "/nonexistent"),
+            ("CC", "false"),
+            ("GOPROXY", "https://proxy.example"),
+            ("LD_PRELOAD", "/evil.so"),
+        ]);
+        let goenv = GoEnvFile {
+            path: Some("/home/u/.config/go/env".into()),
+            text: Some("GOARCH=386\nGOPROXY=file-proxy\nGOMODCACHE=/cache/mod\n".into()),
+        };
+        let t = Target::parse("linux/arm64").unwrap();
+        let e = child_env(&h, &goenv, &golden(), &t);
+        let want: BTreeMap<String, String> = [
+            ("CGO_ENABLED", "0"),
+            ("GOARCH", "arm64"),
+            ("GOARM64", "v8.0"),
+            ("GOENV", "off"),
+            ("GOFLAGS", ""),
+            ("GOMODCACHE", "/cache/mod"),
+            ("GOOS", "linux"),
+            ("GOPROXY", "https://proxy.example"),
+            ("GOTOOLCHAIN", "local"),
+            ("HOME", "/home/u"),
+            ("PATH", "/usr/bin"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(e.vars, want);
+        let dropped: Vec<(&str, &str)> = e
+            .dropped
+            .iter()
+            .map(|d| (d.from.as_str(), d.name.as_str()))
+            .collect();
+        for (from, name) in [
+            ("host", "GOFLAGS"),
+            ("host", "GOARCH"),
+            ("host", "CGO_ENABLED"),
+            ("host", "GOROOT"),
+            ("host", "CC"),
+            ("host", "LD_PRELOAD"),
+            ("/home/u/.config/go/env", "GOARCH"),
+        ] {
+            assert!(
+                dropped.contains(&(from, name)),
+                "{name} from {from} should be reported dropped: {dropped:?}"
+            );
+        }
+        assert!(
+            !dropped.iter().any(|(_, n)| *n == "GOPROXY"),
+            "GOPROXY is kept"
+        );
+    }
+
+    #[test]
+    fn profile_env_pass_env_and_pins() {
+        let f = ProfileFile::parse(
+            Path::new("/r/xbuild-go.toml"),
+            "[profile.golden]\ncgo = true\ngo = \"1.22.12\"\npass-env = [\"CI\"]\nenv = { CC = \"aarch64-linux-gnu-gcc\", GOPROXY = \"off\" }\n".into(),
+        )
+        .unwrap();
+        let p = resolve(Some(&f), "golden", &Overrides::default()).unwrap();
+        let h = host(&[("CI", "true"), ("GOPROXY", "https://p"), ("CC", "gcc")]);
+        let e = child_env(
+            &h,
+            &GoEnvFile::default(),
+            &p,
+            &Target::parse("linux/arm/v6").unwrap(),
+        );
+        let get = |k: &str| e.vars.get(k).map(String::as_str);
+        assert_eq!(get("CI"), Some("true"), "pass-env lets CI through");
+        assert_eq!(
+            get("CC"),
+            Some("aarch64-linux-gnu-gcc"),
+            "CC only from the profile"
+        );
+        assert_eq!(
+            get("GOPROXY"),
+            Some("off"),
+            "profile env wins over the host"
+        );
+        assert_eq!(get("CGO_ENABLED"), Some("1"));
+        assert_eq!(get("GOTOOLCHAIN"), Some("go1.22.12"));
+        assert_eq!(get("GOARM"), Some("6"));
+        assert_eq!(get("GOROOT"), None);
+    }
+}

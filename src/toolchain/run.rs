@@ -1,0 +1,220 @@
+//! Running `go build` in its own process group, so Ctrl-C stops the whole build and
+//! the caller can clean up before exiting 130.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::Once;
+
+use anyhow::Context;
+
+use crate::error::{failure, Exit};
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+static HANDLER: Once = Once::new();
+
+/// Installs the Ctrl-C / SIGTERM / SIGHUP handler (once). It records the interrupt and
+/// forwards SIGINT to the running go process group.
+pub fn install_interrupt_handler() {
+    HANDLER.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            signal_group();
+        });
+    });
+}
+
+fn signal_group() {
+    let pgid = CHILD_GROUP.load(Ordering::SeqCst);
+    if pgid > 0 {
+        // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
+        unsafe {
+            libc::kill(-pgid, libc::SIGINT);
+        }
+    }
+}
+
+/// True once Ctrl-C (or SIGTERM/SIGHUP) arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Exit 130 if interrupted.
+pub fn check_interrupted() -> anyhow::Result<()> {
+    if interrupted() {
+        return Err(failure(Exit::Interrupted, "interrupted"));
+    }
+    Ok(())
+}
+
+/// One `go build` invocation, fully spelled out.
+#[derive(Debug, Clone)]
+pub struct GoBuild {
+    pub go: PathBuf,
+    pub args: Vec<String>,
+    pub dir: PathBuf,
+    pub env: BTreeMap<String, String>,
+}
+
+impl GoBuild {
+    /// `go build [-a] [-tags=..] [-ldflags=..] [flags..] [extra..] -o OUT PACKAGE`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        go: &Path,
+        dir: &Path,
+        env: BTreeMap<String, String>,
+        rebuild_all: bool,
+        tags: &[String],
+        ldflags: &str,
+        flags: &[String],
+        extra: &[String],
+        out: &Path,
+        package: &str,
+    ) -> GoBuild {
+        let mut args = vec!["build".to_string()];
+        if rebuild_all {
+            args.push("-a".into());
+        }
+        if !tags.is_empty() {
+            args.push(format!("-tags={}", tags.join(",")));
+        }
+        if !ldflags.trim().is_empty() {
+            args.push(format!("-ldflags={ldflags}"));
+        }
+        args.extend(flags.iter().cloned());
+        args.extend(extra.iter().cloned());
+        args.push("-o".into());
+        args.push(out.display().to_string());
+        args.push(package.to_string());
+        GoBuild {
+            go: go.to_path_buf(),
+            args,
+            dir: dir.to_path_buf(),
+            env,
+        }
+    }
+
+    /// The command as a shell would read it, for `-v` and reports.
+    pub fn display(&self) -> String {
+        std::iter::once(self.go.display().to_string())
+            .chain(self.args.iter().cloned())
+            .map(|a| shell_quote(&a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Runs go build. Its stderr is passed through unchanged (or captured and returned,
+    /// with `capture`); its stdout goes to our stderr so our stdout stays machine-readable.
+    /// A non-zero exit is exit 3, Ctrl-C exit 130.
+    pub fn run(&self, capture: bool) -> anyhow::Result<String> {
+        install_interrupt_handler();
+        check_interrupted()?;
+        let mut expr = duct::cmd(&self.go, &self.args)
+            .dir(&self.dir)
+            .full_env(&self.env)
+            .stdout_to_stderr()
+            .unchecked()
+            .before_spawn(|cmd| {
+                use std::os::unix::process::CommandExt;
+                cmd.process_group(0);
+                Ok(())
+            });
+        if capture {
+            expr = expr.stderr_capture();
+        }
+        let handle = expr.start().map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{}`: {e}", self.go.display()),
+            )
+        })?;
+        if let Some(pid) = handle.pids().first() {
+            CHILD_GROUP.store(*pid as i32, Ordering::SeqCst);
+        }
+        if interrupted() {
+            signal_group();
+        }
+        let out = handle.wait().cloned();
+        CHILD_GROUP.store(0, Ordering::SeqCst);
+        let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
+        check_interrupted()?;
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if !out.status.success() {
+            let code = out
+                .status
+                .code()
+                .map_or("a signal".to_string(), |c| format!("status {c}"));
+            return Err(failure(
+                Exit::GoBuild,
+                format!(
+                    "`go build` failed with {code}{}",
+                    if capture {
+                        format!(":\n{stderr}")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        Ok(stderr)
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argv_order() {
+        let b = GoBuild::new(
+            Path::new("/go/bin/go"),
+            Path::new("/m"),
+            BTreeMap::new(),
+            true,
+            &["netgo".into(), "osusergo".into()],
+            "-s -w",
+            &["-trimpath".into()],
+            &["-v".into()],
+            Path::new("/d/.tmp/app"),
+            "./cmd/app",
+        );
+        assert_eq!(
+            b.args,
+            [
+                "build",
+                "-a",
+                "-tags=netgo,osusergo",
+                "-ldflags=-s -w",
+                "-trimpath",
+                "-v",
+                "-o",
+                "/d/.tmp/app",
+                "./cmd/app"
+            ]
+        );
+        assert_eq!(
+            b.display(),
+            "/go/bin/go build -a -tags=netgo,osusergo '-ldflags=-s -w' -trimpath -v -o /d/.tmp/app ./cmd/app"
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("abc"), "abc");
+        assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+    }
+}

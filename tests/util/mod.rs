@@ -1,0 +1,292 @@
+//! Test harness: run the real binary in a temp dir with a controlled environment, and
+//! print command, cwd, status, stdout and stderr whenever an expectation fails.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cargo-xbuild-go"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo().join("fixtures").join(rel)
+}
+
+/// True under CI, where optional tools are required.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Whether `tool` is on PATH. Under CI a missing tool fails the test; elsewhere the
+/// test prints why it skips.
+pub fn require_tool(tool: &str, why: &str) -> bool {
+    if which(tool).is_some() {
+        return true;
+    }
+    if in_ci() {
+        panic!("{tool} is required under CI=true ({why}); .ci/run installs it");
+    }
+    eprintln!("SKIP: {tool} not found ({why})");
+    false
+}
+
+pub fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| p.is_file())
+}
+
+/// The variables every test run starts from: PATH and HOME, plus the Go caches so
+/// builds stay warm across tests.
+pub fn base_env() -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for k in ["PATH", "HOME", "GOCACHE", "GOMODCACHE", "GOPATH", "TMPDIR"] {
+        if let Ok(v) = std::env::var(k) {
+            env.insert(k.to_string(), v);
+        }
+    }
+    // Builds need no network: every fixture uses the standard library only.
+    env.insert("GOPROXY".into(), "off".into());
+    env
+}
+
+/// The result of one run, with everything needed to reproduce it.
+pub struct Run {
+    pub cmd: String,
+    pub cwd: PathBuf,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "command: {}\ncwd: {}\nstatus: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.cmd,
+            self.cwd.display(),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+impl Run {
+    pub fn code(&self, want: i32) -> &Self {
+        assert_eq!(self.code, Some(want), "unexpected exit code\n{self}");
+        self
+    }
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}\n{self}"
+        );
+        self
+    }
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}\n{self}"
+        );
+        self
+    }
+    /// The JSON Lines on stdout.
+    pub fn json(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}\n{self}"))
+            })
+            .collect()
+    }
+    /// The `artifact` events.
+    pub fn artifacts(&self) -> Vec<serde_json::Value> {
+        self.json()
+            .into_iter()
+            .filter(|v| v["reason"] == "artifact")
+            .collect()
+    }
+}
+
+/// Runs the tool with exactly `env` (nothing inherited) in `cwd`.
+pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run {
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .output()
+        .expect("spawn cargo-xbuild-go");
+    Run {
+        cmd: format!(
+            "{} {}{}",
+            env.iter()
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            bin().display(),
+            args.iter().map(|a| format!(" {a:?}")).collect::<String>()
+        ),
+        cwd: cwd.to_path_buf(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the tool with the base environment.
+pub fn run(cwd: &Path, args: &[&str]) -> Run {
+    run_env(cwd, args, &base_env())
+}
+
+/// A scratch copy of a fixture module, so builds write into a temp dir.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn copy_of(fixture_module: &str) -> Project {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(&fixture(&format!("go/{fixture_module}")), dir.path());
+        Project { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn file(&self, rel: &str, text: &str) -> &Self {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(p, text).unwrap();
+        self
+    }
+    /// Every file name directly in `rel`, sorted.
+    pub fn ls(&self, rel: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path().join(rel))
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Runs an external command and returns stdout; panics with everything on failure.
+pub fn sh(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {cmd}: {e}"));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What readelf says about an ELF file, for cross-checking our verdicts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ReadElf {
+    pub class: String,
+    pub data: String,
+    pub machine: String,
+    pub flags: u32,
+    pub interpreter: Option<String>,
+    pub needed: Vec<String>,
+    pub has_symtab: bool,
+    pub has_debug: bool,
+    pub arm_vfp_args: Option<String>,
+    pub arm_cpu_arch: Option<String>,
+    pub properties: String,
+}
+
+pub fn readelf(path: &Path) -> ReadElf {
+    let p = path.to_str().unwrap();
+    let h = sh("readelf", &["-h", "-W", p]);
+    let field = |name: &str| {
+        h.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let flags_text = field("Flags:");
+    let flags = u32::from_str_radix(
+        flags_text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .next()
+            .unwrap_or("0")
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap_or_else(|_| panic!("readelf flags {flags_text:?}"));
+    let l = sh("readelf", &["-l", "-W", p]);
+    let interpreter = l
+        .lines()
+        .find_map(|line| line.split("[Requesting program interpreter: ").nth(1))
+        .map(|s| s.trim_end_matches(']').to_string());
+    let d = sh("readelf", &["-d", "-W", p]);
+    let needed = d
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .filter_map(|line| line.split("Shared library: [").nth(1))
+        .map(|s| s.trim_end_matches(']').to_string())
+        .collect();
+    let s = sh("readelf", &["-S", "-W", p]);
+    let has_symtab = s.lines().any(|line| line.contains(" SYMTAB "));
+    let has_debug = s
+        .lines()
+        .any(|line| line.contains(" .debug_") || line.contains(" .zdebug_"));
+    let a = sh("readelf", &["-A", "-W", p]);
+    let attr = |name: &str| {
+        a.lines()
+            .find(|line| line.trim_start().starts_with(name))
+            .and_then(|line| line.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+    };
+    ReadElf {
+        class: field("Class:"),
+        data: field("Data:"),
+        machine: field("Machine:"),
+        flags,
+        interpreter,
+        needed,
+        has_symtab,
+        has_debug,
+        arm_vfp_args: attr("Tag_ABI_VFP_args"),
+        arm_cpu_arch: attr("Tag_CPU_arch:"),
+        properties: sh("readelf", &["-n", "-W", p]),
+    }
+}
+
+/// The check with `id` in an artifact event.
+pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    artifact["verdict"]["checks"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no check {id} in {artifact:#}"))
+}
