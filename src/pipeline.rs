@@ -281,6 +281,10 @@ fn build_in(
         &out,
         &p.package.value,
     );
+    // Seed the temporary output with a copy of the current artifact: when it is up to
+    // date, go sees its build ID match and skips the link (touching the file), exactly
+    // as `go build -o` by hand does with an existing output.
+    seed(&plan.dest, &out);
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
     if let Err(e) = cmd.run(opts.capture_stderr) {
@@ -343,6 +347,16 @@ fn build_in(
         report.rejected_path = Some(kept);
     }
     Ok(report)
+}
+
+/// Copies the destination (a regular file) to the temporary output. A copy, never a
+/// link: go may write the output in place, and the destination must stay untouched
+/// until the new artifact is verified. Best effort: without it go simply links.
+fn seed(dest: &Path, out: &Path) {
+    let is_file = std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_file());
+    if is_file && std::fs::copy(dest, out).is_err() {
+        let _ = std::fs::remove_file(out);
+    }
 }
 
 /// Maps a file and verifies it; returns the verdict, sha256 and size. The file is
