@@ -526,3 +526,26 @@ fn cargo_shim_argument_and_direct_run_agree() {
     assert_eq!(a, std::fs::read(p.path().join("b")).unwrap());
     run(p.path(), &["--help"]).code(0).stdout_has("--target");
 }
+
+#[test]
+fn runs_as_a_cargo_subcommand() {
+    // cargo finds cargo-xbuild-go on PATH and passes `xbuild-go` as argv[1].
+    let dir = bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let p = Project::copy_of("hello");
+    let out = std::process::Command::new("cargo")
+        .args(["xbuild-go", "--target", "linux/arm64", "-q"])
+        .current_dir(p.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "cargo xbuild-go failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(readelf(&p.path().join("hello")).machine, "AArch64");
+}

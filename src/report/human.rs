@@ -42,12 +42,9 @@ fn paint(r: &Reporter, code: &str, s: &str) -> String {
 }
 
 pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
-    // Paths under the working directory are shown relative to it, as cargo does.
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let shown = a.path.strip_prefix(&cwd).unwrap_or(&a.path);
     let summary = format!(
         "{}  {}  {}",
-        shown.display(),
+        super::shown(&a.path),
         a.verdict.facts.summary(),
         human_size(a.size)
     );

@@ -15,6 +15,15 @@ use crate::verify::Verdict;
 /// Version of the JSON Lines schema (README, "JSON output").
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// A path for people: relative to the working directory when under it, as cargo does.
+pub fn shown(path: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 /// `--message-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageFormat {
