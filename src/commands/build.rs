@@ -68,7 +68,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 "{} ({} profile) -> {}",
                 plan.target,
                 ctx.profile.name,
-                plan.dest.display()
+                crate::report::shown(&plan.dest)
             ),
         );
         match pipeline::build_one(&ctx, &go, plan, opts, &reporter) {
