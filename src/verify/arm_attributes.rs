@@ -18,9 +18,7 @@
 //! are strings, Tag_compatibility (32) is a ULEB128 followed by a string, every other tag below 32
 //! is a ULEB128, and from 32 upwards even tags are ULEB128 and odd tags are strings.
 
-use std::fmt;
-
-use super::leb128::{ReadError, Reader};
+use super::leb128::Reader;
 
 /// The only defined format-version byte, `'A'`.
 pub const FORMAT_VERSION: u8 = b'A';
@@ -222,41 +220,8 @@ impl ArmAttributes {
     }
 }
 
-/// A malformed `.ARM.attributes` section: the byte offset (within the section) of the item that
-/// could not be decoded and a message that names the item and includes that offset in hex.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttrError {
-    /// Offset within the section of the first byte of the bad item.
-    pub offset: usize,
-    /// What is wrong, e.g. "vendor subsection at offset 0x1 claims 4096 bytes but only 50 remain".
-    pub message: String,
-}
-
-impl AttrError {
-    fn new(offset: usize, message: impl Into<String>) -> Self {
-        AttrError {
-            offset,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ReadError> for AttrError {
-    fn from(e: ReadError) -> Self {
-        AttrError {
-            offset: e.offset,
-            message: e.message,
-        }
-    }
-}
-
-impl fmt::Display for AttrError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for AttrError {}
+/// A malformed `.ARM.attributes` section.
+pub type AttrError = super::leb128::SectionError;
 
 /// The attribute name for `tag` as readelf and the Arm ABI spell it (e.g. "Tag_CPU_arch"), or
 /// `None` for a tag this parser does not know.

@@ -12,10 +12,8 @@
 //! `u8` parameter type (0 ULEB128, 1 NTBS), then ULEB128 tag / value pairs to the end of the
 //! subsection, every value of the subsection's parameter type.
 
-use std::fmt;
-
 use super::arm_attributes::AttrValue;
-use super::leb128::{align_up, ReadError, Reader};
+use super::leb128::{align_up, Reader};
 
 /// Note type of the GNU property note.
 pub const NT_GNU_PROPERTY_TYPE_0: u32 = 5;
@@ -130,42 +128,8 @@ impl GnuProperties {
     }
 }
 
-/// A malformed `.note.gnu.property` or AArch64 build-attributes section: the byte offset
-/// (within the section) of the item that could not be decoded and a message that names the item
-/// and includes that offset in hex.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PropError {
-    /// Offset within the section of the first byte of the bad item.
-    pub offset: usize,
-    /// What is wrong, e.g. "note at offset 0x0 has namesz 4294967295 ...".
-    pub message: String,
-}
-
-impl PropError {
-    fn new(offset: usize, message: impl Into<String>) -> Self {
-        PropError {
-            offset,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<ReadError> for PropError {
-    fn from(e: ReadError) -> Self {
-        PropError {
-            offset: e.offset,
-            message: e.message,
-        }
-    }
-}
-
-impl fmt::Display for PropError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for PropError {}
+/// A malformed GNU property note or AArch64 build-attributes section.
+pub type PropError = super::leb128::SectionError;
 
 fn u32_from(data: &[u8], little_endian: bool) -> Option<u32> {
     let arr: [u8; 4] = data.try_into().ok()?;

@@ -1,24 +1,36 @@
 //! Bounds-checked byte cursor shared by the build-attribute and note parsers: ULEB128, NUL-terminated strings (NTBS), endian-aware `u32` and length-prefixed blocks, with every failure reported at its byte offset.
 
-/// A decoding failure: the byte offset (within the whole section) of the item that could not be
-/// read, and a message that names the item and repeats that offset in hex.
+/// A malformed section: the byte offset (within the whole section) of the item that could
+/// not be decoded, and a message that names the item and repeats that offset in hex.
+/// Every parser of section contents in `verify` reports its failures with this type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct ReadError {
+pub struct SectionError {
     /// Offset within the section of the first byte of the item that failed.
-    pub(super) offset: usize,
+    pub offset: usize,
     /// Human-readable description, always containing `0x{offset:x}`.
-    pub(super) message: String,
+    pub message: String,
 }
 
-impl ReadError {
+impl SectionError {
     /// Builds an error at `offset`.
     pub(super) fn new(offset: usize, message: impl Into<String>) -> Self {
-        ReadError {
+        SectionError {
             offset,
             message: message.into(),
         }
     }
 }
+
+impl std::fmt::Display for SectionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SectionError {}
+
+/// The reader's own name for its errors.
+pub(super) type ReadError = SectionError;
 
 /// A cursor over a window of a section. Offsets reported by the reader (and in its errors) are
 /// absolute, i.e. relative to the start of the whole section, also for sub-readers made by

@@ -9,6 +9,7 @@ pub mod arm_attributes;
 mod elf;
 pub mod gnu_property;
 mod leb128;
+pub use leb128::SectionError;
 mod other;
 
 use serde::Serialize;

@@ -70,6 +70,20 @@ fn is_system_dll(name: &str) -> bool {
     SYSTEM.contains(&lower.as_str()) || lower.starts_with("api-ms-win-")
 }
 
+/// The CPU check of Mach-O and PE: judged when the target names a CPU, else reported.
+fn machine_check<T: PartialEq + Copy>(
+    id: &str,
+    want: Option<T>,
+    found: T,
+    name: fn(T) -> String,
+) -> Check {
+    match want {
+        Some(w) => Check::judged(id, w == found, name(w), name(found))
+            .hint_on_fail(|| "built for another CPU: GOARCH was overridden".into()),
+        None => Check::info(id, name(found)),
+    }
+}
+
 fn link_check(policy: &Policy, libs: &[String], foreign: &[&String], what: &str) -> Check {
     let actual = if foreign.is_empty() {
         format!("only system {what} ({})", libs.join(", "))
@@ -199,16 +213,12 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Verdict, Mal
         size: 0,
     };
     let mut checks = vec![format_check(Format::Macho, policy)];
-    checks.push(match want {
-        Some(w) => Check::judged(
-            "macho.cputype",
-            w == cputype,
-            macho_cpu_name(w),
-            macho_cpu_name(cputype),
-        )
-        .hint_on_fail(|| "built for another CPU: GOARCH was overridden".into()),
-        None => Check::info("macho.cputype", macho_cpu_name(cputype)),
-    });
+    checks.push(machine_check(
+        "macho.cputype",
+        want,
+        cputype,
+        macho_cpu_name,
+    ));
     checks.push(link_check(policy, &libs, &foreign, "dylibs"));
     let actual = match (dwarf, locals) {
         (false, 0) => "stripped".to_string(),
@@ -263,16 +273,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malfor
         size: 0,
     };
     let mut checks = vec![format_check(Format::Pe, policy)];
-    checks.push(match want {
-        Some(w) => Check::judged(
-            "pe.machine",
-            w == machine,
-            pe_machine_name(w),
-            pe_machine_name(machine),
-        )
-        .hint_on_fail(|| "built for another CPU: GOARCH was overridden".into()),
-        None => Check::info("pe.machine", pe_machine_name(machine)),
-    });
+    checks.push(machine_check("pe.machine", want, machine, pe_machine_name));
     let sub = match subsystem {
         2 => "windows GUI".to_string(),
         3 => "console".to_string(),
