@@ -492,3 +492,29 @@ fn every_pair_go_supports_is_in_the_target_table() {
         r.code(0);
     }
 }
+
+#[test]
+fn truncations_and_byte_flips_of_real_binaries_never_panic() {
+    use xbuild_go::verify::{verify, Policy};
+    let policy = Policy::report_only();
+    for name in ["aarch64-static-nolibc", "aarch64-bti", "armhf-static-nolibc", "armhf-dynamic", "x86_64-dynamic"] {
+        let good = std::fs::read(fixture("bin").join(name)).unwrap();
+        let step = (good.len() / 600).max(1);
+        let mut n = 0;
+        while n < good.len() {
+            if let Err(e) = verify(&good[..n], &policy) {
+                assert!(!e.0.contains("panic"), "{name} cut at {n}: {e}");
+            }
+            n += step;
+        }
+        for i in (0..good.len()).step_by(step) {
+            for mask in [0xffu8, 0x80, 0x01] {
+                let mut b = good.clone();
+                b[i] ^= mask;
+                if let Err(e) = verify(&b, &policy) {
+                    assert!(!e.0.contains("panic"), "{name} byte {i:#x} ^ {mask:#x}: {e}");
+                }
+            }
+        }
+    }
+}
