@@ -83,7 +83,7 @@ pub const BUILD_AFFECTING: &[&str] = &[
     "GODEBUG",
     "GOFIPS140",
     "GO_EXTLINK_ENABLED",
-    "GOAMD64",
+    "GOWORK",
     "CC",
     "CXX",
     "FC",
