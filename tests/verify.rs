@@ -14,10 +14,16 @@ fn verify_json(args: &[&str]) -> Run {
     run(&fixture("bin"), &a)
 }
 
+/// Verifies with a profile file; these binaries are not Go, so Go's build info is not
+/// required (the `[build]` layer turns it off; a profile may turn it back on).
 fn verify_with_profile(profile: &str, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("p.toml");
-    std::fs::write(&cfg, profile).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("[build.verify]\nbuildinfo = false\n\n{profile}"),
+    )
+    .unwrap();
     let mut a = vec!["--config", cfg.to_str().unwrap()];
     a.extend_from_slice(args);
     let r = verify_json(&a);
@@ -263,6 +269,32 @@ fn verdicts_on_foreign_binaries() {
             "fail",
             "GOOS",
         ),
+        ("glibc_too_new_names_symbols", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.31\"\n", 1, "libc.glibc", "fail",
+            "GLIBC_2.34 (__libc_start_main)"),
+        ("glibc_within_limit", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.36\"\n", 0, "libc.glibc", "pass", ""),
+        ("runs_on_debian11_glibc_too_old", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:11-slim\"]\n", 1, "runs-on.debian:11-slim", "fail",
+            "GLIBC_2.34 not found"),
+        ("runs_on_debian12", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:12-slim\"]\n", 0, "runs-on.debian:12-slim", "pass", ""),
+        ("runs_on_alpine_needs_glibc_loader", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"alpine:3.20\"]\n", 1, "runs-on.alpine:3.20", "fail",
+            "alpine:3.20 has no /lib/ld-linux-aarch64.so.1: the binary needs glibc"),
+        ("runs_on_distroless_static_has_no_libc", "aarch64-dynamic", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"distroless/static\"]\n", 1, "runs-on.distroless/static", "fail",
+            "no libc"),
+        ("runs_on_ubi9_armhf_not_published", "armhf-dynamic", &["--target", "linux/arm/v7"],
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"ubi9\"]\n", 1, "runs-on.ubi9", "fail",
+            "not published for arm"),
+        ("runs_on_scratch_static", "aarch64-static-nolibc", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nruns-on = [\"scratch\", \"alpine:3.20\", \"debian:10-slim\"]\n", 0, "runs-on.scratch", "pass", ""),
+        ("unknown_image_suggests", "aarch64-static-nolibc", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nruns-on = [\"debain:12-slim\"]\n", 1, "runs-on.debain:12-slim", "unknown",
+            "did you mean `debian:12-slim`?"),
+        ("c_binary_with_buildinfo_required", "aarch64-static-nolibc", &["--target", "linux/arm64"],
+            "[profile.golden.verify]\nbuildinfo = true\n", 1, "go.buildinfo", "unknown", "not a Go binary"),
     ];
     for (case, file, args, profile, code, id, status, msg) in cases {
         let mut a: Vec<&str> = vec![file];
@@ -408,9 +440,10 @@ fn fake_go_sees_scrubbed_env_and_exact_argv() {
     env.insert("KEEP_ME".into(), "1".into());
     env.insert("DROP_ME".into(), "1".into());
     env.insert("XBUILD_GO_GO".into(), go.display().to_string());
+    // The payload is a C binary, so --no-verify: this test is about argv and env.
     run_env(
         p.path(),
-        &["--target", "linux/arm64/v8.2", "--", "-v"],
+        &["--target", "linux/arm64/v8.2", "--no-verify", "--", "-v"],
         &env,
     )
     .code(0);
@@ -456,7 +489,6 @@ fn fake_go_sees_scrubbed_env_and_exact_argv() {
             "child env has {banned}:\n{child}"
         );
     }
-    // The payload is a static arm64 binary, so it passes and is delivered.
     assert!(p.path().join("hello").is_file());
 }
 
@@ -497,7 +529,13 @@ fn every_pair_go_supports_is_in_the_target_table() {
 fn truncations_and_byte_flips_of_real_binaries_never_panic() {
     use xbuild_go::verify::{verify, Policy};
     let policy = Policy::report_only();
-    for name in ["aarch64-static-nolibc", "aarch64-bti", "armhf-static-nolibc", "armhf-dynamic", "x86_64-dynamic"] {
+    for name in [
+        "aarch64-static-nolibc",
+        "aarch64-bti",
+        "armhf-static-nolibc",
+        "armhf-dynamic",
+        "x86_64-dynamic",
+    ] {
         let good = std::fs::read(fixture("bin").join(name)).unwrap();
         let step = (good.len() / 600).max(1);
         let mut n = 0;
@@ -512,9 +550,138 @@ fn truncations_and_byte_flips_of_real_binaries_never_panic() {
                 let mut b = good.clone();
                 b[i] ^= mask;
                 if let Err(e) = verify(&b, &policy) {
-                    assert!(!e.0.contains("panic"), "{name} byte {i:#x} ^ {mask:#x}: {e}");
+                    assert!(
+                        !e.0.contains("panic"),
+                        "{name} byte {i:#x} ^ {mask:#x}: {e}"
+                    );
                 }
             }
         }
     }
+}
+
+/// Builds fixtures/go/hello by hand with plain `go build` and the given environment.
+fn hand_build(dir: &Path, out: &str, env: &[(&str, &str)], args: &[&str]) {
+    let mut cmd = std::process::Command::new("go");
+    cmd.arg("build").args(args).args(["-o", out, "."]);
+    cmd.current_dir(dir).env_clear().envs(base_env());
+    cmd.env("GOFLAGS", "")
+        .env("GOENV", "off")
+        .env("GOTOOLCHAIN", "local");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let st = cmd.status().unwrap();
+    assert!(st.success(), "go build {args:?} {env:?}");
+}
+
+#[test]
+fn go_buildinfo_catches_what_plain_builds_let_through() {
+    let p = Project::copy_of("hello");
+    let arm6 = [
+        ("GOOS", "linux"),
+        ("GOARCH", "arm"),
+        ("GOARM", "6"),
+        ("CGO_ENABLED", "0"),
+    ];
+    hand_build(p.path(), "arm6", &arm6, &["-ldflags=-s -w"]);
+    let mut tagged = arm6.to_vec();
+    tagged.push(("GOFLAGS", "-tags=netgo"));
+    hand_build(p.path(), "tagged", &tagged, &["-ldflags=-s -w"]);
+    let cases: &[(&str, &[&str], i32, &str, &str)] = &[
+        (
+            "goarm_left_in_the_environment",
+            &["arm6", "--target", "linux/arm/v7"],
+            1,
+            "fail",
+            "GOARM: expected 7, recorded 6",
+        ),
+        (
+            "goarm_as_asked",
+            &["arm6", "--target", "linux/arm/v6"],
+            0,
+            "pass",
+            "",
+        ),
+        (
+            "tags_from_goflags",
+            &["tagged", "--target", "linux/arm/v6"],
+            1,
+            "fail",
+            "-tags: expected [], recorded [netgo]",
+        ),
+        (
+            "goarch_mismatch_is_caught_twice",
+            &["arm6", "--target", "linux/386"],
+            1,
+            "fail",
+            "GOARCH: expected 386, recorded arm",
+        ),
+    ];
+    for (case, args, code, status, msg) in cases {
+        let mut a = vec!["verify", "--message-format", "json"];
+        a.extend_from_slice(args);
+        let r = run(p.path(), &a);
+        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+        let c = check(&r.artifacts()[0], "go.buildinfo").clone();
+        assert_eq!(c["status"], *status, "case {case}: {c}");
+        assert!(
+            c["message"].as_str().unwrap_or("").contains(msg),
+            "case {case}: {c}"
+        );
+    }
+    // The Go facts carry what was recorded.
+    let r = run(p.path(), &["verify", "arm6", "--message-format", "json"]);
+    let go = &r.artifacts()[0]["verdict"]["facts"]["go"];
+    assert_eq!(go["settings"]["GOARM"], "6");
+    assert_eq!(go["settings"]["-ldflags"], "-s -w");
+    assert_eq!(go["path"], "example.com/hello");
+    assert!(go["version"].as_str().unwrap().starts_with("go1."));
+}
+
+#[test]
+fn go_version_requirement_is_checked_against_the_recorded_version() {
+    let p = Project::copy_of("hello");
+    p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
+    hand_build(
+        p.path(),
+        "app",
+        &[("GOOS", "linux"), ("GOARCH", "arm64"), ("CGO_ENABLED", "0")],
+        &["-ldflags=-s -w"],
+    );
+    let r = run(
+        p.path(),
+        &[
+            "verify",
+            "app",
+            "--target",
+            "linux/arm64",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(1);
+    let c = check(&r.artifacts()[0], "go.version").clone();
+    assert_eq!(c["status"], "fail", "{c}");
+    assert_eq!(c["expected"], "go >=1.999");
+}
+
+#[test]
+fn trimpath_builds_record_no_ldflags_and_still_pass() {
+    let p = Project::copy_of("hello");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\nflags = [\"-trimpath\"]\n",
+    );
+    let r = run(p.path(), &["--message-format", "json"]);
+    r.code(0);
+    let c = check(&r.artifacts()[0], "go.buildinfo").clone();
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("omits -ldflags"),
+        "{c}"
+    );
 }

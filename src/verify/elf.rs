@@ -7,7 +7,10 @@ use goblin::elf::program_header::PT_INTERP;
 use goblin::elf::section_header::SHT_SYMTAB;
 use goblin::elf::Elf;
 
-use super::{arm_attributes, format_check, gnu_property, Check, Facts, Malformed, Policy, Verdict};
+use super::{
+    arm_attributes, buildinfo, format_check, gnu_property, libs, Check, Facts, Found, Malformed,
+    Policy, Verdict,
+};
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
 
@@ -63,7 +66,94 @@ fn kind_name(e_type: u16) -> String {
     .to_string()
 }
 
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+/// Checks the ELF header and the bounds of the program and section header tables
+/// before goblin reads them, so a truncated or corrupt file gets a message that names
+/// the problem and its offset.
+fn check_layout(bytes: &[u8]) -> Result<(), Malformed> {
+    let bad = |m: String| Err(Malformed(m));
+    let Some(ident) = bytes.get(..16) else {
+        return bad(format!(
+            "truncated ELF: {} bytes, the identification alone needs 16",
+            bytes.len()
+        ));
+    };
+    let is64 = match ident[EI_CLASS] {
+        1 => false,
+        2 => true,
+        c => {
+            return bad(format!(
+                "bad ELF class byte {c:#x} at offset 0x4 (expected 1 or 2)"
+            ))
+        }
+    };
+    let big = match ident[EI_DATA] {
+        1 => false,
+        2 => true,
+        d => {
+            return bad(format!(
+                "bad ELF data byte {d:#x} at offset 0x5 (expected 1 or 2)"
+            ))
+        }
+    };
+    let ehsize = if is64 { 64 } else { 52 };
+    if bytes.len() < ehsize {
+        return bad(format!(
+            "truncated ELF: {} bytes, the ELF{} header needs {ehsize}",
+            bytes.len(),
+            if is64 { 64 } else { 32 }
+        ));
+    }
+    let rd = |off: usize, n: usize| -> u64 {
+        let b = &bytes[off..off + n];
+        let mut v = 0u64;
+        for i in 0..n {
+            let byte = if big { b[i] } else { b[n - 1 - i] };
+            v = (v << 8) | u64::from(byte);
+        }
+        v
+    };
+    let (phoff, shoff, phentsize, phnum, shentsize, shnum) = if is64 {
+        (
+            rd(0x20, 8),
+            rd(0x28, 8),
+            rd(0x36, 2),
+            rd(0x38, 2),
+            rd(0x3a, 2),
+            rd(0x3c, 2),
+        )
+    } else {
+        (
+            rd(0x1c, 4),
+            rd(0x20, 4),
+            rd(0x2a, 2),
+            rd(0x2c, 2),
+            rd(0x2e, 2),
+            rd(0x30, 2),
+        )
+    };
+    let len = bytes.len() as u64;
+    for (what, off, entsize, num) in [
+        ("program header table", phoff, phentsize, phnum),
+        ("section header table", shoff, shentsize, shnum),
+    ] {
+        if num == 0 {
+            continue;
+        }
+        let end = entsize.checked_mul(num).and_then(|n| n.checked_add(off));
+        match end {
+            Some(end) if end <= len => {}
+            _ => {
+                return bad(format!(
+                    "{what} at offset {off:#x} ({num} entries of {entsize} bytes) runs past the end of the file ({len:#x} bytes): truncated or corrupt"
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+    check_layout(bytes)?;
     let elf = Elf::parse(bytes).map_err(|e| Malformed(format!("malformed ELF: {e}")))?;
     let h = &elf.header;
     let class = if h.e_ident[EI_CLASS] == ELFCLASS64 {
@@ -77,13 +167,15 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed
         Endian::Little
     };
     let osabi = h.e_ident[EI_OSABI];
+    // A PT_INTERP whose path cannot be read (separate debug files) still makes the file
+    // dynamic: claiming static there would fail open.
+    let has_interp = elf.program_headers.iter().any(|p| p.p_type == PT_INTERP);
     let interpreter = elf
-        .program_headers
-        .iter()
-        .any(|p| p.p_type == PT_INTERP)
-        .then(|| elf.interpreter.unwrap_or("").to_string());
+        .interpreter
+        .filter(|i| has_interp && !i.is_empty())
+        .map(str::to_string);
     let needed: Vec<String> = elf.libraries.iter().map(|s| s.to_string()).collect();
-    let is_static = interpreter.is_none() && needed.is_empty();
+    let is_static = !has_interp && needed.is_empty();
 
     let mut unstripped = Vec::new();
     for sh in &elf.section_headers {
@@ -182,7 +274,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed
             _ => None,
         },
         gnu_properties: features.clone(),
-        size: 0,
+        glibc_max: None,
+        go: None,
     };
 
     let target = policy.target.as_ref();
@@ -293,8 +386,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed
         "static (no PT_INTERP, no DT_NEEDED)".to_string()
     } else {
         let mut parts = Vec::new();
-        if let Some(i) = &interpreter {
-            parts.push(format!("PT_INTERP {i}"));
+        match &interpreter {
+            Some(i) => parts.push(format!("PT_INTERP {i}")),
+            None if has_interp => parts.push("PT_INTERP (path unreadable)".to_string()),
+            None => {}
         }
         if !needed.is_empty() {
             parts.push(format!("DT_NEEDED {}", needed.join(", ")));
@@ -307,6 +402,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed
                 "PT_INTERP {i} present: the build used cgo or an external linker; set cgo = false or CGO_ENABLED=0 \
                  (or allow it with [verify] static = false)"
             ),
+            None if has_interp => "a PT_INTERP segment is present (its path cannot be read): \
+                                   the artifact is dynamically linked"
+                .to_string(),
             None => "DT_NEEDED present without an interpreter: the artifact needs shared libraries; \
                      build with cgo = false"
                 .to_string(),
@@ -377,7 +475,17 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed
         checks.push(aarch64_check(&props, &aarch64_attrs, &features, policy));
     }
 
-    Ok(Verdict { facts, checks })
+    let glibc = if is_static {
+        libs::GlibcNeeds::default()
+    } else {
+        libs::glibc_needs(&elf)
+    };
+    Ok(Found {
+        verdict: Verdict { facts, checks },
+        goarch: target::arch_by_elf(h.e_machine, class, endian).map(|a| a.goarch),
+        glibc,
+        go: buildinfo::from_elf(bytes, &elf).transpose(),
+    })
 }
 
 fn osabi_label(v: u8) -> &'static str {

@@ -6,15 +6,21 @@
 //! No processes, no terminal, no process environment in here.
 
 pub mod arm_attributes;
+pub mod buildinfo;
 mod elf;
 pub mod gnu_property;
+mod gocheck;
+pub mod images;
 mod leb128;
-pub use leb128::SectionError;
+mod libs;
 mod other;
+
+pub use gocheck::{go_split, GoExpect, GoFacts};
+pub use leb128::SectionError;
 
 use serde::Serialize;
 
-use crate::profile::{BtiPolicy, FloatAbi, ResolvedProfile};
+use crate::profile::{BtiPolicy, FloatAbi, GoRequirement, ResolvedProfile};
 use crate::target::{Format, Target};
 
 /// The outcome of one check.
@@ -95,6 +101,14 @@ pub struct Policy {
     pub arm_float_abi: FloatAbi,
     pub aarch64_bti: BtiPolicy,
     pub max_size: Option<u64>,
+    /// Highest GLIBC_x.y a dynamic artifact may need.
+    pub max_glibc: Option<String>,
+    /// Base images it must start on.
+    pub runs_on: Vec<String>,
+    /// What Go must have recorded in the build info (`buildinfo = true` with a target).
+    pub expect_go: Option<GoExpect>,
+    /// The profile's `go` requirement, for `go.version`.
+    pub go_requirement: Option<GoRequirement>,
 }
 
 impl Policy {
@@ -107,6 +121,10 @@ impl Policy {
             arm_float_abi: FloatAbi::Any,
             aarch64_bti: BtiPolicy::Any,
             max_size: None,
+            max_glibc: None,
+            runs_on: Vec::new(),
+            expect_go: None,
+            go_requirement: None,
         }
     }
 
@@ -120,7 +138,42 @@ impl Policy {
             arm_float_abi: v.arm_float_abi.value,
             aarch64_bti: v.aarch64_bti.value,
             max_size: v.max_size.value,
+            max_glibc: v.max_glibc.value.clone(),
+            runs_on: v.runs_on.value.clone(),
+            expect_go: target
+                .filter(|_| v.buildinfo.value)
+                .map(|t| expected_go_build(profile, t)),
+            go_requirement: profile.go.value.clone(),
         }
+    }
+}
+
+/// What Go records for a build of this profile and target.
+fn expected_go_build(p: &ResolvedProfile, t: &Target) -> GoExpect {
+    let args: Vec<&String> = p.flags.value.iter().chain(&p.go_args).collect();
+    let trimpath = args
+        .iter()
+        .any(|a| *a == "-trimpath" || *a == "-trimpath=true" || *a == "--trimpath");
+    let mut buildmode = "exe".to_string();
+    for (i, a) in args.iter().enumerate() {
+        let a = a.trim_start_matches('-');
+        if let Some(m) = a.strip_prefix("buildmode=") {
+            buildmode = m.to_string();
+        } else if a == "buildmode" {
+            if let Some(m) = args.get(i + 1) {
+                buildmode = m.to_string();
+            }
+        }
+    }
+    GoExpect {
+        goos: t.goos().to_string(),
+        goarch: t.goarch().to_string(),
+        level: t.level().map(|(k, v)| (k.to_string(), v.to_string())),
+        cgo: p.cgo.value,
+        trimpath,
+        tags: p.tags.value.clone(),
+        buildmode,
+        ldflags: p.ldflags.value.clone(),
     }
 }
 
@@ -148,11 +201,14 @@ pub struct Facts {
     #[serde(rename = "static")]
     pub static_: bool,
     pub stripped: bool,
+    /// Highest GLIBC_x.y in the version needs, e.g. "2.34".
+    pub glibc_max: Option<String>,
     /// Tag name to rendered value, when `.ARM.attributes` exists.
     pub arm_attributes: Option<std::collections::BTreeMap<String, String>>,
     /// "BTI", "PAC", "GCS", "IBT", "SHSTK".
     pub gnu_properties: Vec<String>,
-    pub size: u64,
+    /// What Go recorded in the binary, for Go binaries.
+    pub go: Option<GoFacts>,
 }
 
 impl Facts {
@@ -167,7 +223,7 @@ impl Facts {
                 _ => "?",
             },
         };
-        format!(
+        let mut s = format!(
             "{class} {} {} {}",
             self.machine,
             if self.static_ { "static" } else { "dynamic" },
@@ -176,7 +232,12 @@ impl Facts {
             } else {
                 "not stripped"
             }
-        )
+        );
+        if let Some(g) = &self.go {
+            s.push(' ');
+            s.push_str(&g.version);
+        }
+        s
     }
 }
 
@@ -219,9 +280,20 @@ pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     }
 }
 
+/// What a format's verifier found: its facts and checks, and the inputs of the checks
+/// every format shares.
+struct Found {
+    verdict: Verdict,
+    /// The GOARCH of the file's machine, when the target table knows it.
+    goarch: Option<&'static str>,
+    glibc: libs::GlibcNeeds,
+    /// `None`: no build info; `Some(Err)`: build info present but unreadable.
+    go: Option<Result<buildinfo::BuildInfo, String>>,
+}
+
 fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     let size = bytes.len() as u64;
-    let mut verdict = match sniff(bytes) {
+    let found = match sniff(bytes) {
         Some(Format::Elf) => elf::verify(bytes, policy)?,
         Some(Format::Macho) => other::verify_macho(bytes, policy)?,
         Some(Format::Pe) => other::verify_pe(bytes, policy)?,
@@ -238,7 +310,31 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
             return Err(Malformed(what));
         }
     };
-    verdict.facts.size = size;
+    let mut verdict = found.verdict;
+    verdict.facts.glibc_max = found.glibc.max().map(str::to_string);
+    verdict.facts.go = match &found.go {
+        Some(Ok(b)) => Some(GoFacts::from(b)),
+        _ => None,
+    };
+    let checks = &mut verdict.checks;
+    checks.push(gocheck::buildinfo_check(
+        found.go.as_ref(),
+        policy.expect_go.as_ref(),
+    ));
+    if let Some(c) = gocheck::version_check(found.go.as_ref(), policy.go_requirement.as_ref()) {
+        checks.push(c);
+    }
+    if let Some(max) = &policy.max_glibc {
+        checks.push(libs::glibc_check(&found.glibc, max));
+    }
+    for image in &policy.runs_on {
+        checks.push(libs::runs_on_check(
+            image,
+            &verdict.facts,
+            found.goarch,
+            &found.glibc,
+        ));
+    }
     if let Some(max) = policy.max_size {
         verdict.checks.push(
             Check::judged(

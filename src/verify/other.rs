@@ -8,7 +8,7 @@
 use goblin::mach::{Mach, MachO};
 use goblin::pe::PE;
 
-use super::{format_check, Check, Facts, Malformed, Policy, Verdict};
+use super::{buildinfo, format_check, libs, Check, Facts, Found, Malformed, Policy, Verdict};
 use crate::target::{self, Format};
 
 fn macho_cpu_name(cputype: u32) -> String {
@@ -126,34 +126,38 @@ fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
     }
 }
 
-pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
     let mach = Mach::parse(bytes).map_err(|e| Malformed(format!("malformed Mach-O: {e}")))?;
     let want = policy
         .target
         .as_ref()
         .and_then(|t| t.arch())
         .and_then(|a| a.macho_cputype);
-    let macho: MachO = match mach {
-        Mach::Binary(m) => m,
+    // A universal binary is judged by the slice of the target's architecture (or its
+    // first slice); `slice` is that slice's bytes, which its offsets are relative to.
+    let (slice, macho): (&[u8], MachO) = match mach {
+        Mach::Binary(m) => (bytes, m),
         Mach::Fat(fat) => {
-            // Judge the slice of the target's architecture (or the first one).
             let arches = fat
                 .arches()
                 .map_err(|e| Malformed(format!("malformed universal binary: {e}")))?;
             let idx = want
                 .and_then(|w| arches.iter().position(|a| a.cputype == w))
                 .unwrap_or(0);
-            match fat
+            let a = arches
                 .get(idx)
-                .map_err(|e| Malformed(format!("malformed universal binary slice {idx}: {e}")))?
-            {
-                goblin::mach::SingleArch::MachO(m) => m,
-                goblin::mach::SingleArch::Archive(_) => {
-                    return Err(Malformed(
-                        "universal binary slice is an archive, not an executable".into(),
-                    ))
-                }
-            }
+                .ok_or_else(|| Malformed("universal binary with no slices".into()))?;
+            let start = usize::try_from(a.offset).unwrap_or(usize::MAX);
+            let end = start.saturating_add(usize::try_from(a.size).unwrap_or(usize::MAX));
+            let slice = bytes.get(start..end).ok_or_else(|| {
+                Malformed(format!(
+                    "universal binary slice {idx} at offset {:#x} size {:#x} runs past the end of the file",
+                    a.offset, a.size
+                ))
+            })?;
+            let m = MachO::parse(slice, 0)
+                .map_err(|e| Malformed(format!("malformed universal binary slice {idx}: {e}")))?;
+            (slice, m)
         }
     };
     let cputype = macho.header.cputype;
@@ -210,7 +214,8 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Verdict, Mal
         stripped,
         arm_attributes: None,
         gnu_properties: Vec::new(),
-        size: 0,
+        glibc_max: None,
+        go: None,
     };
     let mut checks = vec![format_check(Format::Macho, policy)];
     checks.push(machine_check(
@@ -225,10 +230,18 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Verdict, Mal
         (d, n) => format!("{}{n} local symbols", if d { "DWARF, " } else { "" }),
     };
     checks.push(strip_check(policy, stripped, actual));
-    Ok(Verdict { facts, checks })
+    Ok(Found {
+        verdict: Verdict { facts, checks },
+        goarch: target::ARCHES
+            .iter()
+            .find(|a| a.macho_cputype == Some(cputype))
+            .map(|a| a.goarch),
+        glibc: libs::GlibcNeeds::default(),
+        go: buildinfo::from_macho(slice, &macho).transpose(),
+    })
 }
 
-pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
+pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
     let pe = PE::parse(bytes).map_err(|e| Malformed(format!("malformed PE: {e}")))?;
     let machine = pe.header.coff_header.machine;
     let want = policy
@@ -270,7 +283,8 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malfor
         stripped,
         arm_attributes: None,
         gnu_properties: Vec::new(),
-        size: 0,
+        glibc_max: None,
+        go: None,
     };
     let mut checks = vec![format_check(Format::Pe, policy)];
     checks.push(machine_check("pe.machine", want, machine, pe_machine_name));
@@ -294,5 +308,13 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malfor
         )
     };
     checks.push(strip_check(policy, stripped, actual));
-    Ok(Verdict { facts, checks })
+    Ok(Found {
+        verdict: Verdict { facts, checks },
+        goarch: target::ARCHES
+            .iter()
+            .find(|a| a.pe_machine == Some(machine))
+            .map(|a| a.goarch),
+        glibc: libs::GlibcNeeds::default(),
+        go: buildinfo::from_pe(bytes, &pe).transpose(),
+    })
 }

@@ -1,0 +1,453 @@
+//! `go.buildinfo` and `go.version`: what Go itself recorded inside the artifact,
+//! against the resolved profile.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::buildinfo::{BuildInfo, Module};
+use super::Check;
+use crate::profile::{GoRequirement, GoVersion};
+
+/// The build the profile asked for, as Go would record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoExpect {
+    pub goos: String,
+    pub goarch: String,
+    /// The arch-level variable and value, e.g. ("GOARM", "7").
+    pub level: Option<(String, String)>,
+    pub cgo: bool,
+    pub trimpath: bool,
+    pub tags: Vec<String>,
+    /// `-buildmode` as recorded; "exe" unless the profile's flags say otherwise.
+    pub buildmode: String,
+    /// `-ldflags` as passed to go build.
+    pub ldflags: String,
+}
+
+/// The `go` object of the facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GoFacts {
+    pub version: String,
+    /// The main package's import path.
+    pub path: String,
+    /// The main module, when Go recorded one.
+    pub main: Option<Module>,
+    /// Every recorded `build` key and value.
+    pub settings: BTreeMap<String, String>,
+}
+
+impl From<&BuildInfo> for GoFacts {
+    fn from(b: &BuildInfo) -> GoFacts {
+        GoFacts {
+            version: b.go_version.clone(),
+            path: b.path.clone(),
+            main: b.main.clone(),
+            settings: b.settings.iter().cloned().collect(),
+        }
+    }
+}
+
+/// Settings the summary names when nothing is judged.
+fn summary(b: &BuildInfo) -> String {
+    let get = |k: &str| b.setting(k).unwrap_or("-");
+    format!(
+        "{} GOOS={} GOARCH={} CGO_ENABLED={}",
+        b.go_version,
+        get("GOOS"),
+        get("GOARCH"),
+        get("CGO_ENABLED")
+    )
+}
+
+fn tag_set(s: &str) -> Vec<String> {
+    let mut v: Vec<String> = s
+        .split([',', ' '])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Splits flags as Go's cmd/internal/quoted.Split does (whitespace-separated; a field
+/// that starts with a quote runs to the matching quote). `None` if a quote is unclosed.
+pub fn go_split(s: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        let Some(first) = rest.chars().next() else {
+            return Some(out);
+        };
+        if first == '\'' || first == '"' {
+            let end = rest[1..].find(first)? + 1;
+            out.push(rest[1..end].to_string());
+            rest = &rest[end + 1..];
+        } else {
+            let end = rest.find([' ', '\t', '\n', '\r']).unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+}
+
+/// `go.buildinfo`. `info` is what parsing found: `None` for a file with no build info.
+pub fn buildinfo_check(
+    info: Option<&Result<BuildInfo, String>>,
+    expect: Option<&GoExpect>,
+) -> Check {
+    const ID: &str = "go.buildinfo";
+    let b = match (info, expect) {
+        (Some(Ok(b)), _) => b,
+        (Some(Err(e)), Some(_)) => {
+            return Check::unknown(
+                ID,
+                "readable Go build info",
+                format!("malformed Go build info: {e}"),
+            )
+        }
+        (Some(Err(e)), None) => return Check::info(ID, format!("unreadable: {e}")),
+        (None, Some(_)) => {
+            return Check::unknown(
+                ID,
+                "Go build info",
+                "no .go.buildinfo: not a Go binary, or one whose build info was removed; \
+                 set buildinfo = false to verify non-Go files",
+            )
+        }
+        (None, None) => return Check::info(ID, "none (not a Go binary)"),
+    };
+    let Some(e) = expect else {
+        return Check::info(ID, summary(b));
+    };
+    let mut wants: Vec<(String, Option<String>, &str)> = vec![
+        ("GOOS".into(), Some(e.goos.clone()), "GOOS was overridden (shell, GOFLAGS, go env -w) or another toolchain built it"),
+        ("GOARCH".into(), Some(e.goarch.clone()), "GOARCH was overridden (shell, GOFLAGS, go env -w) or another toolchain built it"),
+        (
+            "CGO_ENABLED".into(),
+            Some(if e.cgo { "1" } else { "0" }.into()),
+            "CGO_ENABLED was overridden, or a cross build silently turned cgo off (no C cross compiler)",
+        ),
+        (
+            "-buildmode".into(),
+            Some(e.buildmode.clone()),
+            "a -buildmode flag reached go build from GOFLAGS or extra arguments",
+        ),
+        (
+            "-trimpath".into(),
+            e.trimpath.then(|| "true".to_string()),
+            "-trimpath differs: GOFLAGS or extra arguments changed it",
+        ),
+    ];
+    if let Some((var, value)) = &e.level {
+        wants.push((
+            var.clone(),
+            Some(value.clone()),
+            "the arch level was overridden by the environment or go env -w",
+        ));
+    }
+    let mut problems = Vec::new();
+    for (key, want, cause) in &wants {
+        let got = b.setting(key);
+        // Go records GOARM with its float suffix when it was given, e.g. "7,softfloat".
+        let same = match (got, want.as_deref()) {
+            (Some(g), Some(w)) => g == w || (g.split(',').next() == Some(w) && !w.contains(',')),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            problems.push(format!(
+                "{key}: expected {}, recorded {} ({cause})",
+                want.as_deref().unwrap_or("unset"),
+                got.unwrap_or("unset")
+            ));
+        }
+    }
+    let want_tags = tag_set(&e.tags.join(","));
+    let got_tags = tag_set(b.setting("-tags").unwrap_or(""));
+    if want_tags != got_tags {
+        problems.push(format!(
+            "-tags: expected [{}], recorded [{}] (build tags came from GOFLAGS or extra arguments)",
+            want_tags.join(","),
+            got_tags.join(",")
+        ));
+    }
+    let mut notes = Vec::new();
+    match b.setting("-ldflags") {
+        Some(got) if go_split(got) != go_split(&e.ldflags) => problems.push(format!(
+            "-ldflags: expected {:?}, recorded {got:?} (GOFLAGS or extra arguments changed the link)",
+            e.ldflags
+        )),
+        Some(_) => {}
+        None if e.trimpath && !e.ldflags.is_empty() => notes.push(
+            "Go omits -ldflags from the build info under -trimpath; symbols.stripped checks -s -w instead".to_string(),
+        ),
+        None if !e.ldflags.is_empty() => problems.push(format!(
+            "-ldflags: expected {:?}, none recorded",
+            e.ldflags
+        )),
+        None => {}
+    }
+    let expected = {
+        let mut parts = vec![format!("GOOS={} GOARCH={}", e.goos, e.goarch)];
+        if let Some((k, v)) = &e.level {
+            parts.push(format!("{k}={v}"));
+        }
+        parts.push(format!("CGO_ENABLED={}", if e.cgo { 1 } else { 0 }));
+        parts.push(format!("-buildmode={}", e.buildmode));
+        if e.trimpath {
+            parts.push("-trimpath".into());
+        }
+        if !want_tags.is_empty() {
+            parts.push(format!("-tags={}", want_tags.join(",")));
+        }
+        parts.join(" ")
+    };
+    let mut c = Check::judged(ID, problems.is_empty(), expected, summary(b));
+    if !problems.is_empty() {
+        c.message = Some(problems.join("; "));
+    } else if !notes.is_empty() {
+        c.message = Some(notes.join("; "));
+    }
+    c
+}
+
+/// `go.version`: the recorded Go version meets the profile's `go` requirement.
+pub fn version_check(
+    info: Option<&Result<BuildInfo, String>>,
+    req: Option<&GoRequirement>,
+) -> Option<Check> {
+    const ID: &str = "go.version";
+    let b = match info {
+        Some(Ok(b)) => b,
+        _ => {
+            return req.map(|r| {
+                Check::unknown(
+                    ID,
+                    format!("go {r}"),
+                    "no readable Go build info to take the version from",
+                )
+            })
+        }
+    };
+    let Some(r) = req else {
+        return Some(Check::info(ID, b.go_version.clone()));
+    };
+    // "go1.22.12", or "devel go1.24-abcdef ..." for toolchains built from source.
+    let version = b
+        .go_version
+        .split_whitespace()
+        .find(|w| w.starts_with("go1"))
+        .unwrap_or(&b.go_version);
+    Some(match GoVersion::parse(version) {
+        Ok(v) => Check::judged(ID, r.is_met_by(&v), format!("go {r}"), b.go_version.clone()).hint_on_fail(|| {
+            "built by another Go toolchain: a GOTOOLCHAIN override, another go on PATH, or a CI image with a different Go"
+                .to_string()
+        }),
+        Err(e) => Check::unknown(ID, format!("go {r}"), format!("recorded version {}: {e}", b.go_version)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::Status;
+
+    fn info(settings: &[(&str, &str)]) -> BuildInfo {
+        BuildInfo {
+            go_version: "go1.26.8".into(),
+            path: "example.com/hello".into(),
+            main: None,
+            deps: vec![],
+            settings: settings
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    fn expect() -> GoExpect {
+        GoExpect {
+            goos: "linux".into(),
+            goarch: "arm".into(),
+            level: Some(("GOARM".into(), "7".into())),
+            cgo: false,
+            trimpath: false,
+            tags: vec![],
+            buildmode: "exe".into(),
+            ldflags: "-s -w".into(),
+        }
+    }
+
+    const GOOD: &[(&str, &str)] = &[
+        ("-buildmode", "exe"),
+        ("-compiler", "gc"),
+        ("-ldflags", "-s -w"),
+        ("CGO_ENABLED", "0"),
+        ("GOARCH", "arm"),
+        ("GOOS", "linux"),
+        ("GOARM", "7"),
+    ];
+
+    #[test]
+    fn buildinfo_table() {
+        let with = |k: &str, v: Option<&str>| {
+            let mut s: Vec<(&str, &str)> =
+                GOOD.iter().copied().filter(|(key, _)| *key != k).collect();
+            if let Some(v) = v {
+                s.push((k, v));
+            }
+            info(&s)
+        };
+        let cases: Vec<(&str, BuildInfo, GoExpect, Status, &str)> = vec![
+            ("all_match", info(GOOD), expect(), Status::Pass, ""),
+            (
+                "goarch_overridden",
+                with("GOARCH", Some("amd64")),
+                expect(),
+                Status::Fail,
+                "GOARCH: expected arm, recorded amd64",
+            ),
+            (
+                "goarm_overridden",
+                with("GOARM", Some("5")),
+                expect(),
+                Status::Fail,
+                "GOARM: expected 7",
+            ),
+            (
+                "goarm_with_float_suffix",
+                with("GOARM", Some("7,hardfloat")),
+                expect(),
+                Status::Pass,
+                "",
+            ),
+            (
+                "cgo_on",
+                with("CGO_ENABLED", Some("1")),
+                expect(),
+                Status::Fail,
+                "CGO_ENABLED",
+            ),
+            (
+                "tags_from_goflags",
+                with("-tags", Some("netgo")),
+                expect(),
+                Status::Fail,
+                "-tags: expected [], recorded [netgo]",
+            ),
+            (
+                "ldflags_changed",
+                with("-ldflags", Some("-s -w -X main.v=1")),
+                expect(),
+                Status::Fail,
+                "-ldflags",
+            ),
+            (
+                "trimpath_omits_ldflags",
+                {
+                    let mut s: Vec<(&str, &str)> = GOOD
+                        .iter()
+                        .copied()
+                        .filter(|(k, _)| *k != "-ldflags")
+                        .collect();
+                    s.push(("-trimpath", "true"));
+                    info(&s)
+                },
+                GoExpect {
+                    trimpath: true,
+                    ..expect()
+                },
+                Status::Pass,
+                "Go omits -ldflags",
+            ),
+            (
+                "trimpath_missing",
+                info(GOOD),
+                GoExpect {
+                    trimpath: true,
+                    ..expect()
+                },
+                Status::Fail,
+                "-trimpath",
+            ),
+            (
+                "tags_order_free",
+                with("-tags", Some("osusergo,netgo")),
+                GoExpect {
+                    tags: vec!["netgo".into(), "osusergo".into()],
+                    ..expect()
+                },
+                Status::Pass,
+                "",
+            ),
+            (
+                "pie",
+                with("-buildmode", Some("pie")),
+                expect(),
+                Status::Fail,
+                "-buildmode",
+            ),
+        ];
+        for (case, b, e, status, msg) in cases {
+            let c = buildinfo_check(Some(&Ok(b)), Some(&e));
+            assert_eq!(c.status, status, "case {case}: {c:?}");
+            assert!(
+                c.message.as_deref().unwrap_or("").contains(msg),
+                "case {case}: {c:?}"
+            );
+        }
+        let none = buildinfo_check(None, Some(&expect()));
+        assert_eq!(
+            none.status,
+            Status::Unknown,
+            "no build info with an expectation never passes"
+        );
+        assert_eq!(buildinfo_check(None, None).status, Status::Pass);
+    }
+
+    #[test]
+    fn go_split_matches_cmd_internal_quoted() {
+        assert_eq!(go_split("-s  -w"), Some(vec!["-s".into(), "-w".into()]));
+        assert_eq!(
+            go_split("-X 'main.v=a b' -X \"main.q=it's\""),
+            Some(vec![
+                "-X".into(),
+                "main.v=a b".into(),
+                "-X".into(),
+                "main.q=it's".into()
+            ])
+        );
+        assert_eq!(go_split("'unclosed"), None);
+        assert_eq!(go_split(""), Some(vec![]));
+    }
+
+    #[test]
+    fn version_table() {
+        let b = |v: &str| {
+            Ok(BuildInfo {
+                go_version: v.into(),
+                ..info(&[])
+            })
+        };
+        for (recorded, req, status) in [
+            ("go1.26.8", ">=1.21", Status::Pass),
+            ("go1.20.1", ">=1.21", Status::Fail),
+            ("go1.22.12", "1.22.12", Status::Pass),
+            ("go1.26.8", "1.22.12", Status::Fail),
+            ("devel go1.27-abc123 Tue", ">=1.21", Status::Pass),
+        ] {
+            let r = GoRequirement::parse(req).unwrap();
+            let c = version_check(Some(&b(recorded)), Some(&r)).unwrap();
+            assert_eq!(c.status, status, "{recorded} vs {req}: {c:?}");
+        }
+        let r = GoRequirement::parse(">=1.21").unwrap();
+        assert_eq!(
+            version_check(None, Some(&r)).unwrap().status,
+            Status::Unknown
+        );
+        assert!(version_check(None, None).is_none());
+    }
+}
