@@ -169,19 +169,22 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
 
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
 pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Result<()> {
-    let Some(GoRequirement::AtLeast(min)) = &ctx.profile.go.value else {
-        return Ok(());
+    let req = match &ctx.profile.go.value {
+        // A pin runs exactly that toolchain through GOTOOLCHAIN; nothing to check here.
+        None | Some(GoRequirement::Exact(_)) => return Ok(()),
+        Some(r) => r,
     };
     let found = match go.parsed_version() {
         Some(v) => v,
         // No VERSION file beside the binary: ask go (only in this case).
         None => toolchain::locate::query_version(go, &env.vars)?,
     };
-    if found < *min {
+    if !req.is_met_by(&found) {
         return Err(failure(
             Exit::Toolchain,
             format!(
-                "the profile requires go >={min} ({}), but {} is go{found}: install a newer Go, or pin one with go = \"{min}.0\"",
+                "the profile requires go {req} ({}), but {} is go{found}: install a matching Go, \
+                 or pin one with an exact go = \"X.Y.Z\" (GOTOOLCHAIN fetches it)",
                 ctx.profile.go.source,
                 go.path.display()
             ),

@@ -685,3 +685,109 @@ fn trimpath_builds_record_no_ldflags_and_still_pass() {
         "{c}"
     );
 }
+
+/// A universal Mach-O file from thin ones, as lipo makes it (fat header big endian,
+/// slices aligned to 2^14).
+fn lipo(slices: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(0xcafe_babe_u32.to_be_bytes());
+    out.extend((slices.len() as u32).to_be_bytes());
+    let align = 1usize << 14;
+    let mut offset = align;
+    let mut placed = Vec::new();
+    for (cputype, subtype, bytes) in slices {
+        for v in [*cputype, *subtype, offset as u32, bytes.len() as u32, 14] {
+            out.extend(v.to_be_bytes());
+        }
+        placed.push(offset);
+        offset = (offset + bytes.len()).div_ceil(align) * align;
+    }
+    for ((_, _, bytes), at) in slices.iter().zip(placed) {
+        out.resize(at, 0);
+        out.extend(bytes);
+    }
+    out
+}
+
+#[test]
+fn universal_macho_gets_one_verdict_per_slice() {
+    let p = Project::copy_of("hello");
+    run(p.path(), &["--target", "darwin/arm64", "-o", "arm64"]).code(0);
+    run(p.path(), &["--target", "darwin/amd64", "-o", "amd64"]).code(0);
+    run(
+        p.path(),
+        &[
+            "--target",
+            "darwin/amd64",
+            "-o",
+            "amd64-full",
+            "--ldflags",
+            "",
+            "--keep-rejected",
+        ],
+    )
+    .code(1);
+    let read = |n: &str| std::fs::read(p.path().join(n)).unwrap();
+    std::fs::write(
+        p.path().join("fat"),
+        lipo(&[
+            (0x0100_0007, 3, read("amd64")),
+            (0x0100_000c, 0, read("arm64")),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        p.path().join("fat-bad"),
+        lipo(&[
+            (0x0100_0007, 3, read("amd64-full.rejected")),
+            (0x0100_000c, 0, read("arm64")),
+        ]),
+    )
+    .unwrap();
+    // Judged for darwin/arm64: the arm64 slice leads, the amd64 slice is judged as darwin/amd64.
+    let r = run(
+        p.path(),
+        &[
+            "verify",
+            "fat",
+            "--target",
+            "darwin/arm64",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(0);
+    let v = &r.artifacts()[0]["verdict"];
+    assert_eq!(v["facts"]["machine"], "arm64", "{v}");
+    assert_eq!(v["slices"][0]["arch"], "amd64");
+    assert_eq!(v["slices"][0]["facts"]["go"]["settings"]["GOARCH"], "amd64");
+    for c in v["slices"][0]["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "pass", "{c}");
+    }
+    // An unstripped amd64 slice rejects the whole file, and says which slice.
+    let r = run(
+        p.path(),
+        &[
+            "verify",
+            "fat-bad",
+            "--target",
+            "darwin/arm64",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(1);
+    let v = &r.artifacts()[0]["verdict"];
+    let bad: Vec<&serde_json::Value> = v["slices"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] != "pass")
+        .collect();
+    // Built with empty ldflags: unstripped, and the recorded -ldflags differ.
+    let ids: Vec<&str> = bad.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["symbols.stripped", "go.buildinfo"], "{v}");
+    run(p.path(), &["verify", "fat-bad", "--target", "darwin/arm64"])
+        .code(1)
+        .stderr_has("[amd64] symbols.stripped");
+}

@@ -164,6 +164,8 @@ pub enum GoRequirement {
     AtLeast(GoVersion),
     /// `1.22.12`: pinned; run exactly this toolchain through `GOTOOLCHAIN=go1.22.12`.
     Exact(GoVersion),
+    /// `1.22.x`: any patch release of one minor version.
+    Series { major: u32, minor: u32 },
 }
 
 impl GoRequirement {
@@ -171,6 +173,18 @@ impl GoRequirement {
         let s = s.trim();
         if let Some(rest) = s.strip_prefix(">=") {
             return GoVersion::parse(rest.trim()).map(GoRequirement::AtLeast);
+        }
+        if let Some(series) = s.strip_suffix(".x").or_else(|| s.strip_suffix(".*")) {
+            let v = GoVersion::parse(series)?;
+            if v.patch.is_some() {
+                return Err(format!(
+                    "go = \"{s}\": a series is MAJOR.MINOR.x, e.g. \"1.22.x\""
+                ));
+            }
+            return Ok(GoRequirement::Series {
+                major: v.major,
+                minor: v.minor,
+            });
         }
         let v = GoVersion::parse(s)?;
         if v.patch.is_none() {
@@ -186,6 +200,9 @@ impl GoRequirement {
         match self {
             GoRequirement::AtLeast(min) => found >= min,
             GoRequirement::Exact(v) => found == v,
+            GoRequirement::Series { major, minor } => {
+                found.major == *major && found.minor == *minor
+            }
         }
     }
 }
@@ -195,6 +212,7 @@ impl fmt::Display for GoRequirement {
         match self {
             GoRequirement::AtLeast(v) => write!(f, ">={v}"),
             GoRequirement::Exact(v) => write!(f, "{v}"),
+            GoRequirement::Series { major, minor } => write!(f, "{major}.{minor}.x"),
         }
     }
 }
@@ -418,6 +436,10 @@ mod tests {
             ("1.22.12", "go1.22.12", true),
             ("1.22.12", "go1.22.11", false),
             (">=1.23", "go1.23rc1", true),
+            ("1.22.x", "go1.22.12", true),
+            ("1.22.x", "go1.22", true),
+            ("1.22.x", "go1.23.0", false),
+            ("1.22.*", "go1.21.9", false),
         ];
         for (req, found, ok) in cases {
             let r = GoRequirement::parse(req).unwrap();
@@ -428,6 +450,7 @@ mod tests {
             "exact pin without patch"
         );
         assert!(GoRequirement::parse(">=banana").is_err());
+        assert!(GoRequirement::parse("1.22.3.x").is_err());
     }
 
     #[test]

@@ -41,6 +41,34 @@ fn paint(r: &Reporter, code: &str, s: &str) -> String {
     }
 }
 
+/// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
+fn print_checks(err: &mut impl Write, r: &Reporter, prefix: &str, checks: &[crate::verify::Check]) {
+    for c in checks {
+        if c.status == Status::Pass && r.verbose == 0 {
+            continue;
+        }
+        // Pad before painting, so colour codes do not break the alignment.
+        let mark = match c.status {
+            Status::Pass => paint(r, "32", &format!("{:>12}", "pass")),
+            Status::Fail => paint(r, "1;31", &format!("{:>12}", "FAIL")),
+            Status::Unknown => paint(r, "1;31", &format!("{:>12}", "UNKNOWN")),
+        };
+        let line = match &c.expected {
+            Some(e) if c.status != Status::Pass => format!("expected {e}, found {}", c.actual),
+            Some(_) => c.actual.clone(),
+            None => format!("{} (reported)", c.actual),
+        };
+        let id = format!("{prefix}{}", c.id);
+        let _ = writeln!(err, "{mark} {id:<18} {line}");
+        if let Some(m) = &c.message {
+            if c.status != Status::Pass || r.verbose > 1 {
+                let hint = paint(r, "2", &format!("hint: {m}"));
+                let _ = writeln!(err, "{:>12} {:<18} {hint}", "", "");
+            }
+        }
+    }
+}
+
 pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     let summary = format!(
         "{}  {}  {}",
@@ -57,33 +85,9 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
         status(r, "Rejected", &summary, Tone::Bad);
     }
     let mut err = std::io::stderr().lock();
-    for c in &a.verdict.checks {
-        let show = c.status != Status::Pass || r.verbose > 0;
-        if !show {
-            continue;
-        }
-        let mark = match c.status {
-            Status::Pass => paint(r, "32", "pass"),
-            Status::Fail => paint(r, "1;31", "FAIL"),
-            Status::Unknown => paint(r, "1;31", "UNKNOWN"),
-        };
-        let line = match &c.expected {
-            Some(e) if c.status != Status::Pass => format!("expected {e}, found {}", c.actual),
-            Some(_) => c.actual.clone(),
-            None => format!("{} (reported)", c.actual),
-        };
-        let _ = writeln!(err, "{:>12} {:<18} {line}", mark, c.id);
-        if let Some(m) = &c.message {
-            if c.status != Status::Pass || r.verbose > 1 {
-                let _ = writeln!(
-                    err,
-                    "{:>12} {:<18} {}",
-                    "",
-                    "",
-                    paint(r, "2", &format!("hint: {m}"))
-                );
-            }
-        }
+    print_checks(&mut err, r, "", &a.verdict.checks);
+    for slice in &a.verdict.slices {
+        print_checks(&mut err, r, &format!("[{}] ", slice.arch), &slice.checks);
     }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {

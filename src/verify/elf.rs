@@ -481,7 +481,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         libs::glibc_needs(&elf)
     };
     Ok(Found {
-        verdict: Verdict { facts, checks },
+        verdict: Verdict::new(facts, checks),
         goarch: target::arch_by_elf(h.e_machine, class, endian).map(|a| a.goarch),
         glibc,
         go: buildinfo::from_elf(bytes, &elf).transpose(),

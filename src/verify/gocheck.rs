@@ -123,12 +123,24 @@ pub fn buildinfo_check(
         return Check::info(ID, summary(b));
     };
     let mut wants: Vec<(String, Option<String>, &str)> = vec![
-        ("GOOS".into(), Some(e.goos.clone()), "GOOS was overridden (shell, GOFLAGS, go env -w) or another toolchain built it"),
-        ("GOARCH".into(), Some(e.goarch.clone()), "GOARCH was overridden (shell, GOFLAGS, go env -w) or another toolchain built it"),
+        (
+            "GOOS".into(),
+            Some(e.goos.clone()),
+            "GOOS was overridden (shell, GOFLAGS, go env -w) or another toolchain built it",
+        ),
+        (
+            "GOARCH".into(),
+            Some(e.goarch.clone()),
+            "GOARCH was overridden (shell, GOFLAGS, go env -w) or another toolchain built it",
+        ),
         (
             "CGO_ENABLED".into(),
             Some(if e.cgo { "1" } else { "0" }.into()),
-            "CGO_ENABLED was overridden, or a cross build silently turned cgo off (no C cross compiler)",
+            if e.cgo {
+                "a cross build turns cgo off unless CC names a C cross compiler; set CC in the profile's env"
+            } else {
+                "CGO_ENABLED was overridden by the environment or go env -w"
+            },
         ),
         (
             "-buildmode".into(),

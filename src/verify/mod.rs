@@ -21,7 +21,7 @@ pub use leb128::SectionError;
 use serde::Serialize;
 
 use crate::profile::{BtiPolicy, FloatAbi, GoRequirement, ResolvedProfile};
-use crate::target::{Format, Target};
+use crate::target::{self, Format, Target};
 
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,6 +148,28 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// The same policy for another architecture of the same OS (a slice of a universal
+    /// file): the target and the recorded settings Go must show follow the arch.
+    pub fn for_arch(&self, goarch: Option<&str>) -> Policy {
+        let mut p = self.clone();
+        let Some(t) = &self.target else { return p };
+        if Some(t.goarch()) == goarch {
+            return p;
+        }
+        p.target = goarch.and_then(|a| Target::parse(&format!("{}/{a}", t.goos())).ok());
+        match (&p.target, &mut p.expect_go) {
+            (Some(nt), Some(e)) => {
+                e.goarch = nt.goarch().to_string();
+                e.level = nt.level().map(|(k, v)| (k.to_string(), v.to_string()));
+            }
+            (None, e) => *e = None,
+            _ => {}
+        }
+        p
+    }
+}
+
 /// What Go records for a build of this profile and target.
 fn expected_go_build(p: &ResolvedProfile, t: &Target) -> GoExpect {
     let args: Vec<&String> = p.flags.value.iter().chain(&p.go_args).collect();
@@ -246,12 +268,37 @@ impl Facts {
 pub struct Verdict {
     pub facts: Facts,
     pub checks: Vec<Check>,
+    /// The other slices of a universal (fat) Mach-O file, each with its own verdict;
+    /// `facts` and `checks` above are the target's slice (or the first).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<Slice>,
+}
+
+/// One slice of a universal Mach-O file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Slice {
+    /// The slice's architecture, e.g. "amd64".
+    pub arch: String,
+    pub facts: Facts,
+    pub checks: Vec<Check>,
 }
 
 impl Verdict {
-    /// True when no check failed or was unknown.
+    pub(crate) fn new(facts: Facts, checks: Vec<Check>) -> Verdict {
+        Verdict {
+            facts,
+            checks,
+            slices: Vec::new(),
+        }
+    }
+
+    /// True when no check of the artifact (or of any slice) failed or was unknown.
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.status == Status::Pass)
+            && self
+                .slices
+                .iter()
+                .all(|s| s.checks.iter().all(|c| c.status == Status::Pass))
     }
 }
 
@@ -293,10 +340,44 @@ struct Found {
 
 fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     let size = bytes.len() as u64;
-    let found = match sniff(bytes) {
-        Some(Format::Elf) => elf::verify(bytes, policy)?,
-        Some(Format::Macho) => other::verify_macho(bytes, policy)?,
-        Some(Format::Pe) => other::verify_pe(bytes, policy)?,
+    let mut verdict = match sniff(bytes) {
+        Some(Format::Elf) => finish(elf::verify(bytes, policy)?, policy),
+        Some(Format::Pe) => finish(other::verify_pe(bytes, policy)?, policy),
+        Some(Format::Macho) => {
+            // A universal file: one verdict per slice, each judged for its own
+            // architecture; the target's slice (or the first) leads.
+            let want = policy
+                .target
+                .as_ref()
+                .and_then(|t| t.arch())
+                .and_then(|a| a.macho_cputype);
+            let mut judged = Vec::new();
+            for (cputype, slice) in other::macho_slices(bytes)? {
+                let goarch = target::ARCHES
+                    .iter()
+                    .find(|a| a.macho_cputype == Some(cputype))
+                    .map(|a| a.goarch);
+                let slice_policy = policy.for_arch(goarch);
+                let found = other::verify_macho(slice, &slice_policy)?;
+                judged.push((cputype, goarch, finish(found, &slice_policy)));
+            }
+            let lead = want
+                .and_then(|w| judged.iter().position(|(c, _, _)| *c == w))
+                .unwrap_or(0);
+            if lead >= judged.len() {
+                return Err(Malformed("universal binary with no slices".into()));
+            }
+            let (_, _, mut first) = judged.remove(lead);
+            first.slices = judged
+                .into_iter()
+                .map(|(c, g, v)| Slice {
+                    arch: g.map_or_else(|| format!("cputype {c:#x}"), str::to_string),
+                    facts: v.facts,
+                    checks: v.checks,
+                })
+                .collect();
+            first
+        }
         _ => {
             let what = if bytes.is_empty() {
                 "the file is empty".to_string()
@@ -310,6 +391,24 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
             return Err(Malformed(what));
         }
     };
+    if let Some(max) = policy.max_size {
+        verdict.checks.push(
+            Check::judged(
+                "size.max",
+                size <= max,
+                format!("<= {}", human_size(max)),
+                human_size(size),
+            )
+            .hint_on_fail(|| {
+                "over the size budget: -s -w in ldflags and -trimpath shrink Go binaries".into()
+            }),
+        );
+    }
+    Ok(verdict)
+}
+
+/// Adds the checks every format shares to what a format's verifier found.
+fn finish(found: Found, policy: &Policy) -> Verdict {
     let mut verdict = found.verdict;
     verdict.facts.glibc_max = found.glibc.max().map(str::to_string);
     verdict.facts.go = match &found.go {
@@ -335,20 +434,7 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
             &found.glibc,
         ));
     }
-    if let Some(max) = policy.max_size {
-        verdict.checks.push(
-            Check::judged(
-                "size.max",
-                size <= max,
-                format!("<= {}", human_size(max)),
-                human_size(size),
-            )
-            .hint_on_fail(|| {
-                "over the size budget: -s -w in ldflags and -trimpath shrink Go binaries".into()
-            }),
-        );
-    }
-    Ok(verdict)
+    verdict
 }
 
 /// The format by magic number.

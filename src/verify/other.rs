@@ -126,40 +126,43 @@ fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
     }
 }
 
+/// The slices of a Mach-O file with their cputypes: one for a thin file, one per
+/// architecture for a universal one, each slice's bytes bounds-checked.
+pub(super) fn macho_slices(bytes: &[u8]) -> Result<Vec<(u32, &[u8])>, Malformed> {
+    match Mach::parse(bytes).map_err(|e| Malformed(format!("malformed Mach-O: {e}")))? {
+        Mach::Binary(m) => Ok(vec![(m.header.cputype, bytes)]),
+        Mach::Fat(fat) => {
+            let arches = fat
+                .arches()
+                .map_err(|e| Malformed(format!("malformed universal binary: {e}")))?;
+            arches
+                .iter()
+                .enumerate()
+                .map(|(i, a)| {
+                    let start = usize::try_from(a.offset).unwrap_or(usize::MAX);
+                    let end = start.saturating_add(usize::try_from(a.size).unwrap_or(usize::MAX));
+                    let slice = bytes.get(start..end).ok_or_else(|| {
+                        Malformed(format!(
+                            "universal binary slice {i} at offset {:#x} size {:#x} runs past the end of the file",
+                            a.offset, a.size
+                        ))
+                    })?;
+                    Ok((a.cputype, slice))
+                })
+                .collect()
+        }
+    }
+}
+
+/// One thin Mach-O file (or slice).
 pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
-    let mach = Mach::parse(bytes).map_err(|e| Malformed(format!("malformed Mach-O: {e}")))?;
+    let slice = bytes;
+    let macho = MachO::parse(bytes, 0).map_err(|e| Malformed(format!("malformed Mach-O: {e}")))?;
     let want = policy
         .target
         .as_ref()
         .and_then(|t| t.arch())
         .and_then(|a| a.macho_cputype);
-    // A universal binary is judged by the slice of the target's architecture (or its
-    // first slice); `slice` is that slice's bytes, which its offsets are relative to.
-    let (slice, macho): (&[u8], MachO) = match mach {
-        Mach::Binary(m) => (bytes, m),
-        Mach::Fat(fat) => {
-            let arches = fat
-                .arches()
-                .map_err(|e| Malformed(format!("malformed universal binary: {e}")))?;
-            let idx = want
-                .and_then(|w| arches.iter().position(|a| a.cputype == w))
-                .unwrap_or(0);
-            let a = arches
-                .get(idx)
-                .ok_or_else(|| Malformed("universal binary with no slices".into()))?;
-            let start = usize::try_from(a.offset).unwrap_or(usize::MAX);
-            let end = start.saturating_add(usize::try_from(a.size).unwrap_or(usize::MAX));
-            let slice = bytes.get(start..end).ok_or_else(|| {
-                Malformed(format!(
-                    "universal binary slice {idx} at offset {:#x} size {:#x} runs past the end of the file",
-                    a.offset, a.size
-                ))
-            })?;
-            let m = MachO::parse(slice, 0)
-                .map_err(|e| Malformed(format!("malformed universal binary slice {idx}: {e}")))?;
-            (slice, m)
-        }
-    };
     let cputype = macho.header.cputype;
     let libs: Vec<String> = macho
         .libs
@@ -231,7 +234,7 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malfo
     };
     checks.push(strip_check(policy, stripped, actual));
     Ok(Found {
-        verdict: Verdict { facts, checks },
+        verdict: Verdict::new(facts, checks),
         goarch: target::ARCHES
             .iter()
             .find(|a| a.macho_cputype == Some(cputype))
@@ -309,7 +312,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
     };
     checks.push(strip_check(policy, stripped, actual));
     Ok(Found {
-        verdict: Verdict { facts, checks },
+        verdict: Verdict::new(facts, checks),
         goarch: target::ARCHES
             .iter()
             .find(|a| a.pe_machine == Some(machine))
