@@ -200,6 +200,8 @@ pub struct BuildOptions {
     pub keep_rejected: bool,
     /// Capture go's stderr (JSON output) instead of passing it through.
     pub capture_stderr: bool,
+    /// Compute the artifact's sha256 (for JSON output).
+    pub checksum: bool,
 }
 
 /// Directories `create_dir_all` made, so a failed build can remove them again.
@@ -319,7 +321,7 @@ fn build_in(
     } else {
         Policy::from_profile(p, Some(&plan.target))
     };
-    let (verdict, sha256, size) = inspect(&out, &policy)?;
+    let (verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
     let passed = verdict.passed();
     run::check_interrupted()?;
     let mut report = ArtifactReport {
@@ -362,9 +364,14 @@ fn seed(dest: &Path, out: &Path) {
     }
 }
 
-/// Maps a file and verifies it; returns the verdict, sha256 and size. The file is
-/// mapped, never copied whole. A file that is no executable is exit 1.
-pub fn inspect(path: &Path, policy: &Policy) -> anyhow::Result<(Verdict, String, u64)> {
+/// Maps a file and verifies it; returns the verdict, the sha256 (when `checksum`: hashing
+/// a large binary costs more than all the checks) and the size. The file is mapped, never
+/// copied whole. A file that is no executable is exit 1.
+pub fn inspect(
+    path: &Path,
+    policy: &Policy,
+    checksum: bool,
+) -> anyhow::Result<(Verdict, Option<String>, u64)> {
     let file =
         std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
     let len = file
@@ -382,7 +389,7 @@ pub fn inspect(path: &Path, policy: &Policy) -> anyhow::Result<(Verdict, String,
             .with_context(|| format!("mapping `{}`", path.display()))?;
         &map
     };
-    let sha256 = hex(&Sha256::digest(bytes));
+    let sha256 = checksum.then(|| hex(&Sha256::digest(bytes)));
     let verdict = verify::verify(bytes, policy)
         .map_err(|e| failure(Exit::VerifyFailed, format!("{}: {e}", path.display())))?;
     Ok((verdict, sha256, len))

@@ -58,6 +58,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
         no_verify: args.no_verify,
         keep_rejected: args.keep_rejected,
         capture_stderr: reporter.format == MessageFormat::Json,
+        checksum: reporter.format == MessageFormat::Json,
     };
     let mut worst = Exit::Ok;
     let (mut verified, mut rejected, mut failed) = (0, 0, 0);

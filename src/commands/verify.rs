@@ -40,7 +40,8 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let mut worst = Exit::Ok;
     for file in &args.files {
         let path = req.cwd.join(file);
-        match pipeline::inspect(&path, &policy) {
+        let checksum = reporter.format == crate::report::MessageFormat::Json;
+        match pipeline::inspect(&path, &policy, checksum) {
             Ok((verdict, sha256, size)) => {
                 let report = ArtifactReport {
                     target: policy.target.as_ref().map(|t| t.to_string()),

@@ -51,7 +51,8 @@ pub struct ArtifactReport {
     pub delivered: bool,
     /// With --keep-rejected, where the rejected file was kept.
     pub rejected_path: Option<PathBuf>,
-    pub sha256: String,
+    /// Computed for JSON output (hashing costs more than verifying); null otherwise.
+    pub sha256: Option<String>,
     pub size: u64,
     /// The child environment of the build (build only).
     pub env: Option<BTreeMap<String, String>>,
