@@ -13,13 +13,9 @@ use crate::target::Target;
 
 use super::HostEnv;
 
-/// Host variables let through, and why each matters.
-pub const HOST_ALLOWLIST: &[&str] = &[
-    "PATH",
-    "HOME",
-    "USER",
-    "TMPDIR",
-    "XDG_CACHE_HOME",
+/// Go's network and cache settings: honoured from the host and from the `go env -w`
+/// file, so caches stay shared and private modules stay reachable.
+pub const GO_NETWORK_AND_CACHE: &[&str] = &[
     "GOCACHE",
     "GOMODCACHE",
     "GOPATH",
@@ -33,6 +29,15 @@ pub const HOST_ALLOWLIST: &[&str] = &[
     "GOINSECURE",
     "GOAUTH",
     "GOVCS",
+];
+
+/// Further host variables let through: where things are, who runs, TLS roots, proxies.
+pub const HOST_BASICS: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "TMPDIR",
+    "XDG_CACHE_HOME",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "HTTP_PROXY",
@@ -43,22 +48,10 @@ pub const HOST_ALLOWLIST: &[&str] = &[
     "no_proxy",
 ];
 
-/// Keys honoured from the `go env -w` file: network and cache settings only.
-pub const GOENV_ALLOWLIST: &[&str] = &[
-    "GOCACHE",
-    "GOMODCACHE",
-    "GOPATH",
-    "GOTMPDIR",
-    "GOCACHEPROG",
-    "GOPROXY",
-    "GOPRIVATE",
-    "GONOPROXY",
-    "GONOSUMDB",
-    "GOSUMDB",
-    "GOINSECURE",
-    "GOAUTH",
-    "GOVCS",
-];
+/// Whether a host variable passes the scrub (before `pass-env`).
+pub fn host_allowed(name: &str) -> bool {
+    HOST_BASICS.contains(&name) || GO_NETWORK_AND_CACHE.contains(&name)
+}
 
 /// Variables that change what `go build` produces. Found in the host environment or the
 /// `go env -w` file they are dropped, and reported as such.
@@ -174,7 +167,7 @@ pub fn child_env(
 
     // 1. From the host: the allowlist, plus pass-env.
     for (k, v) in host {
-        if HOST_ALLOWLIST.contains(&k.as_str()) {
+        if host_allowed(k) {
             set(&mut vars, k, v.clone(), Origin::Host);
         } else if let Some(p) = profile.pass_env.iter().find(|p| &p.value == k) {
             set(
@@ -203,7 +196,7 @@ pub fn child_env(
     // 2. The go env -w file: network and cache keys only; the host wins, as in go.
     if let (Some(path), Some(text)) = (&goenv.path, &goenv.text) {
         for (k, v) in super::goenv::parse(text) {
-            if GOENV_ALLOWLIST.contains(&k.as_str()) {
+            if GO_NETWORK_AND_CACHE.contains(&k.as_str()) {
                 if !vars.contains_key(&k) {
                     set(&mut vars, &k, v, Origin::GoEnvFile { file: path.clone() });
                 }
