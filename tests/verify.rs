@@ -791,3 +791,67 @@ fn universal_macho_gets_one_verdict_per_slice() {
         .code(1)
         .stderr_has("[amd64] symbols.stripped");
 }
+
+#[test]
+fn windows_artifacts_are_judged_by_machine_and_subsystem() {
+    let p = Project::copy_of("hello");
+    run(p.path(), &["--target", "windows/amd64", "-o", "con.exe"]).code(0);
+    run(
+        p.path(),
+        &[
+            "--target",
+            "windows/amd64",
+            "-o",
+            "gui.exe",
+            "--ldflags",
+            "-s -w -H windowsgui",
+        ],
+    )
+    .code(0);
+    let cases: &[(&str, &[&str], i32, &str, &str, &str)] = &[
+        (
+            "console_as_built",
+            &["con.exe", "--target", "windows/amd64"],
+            0,
+            "pe.subsystem",
+            "pass",
+            "console",
+        ),
+        (
+            "wrong_cpu",
+            &["con.exe", "--target", "windows/arm64"],
+            1,
+            "pe.machine",
+            "fail",
+            "AMD64",
+        ),
+        (
+            "gui_where_console_expected",
+            &["gui.exe", "--target", "windows/amd64"],
+            1,
+            "pe.subsystem",
+            "fail",
+            "windows GUI",
+        ),
+        (
+            "kernel32_only_is_static",
+            &["con.exe", "--target", "windows/amd64"],
+            0,
+            "link.static",
+            "pass",
+            "kernel32.dll",
+        ),
+    ];
+    for (case, args, code, id, status, actual) in cases {
+        let mut a = vec!["verify", "--message-format", "json"];
+        a.extend_from_slice(args);
+        let r = run(p.path(), &a);
+        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+        let c = check(&r.artifacts()[0], id).clone();
+        assert_eq!(c["status"], *status, "case {case}: {c}");
+        assert!(
+            c["actual"].as_str().unwrap().contains(actual),
+            "case {case}: {c}"
+        );
+    }
+}

@@ -296,7 +296,19 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
         3 => "console".to_string(),
         s => format!("subsystem {s}"),
     };
-    checks.push(Check::info("pe.subsystem", sub));
+    // Go links console programs unless -H windowsgui is in the ldflags.
+    checks.push(match &policy.expect_go {
+        Some(e) => {
+            let flags = super::go_split(&e.ldflags).unwrap_or_default();
+            let gui = flags.iter().any(|f| f == "-H=windowsgui")
+                || flags.windows(2).any(|w| w[0] == "-H" && w[1] == "windowsgui");
+            let (want, code) = if gui { ("windows GUI", 2) } else { ("console", 3) };
+            Check::judged("pe.subsystem", subsystem == code, want, sub).hint_on_fail(|| {
+                "the subsystem differs from what the ldflags ask for (-H windowsgui makes a GUI program)".into()
+            })
+        }
+        None => Check::info("pe.subsystem", sub),
+    });
     checks.push(link_check(policy, &libs, &foreign, "DLLs"));
     let actual = if stripped {
         "stripped".to_string()
