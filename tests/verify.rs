@@ -793,6 +793,7 @@ fn universal_macho_gets_one_verdict_per_slice() {
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn windows_artifacts_are_judged_by_machine_and_subsystem() {
     let p = Project::copy_of("hello");
     run(p.path(), &["--target", "windows/amd64", "-o", "con.exe"]).code(0);
