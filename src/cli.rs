@@ -31,6 +31,56 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print the environment `go build` gets for a target.
     Env(EnvArgs),
+    /// Check the toolchain and the environment: which go, GOROOT, go env -w leftovers,
+    /// exported build variables, caches, cross compilers and emulators.
+    Doctor(DoctorArgs),
+    /// List the GOOS/GOARCH pairs this go supports, with variants.
+    Targets(TargetsArgs),
+    /// List every profile found, fully resolved, with where each value came from.
+    Profiles(ProfilesArgs),
+}
+
+/// `doctor`.
+#[derive(Debug, Args, Clone)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `targets`.
+#[derive(Debug, Args, Clone)]
+pub struct TargetsArgs {
+    /// The `go` binary to ask. [default: XBUILD_GO_GO, else `go` on PATH]
+    #[arg(long = "go", value_name = "PATH")]
+    pub go: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `profiles`.
+#[derive(Debug, Args, Clone)]
+pub struct ProfilesArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `env --format`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EnvFormatArg {
+    /// `export GOOS=linux` lines for a POSIX shell (`eval "$(cargo xbuild-go env)"`).
+    Shell,
+    /// `GOOS := linux` and `export GOOS` lines for a Makefile `include`.
+    Make,
+    /// `GOOS=linux` lines for `$GITHUB_ENV` (multi-line values as heredocs).
+    Github,
+    /// One JSON object per target.
+    Json,
+    /// `ARG`/`ENV` lines for a Dockerfile build stage.
+    Dockerfile,
 }
 
 /// Where the profile comes from.
@@ -159,6 +209,9 @@ pub struct EnvArgs {
     /// Show where every value came from and which host variables were dropped, and why.
     #[arg(long)]
     pub explain: bool,
+    /// Output format: shell, make, github, json or dockerfile. [default: KEY=value lines]
+    #[arg(long, value_enum, value_name = "FMT", conflicts_with = "explain")]
+    pub format: Option<EnvFormatArg>,
     /// Let a host variable through the scrub. Repeatable.
     #[arg(long = "pass-env", value_name = "VAR")]
     pub pass_env: Vec<String>,

@@ -1,10 +1,11 @@
 //! `cargo xbuild-go env`: the environment `go build` gets, per target; with
 //! `--explain`, where every value came from and what was dropped.
 
-use crate::cli::EnvArgs;
-use crate::error::Exit;
+use crate::cli::{EnvArgs, EnvFormatArg};
+use crate::error::{usage, Exit};
 use crate::pipeline;
-use crate::profile::{Overrides, Sourced};
+use crate::profile::Overrides;
+use crate::report::envfmt::{self, EnvFormat};
 use crate::report::MessageFormat;
 use crate::toolchain::{self, run::shell_quote, HostEnv};
 
@@ -19,9 +20,30 @@ pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let ctx = pipeline::context(&req, host)?;
     let p = &ctx.profile;
     let several = p.targets.value.len() > 1;
+    let format = args.format.map(|f| match f {
+        EnvFormatArg::Shell => EnvFormat::Shell,
+        EnvFormatArg::Make => EnvFormat::Make,
+        EnvFormatArg::Github => EnvFormat::Github,
+        EnvFormatArg::Json => EnvFormat::Json,
+        EnvFormatArg::Dockerfile => EnvFormat::Dockerfile,
+    });
+    if let Some(f) = format.filter(|f| *f != EnvFormat::Json) {
+        // One environment per file: GOOS can have one value.
+        let [target] = p.targets.value.as_slice() else {
+            return Err(usage(format!(
+                "env --format {} describes one target, and the profile has {}: pass --target",
+                f.name(),
+                p.targets.value.len()
+            )));
+        };
+        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, target);
+        let text = envfmt::render(f, &env.vars).map_err(|e| usage(format!("env --format: {e}")))?;
+        reporter.print(text.trim_end_matches('\n'));
+        return Ok(Exit::Ok);
+    }
     for target in &p.targets.value {
         let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, target);
-        if reporter.format == MessageFormat::Json {
+        if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
             let origins: serde_json::Map<String, serde_json::Value> = env
                 .origins
                 .iter()
@@ -62,54 +84,10 @@ pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 }
             }
             reporter.print("# resolved settings:");
-            for (key, value, source) in settings(p) {
+            for (key, value, source) in p.explain_rows() {
                 reporter.print(&format!("#   {key} = {value}  ({source})"));
             }
         }
     }
     Ok(Exit::Ok)
-}
-
-fn settings(p: &crate::profile::ResolvedProfile) -> Vec<(&'static str, String, String)> {
-    fn row<T>(
-        key: &'static str,
-        s: &Sourced<T>,
-        show: impl Fn(&T) -> String,
-    ) -> (&'static str, String, String) {
-        (key, show(&s.value), s.source.to_string())
-    }
-    let list = |v: &Vec<String>| format!("{v:?}");
-    let v = &p.verify;
-    vec![
-        row("targets", &p.targets, |t| {
-            format!("{:?}", t.iter().map(|t| t.to_string()).collect::<Vec<_>>())
-        }),
-        row("package", &p.package, |s| format!("{s:?}")),
-        row("output", &p.output, |o| format!("{:?}", o.template)),
-        row("cgo", &p.cgo, |b| b.to_string()),
-        row("ldflags", &p.ldflags, |s| format!("{s:?}")),
-        row("flags", &p.flags, list),
-        row("tags", &p.tags, list),
-        row("rebuild-all", &p.rebuild_all, |b| b.to_string()),
-        row("go", &p.go, |g| {
-            g.as_ref()
-                .map_or("(any)".to_string(), |g| format!("{:?}", g.to_string()))
-        }),
-        row("verify.static", &v.static_, |b| b.to_string()),
-        row("verify.stripped", &v.stripped, |b| b.to_string()),
-        row("verify.buildinfo", &v.buildinfo, |b| b.to_string()),
-        row("verify.runs-on", &v.runs_on, list),
-        row("verify.max-glibc", &v.max_glibc, |m| {
-            m.clone().unwrap_or_else(|| "(none)".into())
-        }),
-        row("verify.arm-float-abi", &v.arm_float_abi, |a| {
-            format!("{a:?}").to_lowercase()
-        }),
-        row("verify.aarch64-bti", &v.aarch64_bti, |a| {
-            format!("{a:?}").to_lowercase()
-        }),
-        row("verify.max-size", &v.max_size, |m| {
-            m.map_or("(none)".to_string(), |n| n.to_string())
-        }),
-    ]
 }

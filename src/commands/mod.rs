@@ -1,7 +1,10 @@
 //! One file per subcommand: glue from parsed arguments to library calls.
 
 mod build;
+mod doctor;
 mod env;
+mod profiles;
+mod targets;
 mod verify;
 
 use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs, ProfileArgs};
@@ -19,6 +22,9 @@ pub fn exec(cli: Cli) -> anyhow::Result<Exit> {
         Some(Command::Build(args)) => build::exec(&args, host),
         Some(Command::Verify(args)) => verify::exec(&args, host),
         Some(Command::Env(args)) => env::exec(&args, host),
+        Some(Command::Doctor(args)) => doctor::exec(&args, host),
+        Some(Command::Targets(args)) => targets::exec(&args, host),
+        Some(Command::Profiles(args)) => profiles::exec(&args, host),
     }
 }
 

@@ -342,6 +342,54 @@ pub struct ResolvedProfile {
     pub go_args: Vec<String>,
 }
 
+impl ResolvedProfile {
+    /// Every resolved setting as (key, value, source), for `env --explain` and `profiles`.
+    pub fn explain_rows(&self) -> Vec<(&'static str, String, String)> {
+        let p = self;
+        fn row<T>(
+            key: &'static str,
+            s: &Sourced<T>,
+            show: impl Fn(&T) -> String,
+        ) -> (&'static str, String, String) {
+            (key, show(&s.value), s.source.to_string())
+        }
+        let list = |v: &Vec<String>| format!("{v:?}");
+        let v = &p.verify;
+        vec![
+            row("targets", &p.targets, |t| {
+                format!("{:?}", t.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+            }),
+            row("package", &p.package, |s| format!("{s:?}")),
+            row("output", &p.output, |o| format!("{:?}", o.template)),
+            row("cgo", &p.cgo, |b| b.to_string()),
+            row("ldflags", &p.ldflags, |s| format!("{s:?}")),
+            row("flags", &p.flags, list),
+            row("tags", &p.tags, list),
+            row("rebuild-all", &p.rebuild_all, |b| b.to_string()),
+            row("go", &p.go, |g| {
+                g.as_ref()
+                    .map_or("(any)".to_string(), |g| format!("{:?}", g.to_string()))
+            }),
+            row("verify.static", &v.static_, |b| b.to_string()),
+            row("verify.stripped", &v.stripped, |b| b.to_string()),
+            row("verify.buildinfo", &v.buildinfo, |b| b.to_string()),
+            row("verify.runs-on", &v.runs_on, list),
+            row("verify.max-glibc", &v.max_glibc, |m| {
+                m.clone().unwrap_or_else(|| "(none)".into())
+            }),
+            row("verify.arm-float-abi", &v.arm_float_abi, |a| {
+                format!("{a:?}").to_lowercase()
+            }),
+            row("verify.aarch64-bti", &v.aarch64_bti, |a| {
+                format!("{a:?}").to_lowercase()
+            }),
+            row("verify.max-size", &v.max_size, |m| {
+                m.map_or("(none)".to_string(), |n| n.to_string())
+            }),
+        ]
+    }
+}
+
 /// A parsed profile file, kept with its text so spans become lines.
 #[derive(Debug)]
 pub struct ProfileFile {

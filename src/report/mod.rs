@@ -1,6 +1,7 @@
 //! One report of what happened, and its renderers: human (cargo's look, on stderr)
 //! and JSON Lines (on stdout). The only module that writes to stdout.
 
+pub mod envfmt;
 mod human;
 mod json;
 

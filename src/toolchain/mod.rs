@@ -28,3 +28,53 @@ pub fn read_goenv(host: &HostEnv) -> GoEnvFile {
     let text = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
     GoEnvFile { path, text }
 }
+
+/// One `go tool dist list -json` entry.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct DistTarget {
+    #[serde(rename = "GOOS")]
+    pub goos: String,
+    #[serde(rename = "GOARCH")]
+    pub goarch: String,
+    #[serde(rename = "CgoSupported", default)]
+    pub cgo_supported: bool,
+    #[serde(rename = "FirstClass", default)]
+    pub first_class: bool,
+}
+
+/// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
+/// in the scrubbed environment of a build.
+pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
+    use crate::error::{failure, Exit};
+    let out = duct::cmd(&go.path, ["tool", "dist", "list", "-json"])
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{}`: {e}", go.path.display()),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(failure(
+            Exit::Toolchain,
+            format!(
+                "`{} tool dist list -json` failed: {}",
+                go.path.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        failure(
+            Exit::Toolchain,
+            format!(
+                "`{} tool dist list -json` printed no target list: {e}",
+                go.path.display()
+            ),
+        )
+    })
+}

@@ -71,6 +71,21 @@ fn tag_set(s: &str) -> Vec<String> {
     v
 }
 
+/// Whether a Go release records an arch-level variable in its build info: GOARM64 and
+/// GORISCV64 exist since Go 1.23, the others since build info settings began (1.18).
+/// Unknown versions (devel builds) are assumed to record everything.
+fn records_level(go_version: &str, var: &str) -> bool {
+    let since = match var {
+        "GOARM64" | "GORISCV64" => (1, 23),
+        _ => (1, 18),
+    };
+    go_version
+        .split_whitespace()
+        .find(|w| w.starts_with("go1"))
+        .and_then(|w| GoVersion::parse(w).ok())
+        .map_or(true, |v| (v.major, v.minor) >= since)
+}
+
 /// Splits flags as Go's cmd/internal/quoted.Split does (whitespace-separated; a field
 /// that starts with a quote runs to the matching quote). `None` if a quote is unclosed.
 pub fn go_split(s: &str) -> Option<Vec<String>> {
@@ -153,12 +168,20 @@ pub fn buildinfo_check(
             "-trimpath differs: GOFLAGS or extra arguments changed it",
         ),
     ];
+    let mut notes = Vec::new();
     if let Some((var, value)) = &e.level {
-        wants.push((
-            var.clone(),
-            Some(value.clone()),
-            "the arch level was overridden by the environment or go env -w",
-        ));
+        if b.setting(var).is_none() && !records_level(&b.go_version, var) {
+            notes.push(format!(
+                "{} does not record {var}; the arch level cannot be checked",
+                b.go_version
+            ));
+        } else {
+            wants.push((
+                var.clone(),
+                Some(value.clone()),
+                "the arch level was overridden by the environment or go env -w",
+            ));
+        }
     }
     let mut problems = Vec::new();
     for (key, want, cause) in &wants {
@@ -186,7 +209,6 @@ pub fn buildinfo_check(
             got_tags.join(",")
         ));
     }
-    let mut notes = Vec::new();
     match b.setting("-ldflags") {
         Some(got) if go_split(got) != go_split(&e.ldflags) => problems.push(format!(
             "-ldflags: expected {:?}, recorded {got:?} (GOFLAGS or extra arguments changed the link)",
@@ -303,6 +325,14 @@ mod tests {
         ("GOARM", "7"),
     ];
 
+    const ARM64: &[(&str, &str)] = &[
+        ("-buildmode", "exe"),
+        ("-ldflags", "-s -w"),
+        ("CGO_ENABLED", "0"),
+        ("GOARCH", "arm64"),
+        ("GOOS", "linux"),
+    ];
+
     #[test]
     fn buildinfo_table() {
         let with = |k: &str, v: Option<&str>| {
@@ -401,6 +431,31 @@ mod tests {
                 expect(),
                 Status::Fail,
                 "-buildmode",
+            ),
+            (
+                "go122_records_no_goarm64",
+                BuildInfo {
+                    go_version: "go1.22.12".into(),
+                    ..info(ARM64)
+                },
+                GoExpect {
+                    goarch: "arm64".into(),
+                    level: Some(("GOARM64".into(), "v8.0".into())),
+                    ..expect()
+                },
+                Status::Pass,
+                "does not record GOARM64",
+            ),
+            (
+                "go126_must_record_goarm64",
+                info(ARM64),
+                GoExpect {
+                    goarch: "arm64".into(),
+                    level: Some(("GOARM64".into(), "v8.0".into())),
+                    ..expect()
+                },
+                Status::Fail,
+                "GOARM64",
             ),
         ];
         for (case, b, e, status, msg) in cases {

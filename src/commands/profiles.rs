@@ -1,0 +1,66 @@
+//! `cargo xbuild-go profiles`: every profile found (and the built-in golden one),
+//! fully resolved, with where each value came from.
+
+use crate::cli::ProfilesArgs;
+use crate::error::Exit;
+use crate::pipeline;
+use crate::profile::{Overrides, BUILTIN_PROFILE};
+use crate::report::MessageFormat;
+use crate::toolchain::HostEnv;
+
+pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
+    let reporter = super::reporter(&args.output_args, &host);
+    // Resolve the default profile first: it finds and parses the file (errors name it).
+    let req = super::request(&args.profile, Overrides::default())?;
+    let ctx = pipeline::context(&req, host.clone())?;
+    let file = ctx.profile.file.clone();
+    let mut names: Vec<String> = match &file {
+        Some(f) => crate::profile::ProfileFile::load(f)?
+            .toml
+            .profile
+            .keys()
+            .cloned()
+            .collect(),
+        None => Vec::new(),
+    };
+    if !names.iter().any(|n| n == BUILTIN_PROFILE) {
+        names.insert(0, BUILTIN_PROFILE.to_string());
+    }
+    if let Some(only) = &args.profile.profile {
+        names.retain(|n| n == only);
+    }
+    if reporter.format == MessageFormat::Human {
+        reporter.print(&format!(
+            "# profile file: {}",
+            file.as_ref()
+                .map_or("(none: built-in golden profile only)".to_string(), |f| f
+                    .display()
+                    .to_string())
+        ));
+    }
+    for name in names {
+        let mut one = args.profile.clone();
+        one.profile = Some(name.clone());
+        let req = super::request(&one, Overrides::default())?;
+        let ctx = pipeline::context(&req, host.clone())?;
+        let rows = ctx.profile.explain_rows();
+        if reporter.format == MessageFormat::Json {
+            let settings: serde_json::Map<String, serde_json::Value> = rows
+                .iter()
+                .map(|(k, v, src)| {
+                    (
+                        k.to_string(),
+                        serde_json::json!({ "value": v, "source": src }),
+                    )
+                })
+                .collect();
+            reporter.print_json(&serde_json::json!({ "profile": name, "settings": settings }));
+            continue;
+        }
+        reporter.print(&format!("[{name}]"));
+        for (k, v, src) in rows {
+            reporter.print(&format!("  {k:<22} {v:<40} # {src}"));
+        }
+    }
+    Ok(Exit::Ok)
+}
