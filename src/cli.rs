@@ -38,6 +38,27 @@ pub enum Command {
     Targets(TargetsArgs),
     /// List every profile found, fully resolved, with where each value came from.
     Profiles(ProfilesArgs),
+    /// Print a profile's targets as a CI matrix, so a workflow can build each on its own runner.
+    Matrix(MatrixArgs),
+}
+
+/// `matrix`.
+#[derive(Debug, Args, Clone)]
+pub struct MatrixArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+    /// github: `{"include":[{"target":"linux/arm64",...}]}` for a GitHub Actions
+    /// `strategy.matrix`; json: the same objects, one per line.
+    #[arg(long, value_enum, value_name = "FMT", default_value = "github")]
+    pub format: MatrixFormat,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MatrixFormat {
+    Github,
+    Json,
 }
 
 /// `doctor`.
@@ -171,6 +192,19 @@ pub struct BuildArgs {
     /// Keep a rejected artifact as <dest>.rejected instead of deleting it.
     #[arg(long)]
     pub keep_rejected: bool,
+    /// Targets built at once, sharing the Go build cache. [default: the number of CPUs]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Start no new target after the first one fails or is rejected. [default: build all]
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Write a SHA256SUMS-style file of the delivered artifacts.
+    #[arg(long, value_name = "FILE")]
+    pub checksums: Option<PathBuf>,
+    /// Run each verified artifact once with ARGS (natively, or under qemu-user), as the
+    /// run.smoke check. [default: the profile's `smoke`, none built in]
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub smoke: Option<String>,
     #[command(flatten)]
     pub output_args: OutputArgs,
     /// Arguments passed to `go build` verbatim.

@@ -193,6 +193,111 @@ pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Resu
     Ok(())
 }
 
+/// A smoke run asked for by the profile (`smoke = [...]`, required: a missing emulator
+/// is `unknown` and rejects) or only by `--smoke` (a missing emulator is reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeRequest {
+    pub args: Vec<String>,
+    pub required: bool,
+    pub timeout: std::time::Duration,
+}
+
+impl SmokeRequest {
+    /// `--smoke ARGS` (split like go's flags: spaces, with quotes grouping) overrides the
+    /// profile's arguments; the profile's `smoke` makes the run required.
+    pub fn from_profile_and_flag(
+        profile: &ResolvedProfile,
+        flag: Option<&str>,
+    ) -> anyhow::Result<Option<SmokeRequest>> {
+        let required = profile.smoke.value.is_some();
+        let args = match flag {
+            Some(f) => Some(
+                crate::verify::go_split(f)
+                    .ok_or_else(|| usage(format!("--smoke {f:?}: unclosed quote")))?,
+            ),
+            None => profile.smoke.value.clone(),
+        };
+        Ok(args.map(|args| SmokeRequest {
+            args,
+            required,
+            timeout: std::time::Duration::from_secs(20),
+        }))
+    }
+}
+
+/// Runs the artifact once and turns what happened into the `run.smoke` check.
+fn smoke_check(
+    req: &SmokeRequest,
+    target: &Target,
+    artifact: &Path,
+    host: &HostEnv,
+    cwd: &Path,
+) -> crate::verify::Check {
+    use crate::verify::{Check, Status};
+    let expected = format!(
+        "exit 0 from `{}`",
+        std::iter::once("ARTIFACT".to_string())
+            .chain(req.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let Some(runner) = toolchain::smoke::find_runner(target, host, cwd) else {
+        let why = format!(
+            "cannot run {target} here: no qemu-{}-static or qemu-{} on PATH (install qemu-user-static)",
+            target.arch().and_then(|a| a.qemu).unwrap_or("?"),
+            target.arch().and_then(|a| a.qemu).unwrap_or("?")
+        );
+        return Check {
+            id: "run.smoke".into(),
+            status: if req.required {
+                Status::Unknown
+            } else {
+                Status::Pass
+            },
+            expected: req.required.then_some(expected),
+            actual: "not run".into(),
+            message: Some(why),
+        };
+    };
+    let how = runner.describe();
+    match toolchain::smoke::run(&runner, artifact, &req.args, req.timeout) {
+        Err(e) => Check {
+            id: "run.smoke".into(),
+            status: Status::Fail,
+            expected: Some(expected),
+            actual: format!("could not start {how}"),
+            message: Some(format!("{e:#}")),
+        },
+        Ok(r) => {
+            let ok = r.code == Some(0) && !r.timed_out;
+            let actual = if r.timed_out {
+                format!("no exit within {}s {how}", req.timeout.as_secs())
+            } else {
+                format!(
+                    "exit {} {how}{}",
+                    r.code.map_or("by signal".to_string(), |c| c.to_string()),
+                    r.output
+                        .lines()
+                        .next()
+                        .map_or(String::new(), |l| format!(": {l}"))
+                )
+            };
+            Check {
+                id: "run.smoke".into(),
+                status: if ok { Status::Pass } else { Status::Fail },
+                expected: Some(expected),
+                actual,
+                message: (!ok).then(|| {
+                    format!(
+                        "the artifact does not start cleanly (empty environment, its directory as cwd); output:\n{}",
+                        r.output
+                    )
+                }),
+            }
+        }
+    }
+}
+
 /// Options of one build run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuildOptions {
@@ -229,9 +334,9 @@ pub fn build_one(
     go: &Go,
     plan: &Plan,
     opts: BuildOptions,
+    smoke: Option<&SmokeRequest>,
     reporter: &Reporter,
 ) -> anyhow::Result<ArtifactReport> {
-    let p = &ctx.profile;
     let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
     let parent = plan
         .dest
@@ -250,7 +355,9 @@ pub fn build_one(
         )));
     }
     let created = create_parents(parent)?;
-    let result = build_in(go, plan, opts, reporter, p, module_dir, parent, file_name);
+    let result = build_in(
+        ctx, go, plan, opts, smoke, reporter, module_dir, parent, file_name,
+    );
     if result.as_ref().map_or(true, |r| !r.delivered) {
         remove_created(&created);
     }
@@ -259,15 +366,17 @@ pub fn build_one(
 
 #[allow(clippy::too_many_arguments)]
 fn build_in(
+    ctx: &Context,
     go: &Go,
     plan: &Plan,
     opts: BuildOptions,
+    smoke: Option<&SmokeRequest>,
     reporter: &Reporter,
-    p: &ResolvedProfile,
     module_dir: &Path,
     parent: &Path,
     file_name: &std::ffi::OsStr,
 ) -> anyhow::Result<ArtifactReport> {
+    let p = &ctx.profile;
     // The temporary directory sits beside the destination, so the final rename is atomic.
     let tmp = tempfile::Builder::new()
         .prefix(".xbuild-go-")
@@ -321,7 +430,17 @@ fn build_in(
     } else {
         Policy::from_profile(p, Some(&plan.target))
     };
-    let (verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
+    let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
+    // A smoke run only for an artifact that passed every other check.
+    if let (Some(req), true) = (smoke, verdict.passed()) {
+        verdict.checks.push(smoke_check(
+            req,
+            &plan.target,
+            &out,
+            &ctx.host,
+            &ctx.work_dir,
+        ));
+    }
     let passed = verdict.passed();
     run::check_interrupted()?;
     let mut report = ArtifactReport {
@@ -359,7 +478,15 @@ fn build_in(
 /// until the new artifact is verified. Best effort: without it go simply links.
 fn seed(dest: &Path, out: &Path) {
     let is_file = std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_file());
-    if is_file && std::fs::copy(dest, out).is_err() {
+    // go refuses to overwrite an output that is not an executable ("already exists and
+    // is not an object file"), so only an executable is worth seeding.
+    let mut magic = [0u8; 4];
+    let is_exe = is_file
+        && std::fs::File::open(dest)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+            .is_ok()
+        && verify::sniff(&magic).is_some();
+    if is_exe && std::fs::copy(dest, out).is_err() {
         let _ = std::fs::remove_file(out);
     }
 }

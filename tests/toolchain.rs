@@ -22,7 +22,10 @@ fn online_env() -> std::collections::BTreeMap<String, String> {
 #[test]
 fn an_exact_go_pin_builds_with_that_toolchain_and_records_it() {
     let p = Project::copy_of("hello");
-    p.file("xbuild-go.toml", &format!("[profile.golden]\ngo = \"{PIN}\"\n"));
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\ngo = \"{PIN}\"\n"),
+    );
     let r = run_env(p.path(), &["--message-format", "json"], &online_env());
     if r.code == Some(3) && r.stderr.contains("downloading") && !in_ci() {
         eprintln!("SKIP: go{PIN} could not be downloaded here\n{r}");
@@ -33,18 +36,33 @@ fn an_exact_go_pin_builds_with_that_toolchain_and_records_it() {
     assert_eq!(a["env"]["GOTOOLCHAIN"], format!("go{PIN}"), "{r}");
     assert_eq!(a["verdict"]["facts"]["go"]["version"], format!("go{PIN}"));
     let c = check(a, "go.version");
-    assert_eq!((c["status"].as_str(), c["expected"].as_str()), (Some("pass"), Some("go 1.22.12")), "{c}");
+    assert_eq!(
+        (c["status"].as_str(), c["expected"].as_str()),
+        (Some("pass"), Some("go 1.22.12")),
+        "{c}"
+    );
     // go1.22 predates GOARM64: the build-info check says so instead of failing.
     let b = check(a, "go.buildinfo");
     assert_eq!(b["status"], "pass", "{b}");
-    assert!(b["message"].as_str().unwrap_or("").contains("does not record GOARM64"), "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not record GOARM64"),
+        "{b}"
+    );
 }
 
 #[test]
 fn a_go_series_or_minimum_the_local_toolchain_misses_is_exit_4() {
     let p = Project::copy_of("hello");
     for req in ["1.22.x", ">=1.999"] {
-        p.file("xbuild-go.toml", &format!("[profile.golden]\ngo = \"{req}\"\n"));
-        run(p.path(), &[]).code(4).stderr_has(&format!("requires go {req}"));
+        p.file(
+            "xbuild-go.toml",
+            &format!("[profile.golden]\ngo = \"{req}\"\n"),
+        );
+        run(p.path(), &[])
+            .code(4)
+            .stderr_has(&format!("requires go {req}"));
     }
 }

@@ -1,9 +1,141 @@
-//! `cargo xbuild-go doctor`: toolchain and environment health.
+//! `cargo xbuild-go doctor`: toolchain and environment health, one line per finding
+//! (ok / warn / error, with the fix), or one JSON object. Exit 0 when no line is an
+//! error, 1 otherwise. The probes and judgements live in `toolchain::doctor`.
+
+use serde::Serialize;
 
 use crate::cli::DoctorArgs;
-use crate::error::Exit;
-use crate::toolchain::HostEnv;
+use crate::error::{usage, Exit};
+use crate::pipeline;
+use crate::profile::Overrides;
+use crate::report::{MessageFormat, Reporter, SCHEMA_VERSION};
+use crate::toolchain::doctor::{self, Check, Inputs, Level};
+use crate::toolchain::{self, HostEnv};
 
-pub fn exec(_args: &DoctorArgs, _host: HostEnv) -> anyhow::Result<Exit> {
-    Err(crate::error::usage("doctor is being written"))
+pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
+    let reporter = super::reporter(&args.output_args, &host);
+    let overrides = Overrides {
+        targets: super::targets(&args.profile),
+        ..Overrides::default()
+    };
+    let req = super::request(&args.profile, overrides)?;
+    // A missing -C directory is a usage error; a profile that does not resolve is a
+    // doctor finding, reported with everything else.
+    let work_dir = match req.dir {
+        Some(d) => {
+            let d = req.cwd.join(d);
+            if !d.is_dir() {
+                return Err(usage(format!("-C {}: no such directory", d.display())));
+            }
+            d
+        }
+        None => req.cwd.clone(),
+    };
+    let ctx = pipeline::context(&req, host.clone()).map_err(|e| format!("{e:#}"));
+    let goenv = match &ctx {
+        Ok(c) => c.goenv.clone(),
+        Err(_) => toolchain::read_goenv(&host),
+    };
+    let go = toolchain::locate(args.profile.go.as_deref(), &host, &work_dir)
+        .map_err(|e| format!("{e:#}"));
+    let checks = doctor::diagnose(&Inputs {
+        host: &host,
+        goenv: &goenv,
+        go: go.as_ref().map_err(String::clone),
+        profile: ctx.as_ref().map(|c| &c.profile).map_err(String::clone),
+        work_dir: &work_dir,
+    });
+    let ok = doctor::healthy(&checks);
+    match reporter.format {
+        MessageFormat::Json => {
+            let event = Event {
+                reason: "doctor",
+                schema: SCHEMA_VERSION,
+                ok,
+                checks: &checks,
+            };
+            // A struct, not a `Value`, so the keys keep this order on the line.
+            let line = serde_json::to_string(&event)
+                .map_err(|e| anyhow::anyhow!("encoding the doctor report as JSON: {e}"))?;
+            reporter.print(&line);
+        }
+        MessageFormat::Human => print_screen(&reporter, &checks),
+    }
+    Ok(if ok { Exit::Ok } else { Exit::VerifyFailed })
+}
+
+/// The JSON object: `{"reason":"doctor","schema":1,"ok":..,"checks":[..]}`.
+#[derive(Serialize)]
+struct Event<'a> {
+    reason: &'static str,
+    schema: u32,
+    ok: bool,
+    checks: &'a [Check],
+}
+
+/// The human screen on stdout: `  ok    go          /usr/local/go/bin/go (...)`, then a
+/// count. With -q only the errors.
+fn print_screen(reporter: &Reporter, checks: &[Check]) {
+    let width = checks
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 24);
+    for c in checks {
+        if reporter.quiet && c.level != Level::Error {
+            continue;
+        }
+        reporter.print(&line(reporter.color, c, width));
+    }
+    if !reporter.quiet {
+        let count = |l: Level| checks.iter().filter(|c| c.level == l).count();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        reporter.print(&format!(
+            "{} ok, {}, {}",
+            count(Level::Ok),
+            plural(count(Level::Warn), "warning"),
+            plural(count(Level::Error), "error")
+        ));
+    }
+}
+
+/// One line: level (coloured with `color`), id padded to `width`, message, fix.
+fn line(color: bool, c: &Check, width: usize) -> String {
+    let word = format!("{:<5}", c.level.as_str());
+    let level = if color {
+        let code = match c.level {
+            Level::Ok => "32",
+            Level::Warn => "1;33",
+            Level::Error => "1;31",
+        };
+        format!("\x1b[{code}m{word}\x1b[0m")
+    } else {
+        word
+    };
+    let fix = c
+        .fix
+        .as_deref()
+        .map_or(String::new(), |f| format!("; fix: {f}"));
+    format!("  {level} {:<width$} {}{fix}", c.id, c.message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_align_and_carry_the_fix() {
+        let c = Check {
+            id: "env.GOFLAGS".into(),
+            level: Level::Warn,
+            message: "exported as \"-race\"".into(),
+            fix: Some("unset GOFLAGS".into()),
+        };
+        assert_eq!(
+            line(false, &c, 12),
+            "  warn  env.GOFLAGS  exported as \"-race\"; fix: unset GOFLAGS"
+        );
+        assert!(line(true, &c, 12).contains("\x1b[1;33mwarn \x1b[0m"));
+    }
 }

@@ -3,6 +3,7 @@
 mod build;
 mod doctor;
 mod env;
+mod matrix;
 mod profiles;
 mod targets;
 mod verify;
@@ -25,6 +26,7 @@ pub fn exec(cli: Cli) -> anyhow::Result<Exit> {
         Some(Command::Doctor(args)) => doctor::exec(&args, host),
         Some(Command::Targets(args)) => targets::exec(&args, host),
         Some(Command::Profiles(args)) => profiles::exec(&args, host),
+        Some(Command::Matrix(args)) => matrix::exec(&args, host),
     }
 }
 

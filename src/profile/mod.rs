@@ -337,6 +337,8 @@ pub struct ResolvedProfile {
     /// Host variables let through the scrub.
     pub pass_env: Vec<Sourced<String>>,
     pub go: Sourced<Option<GoRequirement>>,
+    /// Arguments of a required smoke run of each artifact.
+    pub smoke: Sourced<Option<Vec<String>>>,
     pub verify: VerifyPolicy,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
@@ -369,6 +371,10 @@ impl ResolvedProfile {
             row("go", &p.go, |g| {
                 g.as_ref()
                     .map_or("(any)".to_string(), |g| format!("{:?}", g.to_string()))
+            }),
+            row("smoke", &p.smoke, |s| {
+                s.as_ref()
+                    .map_or("(none)".to_string(), |a| format!("{a:?}"))
             }),
             row("verify.static", &v.static_, |b| b.to_string()),
             row("verify.stripped", &v.stripped, |b| b.to_string()),

@@ -42,6 +42,8 @@ pub struct LayerToml {
     pub env: Option<BTreeMap<String, Spanned<String>>>,
     pub pass_env: Option<Spanned<Vec<String>>>,
     pub go: Option<Spanned<String>>,
+    /// Arguments for one smoke run of each artifact, e.g. ["--version"].
+    pub smoke: Option<Spanned<Vec<String>>>,
     pub verify: Option<VerifyToml>,
 }
 
@@ -92,6 +94,7 @@ pub const LAYER_KEYS: &[&str] = &[
     "env",
     "pass-env",
     "go",
+    "smoke",
     "verify",
 ];
 

@@ -163,7 +163,17 @@ impl Reporter {
     /// `go build` failed for a target; `stderr` is what it said (JSON only: humans saw it).
     pub fn go_failed(&self, target: &str, stderr: &str, message: &str) {
         match self.format {
-            MessageFormat::Human => human::status(self, "error", message, human::Tone::Bad),
+            MessageFormat::Human => {
+                // Captured (concurrent builds): shown now, unchanged, as one block.
+                if !stderr.is_empty() {
+                    let mut err = std::io::stderr().lock();
+                    let _ = err.write_all(stderr.as_bytes());
+                    if !stderr.ends_with('\n') {
+                        let _ = writeln!(err);
+                    }
+                }
+                human::status(self, "error", message, human::Tone::Bad)
+            }
             MessageFormat::Json => json::emit(&json::Event::CompilerFailed {
                 target,
                 message,
@@ -216,6 +226,32 @@ impl Reporter {
                 failed,
                 elapsed_ms: elapsed.as_millis(),
             }),
+        }
+    }
+
+    /// A summary table (human format, stderr): one row per target.
+    pub fn table(&self, header: &[&str], rows: &[[String; 5]]) {
+        if self.format != MessageFormat::Human || self.quiet {
+            return;
+        }
+        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+        for r in rows {
+            for (w, c) in widths.iter_mut().zip(r.iter()) {
+                *w = (*w).max(c.len());
+            }
+        }
+        let line = |cells: Vec<&str>| {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            format!("             {}", parts.join("  ").trim_end())
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{}", line(header.to_vec()));
+        for r in rows {
+            let _ = writeln!(err, "{}", line(r.iter().map(String::as_str).collect()));
         }
     }
 

@@ -2,9 +2,11 @@
 //! environment, and running `go build`. The only module that spawns processes.
 
 pub mod childenv;
+pub mod doctor;
 pub mod goenv;
 pub mod locate;
 pub mod run;
+pub mod smoke;
 
 use std::collections::BTreeMap;
 

@@ -3,15 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
 
 use anyhow::Context;
 
 use crate::error::{failure, Exit};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static CHILD_GROUP: AtomicI32 = AtomicI32::new(0);
+/// Process groups of the go builds running now (several with -j).
+static CHILD_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 static HANDLER: Once = Once::new();
 
 /// Installs the Ctrl-C / SIGTERM / SIGHUP handler (once). It records the interrupt and
@@ -20,17 +21,27 @@ pub fn install_interrupt_handler() {
     HANDLER.call_once(|| {
         let _ = ctrlc::set_handler(|| {
             INTERRUPTED.store(true, Ordering::SeqCst);
-            signal_group();
+            signal_groups();
         });
     });
 }
 
-fn signal_group() {
-    let pgid = CHILD_GROUP.load(Ordering::SeqCst);
-    if pgid > 0 {
+fn signal_groups() {
+    let groups = CHILD_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+    for pgid in groups.into_iter().filter(|p| *p > 0) {
         // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
         unsafe {
             libc::kill(-pgid, libc::SIGINT);
+        }
+    }
+}
+
+fn track(pgid: i32, running: bool) {
+    if let Ok(mut g) = CHILD_GROUPS.lock() {
+        if running {
+            g.push(pgid);
+        } else {
+            g.retain(|p| *p != pgid);
         }
     }
 }
@@ -129,14 +140,13 @@ impl GoBuild {
                 format!("cannot run `{}`: {e}", self.go.display()),
             )
         })?;
-        if let Some(pid) = handle.pids().first() {
-            CHILD_GROUP.store(*pid as i32, Ordering::SeqCst);
-        }
+        let pgid = handle.pids().first().map_or(0, |p| *p as i32);
+        track(pgid, true);
         if interrupted() {
-            signal_group();
+            signal_groups();
         }
         let out = handle.wait().cloned();
-        CHILD_GROUP.store(0, Ordering::SeqCst);
+        track(pgid, false);
         let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
         check_interrupted()?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

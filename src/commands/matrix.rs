@@ -1,0 +1,38 @@
+//! `cargo xbuild-go matrix`: a profile's targets as a CI matrix, so a workflow fans the
+//! builds out across runners, each running `cargo xbuild-go --target ${{ matrix.target }}`.
+
+use crate::cli::{MatrixArgs, MatrixFormat};
+use crate::error::Exit;
+use crate::pipeline;
+use crate::profile::Overrides;
+use crate::toolchain::HostEnv;
+
+pub fn exec(args: &MatrixArgs, host: HostEnv) -> anyhow::Result<Exit> {
+    let reporter = super::reporter(&args.output_args, &host);
+    let overrides = Overrides {
+        targets: super::targets(&args.profile),
+        ..Overrides::default()
+    };
+    let req = super::request(&args.profile, overrides)?;
+    let ctx = pipeline::context(&req, host)?;
+    let entries: Vec<serde_json::Value> = ctx
+        .profile
+        .targets
+        .value
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "target": t.to_string(),
+                "os": t.goos(),
+                "arch": t.goarch(),
+                "variant": t.variant().unwrap_or(""),
+                "profile": ctx.profile.name,
+            })
+        })
+        .collect();
+    match args.format {
+        MatrixFormat::Github => reporter.print_json(&serde_json::json!({ "include": entries })),
+        MatrixFormat::Json => entries.iter().for_each(|e| reporter.print_json(e)),
+    }
+    Ok(Exit::Ok)
+}
