@@ -129,7 +129,8 @@ pub struct ProfileArgs {
 /// Output options shared by every command.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
-    /// How to report: human (stderr) or json (JSON Lines on stdout).
+    /// How to report: human (stderr), json (JSON Lines on stdout), or github (human, plus
+    /// ::error annotations for failures and a job summary in $GITHUB_STEP_SUMMARY).
     #[arg(long, value_enum, value_name = "FMT", default_value = "human")]
     pub message_format: MessageFormatArg,
     /// Print only errors and rejected artifacts.
@@ -147,6 +148,7 @@ pub struct OutputArgs {
 pub enum MessageFormatArg {
     Human,
     Json,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -201,6 +203,9 @@ pub struct BuildArgs {
     /// Write a SHA256SUMS-style file of the delivered artifacts.
     #[arg(long, value_name = "FILE")]
     pub checksums: Option<PathBuf>,
+    /// Write JUnit XML with one test case per (artifact, check), for CI dashboards.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// Run each verified artifact once with ARGS (natively, or under qemu-user), as the
     /// run.smoke check. [default: the profile's `smoke`, none built in]
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]

@@ -203,6 +203,21 @@ fn fake_goroot_is_an_error() {
     r.code(0);
     expect(one(&v, "goroot", &r), "ok", &["own root"], &r);
 
+    // Another copy of the same release: a warning.
+    let copy = p.path().join("copy-go");
+    std::fs::create_dir_all(&copy).unwrap();
+    let version = sh("go", &["env", "GOVERSION"]);
+    std::fs::write(copy.join("VERSION"), format!("{}\n", version.trim())).unwrap();
+    env.insert("GOROOT".into(), copy.display().to_string());
+    let (r, v) = doctor(p.path(), &[], &env);
+    r.code(0);
+    expect(
+        one(&v, "goroot", &r),
+        "warn",
+        &["another copy of the same release", "unset GOROOT"],
+        &r,
+    );
+
     // A GOROOT that does not exist makes plain go fail outright.
     env.insert(
         "GOROOT".into(),
@@ -217,7 +232,11 @@ fn fake_goroot_is_an_error() {
 fn goenv_file_with_goarch_warns() {
     let p = Project::copy_of("hello");
     let file = p.path().join("go-env");
-    std::fs::write(&file, "GOARCH=386\nGOPROXY=off\nGOTELEMETRY=off\n").unwrap();
+    std::fs::write(
+        &file,
+        "GOARCH=386\nGOPROXY=off\nGOTELEMETRY=off\nGOTOOLCHAIN=local\n",
+    )
+    .unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOENV".into(), file.display().to_string());
     let (r, v) = doctor(p.path(), &[], &env);
@@ -226,7 +245,11 @@ fn goenv_file_with_goarch_warns() {
     expect(
         one(&v, "goenv", &r),
         "ok",
-        &[&shown, "3 keys", "GOARCH, GOPROXY, GOTELEMETRY"],
+        &[
+            &shown,
+            "4 keys",
+            "GOARCH, GOPROXY, GOTELEMETRY, GOTOOLCHAIN",
+        ],
         &r,
     );
     expect(
@@ -247,6 +270,12 @@ fn goenv_file_with_goarch_warns() {
         &r,
     );
     expect(one(&v, "goenv.GOTELEMETRY", &r), "ok", &["ignored"], &r);
+    expect(
+        one(&v, "goenv.GOTOOLCHAIN", &r),
+        "ok",
+        &["what xbuild-go builds use too"],
+        &r,
+    );
 
     // A go env -w file that cannot be read breaks plain go commands.
     env.insert("GOENV".into(), p.path().display().to_string());
@@ -302,7 +331,31 @@ fn second_go_on_path_is_listed_with_its_version() {
         .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
     expect(other, "warn", &["go1.20.1", "first on PATH"], &r);
 
+    // A second copy of the same release is only listed.
+    let version = sh("go", &["env", "GOVERSION"]);
+    write_script(
+        &fake,
+        &format!(
+            "#!/bin/sh\necho 'go version {} linux/amd64'\n",
+            version.trim()
+        ),
+    );
+    env.remove("XBUILD_GO_GO");
+    env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
+    let (r, v) = doctor(p.path(), &[], &env);
+    let other = all(&v, "go.other")
+        .into_iter()
+        .find(|c| {
+            c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&*fake.to_string_lossy())
+        })
+        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    expect(other, "ok", &["the same release"], &r);
+
     // --go wins over the variable, and says so.
+    env.insert("XBUILD_GO_GO".into(), real.display().to_string());
     let (r, v) = doctor(p.path(), &["--go", &real.display().to_string()], &env);
     expect(one(&v, "go", &r), "ok", &["from --go"], &r);
 }
@@ -338,6 +391,18 @@ fn exported_build_variables_warn_with_their_effect() {
         );
         assert!(all(&v, "env").is_empty(), "no `env` all-clear line\n{r}");
     }
+
+    // Empty is no effect; GOTOOLCHAIN=local is what builds use; pass-env lets CC through.
+    p.file("xbuild-go.toml", "[profile.golden]\npass-env = [\"CC\"]\n");
+    let mut env = clean_env(p.path());
+    env.insert("GOFLAGS".into(), String::new());
+    env.insert("GOTOOLCHAIN".into(), "local".into());
+    env.insert("CC".into(), "clang".into());
+    let (r, v) = doctor(p.path(), &[], &env);
+    r.code(0);
+    expect(one(&v, "env.GOFLAGS", &r), "ok", &["empty"], &r);
+    expect(one(&v, "env.GOTOOLCHAIN", &r), "ok", &["use too"], &r);
+    expect(one(&v, "env.CC", &r), "ok", &["pass-env"], &r);
 }
 
 #[test]
@@ -362,6 +427,27 @@ fn unmet_go_requirement_is_an_error() {
     let (r, v) = doctor(p.path(), &[], &env);
     r.code(0);
     expect(one(&v, "profile.go", &r), "ok", &[">=1.21", "meets it"], &r);
+
+    // A pinned release that is not downloaded cannot be fetched with GOPROXY=off.
+    p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
+    let mut env = env.clone();
+    env.insert(
+        "GOMODCACHE".into(),
+        p.path().join("empty-modcache").display().to_string(),
+    );
+    env.insert("GOPROXY".into(), "off".into());
+    let (r, v) = doctor(p.path(), &[], &env);
+    r.code(0);
+    expect(
+        one(&v, "profile.go", &r),
+        "warn",
+        &[
+            "pinned to go1.22.12",
+            "GOPROXY=off",
+            "GOTOOLCHAIN=go1.22.12 go version",
+        ],
+        &r,
+    );
 }
 
 #[test]
@@ -411,6 +497,36 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         &["sets no CC", "CC = "],
         &r,
     );
+
+    // Not needed, but a CC the profile names is missing: a warning.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\ncgo = false\ntargets = [\"linux/arm64\"]\nenv = { CC = \"no-such-gcc-xbuild\" }\n",
+    );
+    let (r, v) = doctor(p.path(), &[], &env);
+    r.code(0);
+    expect(
+        one(&v, "cgo.linux/arm64", &r),
+        "warn",
+        &["not needed (cgo = false)", "no-such-gcc-xbuild"],
+        &r,
+    );
+
+    // A native cgo build runs go's default compiler.
+    let native = format!("linux/{}", host_goarch());
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\ncgo = true\ntargets = [\"{native}\"]\n"),
+    );
+    let (r, v) = doctor(p.path(), &[], &env);
+    let c = one(&v, &format!("cgo.{native}"), &r);
+    if which("gcc").is_some() {
+        r.code(0);
+        expect(c, "ok", &["native build: go runs gcc"], &r);
+    } else {
+        r.code(1);
+        expect(c, "error", &["`gcc` is not on PATH"], &r);
+    }
 
     // A CC that is installed: the real go stands in for a compiler that exists.
     let real = real_go();
@@ -579,4 +695,41 @@ fn caches_report_size_and_writability() {
     let (r, v) = doctor(p.path(), &[], &env);
     r.code(1);
     expect(one(&v, "cache.GOCACHE", &r), "error", &["GOCACHE=off"], &r);
+}
+
+#[test]
+fn a_go_that_does_not_run_is_an_error() {
+    let p = Project::copy_of("hello");
+    // An executable of no known format: exec fails as it would for a go built for
+    // another machine.
+    let bad = p.path().join("bad-go/bin/go");
+    write_script(&bad, "");
+    std::fs::write(&bad, b"\x7fELF\x02\x01\x01garbage").unwrap();
+    let env = clean_env(p.path());
+    let (r, v) = doctor(p.path(), &["--go", &bad.display().to_string()], &env);
+    r.code(1);
+    expect(
+        one(&v, "go.version", &r),
+        "error",
+        &["does not run", &bad.display().to_string()],
+        &r,
+    );
+    expect(one(&v, "host", &r), "error", &["`go env` fails"], &r);
+
+    // One later on PATH that fails is listed as such.
+    let failing_bin = p.path().join("failing-bin");
+    write_script(
+        &failing_bin.join("go"),
+        "#!/bin/sh\necho boom >&2\nexit 3\n",
+    );
+    let mut env = clean_env(p.path());
+    let path = env.get("PATH").cloned().unwrap_or_default();
+    env.insert("PATH".into(), format!("{path}:{}", failing_bin.display()));
+    let (r, v) = doctor(p.path(), &[], &env);
+    r.code(0);
+    let other = all(&v, "go.other")
+        .into_iter()
+        .find(|c| c["message"].as_str().unwrap_or("").contains("failing-bin"))
+        .unwrap_or_else(|| panic!("the failing go is not listed\n{r}"));
+    expect(other, "warn", &["does not run", "status 3", "boom"], &r);
 }

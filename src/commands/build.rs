@@ -67,8 +67,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let opts = BuildOptions {
         no_verify: args.no_verify,
         keep_rejected: args.keep_rejected,
-        // Concurrent builds capture go's stderr, so failures print as whole blocks.
-        capture_stderr: reporter.format == MessageFormat::Json || jobs > 1,
+        // Concurrent builds capture go's stderr, so failures print as whole blocks; the
+        // GitHub format also puts it in an annotation.
+        capture_stderr: reporter.format != MessageFormat::Human || jobs > 1,
         checksum: reporter.format == MessageFormat::Json || args.checksums.is_some(),
     };
     let smoke = pipeline::SmokeRequest::from_profile_and_flag(&ctx.profile, args.smoke.as_deref())?;
@@ -123,6 +124,8 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let (mut verified, mut rejected, mut failed) = (0, 0, 0);
     let mut rows = Vec::new();
     let mut sums = Vec::new();
+    let mut reports = Vec::new();
+    let mut build_failures = Vec::new();
     for (plan, slot) in plans.iter().zip(results) {
         let outcome = slot.into_inner().ok().flatten();
         let (verdict, size, secs) = match outcome {
@@ -132,6 +135,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 elapsed,
             }) => {
                 let size = crate::verify::human_size(report.size);
+                reports.push(report.clone());
                 if report.delivered {
                     verified += 1;
                     if let Some(sha) = &report.sha256 {
@@ -154,6 +158,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 }
                 worst = worst.worse(exit);
                 failed += 1;
+                build_failures.push((plan.target.to_string(), format!("{e}")));
                 (
                     "build failed",
                     String::new(),
@@ -174,6 +179,14 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     }
     if plans.len() > 1 {
         reporter.table(&["target", "path", "size", "verdict", "time"], &rows);
+    }
+    if let Some(file) = &args.junit {
+        let file = ctx.work_dir.join(file);
+        std::fs::write(
+            &file,
+            crate::report::junit::render(&reports, &build_failures),
+        )
+        .with_context(|| format!("writing `{}`", file.display()))?;
     }
     if let Some(file) = &args.checksums {
         write_checksums(&ctx.work_dir.join(file), &sums)?;

@@ -59,7 +59,7 @@ pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 .map_err(|e| anyhow::anyhow!("encoding the doctor report as JSON: {e}"))?;
             reporter.print(&line);
         }
-        MessageFormat::Human => print_screen(&reporter, &checks),
+        MessageFormat::Human | MessageFormat::Github => print_screen(&reporter, &checks),
     }
     Ok(if ok { Exit::Ok } else { Exit::VerifyFailed })
 }

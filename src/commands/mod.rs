@@ -31,10 +31,11 @@ pub fn exec(cli: Cli) -> anyhow::Result<Exit> {
 }
 
 fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
-    Reporter::new(
+    let mut r = Reporter::new(
         match o.message_format {
             MessageFormatArg::Human => MessageFormat::Human,
             MessageFormatArg::Json => MessageFormat::Json,
+            MessageFormatArg::Github => MessageFormat::Github,
         },
         match o.color {
             ColorArg::Auto => ColorChoice::Auto,
@@ -45,7 +46,12 @@ fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
         host.get("CARGO_TERM_COLOR").map(String::as_str),
         o.quiet,
         o.verbose,
-    )
+    );
+    r.step_summary = host
+        .get("GITHUB_STEP_SUMMARY")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from);
+    r
 }
 
 fn request<'a>(p: &'a ProfileArgs, overrides: Overrides) -> anyhow::Result<Request<'a>> {

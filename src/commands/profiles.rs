@@ -5,7 +5,6 @@ use crate::cli::ProfilesArgs;
 use crate::error::Exit;
 use crate::pipeline;
 use crate::profile::{Overrides, BUILTIN_PROFILE};
-use crate::report::MessageFormat;
 use crate::toolchain::HostEnv;
 
 pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
@@ -29,7 +28,7 @@ pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
     if let Some(only) = &args.profile.profile {
         names.retain(|n| n == only);
     }
-    if reporter.format == MessageFormat::Human {
+    if reporter.format.is_human() {
         reporter.print(&format!(
             "# profile file: {}",
             file.as_ref()
@@ -44,7 +43,7 @@ pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
         let req = super::request(&one, Overrides::default())?;
         let ctx = pipeline::context(&req, host.clone())?;
         let rows = ctx.profile.explain_rows();
-        if reporter.format == MessageFormat::Json {
+        if !reporter.format.is_human() {
             let settings: serde_json::Map<String, serde_json::Value> = rows
                 .iter()
                 .map(|(k, v, src)| {

@@ -2,8 +2,10 @@
 //! and JSON Lines (on stdout). The only module that writes to stdout.
 
 pub mod envfmt;
+mod github;
 mod human;
 mod json;
+pub mod junit;
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
@@ -30,6 +32,16 @@ pub fn shown(path: &std::path::Path) -> String {
 pub enum MessageFormat {
     Human,
     Json,
+    /// Human output, plus GitHub Actions workflow commands for failures on stdout and a
+    /// job summary appended to `$GITHUB_STEP_SUMMARY`.
+    Github,
+}
+
+impl MessageFormat {
+    /// Human and GitHub formats both write cargo-style lines to stderr.
+    pub fn is_human(self) -> bool {
+        matches!(self, MessageFormat::Human | MessageFormat::Github)
+    }
 }
 
 /// `--color`.
@@ -79,6 +91,8 @@ pub struct Reporter {
     pub color: bool,
     pub quiet: bool,
     pub verbose: u8,
+    /// `$GITHUB_STEP_SUMMARY`, where the GitHub format appends its job summary.
+    pub step_summary: Option<PathBuf>,
 }
 
 impl Reporter {
@@ -107,6 +121,7 @@ impl Reporter {
             color,
             quiet,
             verbose,
+            step_summary: None,
         }
     }
 
@@ -117,26 +132,27 @@ impl Reporter {
             color: false,
             quiet: false,
             verbose: 0,
+            step_summary: None,
         }
     }
 
     /// A cargo-style status line (`   Building linux/arm64`), human format only.
     pub fn status(&self, verb: &str, message: &str) {
-        if self.format == MessageFormat::Human && !self.quiet {
+        if self.format.is_human() && !self.quiet {
             human::status(self, verb, message, human::Tone::Good);
         }
     }
 
     /// A detail shown with -v.
     pub fn detail(&self, message: &str) {
-        if self.format == MessageFormat::Human && self.verbose > 0 {
+        if self.format.is_human() && self.verbose > 0 {
             human::status(self, "", message, human::Tone::Good);
         }
     }
 
     /// A warning, human format only (JSON carries it in events).
     pub fn warn(&self, message: &str) {
-        if self.format == MessageFormat::Human {
+        if self.format.is_human() {
             human::status(self, "warning", message, human::Tone::Warn);
         }
     }
@@ -145,13 +161,17 @@ impl Reporter {
     pub fn error(&self, message: &str) {
         match self.format {
             MessageFormat::Human => human::status(self, "error", message, human::Tone::Bad),
+            MessageFormat::Github => {
+                human::status(self, "error", message, human::Tone::Bad);
+                github::annotate(None, "cargo xbuild-go", message);
+            }
             MessageFormat::Json => json::emit(&json::Event::Error { message }),
         }
     }
 
     pub fn build_started(&self, profile: &str, targets: &[String], go: Option<&str>) {
         match self.format {
-            MessageFormat::Human => {}
+            MessageFormat::Human | MessageFormat::Github => {}
             MessageFormat::Json => json::emit(&json::Event::BuildStarted {
                 profile,
                 targets,
@@ -163,7 +183,14 @@ impl Reporter {
     /// `go build` failed for a target; `stderr` is what it said (JSON only: humans saw it).
     pub fn go_failed(&self, target: &str, stderr: &str, message: &str) {
         match self.format {
-            MessageFormat::Human => {
+            MessageFormat::Human | MessageFormat::Github => {
+                if self.format == MessageFormat::Github {
+                    github::annotate(
+                        None,
+                        &format!("go build failed for {target}"),
+                        if stderr.is_empty() { message } else { stderr },
+                    );
+                }
                 // Captured (concurrent builds): shown now, unchanged, as one block.
                 if !stderr.is_empty() {
                     let mut err = std::io::stderr().lock();
@@ -185,6 +212,10 @@ impl Reporter {
     pub fn artifact(&self, a: &ArtifactReport) {
         match self.format {
             MessageFormat::Human => human::artifact(self, a),
+            MessageFormat::Github => {
+                human::artifact(self, a);
+                github::artifact(a);
+            }
             MessageFormat::Json => json::emit(&json::Event::Artifact(a)),
         }
     }
@@ -198,7 +229,7 @@ impl Reporter {
         elapsed: std::time::Duration,
     ) {
         match self.format {
-            MessageFormat::Human => {
+            MessageFormat::Human | MessageFormat::Github => {
                 if !self.quiet || !success {
                     let mut msg = format!(
                         "{artifacts} artifact{} verified",
@@ -231,7 +262,12 @@ impl Reporter {
 
     /// A summary table (human format, stderr): one row per target.
     pub fn table(&self, header: &[&str], rows: &[[String; 5]]) {
-        if self.format != MessageFormat::Human || self.quiet {
+        if self.format == MessageFormat::Github {
+            if let Some(path) = &self.step_summary {
+                github::summary(path, header, rows);
+            }
+        }
+        if !self.format.is_human() || self.quiet {
             return;
         }
         let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();

@@ -601,9 +601,7 @@ fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
     }
     let other = root_version(&plain);
     let other_text = other.as_deref().unwrap_or("no VERSION file");
-    let own_text = own_root.map_or(String::new(), |r| {
-        format!("; its own root is {}", r.display())
-    });
+    let own_text = own_root.map_or(String::new(), |r| format!(" (own root {})", r.display()));
     if other.as_deref() == Some(bin) {
         return Check::warn(
             id,
@@ -619,9 +617,9 @@ fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
     Check::error(
         id,
         format!(
-            "{who}: plain `go build` takes its standard library from {} ({other_text}), but {} \
-             is {bin}{own_text}: one release's tools with another's packages is the syscall \
-             table offset trap (xbuild-go builds never set GOROOT)",
+            "{who}: plain `go build` would take its standard library from {} ({other_text}) \
+             while {} is {bin}{own_text}: one release's tools with another's packages, the \
+             syscall table offset trap (xbuild-go builds never set GOROOT)",
             plain.display(),
             go.path.display()
         ),
@@ -1070,7 +1068,10 @@ fn requirement_line(p: &ResolvedProfile, go: Option<&Go>, t: Option<&Toolchain>)
                         "pinned to go{pin} ({source}): builds run it through GOTOOLCHAIN=go{pin}, \
                          but it is not downloaded and GOPROXY=off"
                     ),
-                    format!("fetch it once with network access: GOTOOLCHAIN=go{pin} go version"),
+                    format!(
+                        "fetch it once with network access: \
+                         GOPROXY=https://proxy.golang.org GOTOOLCHAIN=go{pin} go version"
+                    ),
                 ),
                 _ => Check::ok(
                     id,

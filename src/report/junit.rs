@@ -1,0 +1,65 @@
+//! JUnit XML for CI dashboards: one test case per (artifact, check), and one per
+//! target whose `go build` failed.
+
+use super::ArtifactReport;
+use crate::verify::Status;
+
+fn xml(s: &str) -> String {
+    s.chars()
+        .filter(|c| matches!(c, '\t' | '\n' | '\r') || !c.is_control())
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// Renders the suite. `build_failures` are (target, message) for go build failures.
+pub fn render(artifacts: &[ArtifactReport], build_failures: &[(String, String)]) -> String {
+    let mut cases = String::new();
+    let (mut tests, mut failures) = (0, 0);
+    for a in artifacts {
+        let class = xml(a.target.as_deref().unwrap_or("artifact"));
+        let slices = a
+            .verdict
+            .slices
+            .iter()
+            .map(|s| (format!("[{}] ", s.arch), &s.checks));
+        for (prefix, checks) in std::iter::once((String::new(), &a.verdict.checks)).chain(slices) {
+            for c in checks {
+                tests += 1;
+                let name = xml(&format!("{prefix}{}", c.id));
+                if c.status == Status::Pass {
+                    cases.push_str(&format!(
+                        "    <testcase classname=\"{class}\" name=\"{name}\"/>\n"
+                    ));
+                } else {
+                    failures += 1;
+                    let msg = match &c.expected {
+                        Some(e) => format!("expected {e}, found {}", c.actual),
+                        None => c.actual.clone(),
+                    };
+                    cases.push_str(&format!(
+                        "    <testcase classname=\"{class}\" name=\"{name}\">\n      <failure message=\"{}\" type=\"{:?}\">{}</failure>\n    </testcase>\n",
+                        xml(&msg),
+                        c.status,
+                        xml(c.message.as_deref().unwrap_or(""))
+                    ));
+                }
+            }
+        }
+    }
+    for (target, msg) in build_failures {
+        tests += 1;
+        failures += 1;
+        cases.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"go build\">\n      <failure message=\"go build failed\" type=\"GoBuild\">{}</failure>\n    </testcase>\n",
+            xml(target),
+            xml(msg)
+        ));
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"cargo-xbuild-go\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}

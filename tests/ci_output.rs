@@ -1,0 +1,118 @@
+//! CI-native output: GitHub workflow commands and job summary, JUnit XML.
+
+mod util;
+
+use util::*;
+
+#[test]
+fn github_format_annotates_failures_and_writes_a_job_summary() {
+    let p = Project::copy_of("hello");
+    let summary = p.path().join("summary.md");
+    let mut env = base_env();
+    env.insert("GITHUB_STEP_SUMMARY".into(), summary.display().to_string());
+    let r = run_env(
+        p.path(),
+        &[
+            "--target",
+            "linux/arm64,linux/amd64",
+            "-o",
+            "dist/{name}-{arch}",
+            "--ldflags",
+            "",
+            "--message-format",
+            "github",
+        ],
+        &env,
+    );
+    r.code(1);
+    // One ::error per failed check, with the file and a title naming target and check.
+    let errors: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert!(errors.len() >= 2, "{r}");
+    assert!(
+        errors
+            .iter()
+            .any(|l| l.contains("title=linux/arm64%3A symbols.stripped")
+                && l.contains("file=dist/hello-arm64")),
+        "{r}"
+    );
+    assert!(
+        errors.iter().all(|l| !l[2..].contains('\n')),
+        "messages are escaped to one line"
+    );
+    // Human lines still go to stderr.
+    r.stderr_has("Rejected");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("| target | path | size | verdict | time |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| linux/arm64 |") && md.contains("rejected"),
+        "{md}"
+    );
+}
+
+#[test]
+fn github_format_annotates_a_failed_go_build_with_its_stderr() {
+    let p = Project::copy_of("broken");
+    let r = run(p.path(), &["--message-format", "github"]);
+    r.code(3);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        line.contains("title=go build failed for linux/arm64"),
+        "{line}"
+    );
+    assert!(line.contains("undefined: undefinedThing"), "{line}");
+}
+
+#[test]
+fn junit_has_one_case_per_artifact_check_and_per_failed_build() {
+    let p = Project::copy_of("hello");
+    p.file(
+        "broken_amd64.go",
+        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
+    );
+    let r = run(
+        p.path(),
+        &[
+            "--target",
+            "linux/arm64,linux/amd64",
+            "-o",
+            "dist/{name}-{arch}",
+            "--junit",
+            "junit.xml",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(3);
+    let xml = std::fs::read_to_string(p.path().join("junit.xml")).unwrap();
+    let checks = r.artifacts()[0]["verdict"]["checks"]
+        .as_array()
+        .unwrap()
+        .len();
+    let cases = xml.matches("<testcase ").count();
+    assert_eq!(
+        cases,
+        checks + 1,
+        "every check of linux/arm64 plus the failed build\n{xml}"
+    );
+    assert!(
+        xml.contains(&format!("tests=\"{}\" failures=\"1\"", checks + 1)),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("classname=\"linux/amd64\" name=\"go build\""),
+        "{xml}"
+    );
+    assert!(xml.contains("undefinedOnAmd64"), "{xml}");
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+}

@@ -1,0 +1,94 @@
+//! The JSON Lines schema: every line the tool prints for builds (delivered, rejected,
+//! failed, universal) and verify validates against schema/events-v1.json, and the
+//! schema rejects what it must.
+
+mod util;
+
+use util::*;
+
+fn schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("events-v1.json", value).unwrap();
+    let idx = compiler
+        .compile("events-v1.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    (schemas, idx)
+}
+
+#[test]
+fn every_line_validates() {
+    let (schemas, idx) = schema();
+    let p = Project::copy_of("hello");
+    let mut lines = Vec::new();
+    for args in [
+        &[
+            "--target",
+            "linux/arm64,windows/amd64,darwin/arm64",
+            "-o",
+            "dist/{name}-{os}-{arch}",
+            "--message-format",
+            "json",
+        ][..],
+        &["-o", "bad", "--ldflags", "", "--message-format", "json"][..],
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--message-format",
+            "json",
+        ][..],
+        &["verify", "go.mod", "--message-format", "json"][..],
+    ] {
+        let r = run(p.path(), args);
+        lines.extend(r.json());
+    }
+    let b = Project::copy_of("broken");
+    lines.extend(run(b.path(), &["--message-format", "json"]).json());
+    let reasons: std::collections::BTreeSet<String> = lines
+        .iter()
+        .map(|l| l["reason"].as_str().unwrap().to_string())
+        .collect();
+    for want in [
+        "build-started",
+        "artifact",
+        "build-finished",
+        "compiler-failed",
+        "error",
+    ] {
+        assert!(
+            reasons.contains(want),
+            "no {want} line was produced: {reasons:?}"
+        );
+    }
+    for line in &lines {
+        if let Err(e) = schemas.validate(line, idx) {
+            panic!("line does not validate: {e:#}\n{line}");
+        }
+    }
+}
+
+#[test]
+fn the_schema_rejects_a_facts_object_with_a_missing_or_extra_key() {
+    let (schemas, idx) = schema();
+    let p = Project::copy_of("hello");
+    let r = run(p.path(), &["--message-format", "json"]);
+    let mut art = r.artifacts().remove(0);
+    assert!(schemas.validate(&art, idx).is_ok());
+    art["verdict"]["facts"]["extra"] = serde_json::json!(1);
+    assert!(schemas.validate(&art, idx).is_err(), "extra key accepted");
+    art["verdict"]["facts"]
+        .as_object_mut()
+        .unwrap()
+        .remove("extra");
+    art["verdict"]["facts"]
+        .as_object_mut()
+        .unwrap()
+        .remove("glibc_max");
+    assert!(schemas.validate(&art, idx).is_err(), "missing key accepted");
+    let mut bad = serde_json::json!({"schema": 2, "reason": "error", "message": "x"});
+    assert!(schemas.validate(&bad, idx).is_err(), "schema 2 accepted");
+    bad["schema"] = serde_json::json!(1);
+    assert!(schemas.validate(&bad, idx).is_ok());
+}
