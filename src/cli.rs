@@ -206,6 +206,11 @@ pub struct BuildArgs {
     /// Write JUnit XML with one test case per (artifact, check), for CI dashboards.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Build each target a second time from a copy of the module in another directory
+    /// with a fresh GOCACHE, compare byte for byte, and say what differs (slow: the
+    /// second build starts from an empty cache).
+    #[arg(long)]
+    pub check_reproducible: bool,
     /// Run each verified artifact once with ARGS (natively, or under qemu-user), as the
     /// run.smoke check. [default: the profile's `smoke`, none built in]
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]

@@ -298,6 +298,83 @@ fn smoke_check(
     }
 }
 
+/// Copies a module's source tree (without `.git` and our temporary directories).
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name_s = name.to_string_lossy();
+        if name_s == ".git" || name_s.starts_with(".xbuild-go-") {
+            continue;
+        }
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            copy_tree(&entry.path(), &to.join(&name))?;
+        } else if ft.is_file() {
+            std::fs::copy(entry.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the same command a second time from a copy of the module in another
+/// directory, with a fresh GOCACHE, and compares the two artifacts.
+fn reproducible_check(
+    first: &run::GoBuild,
+    module_dir: &Path,
+    artifact: &Path,
+) -> anyhow::Result<crate::verify::Check> {
+    use crate::verify::{Check, Status};
+    let unknown = |why: String| Check {
+        id: "build.reproducible".into(),
+        status: Status::Unknown,
+        expected: Some("byte-identical second build".into()),
+        actual: "no second build".into(),
+        message: Some(why),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix("xbuild-go-repro-")
+        .tempdir()
+        .context("creating a directory for the second build")?;
+    let src = tmp.path().join("src");
+    if let Err(e) = copy_tree(module_dir, &src) {
+        return Ok(unknown(format!(
+            "copying {} for the second build: {e}",
+            module_dir.display()
+        )));
+    }
+    let out = tmp
+        .path()
+        .join("out")
+        .join(artifact.file_name().unwrap_or_default());
+    let mut second = first.clone();
+    second.dir = src.clone();
+    second.env.insert(
+        "GOCACHE".into(),
+        tmp.path().join("cache").display().to_string(),
+    );
+    if let Some(o) = second.args.iter().position(|a| a == "-o") {
+        if let Some(slot) = second.args.get_mut(o + 1) {
+            *slot = out.display().to_string();
+        }
+    }
+    if let Err(e) = second.run(true) {
+        if crate::error::exit_for(&e) == Exit::Interrupted {
+            return Err(e);
+        }
+        return Ok(unknown(format!("the second build failed: {e:#}")));
+    }
+    let a = std::fs::read(artifact).with_context(|| format!("reading {}", artifact.display()))?;
+    let b = std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?;
+    Ok(crate::verify::reproducible::compare(
+        &a,
+        &b,
+        &module_dir.display().to_string(),
+        &src.display().to_string(),
+    ))
+}
+
 /// Options of one build run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BuildOptions {
@@ -307,6 +384,8 @@ pub struct BuildOptions {
     pub capture_stderr: bool,
     /// Compute the artifact's sha256 (for JSON output).
     pub checksum: bool,
+    /// Build a second time elsewhere with a fresh GOCACHE and compare (build.reproducible).
+    pub check_reproducible: bool,
 }
 
 /// Directories `create_dir_all` made, so a failed build can remove them again.
@@ -440,6 +519,11 @@ fn build_in(
             &ctx.host,
             &ctx.work_dir,
         ));
+    }
+    if opts.check_reproducible && verdict.passed() {
+        verdict
+            .checks
+            .push(reproducible_check(&cmd, module_dir, &out)?);
     }
     let passed = verdict.passed();
     run::check_interrupted()?;

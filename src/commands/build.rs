@@ -71,6 +71,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
         // GitHub format also puts it in an annotation.
         capture_stderr: reporter.format != MessageFormat::Human || jobs > 1,
         checksum: reporter.format == MessageFormat::Json || args.checksums.is_some(),
+        check_reproducible: args.check_reproducible,
     };
     let smoke = pipeline::SmokeRequest::from_profile_and_flag(&ctx.profile, args.smoke.as_deref())?;
 

@@ -14,6 +14,7 @@ pub mod images;
 mod leb128;
 mod libs;
 mod other;
+pub mod reproducible;
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
 pub use leb128::SectionError;
