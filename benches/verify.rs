@@ -43,8 +43,14 @@ fn bench(c: &mut Criterion) {
     let mut profile = resolve(None, "golden", &overrides).unwrap();
     profile.verify.runs_on.value = vec!["distroless/static".into(), "debian:12-slim".into()];
     let golden = Policy::from_profile(&profile, Some(&target));
-    let mut g = c.benchmark_group(format!("verify {} ({} MB)", path.display(), map.len() / 1_000_000));
-    g.bench_function("all checks, golden policy + runs-on", |b| b.iter(|| verify(&map, &golden).unwrap()));
+    let mut g = c.benchmark_group(format!(
+        "verify {} ({} MB)",
+        path.display(),
+        map.len() / 1_000_000
+    ));
+    g.bench_function("all checks, golden policy + runs-on", |b| {
+        b.iter(|| verify(&map, &golden).unwrap())
+    });
     g.bench_function("facts only (no policy)", |b| {
         b.iter(|| verify(&map, &Policy::report_only()).unwrap())
     });

@@ -45,7 +45,10 @@ fn every_line_validates() {
         lines.extend(r.json());
     }
     lines.extend(run(p.path(), &["doctor", "--message-format", "json"]).json());
-    p.file("xbuild-go.toml", "[profile.golden.verify]\nruns-on = [\"alpine:3.20\", \"debian:12-slim\"]\n");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden.verify]\nruns-on = [\"alpine:3.20\", \"debian:12-slim\"]\n",
+    );
     lines.extend(run(p.path(), &["-o", "imgs", "--message-format", "json"]).json());
     let b = Project::copy_of("broken");
     lines.extend(run(b.path(), &["--message-format", "json"]).json());
