@@ -38,18 +38,23 @@ pub struct Request<'a> {
     pub overrides: Overrides,
 }
 
-/// Resolves `-C`, the module directory, the profile file and the profile.
-pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
-    let work_dir = match req.dir {
+/// The working directory: `-C DIR` against the process's, which must exist (exit 2).
+pub fn work_dir(req: &Request) -> anyhow::Result<PathBuf> {
+    match req.dir {
         Some(d) => {
             let d = req.cwd.join(d);
             if !d.is_dir() {
                 return Err(usage(format!("-C {}: no such directory", d.display())));
             }
-            d
+            Ok(d)
         }
-        None => req.cwd.clone(),
-    };
+        None => Ok(req.cwd.clone()),
+    }
+}
+
+/// Resolves `-C`, the module directory, the profile file and the profile.
+pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
+    let work_dir = work_dir(req)?;
     let module_dir = profile::find_module_dir(&work_dir);
     let file_path = match req.config {
         Some(c) => {

@@ -488,6 +488,22 @@ pub fn osabi_of(goos: &str) -> Option<&'static [(u8, &'static str)]> {
     })
 }
 
+/// The GOOS/GOARCH of the machine this process runs on (Rust's names in Go's spelling).
+pub fn host() -> (&'static str, &'static str) {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        "mips64" if cfg!(target_endian = "little") => "mips64le",
+        "mips" if cfg!(target_endian = "little") => "mipsle",
+        other => other,
+    };
+    (std::env::consts::OS, arch)
+}
+
 /// Looks up an architecture's facts.
 pub fn arch(goarch: &str) -> Option<&'static Arch> {
     ARCHES.iter().find(|a| a.goarch == goarch)

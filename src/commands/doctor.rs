@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::cli::DoctorArgs;
-use crate::error::{usage, Exit};
+use crate::error::Exit;
 use crate::pipeline;
 use crate::profile::Overrides;
 use crate::report::{MessageFormat, Reporter, SCHEMA_VERSION};
@@ -21,16 +21,7 @@ pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let req = super::request(&args.profile, overrides)?;
     // A missing -C directory is a usage error; a profile that does not resolve is a
     // doctor finding, reported with everything else.
-    let work_dir = match req.dir {
-        Some(d) => {
-            let d = req.cwd.join(d);
-            if !d.is_dir() {
-                return Err(usage(format!("-C {}: no such directory", d.display())));
-            }
-            d
-        }
-        None => req.cwd.clone(),
-    };
+    let work_dir = pipeline::work_dir(&req)?;
     let ctx = pipeline::context(&req, host.clone()).map_err(|e| format!("{e:#}"));
     let goenv = match &ctx {
         Ok(c) => c.goenv.clone(),

@@ -861,22 +861,7 @@ fn host_platform(t: Option<&Toolchain>) -> Host {
     };
     Host {
         os: from_go("GOHOSTOS").unwrap_or_else(|| std::env::consts::OS.to_string()),
-        arch: from_go("GOHOSTARCH").unwrap_or_else(|| goarch_of(std::env::consts::ARCH).into()),
-    }
-}
-
-/// Rust's name of an architecture in Go's spelling.
-fn goarch_of(rust_arch: &str) -> &str {
-    match rust_arch {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        "powerpc64" => "ppc64",
-        "loongarch64" => "loong64",
-        "mips64" if cfg!(target_endian = "little") => "mips64le",
-        "mips" if cfg!(target_endian = "little") => "mipsle",
-        other => other,
+        arch: from_go("GOHOSTARCH").unwrap_or_else(|| crate::target::host().1.into()),
     }
 }
 

@@ -104,29 +104,8 @@ pub fn query_version(
     go: &Go,
     env: &std::collections::BTreeMap<String, String>,
 ) -> anyhow::Result<GoVersion> {
-    let out = duct::cmd(&go.path, ["env", "GOVERSION"])
-        .full_env(env)
-        .stderr_capture()
-        .stdout_capture()
-        .unchecked()
-        .run()
-        .map_err(|e| {
-            failure(
-                Exit::Toolchain,
-                format!("cannot run `{}`: {e}", go.path.display()),
-            )
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        return Err(failure(
-            Exit::Toolchain,
-            format!(
-                "`{} env GOVERSION` failed: {}",
-                go.path.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
+    let out = super::go_output(go, &["env", "GOVERSION"], env)?;
+    let text = String::from_utf8_lossy(&out);
     GoVersion::parse(text.trim()).map_err(|e| {
         failure(
             Exit::Toolchain,

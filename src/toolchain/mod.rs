@@ -44,35 +44,41 @@ pub struct DistTarget {
     pub first_class: bool,
 }
 
-/// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
-/// in the scrubbed environment of a build.
-pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
+/// Runs `go ARGS` in `env` and returns its stdout. A `go` that cannot be started or
+/// fails is exit 4, naming the command and quoting go's stderr.
+pub fn go_output(
+    go: &Go,
+    args: &[&str],
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<u8>> {
     use crate::error::{failure, Exit};
-    let out = duct::cmd(&go.path, ["tool", "dist", "list", "-json"])
+    let shown = format!("{} {}", go.path.display(), args.join(" "));
+    let out = duct::cmd(&go.path, args)
         .full_env(env)
         .stdout_capture()
         .stderr_capture()
         .unchecked()
         .run()
-        .map_err(|e| {
-            failure(
-                Exit::Toolchain,
-                format!("cannot run `{}`: {e}", go.path.display()),
-            )
-        })?;
+        .map_err(|e| failure(Exit::Toolchain, format!("cannot run `{shown}`: {e}")))?;
     if !out.status.success() {
         return Err(failure(
             Exit::Toolchain,
             format!(
-                "`{} tool dist list -json` failed: {}",
-                go.path.display(),
+                "`{shown}` failed: {}",
                 String::from_utf8_lossy(&out.stderr).trim()
             ),
         ));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| {
-        failure(
-            Exit::Toolchain,
+    Ok(out.stdout)
+}
+
+/// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
+/// in the scrubbed environment of a build.
+pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
+    let out = go_output(go, &["tool", "dist", "list", "-json"], env)?;
+    serde_json::from_slice(&out).map_err(|e| {
+        crate::error::failure(
+            crate::error::Exit::Toolchain,
             format!(
                 "`{} tool dist list -json` printed no target list: {e}",
                 go.path.display()

@@ -31,24 +31,10 @@ impl Runner {
     }
 }
 
-/// The GOOS/GOARCH this process runs on.
-pub fn host_target() -> (&'static str, &'static str) {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
-        "powerpc64" => "ppc64",
-        "loongarch64" => "loong64",
-        other => other,
-    };
-    (std::env::consts::OS, arch)
-}
-
 /// Finds a way to run `target` here: natively, or `qemu-<arch>-static` / `qemu-<arch>`
 /// on the host PATH.
 pub fn find_runner(target: &Target, host: &HostEnv, cwd: &Path) -> Option<Runner> {
-    let (os, arch) = host_target();
+    let (os, arch) = crate::target::host();
     if target.goos() != "linux" || os != "linux" {
         return (target.goos() == os && target.goarch() == arch).then_some(Runner::Native);
     }
