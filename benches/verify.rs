@@ -38,8 +38,10 @@ fn bench(c: &mut Criterion) {
     // SAFETY: a file this benchmark made and nobody else writes.
     let map = unsafe { memmap2::Mmap::map(&file) }.unwrap();
     let target = Target::parse("linux/arm64").unwrap();
-    let mut overrides = Overrides::default();
-    overrides.targets = Some(vec!["linux/arm64".into()]);
+    let overrides = Overrides {
+        targets: Some(vec!["linux/arm64".into()]),
+        ..Overrides::default()
+    };
     let mut profile = resolve(None, "golden", &overrides).unwrap();
     profile.verify.runs_on.value = vec!["distroless/static".into(), "debian:12-slim".into()];
     let golden = Policy::from_profile(&profile, Some(&target));
