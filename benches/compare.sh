@@ -26,7 +26,8 @@ hyperfine -N -i --warmup 3 --runs "$runs" \
   --command-name "cargo xbuild-go verify (all checks)" "$tool verify $big --target linux/arm64 -q" \
   --command-name "file + readelf -hlSdnVA + go version -m" "sh -c 'file $big >/dev/null; readelf -hlSdnVA -W $big >/dev/null; go version -m $big >/dev/null'"
 for cmd in "$tool verify $big --target linux/arm64 -q" "readelf -hlSdnVA -W $big" "file $big" "go version -m $big"; do
-  rss=$( { /usr/bin/time -f %M $cmd >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+  /usr/bin/time -f %M -o "$work/rss" $cmd >/dev/null 2>&1 || true
+  rss=$(tail -1 "$work/rss")
   echo "peak RSS ${rss} KiB: $cmd"
 done
 
@@ -36,8 +37,8 @@ targets=linux/amd64,linux/arm64,linux/arm/v7,linux/riscv64
 "$tool" -C "$work/m" --target $targets -o "$work/warm/{name}-{os}-{arch}{variant}" -q
 echo "## 4-target matrix ($targets), warm cache"
 hyperfine -N --warmup 2 --runs "$runs" \
-  --command-name "-j 2" "$tool -C $work/m --target $targets -o $work/j2/{name}-{os}-{arch}{variant} -j 2 -q" \
-  --command-name "-j 1" "$tool -C $work/m --target $targets -o $work/j1/{name}-{os}-{arch}{variant} -j 1 -q" \
+  --command-name "jobs=2" "$tool -C $work/m --target $targets -o $work/j2/{name}-{os}-{arch}{variant} -j 2 -q" \
+  --command-name "jobs=1" "$tool -C $work/m --target $targets -o $work/j1/{name}-{os}-{arch}{variant} -j 1 -q" \
   --command-name "four invocations" "sh -c 'for t in linux/amd64 linux/arm64 linux/arm/v7 linux/riscv64; do $tool -C $work/m --target \$t -o $work/seq/\$(echo \$t | tr / -) -q; done'"
 
 # 3. goreleaser on the same module and targets.
@@ -56,8 +57,9 @@ YAML
   (cd "$work/g" && git init -q && git add -A && git -c user.email=b@x -c user.name=b commit -qm x)
   (cd "$work/g" && goreleaser build --snapshot --clean >/dev/null 2>&1)
   echo "## vs goreleaser $(goreleaser --version 2>/dev/null | grep -m1 GitVersion | tr -s ' ')"
-  hyperfine -N --warmup 1 --runs "${RUNS_GR:-10}" \
-    --command-name "cargo xbuild-go -j 2 (build + verify)" "$tool -C $work/g --target $targets -o $work/gx/{name}-{os}-{arch}{variant} -j 2 -q" \
+  # Both start from an empty output directory (goreleaser's --clean removes dist/).
+  hyperfine -N --warmup 1 --runs "${RUNS_GR:-10}" --prepare "rm -rf $work/gx" \
+    --command-name "cargo xbuild-go, jobs=2 (build + verify)" "$tool -C $work/g --target $targets -o $work/gx/{name}-{os}-{arch}{variant} -j 2 -q" \
     --command-name "goreleaser build --snapshot --clean" "sh -c 'cd $work/g && goreleaser build --snapshot --clean >/dev/null 2>&1'"
 else
   echo "## goreleaser not on PATH: skipped"
