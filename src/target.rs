@@ -88,6 +88,9 @@ pub struct Arch {
     pub pe_machine: Option<u16>,
     /// Name of the qemu-user emulator (`qemu-<name>`).
     pub qemu: Option<&'static str>,
+    /// Debian's GNU triplet for the Linux C cross compiler (`<triplet>-gcc`, package
+    /// `gcc-<triplet>`); for arm the hard-float one (GOARM 5 and 6 use `arm-linux-gnueabi`).
+    pub gnu_triplet: Option<&'static str>,
 }
 
 const ARM_LEVELS: &[(&str, &str)] = &[("v5", "5"), ("v6", "6"), ("v7", "7")];
@@ -150,6 +153,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-aarch64.so.1"],
         macho_cputype: Some(0x0100_000c),
         pe_machine: Some(0xaa64),
+        gnu_triplet: Some("aarch64-linux-gnu"),
         qemu: Some("aarch64"),
     },
     Arch {
@@ -168,6 +172,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-x86_64.so.1"],
         macho_cputype: Some(0x0100_0007),
         pe_machine: Some(0x8664),
+        gnu_triplet: Some("x86_64-linux-gnu"),
         qemu: Some("x86_64"),
     },
     Arch {
@@ -187,6 +192,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-armhf.so.1", "/lib/ld-musl-arm.so.1"],
         macho_cputype: None,
         pe_machine: Some(0x01c4),
+        gnu_triplet: Some("arm-linux-gnueabihf"),
         qemu: Some("arm"),
     },
     Arch {
@@ -205,6 +211,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-i386.so.1"],
         macho_cputype: Some(7),
         pe_machine: Some(0x014c),
+        gnu_triplet: Some("i686-linux-gnu"),
         qemu: Some("i386"),
     },
     Arch {
@@ -227,6 +234,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-riscv64.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("riscv64-linux-gnu"),
         qemu: Some("riscv64"),
     },
     Arch {
@@ -249,6 +257,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-powerpc64le.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("powerpc64le-linux-gnu"),
         qemu: Some("ppc64le"),
     },
     Arch {
@@ -271,6 +280,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-powerpc64.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("powerpc64-linux-gnu"),
         qemu: Some("ppc64"),
     },
     Arch {
@@ -290,6 +300,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-s390x.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("s390x-linux-gnu"),
         qemu: Some("s390x"),
     },
     Arch {
@@ -312,6 +323,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-mips.so.1", "/lib/ld-musl-mips-sf.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("mips-linux-gnu"),
         qemu: Some("mips"),
     },
     Arch {
@@ -334,6 +346,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-mipsel.so.1", "/lib/ld-musl-mipsel-sf.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("mipsel-linux-gnu"),
         qemu: Some("mipsel"),
     },
     Arch {
@@ -356,6 +369,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-mips64.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("mips64-linux-gnuabi64"),
         qemu: Some("mips64"),
     },
     Arch {
@@ -378,6 +392,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-mips64el.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("mips64el-linux-gnuabi64"),
         qemu: Some("mips64el"),
     },
     Arch {
@@ -396,6 +411,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &["/lib/ld-musl-loongarch64.so.1"],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: Some("loongarch64-linux-gnu"),
         qemu: Some("loongarch64"),
     },
     Arch {
@@ -410,6 +426,7 @@ pub const ARCHES: &[Arch] = &[
         musl_loaders: &[],
         macho_cputype: None,
         pe_machine: None,
+        gnu_triplet: None,
         qemu: None,
     },
 ];

@@ -1089,22 +1089,10 @@ pub fn cross_compiler(target: &Target) -> Option<(String, String)> {
         ))
     };
     match (target.goos(), target.goarch()) {
-        ("linux", "arm64") => gnu("aarch64-linux-gnu"),
-        ("linux", "amd64") => gnu("x86_64-linux-gnu"),
-        ("linux", "arm") => match target.level() {
-            Some((_, "5")) | Some((_, "6")) => gnu("arm-linux-gnueabi"),
-            _ => gnu("arm-linux-gnueabihf"),
-        },
-        ("linux", "386") => gnu("i686-linux-gnu"),
-        ("linux", "riscv64") => gnu("riscv64-linux-gnu"),
-        ("linux", "ppc64le") => gnu("powerpc64le-linux-gnu"),
-        ("linux", "ppc64") => gnu("powerpc64-linux-gnu"),
-        ("linux", "s390x") => gnu("s390x-linux-gnu"),
-        ("linux", "mips") => gnu("mips-linux-gnu"),
-        ("linux", "mipsle") => gnu("mipsel-linux-gnu"),
-        ("linux", "mips64") => gnu("mips64-linux-gnuabi64"),
-        ("linux", "mips64le") => gnu("mips64el-linux-gnuabi64"),
-        ("linux", "loong64") => gnu("loongarch64-linux-gnu"),
+        ("linux", "arm") if matches!(target.level(), Some((_, "5" | "6"))) => {
+            gnu("arm-linux-gnueabi")
+        }
+        ("linux", _) => gnu(target.arch()?.gnu_triplet?),
         ("windows", "amd64") => Some((
             "x86_64-w64-mingw32-gcc".into(),
             "gcc-mingw-w64-x86-64".into(),
