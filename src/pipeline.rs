@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{failure, usage, Exit};
-use crate::profile::{self, GoRequirement, Overrides, ProfileFile, ResolvedProfile};
+use crate::profile::{self, GoRequirement, GoVersion, Overrides, ProfileFile, ResolvedProfile};
 use crate::report::{ArtifactReport, Reporter};
 use crate::target::Target;
 use crate::toolchain::{self, run, ChildEnv, Go, GoEnvFile, HostEnv};
@@ -26,6 +26,51 @@ pub struct Context {
     pub profile: ResolvedProfile,
     pub host: HostEnv,
     pub goenv: GoEnvFile,
+    /// The module's go.mod, read once (an error message when unreadable).
+    pub gomod: Option<Result<GoMod, String>>,
+}
+
+/// What the tool needs from go.mod: the module path and the `go` directive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoMod {
+    pub file: PathBuf,
+    pub module: String,
+    /// The `go` line (a minimum toolchain since Go 1.21) and its line number.
+    pub go: Option<(GoVersion, usize)>,
+}
+
+impl GoMod {
+    /// Reads `DIR/go.mod`.
+    pub fn read(module_dir: &Path) -> Result<GoMod, String> {
+        let file = module_dir.join("go.mod");
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("reading `{}`: {e}", file.display()))?;
+        GoMod::parse(&file, &text)
+    }
+
+    pub fn parse(file: &Path, text: &str) -> Result<GoMod, String> {
+        let mut module = None;
+        let mut go = None;
+        for (i, line) in text.lines().enumerate() {
+            let l = line.split("//").next().unwrap_or("").trim();
+            let mut words = l.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some("module"), Some(m)) if module.is_none() => {
+                    module = Some(m.trim_matches('"').trim_matches('`').to_string());
+                }
+                (Some("go"), Some(v)) if go.is_none() => {
+                    go = GoVersion::parse(v).ok().map(|v| (v, i + 1));
+                }
+                _ => {}
+            }
+        }
+        let module = module.ok_or_else(|| format!("{}: no `module` line", file.display()))?;
+        Ok(GoMod {
+            file: file.to_path_buf(),
+            module,
+            go,
+        })
+    }
 }
 
 /// Where to look and what was asked on the command line.
@@ -69,12 +114,14 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
     let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
     let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
     let goenv = toolchain::read_goenv(&host);
+    let gomod = module_dir.as_deref().map(GoMod::read);
     Ok(Context {
         work_dir,
         module_dir,
         profile,
         host,
         goenv,
+        gomod,
     })
 }
 
@@ -88,12 +135,15 @@ pub struct Plan {
 
 /// The binary name `go build` would give the package: the last element of its import
 /// path, skipping a `/vN` major-version suffix.
-pub fn binary_name(module_dir: &Path, package: &str) -> anyhow::Result<String> {
-    let gomod = module_dir.join("go.mod");
-    let text = std::fs::read_to_string(&gomod)
-        .with_context(|| format!("reading `{}`", gomod.display()))?;
-    let module = module_path(&text)
-        .ok_or_else(|| usage(format!("{}: no `module` line", gomod.display())))?;
+pub fn binary_name(gomod: &GoMod, package: &str) -> anyhow::Result<String> {
+    let module = &gomod.module;
+    // `go build file.go ...` names the binary after the first file.
+    if let Some(stem) = package.strip_suffix(".go") {
+        let base = stem.rsplit('/').next().unwrap_or(stem);
+        if !base.is_empty() {
+            return Ok(base.to_string());
+        }
+    }
     let import = if package == "." || package.starts_with("./") || package.starts_with("../") {
         let rel = package.trim_start_matches("./").trim_end_matches('/');
         if rel == "." || rel.is_empty() {
@@ -127,17 +177,6 @@ pub fn binary_name(module_dir: &Path, package: &str) -> anyhow::Result<String> {
     Ok(name.to_string())
 }
 
-fn module_path(gomod: &str) -> Option<String> {
-    gomod.lines().find_map(|l| {
-        let l = l.split("//").next()?.trim();
-        let rest = l.strip_prefix("module")?;
-        if !rest.starts_with(|c: char| c.is_whitespace()) {
-            return None;
-        }
-        Some(rest.trim().trim_matches('"').trim_matches('`').to_string())
-    })
-}
-
 /// Plans every target of the profile; rejects colliding destinations before anything runs.
 pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
     let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
@@ -147,7 +186,12 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
         ))
     })?;
     let p = &ctx.profile;
-    let name = binary_name(module_dir, &p.package.value)?;
+    let gomod = match &ctx.gomod {
+        Some(Ok(g)) => g,
+        Some(Err(e)) => return Err(usage(e.clone())),
+        None => return Err(usage(format!("no go.mod in {}", module_dir.display()))),
+    };
+    let name = binary_name(gomod, &p.package.value)?;
     let mut plans: Vec<Plan> = Vec::new();
     for t in &p.targets.value {
         let dest = p
@@ -174,8 +218,31 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
 
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
 pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Result<()> {
+    // go.mod's `go` line is a minimum toolchain (Go 1.21+); GOTOOLCHAIN=local never
+    // downloads a newer one, so say so before go fails with exit 3. From files only.
+    let running = match &ctx.profile.go.value {
+        Some(GoRequirement::Exact(v)) => Some(v.clone()),
+        _ => go.parsed_version(),
+    };
+    if let (Some(Ok(gomod)), Some(running)) = (&ctx.gomod, &running) {
+        if let Some((need, line)) = &gomod.go {
+            if running < need {
+                return Err(failure(
+                    Exit::Toolchain,
+                    format!(
+                        "{}:{line}: the module requires go >= {need}, but the build would run go{running}: \
+                         install a newer Go, or pin one in the profile with go = \"{}.{}.0\" or newer \
+                         (xbuild-go sets GOTOOLCHAIN=local, so go never switches by itself)",
+                        gomod.file.display(),
+                        need.major,
+                        need.minor
+                    ),
+                ));
+            }
+        }
+    }
     let req = match &ctx.profile.go.value {
-        // A pin runs exactly that toolchain through GOTOOLCHAIN; nothing to check here.
+        // A pin runs exactly that toolchain through GOTOOLCHAIN; nothing more to check.
         None | Some(GoRequirement::Exact(_)) => return Ok(()),
         Some(r) => r,
     };
@@ -588,6 +655,12 @@ pub fn inspect(
     policy: &Policy,
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
+    if path.is_dir() {
+        return Err(usage(format!(
+            "`{}` is a directory, not a file",
+            path.display()
+        )));
+    }
     let file =
         std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
     let len = file
@@ -621,7 +694,6 @@ mod tests {
 
     #[test]
     fn binary_names() {
-        let t = tempfile::tempdir().unwrap();
         let cases = [
             ("module example.com/hello\n", ".", "hello"),
             ("module example.com/hello // comment\n", "./", "hello"),
@@ -630,18 +702,30 @@ mod tests {
             ("module example.com/multi\n", "./cmd/a/", "a"),
             ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
             ("// leading comment\nmodule hello\n", ".", "hello"),
+            ("module example.com/x\n", "./tools/gen.go", "gen"),
         ];
-        for (gomod, pkg, want) in cases {
-            std::fs::write(t.path().join("go.mod"), gomod).unwrap();
+        for (text, pkg, want) in cases {
+            let m = GoMod::parse(Path::new("go.mod"), text).unwrap();
             assert_eq!(
-                binary_name(t.path(), pkg).unwrap(),
+                binary_name(&m, pkg).unwrap(),
                 want,
-                "go.mod {gomod:?} package {pkg}"
+                "go.mod {text:?} package {pkg}"
             );
         }
-        std::fs::write(t.path().join("go.mod"), "module x\n").unwrap();
-        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
-        std::fs::write(t.path().join("go.mod"), "go 1.21\n").unwrap();
-        assert!(binary_name(t.path(), ".").is_err(), "no module line");
+        let m = GoMod::parse(Path::new("go.mod"), "module x\n").unwrap();
+        assert!(binary_name(&m, "./...").is_err(), "patterns rejected");
+        assert!(
+            GoMod::parse(Path::new("go.mod"), "go 1.21\n").is_err(),
+            "no module line"
+        );
+        let m = GoMod::parse(
+            Path::new("go.mod"),
+            "module x\n\ngo 1.22.3 // min\ntoolchain go1.23.0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.go.map(|(v, l)| (v.to_string(), l)),
+            Some(("1.22.3".to_string(), 3))
+        );
     }
 }

@@ -549,3 +549,25 @@ fn runs_as_a_cargo_subcommand() {
     );
     assert_eq!(readelf(&p.path().join("hello")).machine, "AArch64");
 }
+
+#[test]
+fn a_module_needing_a_newer_go_is_exit_4_before_go_runs() {
+    let p = Project::copy_of("hello");
+    p.file("go.mod", "module example.com/hello\n\ngo 1.999\n");
+    run(p.path(), &[])
+        .code(4)
+        .stderr_has("go.mod:3: the module requires go >= 1.999")
+        .stderr_has("GOTOOLCHAIN=local");
+    // A pin older than the module's go line is caught the same way.
+    p.file("go.mod", "module example.com/hello\n\ngo 1.23\n");
+    p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
+    run(p.path(), &[]).code(4).stderr_has("would run go1.22.12");
+}
+
+#[test]
+fn verify_of_a_directory_is_a_usage_error() {
+    let p = Project::copy_of("hello");
+    run(p.path(), &["verify", "."])
+        .code(2)
+        .stderr_has("is a directory");
+}
