@@ -856,3 +856,44 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         );
     }
 }
+
+#[test]
+fn verify_target_judges_any_file_and_a_named_profile_requires_go_build_info() {
+    let dir = fixture("bin");
+    let r = run(
+        &dir,
+        &[
+            "verify",
+            "aarch64-static-nolibc",
+            "--target",
+            "linux/arm64",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(0);
+    let c = check(&r.artifacts()[0], "go.buildinfo").clone();
+    assert_eq!(
+        (c["status"].as_str(), c["expected"].is_null()),
+        (Some("pass"), true),
+        "{c}"
+    );
+    let r = run(
+        &dir,
+        &[
+            "verify",
+            "aarch64-static-nolibc",
+            "--target",
+            "linux/arm64",
+            "--profile",
+            "golden",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(1);
+    assert_eq!(
+        check(&r.artifacts()[0], "go.buildinfo")["status"],
+        "unknown"
+    );
+}

@@ -30,10 +30,12 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
             // A profile with several targets: judge its policy, not a target.
             _ => None,
         };
-        (
-            Policy::from_profile(&ctx.profile, target),
-            Some(ctx.profile.name.clone()),
-        )
+        let mut policy = Policy::from_profile(&ctx.profile, target);
+        // Any file can be verified against a target; Go build info is required only
+        // when a profile is named or a profile file sets `buildinfo` itself.
+        policy.require_go = args.profile.profile.is_some()
+            || ctx.profile.verify.buildinfo.source != crate::profile::Source::BuiltIn;
+        (policy, Some(ctx.profile.name.clone()))
     } else {
         (Policy::report_only(), None)
     };

@@ -112,6 +112,7 @@ pub fn go_split(s: &str) -> Option<Vec<String>> {
 pub fn buildinfo_check(
     info: Option<&Result<BuildInfo, String>>,
     expect: Option<&GoExpect>,
+    require: bool,
 ) -> Check {
     const ID: &str = "go.buildinfo";
     let b = match (info, expect) {
@@ -124,6 +125,10 @@ pub fn buildinfo_check(
             )
         }
         (Some(Err(e)), None) => return Check::info(ID, format!("unreadable: {e}")),
+        (None, Some(_)) if !require => {
+            return Check::info(ID, "none (not a Go binary)")
+                .note("no Go build info to judge; `verify --profile P` requires it")
+        }
         (None, Some(_)) => {
             return Check::unknown(
                 ID,
@@ -459,20 +464,25 @@ mod tests {
             ),
         ];
         for (case, b, e, status, msg) in cases {
-            let c = buildinfo_check(Some(&Ok(b)), Some(&e));
+            let c = buildinfo_check(Some(&Ok(b)), Some(&e), true);
             assert_eq!(c.status, status, "case {case}: {c:?}");
             assert!(
                 c.message.as_deref().unwrap_or("").contains(msg),
                 "case {case}: {c:?}"
             );
         }
-        let none = buildinfo_check(None, Some(&expect()));
+        let none = buildinfo_check(None, Some(&expect()), true);
         assert_eq!(
             none.status,
             Status::Unknown,
             "no build info with an expectation never passes"
         );
-        assert_eq!(buildinfo_check(None, None).status, Status::Pass);
+        assert_eq!(buildinfo_check(None, None, true).status, Status::Pass);
+        assert_eq!(
+            buildinfo_check(None, Some(&expect()), false).status,
+            Status::Pass,
+            "verify --target on a C binary reports, the profile did not ask"
+        );
     }
 
     #[test]

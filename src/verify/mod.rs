@@ -108,6 +108,9 @@ pub struct Policy {
     pub runs_on: Vec<String>,
     /// What Go must have recorded in the build info (`buildinfo = true` with a target).
     pub expect_go: Option<GoExpect>,
+    /// Whether a file without Go build info is rejected (builds, and `verify` with a
+    /// profile) or only reported (`verify --target` on any file).
+    pub require_go: bool,
     /// The profile's `go` requirement, for `go.version`.
     pub go_requirement: Option<GoRequirement>,
 }
@@ -125,6 +128,7 @@ impl Policy {
             max_glibc: None,
             runs_on: Vec::new(),
             expect_go: None,
+            require_go: false,
             go_requirement: None,
         }
     }
@@ -144,6 +148,7 @@ impl Policy {
             expect_go: target
                 .filter(|_| v.buildinfo.value)
                 .map(|t| expected_go_build(profile, t)),
+            require_go: true,
             go_requirement: profile.go.value.clone(),
         }
     }
@@ -420,6 +425,7 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
     checks.push(gocheck::buildinfo_check(
         found.go.as_ref(),
         policy.expect_go.as_ref(),
+        policy.require_go,
     ));
     if let Some(c) = gocheck::version_check(found.go.as_ref(), policy.go_requirement.as_ref()) {
         checks.push(c);
