@@ -116,3 +116,24 @@ fn junit_has_one_case_per_artifact_check_and_per_failed_build() {
     assert!(xml.contains("undefinedOnAmd64"), "{xml}");
     assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
 }
+
+#[test]
+fn doctor_in_github_format_annotates_warnings_and_errors() {
+    let p = Project::copy_of("hello");
+    let mut env = base_env();
+    env.insert("GOFLAGS".into(), "-race".into());
+    env.insert("GOENV".into(), "/nonexistent/env".into());
+    let r = run_env(p.path(), &["doctor", "--message-format", "github"], &env);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("::warning title=doctor%3A env.GOFLAGS::"))
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(line.contains("%0Afix: unset GOFLAGS"), "{line}");
+    assert!(
+        !r.stdout
+            .lines()
+            .any(|l| l.starts_with("::") && l.contains("title=doctor%3A go::")),
+        "ok lines are not annotated\n{r}"
+    );
+}

@@ -74,6 +74,17 @@ fn print_screen(reporter: &Reporter, checks: &[Check]) {
         .unwrap_or(0)
         .clamp(10, 24);
     for c in checks {
+        if c.level != Level::Ok {
+            let fix = c
+                .fix
+                .as_deref()
+                .map_or(String::new(), |f| format!("\nfix: {f}"));
+            reporter.annotate(
+                c.level == Level::Error,
+                &format!("doctor: {}", c.id),
+                &format!("{}{fix}", c.message),
+            );
+        }
         if reporter.quiet && c.level != Level::Error {
             continue;
         }

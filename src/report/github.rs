@@ -21,13 +21,23 @@ fn escape_property(s: &str) -> String {
 
 /// One `::error` line on stdout.
 pub(super) fn annotate(file: Option<&Path>, title: &str, message: &str) {
+    annotate_level("error", file, title, message);
+}
+
+/// One `::LEVEL` line (`error`, `warning`, `notice`) on stdout.
+pub(super) fn annotate_level(level: &str, file: Option<&Path>, title: &str, message: &str) {
     let mut props = Vec::new();
     if let Some(f) = file {
         props.push(format!("file={}", escape_property(&super::shown(f))));
     }
     props.push(format!("title={}", escape_property(title)));
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "::error {}::{}", props.join(","), escape_data(message));
+    let _ = writeln!(
+        out,
+        "::{level} {}::{}",
+        props.join(","),
+        escape_data(message)
+    );
 }
 
 /// An `::error` per failed check of an artifact (and of its slices).

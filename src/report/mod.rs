@@ -291,6 +291,19 @@ impl Reporter {
         }
     }
 
+    /// A GitHub workflow annotation (`::error` / `::warning`) on stdout, in the GitHub
+    /// format only.
+    pub fn annotate(&self, error: bool, title: &str, message: &str) {
+        if self.format == MessageFormat::Github {
+            github::annotate_level(
+                if error { "error" } else { "warning" },
+                None,
+                title,
+                message,
+            );
+        }
+    }
+
     /// A line of a command's own output (env, targets, ...) on stdout.
     pub fn print(&self, line: &str) {
         let mut out = std::io::stdout().lock();
