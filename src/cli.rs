@@ -239,6 +239,9 @@ pub struct VerifyArgs {
     /// Files to verify: any ELF, Mach-O or PE file, not only Go and not only ours.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Write JUnit XML with one test case per (file, check), for CI dashboards.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub profile: ProfileArgs,
     #[command(flatten)]

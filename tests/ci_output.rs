@@ -137,3 +137,32 @@ fn doctor_in_github_format_annotates_warnings_and_errors() {
         "ok lines are not annotated\n{r}"
     );
 }
+
+#[test]
+fn verify_writes_junit_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v.xml");
+    let r = run(
+        &fixture("bin"),
+        &[
+            "verify",
+            "aarch64-dynamic",
+            "not-elf.txt",
+            "--target",
+            "linux/arm64",
+            "--junit",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.code(1);
+    let xml = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        xml.contains("classname=\"linux/arm64 aarch64-dynamic\" name=\"link.static\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("classname=\"not-elf.txt\" name=\"read\""),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"2\""), "{xml}");
+}

@@ -159,7 +159,11 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 }
                 worst = worst.worse(exit);
                 failed += 1;
-                build_failures.push((plan.target.to_string(), format!("{e}")));
+                build_failures.push((
+                    plan.target.to_string(),
+                    "go build".to_string(),
+                    format!("{e}"),
+                ));
                 (
                     "build failed",
                     String::new(),

@@ -40,6 +40,8 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
         (Policy::report_only(), None)
     };
     let mut worst = Exit::Ok;
+    let mut reports = Vec::new();
+    let mut unreadable = Vec::new();
     for file in &args.files {
         let path = req.cwd.join(file);
         let checksum = reporter.format == crate::report::MessageFormat::Json;
@@ -63,13 +65,24 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
                     worst = worst.worse(Exit::VerifyFailed);
                 }
                 reporter.artifact(&report);
+                reports.push(report);
             }
             Err(e) => {
                 // Not an executable: exit 1; a file that cannot be opened: exit 2.
                 reporter.error(&format!("{e:#}"));
                 worst = worst.worse(exit_for(&e));
+                unreadable.push((
+                    file.display().to_string(),
+                    "read".to_string(),
+                    format!("{e:#}"),
+                ));
             }
         }
+    }
+    if let Some(junit) = &args.junit {
+        let path = req.cwd.join(junit);
+        std::fs::write(&path, crate::report::junit::render(&reports, &unreadable))
+            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", path.display())))?;
     }
     Ok(worst)
 }

@@ -15,12 +15,21 @@ fn xml(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-/// Renders the suite. `build_failures` are (target, message) for go build failures.
-pub fn render(artifacts: &[ArtifactReport], build_failures: &[(String, String)]) -> String {
+/// Renders the suite. `failures` are (class, case, message) for what produced no
+/// artifact: a failed `go build`, or for `verify` a file that is no executable.
+pub fn render(
+    artifacts: &[ArtifactReport],
+    failures_without_artifact: &[(String, String, String)],
+) -> String {
     let mut cases = String::new();
     let (mut tests, mut failures) = (0, 0);
     for a in artifacts {
-        let class = xml(a.target.as_deref().unwrap_or("artifact"));
+        // "linux/arm64 dist/app-linux-arm64": unique per artifact, readable per target.
+        let class = xml(&format!(
+            "{} {}",
+            a.target.as_deref().unwrap_or("any"),
+            a.path.display()
+        ));
         let slices = a
             .verdict
             .slices
@@ -50,12 +59,14 @@ pub fn render(artifacts: &[ArtifactReport], build_failures: &[(String, String)])
             }
         }
     }
-    for (target, msg) in build_failures {
+    for (class, case, msg) in failures_without_artifact {
         tests += 1;
         failures += 1;
         cases.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"go build\">\n      <failure message=\"go build failed\" type=\"GoBuild\">{}</failure>\n    </testcase>\n",
-            xml(target),
+            "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{} failed\" type=\"Error\">{}</failure>\n    </testcase>\n",
+            xml(class),
+            xml(case),
+            xml(case),
             xml(msg)
         ));
     }
