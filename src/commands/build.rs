@@ -136,18 +136,22 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 elapsed,
             }) => {
                 let size = crate::verify::human_size(report.size);
-                reports.push(report.clone());
-                if report.delivered {
+                let verdict = if report.delivered {
                     verified += 1;
                     if let Some(sha) = &report.sha256 {
                         sums.push((sha.clone(), plan.dest.clone()));
                     }
-                    ("verified", size, format!("{:.2}s", elapsed.as_secs_f64()))
+                    "verified"
                 } else {
                     rejected += 1;
                     worst = worst.worse(Exit::VerifyFailed);
-                    ("rejected", size, format!("{:.2}s", elapsed.as_secs_f64()))
+                    "rejected"
+                };
+                // Kept only for the JUnit file; the report was already printed.
+                if args.junit.is_some() {
+                    reports.push(report);
                 }
+                (verdict, size, format!("{:.2}s", elapsed.as_secs_f64()))
             }
             Some(Outcome {
                 result: Err(e),

@@ -304,7 +304,7 @@ pub struct VerifyPolicy {
     /// Base images the artifact must run on. Default empty.
     pub runs_on: Sourced<Vec<String>>,
     /// Highest GLIBC_x.y a dynamic build may need. Default: no limit.
-    pub max_glibc: Sourced<Option<GoVersionLike>>,
+    pub max_glibc: Sourced<Option<String>>,
     /// 32-bit arm float ABI. Default any.
     pub arm_float_abi: Sourced<FloatAbi>,
     /// AArch64 BTI marking. Default any.
@@ -312,9 +312,6 @@ pub struct VerifyPolicy {
     /// File size budget in bytes. Default: none.
     pub max_size: Sourced<Option<u64>>,
 }
-
-/// A dotted version like glibc's `2.31`.
-pub type GoVersionLike = String;
 
 /// A profile with every value resolved and sourced. Valid by construction: targets are
 /// parsed, the output template checked, sizes and versions parsed.

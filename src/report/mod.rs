@@ -125,17 +125,6 @@ impl Reporter {
         }
     }
 
-    /// A plain reporter for tests and library callers.
-    pub fn plain(format: MessageFormat) -> Reporter {
-        Reporter {
-            format,
-            color: false,
-            quiet: false,
-            verbose: 0,
-            step_summary: None,
-        }
-    }
-
     /// A cargo-style status line (`   Building linux/arm64`), human format only.
     pub fn status(&self, verb: &str, message: &str) {
         if self.format.is_human() && !self.quiet {

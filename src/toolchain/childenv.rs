@@ -135,8 +135,6 @@ pub struct ChildEnv {
     #[serde(skip)]
     pub origins: BTreeMap<String, Origin>,
     pub dropped: Vec<Dropped>,
-    #[serde(skip)]
-    pub goenv_file: Option<PathBuf>,
 }
 
 /// The `go env -w` file as read: its path and text (`None` text when absent).
@@ -278,7 +276,6 @@ pub fn child_env(
         vars,
         origins,
         dropped,
-        goenv_file: goenv.path.clone(),
     }
 }
 
