@@ -557,7 +557,13 @@ fn a_module_needing_a_newer_go_is_exit_4_before_go_runs() {
     run(p.path(), &[])
         .code(4)
         .stderr_has("go.mod:3: the module requires go >= 1.999")
-        .stderr_has("GOTOOLCHAIN=local");
+        .stderr_has("go = \"1.999.0\"");
+    // The exact version needed, not the series.
+    p.file("go.mod", "module example.com/hello\n\ngo 1.26.99\n");
+    run(p.path(), &[])
+        .code(4)
+        .stderr_has("install Go 1.26.99 or newer")
+        .stderr_has("go = \"1.26.99\"");
     // A pin older than the module's go line is caught the same way.
     p.file("go.mod", "module example.com/hello\n\ngo 1.23\n");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");

@@ -30,8 +30,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     };
     let req = super::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
-    let plans = pipeline::plan(&ctx)?;
+    let mut plans = pipeline::plan(&ctx)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
+    let toolchain_line = pipeline::apply_toolchain_line(&ctx, &go, &mut plans);
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
@@ -43,6 +44,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
             go.path.display(),
             go.version.as_deref().unwrap_or("version unknown")
         ));
+        if let Some(why) = &toolchain_line {
+            reporter.detail(&format!("toolchain {why}"));
+        }
         let affecting = |d: &&toolchain::childenv::Dropped| {
             d.from != "host" || toolchain::childenv::BUILD_AFFECTING.contains(&d.name.as_str())
         };

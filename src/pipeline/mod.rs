@@ -6,6 +6,7 @@
 
 pub mod deliver;
 pub mod outcache;
+mod repro;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -25,22 +26,30 @@ use crate::verify::{self, Policy, Verdict};
 pub struct Context {
     /// The working directory after `-C`.
     pub work_dir: PathBuf,
-    /// The Go module directory (holding go.mod), when there is one.
+    /// Where `go build` runs: the Go module directory (holding go.mod), or a go.work
+    /// workspace root with no go.mod of its own.
     pub module_dir: Option<PathBuf>,
     pub profile: ResolvedProfile,
     pub host: HostEnv,
     pub goenv: GoEnvFile,
-    /// The module's go.mod, read once (an error message when unreadable).
+    /// The go.mod in `module_dir`, read once (an error message when unreadable).
     pub gomod: Option<Result<GoMod, String>>,
+    /// The go.work go uses there (GOWORK unset: found upward; the profile's
+    /// `env.GOWORK` names another file or `off`).
+    pub gowork: Option<Result<GoMod, String>>,
 }
 
-/// What the tool needs from go.mod: the module path and the `go` directive.
+/// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
+/// directive and the `toolchain` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoMod {
     pub file: PathBuf,
+    /// The module path; empty for a go.work file.
     pub module: String,
     /// The `go` line (a minimum toolchain since Go 1.21) and its line number.
     pub go: Option<(GoVersion, usize)>,
+    /// The `toolchain` line (`go1.27.3`, or `default`) and its line number.
+    pub toolchain: Option<(String, usize)>,
 }
 
 impl GoMod {
@@ -52,9 +61,25 @@ impl GoMod {
         GoMod::parse(&file, &text)
     }
 
+    /// Reads a go.work file (no `module` line).
+    pub fn read_work(file: &Path) -> Result<GoMod, String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("reading `{}`: {e}", file.display()))?;
+        Ok(GoMod::scan(file, &text))
+    }
+
     pub fn parse(file: &Path, text: &str) -> Result<GoMod, String> {
+        let m = GoMod::scan(file, text);
+        if m.module.is_empty() {
+            return Err(format!("{}: no `module` line", file.display()));
+        }
+        Ok(m)
+    }
+
+    fn scan(file: &Path, text: &str) -> GoMod {
         let mut module = None;
         let mut go = None;
+        let mut toolchain = None;
         for (i, line) in text.lines().enumerate() {
             let l = line.split("//").next().unwrap_or("").trim();
             let mut words = l.split_whitespace();
@@ -65,15 +90,23 @@ impl GoMod {
                 (Some("go"), Some(v)) if go.is_none() => {
                     go = GoVersion::parse(v).ok().map(|v| (v, i + 1));
                 }
+                (Some("toolchain"), Some(t)) if toolchain.is_none() => {
+                    toolchain = Some((t.to_string(), i + 1));
+                }
                 _ => {}
             }
         }
-        let module = module.ok_or_else(|| format!("{}: no `module` line", file.display()))?;
-        Ok(GoMod {
+        GoMod {
             file: file.to_path_buf(),
-            module,
+            module: module.unwrap_or_default(),
             go,
-        })
+            toolchain,
+        }
+    }
+
+    /// `file:line` of a line of this file.
+    pub fn at(&self, line: usize) -> String {
+        format!("{}:{line}", self.file.display())
     }
 }
 
@@ -104,7 +137,8 @@ pub fn work_dir(req: &Request) -> anyhow::Result<PathBuf> {
 /// Resolves `-C`, the module directory, the profile file and the profile.
 pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
     let work_dir = work_dir(req)?;
-    let module_dir = profile::find_module_dir(&work_dir);
+    let found_work = profile::find_workspace(&work_dir);
+    let module_dir = profile::find_build_dir(&work_dir, found_work.as_deref());
     let file_path = match req.config {
         Some(c) => {
             let p = work_dir.join(c);
@@ -118,7 +152,23 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
     let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
     let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
     let goenv = toolchain::read_goenv(&host);
-    let gomod = module_dir.as_deref().map(GoMod::read);
+    // GOWORK is unset in the child unless the profile's env sets it: then go uses that
+    // file, or no workspace at all with `off`.
+    let gowork_var = profile
+        .env
+        .iter()
+        .find(|(k, _)| k == "GOWORK")
+        .map(|(_, v)| v.value.clone());
+    let (module_dir, gowork) = match gowork_var.as_deref() {
+        None | Some("") => (module_dir, found_work),
+        Some("off") => (profile::find_module_dir(&work_dir), None),
+        Some(f) => (module_dir, Some(work_dir.join(f))),
+    };
+    let gomod = module_dir
+        .as_deref()
+        .filter(|d| d.join("go.mod").is_file())
+        .map(GoMod::read);
+    let gowork = gowork.as_deref().map(GoMod::read_work);
     Ok(Context {
         work_dir,
         module_dir,
@@ -126,6 +176,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         host,
         goenv,
         gomod,
+        gowork,
     })
 }
 
@@ -137,10 +188,55 @@ pub struct Plan {
     pub env: ChildEnv,
 }
 
+/// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The import path of `package` as go reads it in `run_dir`: a relative package
+/// (`.`, `./cmd/a`, `../lib`) is the path of the go.mod that holds its directory
+/// (a workspace member, or a nested module) plus the rest.
+pub fn import_path(run_dir: &Path, package: &str) -> String {
+    let relative = package == "."
+        || package == ".."
+        || package.starts_with("./")
+        || package.starts_with("../");
+    if !relative {
+        return package.to_string();
+    }
+    let dir = clean(&run_dir.join(package));
+    let module =
+        profile::find_module_dir(&dir).and_then(|m| GoMod::read(&m).ok().map(|g| (m, g.module)));
+    match module {
+        Some((m, path)) => {
+            let rest = dir.strip_prefix(&m).unwrap_or(Path::new(""));
+            let rest = rest.to_string_lossy();
+            if rest.is_empty() {
+                path
+            } else {
+                format!("{path}/{rest}")
+            }
+        }
+        None => dir.to_string_lossy().into_owned(),
+    }
+}
+
 /// The binary name `go build` would give the package: the last element of its import
 /// path, skipping a `/vN` major-version suffix.
-pub fn binary_name(gomod: &GoMod, package: &str) -> anyhow::Result<String> {
-    let module = &gomod.module;
+pub fn binary_name(run_dir: &Path, package: &str) -> anyhow::Result<String> {
     // `go build file.go ...` names the binary after the first file.
     if let Some(stem) = package.strip_suffix(".go") {
         let base = stem.rsplit('/').next().unwrap_or(stem);
@@ -148,16 +244,7 @@ pub fn binary_name(gomod: &GoMod, package: &str) -> anyhow::Result<String> {
             return Ok(base.to_string());
         }
     }
-    let import = if package == "." || package.starts_with("./") || package.starts_with("../") {
-        let rel = package.trim_start_matches("./").trim_end_matches('/');
-        if rel == "." || rel.is_empty() {
-            module.clone()
-        } else {
-            format!("{module}/{rel}")
-        }
-    } else {
-        package.to_string()
-    };
+    let import = import_path(run_dir, package.trim_end_matches('/'));
     if import.contains("...") {
         return Err(usage(format!(
             "package `{package}` is a pattern: xbuild-go builds one main package per profile; name it (e.g. ./cmd/server)"
@@ -185,17 +272,17 @@ pub fn binary_name(gomod: &GoMod, package: &str) -> anyhow::Result<String> {
 pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
     let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
         usage(format!(
-            "no go.mod in {} or any parent: run in a Go module or point -C at one",
+            "no go.mod or go.work in {} or any parent: run in a Go module or workspace, or point -C at one",
             ctx.work_dir.display()
         ))
     })?;
     let p = &ctx.profile;
-    let gomod = match &ctx.gomod {
-        Some(Ok(g)) => g,
-        Some(Err(e)) => return Err(usage(e.clone())),
-        None => return Err(usage(format!("no go.mod in {}", module_dir.display()))),
-    };
-    let name = binary_name(gomod, &p.package.value)?;
+    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
+        if let Err(e) = f {
+            return Err(usage(e.clone()));
+        }
+    }
+    let name = binary_name(module_dir, &p.package.value)?;
     let mut plans: Vec<Plan> = Vec::new();
     for t in &p.targets.value {
         let dest = deliver::into_dir_if_dir(
@@ -222,26 +309,73 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
     Ok(plans)
 }
 
+/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
+/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
+pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
+    match (&ctx.gowork, &ctx.gomod) {
+        (Some(Ok(w)), _) => Some(w),
+        (None, Some(Ok(m))) => Some(m),
+        _ => None,
+    }
+}
+
+/// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
+/// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
+/// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
+/// Returns the toolchain name and where the choice came from.
+pub fn toolchain_line_choice(ctx: &Context, local: Option<&GoVersion>) -> Option<(String, String)> {
+    if matches!(ctx.profile.go.value, Some(GoRequirement::Exact(_))) {
+        return None;
+    }
+    let file = toolchain_file(ctx)?;
+    let (name, line) = file.toolchain.as_ref()?;
+    let wanted = name
+        .strip_prefix("go")
+        .and_then(|v| GoVersion::parse(v).ok())?;
+    let newer = local.map_or(true, |l| &wanted > l);
+    newer.then(|| {
+        (
+            name.clone(),
+            format!("the toolchain line at {}", file.at(*line)),
+        )
+    })
+}
+
+/// Points every plan at the toolchain the `toolchain` line asks for, if any (see
+/// [`toolchain_line_choice`]); returns where the choice came from.
+pub fn apply_toolchain_line(ctx: &Context, go: &Go, plans: &mut [Plan]) -> Option<String> {
+    let (name, why) = toolchain_line_choice(ctx, go.parsed_version().as_ref())?;
+    for p in plans.iter_mut() {
+        toolchain::childenv::pin_toolchain(&mut p.env, &name, why.clone());
+    }
+    Some(format!("{name} ({why})"))
+}
+
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
 pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Result<()> {
-    // go.mod's `go` line is a minimum toolchain (Go 1.21+); GOTOOLCHAIN=local never
-    // downloads a newer one, so say so before go fails with exit 3. From files only.
-    let running = match &ctx.profile.go.value {
-        Some(GoRequirement::Exact(v)) => Some(v.clone()),
-        _ => go.parsed_version(),
-    };
-    if let (Some(Ok(gomod)), Some(running)) = (&ctx.gomod, &running) {
-        if let Some((need, line)) = &gomod.go {
+    // The go line is a minimum toolchain (Go 1.21+); xbuild-go never lets go switch to
+    // a newer one for it, so say so before go fails with exit 3. From files only.
+    let pinned = env
+        .vars
+        .get("GOTOOLCHAIN")
+        .and_then(|t| t.strip_prefix("go"))
+        .and_then(|v| GoVersion::parse(v).ok());
+    let running = pinned.or_else(|| go.parsed_version());
+    if let (Some(file), Some(running)) = (toolchain_file(ctx), &running) {
+        if let Some((need, line)) = &file.go {
             if running < need {
+                let exact = GoVersion {
+                    patch: Some(need.patch.unwrap_or(0)),
+                    ..need.clone()
+                };
                 return Err(failure(
                     Exit::Toolchain,
                     format!(
-                        "{}:{line}: the module requires go >= {need}, but the build would run go{running}: \
-                         install a newer Go, or pin one in the profile with go = \"{}.{}.0\" or newer \
-                         (xbuild-go sets GOTOOLCHAIN=local, so go never switches by itself)",
-                        gomod.file.display(),
-                        need.major,
-                        need.minor
+                        "{}: the {} requires go >= {need}, but the build would run go{running}: \
+                         install Go {exact} or newer, or pin it in the profile with go = \"{exact}\" \
+                         (GOTOOLCHAIN fetches it; xbuild-go never lets go switch by itself)",
+                        file.at(*line),
+                        if file.module.is_empty() { "workspace" } else { "module" },
                     ),
                 ));
             }
@@ -374,83 +508,6 @@ fn smoke_check(
             }
         }
     }
-}
-
-/// Copies a module's source tree (without `.git` and our temporary directories).
-fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let name_s = name.to_string_lossy();
-        if name_s == ".git" || name_s.starts_with(".xbuild-go-") {
-            continue;
-        }
-        let ft = entry.file_type()?;
-        if ft.is_dir() {
-            copy_tree(&entry.path(), &to.join(&name))?;
-        } else if ft.is_file() {
-            std::fs::copy(entry.path(), to.join(&name))?;
-        }
-    }
-    Ok(())
-}
-
-/// Builds the same command a second time from a copy of the module in another
-/// directory, with a fresh GOCACHE, and compares the two artifacts.
-fn reproducible_check(
-    first: &run::GoBuild,
-    module_dir: &Path,
-    artifact: &Path,
-) -> anyhow::Result<crate::verify::Check> {
-    use crate::verify::{Check, Status};
-    let unknown = |why: String| Check {
-        id: "build.reproducible".into(),
-        status: Status::Unknown,
-        expected: Some("byte-identical second build".into()),
-        actual: "no second build".into(),
-        message: Some(why),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix("xbuild-go-repro-")
-        .tempdir()
-        .context("creating a directory for the second build")?;
-    let src = tmp.path().join("src");
-    if let Err(e) = copy_tree(module_dir, &src) {
-        return Ok(unknown(format!(
-            "copying {} for the second build: {e}",
-            module_dir.display()
-        )));
-    }
-    let out = tmp
-        .path()
-        .join("out")
-        .join(artifact.file_name().unwrap_or_default());
-    let mut second = first.clone();
-    second.dir = src.clone();
-    second.env.insert(
-        "GOCACHE".into(),
-        tmp.path().join("cache").display().to_string(),
-    );
-    if let Some(o) = second.args.iter().position(|a| a == "-o") {
-        if let Some(slot) = second.args.get_mut(o + 1) {
-            *slot = out.display().to_string();
-        }
-    }
-    if let Err(e) = second.run(true) {
-        if crate::error::exit_for(&e) == Exit::Interrupted {
-            return Err(e);
-        }
-        return Ok(unknown(format!("the second build failed: {e:#}")));
-    }
-    let a = std::fs::read(artifact).with_context(|| format!("reading {}", artifact.display()))?;
-    let b = std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?;
-    Ok(crate::verify::reproducible::compare(
-        &a,
-        &b,
-        &module_dir.display().to_string(),
-        &src.display().to_string(),
-    ))
 }
 
 /// Options of one build run.
@@ -600,7 +657,7 @@ fn build_in(
     if opts.check_reproducible && verdict.passed() {
         verdict
             .checks
-            .push(reproducible_check(&cmd, module_dir, &out)?);
+            .push(repro::reproducible_check(ctx, &cmd, module_dir, &out)?);
     }
     let passed = verdict.passed();
     run::check_interrupted()?;
@@ -694,26 +751,64 @@ mod tests {
 
     #[test]
     fn binary_names() {
+        let t = tempfile::tempdir().unwrap();
         let cases = [
             ("module example.com/hello\n", ".", "hello"),
             ("module example.com/hello // comment\n", "./", "hello"),
             ("module \"example.com/svc/v2\"\n", ".", "svc"),
             ("module example.com/multi\n", "./cmd/a", "a"),
             ("module example.com/multi\n", "./cmd/a/", "a"),
+            ("module example.com/multi\n", "./cmd/x/../a", "a"),
             ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
             ("// leading comment\nmodule hello\n", ".", "hello"),
             ("module example.com/x\n", "./tools/gen.go", "gen"),
+            ("module example.com/tool/v3\n", "./", "tool"),
         ];
         for (text, pkg, want) in cases {
-            let m = GoMod::parse(Path::new("go.mod"), text).unwrap();
+            std::fs::write(t.path().join("go.mod"), text).unwrap();
             assert_eq!(
-                binary_name(&m, pkg).unwrap(),
+                binary_name(t.path(), pkg).unwrap(),
                 want,
                 "go.mod {text:?} package {pkg}"
             );
         }
-        let m = GoMod::parse(Path::new("go.mod"), "module x\n").unwrap();
-        assert!(binary_name(&m, "./...").is_err(), "patterns rejected");
+        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
+    }
+
+    #[test]
+    fn packages_of_workspace_members_are_named_from_their_own_go_mod() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path();
+        std::fs::create_dir_all(ws.join("app/cmd/srv")).unwrap();
+        std::fs::create_dir_all(ws.join("tool")).unwrap();
+        std::fs::write(ws.join("go.work"), "go 1.22\nuse (./app ./tool)\n").unwrap();
+        std::fs::write(ws.join("app/go.mod"), "module example.com/app/v2\n").unwrap();
+        std::fs::write(ws.join("tool/go.mod"), "module example.com/gen\n").unwrap();
+        let cases = [
+            (ws.to_path_buf(), "./app", "example.com/app/v2", "app"),
+            (
+                ws.to_path_buf(),
+                "./app/cmd/srv",
+                "example.com/app/v2/cmd/srv",
+                "srv",
+            ),
+            (ws.to_path_buf(), "./tool", "example.com/gen", "gen"),
+            (ws.join("app"), "../tool", "example.com/gen", "gen"),
+            (
+                ws.to_path_buf(),
+                "example.com/gen",
+                "example.com/gen",
+                "gen",
+            ),
+        ];
+        for (dir, pkg, import, name) in cases {
+            assert_eq!(import_path(&dir, pkg), import, "{pkg} in {}", dir.display());
+            assert_eq!(binary_name(&dir, pkg).unwrap(), name, "{pkg}");
+        }
+    }
+
+    #[test]
+    fn go_mod_and_go_work_lines() {
         assert!(
             GoMod::parse(Path::new("go.mod"), "go 1.21\n").is_err(),
             "no module line"
@@ -727,5 +822,13 @@ mod tests {
             m.go.map(|(v, l)| (v.to_string(), l)),
             Some(("1.22.3".to_string(), 3))
         );
+        assert_eq!(m.toolchain, Some(("go1.23.0".to_string(), 4)));
+        let w = GoMod::scan(
+            Path::new("go.work"),
+            "go 1.23\n\ntoolchain go1.24.1\nuse ./a\n",
+        );
+        assert_eq!(w.module, "");
+        assert_eq!(w.go.map(|(v, _)| v.to_string()), Some("1.23".to_string()));
+        assert_eq!(w.toolchain, Some(("go1.24.1".to_string(), 3)));
     }
 }

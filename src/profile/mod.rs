@@ -8,7 +8,7 @@ mod discover;
 mod resolve;
 pub mod schema;
 
-pub use discover::{find_module_dir, find_profile_file};
+pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
 pub use resolve::{resolve, Overrides, BUILTIN_PROFILE};
 pub use schema::{BtiPolicy, FloatAbi};
 

@@ -294,6 +294,14 @@ impl Origin {
     }
 }
 
+/// Runs the toolchain `name` (`go1.27.3`) instead of the local one: GOTOOLCHAIN names
+/// it, and go fetches it through the module proxy as Go's default `auto` would.
+pub fn pin_toolchain(env: &mut ChildEnv, name: &str, by: String) {
+    env.vars.insert("GOTOOLCHAIN".into(), name.to_string());
+    env.origins
+        .insert("GOTOOLCHAIN".into(), Origin::Setting { by });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
