@@ -198,6 +198,7 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
             .output
             .value
             .expand(&name, &p.name, t, module_dir, &ctx.work_dir);
+        refuse_control_characters(&dest, module_dir, ctx)?;
         if let Some(other) = plans.iter().find(|o| o.dest == dest) {
             return Err(usage(format!(
                 "targets {} and {t} would both write {}: use an output template such as \
@@ -214,6 +215,25 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
         });
     }
     Ok(plans)
+}
+
+/// An output path whose own part (what the template and the package name made, below
+/// the directory it is relative to) holds a control character is refused: such a name
+/// would split log lines and checksum files.
+fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let profile_dir = ctx.profile.file.as_deref().and_then(Path::parent);
+    let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
+        .into_iter()
+        .flatten()
+        .find_map(|base| dest.strip_prefix(base).ok())
+        .unwrap_or(dest);
+    if own.to_string_lossy().chars().any(char::is_control) {
+        return Err(usage(format!(
+            "output `{}` holds a control character: name the file without one",
+            crate::report::escape::path(dest)
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
@@ -552,7 +572,11 @@ fn build_in(
     seed(&plan.dest, &out);
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
-    if let Err(e) = cmd.run(opts.capture_stderr) {
+    let ran = cmd.run(opts.capture_stderr);
+    if let Ok(said) = &ran {
+        reporter.go_said(said);
+    }
+    if let Err(e) = ran {
         if crate::error::exit_for(&e) == Exit::GoBuild {
             let msg = format!("{e}");
             let (head, stderr) = msg.split_once(":\n").unwrap_or((msg.as_str(), ""));
@@ -655,17 +679,14 @@ pub fn inspect(
     policy: &Policy,
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
+    let shown = crate::report::escape::path(path);
     if path.is_dir() {
-        return Err(usage(format!(
-            "`{}` is a directory, not a file",
-            path.display()
-        )));
+        return Err(usage(format!("`{shown}` is a directory, not a file")));
     }
-    let file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("opening `{shown}`"))?;
     let len = file
         .metadata()
-        .with_context(|| format!("reading `{}`", path.display()))?
+        .with_context(|| format!("reading `{shown}`"))?
         .len();
     // SAFETY: the file is ours (fresh in a private temporary directory) or the user's
     // input to `verify`; if another process truncates it while mapped we may read zeros
@@ -674,13 +695,12 @@ pub fn inspect(
     let bytes: &[u8] = if len == 0 {
         &[]
     } else {
-        map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("mapping `{}`", path.display()))?;
+        map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping `{shown}`"))?;
         &map
     };
     let sha256 = checksum.then(|| hex(&Sha256::digest(bytes)));
     let verdict = verify::verify(bytes, policy)
-        .map_err(|e| failure(Exit::VerifyFailed, format!("{}: {e}", path.display())))?;
+        .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
     Ok((verdict, sha256, len))
 }
 

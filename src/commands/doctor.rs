@@ -12,8 +12,7 @@ use crate::report::{MessageFormat, Reporter, SCHEMA_VERSION};
 use crate::toolchain::doctor::{self, Check, Inputs, Level};
 use crate::toolchain::{self, HostEnv};
 
-pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         ..Overrides::default()
@@ -46,11 +45,9 @@ pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 checks: &checks,
             };
             // A struct, not a `Value`, so the keys keep this order on the line.
-            let line = serde_json::to_string(&event)
-                .map_err(|e| anyhow::anyhow!("encoding the doctor report as JSON: {e}"))?;
-            reporter.print(&line);
+            reporter.print_json(&event);
         }
-        MessageFormat::Human | MessageFormat::Github => print_screen(&reporter, &checks),
+        MessageFormat::Human | MessageFormat::Github => print_screen(reporter, &checks),
     }
     Ok(if ok { Exit::Ok } else { Exit::VerifyFailed })
 }

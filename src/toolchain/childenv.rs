@@ -117,11 +117,11 @@ pub enum Origin {
     ProfileEnv { by: String },
 }
 
-/// A host variable or `go env -w` key that did not reach the child.
+/// A host variable or `go env -w` key that did not reach the child: its name and why,
+/// never its value (which may be a secret, and is reported nowhere).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dropped {
     pub name: String,
-    pub value: String,
     /// "host" or the `go env -w` file's path.
     pub from: String,
     pub reason: String,
@@ -184,7 +184,6 @@ pub fn child_env(
             };
             dropped.push(Dropped {
                 name: k.clone(),
-                value: v.clone(),
                 from: "host".to_string(),
                 reason,
             });
@@ -207,7 +206,6 @@ pub fn child_env(
                 };
                 dropped.push(Dropped {
                     name: k,
-                    value: v,
                     from: path.display().to_string(),
                     reason: reason.to_string(),
                 });
@@ -276,6 +274,44 @@ pub fn child_env(
         vars,
         origins,
         dropped,
+    }
+}
+
+impl ChildEnv {
+    /// What the tool decides, as `env --format` exports it: every variable it sets
+    /// itself (GOENV, GOFLAGS, GOTOOLCHAIN, GOOS, GOARCH, the arch level, CGO_ENABLED,
+    /// the profile's `env`), and an empty value for every other build-affecting
+    /// variable, so a consumer that evaluates the export and runs `go build` builds
+    /// the same bytes whatever its own shell holds. Variables copied from the host or
+    /// the `go env -w` file (PATH, HOME, proxies, TLS roots, caches, GOPROXY, pass-env)
+    /// are the consumer's own, and are never re-exported: they may carry secrets, and
+    /// they do not change the bytes.
+    pub fn decided(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self
+            .vars
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    self.origins.get(*k),
+                    None | Some(Origin::Host | Origin::PassEnv { .. } | Origin::GoEnvFile { .. })
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for k in BUILD_AFFECTING {
+            if !self.vars.contains_key(*k) {
+                out.insert(k.to_string(), String::new());
+            }
+        }
+        out
+    }
+
+    /// Why a variable of [`ChildEnv::decided`] has its value.
+    pub fn decided_origin(&self, key: &str) -> String {
+        self.origins.get(key).map_or_else(
+            || "scrub: empty, so the consumer's own value cannot change the build".to_string(),
+            Origin::explain,
+        )
     }
 }
 
