@@ -451,7 +451,15 @@ mod tests {
             &Target::parse("linux/arm64").unwrap(),
         );
         let d = e.decided();
-        for k in ["PATH", "HOME", "GOPROXY", "HTTPS_PROXY", "GOAMD64", "CC", "GO_GCFLAGS"] {
+        for k in [
+            "PATH",
+            "HOME",
+            "GOPROXY",
+            "HTTPS_PROXY",
+            "GOAMD64",
+            "CC",
+            "GO_GCFLAGS",
+        ] {
             assert!(!d.contains_key(k), "{k} is not exported: {d:?}");
         }
         let get = |k: &str| d.get(k).map(String::as_str);
