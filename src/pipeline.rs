@@ -225,7 +225,8 @@ fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> a
     let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
         .into_iter()
         .flatten()
-        .find_map(|base| dest.strip_prefix(base).ok())
+        .filter_map(|base| dest.strip_prefix(base).ok())
+        .min_by_key(|rest| rest.as_os_str().len())
         .unwrap_or(dest);
     if own.to_string_lossy().chars().any(char::is_control) {
         return Err(usage(format!(
