@@ -457,6 +457,19 @@ impl Reporter {
         self.write(Stream::Out, &text);
     }
 
+    /// A line of a command's own output with a coloured mark (doctor's `ok`/`warn`/
+    /// `error`): `  MARK REST`, the mark painted with `code` when colour is on, the rest
+    /// cleaned.
+    pub fn print_marked(&self, mark: &str, code: &str, rest: &str) {
+        let mark = self.clean_value(mark);
+        let mark = if self.color {
+            format!("\x1b[{code}m{mark}\x1b[0m")
+        } else {
+            mark
+        };
+        self.write(Stream::Out, &format!("  {mark} {}\n", self.clean(rest)));
+    }
+
     /// Any serialisable value on stdout as one JSON line (secrets masked).
     pub fn print_json(&self, value: &impl Serialize) {
         match serde_json::to_string(value) {
