@@ -483,9 +483,9 @@ fn ctrl_c_stops_the_build_and_leaves_nothing() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until go is running (the temp dir exists), then interrupt.
+    // Wait until go is running (the destination directory exists), then interrupt.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while p.ls("out").is_empty() && std::time::Instant::now() < deadline {
+    while !p.path().join("out").exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(1500));

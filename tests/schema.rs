@@ -60,7 +60,8 @@ fn every_line_validates() {
         )
         .json(),
     );
-    std::fs::create_dir_all(p.path().join("mid/amd64")).unwrap();
+    std::fs::create_dir_all(p.path().join("mid")).unwrap();
+    std::fs::write(p.path().join("mid/amd64"), "in the way\n").unwrap();
     lines.extend(
         run(
             p.path(),
@@ -68,7 +69,7 @@ fn every_line_validates() {
                 "--target",
                 "linux/arm64,linux/amd64",
                 "-o",
-                "mid/{arch}",
+                "mid/{arch}/app",
                 "--message-format",
                 "json",
             ],

@@ -167,7 +167,6 @@ fn errors(r: &Run) -> Vec<serde_json::Value> {
 #[test]
 fn every_failure_is_machine_readable() {
     let p = Project::copy_of("hello");
-    std::fs::create_dir_all(p.path().join("a-dir")).unwrap();
     // (case, profile file, arguments, exit, words of the message)
     let cases: &[(&str, &str, &[&str], i32, &str)] = &[
         (
@@ -191,7 +190,7 @@ fn every_failure_is_machine_readable() {
             4,
             "/nonexistent/go",
         ),
-        ("bad -o", "", &["-o", "a-dir"], 2, "is a directory"),
+        ("bad -o", "", &["-o", "go.mod/app"], 2, "go.mod"),
         (
             "unknown target",
             "",
@@ -254,16 +253,17 @@ fn every_failure_is_machine_readable() {
 #[test]
 fn a_failure_mid_run_still_reports_and_writes_what_completed() {
     let p = Project::copy_of("hello");
-    // linux/amd64's destination is a directory: a configuration error for that target
-    // only, after linux/arm64 may have been delivered.
-    std::fs::create_dir_all(p.path().join("dist/amd64/occupied")).unwrap();
+    // linux/amd64's destination directory cannot be made (a file is in the way): an I/O
+    // error for that target only, while linux/arm64 is delivered.
+    std::fs::create_dir_all(p.path().join("dist")).unwrap();
+    std::fs::write(p.path().join("dist/amd64"), "in the way\n").unwrap();
     let r = run(
         p.path(),
         &[
             "--target",
             "linux/arm64,linux/amd64",
             "-o",
-            "dist/{arch}",
+            "dist/{arch}/app",
             "--junit",
             "junit.xml",
             "--checksums",
@@ -290,12 +290,12 @@ fn a_failure_mid_run_still_reports_and_writes_what_completed() {
     assert_eq!(finished["success"], false, "{r}");
     let sums = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
     assert!(
-        sums.ends_with("  arm64\n") && sums.lines().count() == 1,
+        sums.ends_with("  arm64/app\n") && sums.lines().count() == 1,
         "{sums}"
     );
     let xml = std::fs::read_to_string(p.path().join("junit.xml")).unwrap();
     assert!(
-        xml.contains("classname=\"linux/amd64\" name=\"build\"") && xml.contains("is a directory"),
+        xml.contains("classname=\"linux/amd64\" name=\"build\"") && xml.contains("dist/amd64"),
         "{xml}"
     );
     assert!(xml.contains("classname=\"linux/arm64 "), "{xml}");

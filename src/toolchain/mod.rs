@@ -7,6 +7,7 @@ pub mod goenv;
 pub mod locate;
 pub mod run;
 pub mod smoke;
+pub mod watchdog;
 
 use std::collections::BTreeMap;
 

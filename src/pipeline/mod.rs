@@ -1,7 +1,11 @@
 //! The build pipeline shared by the build commands: resolve the profile, plan each
-//! target (destination, child environment, go command), build into a temporary
-//! directory beside the destination, verify there, and rename into place only when
-//! every check passes. A rejected or interrupted build leaves the destination as it was.
+//! target (destination, child environment, go command), let go write into a private
+//! slot of the output cache ([`outcache`]), verify there, and deliver the verified
+//! bytes atomically ([`deliver`]) only when every check passes. A rejected or
+//! interrupted build leaves the destination as it was.
+
+pub mod deliver;
+pub mod outcache;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -194,10 +198,12 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
     let name = binary_name(gomod, &p.package.value)?;
     let mut plans: Vec<Plan> = Vec::new();
     for t in &p.targets.value {
-        let dest = p
-            .output
-            .value
-            .expand(&name, &p.name, t, module_dir, &ctx.work_dir);
+        let dest = deliver::into_dir_if_dir(
+            p.output
+                .value
+                .expand(&name, &p.name, t, module_dir, &ctx.work_dir),
+            &format!("{name}{}", t.exe_suffix()),
+        );
         refuse_control_characters(&dest, module_dir, ctx)?;
         if let Some(other) = plans.iter().find(|o| o.dest == dest) {
             return Err(usage(format!(
@@ -481,24 +487,6 @@ pub struct BuildOptions {
     pub check_reproducible: bool,
 }
 
-/// Directories `create_dir_all` made, so a failed build can remove them again.
-fn create_parents(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let mut missing: Vec<PathBuf> = dir
-        .ancestors()
-        .take_while(|d| !d.exists())
-        .map(Path::to_path_buf)
-        .collect();
-    std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
-    missing.reverse();
-    Ok(missing)
-}
-
-fn remove_created(created: &[PathBuf]) {
-    for d in created.iter().rev() {
-        let _ = std::fs::remove_dir(d);
-    }
-}
-
 /// Builds, verifies and delivers one target. Returns its report; `go build` failures
 /// and interrupts are errors.
 pub fn build_one(
@@ -526,12 +514,14 @@ pub fn build_one(
             plan.dest.display()
         )));
     }
-    let created = create_parents(parent)?;
+    let root = outcache::root(&ctx.host)?;
+    deliver::sweep(parent);
+    let created = deliver::create_parents(parent)?;
     let result = build_in(
-        ctx, go, plan, opts, smoke, reporter, module_dir, parent, file_name,
+        ctx, go, plan, opts, smoke, reporter, module_dir, &root, file_name,
     );
     if result.as_ref().map_or(true, |r| !r.delivered) {
-        remove_created(&created);
+        deliver::remove_created(&created);
     }
     result
 }
@@ -545,16 +535,33 @@ fn build_in(
     smoke: Option<&SmokeRequest>,
     reporter: &Reporter,
     module_dir: &Path,
-    parent: &Path,
+    cache_root: &Path,
     file_name: &std::ffi::OsStr,
 ) -> anyhow::Result<ArtifactReport> {
     let p = &ctx.profile;
-    // The temporary directory sits beside the destination, so the final rename is atomic.
-    let tmp = tempfile::Builder::new()
-        .prefix(".xbuild-go-")
-        .tempdir_in(parent)
-        .with_context(|| format!("creating a temporary directory in `{}`", parent.display()))?;
-    let out = tmp.path().join(file_name);
+    // go writes into this build's private slot of the output cache: nothing of ours is
+    // in the work tree while go runs, go's up-to-date check still works across runs,
+    // and the destination's current bytes are never an input.
+    let module_key = std::fs::canonicalize(module_dir).unwrap_or_else(|_| module_dir.to_path_buf());
+    let target = plan.target.to_string();
+    let key = outcache::SlotKey {
+        module_dir: &module_key,
+        package: &p.package.value,
+        target: &target,
+        profile: &p.name,
+        file_name,
+    };
+    let slot = outcache::Slot::open(
+        cache_root,
+        &key,
+        || {
+            reporter.detail(&format!(
+                "waiting for another run building {target} of the same package and profile"
+            ))
+        },
+        run::check_interrupted,
+    )?;
+    let out = slot.output.clone();
     let cmd = run::GoBuild::new(
         &go.path,
         module_dir,
@@ -567,10 +574,6 @@ fn build_in(
         &out,
         &p.package.value,
     );
-    // Seed the temporary output with a copy of the current artifact: when it is up to
-    // date, go sees its build ID match and skips the link (touching the file), exactly
-    // as `go build -o` by hand does with an existing output.
-    seed(&plan.dest, &out);
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
     let ran = cmd.run(opts.capture_stderr);
@@ -590,7 +593,9 @@ fn build_in(
         return Err(e);
     }
     let build_ms = started.elapsed().as_millis();
-    if !out.is_file() {
+    if out.is_file() {
+        slot.record()?;
+    } else {
         return Err(failure(
             Exit::GoBuild,
             format!(
@@ -638,38 +643,33 @@ fn build_in(
         verdict,
         build_ms: Some(build_ms),
     };
-    if passed {
-        std::fs::rename(&out, &plan.dest).with_context(|| {
-            format!("moving the verified artifact to `{}`", plan.dest.display())
-        })?;
-        report.delivered = true;
-    } else if opts.keep_rejected {
-        let mut kept = plan.dest.clone().into_os_string();
-        kept.push(".rejected");
-        let kept = PathBuf::from(kept);
-        std::fs::rename(&out, &kept)
-            .with_context(|| format!("keeping the rejected artifact as `{}`", kept.display()))?;
-        report.rejected_path = Some(kept);
+    if passed || opts.keep_rejected {
+        let file = std::fs::File::open(&out)
+            .with_context(|| format!("opening the verified artifact `{}`", out.display()))?;
+        // SAFETY: a private file of ours, just verified; see `inspect`.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("mapping `{}`", out.display()))?;
+        if passed {
+            let how = deliver::deliver(&out, &map, &plan.dest)?;
+            if how == deliver::Delivered::Unchanged {
+                reporter.detail(&format!(
+                    "{} already holds these bytes",
+                    crate::report::shown(&plan.dest)
+                ));
+            }
+            report.delivered = true;
+        } else {
+            let mut kept = plan.dest.clone().into_os_string();
+            kept.push(".rejected");
+            let kept = PathBuf::from(kept);
+            deliver::write_beside(&map, &kept)?;
+            report.rejected_path = Some(kept);
+        }
+    }
+    if !passed {
+        slot.forget()?;
     }
     Ok(report)
-}
-
-/// Copies the destination (a regular file) to the temporary output. A copy, never a
-/// link: go may write the output in place, and the destination must stay untouched
-/// until the new artifact is verified. Best effort: without it go simply links.
-fn seed(dest: &Path, out: &Path) {
-    let is_file = std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_file());
-    // go refuses to overwrite an output that is not an executable ("already exists and
-    // is not an object file"), so only an executable is worth seeding.
-    let mut magic = [0u8; 4];
-    let is_exe = is_file
-        && std::fs::File::open(dest)
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-            .is_ok()
-        && verify::sniff(&magic).is_some();
-    if is_exe && std::fs::copy(dest, out).is_err() {
-        let _ = std::fs::remove_file(out);
-    }
 }
 
 /// Maps a file and verifies it; returns the verdict, the sha256 (when `checksum`: hashing
