@@ -184,5 +184,20 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
             r.stderr_has("toolchain go1.25.1 (the toolchain line at")
                 .stderr_has("go.mod:5");
         }
+        // env says the same, and where it came from.
+        let e = run_env(p.path(), &["env", "--explain"], &env);
+        e.code(0);
+        let line = e
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("GOTOOLCHAIN="))
+            .unwrap_or_else(|| panic!("no GOTOOLCHAIN line\n{e}"));
+        assert!(line.starts_with(&format!("GOTOOLCHAIN={want} ")), "{line}");
+        if want == "go1.25.1" {
+            assert!(
+                line.contains("toolchain line at") && line.contains("go.mod:5"),
+                "{line}"
+            );
+        }
     }
 }

@@ -5,10 +5,10 @@ use crate::cli::ProfilesArgs;
 use crate::error::Exit;
 use crate::pipeline;
 use crate::profile::{Overrides, BUILTIN_PROFILE};
+use crate::report::Reporter;
 use crate::toolchain::HostEnv;
 
-pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &ProfilesArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     // Resolve the default profile first: it finds and parses the file (errors name it).
     let req = super::request(&args.profile, Overrides::default())?;
     let ctx = pipeline::context(&req, host.clone())?;

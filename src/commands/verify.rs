@@ -5,12 +5,11 @@ use crate::cli::VerifyArgs;
 use crate::error::{exit_for, Exit};
 use crate::pipeline;
 use crate::profile::Overrides;
-use crate::report::ArtifactReport;
+use crate::report::{escape, ArtifactReport, Reporter};
 use crate::toolchain::HostEnv;
 use crate::verify::Policy;
 
-pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
     let overrides = Overrides {
         targets: super::targets(&args.profile),
@@ -69,10 +68,11 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
             }
             Err(e) => {
                 // Not an executable: exit 1; a file that cannot be opened: exit 2.
-                reporter.error(&format!("{e:#}"));
-                worst = worst.worse(exit_for(&e));
+                let exit = exit_for(&e);
+                reporter.error(None, exit, &format!("{e:#}"));
+                worst = worst.worse(exit);
                 unreadable.push((
-                    file.display().to_string(),
+                    escape::lossless(file).into_owned(),
                     "read".to_string(),
                     format!("{e:#}"),
                 ));
@@ -81,8 +81,8 @@ pub fn exec(args: &VerifyArgs, host: HostEnv) -> anyhow::Result<Exit> {
     }
     if let Some(junit) = &args.junit {
         let path = req.cwd.join(junit);
-        std::fs::write(&path, crate::report::junit::render(&reports, &unreadable))
-            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", path.display())))?;
+        let xml = crate::report::junit::render(&reports, &unreadable);
+        reporter.write_file(&path, xml.as_bytes())?;
     }
     Ok(worst)
 }

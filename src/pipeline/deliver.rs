@@ -211,6 +211,12 @@ fn create_tmp(dir: &Path) -> anyhow::Result<(PathBuf, File)> {
         {
             Ok(f) => return Ok((path, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // A concurrent build of another target that failed may have removed the
+            // directory it created for both: make it again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating `{}` again", dir.display()))?;
+            }
             Err(e) => {
                 return Err(e)
                     .with_context(|| format!("creating a temporary file in `{}`", dir.display()))
@@ -313,6 +319,10 @@ mod tests {
         deliver(&src, b"genuine bytes", &dest).unwrap();
         assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
         assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
+        // The directory vanished (a failed sibling build removed it): made again.
+        let gone = t.path().join("gone/app");
+        deliver(&src, b"genuine bytes", &gone).unwrap();
+        assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
         let left: Vec<_> = std::fs::read_dir(t.path())
             .unwrap()
             .flatten()

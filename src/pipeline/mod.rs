@@ -291,6 +291,7 @@ pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
                 .expand(&name, &p.name, t, module_dir, &ctx.work_dir),
             &format!("{name}{}", t.exe_suffix()),
         );
+        refuse_control_characters(&dest, module_dir, ctx)?;
         if let Some(other) = plans.iter().find(|o| o.dest == dest) {
             return Err(usage(format!(
                 "targets {} and {t} would both write {}: use an output template such as \
@@ -341,6 +342,16 @@ pub fn toolchain_line_choice(ctx: &Context, local: Option<&GoVersion>) -> Option
     })
 }
 
+/// The child environment of one target, with the toolchain the `toolchain` line asks
+/// for (given the local go's version, when known), as a build would get it.
+pub fn target_env(ctx: &Context, target: &Target, local: Option<&GoVersion>) -> ChildEnv {
+    let mut env = toolchain::child_env(&ctx.host, &ctx.goenv, &ctx.profile, target);
+    if let Some((name, why)) = toolchain_line_choice(ctx, local) {
+        toolchain::childenv::pin_toolchain(&mut env, &name, why);
+    }
+    env
+}
+
 /// Points every plan at the toolchain the `toolchain` line asks for, if any (see
 /// [`toolchain_line_choice`]); returns where the choice came from.
 pub fn apply_toolchain_line(ctx: &Context, go: &Go, plans: &mut [Plan]) -> Option<String> {
@@ -349,6 +360,26 @@ pub fn apply_toolchain_line(ctx: &Context, go: &Go, plans: &mut [Plan]) -> Optio
         toolchain::childenv::pin_toolchain(&mut p.env, &name, why.clone());
     }
     Some(format!("{name} ({why})"))
+}
+
+/// An output path whose own part (what the template and the package name made, below
+/// the directory it is relative to) holds a control character is refused: such a name
+/// would split log lines and checksum files.
+fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let profile_dir = ctx.profile.file.as_deref().and_then(Path::parent);
+    let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
+        .into_iter()
+        .flatten()
+        .filter_map(|base| dest.strip_prefix(base).ok())
+        .min_by_key(|rest| rest.as_os_str().len())
+        .unwrap_or(dest);
+    if own.to_string_lossy().chars().any(char::is_control) {
+        return Err(usage(format!(
+            "output `{}` holds a control character: name the file without one",
+            crate::report::escape::path(dest)
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
@@ -612,7 +643,11 @@ fn build_in(
     );
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
-    if let Err(e) = cmd.run(opts.capture_stderr) {
+    let ran = cmd.run(opts.capture_stderr);
+    if let Ok(said) = &ran {
+        reporter.go_said(said);
+    }
+    if let Err(e) = ran {
         if crate::error::exit_for(&e) == Exit::GoBuild {
             let msg = format!("{e}");
             let (head, stderr) = msg.split_once(":\n").unwrap_or((msg.as_str(), ""));
@@ -712,17 +747,14 @@ pub fn inspect(
     policy: &Policy,
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
+    let shown = crate::report::escape::path(path);
     if path.is_dir() {
-        return Err(usage(format!(
-            "`{}` is a directory, not a file",
-            path.display()
-        )));
+        return Err(usage(format!("`{shown}` is a directory, not a file")));
     }
-    let file =
-        std::fs::File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("opening `{shown}`"))?;
     let len = file
         .metadata()
-        .with_context(|| format!("reading `{}`", path.display()))?
+        .with_context(|| format!("reading `{shown}`"))?
         .len();
     // SAFETY: the file is ours (fresh in a private temporary directory) or the user's
     // input to `verify`; if another process truncates it while mapped we may read zeros
@@ -731,13 +763,12 @@ pub fn inspect(
     let bytes: &[u8] = if len == 0 {
         &[]
     } else {
-        map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("mapping `{}`", path.display()))?;
+        map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping `{shown}`"))?;
         &map
     };
     let sha256 = checksum.then(|| hex(&Sha256::digest(bytes)));
     let verdict = verify::verify(bytes, policy)
-        .map_err(|e| failure(Exit::VerifyFailed, format!("{}: {e}", path.display())))?;
+        .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
     Ok((verdict, sha256, len))
 }
 

@@ -9,7 +9,7 @@ mod resolve;
 pub mod schema;
 
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
-pub use resolve::{resolve, Overrides, BUILTIN_PROFILE};
+pub use resolve::{is_env_name, resolve, Overrides, BUILTIN_PROFILE};
 pub use schema::{BtiPolicy, FloatAbi};
 
 use std::fmt;
@@ -127,8 +127,15 @@ impl Output {
         }
     }
 
-    /// Rejects placeholders we do not know, e.g. `{arc}`.
+    /// Rejects placeholders we do not know, e.g. `{arc}`, and control characters (a
+    /// newline in a file name would split lines of logs and checksum files).
     pub fn validate(&self) -> Result<(), String> {
+        if self.template.chars().any(char::is_control) {
+            return Err(format!(
+                "output template {:?} holds a control character: name the file without one",
+                self.template
+            ));
+        }
         let mut rest = self.template.as_str();
         while let Some(open) = rest.find('{') {
             let after = &rest[open + 1..];

@@ -173,7 +173,7 @@ fn toml_layer(
     };
     let mut env = BTreeMap::new();
     for (k, v) in t.env.iter().flatten() {
-        check_env_key(k, &file.location(v.span().start))?;
+        check_env(k, v.get_ref(), &file.location(v.span().start))?;
         env.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
     }
     let verify = t.verify.as_ref();
@@ -209,9 +209,36 @@ fn toml_layer(
     })
 }
 
-/// Variables the profile's `env` may not set, because a profile key owns them.
-fn check_env_key(key: &str, at: &Location) -> anyhow::Result<()> {
+/// Whether a name is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// One entry of a profile's `env`: the key must be a variable name
+/// (`[A-Za-z_][A-Za-z0-9_]*`, so no consumer of `env --format` can read it as code),
+/// the value must hold no NUL (no process can receive it), and keys a profile setting
+/// owns are refused.
+fn check_env(key: &str, value: &str, at: &Location) -> anyhow::Result<()> {
+    if key.is_empty() {
+        return Err(usage(format!("{at}: `env` has an empty variable name")));
+    }
+    if !is_env_name(key) {
+        return Err(usage(format!(
+            "{at}: `env` key {key:?} is not a variable name: use letters, digits and `_`, \
+             not starting with a digit"
+        )));
+    }
+    if value.contains('\0') {
+        return Err(usage(format!(
+            "{at}: the value of `env` key {key} holds a NUL byte, which no process can receive"
+        )));
+    }
     let owner = match key {
+        "GOFLAGS" => "`flags` (and `ldflags`, `tags`), so the printed go command is what runs",
         "GOOS" | "GOARCH" => "`targets`",
         "CGO_ENABLED" => "`cgo`",
         "GOTOOLCHAIN" => "`go` (an exact version pins the toolchain)",
@@ -441,6 +468,19 @@ fn finish(
         if !pass_env.iter().any(|p| &p.value == v) {
             pass_env.push(Sourced::new(v.clone(), Source::Flag("--pass-env")));
         }
+    }
+    if let Some(bad) = pass_env.iter().find(|p| !is_env_name(&p.value)) {
+        return Err(usage(format!(
+            "{}pass-env: {:?} is not a variable name",
+            at(&bad.source),
+            bad.value
+        )));
+    }
+    if output.value.template.contains("{profile}") && name.chars().any(char::is_control) {
+        return Err(usage(format!(
+            "{}output: the profile name {name:?} holds a control character",
+            at(&output.source)
+        )));
     }
     let tags = pick!(tags);
     let tags = Sourced::new(

@@ -117,11 +117,11 @@ pub enum Origin {
     ProfileEnv { by: String },
 }
 
-/// A host variable or `go env -w` key that did not reach the child.
+/// A host variable or `go env -w` key that did not reach the child: its name and why,
+/// never its value (which may be a secret, and is reported nowhere).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dropped {
     pub name: String,
-    pub value: String,
     /// "host" or the `go env -w` file's path.
     pub from: String,
     pub reason: String,
@@ -184,7 +184,6 @@ pub fn child_env(
             };
             dropped.push(Dropped {
                 name: k.clone(),
-                value: v.clone(),
                 from: "host".to_string(),
                 reason,
             });
@@ -207,7 +206,6 @@ pub fn child_env(
                 };
                 dropped.push(Dropped {
                     name: k,
-                    value: v,
                     from: path.display().to_string(),
                     reason: reason.to_string(),
                 });
@@ -276,6 +274,69 @@ pub fn child_env(
         vars,
         origins,
         dropped,
+    }
+}
+
+/// Arch-level variables: the target's own is always set, so the others do not matter.
+const ARCH_LEVELS: &[&str] = &[
+    "GOARM",
+    "GOARM64",
+    "GOAMD64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+];
+
+/// Whether a build-affecting variable the child does not have could change this build
+/// if a consumer's shell held it: not another architecture's level, not a C toolchain
+/// setting without cgo, not the toolchain's own bootstrap flags.
+fn can_change_this_build(key: &str, cgo: bool) -> bool {
+    let cgo_only = matches!(key, "CC" | "CXX" | "FC" | "AR" | "PKG_CONFIG" | "GCCGO")
+        || key.starts_with("CGO_");
+    !ARCH_LEVELS.contains(&key)
+        && !matches!(key, "GO_GCFLAGS" | "GO_LDFLAGS" | "GOCOVERDIR")
+        && (cgo || !cgo_only)
+}
+
+impl ChildEnv {
+    /// What the tool decides, as `env --format` exports it: every variable it sets
+    /// itself (GOENV, GOFLAGS, GOTOOLCHAIN, GOOS, GOARCH, the arch level, CGO_ENABLED,
+    /// the profile's `env`), and an empty value for every other build-affecting
+    /// variable that could change this build, so a consumer that evaluates the export and runs `go build` builds
+    /// the same bytes whatever its own shell holds. Variables copied from the host or
+    /// the `go env -w` file (PATH, HOME, proxies, TLS roots, caches, GOPROXY, pass-env)
+    /// are the consumer's own, and are never re-exported: they may carry secrets, and
+    /// they do not change the bytes.
+    pub fn decided(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self
+            .vars
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    self.origins.get(*k),
+                    None | Some(Origin::Host | Origin::PassEnv { .. } | Origin::GoEnvFile { .. })
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let cgo = self.vars.get("CGO_ENABLED").is_some_and(|v| v == "1");
+        for k in BUILD_AFFECTING {
+            if !self.vars.contains_key(*k) && can_change_this_build(k, cgo) {
+                out.insert(k.to_string(), String::new());
+            }
+        }
+        out
+    }
+
+    /// Why a variable of [`ChildEnv::decided`] has its value.
+    pub fn decided_origin(&self, key: &str) -> String {
+        self.origins.get(key).map_or_else(
+            || "scrub: empty, so the consumer's own value cannot change the build".to_string(),
+            Origin::explain,
+        )
     }
 }
 
@@ -378,6 +439,44 @@ mod tests {
             !dropped.iter().any(|(_, n)| *n == "GOPROXY"),
             "GOPROXY is kept"
         );
+    }
+
+    #[test]
+    fn decided_is_the_tools_own_choice_and_neutralises_the_rest() {
+        let h = host(&[
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/u"),
+            ("GOPROXY", "https://u:p@proxy"),
+            ("HTTPS_PROXY", "http://u:p@h"),
+            ("GOFLAGS", "-race"),
+            ("GOEXPERIMENT", "arenas"),
+            ("CC", "clang"),
+        ]);
+        let e = child_env(
+            &h,
+            &GoEnvFile::default(),
+            &golden(),
+            &Target::parse("linux/arm64").unwrap(),
+        );
+        let d = e.decided();
+        for k in [
+            "PATH",
+            "HOME",
+            "GOPROXY",
+            "HTTPS_PROXY",
+            "GOAMD64",
+            "CC",
+            "GO_GCFLAGS",
+        ] {
+            assert!(!d.contains_key(k), "{k} is not exported: {d:?}");
+        }
+        let get = |k: &str| d.get(k).map(String::as_str);
+        assert_eq!(get("GOFLAGS"), Some(""));
+        assert_eq!(get("GOENV"), Some("off"));
+        assert_eq!(get("GOEXPERIMENT"), Some(""), "neutralised");
+        assert_eq!(get("GOROOT"), Some(""), "neutralised");
+        assert_eq!(get("GOARM64"), Some("v8.0"));
+        assert_eq!(get("GOTOOLCHAIN"), Some("local"));
     }
 
     #[test]
