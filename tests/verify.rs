@@ -290,9 +290,6 @@ fn verdicts_on_foreign_binaries() {
             "not published for arm"),
         ("runs_on_scratch_static", "aarch64-static-nolibc", &["--target", "linux/arm64"],
             "[profile.golden.verify]\nruns-on = [\"scratch\", \"alpine:3.20\", \"debian:10-slim\"]\n", 0, "runs-on.scratch", "pass", ""),
-        ("unknown_image_suggests", "aarch64-static-nolibc", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nruns-on = [\"debain:12-slim\"]\n", 1, "runs-on.debain:12-slim", "unknown",
-            "did you mean `debian:12-slim`?"),
         ("c_binary_with_buildinfo_required", "aarch64-static-nolibc", &["--target", "linux/arm64"],
             "[profile.golden.verify]\nbuildinfo = true\n", 1, "go.buildinfo", "unknown", "not a Go binary"),
     ];
@@ -311,6 +308,31 @@ fn verdicts_on_foreign_binaries() {
             );
         }
     }
+}
+
+#[test]
+fn an_unknown_runs_on_image_is_a_configuration_error_before_anything_builds() {
+    let p = Project::copy_of("hello");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden.verify]\nruns-on = [\"debian:12-slim\", \"debain:12-slim\"]\n",
+    );
+    for args in [
+        &[][..],
+        &["verify", "hello", "--target", "linux/arm64"][..],
+        &["env"][..],
+    ] {
+        let r = run(p.path(), args);
+        r.code(2)
+            .stderr_has("xbuild-go.toml:2:11: unknown runs-on image `debain:12-slim`")
+            .stderr_has("did you mean `debian:12-slim`?")
+            .stderr_has("known images: ");
+        assert!(
+            !r.stderr.contains("src/verify"),
+            "no source file in the hint\n{r}"
+        );
+    }
+    assert!(!p.path().join("hello").exists(), "nothing was built");
 }
 
 #[test]

@@ -151,6 +151,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
     };
     let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
     let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
+    check_runs_on(&profile)?;
     let goenv = toolchain::read_goenv(&host);
     // GOWORK is unset in the child unless the profile's env sets it: then go uses that
     // file, or no workspace at all with `off`.
@@ -178,6 +179,27 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         gomod,
         gowork,
     })
+}
+
+/// Every `runs-on` image must be one the tool knows: a configuration error (exit 2)
+/// naming the profile line, before anything builds.
+fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
+    let runs_on = &profile.verify.runs_on;
+    for name in &runs_on.value {
+        match verify::images::find(name) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(usage(format!(
+                    "{}: unknown runs-on image `{name}`{}; known images: {}",
+                    runs_on.source,
+                    crate::suggest::did_you_mean(name, verify::images::spellings()),
+                    verify::images::names().join(", ")
+                )))
+            }
+            Err(e) => return Err(usage(e)),
+        }
+    }
+    Ok(())
 }
 
 /// One target's build, planned before anything runs.

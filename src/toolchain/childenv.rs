@@ -158,6 +158,8 @@ pub fn child_env(
     let mut vars = BTreeMap::new();
     let mut origins = BTreeMap::new();
     let mut dropped = Vec::new();
+    // The value each dropped entry had, to leave out those the scrub sets alike.
+    let mut dropped_values: Vec<String> = Vec::new();
     let mut set = |vars: &mut BTreeMap<String, String>, k: &str, v: String, o: Origin| {
         vars.insert(k.to_string(), v);
         origins.insert(k.to_string(), o);
@@ -187,6 +189,7 @@ pub fn child_env(
                 from: "host".to_string(),
                 reason,
             });
+            dropped_values.push(v.clone());
         }
     }
 
@@ -209,6 +212,7 @@ pub fn child_env(
                     from: path.display().to_string(),
                     reason: reason.to_string(),
                 });
+                dropped_values.push(v);
             }
         }
     }
@@ -269,6 +273,14 @@ pub fn child_env(
             },
         );
     }
+    // A value the child gets all the same (GOTOOLCHAIN=local in the go env -w file, an
+    // exported GOOS=linux for a linux target) was not really dropped.
+    let mut dropped: Vec<Dropped> = dropped
+        .into_iter()
+        .zip(dropped_values)
+        .filter(|(d, v)| vars.get(&d.name) != Some(v))
+        .map(|(d, _)| d)
+        .collect();
     dropped.sort_by(|a, b| (&a.from, &a.name).cmp(&(&b.from, &b.name)));
     ChildEnv {
         vars,
@@ -395,7 +407,9 @@ mod tests {
         ]);
         let goenv = GoEnvFile {
             path: Some("/home/u/.config/go/env".into()),
-            text: Some("GOARCH=386\nGOPROXY=file-proxy\nGOMODCACHE=/cache/mod\n".into()),
+            text: Some(
+                "GOARCH=386\nGOPROXY=file-proxy\nGOMODCACHE=/cache/mod\nGOTOOLCHAIN=local\n".into(),
+            ),
         };
         let t = Target::parse("linux/arm64").unwrap();
         let e = child_env(&h, &goenv, &golden(), &t);
@@ -438,6 +452,10 @@ mod tests {
         assert!(
             !dropped.iter().any(|(_, n)| *n == "GOPROXY"),
             "GOPROXY is kept"
+        );
+        assert!(
+            !dropped.iter().any(|(_, n)| *n == "GOTOOLCHAIN"),
+            "GOTOOLCHAIN=local is what the scrub sets too: not reported as dropped"
         );
     }
 
