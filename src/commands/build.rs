@@ -32,6 +32,22 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let mut plans = pipeline::plan(&ctx)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
     let toolchain_line = pipeline::apply_toolchain_line(&ctx, &go, &mut plans);
+    // A cgo build for another architecture without a C cross compiler fails deep in
+    // runtime/cgo: say which compiler to use before go runs.
+    for plan in &plans {
+        if let Some((what, fix)) = toolchain::doctor::cgo_compiler_problem(
+            &ctx.profile,
+            &plan.target,
+            &ctx.host,
+            &ctx.goenv,
+            &ctx.work_dir,
+        ) {
+            return Err(crate::error::failure(
+                Exit::Toolchain,
+                format!("{what}: {fix}"),
+            ));
+        }
+    }
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }

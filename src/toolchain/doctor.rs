@@ -1129,6 +1129,35 @@ fn default_cc(goos: &str) -> &'static str {
     }
 }
 
+/// Before a cgo build: the C compiler problem doctor would report as an error for
+/// `target` (no CC for a cross target, a CC that is not installed), as (what, fix).
+/// Files and PATH only; no process runs.
+pub fn cgo_compiler_problem(
+    p: &ResolvedProfile,
+    target: &Target,
+    host: &HostEnv,
+    goenv: &GoEnvFile,
+    work_dir: &Path,
+) -> Option<(String, String)> {
+    if !p.cgo.value {
+        return None;
+    }
+    let (os, arch) = crate::target::host();
+    let platform = Host {
+        os: os.to_string(),
+        arch: arch.to_string(),
+    };
+    let inputs = Inputs {
+        host,
+        goenv,
+        go: Err(String::new()),
+        profile: Ok(p),
+        work_dir,
+    };
+    let c = cgo_line(p, target, &platform, &inputs);
+    (c.level == Level::Error).then(|| (c.message, c.fix.unwrap_or_default()))
+}
+
 fn cgo_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &Inputs) -> Check {
     let id = format!("cgo.{target}");
     let env_get = |k: &str| p.env.iter().find(|(name, _)| name == k).map(|(_, v)| v);
