@@ -304,18 +304,18 @@ fn a_failure_mid_run_still_reports_and_writes_what_completed() {
 #[test]
 fn file_names_that_are_not_utf8_keep_their_verdict() {
     let dir = tempfile::tempdir().unwrap();
-    // (fixture, name bytes, exit)
-    let cases: &[(&str, &[u8], i32)] = &[
-        ("aarch64-dynamic", b"dyn-\xff\xfe", 1),
-        ("aarch64-static-nolibc", b"static-\xff", 0),
+    // (fixture, name bytes, target, exit): an arm64 file judged for amd64 is rejected.
+    let cases: &[(&str, &[u8], &str, i32)] = &[
+        ("aarch64-dynamic", b"dyn-\xff\xfe", "linux/amd64", 1),
+        ("aarch64-static-nolibc", b"static-\xff", "linux/arm64", 0),
     ];
-    for (fixture_name, name, exit) in cases {
+    for (fixture_name, name, target, exit) in cases {
         let file = dir.path().join(OsStr::from_bytes(name));
         std::fs::copy(fixture(&format!("bin/{fixture_name}")), &file).unwrap();
         let out = Command::new(bin())
             .arg("verify")
             .arg(OsStr::from_bytes(name))
-            .args(["--target", "linux/arm64", "--message-format", "json"])
+            .args(["--target", target, "--message-format", "json"])
             .current_dir(dir.path())
             .env_clear()
             .envs(base_env())

@@ -248,14 +248,15 @@ struct Outcome {
     elapsed: Duration,
 }
 
-/// Writes `sha256  path` lines as sha256sum writes them (a name holding a backslash,
-/// newline or CR escaped, the line starting with a backslash; names as raw bytes),
-/// paths relative to the checksum file's directory when under it; atomically.
+/// Writes `sha256  path` lines as sha256sum writes them (see report::checksums), paths
+/// relative to the checksum file's directory when under it, merged into the file when
+/// it exists (this run's names replace theirs, others are kept); atomically.
 fn write_checksums(
     reporter: &Reporter,
     file: &Path,
     sums: &[(String, PathBuf)],
 ) -> anyhow::Result<()> {
+    use crate::report::checksums::{self, Entry};
     use std::os::unix::ffi::OsStrExt;
     let dir = file
         .parent()
@@ -263,17 +264,33 @@ fn write_checksums(
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating `{}`", crate::report::escape::path(dir)))?;
-    let mut text = Vec::new();
-    for (sha, path) in sums {
-        let rel = path.strip_prefix(dir).unwrap_or(path);
-        let (escaped, name) = crate::report::escape::checksum_name(rel.as_os_str().as_bytes());
-        if escaped {
-            text.push(b'\\');
+    let new: Vec<Entry> = sums
+        .iter()
+        .map(|(sha, path)| Entry {
+            sha256: sha.clone(),
+            name: path
+                .strip_prefix(dir)
+                .unwrap_or(path)
+                .as_os_str()
+                .as_bytes()
+                .to_vec(),
+        })
+        .collect();
+    // A symlink there is replaced, never read through (nor written through).
+    let is_link = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink());
+    let old = match std::fs::read(file).map(|b| if is_link { Vec::new() } else { b }) {
+        Ok(bytes) => checksums::parse(&bytes).map_err(|(line, why)| {
+            crate::error::usage(format!(
+                "{}:{line}: {why}: --checksums merges into an existing sha256sum file; \
+                 name another file or remove this one",
+                crate::report::escape::path(file)
+            ))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("reading `{}`", crate::report::escape::path(file)))
         }
-        text.extend_from_slice(sha.as_bytes());
-        text.extend_from_slice(b"  ");
-        text.extend_from_slice(&name);
-        text.push(b'\n');
-    }
-    reporter.write_file(file, &text)
+    };
+    reporter.write_file(file, &checksums::render(&checksums::merge(old, &new)))
 }

@@ -6,6 +6,7 @@
 //! consumer ([`escape`]), writes files atomically ([`files`]) and remembers a failed
 //! write so the run ends with exit 2 instead of a silent success.
 
+pub mod checksums;
 pub mod envfmt;
 pub mod escape;
 pub mod files;
