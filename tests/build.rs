@@ -577,3 +577,39 @@ fn verify_of_a_directory_is_a_usage_error() {
         .code(2)
         .stderr_has("is a directory");
 }
+
+#[test]
+fn a_package_that_is_not_main_is_exit_2_and_nothing_is_delivered() {
+    let p = Project::copy_of("multi");
+    let cache = tempfile::tempdir().unwrap();
+    let mut env = base_env();
+    env.insert(
+        "XBUILD_GO_CACHE_DIR".into(),
+        cache.path().display().to_string(),
+    );
+    run_env(p.path(), &["--package", ".", "-o", "out/lib"], &env)
+        .code(2)
+        .stderr_has("`.` is not a main package");
+    assert!(
+        !p.path().join("out").exists(),
+        "nothing delivered, no directory left"
+    );
+    // The package archive go made is not kept in the output cache either.
+    let left: Vec<_> = walkdir(cache.path())
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "lib"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walkdir(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}

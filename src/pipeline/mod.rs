@@ -682,18 +682,29 @@ fn build_in(
         return Err(e);
     }
     let build_ms = started.elapsed().as_millis();
-    if out.is_file() {
-        slot.record()?;
-    } else {
-        return Err(failure(
-            Exit::GoBuild,
-            format!(
-                "`go build` succeeded but wrote no file at {}: is `{}` a main package?",
-                out.display(),
-                p.package.value
-            ),
-        ));
+    if !out.is_file() {
+        return Err(usage(format!(
+            "`{}` is not a main package: go build wrote no executable (name a package \
+             with `package main` and a main function)",
+            p.package.value
+        )));
     }
+    // go build -o of a package that is not `main` writes its archive: not an error of
+    // the artifact, of the request.
+    let mut magic = [0u8; 8];
+    let archive = std::fs::File::open(&out)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"!<arch>\n";
+    if archive {
+        slot.forget()?;
+        return Err(usage(format!(
+            "`{}` is not a main package: go build made a package archive, not an \
+             executable (name a package with `package main` and a main function)",
+            p.package.value
+        )));
+    }
+    slot.record()?;
     // --no-verify still reads the facts for the report, but judges nothing.
     let policy = if opts.no_verify {
         Policy::report_only()
