@@ -5,6 +5,7 @@
 //! Reads files only; no processes, no terminal, no process environment.
 
 mod discover;
+pub mod placeholders;
 mod resolve;
 pub mod schema;
 
