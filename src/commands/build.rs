@@ -73,7 +73,11 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
         checksum: reporter.format == MessageFormat::Json || args.checksums.is_some(),
         check_reproducible: args.check_reproducible,
     };
-    let smoke = pipeline::SmokeRequest::from_profile_and_flag(&ctx.profile, args.smoke.as_deref())?;
+    let smoke = pipeline::SmokeRequest::from_profile_and_flag(
+        &ctx.profile,
+        args.smoke.as_deref(),
+        args.smoke_timeout,
+    )?;
 
     // Workers take the next plan until none is left (or --fail-fast saw a failure);
     // results land in their plan's slot, so the summary keeps the profile's order.
