@@ -86,6 +86,16 @@ fn in_namespace(check: &Value) -> bool {
     false
 }
 
+/// The base environment with TMPDIR inside the project, so whatever the tool leaves
+/// there (a SIGKILLed tool cannot remove its private directory) goes with the test.
+fn env_for(p: &Project) -> std::collections::BTreeMap<String, String> {
+    let tmp = p.path().join(".tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut env = base_env();
+    env.insert("TMPDIR".into(), tmp.display().to_string());
+    env
+}
+
 fn smoke(p: &Project, target: &str, args: &str, timeout: &str) -> Guarded {
     let out = format!("out/{}", target.replace('/', "-"));
     let g = run_guarded(
@@ -102,7 +112,7 @@ fn smoke(p: &Project, target: &str, args: &str, timeout: &str) -> Guarded {
             "--message-format",
             "json",
         ],
-        &base_env(),
+        &env_for(p),
         GUARD,
     );
     assert!(
@@ -240,6 +250,11 @@ fn the_run_has_an_empty_environment_and_a_private_home_removed_afterwards() {
     let tmp = vars[1].strip_prefix("TMPDIR=").expect("TMPDIR second");
     let private = std::path::Path::new(home).parent().expect("HOME's parent");
     assert_eq!(std::path::Path::new(tmp).parent(), Some(private), "{c}");
+    assert_eq!(
+        private.parent(),
+        Some(p.path().join(".tmp").as_path()),
+        "in the tool's TMPDIR: {c}"
+    );
     assert!(rest.starts_with("<nil>"), "TMPDIR writable: {c}");
     assert!(
         !private.exists(),
@@ -270,7 +285,7 @@ fn signal_during_smoke(sig: i32, mode: &str, m: &str) -> Option<i32> {
         ])
         .current_dir(p.path())
         .env_clear()
-        .envs(base_env())
+        .envs(env_for(&p))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -178,9 +178,10 @@ pub fn run(
     let start_error =
         |e: std::io::Error| anyhow::anyhow!("cannot start `{}`: {e}", program.display());
 
-    // The private HOME and TMPDIR, removed when `private` drops.
+    // The private HOME and TMPDIR (owner-only), removed when `private` drops.
     let private = tempfile::Builder::new()
         .prefix("xbuild-go-smoke-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .map_err(|e| anyhow::anyhow!("creating the smoke run's private directory: {e}"))?;
     let home = private.path().join("home");
