@@ -2,13 +2,18 @@
 # End-to-end timing of profile handling on large generated files (issue 10):
 # `profiles` and `env` on 2,000 profiles and on 1,000- and 5,000-deep inheritance chains.
 #
-#   benches/profiles.sh [BINARY]      default: target/release/cargo-xbuild-go
+#   benches/profiles.sh [BINARY [HYPERFINE ARGS...]]
+#
+# BINARY defaults to target/release/cargo-xbuild-go; extra arguments go to hyperfine
+# (e.g. `--runs 1` for a slow old binary; the default is a warm-up and at least 3 runs).
 #
 # Needs hyperfine. Writes the generated files to a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/release/cargo-xbuild-go}
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+shift || true
+if [ $# -eq 0 ]; then set -- --warmup 1 --min-runs 3; fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -33,7 +38,7 @@ chain 1000 >"$dir/chain1000.toml"
 chain 5000 >"$dir/chain5000.toml"
 
 cd "$dir"
-hyperfine --warmup 1 --min-runs 3 --export-markdown "$dir/out.md" \
+hyperfine "$@" --export-markdown "$dir/out.md" \
   -n 'profiles, 2,000 profiles' "$bin profiles --config many.toml" \
   -n 'profiles, 1,000-deep chain' "$bin profiles --config chain1000.toml" \
   -n 'profiles, 5,000-deep chain' "$bin profiles --config chain5000.toml" \
