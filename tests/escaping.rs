@@ -64,7 +64,8 @@ fn a_hostile_file_name_is_escaped_for_people_and_runners() {
     std::fs::copy(fixture("bin/aarch64-dynamic"), dir.path().join(&name)).unwrap();
     let human = run(
         dir.path(),
-        &["verify", &name, "--target", "linux/arm64", "-vv"],
+        // An arm64 file judged for amd64: rejected, so every line names it.
+        &["verify", &name, "--target", "linux/amd64", "-vv"],
     );
     human.code(1);
     assert_no_raw_controls("human stderr", &human.stderr);
@@ -75,7 +76,7 @@ fn a_hostile_file_name_is_escaped_for_people_and_runners() {
             "verify",
             &name,
             "--target",
-            "linux/arm64",
+            "linux/amd64",
             "--message-format",
             "github",
         ],
@@ -223,7 +224,7 @@ fn junit_stays_well_formed_with_hostile_names() {
             "verify",
             name,
             "--target",
-            "linux/arm64",
+            "linux/amd64",
             "--junit",
             "j.xml",
         ],
@@ -232,7 +233,7 @@ fn junit_stays_well_formed_with_hostile_names() {
     let xml = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
     assert!(!xml.contains('\x1b'), "{xml}");
     assert!(
-        xml.contains("classname=\"linux/arm64 a&lt;b&gt;&amp;&quot;c&apos;[0m\""),
+        xml.contains("classname=\"linux/amd64 a&lt;b&gt;&amp;&quot;c&apos;[0m\""),
         "{xml}"
     );
     // Every attribute value is closed on its own line: no raw quote or angle bracket.

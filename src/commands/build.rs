@@ -51,7 +51,11 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
-    let smoke = pipeline::SmokeRequest::from_profile_and_flag(&ctx.profile, args.smoke.as_deref())?;
+    let smoke = pipeline::SmokeRequest::from_profile_and_flag(
+        &ctx.profile,
+        args.smoke.as_deref(),
+        args.smoke_timeout,
+    )?;
     let names: Vec<String> = plans.iter().map(|p| p.target.to_string()).collect();
     // From here on, every run ends with build-finished (and the files asked for), even
     // when a target fails on a configuration or I/O error, or the run is interrupted.

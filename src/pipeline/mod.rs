@@ -473,6 +473,7 @@ impl SmokeRequest {
     pub fn from_profile_and_flag(
         profile: &ResolvedProfile,
         flag: Option<&str>,
+        timeout: Option<std::time::Duration>,
     ) -> anyhow::Result<Option<SmokeRequest>> {
         let required = profile.smoke.value.is_some();
         let args = match flag {
@@ -485,7 +486,7 @@ impl SmokeRequest {
         Ok(args.map(|args| SmokeRequest {
             args,
             required,
-            timeout: std::time::Duration::from_secs(20),
+            timeout: timeout.unwrap_or(toolchain::smoke::DEFAULT_TIMEOUT),
         }))
     }
 }
@@ -534,18 +535,26 @@ fn smoke_check(
             message: Some(format!("{e:#}")),
         },
         Ok(r) => {
-            let ok = r.code == Some(0) && !r.timed_out;
-            let actual = if r.timed_out {
-                format!("no exit within {}s {how}", req.timeout.as_secs())
-            } else {
+            let ok = r.code == Some(0) && !r.timed_out && !r.interrupted;
+            let how = format!("{how} ({})", r.containment.describe());
+            let first_line = r
+                .output
+                .lines()
+                .next()
+                .map_or(String::new(), |l| format!(": {}", clip(l, 200)));
+            let actual = if r.interrupted {
+                format!("interrupted {how}")
+            } else if r.timed_out {
                 format!(
-                    "exit {} {how}{}",
-                    r.code.map_or("by signal".to_string(), |c| c.to_string()),
-                    r.output
-                        .lines()
-                        .next()
-                        .map_or(String::new(), |l| format!(": {l}"))
+                    "no exit within {} {how}; killed",
+                    show_duration(req.timeout)
                 )
+            } else {
+                match (r.code, r.signal) {
+                    (Some(c), _) => format!("exit {c} {how}{first_line}"),
+                    (None, Some(sig)) => format!("killed by signal {sig} {how}{first_line}"),
+                    (None, None) => format!("exit by signal {how}{first_line}"),
+                }
             };
             Check {
                 id: "run.smoke".into(),
@@ -554,12 +563,56 @@ fn smoke_check(
                 actual,
                 message: (!ok).then(|| {
                     format!(
-                        "the artifact does not start cleanly (empty environment, its directory as cwd); output:\n{}",
-                        r.output
+                        "the artifact does not start cleanly (empty environment but a private HOME and TMPDIR, \
+                         its directory as cwd); output{}:\n{}",
+                        output_note(&r),
+                        first_lines(&r.output)
                     )
                 }),
             }
         }
+    }
+}
+
+/// `3s`, `1.5s`, `250ms`.
+fn show_duration(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// At most `max` characters of `s`, marked when cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// The first few lines of a smoke run's output, for the report.
+fn first_lines(output: &str) -> String {
+    output
+        .lines()
+        .take(5)
+        .map(|l| clip(l, 200))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// ` (N bytes, the first M kept)` when the output was longer than the cap.
+fn output_note(r: &toolchain::smoke::SmokeResult) -> String {
+    if r.output_bytes > toolchain::smoke::OUTPUT_CAP as u64 {
+        format!(
+            " ({} bytes in all; the first {} kept, the rest dropped)",
+            r.output_bytes,
+            toolchain::smoke::OUTPUT_CAP
+        )
+    } else {
+        String::new()
     }
 }
 

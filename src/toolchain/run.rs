@@ -23,6 +23,7 @@ pub fn install_interrupt_handler() {
         let _ = ctrlc::set_handler(|| {
             INTERRUPTED.store(true, Ordering::SeqCst);
             signal_groups();
+            super::smoke::stop_all();
         });
     });
 }
