@@ -24,6 +24,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run; boxing buys nothing
 pub enum Command {
     /// Build and verify (the default action).
     Build(BuildArgs),
@@ -182,6 +183,21 @@ pub struct BuildArgs {
     /// Build without cgo (CGO_ENABLED=0).
     #[arg(long, overrides_with = "cgo")]
     pub no_cgo: bool,
+    /// Require a static artifact (no PT_INTERP, no DT_NEEDED) for this run. [default: the
+    /// profile's `verify.static`; built in: true, but false with cgo]
+    #[arg(long = "static", overrides_with = "no_static")]
+    pub static_: bool,
+    /// Allow a dynamically linked artifact for this run.
+    #[arg(long, overrides_with = "static_")]
+    pub no_static: bool,
+    /// Stamp a Go variable at link time: `-X KEY=VALUE` added to the ldflags, placeholders
+    /// such as {version} and {commit} filled. Repeatable; overrides the profile's `stamp`.
+    #[arg(long = "stamp", value_name = "KEY=VALUE", value_parser = parse_stamp)]
+    pub stamp: Vec<(String, String)>,
+    /// The value of {version} (e.g. from a CI tag ref). [default: $XBUILD_GO_VERSION, else
+    /// the nearest git tag without its leading `v`, else 0.0.0-dev+<commit>]
+    #[arg(long, value_name = "VERSION")]
+    pub version_override: Option<String>,
     /// Pass -a to go build: rebuild every package. Rarely needed (see README). [default: off]
     #[arg(short = 'a', long)]
     pub rebuild_all: bool,
@@ -226,7 +242,25 @@ pub struct BuildArgs {
     pub go_args: Vec<String>,
 }
 
+/// `KEY=VALUE` of `--stamp`.
+fn parse_stamp(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected KEY=VALUE, e.g. main.version={{version}}"))?;
+    crate::profile::check_stamp(k, v)?;
+    Ok((k.to_string(), v.to_string()))
+}
+
 impl BuildArgs {
+    /// `--static`/`--no-static`, the later one winning; `None` when neither was given.
+    pub fn static_(&self) -> Option<bool> {
+        match (self.static_, self.no_static) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
+
     /// `--cgo`/`--no-cgo`, the later one winning; `None` when neither was given.
     pub fn cgo(&self) -> Option<bool> {
         match (self.cgo, self.no_cgo) {

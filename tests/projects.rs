@@ -201,3 +201,298 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
         }
     }
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// The host target, so the built binary runs here.
+fn host_target() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("linux/{arch}")
+}
+
+fn run_version(bin: &Path) -> String {
+    let o = Command::new(bin).arg("--version").output().unwrap();
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
+
+#[test]
+fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
+    if !require_tool("git", "version stamping") {
+        return;
+    }
+    let p = Project::copy_of("hello");
+    p.file(".gitignore", "/hello\n/dist/\n");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n",
+    );
+    git(p.path(), &["init", "-q"]);
+    git(p.path(), &["add", "-A"]);
+    git(p.path(), &["commit", "-qm", "one"]);
+    let t = host_target();
+    // No tag yet: a development version naming the commit.
+    let r = run(p.path(), &["--target", &t, "-o", "dist/h", "-v"]);
+    r.code(0);
+    let v = run_version(&p.path().join("dist/h"));
+    assert!(
+        v.starts_with("hello 0.0.0-dev+") && v.len() == "hello 0.0.0-dev+".len() + 12,
+        "{v}\n{r}"
+    );
+    r.stderr_has("no tag at or before HEAD");
+    git(p.path(), &["tag", "v1.4.2"]);
+    let r = run(
+        p.path(),
+        &["--target", &t, "-o", "dist/h", "--message-format", "json"],
+    );
+    r.code(0);
+    assert_eq!(run_version(&p.path().join("dist/h")), "hello 1.4.2");
+    // go.buildinfo judged the recorded -ldflags, stamp included.
+    let a = &r.artifacts()[0];
+    assert_eq!(check(a, "go.buildinfo")["status"], "pass", "{a}");
+    assert_eq!(
+        a["verdict"]["facts"]["go"]["settings"]["-ldflags"],
+        "-s -w -X main.version=1.4.2"
+    );
+    // The override, from the command line or the environment, wins over the tag.
+    run(
+        p.path(),
+        &[
+            "--target",
+            &t,
+            "-o",
+            "dist/h",
+            "--version-override",
+            "9.9.9",
+        ],
+    )
+    .code(0);
+    assert_eq!(run_version(&p.path().join("dist/h")), "hello 9.9.9");
+    let mut env = base_env();
+    env.insert("XBUILD_GO_VERSION".into(), "8.8.8".into());
+    run_env(p.path(), &["--target", &t, "-o", "dist/h"], &env).code(0);
+    assert_eq!(run_version(&p.path().join("dist/h")), "hello 8.8.8");
+    // --stamp overrides the profile's key; commit date from git, or SOURCE_DATE_EPOCH.
+    run(
+        p.path(),
+        &[
+            "--target",
+            &t,
+            "-o",
+            "dist/h",
+            "--stamp",
+            "main.version={commit-date}/{dirty}",
+        ],
+    )
+    .code(0);
+    assert_eq!(
+        run_version(&p.path().join("dist/h")),
+        "hello 2026-01-02T03:04:05Z/false"
+    );
+    let mut env = base_env();
+    env.insert("SOURCE_DATE_EPOCH".into(), "0".into());
+    run_env(
+        p.path(),
+        &[
+            "--target",
+            &t,
+            "-o",
+            "dist/h",
+            "--stamp",
+            "main.version={commit-date}",
+        ],
+        &env,
+    )
+    .code(0);
+    assert_eq!(
+        run_version(&p.path().join("dist/h")),
+        "hello 1970-01-01T00:00:00Z"
+    );
+    // A value with a space survives go's flag quoting.
+    run(
+        p.path(),
+        &[
+            "--target",
+            &t,
+            "-o",
+            "dist/h",
+            "--stamp",
+            "main.version=1.0 (beta {os})",
+        ],
+    )
+    .code(0);
+    assert_eq!(
+        run_version(&p.path().join("dist/h")),
+        "hello 1.0 (beta linux)"
+    );
+    // env --explain shows the stamped value.
+    let e = run(p.path(), &["env", "--explain", "--target", &t]);
+    e.code(0)
+        .stdout_has("stamp = { \"main.version\" = \"1.4.2\" }");
+    // An unknown placeholder is a profile error at its line, with a did-you-mean.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\nstamp = { \"main.version\" = \"{verison}\" }\n",
+    );
+    run(p.path(), &["--target", &t])
+        .code(2)
+        .stderr_has("xbuild-go.toml:2:")
+        .stderr_has("did you mean `version`?");
+}
+
+#[test]
+fn package_lists_and_patterns_build_every_main_package() {
+    let p = Project::copy_of("multi");
+    let r = run(
+        p.path(),
+        &[
+            "--package",
+            "./...",
+            "--target",
+            "linux/arm64,linux/amd64",
+            "-o",
+            "dist/{name}-{arch}",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(0);
+    let mut paths: Vec<String> = r
+        .artifacts()
+        .iter()
+        .map(|a| {
+            a["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    paths.sort();
+    // The root package is a library: skipped by the pattern.
+    assert_eq!(paths, ["a-amd64", "a-arm64", "b-amd64", "b-arm64"], "{r}");
+    // A list in the profile; a shared output is a collision before anything runs.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\npackage = [\"./cmd/a\", \"./cmd/b\"]\noutput = \"bin/app\"\n",
+    );
+    run(p.path(), &[])
+        .code(2)
+        .stderr_has("./cmd/a for linux/arm64 and ./cmd/b for linux/arm64 would both write");
+    assert!(!p.path().join("bin").exists());
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\npackage = [\"./cmd/a\", \"./cmd/b\"]\noutput = \"bin/{name}\"\n",
+    );
+    run(p.path(), &[]).code(0);
+    assert_eq!(p.ls("bin"), ["a", "b"]);
+    // A pattern with no main package; one naming nothing is go's error.
+    p.file("internal/x/x.go", "package x\n");
+    run(p.path(), &["--package", "./internal/..."])
+        .code(2)
+        .stderr_has("matches no main package");
+    run(p.path(), &["--package", "./nothing/..."])
+        .code(2)
+        .stderr_has("package pattern `./nothing/...`");
+}
+
+#[test]
+fn per_target_tables_override_the_profile_for_their_targets() {
+    let p = Project::copy_of("hello");
+    let t = host_target();
+    p.file(
+        "xbuild-go.toml",
+        &format!(
+            "[profile.golden]\ntargets = [\"{t}\", \"linux/arm/v6\", \"linux/arm/v7\"]\n\
+             output = \"dist/{{name}}-{{arch}}{{variant}}\"\n\
+             stamp = {{ \"main.version\" = \"all\" }}\n\n\
+             [profile.golden.target.\"{t}\"]\nstamp = {{ \"main.version\" = \"host-{{os}}\" }}\n\n\
+             [profile.golden.target.\"linux/arm\"]\nldflags = \"-s -w -X main.version=arm\"\nstamp = {{}}\n\n\
+             [profile.golden.target.\"linux/arm/v7\"]\ntags = [\"v7only\"]\n"
+        ),
+    );
+    let r = run(p.path(), &["--message-format", "json"]);
+    r.code(0);
+    assert_eq!(
+        run_version(
+            &p.path()
+                .join(format!("dist/hello-{}", t.rsplit('/').next().unwrap()))
+        ),
+        "hello host-linux"
+    );
+    let settings = |target: &str| {
+        r.artifacts()
+            .into_iter()
+            .find(|a| a["target"] == target)
+            .map(|a| a["verdict"]["facts"]["go"]["settings"].clone())
+            .unwrap()
+    };
+    // os/arch tables apply to every variant; the exact one adds to them; stamp inherited
+    // from the profile except where a table sets it.
+    assert_eq!(
+        settings("linux/arm/v6")["-ldflags"],
+        "-s -w -X main.version=arm -X main.version=all"
+    );
+    assert_eq!(settings("linux/arm/v7")["-tags"], "v7only");
+    assert!(settings("linux/arm/v6").get("-tags").is_none());
+    // env --explain names the table a value came from.
+    let e = run(p.path(), &["env", "--explain", "--target", "linux/arm/v7"]);
+    e.code(0)
+        .stdout_has("tags = [\"v7only\"]")
+        .stdout_has("xbuild-go.toml:10:");
+    // A table key that is not a target, and a key a table may not set.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden.target.\"linux/aarch64\"]\ncgo = true\n",
+    );
+    run(p.path(), &[])
+        .code(2)
+        .stderr_has("did you mean `linux/arm64`?");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden.target.\"linux/arm64\"]\npackage = \"./x\"\n",
+    );
+    run(p.path(), &[])
+        .code(2)
+        .stderr_has("unknown field `package`");
+}
+
+#[test]
+fn cgo_allows_dynamic_linking_unless_static_is_asked() {
+    if !require_tool("gcc", "a native cgo build") {
+        return;
+    }
+    let p = Project::copy_of("netuser");
+    let t = host_target();
+    // The golden profile with --cgo: dynamic glibc linking is what cgo does; not rejected.
+    let r = run(
+        p.path(),
+        &["--cgo", "--target", &t, "--message-format", "json"],
+    );
+    r.code(0);
+    assert_eq!(check(&r.artifacts()[0], "link.static")["status"], "pass");
+    assert_eq!(r.artifacts()[0]["verdict"]["facts"]["static"], false);
+    // --static asks for it: rejected, and the check says why.
+    run(p.path(), &["--cgo", "--static", "--target", &t])
+        .code(1)
+        .stderr_has("link.static");
+}

@@ -26,17 +26,21 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         rebuild_all: args.rebuild_all.then_some(true),
         pass_env: args.pass_env.clone(),
         go_args: args.go_args.clone(),
+        stamp: args.stamp.clone(),
+        static_: args.static_(),
+        version: args.version_override.clone(),
     };
     let req = super::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
-    let mut plans = pipeline::plan(&ctx)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
-    let toolchain_line = pipeline::apply_toolchain_line(&ctx, &go, &mut plans);
+    let plans = pipeline::plan(&ctx, &go)?;
+    let toolchain_line = pipeline::plan::toolchain_line_choice(&ctx, go.parsed_version().as_ref())
+        .map(|(name, why)| format!("{name} ({why})"));
     // A cgo build for another architecture without a C cross compiler fails deep in
     // runtime/cgo: say which compiler to use before go runs.
     for plan in &plans {
         if let Some((what, fix)) = toolchain::doctor::cgo_compiler_problem(
-            &ctx.profile,
+            &plan.profile,
             &plan.target,
             &ctx.host,
             &ctx.goenv,
@@ -51,11 +55,18 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
-    let smoke = pipeline::SmokeRequest::from_profile_and_flag(
-        &ctx.profile,
-        args.smoke.as_deref(),
-        args.smoke_timeout,
-    )?;
+    let several_binaries = plans.iter().any(|p| p.package != plans[0].package);
+    // Per plan: a target's table may set its own `smoke` (or none).
+    let smokes = plans
+        .iter()
+        .map(|p| {
+            pipeline::SmokeRequest::from_profile_and_flag(
+                &p.profile,
+                args.smoke.as_deref(),
+                args.smoke_timeout,
+            )
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let names: Vec<String> = plans.iter().map(|p| p.target.to_string()).collect();
     // From here on, every run ends with build-finished (and the files asked for), even
     // when a target fails on a configuration or I/O error, or the run is interrupted.
@@ -68,6 +79,14 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         ));
         if let Some(why) = &toolchain_line {
             reporter.detail(&format!("toolchain {why}"));
+        }
+        for line in ctx
+            .source
+            .get()
+            .map(|s| s.origins.as_slice())
+            .unwrap_or_default()
+        {
+            reporter.detail(line);
         }
         let affecting = |d: &&toolchain::childenv::Dropped| {
             d.from != "host" || toolchain::childenv::BUILD_AFFECTING.contains(&d.name.as_str())
@@ -114,7 +133,12 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
                 reporter.status(
                     "Building",
                     &format!(
-                        "{} ({} profile) -> {}{}",
+                        "{}{} ({} profile) -> {}{}",
+                        if several_binaries {
+                            format!("{} ", plan.name)
+                        } else {
+                            String::new()
+                        },
                         plan.target,
                         ctx.profile.name,
                         crate::report::shown(&plan.dest),
@@ -126,7 +150,8 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
                     ),
                 );
                 let t0 = Instant::now();
-                let result = pipeline::build_one(&ctx, &go, plan, opts, smoke.as_ref(), reporter);
+                let result =
+                    pipeline::build_one(&ctx, &go, plan, opts, smokes[i].as_ref(), reporter);
                 match &result {
                     Ok(report) => reporter.artifact(report),
                     // go build failures were reported by the pipeline, with go's stderr.

@@ -42,14 +42,16 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 p.targets.value.len()
             )));
         };
-        let env = pipeline::target_env(&ctx, target, local.as_ref());
+        let tp = pipeline::target_profile(&ctx, target)?;
+        let env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         let text = envfmt::render(f, &env.decided())
             .map_err(|e| usage(format!("env --format {}: {e}", f.name())))?;
         reporter.print_export(&text)?;
         return Ok(Exit::Ok);
     }
     for target in &p.targets.value {
-        let env = pipeline::target_env(&ctx, target, local.as_ref());
+        let tp = pipeline::target_profile(&ctx, target)?;
+        let env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
             let decided = env.decided();
             let origins: serde_json::Map<String, serde_json::Value> = decided
@@ -91,7 +93,7 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 }
             }
             reporter.print("# resolved settings:");
-            for (key, value, source) in p.explain_rows() {
+            for (key, value, source) in tp.explain_rows() {
                 reporter.print(&format!(
                     "#   {key} = {}  ({})",
                     reporter.clean_value(&value),

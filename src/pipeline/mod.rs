@@ -6,7 +6,11 @@
 
 pub mod deliver;
 pub mod outcache;
+pub mod plan;
 mod repro;
+pub mod stamp;
+
+pub use plan::{binary_name, import_path, plan, target_env, target_profile, toolchain_file, Plan};
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -37,6 +41,10 @@ pub struct Context {
     /// The go.work go uses there (GOWORK unset: found upward; the profile's
     /// `env.GOWORK` names another file or `off`).
     pub gowork: Option<Result<GoMod, String>>,
+    /// `--version-override`: the value of `{version}`.
+    pub version_override: Option<String>,
+    /// The source placeholders' values, read from git on first use.
+    pub source: std::sync::OnceLock<stamp::SourceVars>,
 }
 
 /// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
@@ -178,6 +186,8 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         goenv,
         gomod,
         gowork,
+        version_override: req.overrides.version.clone(),
+        source: std::sync::OnceLock::new(),
     })
 }
 
@@ -198,208 +208,6 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
             }
             Err(e) => return Err(usage(e)),
         }
-    }
-    Ok(())
-}
-
-/// One target's build, planned before anything runs.
-#[derive(Debug)]
-pub struct Plan {
-    pub target: Target,
-    pub dest: PathBuf,
-    pub env: ChildEnv,
-}
-
-/// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
-fn clean(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// The import path of `package` as go reads it in `run_dir`: a relative package
-/// (`.`, `./cmd/a`, `../lib`) is the path of the go.mod that holds its directory
-/// (a workspace member, or a nested module) plus the rest.
-pub fn import_path(run_dir: &Path, package: &str) -> String {
-    let relative = package == "."
-        || package == ".."
-        || package.starts_with("./")
-        || package.starts_with("../");
-    if !relative {
-        return package.to_string();
-    }
-    let dir = clean(&run_dir.join(package));
-    let module =
-        profile::find_module_dir(&dir).and_then(|m| GoMod::read(&m).ok().map(|g| (m, g.module)));
-    match module {
-        Some((m, path)) => {
-            let rest = dir.strip_prefix(&m).unwrap_or(Path::new(""));
-            let rest = rest.to_string_lossy();
-            if rest.is_empty() {
-                path
-            } else {
-                format!("{path}/{rest}")
-            }
-        }
-        None => dir.to_string_lossy().into_owned(),
-    }
-}
-
-/// The binary name `go build` would give the package: the last element of its import
-/// path, skipping a `/vN` major-version suffix.
-pub fn binary_name(run_dir: &Path, package: &str) -> anyhow::Result<String> {
-    // `go build file.go ...` names the binary after the first file.
-    if let Some(stem) = package.strip_suffix(".go") {
-        let base = stem.rsplit('/').next().unwrap_or(stem);
-        if !base.is_empty() {
-            return Ok(base.to_string());
-        }
-    }
-    let import = import_path(run_dir, package.trim_end_matches('/'));
-    if import.contains("...") {
-        return Err(usage(format!(
-            "package `{package}` is a pattern: xbuild-go builds one main package per profile; name it (e.g. ./cmd/server)"
-        )));
-    }
-    let parts: Vec<&str> = import
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    let is_major =
-        |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
-    let name = match parts.as_slice() {
-        [.., prev, last] if is_major(last) => prev,
-        [.., last] => last,
-        [] => {
-            return Err(usage(format!(
-                "cannot name the binary of package `{package}`"
-            )))
-        }
-    };
-    Ok(name.to_string())
-}
-
-/// Plans every target of the profile; rejects colliding destinations before anything runs.
-pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
-    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
-        usage(format!(
-            "no go.mod or go.work in {} or any parent: run in a Go module or workspace, or point -C at one",
-            ctx.work_dir.display()
-        ))
-    })?;
-    let p = &ctx.profile;
-    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
-        if let Err(e) = f {
-            return Err(usage(e.clone()));
-        }
-    }
-    let name = binary_name(module_dir, &p.package.value)?;
-    let mut plans: Vec<Plan> = Vec::new();
-    for t in &p.targets.value {
-        let dest = deliver::into_dir_if_dir(
-            p.output
-                .value
-                .expand(&name, &p.name, t, module_dir, &ctx.work_dir),
-            &format!("{name}{}", t.exe_suffix()),
-        );
-        refuse_control_characters(&dest, module_dir, ctx)?;
-        if let Some(other) = plans.iter().find(|o| o.dest == dest) {
-            return Err(usage(format!(
-                "targets {} and {t} would both write {}: use an output template such as \
-                 \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
-                other.target,
-                dest.display()
-            )));
-        }
-        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, t);
-        plans.push(Plan {
-            target: t.clone(),
-            dest,
-            env,
-        });
-    }
-    Ok(plans)
-}
-
-/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
-/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
-pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
-    match (&ctx.gowork, &ctx.gomod) {
-        (Some(Ok(w)), _) => Some(w),
-        (None, Some(Ok(m))) => Some(m),
-        _ => None,
-    }
-}
-
-/// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
-/// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
-/// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
-/// Returns the toolchain name and where the choice came from.
-pub fn toolchain_line_choice(ctx: &Context, local: Option<&GoVersion>) -> Option<(String, String)> {
-    if matches!(ctx.profile.go.value, Some(GoRequirement::Exact(_))) {
-        return None;
-    }
-    let file = toolchain_file(ctx)?;
-    let (name, line) = file.toolchain.as_ref()?;
-    let wanted = name
-        .strip_prefix("go")
-        .and_then(|v| GoVersion::parse(v).ok())?;
-    let newer = local.map_or(true, |l| &wanted > l);
-    newer.then(|| {
-        (
-            name.clone(),
-            format!("the toolchain line at {}", file.at(*line)),
-        )
-    })
-}
-
-/// The child environment of one target, with the toolchain the `toolchain` line asks
-/// for (given the local go's version, when known), as a build would get it.
-pub fn target_env(ctx: &Context, target: &Target, local: Option<&GoVersion>) -> ChildEnv {
-    let mut env = toolchain::child_env(&ctx.host, &ctx.goenv, &ctx.profile, target);
-    if let Some((name, why)) = toolchain_line_choice(ctx, local) {
-        toolchain::childenv::pin_toolchain(&mut env, &name, why);
-    }
-    env
-}
-
-/// Points every plan at the toolchain the `toolchain` line asks for, if any (see
-/// [`toolchain_line_choice`]); returns where the choice came from.
-pub fn apply_toolchain_line(ctx: &Context, go: &Go, plans: &mut [Plan]) -> Option<String> {
-    let (name, why) = toolchain_line_choice(ctx, go.parsed_version().as_ref())?;
-    for p in plans.iter_mut() {
-        toolchain::childenv::pin_toolchain(&mut p.env, &name, why.clone());
-    }
-    Some(format!("{name} ({why})"))
-}
-
-/// An output path whose own part (what the template and the package name made, below
-/// the directory it is relative to) holds a control character is refused: such a name
-/// would split log lines and checksum files.
-fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> anyhow::Result<()> {
-    let profile_dir = ctx.profile.file.as_deref().and_then(Path::parent);
-    let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
-        .into_iter()
-        .flatten()
-        .filter_map(|base| dest.strip_prefix(base).ok())
-        .min_by_key(|rest| rest.as_os_str().len())
-        .unwrap_or(dest);
-    if own.to_string_lossy().chars().any(char::is_control) {
-        return Err(usage(format!(
-            "output `{}` holds a control character: name the file without one",
-            crate::report::escape::path(dest)
-        )));
     }
     Ok(())
 }
@@ -680,7 +488,7 @@ fn build_in(
     cache_root: &Path,
     file_name: &std::ffi::OsStr,
 ) -> anyhow::Result<ArtifactReport> {
-    let p = &ctx.profile;
+    let p = &plan.profile;
     // go writes into this build's private slot of the output cache: nothing of ours is
     // in the work tree while go runs, go's up-to-date check still works across runs,
     // and the destination's current bytes are never an input.
@@ -688,7 +496,7 @@ fn build_in(
     let target = plan.target.to_string();
     let key = outcache::SlotKey {
         module_dir: &module_key,
-        package: &p.package.value,
+        package: &plan.package,
         target: &target,
         profile: &p.name,
         file_name,
@@ -714,7 +522,7 @@ fn build_in(
         &p.flags.value,
         &p.go_args,
         &out,
-        &p.package.value,
+        &plan.package,
     );
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
@@ -739,7 +547,7 @@ fn build_in(
         return Err(usage(format!(
             "`{}` is not a main package: go build wrote no executable (name a package \
              with `package main` and a main function)",
-            p.package.value
+            plan.package
         )));
     }
     // go build -o of a package that is not `main` writes its archive: not an error of
@@ -754,7 +562,7 @@ fn build_in(
         return Err(usage(format!(
             "`{}` is not a main package: go build made a package archive, not an \
              executable (name a package with `package main` and a main function)",
-            p.package.value
+            plan.package
         )));
     }
     slot.record()?;
@@ -865,64 +673,6 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn binary_names() {
-        let t = tempfile::tempdir().unwrap();
-        let cases = [
-            ("module example.com/hello\n", ".", "hello"),
-            ("module example.com/hello // comment\n", "./", "hello"),
-            ("module \"example.com/svc/v2\"\n", ".", "svc"),
-            ("module example.com/multi\n", "./cmd/a", "a"),
-            ("module example.com/multi\n", "./cmd/a/", "a"),
-            ("module example.com/multi\n", "./cmd/x/../a", "a"),
-            ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
-            ("// leading comment\nmodule hello\n", ".", "hello"),
-            ("module example.com/x\n", "./tools/gen.go", "gen"),
-            ("module example.com/tool/v3\n", "./", "tool"),
-        ];
-        for (text, pkg, want) in cases {
-            std::fs::write(t.path().join("go.mod"), text).unwrap();
-            assert_eq!(
-                binary_name(t.path(), pkg).unwrap(),
-                want,
-                "go.mod {text:?} package {pkg}"
-            );
-        }
-        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
-    }
-
-    #[test]
-    fn packages_of_workspace_members_are_named_from_their_own_go_mod() {
-        let t = tempfile::tempdir().unwrap();
-        let ws = t.path();
-        std::fs::create_dir_all(ws.join("app/cmd/srv")).unwrap();
-        std::fs::create_dir_all(ws.join("tool")).unwrap();
-        std::fs::write(ws.join("go.work"), "go 1.22\nuse (./app ./tool)\n").unwrap();
-        std::fs::write(ws.join("app/go.mod"), "module example.com/app/v2\n").unwrap();
-        std::fs::write(ws.join("tool/go.mod"), "module example.com/gen\n").unwrap();
-        let cases = [
-            (ws.to_path_buf(), "./app", "example.com/app/v2", "app"),
-            (
-                ws.to_path_buf(),
-                "./app/cmd/srv",
-                "example.com/app/v2/cmd/srv",
-                "srv",
-            ),
-            (ws.to_path_buf(), "./tool", "example.com/gen", "gen"),
-            (ws.join("app"), "../tool", "example.com/gen", "gen"),
-            (
-                ws.to_path_buf(),
-                "example.com/gen",
-                "example.com/gen",
-                "gen",
-            ),
-        ];
-        for (dir, pkg, import, name) in cases {
-            assert_eq!(import_path(&dir, pkg), import, "{pkg} in {}", dir.display());
-            assert_eq!(binary_name(&dir, pkg).unwrap(), name, "{pkg}");
-        }
-    }
 
     #[test]
     fn go_mod_and_go_work_lines() {

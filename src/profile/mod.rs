@@ -10,6 +10,7 @@ mod resolve;
 pub mod schema;
 
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
+pub(crate) use resolve::{check_stamp, go_quote};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
 pub use schema::{BtiPolicy, FloatAbi};
 
@@ -363,7 +364,8 @@ pub struct ResolvedProfile {
     /// The profile file in effect, if any.
     pub file: Option<PathBuf>,
     pub targets: Sourced<Vec<Target>>,
-    pub package: Sourced<String>,
+    /// Go packages or patterns (`./cmd/...`); every main package matched is built.
+    pub package: Sourced<Vec<String>>,
     pub output: Sourced<Output>,
     pub cgo: Sourced<bool>,
     /// In `go build -ldflags` syntax.
@@ -373,6 +375,8 @@ pub struct ResolvedProfile {
     pub rebuild_all: Sourced<bool>,
     /// Variables set after the scrub.
     pub env: Vec<(String, Sourced<String>)>,
+    /// `-X` stamps (`main.version` → a template such as `{version}`), added to ldflags.
+    pub stamp: Vec<(String, Sourced<String>)>,
     /// Host variables let through the scrub.
     pub pass_env: Vec<Sourced<String>>,
     pub go: Sourced<Option<GoRequirement>>,
@@ -381,6 +385,8 @@ pub struct ResolvedProfile {
     pub verify: VerifyPolicy,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
+    /// The layers it was resolved from (for [`ResolvedProfile::for_target`]).
+    stack: std::sync::Arc<resolve::Stack>,
 }
 
 impl ResolvedProfile {
@@ -400,7 +406,13 @@ impl ResolvedProfile {
             row("targets", &p.targets, |t| {
                 format!("{:?}", t.iter().map(|t| t.to_string()).collect::<Vec<_>>())
             }),
-            row("package", &p.package, |s| format!("{s:?}")),
+            row("package", &p.package, |v| {
+                if v.len() == 1 {
+                    format!("{:?}", v[0])
+                } else {
+                    format!("{v:?}")
+                }
+            }),
             row("output", &p.output, |o| format!("{:?}", o.template)),
             row("cgo", &p.cgo, |b| b.to_string()),
             row("ldflags", &p.ldflags, |s| format!("{s:?}")),
@@ -411,6 +423,26 @@ impl ResolvedProfile {
                 g.as_ref()
                     .map_or("(any)".to_string(), |g| format!("{:?}", g.to_string()))
             }),
+            (
+                "stamp",
+                if p.stamp.is_empty() {
+                    "{}".to_string()
+                } else {
+                    format!(
+                        "{{ {} }}",
+                        p.stamp
+                            .iter()
+                            .map(|(k, v)| format!("{k:?} = {:?}", v.value))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+                p.stamp
+                    .iter()
+                    .map(|(_, v)| v.source.to_string())
+                    .next()
+                    .unwrap_or_else(|| "built-in golden profile".to_string()),
+            ),
             row("smoke", &p.smoke, |s| {
                 s.as_ref()
                     .map_or("(none)".to_string(), |a| format!("{a:?}"))

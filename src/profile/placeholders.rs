@@ -1,7 +1,8 @@
 //! `{placeholder}` templates in `stamp`, `ldflags`, `flags`, `env` values and `output`:
 //! checked when the profile is read (an unknown name is an error with a did-you-mean)
-//! and expanded per target when the build is planned. `{{` and `}}` stand for literal
-//! braces.
+//! and expanded per target when the build is planned. Only `{name}` of lowercase
+//! letters, digits and dashes is a placeholder; other braces are text, so shell-style
+//! `${HOME}` and JSON values pass through unchanged.
 
 /// Placeholders of the build's source (filled from git, or overridden).
 pub const SOURCE: &[&str] = &[
@@ -25,41 +26,39 @@ pub fn all() -> impl Iterator<Item = &'static str> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece<'a> {
     Text(&'a str),
-    Brace(char),
     Name(&'a str),
+}
+
+fn is_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn pieces(template: &str) -> Result<Vec<Piece<'_>>, String> {
     let mut out = Vec::new();
-    let mut rest = template;
-    while !rest.is_empty() {
-        let Some(i) = rest.find(['{', '}']) else {
-            out.push(Piece::Text(rest));
-            break;
-        };
-        if i > 0 {
-            out.push(Piece::Text(&rest[..i]));
+    let mut text_start = 0;
+    let mut i = 0;
+    let bytes = template.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] == b'{' && (i == 0 || bytes[i - 1] != b'$') {
+            if let Some(close) = template[i + 1..].find('}') {
+                let inner = &template[i + 1..i + 1 + close];
+                if is_name(inner) {
+                    if text_start < i {
+                        out.push(Piece::Text(&template[text_start..i]));
+                    }
+                    out.push(Piece::Name(inner));
+                    i += close + 2;
+                    text_start = i;
+                    continue;
+                }
+            }
         }
-        let r = &rest[i..];
-        if let Some(after) = r.strip_prefix("{{") {
-            out.push(Piece::Brace('{'));
-            rest = after;
-        } else if let Some(after) = r.strip_prefix("}}") {
-            out.push(Piece::Brace('}'));
-            rest = after;
-        } else if r.starts_with('}') {
-            return Err(format!(
-                "a lone `}}` in `{template}`: write `}}}}` for a literal brace"
-            ));
-        } else {
-            let Some(close) = r.find('}') else {
-                return Err(format!(
-                    "unclosed `{{` in `{template}`: write `{{{{` for a literal brace"
-                ));
-            };
-            out.push(Piece::Name(&r[1..close]));
-            rest = &r[close + 1..];
-        }
+        i += 1;
+    }
+    if text_start < template.len() {
+        out.push(Piece::Text(&template[text_start..]));
     }
     Ok(out)
 }
@@ -102,7 +101,6 @@ pub fn expand(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<
     for p in pieces(template)? {
         match p {
             Piece::Text(t) => out.push_str(t),
-            Piece::Brace(c) => out.push(c),
             Piece::Name(n) => match value(n) {
                 Some(v) => out.push_str(&v),
                 None => return Err(format!("no value for `{{{n}}}` in `{template}`")),
@@ -130,10 +128,11 @@ mod tests {
         let cases = [
             ("v{version}-{os}{variant}", Ok("v1.2.3-linux")),
             ("plain", Ok("plain")),
-            ("{{literal}} {version}", Ok("{literal} 1.2.3")),
+            ("${HOME}/lib ${X} $HOME", Ok("${HOME}/lib ${X} $HOME")),
+            ("{\"json\": {\"a\": 1}}", Ok("{\"json\": {\"a\": 1}}")),
+            ("{Version} {a b}", Ok("{Version} {a b}")),
+            ("x} {version", Ok("x} {version")),
             ("{commit}", Err("no value for `{commit}`")),
-            ("{version", Err("unclosed `{`")),
-            ("x}", Err("a lone `}`")),
         ];
         for (t, want) in cases {
             match (expand(t, vars), want) {
@@ -153,6 +152,6 @@ mod tests {
             check("{short-commit}-{dirty}", &known).unwrap(),
             ["short-commit", "dirty"]
         );
-        assert!(uses_source("a {commit-date}") && !uses_source("{os} {{commit}}"));
+        assert!(uses_source("a {commit-date}") && !uses_source("{os} ${commit}"));
     }
 }

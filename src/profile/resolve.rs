@@ -33,13 +33,19 @@ pub struct Overrides {
     /// Added to the profile's `pass-env`.
     pub pass_env: Vec<String>,
     pub go_args: Vec<String>,
+    /// `--stamp KEY=VALUE`, added to (and overriding keys of) the profile's `stamp`.
+    pub stamp: Vec<(String, String)>,
+    /// `--static` / `--no-static`: the `verify.static` requirement for this run.
+    pub static_: Option<bool>,
+    /// `--version-override`: the value of `{version}` (not a profile setting).
+    pub version: Option<String>,
 }
 
 /// One layer, every field optional, each value already carrying its source.
 #[derive(Debug, Clone, Default)]
-struct Layer {
+pub(super) struct Layer {
     targets: Option<Sourced<Vec<String>>>,
-    package: Option<Sourced<String>>,
+    package: Option<Sourced<Vec<String>>>,
     output: Option<Sourced<Output>>,
     cgo: Option<Sourced<bool>>,
     ldflags: Option<Sourced<String>>,
@@ -58,6 +64,36 @@ struct Layer {
     arm_float_abi: Option<Sourced<FloatAbi>>,
     aarch64_bti: Option<Sourced<BtiPolicy>>,
     max_size: Option<Sourced<String>>,
+    /// `-X` stamps, merged key by key like `env`.
+    stamp: BTreeMap<String, Sourced<String>>,
+    /// `target."OS/ARCH[/VARIANT]"` tables of this layer, in the file's order.
+    target_tables: Vec<(TargetKey, Layer)>,
+}
+
+/// The key of a per-target table: a whole target, or `os/arch` for all its variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TargetKey {
+    target: Target,
+    /// True when the key names a variant (`linux/arm/v7`): an exact match.
+    exact: bool,
+}
+
+impl TargetKey {
+    fn parse(key: &str) -> Result<TargetKey, String> {
+        let target = Target::parse(key)?;
+        Ok(TargetKey {
+            exact: key.trim().split('/').count() == 3,
+            target,
+        })
+    }
+
+    fn matches(&self, t: &Target) -> bool {
+        if self.exact {
+            &self.target == t
+        } else {
+            self.target.goos() == t.goos() && self.target.goarch() == t.goarch()
+        }
+    }
 }
 
 fn builtin() -> Layer {
@@ -66,7 +102,7 @@ fn builtin() -> Layer {
     }
     Layer {
         targets: b(vec!["linux/arm64".to_string()]),
-        package: b(".".to_string()),
+        package: b(vec![".".to_string()]),
         output: Some(Sourced::new(
             Output {
                 template: "{name}{exe}".to_string(),
@@ -91,6 +127,8 @@ fn builtin() -> Layer {
         arm_float_abi: Some(Sourced::new(FloatAbi::Any, Source::BuiltIn)),
         aarch64_bti: Some(Sourced::new(BtiPolicy::Any, Source::BuiltIn)),
         max_size: None,
+        stamp: BTreeMap::new(),
+        target_tables: Vec::new(),
     }
 }
 
@@ -100,7 +138,10 @@ fn cli_layer(o: &Overrides) -> Layer {
     }
     Layer {
         targets: f(&o.targets, "--target"),
-        package: f(&o.package, "--package"),
+        package: o
+            .package
+            .as_ref()
+            .map(|p| Sourced::new(vec![p.clone()], Source::Flag("--package"))),
         output: o.output.as_ref().map(|t| {
             Sourced::new(
                 Output {
@@ -114,6 +155,12 @@ fn cli_layer(o: &Overrides) -> Layer {
         ldflags: f(&o.ldflags, "--ldflags"),
         tags: f(&o.tags, "--tags"),
         rebuild_all: f(&o.rebuild_all, "--rebuild-all"),
+        static_: f(&o.static_, "--static/--no-static"),
+        stamp: o
+            .stamp
+            .iter()
+            .map(|(k, v)| (k.clone(), Sourced::new(v.clone(), Source::Flag("--stamp"))))
+            .collect(),
         ..Layer::default()
     }
 }
@@ -121,7 +168,7 @@ fn cli_layer(o: &Overrides) -> Layer {
 /// Quotes one flag for Go's `-ldflags` parser (cmd/internal/quoted.Split): fields split
 /// on whitespace; a field that starts with a quote runs to the matching quote, with no
 /// escapes. A flag holding whitespace and both kinds of quote cannot be written.
-fn go_quote(arg: &str) -> Result<String, String> {
+pub(crate) fn go_quote(arg: &str) -> Result<String, String> {
     let plain =
         !arg.is_empty() && !arg.contains(char::is_whitespace) && !arg.starts_with(['\'', '"']);
     if plain {
@@ -137,49 +184,144 @@ fn go_quote(arg: &str) -> Result<String, String> {
     }
 }
 
-/// Converts a TOML table into a layer; `source` makes the provenance of a span.
-fn toml_layer(
+type SourceFn<'a> = &'a dyn Fn(Location) -> Source;
+
+fn take<T: Clone>(
+    v: &Option<Spanned<T>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> Option<Sourced<T>> {
+    v.as_ref()
+        .map(|sp| Sourced::new(sp.get_ref().clone(), s(sp.span())))
+}
+
+/// `ldflags` as one string in go's syntax (a list is joined with go's quoting).
+fn ldflags_of(
     file: &ProfileFile,
-    t: &LayerToml,
-    source: &dyn Fn(Location) -> Source,
+    v: &Option<Spanned<LdflagsToml>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<Option<Sourced<String>>> {
+    let Some(sp) = v else { return Ok(None) };
+    let text = match sp.get_ref() {
+        LdflagsToml::Str(s) => s.clone(),
+        LdflagsToml::List(l) => l
+            .iter()
+            .map(|a| go_quote(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| usage(format!("{}: {e}", file.location(sp.span().start))))?
+            .join(" "),
+    };
+    Ok(Some(Sourced::new(text, s(sp.span()))))
+}
+
+/// `env` and `stamp` tables: keys checked, values sourced.
+fn env_of(
+    file: &ProfileFile,
+    t: &Option<BTreeMap<String, Spanned<String>>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<BTreeMap<String, Sourced<String>>> {
+    let mut env = BTreeMap::new();
+    for (k, v) in t.iter().flatten() {
+        check_env(k, v.get_ref(), &file.location(v.span().start))?;
+        env.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
+    }
+    Ok(env)
+}
+
+fn stamp_of(
+    file: &ProfileFile,
+    t: &Option<BTreeMap<String, Spanned<String>>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<BTreeMap<String, Sourced<String>>> {
+    let mut stamp = BTreeMap::new();
+    for (k, v) in t.iter().flatten() {
+        let at = file.location(v.span().start);
+        check_stamp(k, v.get_ref()).map_err(|e| usage(format!("{at}: {e}")))?;
+        stamp.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
+    }
+    Ok(stamp)
+}
+
+/// A stamp is `-X importpath.name=value`: the key must be a qualified Go variable name,
+/// the value one go can receive.
+pub(crate) fn check_stamp(key: &str, value: &str) -> Result<(), String> {
+    let ok = key.contains('.')
+        && !key.starts_with('.')
+        && !key.ends_with('.')
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._-/~+".contains(c));
+    if !ok {
+        return Err(format!(
+            "stamp key {key:?} is not a Go variable such as \"main.version\" or \
+             \"example.com/app/internal/build.Commit\""
+        ));
+    }
+    if value.contains(['\0', '\n', '\r']) {
+        return Err(format!(
+            "the value of stamp {key} holds a NUL or line break, which -ldflags cannot carry"
+        ));
+    }
+    Ok(())
+}
+
+fn verify_fields(
+    layer: &mut Layer,
+    verify: Option<&super::schema::VerifyToml>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) {
+    let Some(v) = verify else { return };
+    layer.static_ = take(&v.static_, s);
+    layer.stripped = take(&v.stripped, s);
+    layer.buildinfo = take(&v.buildinfo, s);
+    layer.runs_on = take(&v.runs_on, s);
+    layer.max_glibc = take(&v.max_glibc, s);
+    layer.arm_float_abi = take(&v.arm_float_abi, s);
+    layer.aarch64_bti = take(&v.aarch64_bti, s);
+    layer.max_size = take(&v.max_size, s);
+}
+
+/// Converts a `target."OS/ARCH"` table into a layer.
+fn target_layer(
+    file: &ProfileFile,
+    t: &super::schema::TargetToml,
+    source: SourceFn,
 ) -> anyhow::Result<Layer> {
     let s = |span: std::ops::Range<usize>| source(file.location(span.start));
-    fn take<T: Clone>(
-        v: &Option<Spanned<T>>,
-        s: &dyn Fn(std::ops::Range<usize>) -> Source,
-    ) -> Option<Sourced<T>> {
-        v.as_ref()
-            .map(|sp| Sourced::new(sp.get_ref().clone(), s(sp.span())))
-    }
+    let mut layer = Layer {
+        cgo: take(&t.cgo, &s),
+        ldflags: ldflags_of(file, &t.ldflags, &s)?,
+        flags: take(&t.flags, &s),
+        tags: take(&t.tags, &s),
+        env: env_of(file, &t.env, &s)?,
+        stamp: stamp_of(file, &t.stamp, &s)?,
+        smoke: take(&t.smoke, &s),
+        ..Layer::default()
+    };
+    verify_fields(&mut layer, t.verify.as_ref(), &s);
+    Ok(layer)
+}
+
+/// Converts a TOML table into a layer; `source` makes the provenance of a span.
+fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Result<Layer> {
+    let s = |span: std::ops::Range<usize>| source(file.location(span.start));
     let dir = file
         .path
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let ldflags = match &t.ldflags {
-        None => None,
-        Some(sp) => {
-            let text = match sp.get_ref() {
-                LdflagsToml::Str(s) => s.clone(),
-                LdflagsToml::List(l) => l
-                    .iter()
-                    .map(|a| go_quote(a))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| usage(format!("{}: {e}", file.location(sp.span().start))))?
-                    .join(" "),
-            };
-            Some(Sourced::new(text, s(sp.span())))
-        }
-    };
-    let mut env = BTreeMap::new();
-    for (k, v) in t.env.iter().flatten() {
-        check_env(k, v.get_ref(), &file.location(v.span().start))?;
-        env.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
+    let mut target_tables = Vec::new();
+    for (key, table) in t.target.iter().flatten() {
+        let at = file.location(table.span().start);
+        let k = TargetKey::parse(key)
+            .map_err(|e| usage(format!("{at}: target table \"{key}\": {e}")))?;
+        target_tables.push((k, target_layer(file, table.get_ref(), source)?));
     }
-    let verify = t.verify.as_ref();
-    Ok(Layer {
+    let mut layer = Layer {
         targets: take(&t.targets, &s),
-        package: take(&t.package, &s),
+        package: t
+            .package
+            .as_ref()
+            .map(|sp| Sourced::new(sp.get_ref().to_vec(), s(sp.span()))),
         output: t.output.as_ref().map(|sp| {
             Sourced::new(
                 Output {
@@ -190,23 +332,20 @@ fn toml_layer(
             )
         }),
         cgo: take(&t.cgo, &s),
-        ldflags,
+        ldflags: ldflags_of(file, &t.ldflags, &s)?,
         flags: take(&t.flags, &s),
         tags: take(&t.tags, &s),
         rebuild_all: take(&t.rebuild_all, &s),
-        env,
+        env: env_of(file, &t.env, &s)?,
         pass_env: take(&t.pass_env, &s),
         go: take(&t.go, &s),
         smoke: take(&t.smoke, &s),
-        static_: verify.and_then(|v| take(&v.static_, &s)),
-        stripped: verify.and_then(|v| take(&v.stripped, &s)),
-        buildinfo: verify.and_then(|v| take(&v.buildinfo, &s)),
-        runs_on: verify.and_then(|v| take(&v.runs_on, &s)),
-        max_glibc: verify.and_then(|v| take(&v.max_glibc, &s)),
-        arm_float_abi: verify.and_then(|v| take(&v.arm_float_abi, &s)),
-        aarch64_bti: verify.and_then(|v| take(&v.aarch64_bti, &s)),
-        max_size: verify.and_then(|v| take(&v.max_size, &s)),
-    })
+        stamp: stamp_of(file, &t.stamp, &s)?,
+        target_tables,
+        ..Layer::default()
+    };
+    verify_fields(&mut layer, t.verify.as_ref(), &s);
+    Ok(layer)
 }
 
 /// Whether a name is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -289,6 +428,8 @@ macro_rules! define_providers {
         struct Providers {
             $($f: Option<u32>,)*
             env: Option<u32>,
+            stamp: Option<u32>,
+            tables: Option<u32>,
         }
 
         impl Providers {
@@ -297,6 +438,12 @@ macro_rules! define_providers {
                 Providers {
                     $($f: if layer.$f.is_some() { Some(me) } else { parent.and_then(|p| p.$f) },)*
                     env: if layer.env.is_empty() { parent.and_then(|p| p.env) } else { Some(me) },
+                    stamp: if layer.stamp.is_empty() { parent.and_then(|p| p.stamp) } else { Some(me) },
+                    tables: if layer.target_tables.is_empty() {
+                        parent.and_then(|p| p.tables)
+                    } else {
+                        Some(me)
+                    },
                 }
             }
         }
@@ -311,7 +458,9 @@ macro_rules! define_providers {
                     $($f: p.$f.and_then(|j| {
                         pick(j)?.$f.clone().map(|v| relabel(v, j != named))
                     }),)*
-                    env: self.merged_env(named, p.env),
+                    env: self.merged_map(named, p.env, |l| &l.env, |p| p.env),
+                    stamp: self.merged_map(named, p.stamp, |l| &l.stamp, |p| p.stamp),
+                    target_tables: self.merged_tables(p.tables),
                 }
             }
         }
@@ -385,7 +534,17 @@ impl<'f> Resolver<'f> {
             layers.push(build.clone());
         }
         layers.push(builtin());
-        finish(name, self.file.map(|f| f.path.clone()), &layers, cli)
+        let stack = std::sync::Arc::new(Stack {
+            layers,
+            cli: cli.clone(),
+        });
+        finish(
+            name,
+            self.file.map(|f| f.path.clone()),
+            &stack.layers,
+            cli,
+            stack.clone(),
+        )
     }
 
     fn unknown(&self, name: &str, via: Option<Location>) -> anyhow::Error {
@@ -488,23 +647,47 @@ impl<'f> Resolver<'f> {
         }
     }
 
-    /// `env` of the chain of `named`, merged key by key with nearer tables winning;
-    /// only tables that set keys are visited.
-    fn merged_env(&self, named: u32, mut next: Option<u32>) -> BTreeMap<String, Sourced<String>> {
+    /// The tables of a chain that hold something, nearest first, from the nearest one
+    /// (`next`) on; only such tables are visited.
+    fn holders(&self, mut next: Option<u32>, next_of: fn(&Providers) -> Option<u32>) -> Vec<u32> {
         let mut holders = Vec::new();
         while let Some(j) = next {
             holders.push(j);
             next = self.parents[j as usize]
                 .and_then(|p| self.providers[p as usize])
-                .and_then(|p| p.env);
+                .and_then(|p| next_of(&p));
         }
-        let mut env = BTreeMap::new();
-        for &j in holders.iter().rev() {
-            for (k, v) in self.layers[j as usize].iter().flat_map(|l| &l.env) {
-                env.insert(k.clone(), relabel(v.clone(), j != named));
+        holders
+    }
+
+    /// `env` (or `stamp`) of the chain of `named`, merged key by key with nearer tables
+    /// winning.
+    fn merged_map(
+        &self,
+        named: u32,
+        next: Option<u32>,
+        get: fn(&Layer) -> &BTreeMap<String, Sourced<String>>,
+        next_of: fn(&Providers) -> Option<u32>,
+    ) -> BTreeMap<String, Sourced<String>> {
+        let mut map = BTreeMap::new();
+        for &j in self.holders(next, next_of).iter().rev() {
+            for (k, v) in self.layers[j as usize].iter().flat_map(get) {
+                map.insert(k.clone(), relabel(v.clone(), j != named));
             }
         }
-        env
+        map
+    }
+
+    /// Every per-target table of the chain, the nearest profile's first.
+    fn merged_tables(&self, next: Option<u32>) -> Vec<(TargetKey, Layer)> {
+        self.holders(next, |p| p.tables)
+            .iter()
+            .flat_map(|&j| {
+                self.layers[j as usize]
+                    .iter()
+                    .flat_map(|l| l.target_tables.clone())
+            })
+            .collect()
     }
 
     /// `[build]` as a layer; `inherits` is not allowed there.
@@ -538,6 +721,51 @@ pub fn resolve(
     Resolver::new(file).resolve(name, cli)
 }
 
+/// The layers a profile was resolved from, kept so that each target can be resolved
+/// again with its `target."..."` tables in place.
+#[derive(Debug)]
+pub(super) struct Stack {
+    /// Command line, the named profile's chain, `[build]`, built-in.
+    layers: Vec<Layer>,
+    cli: Overrides,
+}
+
+impl ResolvedProfile {
+    /// This profile for one target: the `target."OS/ARCH[/VARIANT]"` tables that match
+    /// it (of the named profile's chain, nearest first, then `[build]`'s; an exact key
+    /// before an `os/arch` one) rank between the command line and the profile. A
+    /// profile without such tables is returned as it is.
+    pub fn for_target(&self, target: &Target) -> anyhow::Result<ResolvedProfile> {
+        let stack = &self.stack;
+        let mut tables: Vec<&Layer> = Vec::new();
+        for layer in &stack.layers {
+            for exact in [true, false] {
+                tables.extend(
+                    layer
+                        .target_tables
+                        .iter()
+                        .filter(|(k, _)| k.exact == exact && k.matches(target))
+                        .map(|(_, l)| l),
+                );
+            }
+        }
+        if tables.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut layers: Vec<Layer> = Vec::with_capacity(stack.layers.len() + tables.len());
+        layers.push(stack.layers[0].clone());
+        layers.extend(tables.into_iter().cloned());
+        layers.extend(stack.layers[1..].iter().cloned());
+        finish(
+            &self.name,
+            self.file.clone(),
+            &layers,
+            &stack.cli,
+            stack.clone(),
+        )
+    }
+}
+
 /// The first layer that sets a field: the whole precedence rule.
 fn first<T: Clone>(
     layers: &[Layer],
@@ -561,6 +789,7 @@ fn finish(
     file: Option<PathBuf>,
     layers: &[Layer],
     cli: &Overrides,
+    stack: std::sync::Arc<Stack>,
 ) -> anyhow::Result<ResolvedProfile> {
     // Every field below has a built-in value, so `first` finds one; the expect
     // documents that invariant of `builtin()`.
@@ -640,12 +869,52 @@ fn finish(
         }
     };
 
-    // env merges key by key, higher layers winning; lists and scalars replace.
+    // env and stamp merge key by key, higher layers winning; lists and scalars replace.
     let mut env: BTreeMap<String, Sourced<String>> = BTreeMap::new();
+    let mut stamp: BTreeMap<String, Sourced<String>> = BTreeMap::new();
     for l in layers.iter().rev() {
         for (k, v) in &l.env {
             env.insert(k.clone(), v.clone());
         }
+        for (k, v) in &l.stamp {
+            stamp.insert(k.clone(), v.clone());
+        }
+    }
+    for (k, v) in &stamp {
+        if v.source == Source::Flag("--stamp") {
+            check_stamp(k, &v.value).map_err(|e| usage(format!("--stamp: {e}")))?;
+        }
+    }
+    // Placeholders in values are checked now (an unknown one is an error at its line);
+    // they are filled per target when the build is planned.
+    let known: Vec<&str> = super::placeholders::all().collect();
+    let check = |what: &str, value: &str, source: &Source| -> anyhow::Result<()> {
+        super::placeholders::check(value, &known)
+            .map(|_| ())
+            .map_err(|e| usage(format!("{}{what}: {e}", at(source))))
+    };
+    let ldflags = pick!(ldflags);
+    check("ldflags", &ldflags.value, &ldflags.source)?;
+    let flags = pick!(flags);
+    for f in &flags.value {
+        check("flags", f, &flags.source)?;
+    }
+    for (k, v) in env.iter().chain(&stamp) {
+        check(k, &v.value, &v.source)?;
+    }
+    let cgo = pick!(cgo);
+    // With cgo, go links libc dynamically unless told otherwise: `static` defaults to
+    // false then, and stays whatever a profile or --static/--no-static says.
+    let static_ = match pick!(static_) {
+        s if s.source == Source::BuiltIn && cgo.value => Sourced::new(false, Source::BuiltIn),
+        s => s,
+    };
+    let package = pick!(package);
+    if package.value.is_empty() || package.value.iter().any(|p| p.trim().is_empty()) {
+        return Err(usage(format!(
+            "{}package: name a Go package, e.g. \".\" or \"./cmd/server\"",
+            at(&package.source)
+        )));
     }
     let mut pass_env: Vec<Sourced<String>> = {
         let p = pick!(pass_env);
@@ -687,14 +956,15 @@ fn finish(
         name: name.to_string(),
         file,
         targets: Sourced::new(targets, raw_targets.source),
-        package: pick!(package),
+        package,
         output,
-        cgo: pick!(cgo),
-        ldflags: pick!(ldflags),
-        flags: pick!(flags),
+        cgo,
+        ldflags,
+        flags,
         tags,
         rebuild_all: pick!(rebuild_all),
         env: env.into_iter().collect(),
+        stamp: stamp.into_iter().collect(),
         pass_env,
         go,
         smoke: first(layers, |l| &l.smoke).map_or_else(
@@ -702,7 +972,7 @@ fn finish(
             |s| Sourced::new(Some(s.value), s.source),
         ),
         verify: VerifyPolicy {
-            static_: pick!(static_),
+            static_,
             stripped: pick!(stripped),
             buildinfo: pick!(buildinfo),
             runs_on: pick!(runs_on),
@@ -712,6 +982,7 @@ fn finish(
             max_size,
         },
         go_args: cli.go_args.clone(),
+        stack,
     })
 }
 
@@ -793,7 +1064,7 @@ max-size = "40MiB"
                 "build_table_overrides_builtin",
                 "golden",
                 &none,
-                |r| (r.package.value.clone(), r.package.source.to_string()),
+                |r| (r.package.value.join(","), r.package.source.to_string()),
                 "./cmd/server",
                 "[build] at /repo/xbuild-go.toml:2:11",
             ),

@@ -25,6 +25,38 @@ pub enum LdflagsToml {
     Str(String),
 }
 
+/// `package`: one package or a list, each a Go package path or pattern (`./cmd/...`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PackageToml {
+    One(String),
+    List(Vec<String>),
+}
+
+impl PackageToml {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            PackageToml::One(p) => vec![p.clone()],
+            PackageToml::List(l) => l.clone(),
+        }
+    }
+}
+
+/// `[profile.NAME.target."linux/arm64"]` (or `"os/arch"`, matching every variant): the
+/// settings that may differ per target. Every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TargetToml {
+    pub cgo: Option<Spanned<bool>>,
+    pub ldflags: Option<Spanned<LdflagsToml>>,
+    pub flags: Option<Spanned<Vec<String>>>,
+    pub tags: Option<Spanned<Vec<String>>>,
+    pub env: Option<BTreeMap<String, Spanned<String>>>,
+    pub stamp: Option<BTreeMap<String, Spanned<String>>>,
+    pub smoke: Option<Spanned<Vec<String>>>,
+    pub verify: Option<VerifyToml>,
+}
+
 /// One layer of settings: `[build]` or a `[profile.NAME]` table. Every field optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -32,7 +64,7 @@ pub struct LayerToml {
     /// Profile to inherit from (not allowed in `[build]`).
     pub inherits: Option<Spanned<String>>,
     pub targets: Option<Spanned<Vec<String>>>,
-    pub package: Option<Spanned<String>>,
+    pub package: Option<Spanned<PackageToml>>,
     pub output: Option<Spanned<String>>,
     pub cgo: Option<Spanned<bool>>,
     pub ldflags: Option<Spanned<LdflagsToml>>,
@@ -44,7 +76,11 @@ pub struct LayerToml {
     pub go: Option<Spanned<String>>,
     /// Arguments for one smoke run of each artifact, e.g. ["--version"].
     pub smoke: Option<Spanned<Vec<String>>>,
+    /// `-X` flags added to ldflags: `{ "main.version" = "{version}" }`.
+    pub stamp: Option<BTreeMap<String, Spanned<String>>>,
     pub verify: Option<VerifyToml>,
+    /// Per-target overrides.
+    pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
 }
 
 /// The `verify` sub-table.
@@ -95,7 +131,14 @@ pub const LAYER_KEYS: &[&str] = &[
     "pass-env",
     "go",
     "smoke",
+    "stamp",
     "verify",
+    "target",
+];
+
+/// Every key a `target."OS/ARCH"` table accepts.
+pub const TARGET_KEYS: &[&str] = &[
+    "cgo", "ldflags", "flags", "tags", "env", "stamp", "smoke", "verify",
 ];
 
 /// Every key the verify table accepts.

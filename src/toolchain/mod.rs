@@ -88,3 +88,55 @@ pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<
         )
     })
 }
+
+/// The main packages a pattern such as `./cmd/...` matches, as go lists them in `dir`
+/// with the target's environment and build tags (build constraints apply): import
+/// paths of packages named `main`. A pattern go cannot list is exit 2 with go's words.
+pub fn list_main_packages(
+    go: &Go,
+    dir: &std::path::Path,
+    env: &BTreeMap<String, String>,
+    tags: &[String],
+    pattern: &str,
+) -> anyhow::Result<Vec<String>> {
+    use crate::error::{failure, usage, Exit};
+    let mut args = vec!["list".to_string(), "-e".to_string()];
+    if !tags.is_empty() {
+        args.push(format!("-tags={}", tags.join(",")));
+    }
+    args.push("-f={{.ImportPath}}\t{{.Name}}\t{{if .Error}}{{.Error}}{{end}}".to_string());
+    args.push(pattern.to_string());
+    let out = duct::cmd(&go.path, &args)
+        .dir(dir)
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{} list`: {e}", go.path.display()),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(usage(format!(
+            "package pattern `{pattern}`: go list failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let mut mains = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.splitn(3, '\t');
+        let (Some(path), Some(name), err) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if let Some(e) = err.filter(|e| !e.is_empty()) {
+            return Err(usage(format!("package pattern `{pattern}`: {path}: {e}")));
+        }
+        if name == "main" {
+            mains.push(path.to_string());
+        }
+    }
+    Ok(mains)
+}

@@ -1,0 +1,358 @@
+//! Planning: every (package, target) of the profile becomes a [`Plan`] before anything
+//! runs: the per-target profile (its `target."..."` tables applied, placeholders such
+//! as `{version}` filled), the binary's name and destination (collisions refused), and
+//! the child environment with the toolchain go.mod asks for.
+
+use std::path::{Path, PathBuf};
+
+use super::stamp::{self, SourceVars};
+use super::{Context, GoMod};
+use crate::error::usage;
+use crate::profile::{self, GoRequirement, GoVersion, ResolvedProfile};
+use crate::target::Target;
+use crate::toolchain::{self, ChildEnv, Go};
+
+/// One binary for one target, planned before anything runs.
+#[derive(Debug)]
+pub struct Plan {
+    pub target: Target,
+    /// The Go package this plan builds, as go reads it in the module directory.
+    pub package: String,
+    /// The binary's name (`{name}`).
+    pub name: String,
+    pub dest: PathBuf,
+    pub env: ChildEnv,
+    /// The profile for this target and binary: `target."..."` tables applied and every
+    /// placeholder filled (stamps already in `ldflags` as `-X` flags).
+    pub profile: ResolvedProfile,
+}
+
+/// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The import path of `package` as go reads it in `run_dir`: a relative package
+/// (`.`, `./cmd/a`, `../lib`) is the path of the go.mod that holds its directory
+/// (a workspace member, or a nested module) plus the rest.
+pub fn import_path(run_dir: &Path, package: &str) -> String {
+    let relative = package == "."
+        || package == ".."
+        || package.starts_with("./")
+        || package.starts_with("../");
+    if !relative {
+        return package.to_string();
+    }
+    let dir = clean(&run_dir.join(package));
+    let module =
+        profile::find_module_dir(&dir).and_then(|m| GoMod::read(&m).ok().map(|g| (m, g.module)));
+    match module {
+        Some((m, path)) => {
+            let rest = dir.strip_prefix(&m).unwrap_or(Path::new(""));
+            let rest = rest.to_string_lossy();
+            if rest.is_empty() {
+                path
+            } else {
+                format!("{path}/{rest}")
+            }
+        }
+        None => dir.to_string_lossy().into_owned(),
+    }
+}
+
+/// The binary name `go build` would give the package: the last element of its import
+/// path, skipping a `/vN` major-version suffix.
+pub fn binary_name(run_dir: &Path, package: &str) -> anyhow::Result<String> {
+    // `go build file.go ...` names the binary after the first file.
+    if let Some(stem) = package.strip_suffix(".go") {
+        let base = stem.rsplit('/').next().unwrap_or(stem);
+        if !base.is_empty() {
+            return Ok(base.to_string());
+        }
+    }
+    let import = import_path(run_dir, package.trim_end_matches('/'));
+    if import.contains("...") {
+        return Err(usage(format!(
+            "package `{package}` is a pattern: xbuild-go builds one main package per profile; name it (e.g. ./cmd/server)"
+        )));
+    }
+    let parts: Vec<&str> = import
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let is_major =
+        |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
+    let name = match parts.as_slice() {
+        [.., prev, last] if is_major(last) => prev,
+        [.., last] => last,
+        [] => {
+            return Err(usage(format!(
+                "cannot name the binary of package `{package}`"
+            )))
+        }
+    };
+    Ok(name.to_string())
+}
+
+/// Plans every main package of the profile for every target; rejects colliding
+/// destinations before anything runs. `go` decides the toolchain line (its version)
+/// and lists the packages of patterns such as `./cmd/...` (one `go list` per target,
+/// only when the profile has a pattern).
+pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
+    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
+        usage(format!(
+            "no go.mod or go.work in {} or any parent: run in a Go module or workspace, or point -C at one",
+            ctx.work_dir.display()
+        ))
+    })?;
+    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
+        if let Err(e) = f {
+            return Err(usage(e.clone()));
+        }
+    }
+    let local = go.parsed_version();
+    let mut plans: Vec<Plan> = Vec::new();
+    for t in &ctx.profile.targets.value {
+        let tp = ctx.profile.for_target(t)?;
+        let env = target_env_of(ctx, &tp, t, local.as_ref());
+        for package in packages(ctx, go, &tp, &env, module_dir)? {
+            let name = binary_name(module_dir, &package)?;
+            let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+            let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
+            let profile = stamp::fill(&tp, &vars)?;
+            let dest = super::deliver::into_dir_if_dir(
+                profile
+                    .output
+                    .value
+                    .expand(&name, &profile.name, t, module_dir, &ctx.work_dir),
+                &format!("{name}{}", t.exe_suffix()),
+            );
+            refuse_control_characters(&dest, module_dir, ctx)?;
+            if let Some(other) = plans.iter().find(|o| o.dest == dest) {
+                return Err(usage(format!(
+                    "{} for {} and {} for {t} would both write {}: use an output template such as \
+                     \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
+                    other.package,
+                    other.target,
+                    package,
+                    dest.display()
+                )));
+            }
+            let env = target_env_of(ctx, &profile, t, local.as_ref());
+            plans.push(Plan {
+                target: t.clone(),
+                package,
+                name,
+                dest,
+                env,
+                profile,
+            });
+        }
+    }
+    Ok(plans)
+}
+
+/// The packages to build: each of `package` as given, except patterns (`./cmd/...`),
+/// which go lists (for this target, so build constraints apply) and of which every
+/// main package is kept. A pattern matching no main package is an error.
+fn packages(
+    ctx: &Context,
+    go: &Go,
+    profile: &ResolvedProfile,
+    env: &ChildEnv,
+    module_dir: &Path,
+) -> anyhow::Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &profile.package.value {
+        let found = if p.contains("...") {
+            let mains =
+                toolchain::list_main_packages(go, module_dir, &env.vars, &profile.tags.value, p)?;
+            if mains.is_empty() {
+                return Err(usage(format!(
+                    "{}: package pattern `{p}` matches no main package{}",
+                    profile.package.source,
+                    if ctx.profile.targets.value.len() > 1 {
+                        " for this target"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            mains
+        } else {
+            vec![p.clone()]
+        };
+        for f in found {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
+/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
+pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
+    match (&ctx.gowork, &ctx.gomod) {
+        (Some(Ok(w)), _) => Some(w),
+        (None, Some(Ok(m))) => Some(m),
+        _ => None,
+    }
+}
+
+/// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
+/// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
+/// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
+/// Returns the toolchain name and where the choice came from.
+pub fn toolchain_line_choice(ctx: &Context, local: Option<&GoVersion>) -> Option<(String, String)> {
+    if matches!(ctx.profile.go.value, Some(GoRequirement::Exact(_))) {
+        return None;
+    }
+    let file = toolchain_file(ctx)?;
+    let (name, line) = file.toolchain.as_ref()?;
+    let wanted = name
+        .strip_prefix("go")
+        .and_then(|v| GoVersion::parse(v).ok())?;
+    let newer = local.map_or(true, |l| &wanted > l);
+    newer.then(|| {
+        (
+            name.clone(),
+            format!("the toolchain line at {}", file.at(*line)),
+        )
+    })
+}
+
+/// The profile of one target as its first binary's build gets it: the target's tables
+/// applied and every placeholder filled (stamps in ldflags).
+pub fn target_profile(ctx: &Context, target: &Target) -> anyhow::Result<ResolvedProfile> {
+    let tp = ctx.profile.for_target(target)?;
+    let name = ctx
+        .module_dir
+        .as_deref()
+        .and_then(|m| binary_name(m, tp.package.value.first()?).ok())
+        .unwrap_or_default();
+    let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+    let vars = |n: &str| stamp::var(n, &name, target, &tp, &read);
+    stamp::fill(&tp, &vars)
+}
+
+/// The child environment of one target, with the toolchain the `toolchain` line asks
+/// for (given the local go's version, when known), as a build would get it.
+pub fn target_env(
+    ctx: &Context,
+    profile: &ResolvedProfile,
+    target: &Target,
+    local: Option<&GoVersion>,
+) -> ChildEnv {
+    target_env_of(ctx, profile, target, local)
+}
+
+fn target_env_of(
+    ctx: &Context,
+    profile: &ResolvedProfile,
+    target: &Target,
+    local: Option<&GoVersion>,
+) -> ChildEnv {
+    let mut env = toolchain::child_env(&ctx.host, &ctx.goenv, profile, target);
+    if let Some((name, why)) = toolchain_line_choice(ctx, local) {
+        toolchain::childenv::pin_toolchain(&mut env, &name, why);
+    }
+    env
+}
+
+/// An output path whose own part (what the template and the package name made, below
+/// the directory it is relative to) holds a control character is refused: such a name
+/// would split log lines and checksum files.
+fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let profile_dir = ctx.profile.file.as_deref().and_then(Path::parent);
+    let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
+        .into_iter()
+        .flatten()
+        .filter_map(|base| dest.strip_prefix(base).ok())
+        .min_by_key(|rest| rest.as_os_str().len())
+        .unwrap_or(dest);
+    if own.to_string_lossy().chars().any(char::is_control) {
+        return Err(usage(format!(
+            "output `{}` holds a control character: name the file without one",
+            crate::report::escape::path(dest)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_names() {
+        let t = tempfile::tempdir().unwrap();
+        let cases = [
+            ("module example.com/hello\n", ".", "hello"),
+            ("module example.com/hello // comment\n", "./", "hello"),
+            ("module \"example.com/svc/v2\"\n", ".", "svc"),
+            ("module example.com/multi\n", "./cmd/a", "a"),
+            ("module example.com/multi\n", "./cmd/a/", "a"),
+            ("module example.com/multi\n", "./cmd/x/../a", "a"),
+            ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
+            ("// leading comment\nmodule hello\n", ".", "hello"),
+            ("module example.com/x\n", "./tools/gen.go", "gen"),
+            ("module example.com/tool/v3\n", "./", "tool"),
+        ];
+        for (text, pkg, want) in cases {
+            std::fs::write(t.path().join("go.mod"), text).unwrap();
+            assert_eq!(
+                binary_name(t.path(), pkg).unwrap(),
+                want,
+                "go.mod {text:?} package {pkg}"
+            );
+        }
+        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
+    }
+
+    #[test]
+    fn packages_of_workspace_members_are_named_from_their_own_go_mod() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path();
+        std::fs::create_dir_all(ws.join("app/cmd/srv")).unwrap();
+        std::fs::create_dir_all(ws.join("tool")).unwrap();
+        std::fs::write(ws.join("go.work"), "go 1.22\nuse (./app ./tool)\n").unwrap();
+        std::fs::write(ws.join("app/go.mod"), "module example.com/app/v2\n").unwrap();
+        std::fs::write(ws.join("tool/go.mod"), "module example.com/gen\n").unwrap();
+        let cases = [
+            (ws.to_path_buf(), "./app", "example.com/app/v2", "app"),
+            (
+                ws.to_path_buf(),
+                "./app/cmd/srv",
+                "example.com/app/v2/cmd/srv",
+                "srv",
+            ),
+            (ws.to_path_buf(), "./tool", "example.com/gen", "gen"),
+            (ws.join("app"), "../tool", "example.com/gen", "gen"),
+            (
+                ws.to_path_buf(),
+                "example.com/gen",
+                "example.com/gen",
+                "gen",
+            ),
+        ];
+        for (dir, pkg, import, name) in cases {
+            assert_eq!(import_path(&dir, pkg), import, "{pkg} in {}", dir.display());
+            assert_eq!(binary_name(&dir, pkg).unwrap(), name, "{pkg}");
+        }
+    }
+}
