@@ -465,6 +465,7 @@ pub fn build_one(
         )));
     }
     let root = outcache::root(&ctx.host)?;
+    outcache::sweep_orphans(&root);
     deliver::sweep(parent);
     let created = deliver::create_parents(parent)?;
     let result = build_in(

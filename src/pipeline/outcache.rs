@@ -149,6 +149,12 @@ impl Slot {
             cancel()?;
             std::thread::sleep(Duration::from_millis(50));
         }
+        // Which module the slot serves, so a slot of a module that is gone can be swept.
+        let origin = dir.join("module");
+        if !origin.exists() {
+            use std::os::unix::ffi::OsStrExt as _;
+            let _ = std::fs::write(&origin, key.module_dir.as_os_str().as_bytes());
+        }
         let output = dir.join(key.file_name);
         let mut record = output.clone().into_os_string();
         record.push(".stat");
@@ -206,6 +212,41 @@ impl Slot {
             }
         }
         Ok(())
+    }
+}
+
+/// Removes the slots of modules that no longer exist (temporary checkouts, deleted
+/// clones), at most once a day per cache; a slot in use (locked) is left alone. Best
+/// effort: a cache that cannot be swept still builds.
+pub fn sweep_orphans(root: &Path) {
+    use std::os::unix::ffi::OsStrExt as _;
+    let out = root.join("out");
+    let stamp = out.join(".swept");
+    let fresh = std::fs::metadata(&stamp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|age| age < Duration::from_secs(24 * 3600));
+    if fresh || std::fs::write(&stamp, b"").is_err() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(&out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let dir = e.path();
+        let Ok(module) = std::fs::read(dir.join("module")) else {
+            continue;
+        };
+        if Path::new(std::ffi::OsStr::from_bytes(&module)).exists() {
+            continue;
+        }
+        let Ok(lock) = File::options().write(true).open(dir.join("lock")) else {
+            continue;
+        };
+        if flock(&lock, libc::LOCK_EX | libc::LOCK_NB).unwrap_or(false) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
 
@@ -336,6 +377,38 @@ mod tests {
         std::fs::write(&slot.output, b"stray").unwrap();
         drop(slot);
         assert!(!open().output.exists(), "an unrecorded artifact is removed");
+    }
+
+    #[test]
+    fn slots_of_vanished_modules_are_swept_once_a_day() {
+        let root = tempfile::tempdir().unwrap();
+        let gone = tempfile::tempdir().unwrap();
+        let here = tempfile::tempdir().unwrap();
+        let key = |m| SlotKey {
+            module_dir: m,
+            package: ".",
+            target: "linux/arm64",
+            profile: "golden",
+            file_name: std::ffi::OsStr::new("app"),
+        };
+        let open = |m| Slot::open(root.path(), &key(m), || {}, || Ok(())).unwrap();
+        let (g, h) = (gone.path().to_path_buf(), here.path().to_path_buf());
+        let dir_gone = open(&g).dir.clone();
+        let kept = open(&h);
+        let dir_here = kept.dir.clone();
+        drop(gone);
+        sweep_orphans(root.path());
+        assert!(
+            !dir_gone.exists(),
+            "the slot of a deleted module is removed"
+        );
+        assert!(dir_here.exists(), "a live module's slot stays");
+        // Once a day: a second sweep right away does nothing.
+        std::fs::create_dir_all(dir_gone.join("x")).unwrap();
+        std::fs::write(dir_gone.join("module"), b"/nonexistent/module").unwrap();
+        sweep_orphans(root.path());
+        assert!(dir_gone.exists());
+        drop(kept);
     }
 
     #[test]
