@@ -89,6 +89,9 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     for slice in &a.verdict.slices {
         print_checks(&mut err, r, &format!("[{}] ", slice.arch), &slice.checks);
     }
+    for note in &a.verdict.notes {
+        let _ = writeln!(err, "{:>12} {}", "", paint(r, "2", &format!("note: {note}")));
+    }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {
             (Some(p), _) => format!("kept the rejected file as {}", p.display()),

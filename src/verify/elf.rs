@@ -17,7 +17,12 @@ const EF_ARM_EABIMASK: u32 = 0xff00_0000;
 const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
 const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
 
-/// A section's bytes, found by name, or by type when `name` is `None`.
+/// The largest attributes or property section read. Real ones are under 1 KiB; the
+/// parsers keep what they decode, so their input is bounded here.
+const MAX_ATTRIBUTES: u64 = 64 << 10;
+
+/// An attributes or property section's bytes, found by name, or by type when `name` is
+/// `None`; an error when it lies outside the file or is larger than [`MAX_ATTRIBUTES`].
 fn section<'a>(
     elf: &ElfFile<'a>,
     name: Option<&str>,
@@ -26,6 +31,15 @@ fn section<'a>(
     let sh: Shdr = elf.find(|sh| {
         name.is_some_and(|n| elf.name_is(sh, n)) || sh_type.is_some_and(|t| sh.sh_type == t)
     })?;
+    if sh.sh_size > MAX_ATTRIBUTES {
+        return Some(Err(Malformed(format!(
+            "section `{}` at offset {:#x} is {} bytes, more than the {} KiB this tool reads (real ones are under 1 KiB)",
+            elf.name(&sh),
+            sh.sh_offset,
+            sh.sh_size,
+            MAX_ATTRIBUTES >> 10
+        ))));
+    }
     Some(elf.data(&sh))
 }
 

@@ -6,6 +6,7 @@
 //! No processes, no terminal, no process environment in here.
 
 pub mod arm_attributes;
+mod bound;
 pub mod buildinfo;
 mod bytes;
 mod elf;
@@ -295,6 +296,9 @@ pub struct Verdict {
     /// `facts` and `checks` above are the target's slice (or the first).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub slices: Vec<Slice>,
+    /// What was left out to keep the output bounded (lists cut, slices not shown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One slice of a universal Mach-O file.
@@ -312,6 +316,7 @@ impl Verdict {
             facts,
             checks,
             slices: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -433,6 +438,7 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
             }),
         );
     }
+    bound::bound(&mut verdict);
     Ok(verdict)
 }
 
