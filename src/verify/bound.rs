@@ -143,7 +143,11 @@ fn shrink_facts(f: &mut Facts, label: &str, list: usize, text: usize, notes: &mu
             m = module.replace.as_deref_mut();
         }
         let total = g.settings.len();
-        if total > list || g.settings.iter().any(|(k, v)| k.len() > text || v.len() > text) {
+        if total > list
+            || g.settings
+                .iter()
+                .any(|(k, v)| k.len() > text || v.len() > text)
+        {
             g.settings = std::mem::take(&mut g.settings)
                 .into_iter()
                 .take(list)

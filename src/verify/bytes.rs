@@ -66,6 +66,19 @@ pub(super) fn cstr(b: &[u8], max: usize) -> Option<&[u8]> {
     window.iter().position(|&c| c == 0).map(|n| &window[..n])
 }
 
+/// The NUL-terminated string at the start of `b` as text for a verdict: looked for within
+/// `max` bytes; a longer one is shown cut, marked as such.
+pub(super) fn name_text(b: &[u8], max: usize) -> String {
+    match cstr(b, max + 1) {
+        Some(s) => text(s, max),
+        None => {
+            let mut t = text(&b[..b.len().min(max)], max);
+            t.push_str("…[cut]");
+            t
+        }
+    }
+}
+
 /// `s` cut to at most `max` bytes (on a character boundary), with how much was cut
 /// said at the end. Every string taken from a file passes through here before it
 /// reaches a verdict, so no content can make the output grow without bound.
@@ -125,5 +138,7 @@ mod tests {
         assert_eq!(clip("héllo", 2), "h…[5 more bytes]", "char boundary");
         assert_eq!(text(&[b'a'; 100], 4), "aaaa…[96 more bytes]");
         assert_eq!(text(b"ok", 4), "ok");
+        assert_eq!(name_text(b"libc.so.6\0", 64), "libc.so.6");
+        assert_eq!(name_text(b"abcdefgh", 4), "abcd…[cut]");
     }
 }

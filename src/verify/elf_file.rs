@@ -8,7 +8,7 @@
 //! copied into a collection whose size the file chooses, and strings are looked for
 //! within a fixed length.
 
-use super::bytes::{cstr, text, Bytes};
+use super::bytes::{cstr, name_text, text, Bytes};
 use super::{Malformed, MAX_LIST, MAX_TEXT};
 
 pub const PT_LOAD: u32 = 1;
@@ -412,8 +412,8 @@ impl<'a> ElfFile<'a> {
             .map(|off| {
                 dynstr
                     .get(usize::try_from(off).unwrap_or(usize::MAX)..)
-                    .and_then(|s| cstr(s, MAX_TEXT + 1))
-                    .map(|s| text(s, MAX_TEXT))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| name_text(s, MAX_TEXT))
                     .unwrap_or_else(|| {
                         format!("(unreadable name at dynamic string offset {off:#x})")
                     })

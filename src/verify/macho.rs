@@ -265,7 +265,10 @@ impl<'a> MachFile<'a> {
         let cmd = self.b.range(off, size).unwrap_or(&[]);
         let name = (24..size)
             .contains(&name_off)
-            .then(|| cstr(&cmd[name_off as usize..], MAX_TEXT + 1))
+            .then(|| {
+                let rest = &cmd[name_off as usize..];
+                cstr(rest, rest.len())
+            })
             .flatten();
         let Some(name) = name else {
             return bad(format!(
