@@ -25,7 +25,8 @@ const DT_NULL: u64 = 0;
 const DT_NEEDED: u64 = 1;
 const DT_STRTAB: u64 = 5;
 const DT_STRSZ: u64 = 10;
-/// More sections or segments than any executable has; beyond it a file is malformed.
+/// More sections, segments, dynamic entries or version records than any executable has;
+/// beyond it a file is malformed. It also bounds how much of a file a walk touches.
 const MAX_ENTRIES: u64 = 1 << 20;
 /// Longest section name compared or shown; longer ones are cut.
 const MAX_SECTION_NAME: usize = 512;
@@ -384,7 +385,16 @@ impl<'a> ElfFile<'a> {
         let mut needed_at = Vec::new();
         let mut total = 0usize;
         let (mut strtab, mut strsz) = (None, None);
-        for i in 0..data.len() as u64 / ent {
+        let count = data.len() as u64 / ent;
+        if count > MAX_ENTRIES
+            && (0..MAX_ENTRIES).all(|i| d.word(i * ent, self.is64) != Some(DT_NULL))
+        {
+            return bad(format!(
+                "PT_DYNAMIC at offset {:#x} has no DT_NULL in its first {MAX_ENTRIES} entries",
+                ph.p_offset
+            ));
+        }
+        for i in 0..count {
             let tag = d.word(i * ent, self.is64).unwrap_or(DT_NULL);
             let val = d.word(i * ent + ent / 2, self.is64).unwrap_or(0);
             match tag {
@@ -443,7 +453,7 @@ impl<'a> ElfFile<'a> {
         let data = self.data(&sh)?;
         let strtab = self.linked_strtab(&sh)?;
         let d = Bytes::new(data, self.big);
-        let budget = data.len() / 16;
+        let budget = (data.len() / 16).min(MAX_ENTRIES as usize);
         let mut visited = 0usize;
         let oops = |what: &str, at: u64| {
             Malformed(format!(
@@ -507,7 +517,10 @@ impl<'a> ElfFile<'a> {
         let dynsym = Bytes::new(self.data(&ds)?, self.big);
         let strtab = self.linked_strtab(&ds)?;
         let ent: u64 = if self.is64 { 24 } else { 16 };
-        let n = (versym.data.len() as u64 / 2).min(dynsym.data.len() as u64 / ent);
+        // Only names symbols: past MAX_ENTRIES they are not worth reading.
+        let n = (versym.data.len() as u64 / 2)
+            .min(dynsym.data.len() as u64 / ent)
+            .min(MAX_ENTRIES);
         for i in 0..n {
             let at = i * ent;
             let name = dynsym.u32(at).unwrap_or(0);

@@ -20,6 +20,12 @@ use crate::target::{self, Format};
 pub const MAX_SLICES: u64 = 64;
 /// More segments than any Mach-O file has (executables have about six).
 const MAX_SEGMENTS: usize = 256;
+/// Sections a Mach-O file can have: symbols number them with one byte (n_sect).
+const MAX_SECTIONS: u64 = 255;
+/// More load commands than any Mach-O file has.
+const MAX_COMMANDS: u32 = 1 << 16;
+/// Symbols examined for locals; a file with more is counted as unstripped.
+const MAX_SYMBOLS: u64 = 1 << 20;
 const FAT_MAGIC: u32 = 0xcafe_babe;
 const FAT_CIGAM: u32 = 0xbeba_feca;
 const LC_SEGMENT: u32 = 0x1;
@@ -73,6 +79,8 @@ pub struct MachFile<'a> {
     pub dylibs_total: usize,
     /// `symoff`, `nsyms` of LC_SYMTAB, checked to lie in the file.
     symtab: Option<(u64, u64)>,
+    /// Sections of all segments so far.
+    nsections: u64,
 }
 
 /// A fixed-size, NUL-padded name.
@@ -126,6 +134,11 @@ impl<'a> MachFile<'a> {
                 "ncmds {ncmds} (at offset 0x10) cannot fit in sizeofcmds {sizeofcmds:#x}: a load command takes at least 8 bytes"
             ));
         }
+        if ncmds > MAX_COMMANDS {
+            return bad(format!(
+                "ncmds {ncmds} (at offset 0x10): more load commands than any Mach-O file has ({MAX_COMMANDS})"
+            ));
+        }
         let mut m = MachFile {
             b,
             is64,
@@ -136,6 +149,7 @@ impl<'a> MachFile<'a> {
             dylibs: Vec::new(),
             dylibs_total: 0,
             symtab: None,
+            nsections: 0,
         };
         let mut off = hsize;
         for i in 0..ncmds {
@@ -192,6 +206,13 @@ impl<'a> MachFile<'a> {
                 "segment `{shown}` at offset {off:#x} claims {nsects} sections (nsects at offset {:#x}); \
                  its cmdsize {size:#x} holds {room}",
                 off + if wide { 64 } else { 48 }
+            ));
+        }
+        self.nsections += u64::from(nsects);
+        if self.nsections > MAX_SECTIONS {
+            return bad(format!(
+                "segment `{shown}` at offset {off:#x} brings the sections to {}: more than the {MAX_SECTIONS} a Mach-O file can number",
+                self.nsections
             ));
         }
         let seg = Segment {
@@ -310,10 +331,14 @@ impl<'a> MachFile<'a> {
     }
 
     /// Defined, non-external symbols: what `-s` removes (imports stay).
+    /// At most [`MAX_SYMBOLS`] are examined; a file with more counts all beyond as local.
     fn local_symbols(&self) -> u64 {
         let Some((symoff, nsyms)) = self.symtab else {
             return 0;
         };
+        if nsyms > MAX_SYMBOLS {
+            return nsyms;
+        }
         let nlist = if self.is64 { 16 } else { 12 };
         // In bounds: checked by `symtab`.
         let table = self.b.range(symoff, nsyms * nlist).unwrap_or(&[]);

@@ -20,6 +20,8 @@ const IMAGE_FILE_DLL: u16 = 0x2000;
 /// Data directories Windows defines; more are ignored.
 const NUM_DIRECTORIES: u64 = 16;
 const IMPORT_DIRECTORY: u64 = 1;
+/// Import descriptors read before the terminating one must have come.
+const MAX_IMPORTS: u64 = 1 << 20;
 /// Longest DLL name read (Windows' MAX_PATH).
 const MAX_DLL_NAME: usize = 260;
 
@@ -206,7 +208,7 @@ impl<'a> PeFile<'a> {
             ));
         };
         let mut names = Vec::new();
-        for i in 0..room / 20 {
+        for i in 0..(room / 20).min(MAX_IMPORTS) {
             let at = off + i * 20;
             let Some(desc) = self.b.range(at, 20) else {
                 return bad(format!(
@@ -231,7 +233,8 @@ impl<'a> PeFile<'a> {
             }
         }
         bad(format!(
-            "the import directory at offset {off:#x} has no terminating entry before the end of its section"
+            "the import directory at offset {off:#x} has no terminating entry before the end of its section \
+             (or within {MAX_IMPORTS} entries)"
         ))
     }
 }
