@@ -84,13 +84,20 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     } else {
         status(r, "Rejected", &summary, Tone::Bad);
     }
-    let mut err = std::io::stderr().lock();
+    // Buffered: one write for all the check lines (a universal file has many), not
+    // several per line.
+    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
     print_checks(&mut err, r, "", &a.verdict.checks);
     for slice in &a.verdict.slices {
         print_checks(&mut err, r, &format!("[{}] ", slice.arch), &slice.checks);
     }
     for note in &a.verdict.notes {
-        let _ = writeln!(err, "{:>12} {}", "", paint(r, "2", &format!("note: {note}")));
+        let _ = writeln!(
+            err,
+            "{:>12} {}",
+            "",
+            paint(r, "2", &format!("note: {note}"))
+        );
     }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {
