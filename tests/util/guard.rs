@@ -63,6 +63,14 @@ impl Guarded {
     /// Asserts the run finished in time, within the memory bound, and printed at most
     /// `files` MiB.
     pub fn within_bounds(&self, files: usize) -> &Self {
+        eprintln!(
+            "guard: {:?} in {:?}, peak RSS {} KiB, {} bytes of output: {}",
+            self.run.code,
+            self.elapsed,
+            self.max_rss_kib,
+            self.output_len,
+            self.run.cmd.rsplit('/').next().unwrap_or("")
+        );
         assert!(!self.killed, "still running after {KILL_AFTER:?}\n{self}");
         assert!(
             self.max_rss_kib <= MAX_RSS_KIB,
@@ -112,42 +120,81 @@ fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<(Vec<u8>,
     })
 }
 
+/// The peak resident set of a stopped process's memory, from /proc (KiB).
+fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Runs the tool with the base environment in `cwd`, under the guard.
-// The child is reaped by wait4 (for its rusage), not by std's wait.
+///
+/// Peak memory: `wait4`'s maxrss would include the RSS of this (large) test process,
+/// which the kernel counts for the child when it execs from a copy of it. So the child
+/// is traced (PTRACE_TRACEME) and stopped as it exits (PTRACE_O_TRACEEXIT), when its own
+/// memory's high-water mark (VmHWM) is read; signals it gets on the way are passed on.
+// The child is reaped by waitpid here, not by std's wait.
 #[allow(clippy::zombie_processes)]
 pub fn run_guarded(cwd: &Path, args: &[&str]) -> Guarded {
+    use std::os::unix::process::CommandExt as _;
     let env = base_env();
-    let mut child = Command::new(bin())
-        .args(args)
+    let mut cmd = Command::new(bin());
+    cmd.args(args)
         .current_dir(cwd)
         .env_clear()
         .envs(&env)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cargo-xbuild-go");
+        .stderr(Stdio::piped());
+    // SAFETY: ptrace(PTRACE_TRACEME) is async-signal-safe and touches no memory.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::ptrace(libc::PTRACE_TRACEME, 0, 0, 0) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn cargo-xbuild-go");
     let out = drain(child.stdout.take().expect("stdout"));
     let err = drain(child.stderr.take().expect("stderr"));
     let pid = child.id() as libc::pid_t;
     let start = Instant::now();
     let mut status: libc::c_int = 0;
-    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let mut killed = false;
+    let mut hwm = None;
+    let mut first_stop = true;
     loop {
-        // SAFETY: pid is our unreaped child; status and usage are valid pointers.
-        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
-        if r == pid {
-            break;
+        // SAFETY: pid is our unreaped (traced) child; status is a valid pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == 0 {
+            if start.elapsed() > KILL_AFTER && !killed {
+                // SAFETY: the child is not reaped yet, so the pid is still ours.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                killed = true;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+            continue;
         }
-        assert!(r == 0, "wait4: {}", std::io::Error::last_os_error());
-        if start.elapsed() > KILL_AFTER && !killed {
-            // SAFETY: the child is not reaped yet, so the pid is still ours.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            killed = true;
+        assert_eq!(r, pid, "waitpid: {}", std::io::Error::last_os_error());
+        if !libc::WIFSTOPPED(status) {
+            break; // exited or killed
         }
-        std::thread::sleep(Duration::from_millis(1));
+        let sig = libc::WSTOPSIG(status);
+        let mut pass = 0;
+        if first_stop && sig == libc::SIGTRAP {
+            // Stopped after exec: stop it again as it exits; kill it if we die.
+            first_stop = false;
+            let opts = libc::PTRACE_O_TRACEEXIT | libc::PTRACE_O_EXITKILL;
+            // SAFETY: a stopped tracee of ours.
+            unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, pid, 0, opts) };
+        } else if status >> 8 == (libc::SIGTRAP | (libc::PTRACE_EVENT_EXIT << 8)) {
+            hwm = vm_hwm(pid);
+        } else {
+            pass = sig;
+        }
+        // SAFETY: a stopped tracee of ours; `pass` is 0 or the signal it stopped with.
+        unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, pass) };
     }
     let elapsed = start.elapsed();
     let (stdout, n_out) = out.join().expect("stdout reader");
@@ -170,7 +217,14 @@ pub fn run_guarded(cwd: &Path, args: &[&str]) -> Guarded {
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
         },
         elapsed,
-        max_rss_kib: usage.ru_maxrss as u64,
+        max_rss_kib: hwm.unwrap_or_else(|| {
+            assert!(
+                killed,
+                "no exit stop of the traced child\n{}",
+                String::from_utf8_lossy(&stderr)
+            );
+            0
+        }),
         killed,
         output_len: n_out + n_err,
     }
