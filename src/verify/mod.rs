@@ -344,7 +344,7 @@ impl std::error::Error for Malformed {}
 
 /// Verifies an artifact's bytes against a policy.
 pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
-    // goblin is careful, but "never a panic" is a promise we keep ourselves: a panic in
+    // The readers are careful, but "never a panic" is a promise we keep ourselves: a panic in
     // a parser becomes a malformed-file error.
     let result = std::panic::catch_unwind(|| verify_inner(bytes, policy));
     match result {
