@@ -43,6 +43,8 @@ pub struct PeFile<'a> {
     pub machine: u16,
     pub characteristics: u16,
     pub number_of_symbols: u32,
+    /// File offset of the COFF symbol table (0 when none).
+    pointer_to_symbols: u32,
     pub image_base: u64,
     /// The subsystem, when there is an optional header.
     pub subsystem: Option<u16>,
@@ -71,9 +73,10 @@ impl<'a> PeFile<'a> {
             ));
         }
         let coff = lfanew + 4;
-        let (Some(machine), Some(nsections), Some(nsyms), Some(size_opt), Some(ch)) = (
+        let (Some(machine), Some(nsections), Some(symptr), Some(nsyms), Some(size_opt), Some(ch)) = (
             b.u16(coff),
             b.u16(coff + 2),
+            b.u32(coff + 8),
             b.u32(coff + 12),
             b.u16(coff + 16),
             b.u16(coff + 18),
@@ -95,6 +98,7 @@ impl<'a> PeFile<'a> {
             machine,
             characteristics: ch,
             number_of_symbols: nsyms,
+            pointer_to_symbols: symptr,
             image_base: 0,
             subsystem: None,
             sections_at: opt + size_opt,
@@ -179,6 +183,25 @@ impl<'a> PeFile<'a> {
                 characteristics: u(36),
             }
         })
+    }
+
+    /// A section's name for a report: its 8-byte name, or for a long name (`/N`, as Go
+    /// writes its DWARF sections) the string at offset N of the COFF string table, which
+    /// follows the symbol table. Cut at [`MAX_DLL_NAME`] bytes.
+    pub fn section_name(&self, s: &PeSection) -> String {
+        let short = super::macho::fixed_name(&s.name);
+        let long = short
+            .strip_prefix(b"/")
+            .and_then(|n| std::str::from_utf8(n).ok()?.parse::<u64>().ok())
+            .filter(|_| self.pointer_to_symbols != 0)
+            .and_then(|n| {
+                let table =
+                    u64::from(self.pointer_to_symbols) + u64::from(self.number_of_symbols) * 18;
+                let start = usize::try_from(table.checked_add(n)?).ok()?;
+                let tail = self.b.data.get(start..)?;
+                cstr(tail, MAX_DLL_NAME + 1).map(|n| text(n, MAX_DLL_NAME))
+            });
+        long.unwrap_or_else(|| text(short, 8))
     }
 
     /// The file offset of `rva` and how many bytes of its section's raw data follow.
@@ -304,7 +327,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         if n.starts_with(b".debug") || n.starts_with(b".zdebug") || n.starts_with(b"/") {
             debug_total += 1;
             if debug.len() < 4 {
-                debug.push(text(n, 8));
+                debug.push(pe.section_name(&s));
             }
         }
     }
