@@ -677,8 +677,7 @@ pub fn inspect(
             path.display()
         ))
     };
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("opening `{}`", path.display()))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("opening `{}`", path.display()))?;
     if !meta.is_file() {
         return Err(not_regular(meta.file_type()));
     }
