@@ -215,6 +215,10 @@ pub struct BuildArgs {
     /// run.smoke check. [default: the profile's `smoke`, none built in]
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub smoke: Option<String>,
+    /// How long a smoke run may take before it is killed and fails: `3s`, `500ms`, `2m`.
+    /// Hidden until the profile key for it is designed. [default: 20s]
+    #[arg(long, value_name = "DURATION", hide = true, value_parser = crate::toolchain::smoke::parse_timeout)]
+    pub smoke_timeout: Option<std::time::Duration>,
     #[command(flatten)]
     pub output_args: OutputArgs,
     /// Arguments passed to `go build` verbatim.

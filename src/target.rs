@@ -560,7 +560,7 @@ impl Target {
         let Some(&(goos, goarch)) = PAIRS.iter().find(|(o, a)| *o == os && *a == ar) else {
             return Err(format!(
                 "unknown target `{os}/{ar}`: Go does not support that GOOS/GOARCH pair{}",
-                suggest_pairs(&format!("{os}/{ar}"))
+                suggest_pairs(s)
             ));
         };
         let facts = arch(goarch);
@@ -642,8 +642,74 @@ impl std::str::FromStr for Target {
     }
 }
 
+/// What people type for an OS, and Go's name for it.
+const OS_ALIASES: &[(&str, &str)] = &[
+    ("macos", "darwin"),
+    ("osx", "darwin"),
+    ("mac", "darwin"),
+    ("macosx", "darwin"),
+    ("win", "windows"),
+    ("win32", "windows"),
+    ("win64", "windows"),
+];
+
+/// What people type for an architecture (uname, Debian, Docker, vendor names), and the
+/// target it means, variant included.
+const ARCH_ALIASES: &[(&str, &str)] = &[
+    ("x86_64", "amd64"),
+    ("x86-64", "amd64"),
+    ("x64", "amd64"),
+    ("aarch64", "arm64"),
+    ("arm64v8", "arm64"),
+    ("armv8", "arm64"),
+    ("armv7", "arm/v7"),
+    ("armv7l", "arm/v7"),
+    ("armhf", "arm/v7"),
+    ("arm32v7", "arm/v7"),
+    ("armv6", "arm/v6"),
+    ("armv6l", "arm/v6"),
+    ("armel", "arm/v5"),
+    ("armv5", "arm/v5"),
+    ("i386", "386"),
+    ("i486", "386"),
+    ("i586", "386"),
+    ("i686", "386"),
+    ("x86", "386"),
+    ("ppc64el", "ppc64le"),
+    ("powerpc64le", "ppc64le"),
+    ("powerpc64", "ppc64"),
+    ("riscv", "riscv64"),
+    ("loongarch64", "loong64"),
+    ("mipsel", "mipsle"),
+];
+
+/// The target a common spelling means (`linux/aarch64` → `linux/arm64`), if valid.
+fn alias(given: &str) -> Option<String> {
+    let mut parts = given.splitn(3, '/');
+    let (os, ar) = (parts.next()?, parts.next()?);
+    let rest = parts.next();
+    let os = OS_ALIASES
+        .iter()
+        .find(|(a, _)| *a == os)
+        .map_or(os, |(_, o)| *o);
+    let ar = ARCH_ALIASES
+        .iter()
+        .find(|(a, _)| *a == ar)
+        .map_or(ar, |(_, t)| *t);
+    let cand = match rest {
+        // An explicit variant wins over the one an alias implies.
+        Some(v) => format!("{os}/{}/{v}", ar.split('/').next().unwrap_or(ar)),
+        None => format!("{os}/{ar}"),
+    };
+    (cand != given && Target::parse(&cand).is_ok()).then_some(cand)
+}
+
 fn suggest_pairs(given: &str) -> String {
     let given = given.to_ascii_lowercase();
+    if let Some(meant) = alias(&given) {
+        return format!("; did you mean `{meant}`?");
+    }
+    let given: String = given.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
     let mut scored: Vec<(usize, String)> = PAIRS
         .iter()
         .map(|(o, a)| {
@@ -730,6 +796,31 @@ mod tests {
                 (None, Err(_)) => {}
                 (want, got) => panic!("case {input}: want {want:?}, got {got:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn common_spellings_suggest_what_they_mean() {
+        let cases = [
+            ("linux/armv7", "linux/arm/v7"),
+            ("linux/armhf", "linux/arm/v7"),
+            ("linux/x86_64", "linux/amd64"),
+            ("linux/x64", "linux/amd64"),
+            ("linux/aarch64", "linux/arm64"),
+            ("macos/arm64", "darwin/arm64"),
+            ("osx/amd64", "darwin/amd64"),
+            ("macos/aarch64", "darwin/arm64"),
+            ("linux/i386", "linux/386"),
+            ("linux/i686", "linux/386"),
+            ("Linux/AARCH64", "linux/arm64"),
+            ("linux/armv7/v6", "linux/arm/v6"),
+        ];
+        for (typed, meant) in cases {
+            let err = Target::parse(typed).unwrap_err();
+            assert!(
+                err.ends_with(&format!("did you mean `{meant}`?")),
+                "{typed}: {err}"
+            );
         }
     }
 

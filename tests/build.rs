@@ -483,9 +483,9 @@ fn ctrl_c_stops_the_build_and_leaves_nothing() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until go is running (the temp dir exists), then interrupt.
+    // Wait until go is running (the destination directory exists), then interrupt.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while p.ls("out").is_empty() && std::time::Instant::now() < deadline {
+    while !p.path().join("out").exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(1500));
@@ -557,7 +557,13 @@ fn a_module_needing_a_newer_go_is_exit_4_before_go_runs() {
     run(p.path(), &[])
         .code(4)
         .stderr_has("go.mod:3: the module requires go >= 1.999")
-        .stderr_has("GOTOOLCHAIN=local");
+        .stderr_has("go = \"1.999.0\"");
+    // The exact version needed, not the series.
+    p.file("go.mod", "module example.com/hello\n\ngo 1.26.99\n");
+    run(p.path(), &[])
+        .code(4)
+        .stderr_has("install Go 1.26.99 or newer")
+        .stderr_has("go = \"1.26.99\"");
     // A pin older than the module's go line is caught the same way.
     p.file("go.mod", "module example.com/hello\n\ngo 1.23\n");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
@@ -570,4 +576,40 @@ fn verify_of_a_directory_is_a_usage_error() {
     run(p.path(), &["verify", "."])
         .code(2)
         .stderr_has("is a directory");
+}
+
+#[test]
+fn a_package_that_is_not_main_is_exit_2_and_nothing_is_delivered() {
+    let p = Project::copy_of("multi");
+    let cache = tempfile::tempdir().unwrap();
+    let mut env = base_env();
+    env.insert(
+        "XBUILD_GO_CACHE_DIR".into(),
+        cache.path().display().to_string(),
+    );
+    run_env(p.path(), &["--package", ".", "-o", "out/lib"], &env)
+        .code(2)
+        .stderr_has("`.` is not a main package");
+    assert!(
+        !p.path().join("out").exists(),
+        "nothing delivered, no directory left"
+    );
+    // The package archive go made is not kept in the output cache either.
+    let left: Vec<_> = walkdir(cache.path())
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "lib"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walkdir(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }

@@ -154,3 +154,24 @@ fn cgo_armhf_build_declares_hard_float() {
     );
     assert_eq!(check(a, "runs-on.debian:12-slim")["status"], "pass");
 }
+
+#[test]
+fn cgo_for_a_cross_target_without_cc_names_the_compiler_before_go_runs() {
+    let p = Project::copy_of("netuser");
+    // gcc-riscv64-linux-gnu is not among what .ci/run installs: the package is named.
+    let r = run(p.path(), &["--cgo", "--target", "linux/riscv64"]);
+    if which("riscv64-linux-gnu-gcc").is_none() {
+        r.code(4)
+            .stderr_has("riscv64-linux-gnu-gcc")
+            .stderr_has("apt-get install gcc-riscv64-linux-gnu");
+    }
+    // With the cross compiler installed, the line says to use it.
+    if !require_tool("aarch64-linux-gnu-gcc", "the cross compiler to name") {
+        return;
+    }
+    run(p.path(), &["--cgo", "--target", "linux/arm64"])
+        .code(4)
+        .stderr_has("is installed")
+        .stderr_has("CC = \"aarch64-linux-gnu-gcc\"");
+    assert!(!p.path().join("netuser").exists(), "go never ran");
+}

@@ -722,7 +722,8 @@ fn mutated_executables_are_answered_in_bounded_time_memory_and_output() {
         .iter()
         .map(|s| (Policy::report_only(), policy_for(s.target)))
         .collect();
-    // What `verify FILE --target T` judges with, to compare the binary's exit code.
+    // What `verify FILE --profile golden --target T` judges with, to compare the
+    // binary's exit code.
     let binary_policies: Vec<Policy> = seeds
         .iter()
         .map(|s| {
@@ -731,9 +732,7 @@ fn mutated_executables_are_answered_in_bounded_time_memory_and_output() {
                 ..Overrides::default()
             };
             let profile = resolve(None, "golden", &overrides).expect("golden resolves");
-            let mut p = Policy::from_profile(&profile, Target::parse(s.target).ok().as_ref());
-            p.require_go = false;
-            p
+            Policy::from_profile(&profile, Target::parse(s.target).ok().as_ref())
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
@@ -825,9 +824,9 @@ fn mutated_executables_are_answered_in_bounded_time_memory_and_output() {
             let f = file.to_str().unwrap();
             let mut args = vec!["verify", f, "--message-format", "json"];
             if judged {
-                args.extend(["--target", s.target]);
+                args.extend(["--profile", "golden", "--target", s.target]);
             }
-            let r = run_guarded(dir.path(), &args);
+            let r = run_bounded(dir.path(), &args);
             r.within_bounds(1);
             assert!(
                 matches!(r.run.code, Some(0 | 1)),

@@ -51,7 +51,7 @@ fn macho_segment_claiming_four_billion_sections_is_malformed() {
     put32(&mut m, text + 64, 0xffff_ffff);
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "nsects", &m);
-    run_guarded(dir.path(), &["verify", &f, "--target", "darwin/arm64"])
+    run_bounded(dir.path(), &["verify", &f, "--target", "darwin/arm64"])
         .within_bounds(1)
         .code(1)
         .stderr_has("claims 4294967295 sections")
@@ -68,7 +68,7 @@ fn macho_symtab_claiming_four_billion_symbols_is_malformed() {
     put32(&mut m, symtab + 12, 0xffff_ffff);
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "nsyms", &m);
-    run_guarded(dir.path(), &["verify", &f])
+    run_bounded(dir.path(), &["verify", &f])
         .within_bounds(1)
         .code(1)
         .stderr_has("4294967295 symbols")
@@ -101,7 +101,7 @@ fn universal_file_with_200000_slices_of_one_thin_file_is_malformed_at_once() {
     let f = fat(&entries, body_at, &thin);
     let dir = tempfile::tempdir().unwrap();
     let name = write(dir.path(), "fat200k", &f);
-    run_guarded(dir.path(), &["verify", &name, "--message-format", "json"])
+    run_bounded(dir.path(), &["verify", &name, "--message-format", "json"])
         .within_bounds(1)
         .code(1)
         .stdout_has_error("claims 200000 slices");
@@ -120,7 +120,7 @@ fn universal_file_with_duplicate_slice_offsets_is_malformed() {
     );
     let dir = tempfile::tempdir().unwrap();
     let name = write(dir.path(), "dup", &f);
-    run_guarded(dir.path(), &["verify", &name])
+    run_bounded(dir.path(), &["verify", &name])
         .within_bounds(1)
         .code(1)
         .stderr_has("slices 0 and 1 both start at offset 0x4000");
@@ -182,7 +182,7 @@ fn universal_file_with_64_slices_full_of_long_names_prints_under_a_mebibyte() {
     let dir = tempfile::tempdir().unwrap();
     let name = write(dir.path(), "fat64", &f);
     for format in ["json", "human"] {
-        let r = run_guarded(
+        let r = run_bounded(
             dir.path(),
             &["verify", &name, "--message-format", format, "-v"],
         );
@@ -290,7 +290,7 @@ fn elf_with_100000_needed_libraries_lists_64() {
     );
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "needed", &f);
-    let r = run_guarded(dir.path(), &["verify", &file, "--message-format", "json"]);
+    let r = run_bounded(dir.path(), &["verify", &file, "--message-format", "json"]);
     r.within_bounds(1).code(0);
     let a = &r.run.artifacts()[0];
     assert_eq!(
@@ -318,7 +318,7 @@ fn elf_with_65000_sections_named_by_one_endless_string_is_answered() {
     let f = elf64(&[], &shdrs, 1, &[(str_at, &names)]);
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "names", &f);
-    run_guarded(dir.path(), &["verify", &file, "--message-format", "json"])
+    run_bounded(dir.path(), &["verify", &file, "--message-format", "json"])
         .within_bounds(1)
         .code(0);
 }
@@ -363,13 +363,15 @@ fn go_build_info_with_20000_settings_and_a_huge_value_prints_under_a_mebibyte() 
     let f = go_elf("go1.26.8", &text);
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "settings", &f);
-    let r = run_guarded(
+    let r = run_bounded(
         dir.path(),
         &[
             "verify",
             &file,
             "--message-format",
             "json",
+            "--profile",
+            "golden",
             "--target",
             "linux/amd64",
         ],
@@ -387,9 +389,17 @@ fn go_build_info_with_20000_settings_and_a_huge_value_prints_under_a_mebibyte() 
         "{r}"
     );
     // Human output too.
-    run_guarded(
+    run_bounded(
         dir.path(),
-        &["verify", &file, "--target", "linux/amd64", "-vv"],
+        &[
+            "verify",
+            &file,
+            "--profile",
+            "golden",
+            "--target",
+            "linux/amd64",
+            "-vv",
+        ],
     )
     .within_bounds(1)
     .code(1);
@@ -400,7 +410,7 @@ fn go_version_longer_than_any_is_unreadable_build_info() {
     let f = go_elf(&"go".repeat(5000), "path\tx\n");
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "version", &f);
-    run_guarded(
+    run_bounded(
         dir.path(),
         &[
             "verify",
@@ -427,7 +437,7 @@ fn pe_claiming_65535_sections_is_malformed() {
     p[lfanew + 6..lfanew + 8].copy_from_slice(&0xffffu16.to_le_bytes());
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "nsections", &p);
-    run_guarded(dir.path(), &["verify", &f])
+    run_bounded(dir.path(), &["verify", &f])
         .within_bounds(1)
         .code(1)
         .stderr_has(&format!(
@@ -444,7 +454,7 @@ fn pe_claiming_four_billion_data_directories_is_malformed() {
     put32(&mut p, count_at, 0xffff_ffff);
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "ndirs", &p);
-    run_guarded(dir.path(), &["verify", &f])
+    run_bounded(dir.path(), &["verify", &f])
         .within_bounds(1)
         .code(1)
         .stderr_has(&format!(
@@ -485,13 +495,15 @@ fn pe_importing_100000_dlls_lists_64() {
     f[name_at..name_at + 8].copy_from_slice(b"evil.dll");
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "imports", &f);
-    let r = run_guarded(
+    let r = run_bounded(
         dir.path(),
         &[
             "verify",
             &file,
             "--message-format",
             "json",
+            "--profile",
+            "golden",
             "--target",
             "windows/amd64",
         ],
@@ -529,13 +541,13 @@ fn things_that_are_not_files_are_refused_at_once() {
         ("/dev/null", "a device"),
         ("dir", "a directory"),
     ] {
-        run_guarded(d, &["verify", name])
+        run_bounded(d, &["verify", name])
             .within_bounds(1)
             .code(2)
             .stderr_has(what);
     }
     // One bad argument does not hold up the others.
-    let r = run_guarded(d, &["verify", "fifo", "good", "--message-format", "json"]);
+    let r = run_bounded(d, &["verify", "fifo", "good", "--message-format", "json"]);
     r.within_bounds(2).code(2);
     assert_eq!(r.run.artifacts().len(), 1, "{r}");
 }
@@ -544,7 +556,7 @@ trait JsonError {
     fn stdout_has_error(&self, needle: &str) -> &Self;
 }
 
-impl JsonError for Guarded {
+impl JsonError for Bounded {
     fn stdout_has_error(&self, needle: &str) -> &Self {
         let found = self.run.json().iter().any(|e| {
             e["reason"] == "error" && e["message"].as_str().is_some_and(|m| m.contains(needle))

@@ -246,3 +246,85 @@ fn a_required_smoke_run_without_an_emulator_is_unknown() {
     r.code(0);
     assert_eq!(check(&r.artifacts()[0], "run.smoke")["actual"], "not run");
 }
+
+#[test]
+fn checksums_merge_across_runs() {
+    if !require_tool("sha256sum", "reading the checksums back") {
+        return;
+    }
+    let p = Project::copy_of("hello");
+    let out = |t: &str| format!("dist/hello-{}", t.replace('/', "-"));
+    for t in ["linux/arm64", "linux/amd64"] {
+        run(
+            p.path(),
+            &[
+                "--target",
+                t,
+                "-o",
+                &out(t),
+                "--checksums",
+                "dist/SHA256SUMS",
+            ],
+        )
+        .code(0);
+    }
+    let sums = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
+    assert_eq!(sums.lines().count(), 2, "both runs' entries: {sums}");
+    // A rebuild of one target with other bytes replaces its line in place.
+    run(
+        p.path(),
+        &[
+            "--target",
+            "linux/arm64",
+            "-o",
+            &out("linux/arm64"),
+            "--ldflags",
+            "-s -w -X main.version=2",
+            "--checksums",
+            "dist/SHA256SUMS",
+        ],
+    )
+    .code(0);
+    let after = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
+    let names = |s: &str| s.lines().map(|l| l[66..].to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&sums), "same names, same order");
+    assert_ne!(
+        after.lines().next(),
+        sums.lines().next(),
+        "arm64's line changed"
+    );
+    assert_eq!(
+        after.lines().nth(1),
+        sums.lines().nth(1),
+        "amd64's line kept"
+    );
+    let check = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(p.path().join("dist"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // A file that is not a checksums file is not overwritten.
+    p.file("notes.txt", "my notes\n");
+    run(
+        p.path(),
+        &[
+            "--target",
+            "linux/arm64",
+            "-o",
+            &out("linux/arm64"),
+            "--checksums",
+            "notes.txt",
+        ],
+    )
+    .code(2)
+    .stderr_has("notes.txt:1: not a `SHA256  NAME` line");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("notes.txt")).unwrap(),
+        "my notes\n"
+    );
+}

@@ -96,3 +96,174 @@ fn explain_names_the_source_of_every_setting() {
         r.stdout_has(want);
     }
 }
+
+/// A file of `n` independent profiles, each setting a few keys.
+fn many_profiles(n: usize) -> String {
+    let mut s = String::from("[build]\npackage = \".\"\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "\n[profile.p{i}]\ntargets = [\"linux/arm64\", \"linux/amd64\"]\ntags = [\"t{i}\"]\n\
+             env = {{ GOPROXY = \"off\" }}\n[profile.p{i}.verify]\nmax-size = \"{}MiB\"\n",
+            i + 1
+        ));
+    }
+    s
+}
+
+/// `p0 <- p1 <- ... <- p(n-1)`: only the root sets targets; each adds a tag, and every
+/// tenth one an env key.
+fn chain(n: usize) -> String {
+    let mut s = String::from("[profile.p0]\ntargets = [\"linux/riscv64\"]\ntags = [\"t0\"]\n");
+    for i in 1..n {
+        s.push_str(&format!(
+            "\n[profile.p{i}]\ninherits = \"p{}\"\ntags = [\"t{i}\"]\n",
+            i - 1
+        ));
+        if i % 10 == 0 {
+            s.push_str(&format!("env = {{ K{i} = \"v{i}\" }}\n"));
+        }
+    }
+    s
+}
+
+/// The `[pN]` sections `profiles` printed, in order.
+fn sections(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(['[', ']']))
+        .collect()
+}
+
+/// The settings row `key` of profile `name` in `profiles` output.
+fn row<'a>(stdout: &'a str, name: &str, key: &str) -> &'a str {
+    let header = format!("[{name}]");
+    stdout
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .find(|l| l.trim_start().starts_with(&format!("{key} ")))
+        .unwrap_or_else(|| panic!("no {key} row for {name}"))
+}
+
+/// Large files resolve (each table's chain is walked once, not once per profile): a
+/// hang guard kills the tool after 20 s and fails, no tighter timing. Before the fix
+/// these took 4-25 s, 19-26 s and over a minute.
+#[test]
+fn profiles_of_large_files_finish_and_are_right() {
+    let t = tempfile::tempdir().unwrap();
+    let guard = std::time::Duration::from_secs(20);
+    let env = base_env();
+
+    let many = t.path().join("many.toml");
+    std::fs::write(&many, many_profiles(2000)).unwrap();
+    let g = run_guarded(
+        t.path(),
+        &["profiles", "--config", many.to_str().unwrap()],
+        &env,
+        guard,
+    );
+    let r = &g.run;
+    r.code(0);
+    let names = sections(&r.stdout);
+    assert_eq!(names.len(), 2001, "2,000 profiles and golden\n{}", r.cmd);
+    assert_eq!(names[0], "golden");
+    let size = row(&r.stdout, "p1999", "verify.max-size");
+    assert!(size.contains("2097152000"), "{size}");
+    assert!(size.contains("profile `p1999` at "), "{size}");
+
+    for (n, file) in [(1000, "chain1000.toml"), (5000, "chain5000.toml")] {
+        let path = t.path().join(file);
+        std::fs::write(&path, chain(n)).unwrap();
+        let config = path.to_str().unwrap();
+        let g = run_guarded(t.path(), &["profiles", "--config", config], &env, guard);
+        let r = &g.run;
+        r.code(0);
+        assert_eq!(
+            sections(&r.stdout).len(),
+            n + 1,
+            "{file}: one section per profile, and golden"
+        );
+        let last = format!("p{}", n - 1);
+        let tags = row(&r.stdout, &last, "tags");
+        assert!(
+            tags.contains(&format!("[\"t{}\"]", n - 1))
+                && tags.contains(&format!("profile `{last}` at ")),
+            "{file}: {tags}"
+        );
+        let targets = row(&r.stdout, &last, "targets");
+        assert!(
+            targets.contains("[\"linux/riscv64\"]")
+                && targets.contains("inherited from profile `p0` at ")
+                && targets.contains(&format!("{file}:2:11")),
+            "{file}: {targets}"
+        );
+        let targets = row(&r.stdout, "p0", "targets");
+        assert!(targets.contains("# profile `p0` at "), "{file}: {targets}");
+
+        // `env` of the deepest profile merges the env keys of the whole chain.
+        let g = run_guarded(
+            t.path(),
+            &["env", "--config", config, "--profile", &last, "--explain"],
+            &env,
+            guard,
+        );
+        let r = &g.run;
+        r.code(0);
+        let keys = r.stdout.lines().filter(|l| l.starts_with('K')).count();
+        assert_eq!(
+            keys,
+            (n - 1) / 10,
+            "{file}: env keys of the chain\n{}",
+            r.cmd
+        );
+        r.stdout_has("K10=v10");
+        r.stdout_has("inherited from profile `p10` at ");
+    }
+}
+
+#[test]
+fn a_chain_deeper_than_any_recursion_limit_with_a_cycle_is_reported() {
+    // A 5,000-deep chain whose root inherits the deepest: the cycle is found by the
+    // iterative walk, with the location of the `inherits` that closes it.
+    let t = tempfile::tempdir().unwrap();
+    let text = chain(5000).replacen("[profile.p0]\n", "[profile.p0]\ninherits = \"p4999\"\n", 1);
+    let path = t.path().join("cyclic.toml");
+    std::fs::write(&path, text).unwrap();
+    let g = run_guarded(
+        t.path(),
+        &[
+            "env",
+            "--config",
+            path.to_str().unwrap(),
+            "--profile",
+            "p4999",
+        ],
+        &base_env(),
+        std::time::Duration::from_secs(20),
+    );
+    g.run
+        .code(2)
+        .stderr_has("cyclic.toml:2:12: profile inheritance cycle: p4999 -> p4998 -> ")
+        .stderr_has("-> p1 -> p0 -> p4999");
+}
+
+#[test]
+fn invalid_utf8_names_line_column_and_offset() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("xbuild-go.toml");
+    std::fs::write(
+        &path,
+        b"[profile.golden]\n# caf\xc3\xa9\ntags = [\"a\xff\"]\n",
+    )
+    .unwrap();
+    for cmd in ["env", "profiles", "build"] {
+        let r = run(
+            &fixture("go/hello"),
+            &[cmd, "--config", path.to_str().unwrap()],
+        );
+        r.code(2)
+            .stderr_has("xbuild-go.toml:3:11: invalid UTF-8 (byte 0xff at offset 35)");
+    }
+}

@@ -49,3 +49,117 @@ fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
         "not delivered"
     );
 }
+
+fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let f = root.join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+}
+
+const APP: &str = "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\nfunc main() { fmt.Println(lib.Greeting()) }\n";
+const LIB: &str = "package lib\n\nfunc Greeting() string { return \"hello from lib\" }\n";
+const TRIMPATH: &str = "[profile.golden]\nflags = [\"-trimpath\"]\n";
+
+fn assert_reproducible(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--check-reproducible", "--message-format", "json"];
+    all.extend_from_slice(args);
+    let r = run(dir, &all);
+    r.code(0);
+    let a = r.artifacts()[0].clone();
+    let c = check(&a, "build.reproducible").clone();
+    assert_eq!(c["status"], "pass", "{c}\n{r}");
+    a
+}
+
+#[test]
+fn replace_directories_and_workspaces_are_copied_for_the_second_build() {
+    // A module with a relative replace directory beside it.
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+            ),
+            ("app/main.go", APP),
+            ("app/xbuild-go.toml", TRIMPATH),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+        ],
+    );
+    assert_reproducible(&t.path().join("app"), &[]);
+
+    // A workspace, built from its root.
+    let w = tempfile::tempdir().unwrap();
+    write_tree(
+        w.path(),
+        &[
+            ("go.work", "go 1.21\n\nuse (\n\t./app\n\t./lib\n)\n"),
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("app/main.go", APP),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+            ("xbuild-go.toml", TRIMPATH),
+        ],
+    );
+    assert_reproducible(w.path(), &["--package", "./app", "-o", "dist/app"]);
+}
+
+#[test]
+fn a_git_checkout_is_reproducible_with_its_vcs_stamps() {
+    if !require_tool("git", "VCS stamping") {
+        return;
+    }
+    let p = Project::copy_of("hello");
+    p.file("xbuild-go.toml", TRIMPATH);
+    p.file(".gitignore", "/hello\n");
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(p.path())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "fixture"]);
+    let index = std::fs::read(p.path().join(".git/index")).unwrap();
+    let a = assert_reproducible(p.path(), &[]);
+    let settings = a["verdict"]["facts"]["go"].to_string();
+    let m = sh(
+        "go",
+        &["version", "-m", p.path().join("hello").to_str().unwrap()],
+    );
+    assert!(
+        m.contains("vcs.modified=false") && m.contains("vcs.revision="),
+        "{m}\n{settings}"
+    );
+    assert_eq!(
+        git(&["status", "--porcelain"]),
+        "",
+        "the checkout stays clean"
+    );
+    assert_eq!(
+        std::fs::read(p.path().join(".git/index")).unwrap(),
+        index,
+        "the second build leaves the repository's index alone"
+    );
+    // An uncommitted change is seen by both builds alike.
+    p.file("extra.go", "package main\n\nvar extra = 1\n");
+    assert_reproducible(p.path(), &[]);
+    let m = sh(
+        "go",
+        &["version", "-m", p.path().join("hello").to_str().unwrap()],
+    );
+    assert!(m.contains("vcs.modified=true"), "{m}");
+}

@@ -52,6 +52,49 @@ fn every_line_validates() {
     lines.extend(run(p.path(), &["-o", "imgs", "--message-format", "json"]).json());
     let b = Project::copy_of("broken");
     lines.extend(run(b.path(), &["--message-format", "json"]).json());
+    // Errors: before the build, and for one target in the middle of a run.
+    lines.extend(
+        run(
+            p.path(),
+            &["--profile", "nosuch", "--message-format", "json"],
+        )
+        .json(),
+    );
+    std::fs::create_dir_all(p.path().join("mid")).unwrap();
+    std::fs::write(p.path().join("mid/amd64"), "in the way\n").unwrap();
+    lines.extend(
+        run(
+            p.path(),
+            &[
+                "--target",
+                "linux/arm64,linux/amd64",
+                "-o",
+                "mid/{arch}/app",
+                "--message-format",
+                "json",
+            ],
+        )
+        .json(),
+    );
+    // A file name that is not UTF-8: path_bytes.
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = std::ffi::OsStr::from_bytes(b"odd-\xff");
+        std::fs::copy(p.path().join("dist/hello-linux-arm64"), p.path().join(odd)).unwrap();
+        let out = std::process::Command::new(bin())
+            .arg("verify")
+            .arg(odd)
+            .args(["--message-format", "json"])
+            .current_dir(p.path())
+            .env_clear()
+            .envs(base_env())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert!(v["path_bytes"].is_array(), "{v}");
+        lines.push(v);
+    }
     let reasons: std::collections::BTreeSet<String> = lines
         .iter()
         .map(|l| l["reason"].as_str().unwrap().to_string())
@@ -82,6 +125,13 @@ fn the_schema_rejects_a_facts_object_with_a_missing_or_extra_key() {
     let r = run(p.path(), &["--message-format", "json"]);
     let mut art = r.artifacts().remove(0);
     assert!(schemas.validate(&art, idx).is_ok());
+    let mut leaky = art.clone();
+    leaky["env_dropped"] =
+        serde_json::json!([{"name": "A", "value": "secret", "from": "host", "reason": "r"}]);
+    assert!(
+        schemas.validate(&leaky, idx).is_err(),
+        "a dropped variable's value accepted"
+    );
     art["verdict"]["facts"]["extra"] = serde_json::json!(1);
     assert!(schemas.validate(&art, idx).is_err(), "extra key accepted");
     art["verdict"]["facts"]

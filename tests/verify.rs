@@ -132,7 +132,7 @@ fn verdicts_on_foreign_binaries() {
         (
             "dynamic_glibc_rejected_by_golden",
             "aarch64-dynamic",
-            &["--target", "linux/arm64"],
+            &["--target", "linux/arm64", "--profile", "golden"],
             "",
             1,
             "link.static",
@@ -152,7 +152,7 @@ fn verdicts_on_foreign_binaries() {
         (
             "unstripped_rejected",
             "aarch64-dynamic-unstripped",
-            &["--target", "linux/arm64"],
+            &["--target", "linux/arm64", "--profile", "golden"],
             "[profile.golden.verify]\nstatic = false\n",
             1,
             "symbols.stripped",
@@ -290,9 +290,6 @@ fn verdicts_on_foreign_binaries() {
             "not published for arm"),
         ("runs_on_scratch_static", "aarch64-static-nolibc", &["--target", "linux/arm64"],
             "[profile.golden.verify]\nruns-on = [\"scratch\", \"alpine:3.20\", \"debian:10-slim\"]\n", 0, "runs-on.scratch", "pass", ""),
-        ("unknown_image_suggests", "aarch64-static-nolibc", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nruns-on = [\"debain:12-slim\"]\n", 1, "runs-on.debain:12-slim", "unknown",
-            "did you mean `debian:12-slim`?"),
         ("c_binary_with_buildinfo_required", "aarch64-static-nolibc", &["--target", "linux/arm64"],
             "[profile.golden.verify]\nbuildinfo = true\n", 1, "go.buildinfo", "unknown", "not a Go binary"),
     ];
@@ -311,6 +308,31 @@ fn verdicts_on_foreign_binaries() {
             );
         }
     }
+}
+
+#[test]
+fn an_unknown_runs_on_image_is_a_configuration_error_before_anything_builds() {
+    let p = Project::copy_of("hello");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden.verify]\nruns-on = [\"debian:12-slim\", \"debain:12-slim\"]\n",
+    );
+    for args in [
+        &[][..],
+        &["verify", "hello", "--target", "linux/arm64"][..],
+        &["env"][..],
+    ] {
+        let r = run(p.path(), args);
+        r.code(2)
+            .stderr_has("xbuild-go.toml:2:11: unknown runs-on image `debain:12-slim`")
+            .stderr_has("did you mean `debian:12-slim`?")
+            .stderr_has("known images: ");
+        assert!(
+            !r.stderr.contains("src/verify"),
+            "no source file in the hint\n{r}"
+        );
+    }
+    assert!(!p.path().join("hello").exists(), "nothing was built");
 }
 
 #[test]
@@ -395,11 +417,13 @@ fn verify_judges_a_go_build_made_by_hand() {
             "plain",
             "--target",
             "linux/amd64",
+            "--profile",
+            "golden",
             "--message-format",
             "json",
         ],
     );
-    r.code(1); // not stripped
+    r.code(1); // not stripped, as the golden profile asks
     assert_eq!(
         check(&r.artifacts()[0], "symbols.stripped")["status"],
         "fail"
@@ -462,8 +486,8 @@ fn fake_go_sees_scrubbed_env_and_exact_argv() {
     );
     assert_eq!(argv[5], "-o");
     assert!(
-        argv[6].contains("/.xbuild-go-"),
-        "builds into a temp dir beside the destination: {argv:?}"
+        argv[6].contains("/xbuild-go/out/") && !argv[6].starts_with(p.path().to_str().unwrap()),
+        "builds into the private output cache, outside the work tree: {argv:?}"
     );
     assert_eq!(argv[7], ".");
     let child = std::fs::read_to_string(tools.path().join("env")).unwrap();
@@ -588,34 +612,64 @@ fn go_buildinfo_catches_what_plain_builds_let_through() {
     let mut tagged = arm6.to_vec();
     tagged.push(("GOFLAGS", "-tags=netgo"));
     hand_build(p.path(), "tagged", &tagged, &["-ldflags=-s -w"]);
+    // With a profile named, the recorded settings are judged against it; with only a
+    // target, what the target implies: the platform and an arch level it runs.
     let cases: &[(&str, &[&str], i32, &str, &str)] = &[
         (
             "goarm_left_in_the_environment",
-            &["arm6", "--target", "linux/arm/v7"],
+            &["arm6", "--profile", "golden", "--target", "linux/arm/v7"],
             1,
             "fail",
             "GOARM: expected 7, recorded 6",
         ),
         (
             "goarm_as_asked",
-            &["arm6", "--target", "linux/arm/v6"],
+            &["arm6", "--profile", "golden", "--target", "linux/arm/v6"],
             0,
             "pass",
             "",
         ),
         (
             "tags_from_goflags",
-            &["tagged", "--target", "linux/arm/v6"],
+            &["tagged", "--profile", "golden", "--target", "linux/arm/v6"],
             1,
             "fail",
             "-tags: expected [], recorded [netgo]",
         ),
         (
             "goarch_mismatch_is_caught_twice",
-            &["arm6", "--target", "linux/386"],
+            &["arm6", "--profile", "golden", "--target", "linux/386"],
             1,
             "fail",
             "GOARCH: expected 386, recorded arm",
+        ),
+        (
+            "a_v6_binary_runs_on_v7_hardware",
+            &["arm6", "--target", "linux/arm/v7"],
+            0,
+            "pass",
+            "",
+        ),
+        (
+            "tags_are_reported_without_a_profile",
+            &["tagged", "--target", "linux/arm/v6"],
+            0,
+            "pass",
+            "",
+        ),
+        (
+            "a_v6_binary_on_v5_hardware_is_not",
+            &["arm6", "--target", "linux/arm/v5"],
+            1,
+            "fail",
+            "built for GOARM=6, which linux/arm/v5 (GOARM=5) cannot run",
+        ),
+        (
+            "goarch_mismatch_without_a_profile",
+            &["arm6", "--target", "linux/386"],
+            1,
+            "fail",
+            "GOARCH: recorded arm, the target is 386",
         ),
     ];
     for (case, args, code, status, msg) in cases {
@@ -772,6 +826,8 @@ fn universal_macho_gets_one_verdict_per_slice() {
             "fat-bad",
             "--target",
             "darwin/arm64",
+            "--profile",
+            "golden",
             "--message-format",
             "json",
         ],
@@ -787,9 +843,19 @@ fn universal_macho_gets_one_verdict_per_slice() {
     // Built with empty ldflags: unstripped, and the recorded -ldflags differ.
     let ids: Vec<&str> = bad.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["symbols.stripped", "go.buildinfo"], "{v}");
-    run(p.path(), &["verify", "fat-bad", "--target", "darwin/arm64"])
-        .code(1)
-        .stderr_has("[amd64] symbols.stripped");
+    run(
+        p.path(),
+        &[
+            "verify",
+            "fat-bad",
+            "--target",
+            "darwin/arm64",
+            "--profile",
+            "golden",
+        ],
+    )
+    .code(1)
+    .stderr_has("[amd64] symbols.stripped");
 }
 
 #[test]
@@ -828,7 +894,13 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ),
         (
             "gui_where_console_expected",
-            &["gui.exe", "--target", "windows/amd64"],
+            &[
+                "gui.exe",
+                "--target",
+                "windows/amd64",
+                "--profile",
+                "golden",
+            ],
             1,
             "pe.subsystem",
             "fail",
@@ -896,4 +968,144 @@ fn verify_target_judges_any_file_and_a_named_profile_requires_go_build_info() {
         check(&r.artifacts()[0], "go.buildinfo")["status"],
         "unknown"
     );
+}
+
+#[test]
+fn a_third_party_binary_passes_verify_target_and_its_settings_are_reported() {
+    let p = Project::copy_of("hello");
+    let arm64 = [("GOOS", "linux"), ("GOARCH", "arm64"), ("CGO_ENABLED", "0")];
+    // A release as projects make them: -trimpath and a stamped version; one stripped,
+    // one not.
+    hand_build(
+        p.path(),
+        "stamped",
+        &arm64,
+        &["-trimpath", "-ldflags=-s -w -X main.version=1.2.3"],
+    );
+    hand_build(
+        p.path(),
+        "debuggable",
+        &arm64,
+        &["-trimpath", "-ldflags=-X main.version=1.2.3"],
+    );
+    for file in ["stamped", "debuggable"] {
+        let r = run(
+            p.path(),
+            &[
+                "verify",
+                file,
+                "--target",
+                "linux/arm64",
+                "--message-format",
+                "json",
+            ],
+        );
+        r.code(0);
+        let a = &r.artifacts()[0];
+        let c = check(a, "go.buildinfo");
+        assert_eq!(c["status"], "pass", "{file}: {c}");
+        assert_eq!(a["verdict"]["facts"]["go"]["settings"]["-trimpath"], "true");
+    }
+    // Named, the golden profile judges the settings it asks for.
+    let r = run(
+        p.path(),
+        &[
+            "verify",
+            "stamped",
+            "--target",
+            "linux/arm64",
+            "--profile",
+            "golden",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(1);
+    let c = check(&r.artifacts()[0], "go.buildinfo").clone();
+    assert!(
+        c["actual"]
+            .as_str()
+            .unwrap()
+            .contains("(recorded -trimpath=true)")
+            && c["message"]
+                .as_str()
+                .unwrap()
+                .contains("-trimpath: expected unset, recorded true"),
+        "the differing setting is named, expected vs recorded: {c}"
+    );
+}
+
+#[test]
+fn verify_with_a_multi_target_profile_matches_each_file_to_its_target() {
+    let p = Project::copy_of("hello");
+    p.file(
+        "xbuild-go.toml",
+        "[profile.release]\ntargets = [\"linux/arm64\", \"linux/arm/v7\", \"windows/amd64\"]\n\
+         output = \"dist/{name}-{os}-{arch}{exe}\"\n",
+    );
+    run(p.path(), &["--profile", "release"]).code(0);
+    let files = [
+        "dist/hello-linux-arm64",
+        "dist/hello-linux-arm",
+        "dist/hello-windows-amd64.exe",
+    ];
+    let mut args = vec!["verify", "--profile", "release", "--message-format", "json"];
+    args.extend_from_slice(&files);
+    let r = run(p.path(), &args);
+    r.code(0);
+    let artifacts = r.artifacts();
+    let targets: Vec<&str> = artifacts
+        .iter()
+        .map(|a| a["target"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        targets,
+        ["linux/arm64", "linux/arm/v7", "windows/amd64"],
+        "{r}"
+    );
+    for a in &artifacts {
+        assert_eq!(check(a, "go.buildinfo")["status"], "pass", "{a}");
+    }
+    // Built with GOARM=6: the arm target of the profile, judged fully, and rejected.
+    hand_build(
+        p.path(),
+        "arm6",
+        &[
+            ("GOOS", "linux"),
+            ("GOARCH", "arm"),
+            ("GOARM", "6"),
+            ("CGO_ENABLED", "0"),
+        ],
+        &["-ldflags=-s -w"],
+    );
+    let r = run(
+        p.path(),
+        &[
+            "verify",
+            "--profile",
+            "release",
+            "arm6",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.code(1);
+    let a = &r.artifacts()[0];
+    assert_eq!(a["target"], "linux/arm/v7");
+    assert!(check(a, "go.buildinfo")["message"]
+        .as_str()
+        .unwrap()
+        .contains("GOARM: expected 7, recorded 6"));
+    // A file of no target of the profile.
+    hand_build(
+        p.path(),
+        "x86",
+        &[("GOOS", "linux"), ("GOARCH", "386"), ("CGO_ENABLED", "0")],
+        &["-ldflags=-s -w"],
+    );
+    run(p.path(), &["verify", "--profile", "release", "x86"])
+        .code(1)
+        .stderr_has(
+            "matches none of the profile's targets (linux/arm64, linux/arm/v7, windows/amd64)",
+        );
 }

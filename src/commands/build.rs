@@ -11,12 +11,11 @@ use crate::cli::BuildArgs;
 use crate::error::{exit_for, Exit};
 use crate::pipeline::{self, BuildOptions};
 use crate::profile::Overrides;
-use crate::report::MessageFormat;
+use crate::report::{MessageFormat, Reporter};
 use crate::toolchain::{self, HostEnv};
 
-pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
+pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let started = Instant::now();
-    let reporter = super::reporter(&args.output_args, &host);
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         package: args.package.clone(),
@@ -30,12 +29,36 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     };
     let req = super::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
-    let plans = pipeline::plan(&ctx)?;
+    let mut plans = pipeline::plan(&ctx)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
+    let toolchain_line = pipeline::apply_toolchain_line(&ctx, &go, &mut plans);
+    // A cgo build for another architecture without a C cross compiler fails deep in
+    // runtime/cgo: say which compiler to use before go runs.
+    for plan in &plans {
+        if let Some((what, fix)) = toolchain::doctor::cgo_compiler_problem(
+            &ctx.profile,
+            &plan.target,
+            &ctx.host,
+            &ctx.goenv,
+            &ctx.work_dir,
+        ) {
+            return Err(crate::error::failure(
+                Exit::Toolchain,
+                format!("{what}: {fix}"),
+            ));
+        }
+    }
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
+    let smoke = pipeline::SmokeRequest::from_profile_and_flag(
+        &ctx.profile,
+        args.smoke.as_deref(),
+        args.smoke_timeout,
+    )?;
     let names: Vec<String> = plans.iter().map(|p| p.target.to_string()).collect();
+    // From here on, every run ends with build-finished (and the files asked for), even
+    // when a target fails on a configuration or I/O error, or the run is interrupted.
     reporter.build_started(&ctx.profile.name, &names, go.version.as_deref());
     if let Some(first) = plans.first() {
         reporter.detail(&format!(
@@ -43,14 +66,15 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
             go.path.display(),
             go.version.as_deref().unwrap_or("version unknown")
         ));
+        if let Some(why) = &toolchain_line {
+            reporter.detail(&format!("toolchain {why}"));
+        }
         let affecting = |d: &&toolchain::childenv::Dropped| {
             d.from != "host" || toolchain::childenv::BUILD_AFFECTING.contains(&d.name.as_str())
         };
+        // By name and reason only: a dropped value is never shown.
         for d in first.env.dropped.iter().filter(affecting) {
-            reporter.detail(&format!(
-                "dropped {}={} from {}: {}",
-                d.name, d.value, d.from, d.reason
-            ));
+            reporter.detail(&format!("dropped {} from {}: {}", d.name, d.from, d.reason));
         }
         let others = first.env.dropped.iter().filter(|d| !affecting(d)).count();
         if others > 0 {
@@ -67,13 +91,12 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let opts = BuildOptions {
         no_verify: args.no_verify,
         keep_rejected: args.keep_rejected,
-        // Concurrent builds capture go's stderr, so failures print as whole blocks; the
-        // GitHub format also puts it in an annotation.
-        capture_stderr: reporter.format != MessageFormat::Human || jobs > 1,
+        // go's stderr is always captured: it is shown cleaned (no control characters, no
+        // workflow commands, no secrets), as one block per target.
+        capture_stderr: true,
         checksum: reporter.format == MessageFormat::Json || args.checksums.is_some(),
         check_reproducible: args.check_reproducible,
     };
-    let smoke = pipeline::SmokeRequest::from_profile_and_flag(&ctx.profile, args.smoke.as_deref())?;
 
     // Workers take the next plan until none is left (or --fail-fast saw a failure);
     // results land in their plan's slot, so the summary keeps the profile's order.
@@ -103,9 +126,16 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                     ),
                 );
                 let t0 = Instant::now();
-                let result = pipeline::build_one(&ctx, &go, plan, opts, smoke.as_ref(), &reporter);
-                if let Ok(report) = &result {
-                    reporter.artifact(report);
+                let result = pipeline::build_one(&ctx, &go, plan, opts, smoke.as_ref(), reporter);
+                match &result {
+                    Ok(report) => reporter.artifact(report),
+                    // go build failures were reported by the pipeline, with go's stderr.
+                    Err(e) if matches!(exit_for(e), Exit::GoBuild | Exit::Interrupted) => {}
+                    Err(e) => reporter.error(
+                        Some(&plan.target.to_string()),
+                        exit_for(e),
+                        &format!("{e:#}"),
+                    ),
                 }
                 let ok = matches!(&result, Ok(r) if r.delivered);
                 if !ok && args.fail_fast {
@@ -158,18 +188,18 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 elapsed,
             }) => {
                 let exit = exit_for(&e);
-                if exit != Exit::GoBuild {
-                    return Err(e);
-                }
                 worst = worst.worse(exit);
-                failed += 1;
-                build_failures.push((
-                    plan.target.to_string(),
-                    "go build".to_string(),
-                    format!("{e}"),
-                ));
+                let (verdict, case) = match exit {
+                    Exit::GoBuild => ("build failed", "go build"),
+                    Exit::Interrupted => ("interrupted", "build"),
+                    _ => ("error", "build"),
+                };
+                if exit != Exit::Interrupted {
+                    failed += 1;
+                }
+                build_failures.push((plan.target.to_string(), case.to_string(), format!("{e:#}")));
                 (
-                    "build failed",
+                    verdict,
                     String::new(),
                     format!("{:.2}s", elapsed.as_secs_f64()),
                 )
@@ -183,22 +213,25 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
             secs,
         ]);
     }
-    if toolchain::run::interrupted() {
-        return Err(crate::error::failure(Exit::Interrupted, "interrupted"));
-    }
     if plans.len() > 1 {
-        reporter.table(&["target", "path", "size", "verdict", "time"], &rows);
+        if let Err(e) = reporter.table(&["target", "path", "size", "verdict", "time"], &rows) {
+            reporter.fatal(&e);
+            worst = worst.worse(exit_for(&e));
+        }
     }
+    // What completed is written even when something else failed.
+    let mut files: Vec<anyhow::Result<()>> = Vec::new();
     if let Some(file) = &args.junit {
         let file = ctx.work_dir.join(file);
-        std::fs::write(
-            &file,
-            crate::report::junit::render(&reports, &build_failures),
-        )
-        .with_context(|| format!("writing `{}`", file.display()))?;
+        let xml = crate::report::junit::render(&reports, &build_failures);
+        files.push(reporter.write_file(&file, xml.as_bytes()));
     }
     if let Some(file) = &args.checksums {
-        write_checksums(&ctx.work_dir.join(file), &sums)?;
+        files.push(write_checksums(reporter, &ctx.work_dir.join(file), &sums));
+    }
+    for e in files.into_iter().filter_map(Result::err) {
+        reporter.fatal(&e);
+        worst = worst.worse(exit_for(&e));
     }
     reporter.finished(
         worst == Exit::Ok,
@@ -207,6 +240,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv) -> anyhow::Result<Exit> {
         failed,
         started.elapsed(),
     );
+    if toolchain::run::interrupted() {
+        return Err(crate::error::failure(Exit::Interrupted, "interrupted"));
+    }
     Ok(worst)
 }
 
@@ -216,24 +252,49 @@ struct Outcome {
     elapsed: Duration,
 }
 
-/// Writes `sha256  path` lines (as sha256sum reads them), paths relative to the
-/// checksum file's directory when under it; atomically, like the artifacts.
-fn write_checksums(file: &Path, sums: &[(String, PathBuf)]) -> anyhow::Result<()> {
+/// Writes `sha256  path` lines as sha256sum writes them (see report::checksums), paths
+/// relative to the checksum file's directory when under it, merged into the file when
+/// it exists (this run's names replace theirs, others are kept); atomically.
+fn write_checksums(
+    reporter: &Reporter,
+    file: &Path,
+    sums: &[(String, PathBuf)],
+) -> anyhow::Result<()> {
+    use crate::report::checksums::{self, Entry};
+    use std::os::unix::ffi::OsStrExt;
     let dir = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
-    let mut text = String::new();
-    for (sha, path) in sums {
-        let rel = path.strip_prefix(dir).unwrap_or(path);
-        text.push_str(&format!("{sha}  {}\n", rel.display()));
-    }
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("writing `{}`", file.display()))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .with_context(|| format!("writing `{}`", file.display()))?;
-    tmp.persist(file)
-        .with_context(|| format!("writing `{}`", file.display()))?;
-    Ok(())
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating `{}`", crate::report::escape::path(dir)))?;
+    let new: Vec<Entry> = sums
+        .iter()
+        .map(|(sha, path)| Entry {
+            sha256: sha.clone(),
+            name: path
+                .strip_prefix(dir)
+                .unwrap_or(path)
+                .as_os_str()
+                .as_bytes()
+                .to_vec(),
+        })
+        .collect();
+    // A symlink there is replaced, never read through (nor written through).
+    let is_link = std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_symlink());
+    let old = match std::fs::read(file).map(|b| if is_link { Vec::new() } else { b }) {
+        Ok(bytes) => checksums::parse(&bytes).map_err(|(line, why)| {
+            crate::error::usage(format!(
+                "{}:{line}: {why}: --checksums merges into an existing sha256sum file; \
+                 name another file or remove this one",
+                crate::report::escape::path(file)
+            ))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(e)
+                .with_context(|| format!("reading `{}`", crate::report::escape::path(file)))
+        }
+    };
+    reporter.write_file(file, &checksums::render(&checksums::merge(old, &new)))
 }

@@ -12,8 +12,7 @@ use crate::report::{MessageFormat, Reporter, SCHEMA_VERSION};
 use crate::toolchain::doctor::{self, Check, Inputs, Level};
 use crate::toolchain::{self, HostEnv};
 
-pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         ..Overrides::default()
@@ -46,11 +45,9 @@ pub fn exec(args: &DoctorArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 checks: &checks,
             };
             // A struct, not a `Value`, so the keys keep this order on the line.
-            let line = serde_json::to_string(&event)
-                .map_err(|e| anyhow::anyhow!("encoding the doctor report as JSON: {e}"))?;
-            reporter.print(&line);
+            reporter.print_json(&event);
         }
-        MessageFormat::Human | MessageFormat::Github => print_screen(&reporter, &checks),
+        MessageFormat::Human | MessageFormat::Github => print_screen(reporter, &checks),
     }
     Ok(if ok { Exit::Ok } else { Exit::VerifyFailed })
 }
@@ -88,7 +85,8 @@ fn print_screen(reporter: &Reporter, checks: &[Check]) {
         if reporter.quiet && c.level != Level::Error {
             continue;
         }
-        reporter.print(&line(reporter.color, c, width));
+        let (mark, code, rest) = line(c, width);
+        reporter.print_marked(&mark, code, &rest);
     }
     if !reporter.quiet {
         let count = |l: Level| checks.iter().filter(|c| c.level == l).count();
@@ -102,24 +100,23 @@ fn print_screen(reporter: &Reporter, checks: &[Check]) {
     }
 }
 
-/// One line: level (coloured with `color`), id padded to `width`, message, fix.
-fn line(color: bool, c: &Check, width: usize) -> String {
-    let word = format!("{:<5}", c.level.as_str());
-    let level = if color {
-        let code = match c.level {
-            Level::Ok => "32",
-            Level::Warn => "1;33",
-            Level::Error => "1;31",
-        };
-        format!("\x1b[{code}m{word}\x1b[0m")
-    } else {
-        word
+/// One line: the level word padded (and its colour code), then the id padded to
+/// `width`, the message and the fix.
+fn line(c: &Check, width: usize) -> (String, &'static str, String) {
+    let code = match c.level {
+        Level::Ok => "32",
+        Level::Warn => "1;33",
+        Level::Error => "1;31",
     };
     let fix = c
         .fix
         .as_deref()
         .map_or(String::new(), |f| format!("; fix: {f}"));
-    format!("  {level} {:<width$} {}{fix}", c.id, c.message)
+    (
+        format!("{:<5}", c.level.as_str()),
+        code,
+        format!("{:<width$} {}{fix}", c.id, c.message),
+    )
 }
 
 #[cfg(test)]
@@ -134,10 +131,11 @@ mod tests {
             message: "exported as \"-race\"".into(),
             fix: Some("unset GOFLAGS".into()),
         };
+        let (mark, code, rest) = line(&c, 12);
         assert_eq!(
-            line(false, &c, 12),
+            format!("  {mark} {rest}"),
             "  warn  env.GOFLAGS  exported as \"-race\"; fix: unset GOFLAGS"
         );
-        assert!(line(true, &c, 12).contains("\x1b[1;33mwarn \x1b[0m"));
+        assert_eq!(code, "1;33");
     }
 }

@@ -1,16 +1,17 @@
-//! `cargo xbuild-go env`: the environment `go build` gets, per target; with
-//! `--explain`, where every value came from and what was dropped.
+//! `cargo xbuild-go env`: the environment `go build` gets, per target, as people read
+//! it (redacted: no host secret is shown); with `--explain`, where every value came
+//! from and what was dropped (by name and reason); with `--format`, what the tool
+//! decides, for a shell, make, `$GITHUB_ENV`, JSON or a Dockerfile.
 
 use crate::cli::{EnvArgs, EnvFormatArg};
 use crate::error::{usage, Exit};
 use crate::pipeline;
 use crate::profile::Overrides;
 use crate::report::envfmt::{self, EnvFormat};
-use crate::report::MessageFormat;
+use crate::report::{redact, MessageFormat, Reporter};
 use crate::toolchain::{self, run::shell_quote, HostEnv};
 
-pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         pass_env: args.pass_env.clone(),
@@ -19,6 +20,11 @@ pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
     let req = super::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let p = &ctx.profile;
+    // The local go's version decides whether a go.mod toolchain line switches; read from
+    // files only, and not required: without a go the line is taken as it stands.
+    let local = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)
+        .ok()
+        .and_then(|go| go.parsed_version());
     let several = p.targets.value.len() > 1;
     let format = args.format.map(|f| match f {
         EnvFormatArg::Shell => EnvFormat::Shell,
@@ -36,25 +42,26 @@ pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
                 p.targets.value.len()
             )));
         };
-        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, target);
-        let text = envfmt::render(f, &env.vars).map_err(|e| usage(format!("env --format: {e}")))?;
-        reporter.print(text.trim_end_matches('\n'));
+        let env = pipeline::target_env(&ctx, target, local.as_ref());
+        let text = envfmt::render(f, &env.decided())
+            .map_err(|e| usage(format!("env --format {}: {e}", f.name())))?;
+        reporter.print_export(&text)?;
         return Ok(Exit::Ok);
     }
     for target in &p.targets.value {
-        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, target);
+        let env = pipeline::target_env(&ctx, target, local.as_ref());
         if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
-            let origins: serde_json::Map<String, serde_json::Value> = env
-                .origins
-                .iter()
-                .map(|(k, o)| (k.clone(), serde_json::Value::String(o.explain())))
+            let decided = env.decided();
+            let origins: serde_json::Map<String, serde_json::Value> = decided
+                .keys()
+                .map(|k| (k.clone(), serde_json::Value::String(env.decided_origin(k))))
                 .collect();
             reporter.print_json(&serde_json::json!({
                 "target": target.to_string(),
                 "profile": p.name,
-                "env": env.vars,
+                "env": decided,
                 "origins": origins,
-                "dropped": env.dropped,
+                "dropped": redact::dropped(&env.dropped),
             }));
             continue;
         }
@@ -62,30 +69,34 @@ pub fn exec(args: &EnvArgs, host: HostEnv) -> anyhow::Result<Exit> {
             reporter.print(&format!("# {target} ({} profile)", p.name));
         }
         for (k, v) in &env.vars {
-            let line = format!("{k}={}", shell_quote(v));
+            let shown = reporter.clean_value(&redact::value(k, v));
+            let line = format!("{}={}", reporter.clean_value(k), shell_quote(&shown));
             if args.explain {
                 let why = env.origins.get(k).map(|o| o.explain()).unwrap_or_default();
-                reporter.print(&format!("{line:<40} # {why}"));
+                reporter.print(&format!("{line:<40} # {}", reporter.clean_value(&why)));
             } else {
                 reporter.print(&line);
             }
         }
         if args.explain {
             if !env.dropped.is_empty() {
-                reporter.print("# dropped:");
+                reporter.print("# dropped (values are never shown):");
                 for d in &env.dropped {
                     reporter.print(&format!(
-                        "#   {}={} ({}): {}",
-                        d.name,
-                        shell_quote(&d.value),
-                        d.from,
+                        "#   {} ({}): {}",
+                        reporter.clean_value(&d.name),
+                        reporter.clean_value(&d.from),
                         d.reason
                     ));
                 }
             }
             reporter.print("# resolved settings:");
             for (key, value, source) in p.explain_rows() {
-                reporter.print(&format!("#   {key} = {value}  ({source})"));
+                reporter.print(&format!(
+                    "#   {key} = {}  ({})",
+                    reporter.clean_value(&value),
+                    reporter.clean_value(&source)
+                ));
             }
         }
     }

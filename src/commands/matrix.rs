@@ -5,10 +5,10 @@ use crate::cli::{MatrixArgs, MatrixFormat};
 use crate::error::Exit;
 use crate::pipeline;
 use crate::profile::Overrides;
+use crate::report::Reporter;
 use crate::toolchain::HostEnv;
 
-pub fn exec(args: &MatrixArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &MatrixArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         ..Overrides::default()

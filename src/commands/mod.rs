@@ -9,25 +9,73 @@ mod targets;
 mod verify;
 
 use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs, ProfileArgs};
-use crate::error::Exit;
+use crate::error::{exit_for, Exit};
 use crate::pipeline::Request;
 use crate::profile::{Overrides, BUILTIN_PROFILE};
-use crate::report::{ColorChoice, MessageFormat, Reporter};
+use crate::report::{ColorChoice, MessageFormat, Reporter, Secrets};
 use crate::toolchain::HostEnv;
 
-/// Runs the parsed command line.
-pub fn exec(cli: Cli) -> anyhow::Result<Exit> {
+/// Runs the parsed command line and returns the exit code. Every failure is reported
+/// through the reporter (an `error` event in JSON, an `::error` annotation in the GitHub
+/// format), and a failed write on stdout or stderr makes the run exit 2.
+pub fn exec(cli: Cli) -> Exit {
     let host = crate::toolchain::host_env();
-    match cli.command {
-        None => build::exec(&cli.build, host),
-        Some(Command::Build(args)) => build::exec(&args, host),
-        Some(Command::Verify(args)) => verify::exec(&args, host),
-        Some(Command::Env(args)) => env::exec(&args, host),
-        Some(Command::Doctor(args)) => doctor::exec(&args, host),
-        Some(Command::Targets(args)) => targets::exec(&args, host),
-        Some(Command::Profiles(args)) => profiles::exec(&args, host),
-        Some(Command::Matrix(args)) => matrix::exec(&args, host),
-    }
+    let output = match &cli.command {
+        None => &cli.build.output_args,
+        Some(Command::Build(a)) => &a.output_args,
+        Some(Command::Verify(a)) => &a.output_args,
+        Some(Command::Env(a)) => &a.output_args,
+        Some(Command::Doctor(a)) => &a.output_args,
+        Some(Command::Targets(a)) => &a.output_args,
+        Some(Command::Profiles(a)) => &a.output_args,
+        Some(Command::Matrix(a)) => &a.output_args,
+    };
+    let r = reporter(output, &host);
+    let result = match &cli.command {
+        None => build::exec(&cli.build, host, &r),
+        Some(Command::Build(args)) => build::exec(args, host, &r),
+        Some(Command::Verify(args)) => verify::exec(args, host, &r),
+        Some(Command::Env(args)) => env::exec(args, host, &r),
+        Some(Command::Doctor(args)) => doctor::exec(args, host, &r),
+        Some(Command::Targets(args)) => targets::exec(args, host, &r),
+        Some(Command::Profiles(args)) => profiles::exec(args, host, &r),
+        Some(Command::Matrix(args)) => matrix::exec(args, host, &r),
+    };
+    let exit = match result {
+        Ok(exit) => exit,
+        Err(e) => {
+            r.fatal(&e);
+            exit_for(&e)
+        }
+    };
+    r.finish(exit)
+}
+
+/// The host's secrets: credential-like variables and URL credentials of the host
+/// environment and the `go env -w` file, and the netrc file's passwords (`$NETRC`,
+/// else `~/.netrc`, as go reads it for GOAUTH=netrc).
+fn secrets(host: &HostEnv) -> Secrets {
+    let goenv = crate::toolchain::read_goenv(host);
+    let goenv_pairs = goenv
+        .text
+        .as_deref()
+        .map(crate::toolchain::goenv::parse)
+        .unwrap_or_default();
+    let netrc_path = host
+        .get("NETRC")
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            host.get("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| std::path::Path::new(h).join(".netrc"))
+        });
+    let netrc = netrc_path.and_then(|p| std::fs::read_to_string(p).ok());
+    Secrets::collect(
+        host.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        goenv_pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        netrc.as_deref(),
+    )
 }
 
 fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
@@ -46,7 +94,8 @@ fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
         host.get("CARGO_TERM_COLOR").map(String::as_str),
         o.quiet,
         o.verbose,
-    );
+    )
+    .with_secrets(secrets(host));
     r.step_summary = host
         .get("GITHUB_STEP_SUMMARY")
         .filter(|p| !p.is_empty())

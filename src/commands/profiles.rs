@@ -1,27 +1,25 @@
 //! `cargo xbuild-go profiles`: every profile found (and the built-in golden one),
-//! fully resolved, with where each value came from.
+//! fully resolved, with where each value came from. The file is read once and one
+//! [`Resolver`] shares each table's inheritance chain between the profiles, so this is
+//! linear in the size of the file.
 
 use crate::cli::ProfilesArgs;
 use crate::error::Exit;
 use crate::pipeline;
-use crate::profile::{Overrides, BUILTIN_PROFILE};
+use crate::profile::{Overrides, ProfileFile, Resolver, BUILTIN_PROFILE};
+use crate::report::Reporter;
 use crate::toolchain::HostEnv;
 
-pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &ProfilesArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     // Resolve the default profile first: it finds and parses the file (errors name it).
     let req = super::request(&args.profile, Overrides::default())?;
     let ctx = pipeline::context(&req, host.clone())?;
     let file = ctx.profile.file.clone();
-    let mut names: Vec<String> = match &file {
-        Some(f) => crate::profile::ProfileFile::load(f)?
-            .toml
-            .profile
-            .keys()
-            .cloned()
-            .collect(),
-        None => Vec::new(),
-    };
+    let loaded = file.as_deref().map(ProfileFile::load).transpose()?;
+    let mut names: Vec<String> = loaded
+        .iter()
+        .flat_map(|f| f.toml.profile.keys().cloned())
+        .collect();
     if !names.iter().any(|n| n == BUILTIN_PROFILE) {
         names.insert(0, BUILTIN_PROFILE.to_string());
     }
@@ -37,12 +35,10 @@ pub fn exec(args: &ProfilesArgs, host: HostEnv) -> anyhow::Result<Exit> {
                     .to_string())
         ));
     }
+    let mut resolver = Resolver::new(loaded.as_ref());
     for name in names {
-        let mut one = args.profile.clone();
-        one.profile = Some(name.clone());
-        let req = super::request(&one, Overrides::default())?;
-        let ctx = pipeline::context(&req, host.clone())?;
-        let rows = ctx.profile.explain_rows();
+        let profile = resolver.resolve(&name, &Overrides::default())?;
+        let rows = profile.explain_rows();
         if !reporter.format.is_human() {
             let settings: serde_json::Map<String, serde_json::Value> = rows
                 .iter()

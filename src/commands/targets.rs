@@ -3,12 +3,11 @@
 
 use crate::cli::TargetsArgs;
 use crate::error::Exit;
-use crate::report::MessageFormat;
+use crate::report::{MessageFormat, Reporter};
 use crate::target;
 use crate::toolchain::{self, HostEnv};
 
-pub fn exec(args: &TargetsArgs, host: HostEnv) -> anyhow::Result<Exit> {
-    let reporter = super::reporter(&args.output_args, &host);
+pub fn exec(args: &TargetsArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let cwd = std::env::current_dir()?;
     let go = toolchain::locate(args.go.as_deref(), &host, &cwd)?;
     // The scrubbed environment of a build for the default target, so the answer does

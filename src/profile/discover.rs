@@ -12,6 +12,26 @@ pub fn find_module_dir(start: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The `go.work` file go would use with `GOWORK` unset: in `start` or the nearest parent.
+pub fn find_workspace(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join("go.work"))
+        .find(|f| f.is_file())
+}
+
+/// Where `go build` runs: the nearer of the module directory and the workspace root.
+/// Inside a workspace member that is the member (go still finds the go.work above
+/// it); at a workspace root with no go.mod of its own, the root.
+pub fn find_build_dir(start: &Path, workspace: Option<&Path>) -> Option<PathBuf> {
+    let module = find_module_dir(start);
+    let root = workspace.and_then(Path::parent).map(Path::to_path_buf);
+    match (module, root) {
+        (Some(m), Some(r)) => Some(if m.starts_with(&r) { m } else { r }),
+        (m, r) => m.or(r),
+    }
+}
+
 /// `xbuild-go.toml` in `start` or the nearest parent, stopping at the repository root
 /// (the first directory holding `.git`). Outside a repository only `start` is searched,
 /// so a stray file in a parent such as `/tmp` is never picked up.
@@ -66,6 +86,43 @@ mod tests {
         std::fs::create_dir_all(&module).unwrap();
         std::fs::write(t.path().join(FILE_NAME), "").unwrap();
         assert_eq!(find_profile_file(&module), None);
+    }
+
+    #[test]
+    fn build_dir_in_and_around_workspaces() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path().join("ws");
+        std::fs::create_dir_all(ws.join("app/cmd")).unwrap();
+        std::fs::create_dir_all(ws.join("docs")).unwrap();
+        std::fs::write(ws.join("go.work"), "go 1.22\nuse ./app\n").unwrap();
+        std::fs::write(ws.join("app/go.mod"), "module x\n").unwrap();
+        let cases = [
+            (ws.clone(), ws.clone()),
+            (ws.join("docs"), ws.clone()),
+            (ws.join("app"), ws.join("app")),
+            (ws.join("app/cmd"), ws.join("app")),
+        ];
+        for (start, want) in cases {
+            let work = find_workspace(&start);
+            assert_eq!(work, Some(ws.join("go.work")), "{}", start.display());
+            assert_eq!(
+                find_build_dir(&start, work.as_deref()),
+                Some(want),
+                "{}",
+                start.display()
+            );
+        }
+        // A workspace nested inside a module: the workspace root is nearer.
+        std::fs::write(t.path().join("go.mod"), "module outer\n").unwrap();
+        let work = find_workspace(&ws.join("docs"));
+        assert_eq!(
+            find_build_dir(&ws.join("docs"), work.as_deref()),
+            Some(ws.clone())
+        );
+        assert_eq!(
+            find_build_dir(&ws.join("docs"), None),
+            Some(t.path().to_path_buf())
+        );
     }
 
     #[test]

@@ -5,11 +5,12 @@
 //! Reads files only; no processes, no terminal, no process environment.
 
 mod discover;
+pub mod placeholders;
 mod resolve;
 pub mod schema;
 
-pub use discover::{find_module_dir, find_profile_file};
-pub use resolve::{resolve, Overrides, BUILTIN_PROFILE};
+pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
+pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
 pub use schema::{BtiPolicy, FloatAbi};
 
 use std::fmt;
@@ -127,8 +128,15 @@ impl Output {
         }
     }
 
-    /// Rejects placeholders we do not know, e.g. `{arc}`.
+    /// Rejects placeholders we do not know, e.g. `{arc}`, and control characters (a
+    /// newline in a file name would split lines of logs and checksum files).
     pub fn validate(&self) -> Result<(), String> {
+        if self.template.chars().any(char::is_control) {
+            return Err(format!(
+                "output template {:?} holds a control character: name the file without one",
+                self.template
+            ));
+        }
         let mut rest = self.template.as_str();
         while let Some(open) = rest.find('{') {
             let after = &rest[open + 1..];
@@ -237,7 +245,13 @@ impl GoVersion {
                 None => Ok(None),
                 Some(p) => {
                     let digits: String = p.chars().take_while(|c| c.is_ascii_digit()).collect();
-                    digits.parse().map(Some).map_err(|_| bad())
+                    if digits.is_empty() {
+                        return Err(bad());
+                    }
+                    digits
+                        .parse()
+                        .map(Some)
+                        .map_err(|_| format!("`{s}`: version component `{digits}` is out of range"))
                 }
             }
         };
@@ -265,16 +279,20 @@ impl fmt::Display for GoVersion {
     }
 }
 
-/// Parses a size such as `40MiB`, `512k`, `2000000`.
+/// Parses a size such as `40MiB`, `1.5 KiB`, `512k`, `2000000` into bytes (a fraction
+/// of a byte is dropped). Exact integer arithmetic: a size past `u64::MAX` bytes is an
+/// error, never a silently clamped value.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a size (expected e.g. 40MiB)"))?;
+    let not_a_size = || format!("`{s}` is not a size (expected e.g. 40MiB)");
+    let (int, frac) = num.split_once('.').unwrap_or((num, ""));
+    if (int.is_empty() && frac.is_empty()) || frac.contains('.') {
+        return Err(not_a_size());
+    }
     let mult: u64 = match unit.trim() {
         "" | "B" => 1,
         "k" | "K" | "KB" | "kB" => 1000,
@@ -289,7 +307,31 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
             ))
         }
     };
-    Ok((n * mult as f64) as u64)
+    let too_large = || {
+        format!(
+            "`{s}` is out of range: a size is at most {} bytes",
+            u64::MAX
+        )
+    };
+    let whole = if int.is_empty() {
+        0
+    } else {
+        int.parse::<u64>().map_err(|_| too_large())?
+    };
+    // The fraction times the unit, in whole bytes: digits past the 12th cannot reach a
+    // byte (the largest unit is below 10^10).
+    let digits = &frac[..frac.len().min(12)];
+    let scale = 10u128.pow(digits.len() as u32);
+    let part = if digits.is_empty() {
+        0
+    } else {
+        digits.parse::<u128>().map_err(|_| not_a_size())? * u128::from(mult) / scale
+    };
+    u128::from(whole)
+        .checked_mul(u128::from(mult))
+        .and_then(|b| b.checked_add(part))
+        .and_then(|b| u64::try_from(b).ok())
+        .ok_or_else(too_large)
 }
 
 /// The verification policy of a profile.
@@ -393,38 +435,67 @@ impl ResolvedProfile {
     }
 }
 
-/// A parsed profile file, kept with its text so spans become lines.
+/// A parsed profile file, kept with its text (and where each line starts) so spans
+/// become lines and columns in O(log n).
 #[derive(Debug)]
 pub struct ProfileFile {
     pub path: PathBuf,
     pub text: String,
     pub toml: schema::FileToml,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
 }
 
 impl ProfileFile {
-    /// Reads and parses a profile file. Errors name file, line and column.
+    /// Reads and parses a profile file. Errors name file, line and column, including
+    /// bytes that are not UTF-8.
     pub fn load(path: &Path) -> anyhow::Result<ProfileFile> {
-        let text = std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)
             .with_context(|| format!("reading profile file `{}`", path.display()))
             .map_err(|e| usage(format!("{e:#}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let bad = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            // The prefix up to the first bad byte is valid UTF-8 by construction.
+            let valid = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+            let at = location_in(path, valid, &line_starts(valid), bad);
+            usage(format!(
+                "{at}: invalid UTF-8 (byte 0x{:02x} at offset {bad}): a profile file is UTF-8 text",
+                bytes.get(bad).copied().unwrap_or(0)
+            ))
+        })?;
         Self::parse(path, text)
     }
 
     /// Parses profile text read from `path`.
     pub fn parse(path: &Path, text: String) -> anyhow::Result<ProfileFile> {
+        let starts = line_starts(&text);
         match toml::from_str::<schema::FileToml>(&text) {
             Ok(toml) => Ok(ProfileFile {
                 path: path.to_path_buf(),
                 text,
                 toml,
+                line_starts: starts,
             }),
             Err(e) => {
-                let at = e
-                    .span()
-                    .map(|s| location_in(path, &text, s.start))
+                let msg = e.message().trim().to_string();
+                // toml reports a key with too many dotted parts without a span: find it.
+                let offset = e.span().map(|s| s.start).or_else(|| {
+                    (msg == "recursion limit")
+                        .then(|| deep_key_offset(&text))
+                        .flatten()
+                });
+                let at = offset
+                    .map(|o| location_in(path, &text, &starts, o))
                     .map(|l| format!("{l}: "))
                     .unwrap_or_else(|| format!("{}: ", path.display()));
-                let msg = e.message().trim().to_string();
+                let msg = if msg == "recursion limit" {
+                    format!(
+                        "recursion limit: a dotted key or table header has more than {TOML_KEY_DEPTH} parts"
+                    )
+                } else {
+                    msg
+                };
                 let hint = unknown_field_hint(&msg);
                 Err(usage(format!("{at}{msg}{hint}")))
             }
@@ -433,23 +504,77 @@ impl ProfileFile {
 
     /// The location of a byte offset in this file.
     pub fn location(&self, offset: usize) -> Location {
-        location_in(&self.path, &self.text, offset)
+        location_in(&self.path, &self.text, &self.line_starts, offset)
     }
 }
 
-fn location_in(path: &Path, text: &str, offset: usize) -> Location {
+/// The most dotted parts toml accepts in one key (its parser's recursion limit).
+const TOML_KEY_DEPTH: usize = 80;
+
+/// Byte offsets where lines start: 0 and after every `\n`.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect()
+}
+
+/// `file:line:column` of a byte offset; the column counts characters.
+fn location_in(path: &Path, text: &str, starts: &[usize], offset: usize) -> Location {
     let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before
-        .rfind('\n')
-        .map_or(before.len(), |n| before.len() - n - 1)
+    // The last line starting at or before the offset.
+    let line = starts.partition_point(|&s| s <= offset).max(1);
+    let start = starts.get(line - 1).copied().unwrap_or(0);
+    let column = text
+        .get(start..offset)
+        .map_or(offset - start, |l| l.chars().count())
         + 1;
     Location {
         file: path.to_path_buf(),
         line,
         column,
     }
+}
+
+/// Where the first key with more dotted parts than toml accepts starts: a run of key
+/// characters, dots and quoted parts on one line with at least [`TOML_KEY_DEPTH`]
+/// unquoted dots (keys never span lines).
+fn deep_key_offset(text: &str) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let mut run_start: Option<usize> = None;
+        let mut dots = 0;
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            let keyish = c.is_ascii_alphanumeric() || "-_.\"' \t".contains(c);
+            if !keyish {
+                run_start = None;
+                dots = 0;
+                continue;
+            }
+            if run_start.is_none() && !c.is_whitespace() {
+                run_start = Some(i);
+            }
+            match c {
+                '.' => dots += 1,
+                '"' | '\'' => {
+                    // A quoted part: skip to its closing quote (`\"` escapes in basic strings).
+                    let mut escaped = false;
+                    for (_, q) in chars.by_ref() {
+                        if q == c && !escaped {
+                            break;
+                        }
+                        escaped = c == '"' && q == '\\' && !escaped;
+                    }
+                }
+                _ => {}
+            }
+            if dots >= TOML_KEY_DEPTH {
+                return run_start.map(|s| line_start + s);
+            }
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 /// serde reports "unknown field `pakage`, expected one of `package`, ..."; add the
@@ -501,6 +626,8 @@ mod tests {
             "exact pin without patch"
         );
         assert!(GoRequirement::parse(">=banana").is_err());
+        let e = GoRequirement::parse(">=1.99999999999999999999").unwrap_err();
+        assert!(e.contains("out of range"), "{e}");
         assert!(GoRequirement::parse("1.22.3.x").is_err());
     }
 
@@ -513,6 +640,17 @@ mod tests {
             ("3MB", Some(3_000_000)),
             ("3 furlongs", None),
             ("MiB", None),
+            (".5KiB", Some(512)),
+            ("1.", Some(1)),
+            ("0.0000000000000000000001GiB", Some(0)),
+            ("16777215.999999999999GiB", Some(18_014_398_509_481_983)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+            ("17179869184GiB", None),
+            ("99999999999999999999999999GiB", None),
+            (".", None),
+            ("1.2.3MiB", None),
+            ("-1MiB", None),
         ] {
             assert_eq!(parse_size(s).ok(), want, "size {s}");
         }
@@ -550,9 +688,25 @@ mod tests {
     #[test]
     fn locations_are_one_based() {
         let text = "a = 1\nbb = 2\n";
-        let l = location_in(Path::new("f.toml"), text, 7);
-        assert_eq!((l.line, l.column), (2, 2));
-        let l = location_in(Path::new("f.toml"), text, 0);
-        assert_eq!((l.line, l.column), (1, 1));
+        let starts = line_starts(text);
+        for (offset, want) in [
+            (7, (2, 2)),
+            (0, (1, 1)),
+            (5, (1, 6)),
+            (6, (2, 1)),
+            (99, (3, 1)),
+        ] {
+            let l = location_in(Path::new("f.toml"), text, &starts, offset);
+            assert_eq!((l.line, l.column), want, "offset {offset}");
+        }
+        // Columns count characters, not bytes.
+        let text = "k = \"é\" x";
+        let l = location_in(
+            Path::new("f.toml"),
+            text,
+            &line_starts(text),
+            text.len() - 1,
+        );
+        assert_eq!((l.line, l.column), (1, 9));
     }
 }

@@ -1,10 +1,9 @@
 //! GitHub Actions workflow commands (`::error file=…,title=…::message`) for failures,
 //! and the markdown job summary appended to `$GITHUB_STEP_SUMMARY`.
 
-use std::io::Write;
 use std::path::Path;
 
-use super::ArtifactReport;
+use super::{ArtifactReport, Reporter};
 use crate::verify::Status;
 
 /// Escapes a workflow-command message (`%`, CR, LF).
@@ -19,29 +18,33 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// One `::error` line on stdout.
-pub(super) fn annotate(file: Option<&Path>, title: &str, message: &str) {
-    annotate_level("error", file, title, message);
-}
-
-/// One `::LEVEL` line (`error`, `warning`, `notice`) on stdout.
-pub(super) fn annotate_level(level: &str, file: Option<&Path>, title: &str, message: &str) {
+/// One `::LEVEL` line (`error`, `warning`, `notice`), without the newline. Title and
+/// message are cleaned (secrets masked, unsafe characters escaped), then encoded for the
+/// runner, so a value can add neither a line nor a property.
+pub(super) fn annotation(
+    r: &Reporter,
+    level: &str,
+    file: Option<&Path>,
+    title: &str,
+    message: &str,
+) -> String {
     let mut props = Vec::new();
     if let Some(f) = file {
-        props.push(format!("file={}", escape_property(&super::shown(f))));
+        props.push(format!(
+            "file={}",
+            escape_property(&r.clean_value(&super::shown(f)))
+        ));
     }
-    props.push(format!("title={}", escape_property(title)));
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
+    props.push(format!("title={}", escape_property(&r.clean_value(title))));
+    format!(
         "::{level} {}::{}",
         props.join(","),
-        escape_data(message)
-    );
+        escape_data(&r.clean(message))
+    )
 }
 
 /// An `::error` per failed check of an artifact (and of its slices).
-pub(super) fn artifact(a: &ArtifactReport) {
+pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     let target = a.target.as_deref().unwrap_or("artifact");
     let slices = a
         .verdict
@@ -57,27 +60,63 @@ pub(super) fn artifact(a: &ArtifactReport) {
             if let Some(m) = &c.message {
                 msg.push_str(&format!("\nhint: {m}"));
             }
-            annotate(Some(&a.path), &format!("{target}{suffix}: {}", c.id), &msg);
+            r.write_command(&annotation(
+                r,
+                "error",
+                Some(&a.path),
+                &format!("{target}{suffix}: {}", c.id),
+                &msg,
+            ));
         }
     }
 }
 
-/// Appends the summary table to the job summary file (markdown).
-pub(super) fn summary(path: &Path, header: &[&str], rows: &[[String; 5]]) {
-    let cell = |s: &str| s.replace('|', "\\|");
+/// One table cell for the job summary: on one line, HTML special characters as
+/// entities and the punctuation that starts inline markdown (emphasis, code, links,
+/// images, math, emoji, references) backslash-escaped, so a value can neither end the
+/// cell, start markup nor inject HTML.
+pub(super) fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
+            | '@' | '{' | '}' | '=' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The summary table as markdown, every cell cleaned and escaped.
+pub(super) fn summary(r: &Reporter, header: &[&str], rows: &[[String; 5]]) -> String {
     let mut md = String::from("### cargo xbuild-go\n\n");
     md.push_str(&format!("| {} |\n", header.join(" | ")));
     md.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
-    for r in rows {
-        let cells: Vec<String> = r.iter().map(|c| cell(c)).collect();
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(&r.clean_value(c))).collect();
         md.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     md.push('\n');
-    if let Ok(mut f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-    {
-        let _ = f.write_all(md.as_bytes());
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_hold_no_markup() {
+        assert_eq!(
+            cell("dist/<img src=x>|*b*`c`"),
+            "dist/&lt;img src\\=x&gt;\\|\\*b\\*\\`c\\`"
+        );
+        assert_eq!(cell("a&b \"q\""), "a&amp;b &quot;q&quot;");
     }
 }

@@ -1,8 +1,8 @@
-//! Human output in cargo's look: right-aligned coloured verbs on stderr.
+//! Human output in cargo's look: right-aligned coloured verbs on stderr. Every value is
+//! cleaned by the reporter before it is painted; each block is written at once, so
+//! concurrent builds never interleave inside one.
 
-use std::io::Write;
-
-use super::{ArtifactReport, Reporter};
+use super::{ArtifactReport, Reporter, Stream};
 use crate::verify::{human_size, Status};
 
 #[derive(Clone, Copy)]
@@ -12,15 +12,13 @@ pub(super) enum Tone {
     Bad,
 }
 
-pub(super) fn status(r: &Reporter, verb: &str, message: &str, tone: Tone) {
-    let mut err = std::io::stderr().lock();
+fn head(r: &Reporter, verb: &str, tone: Tone) -> String {
     // cargo right-aligns verbs in 12 columns; `error:`/`warning:` stand at the left.
-    let (head, pad) = match tone {
-        Tone::Good => (format!("{verb:>12}"), " "),
-        Tone::Warn | Tone::Bad if verb == "error" || verb == "warning" => (format!("{verb}:"), " "),
-        _ => (format!("{verb:>12}"), " "),
+    let head = match tone {
+        Tone::Warn | Tone::Bad if verb == "error" || verb == "warning" => format!("{verb}:"),
+        _ => format!("{verb:>12}"),
     };
-    let painted = if r.color {
+    if r.color {
         let code = match tone {
             Tone::Good => "1;32",
             Tone::Warn => "1;33",
@@ -29,8 +27,12 @@ pub(super) fn status(r: &Reporter, verb: &str, message: &str, tone: Tone) {
         format!("\x1b[{code}m{head}\x1b[0m")
     } else {
         head
-    };
-    let _ = writeln!(err, "{painted}{pad}{message}");
+    }
+}
+
+pub(super) fn status(r: &Reporter, verb: &str, message: &str, tone: Tone) {
+    let text = format!("{} {}\n", head(r, verb, tone), r.clean(message));
+    r.write(Stream::Err, &text);
 }
 
 fn paint(r: &Reporter, code: &str, s: &str) -> String {
@@ -42,7 +44,7 @@ fn paint(r: &Reporter, code: &str, s: &str) -> String {
 }
 
 /// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
-fn print_checks(err: &mut impl Write, r: &Reporter, prefix: &str, checks: &[crate::verify::Check]) {
+fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::verify::Check]) {
     for c in checks {
         if c.status == Status::Pass && r.verbose == 0 {
             continue;
@@ -58,12 +60,12 @@ fn print_checks(err: &mut impl Write, r: &Reporter, prefix: &str, checks: &[crat
             Some(_) => c.actual.clone(),
             None => format!("{} (reported)", c.actual),
         };
-        let id = format!("{prefix}{}", c.id);
-        let _ = writeln!(err, "{mark} {id:<18} {line}");
+        let id = r.clean_value(&format!("{prefix}{}", c.id));
+        out.push_str(&format!("{mark} {id:<18} {}\n", r.clean_value(&line)));
         if let Some(m) = &c.message {
             if c.status != Status::Pass || r.verbose > 1 {
-                let hint = paint(r, "2", &format!("hint: {m}"));
-                let _ = writeln!(err, "{:>12} {:<18} {hint}", "", "");
+                let hint = paint(r, "2", &format!("hint: {}", r.clean(m)));
+                out.push_str(&format!("{:>12} {:<18} {hint}\n", "", ""));
             }
         }
     }
@@ -77,38 +79,46 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
         human_size(a.size)
     );
     let passed = a.passed();
+    let mut out = String::new();
     if passed {
         if !r.quiet {
-            status(r, "Verified", &summary, Tone::Good);
+            out.push_str(&format!(
+                "{} {}\n",
+                head(r, "Verified", Tone::Good),
+                r.clean(&summary)
+            ));
         }
     } else {
-        status(r, "Rejected", &summary, Tone::Bad);
+        out.push_str(&format!(
+            "{} {}\n",
+            head(r, "Rejected", Tone::Bad),
+            r.clean(&summary)
+        ));
     }
-    // Buffered: one write for all the check lines (a universal file has many), not
-    // several per line.
-    let mut err = std::io::BufWriter::new(std::io::stderr().lock());
-    print_checks(&mut err, r, "", &a.verdict.checks);
+    print_checks(&mut out, r, "", &a.verdict.checks);
     for slice in &a.verdict.slices {
-        print_checks(&mut err, r, &format!("[{}] ", slice.arch), &slice.checks);
+        print_checks(&mut out, r, &format!("[{}] ", slice.arch), &slice.checks);
     }
+    // What the output bound left out of the verdict (long lists, slices).
     for note in &a.verdict.notes {
-        let _ = writeln!(
-            err,
-            "{:>12} {}",
-            "",
-            paint(r, "2", &format!("note: {note}"))
-        );
+        let note = paint(r, "2", &format!("note: {}", r.clean(note)));
+        out.push_str(&format!(
+            "{:>12} {note}
+",
+            ""
+        ));
     }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {
-            (Some(p), _) => format!("kept the rejected file as {}", p.display()),
+            (Some(p), _) => format!("kept the rejected file as {}", super::shown(p)),
             (None, true) => {
                 "the rejected file was deleted; the destination is untouched".to_string()
             }
             (None, false) => String::new(),
         };
         if !fate.is_empty() {
-            let _ = writeln!(err, "{:>12} {fate}", "");
+            out.push_str(&format!("{:>12} {}\n", "", r.clean(&fate)));
         }
     }
+    r.write(Stream::Err, &out);
 }

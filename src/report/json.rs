@@ -1,10 +1,12 @@
 //! JSON Lines on stdout: one object per event with a `reason`, as cargo does.
 
-use std::io::Write;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ArtifactReport, SCHEMA_VERSION};
+use super::{escape, redact, ArtifactReport, SCHEMA_VERSION};
+use crate::verify::Verdict;
 
 #[derive(Serialize)]
 #[serde(tag = "reason", rename_all = "kebab-case")]
@@ -14,14 +16,17 @@ pub(super) enum Event<'a> {
         targets: &'a [String],
         go: Option<&'a str>,
     },
-    Artifact(&'a ArtifactReport),
+    Artifact(Artifact<'a>),
     CompilerFailed {
         target: &'a str,
         message: &'a str,
         stderr: &'a str,
     },
+    /// A configuration, toolchain or I/O failure; `exit` is the code it maps to.
     Error {
         message: &'a str,
+        target: Option<&'a str>,
+        exit: i32,
     },
     BuildFinished {
         success: bool,
@@ -32,6 +37,45 @@ pub(super) enum Event<'a> {
     },
 }
 
+/// An artifact as JSON shows it: paths as text plus their raw bytes when they are not
+/// UTF-8, the environment redacted, dropped variables by name and reason.
+#[derive(Serialize)]
+pub(super) struct Artifact<'a> {
+    target: &'a Option<String>,
+    profile: &'a Option<String>,
+    path: Cow<'a, str>,
+    path_bytes: Option<Vec<u8>>,
+    delivered: bool,
+    rejected_path: Option<Cow<'a, str>>,
+    rejected_path_bytes: Option<Vec<u8>>,
+    sha256: &'a Option<String>,
+    size: u64,
+    env: Option<BTreeMap<String, String>>,
+    env_dropped: Option<Vec<redact::DroppedShown<'a>>>,
+    command: &'a Option<String>,
+    verdict: &'a Verdict,
+    build_ms: Option<u128>,
+}
+
+pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
+    Artifact {
+        target: &a.target,
+        profile: &a.profile,
+        path: escape::lossless(&a.path),
+        path_bytes: escape::raw_bytes(&a.path),
+        delivered: a.delivered,
+        rejected_path: a.rejected_path.as_deref().map(escape::lossless),
+        rejected_path_bytes: a.rejected_path.as_deref().and_then(escape::raw_bytes),
+        sha256: &a.sha256,
+        size: a.size,
+        env: a.env.as_ref().map(redact::env),
+        env_dropped: a.env_dropped.as_deref().map(redact::dropped),
+        command: &a.command,
+        verdict: &a.verdict,
+        build_ms: a.build_ms,
+    }
+}
+
 #[derive(Serialize)]
 struct Line<'a> {
     schema: u32,
@@ -39,15 +83,20 @@ struct Line<'a> {
     event: &'a Event<'a>,
 }
 
-pub(super) fn emit(event: &Event) {
+/// One event as a line of JSON (without the newline).
+pub(super) fn line(event: &Event) -> String {
     let line = Line {
         schema: SCHEMA_VERSION,
         event,
     };
-    let text = serde_json::to_string(&line).unwrap_or_else(|e| {
-        format!("{{\"schema\":{SCHEMA_VERSION},\"reason\":\"error\",\"message\":\"cannot serialise event: {e}\"}}")
-    });
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
+    serde_json::to_string(&line).unwrap_or_else(|e| {
+        serde_json::json!({
+            "schema": SCHEMA_VERSION,
+            "reason": "error",
+            "message": format!("cannot encode an event as JSON: {e}"),
+            "target": null,
+            "exit": crate::error::Exit::Usage.code(),
+        })
+        .to_string()
+    })
 }

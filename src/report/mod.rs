@@ -1,30 +1,41 @@
-//! One report of what happened, and its renderers: human (cargo's look, on stderr)
-//! and JSON Lines (on stdout). The only module that writes to stdout.
+//! One report of what happened, and its renderers: human (cargo's look, on stderr),
+//! JSON Lines and GitHub workflow commands (on stdout), JUnit, checksums, the job
+//! summary and the `env --format` exports. The only module that writes to stdout, and
+//! the one escaping and redaction layer: every byte the tool prints or writes passes
+//! through [`Reporter`], which masks host secrets ([`redact`]), escapes for the
+//! consumer ([`escape`]), writes files atomically ([`files`]) and remembers a failed
+//! write so the run ends with exit 2 instead of a silent success.
 
+pub mod checksums;
 pub mod envfmt;
+pub mod escape;
+pub mod files;
 mod github;
 mod human;
 mod json;
 pub mod junit;
+pub mod redact;
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 
+use crate::error::Exit;
 use crate::verify::Verdict;
+
+pub use redact::Secrets;
 
 /// Version of the JSON Lines schema (README, "JSON output").
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A path for people: relative to the working directory when under it, as cargo does.
-pub fn shown(path: &std::path::Path) -> String {
+/// A path for people: relative to the working directory when under it, as cargo does;
+/// one line, unsafe characters and invalid UTF-8 escaped.
+pub fn shown(path: &Path) -> String {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    escape::path(path.strip_prefix(&cwd).unwrap_or(path))
 }
 
 /// `--message-format`.
@@ -52,8 +63,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// One verified (or rejected) artifact.
-#[derive(Debug, Clone, Serialize)]
+/// One verified (or rejected) artifact. It holds real values (the build's whole
+/// environment among them); the renderers decide what of it may be shown.
+#[derive(Debug, Clone)]
 pub struct ArtifactReport {
     /// The target it was built or judged for, if any.
     pub target: Option<String>,
@@ -68,7 +80,7 @@ pub struct ArtifactReport {
     pub sha256: Option<String>,
     pub size: u64,
     /// The child environment of the build (build only).
-    pub env: Option<BTreeMap<String, String>>,
+    pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Host variables and go env -w keys kept out of the build (build only).
     pub env_dropped: Option<Vec<crate::toolchain::childenv::Dropped>>,
     /// The go build command line (build only).
@@ -84,6 +96,57 @@ impl ArtifactReport {
     }
 }
 
+/// stdout or stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// What happened to our writes: the first failure, and which streams are gone.
+#[derive(Debug, Default)]
+struct Sink {
+    error: Mutex<Option<String>>,
+    out_closed: AtomicBool,
+    err_closed: AtomicBool,
+}
+
+impl Sink {
+    fn closed(&self, s: Stream) -> &AtomicBool {
+        match s {
+            Stream::Out => &self.out_closed,
+            Stream::Err => &self.err_closed,
+        }
+    }
+
+    /// Writes and flushes. A closed pipe (EPIPE, `| head`) ends that stream quietly;
+    /// any other error ends it and is remembered for [`Reporter::finish`].
+    fn put(&self, s: Stream, bytes: &[u8]) {
+        if self.closed(s).load(Ordering::SeqCst) {
+            return;
+        }
+        let result = match s {
+            Stream::Out => {
+                let mut o = std::io::stdout().lock();
+                o.write_all(bytes).and_then(|()| o.flush())
+            }
+            Stream::Err => {
+                let mut e = std::io::stderr().lock();
+                e.write_all(bytes).and_then(|()| e.flush())
+            }
+        };
+        if let Err(e) = result {
+            self.closed(s).store(true, Ordering::SeqCst);
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                let name = if s == Stream::Out { "stdout" } else { "stderr" };
+                if let Ok(mut slot) = self.error.lock() {
+                    slot.get_or_insert(format!("writing to {name}: {e}"));
+                }
+            }
+        }
+    }
+}
+
 /// Renders events for people or machines.
 #[derive(Debug, Clone)]
 pub struct Reporter {
@@ -93,6 +156,8 @@ pub struct Reporter {
     pub verbose: u8,
     /// `$GITHUB_STEP_SUMMARY`, where the GitHub format appends its job summary.
     pub step_summary: Option<PathBuf>,
+    secrets: Arc<Secrets>,
+    sink: Arc<Sink>,
 }
 
 impl Reporter {
@@ -122,7 +187,69 @@ impl Reporter {
             quiet,
             verbose,
             step_summary: None,
+            secrets: Arc::new(Secrets::default()),
+            sink: Arc::new(Sink::default()),
         }
+    }
+
+    /// The host secrets to mask in everything this reporter prints or writes.
+    pub fn with_secrets(mut self, secrets: Secrets) -> Reporter {
+        self.secrets = Arc::new(secrets);
+        self
+    }
+
+    /// Free text as it may be shown: secrets masked, URL credentials hidden, unsafe
+    /// characters escaped (newlines and tabs kept).
+    pub fn clean(&self, text: &str) -> String {
+        escape::text(&self.secrets.clean(text)).into_owned()
+    }
+
+    /// One value as it may be shown on one line (newlines escaped too).
+    pub fn clean_value(&self, text: &str) -> String {
+        escape::value(&self.secrets.clean(text)).into_owned()
+    }
+
+    /// Writes composed text: in the GitHub format no line of it may read as a
+    /// workflow command.
+    fn write(&self, s: Stream, text: &str) {
+        let text = if self.format == MessageFormat::Github {
+            escape::github_lines(text)
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        };
+        self.sink.put(s, text.as_bytes());
+    }
+
+    /// The tool's own workflow command line, on stdout.
+    fn write_command(&self, line: &str) {
+        self.sink.put(Stream::Out, format!("{line}\n").as_bytes());
+    }
+
+    /// Ends the run: a failed write on stdout or stderr (other than a closed pipe)
+    /// turns `exit` into a usage error, said wherever it still can be.
+    pub fn finish(&self, exit: Exit) -> Exit {
+        let _ = std::io::stdout().lock().flush();
+        let Some(msg) = self.sink.error.lock().ok().and_then(|m| m.clone()) else {
+            return exit;
+        };
+        self.sink
+            .put(Stream::Err, format!("error: {msg}\n").as_bytes());
+        match self.format {
+            MessageFormat::Json => self.write_json(&json::Event::Error {
+                message: &msg,
+                target: None,
+                exit: Exit::Usage.code(),
+            }),
+            MessageFormat::Github => self.write_command(&github::annotation(
+                self,
+                "error",
+                None,
+                "cargo xbuild-go",
+                &msg,
+            )),
+            MessageFormat::Human => {}
+        }
+        exit.worse(Exit::Usage)
     }
 
     /// A cargo-style status line (`   Building linux/arm64`), human format only.
@@ -146,51 +273,79 @@ impl Reporter {
         }
     }
 
-    /// An error line for failures that are not an artifact's verdict.
-    pub fn error(&self, message: &str) {
+    /// A failure that is not an artifact's verdict (a configuration, toolchain or I/O
+    /// error), for `target` when it concerns one: `error:` on stderr, an `::error`
+    /// annotation in the GitHub format, an `error` event in JSON.
+    pub fn error(&self, target: Option<&str>, exit: Exit, message: &str) {
+        let shown = match target {
+            Some(t) => format!("{t}: {message}"),
+            None => message.to_string(),
+        };
         match self.format {
-            MessageFormat::Human => human::status(self, "error", message, human::Tone::Bad),
+            MessageFormat::Human => human::status(self, "error", &shown, human::Tone::Bad),
             MessageFormat::Github => {
-                human::status(self, "error", message, human::Tone::Bad);
-                github::annotate(None, "cargo xbuild-go", message);
+                human::status(self, "error", &shown, human::Tone::Bad);
+                self.write_command(&github::annotation(
+                    self,
+                    "error",
+                    None,
+                    "cargo xbuild-go",
+                    &shown,
+                ));
             }
-            MessageFormat::Json => json::emit(&json::Event::Error { message }),
-        }
-    }
-
-    pub fn build_started(&self, profile: &str, targets: &[String], go: Option<&str>) {
-        match self.format {
-            MessageFormat::Human | MessageFormat::Github => {}
-            MessageFormat::Json => json::emit(&json::Event::BuildStarted {
-                profile,
-                targets,
-                go,
+            MessageFormat::Json => self.write_json(&json::Event::Error {
+                message,
+                target,
+                exit: exit.code(),
             }),
         }
     }
 
-    /// `go build` failed for a target; `stderr` is what it said (JSON only: humans saw it).
+    /// A command's failure, reported by its exit code.
+    pub fn fatal(&self, e: &anyhow::Error) {
+        self.error(None, crate::error::exit_for(e), &format!("{e:#}"));
+    }
+
+    pub fn build_started(&self, profile: &str, targets: &[String], go: Option<&str>) {
+        if self.format == MessageFormat::Json {
+            self.write_json(&json::Event::BuildStarted {
+                profile,
+                targets,
+                go,
+            });
+        }
+    }
+
+    /// What a successful `go build` said on stderr (captured), shown in the human
+    /// formats as one block.
+    pub fn go_said(&self, stderr: &str) {
+        if self.format.is_human() && !stderr.trim().is_empty() {
+            let mut text = self.clean(stderr);
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            self.write(Stream::Err, &text);
+        }
+    }
+
+    /// `go build` failed for a target; `stderr` is what it said.
     pub fn go_failed(&self, target: &str, stderr: &str, message: &str) {
         match self.format {
             MessageFormat::Human | MessageFormat::Github => {
                 if self.format == MessageFormat::Github {
-                    github::annotate(
+                    self.write_command(&github::annotation(
+                        self,
+                        "error",
                         None,
                         &format!("go build failed for {target}"),
                         if stderr.is_empty() { message } else { stderr },
-                    );
+                    ));
                 }
-                // Captured (concurrent builds): shown now, unchanged, as one block.
-                if !stderr.is_empty() {
-                    let mut err = std::io::stderr().lock();
-                    let _ = err.write_all(stderr.as_bytes());
-                    if !stderr.ends_with('\n') {
-                        let _ = writeln!(err);
-                    }
-                }
+                // Captured: shown now, escaped, as one block.
+                self.go_said(stderr);
                 human::status(self, "error", message, human::Tone::Bad)
             }
-            MessageFormat::Json => json::emit(&json::Event::CompilerFailed {
+            MessageFormat::Json => self.write_json(&json::Event::CompilerFailed {
                 target,
                 message,
                 stderr,
@@ -203,9 +358,9 @@ impl Reporter {
             MessageFormat::Human => human::artifact(self, a),
             MessageFormat::Github => {
                 human::artifact(self, a);
-                github::artifact(a);
+                github::artifact(self, a);
             }
-            MessageFormat::Json => json::emit(&json::Event::Artifact(a)),
+            MessageFormat::Json => self.write_json(&json::Event::Artifact(json::artifact(a))),
         }
     }
 
@@ -228,7 +383,7 @@ impl Reporter {
                         msg.push_str(&format!(", {rejected} rejected"));
                     }
                     if failed > 0 {
-                        msg.push_str(&format!(", {failed} failed to build"));
+                        msg.push_str(&format!(", {failed} failed"));
                     }
                     msg.push_str(&format!(" in {:.2}s", elapsed.as_secs_f64()));
                     let tone = if success {
@@ -239,7 +394,7 @@ impl Reporter {
                     human::status(self, "Finished", &msg, tone);
                 }
             }
-            MessageFormat::Json => json::emit(&json::Event::BuildFinished {
+            MessageFormat::Json => self.write_json(&json::Event::BuildFinished {
                 success,
                 artifacts,
                 rejected,
@@ -249,20 +404,26 @@ impl Reporter {
         }
     }
 
-    /// A summary table (human format, stderr): one row per target.
-    pub fn table(&self, header: &[&str], rows: &[[String; 5]]) {
+    /// A summary table (human format, stderr): one row per target. In the GitHub format
+    /// it is also appended to the job summary; an error doing so is returned.
+    pub fn table(&self, header: &[&str], rows: &[[String; 5]]) -> anyhow::Result<()> {
+        let mut summary = Ok(());
         if self.format == MessageFormat::Github {
             if let Some(path) = &self.step_summary {
-                github::summary(path, header, rows);
+                summary = self.append_file(path, github::summary(self, header, rows).as_bytes());
             }
         }
         if !self.format.is_human() || self.quiet {
-            return;
+            return summary;
         }
-        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-        for r in rows {
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| r.iter().map(|c| self.clean_value(c)).collect())
+            .collect();
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+        for r in &rows {
             for (w, c) in widths.iter_mut().zip(r.iter()) {
-                *w = (*w).max(c.len());
+                *w = (*w).max(c.chars().count());
             }
         }
         let line = |cells: Vec<&str>| {
@@ -271,36 +432,106 @@ impl Reporter {
                 .zip(&widths)
                 .map(|(c, w)| format!("{c:<w$}"))
                 .collect();
-            format!("             {}", parts.join("  ").trim_end())
+            format!("             {}\n", parts.join("  ").trim_end())
         };
-        let mut err = std::io::stderr().lock();
-        let _ = writeln!(err, "{}", line(header.to_vec()));
-        for r in rows {
-            let _ = writeln!(err, "{}", line(r.iter().map(String::as_str).collect()));
+        let mut text = line(header.to_vec());
+        for r in &rows {
+            text.push_str(&line(r.iter().map(String::as_str).collect()));
         }
+        self.write(Stream::Err, &text);
+        summary
     }
 
     /// A GitHub workflow annotation (`::error` / `::warning`) on stdout, in the GitHub
     /// format only.
     pub fn annotate(&self, error: bool, title: &str, message: &str) {
         if self.format == MessageFormat::Github {
-            github::annotate_level(
-                if error { "error" } else { "warning" },
-                None,
-                title,
-                message,
-            );
+            let level = if error { "error" } else { "warning" };
+            self.write_command(&github::annotation(self, level, None, title, message));
         }
     }
 
-    /// A line of a command's own output (env, targets, ...) on stdout.
+    /// A line of a command's own output (env, targets, ...) on stdout, cleaned.
     pub fn print(&self, line: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
+        let mut text = self.clean(line);
+        text.push('\n');
+        self.write(Stream::Out, &text);
     }
 
-    /// A JSON value on stdout, one line.
-    pub fn print_json(&self, value: &serde_json::Value) {
-        self.print(&value.to_string());
+    /// A line of a command's own output with a coloured mark (doctor's `ok`/`warn`/
+    /// `error`): `  MARK REST`, the mark painted with `code` when colour is on, the rest
+    /// cleaned.
+    pub fn print_marked(&self, mark: &str, code: &str, rest: &str) {
+        let mark = self.clean_value(mark);
+        let mark = if self.color {
+            format!("\x1b[{code}m{mark}\x1b[0m")
+        } else {
+            mark
+        };
+        self.write(Stream::Out, &format!("  {mark} {}\n", self.clean(rest)));
+    }
+
+    /// Any serialisable value on stdout as one JSON line (secrets masked).
+    pub fn print_json(&self, value: &impl Serialize) {
+        match serde_json::to_string(value) {
+            Ok(text) => self.write_json_text(&text),
+            Err(e) => self.error(None, Exit::Usage, &format!("cannot encode JSON: {e}")),
+        }
+    }
+
+    /// An `env --format` export on stdout, byte for byte as its consumer reads it (host
+    /// secrets masked). On a terminal, unsafe characters are shown escaped; in the
+    /// GitHub format, a line that a runner would read as a workflow command is refused.
+    pub fn print_export(&self, text: &str) -> anyhow::Result<()> {
+        let text = self.secrets.mask(text);
+        if self.format == MessageFormat::Github {
+            if let Some(line) = text.split('\n').find(|l| escape::is_workflow_command(l)) {
+                return Err(crate::error::usage(format!(
+                    "the export has a line a GitHub runner would read as a workflow command \
+                     ({}): write it to a file (>> \"$GITHUB_ENV\") without --message-format github",
+                    escape::value(line)
+                )));
+            }
+        }
+        let text = if std::io::stdout().is_terminal() {
+            escape::text(&text).into_owned()
+        } else {
+            text.into_owned()
+        };
+        self.sink.put(Stream::Out, text.as_bytes());
+        Ok(())
+    }
+
+    /// Writes one of the tool's files atomically, secrets masked.
+    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        let masked = self.mask_bytes(bytes);
+        files::write_atomic(path, &masked)
+            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
+    }
+
+    fn append_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+        let masked = self.mask_bytes(bytes);
+        files::append_atomic(path, &masked)
+            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
+    }
+
+    fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => match self.secrets.mask(text) {
+                std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(bytes),
+                std::borrow::Cow::Owned(s) => std::borrow::Cow::Owned(s.into_bytes()),
+            },
+            Err(_) => std::borrow::Cow::Borrowed(bytes),
+        }
+    }
+
+    fn write_json(&self, event: &json::Event) {
+        self.write_json_text(&json::line(event));
+    }
+
+    fn write_json_text(&self, text: &str) {
+        let mut text = self.secrets.clean(text).into_owned();
+        text.push('\n');
+        self.sink.put(Stream::Out, text.as_bytes());
     }
 }

@@ -117,11 +117,11 @@ pub enum Origin {
     ProfileEnv { by: String },
 }
 
-/// A host variable or `go env -w` key that did not reach the child.
+/// A host variable or `go env -w` key that did not reach the child: its name and why,
+/// never its value (which may be a secret, and is reported nowhere).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dropped {
     pub name: String,
-    pub value: String,
     /// "host" or the `go env -w` file's path.
     pub from: String,
     pub reason: String,
@@ -158,6 +158,8 @@ pub fn child_env(
     let mut vars = BTreeMap::new();
     let mut origins = BTreeMap::new();
     let mut dropped = Vec::new();
+    // The value each dropped entry had, to leave out those the scrub sets alike.
+    let mut dropped_values: Vec<String> = Vec::new();
     let mut set = |vars: &mut BTreeMap<String, String>, k: &str, v: String, o: Origin| {
         vars.insert(k.to_string(), v);
         origins.insert(k.to_string(), o);
@@ -184,10 +186,10 @@ pub fn child_env(
             };
             dropped.push(Dropped {
                 name: k.clone(),
-                value: v.clone(),
                 from: "host".to_string(),
                 reason,
             });
+            dropped_values.push(v.clone());
         }
     }
 
@@ -207,10 +209,10 @@ pub fn child_env(
                 };
                 dropped.push(Dropped {
                     name: k,
-                    value: v,
                     from: path.display().to_string(),
                     reason: reason.to_string(),
                 });
+                dropped_values.push(v);
             }
         }
     }
@@ -271,11 +273,82 @@ pub fn child_env(
             },
         );
     }
+    // A value the child gets all the same (GOTOOLCHAIN=local in the go env -w file, an
+    // exported GOOS=linux for a linux target) was not really dropped.
+    let mut dropped: Vec<Dropped> = dropped
+        .into_iter()
+        .zip(dropped_values)
+        .filter(|(d, v)| vars.get(&d.name) != Some(v))
+        .map(|(d, _)| d)
+        .collect();
     dropped.sort_by(|a, b| (&a.from, &a.name).cmp(&(&b.from, &b.name)));
     ChildEnv {
         vars,
         origins,
         dropped,
+    }
+}
+
+/// Arch-level variables: the target's own is always set, so the others do not matter.
+const ARCH_LEVELS: &[&str] = &[
+    "GOARM",
+    "GOARM64",
+    "GOAMD64",
+    "GO386",
+    "GOMIPS",
+    "GOMIPS64",
+    "GOPPC64",
+    "GORISCV64",
+    "GOWASM",
+];
+
+/// Whether a build-affecting variable the child does not have could change this build
+/// if a consumer's shell held it: not another architecture's level, not a C toolchain
+/// setting without cgo, not the toolchain's own bootstrap flags.
+fn can_change_this_build(key: &str, cgo: bool) -> bool {
+    let cgo_only = matches!(key, "CC" | "CXX" | "FC" | "AR" | "PKG_CONFIG" | "GCCGO")
+        || key.starts_with("CGO_");
+    !ARCH_LEVELS.contains(&key)
+        && !matches!(key, "GO_GCFLAGS" | "GO_LDFLAGS" | "GOCOVERDIR")
+        && (cgo || !cgo_only)
+}
+
+impl ChildEnv {
+    /// What the tool decides, as `env --format` exports it: every variable it sets
+    /// itself (GOENV, GOFLAGS, GOTOOLCHAIN, GOOS, GOARCH, the arch level, CGO_ENABLED,
+    /// the profile's `env`), and an empty value for every other build-affecting
+    /// variable that could change this build, so a consumer that evaluates the export and runs `go build` builds
+    /// the same bytes whatever its own shell holds. Variables copied from the host or
+    /// the `go env -w` file (PATH, HOME, proxies, TLS roots, caches, GOPROXY, pass-env)
+    /// are the consumer's own, and are never re-exported: they may carry secrets, and
+    /// they do not change the bytes.
+    pub fn decided(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = self
+            .vars
+            .iter()
+            .filter(|(k, _)| {
+                !matches!(
+                    self.origins.get(*k),
+                    None | Some(Origin::Host | Origin::PassEnv { .. } | Origin::GoEnvFile { .. })
+                )
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let cgo = self.vars.get("CGO_ENABLED").is_some_and(|v| v == "1");
+        for k in BUILD_AFFECTING {
+            if !self.vars.contains_key(*k) && can_change_this_build(k, cgo) {
+                out.insert(k.to_string(), String::new());
+            }
+        }
+        out
+    }
+
+    /// Why a variable of [`ChildEnv::decided`] has its value.
+    pub fn decided_origin(&self, key: &str) -> String {
+        self.origins.get(key).map_or_else(
+            || "scrub: empty, so the consumer's own value cannot change the build".to_string(),
+            Origin::explain,
+        )
     }
 }
 
@@ -292,6 +365,14 @@ impl Origin {
             Origin::ProfileEnv { by } => format!("env table, {by}"),
         }
     }
+}
+
+/// Runs the toolchain `name` (`go1.27.3`) instead of the local one: GOTOOLCHAIN names
+/// it, and go fetches it through the module proxy as Go's default `auto` would.
+pub fn pin_toolchain(env: &mut ChildEnv, name: &str, by: String) {
+    env.vars.insert("GOTOOLCHAIN".into(), name.to_string());
+    env.origins
+        .insert("GOTOOLCHAIN".into(), Origin::Setting { by });
 }
 
 #[cfg(test)]
@@ -326,7 +407,9 @@ mod tests {
         ]);
         let goenv = GoEnvFile {
             path: Some("/home/u/.config/go/env".into()),
-            text: Some("GOARCH=386\nGOPROXY=file-proxy\nGOMODCACHE=/cache/mod\n".into()),
+            text: Some(
+                "GOARCH=386\nGOPROXY=file-proxy\nGOMODCACHE=/cache/mod\nGOTOOLCHAIN=local\n".into(),
+            ),
         };
         let t = Target::parse("linux/arm64").unwrap();
         let e = child_env(&h, &goenv, &golden(), &t);
@@ -370,6 +453,48 @@ mod tests {
             !dropped.iter().any(|(_, n)| *n == "GOPROXY"),
             "GOPROXY is kept"
         );
+        assert!(
+            !dropped.iter().any(|(_, n)| *n == "GOTOOLCHAIN"),
+            "GOTOOLCHAIN=local is what the scrub sets too: not reported as dropped"
+        );
+    }
+
+    #[test]
+    fn decided_is_the_tools_own_choice_and_neutralises_the_rest() {
+        let h = host(&[
+            ("PATH", "/usr/bin"),
+            ("HOME", "/home/u"),
+            ("GOPROXY", "https://u:p@proxy"),
+            ("HTTPS_PROXY", "http://u:p@h"),
+            ("GOFLAGS", "-race"),
+            ("GOEXPERIMENT", "arenas"),
+            ("CC", "clang"),
+        ]);
+        let e = child_env(
+            &h,
+            &GoEnvFile::default(),
+            &golden(),
+            &Target::parse("linux/arm64").unwrap(),
+        );
+        let d = e.decided();
+        for k in [
+            "PATH",
+            "HOME",
+            "GOPROXY",
+            "HTTPS_PROXY",
+            "GOAMD64",
+            "CC",
+            "GO_GCFLAGS",
+        ] {
+            assert!(!d.contains_key(k), "{k} is not exported: {d:?}");
+        }
+        let get = |k: &str| d.get(k).map(String::as_str);
+        assert_eq!(get("GOFLAGS"), Some(""));
+        assert_eq!(get("GOENV"), Some("off"));
+        assert_eq!(get("GOEXPERIMENT"), Some(""), "neutralised");
+        assert_eq!(get("GOROOT"), Some(""), "neutralised");
+        assert_eq!(get("GOARM64"), Some("v8.0"));
+        assert_eq!(get("GOTOOLCHAIN"), Some("local"));
     }
 
     #[test]

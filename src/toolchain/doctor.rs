@@ -20,6 +20,7 @@ use crate::verify::human_size;
 
 use super::childenv::{host_allowed, BUILD_AFFECTING, GO_NETWORK_AND_CACHE};
 use super::{goenv, Go, GoEnvFile, GoFrom, HostEnv};
+use crate::report::redact;
 
 /// How long one probe (`go version`, `go env`) may take before it is given up.
 pub const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
@@ -686,11 +687,13 @@ fn goenv_lines(i: &Inputs) -> Vec<Check> {
     )];
     for (k, v) in &keys {
         let kid = format!("goenv.{k}");
+        let shown = redact::setting(k, v);
+        let named = shown.map_or(k.clone(), |v| format!("{k}={v}"));
         let check = if BUILD_AFFECTING.contains(&k.as_str()) && agrees_with_scrub(k, v) {
             Check::ok(
                 kid,
                 format!(
-                    "{k}={v} in {}: what xbuild-go builds use too",
+                    "{named} in {}: what xbuild-go builds use too",
                     path.display()
                 ),
             )
@@ -698,9 +701,9 @@ fn goenv_lines(i: &Inputs) -> Vec<Check> {
             Check::warn(
                 kid,
                 format!(
-                    "{k}={v} in {}: ignored by xbuild-go builds, but plain `go build` would {}",
+                    "{named} in {}: ignored by xbuild-go builds, but plain `go build` would {}",
                     path.display(),
-                    effect(k, v)
+                    effect(k, shown)
                 ),
                 format!("go env -u {k}"),
             )
@@ -708,7 +711,8 @@ fn goenv_lines(i: &Inputs) -> Vec<Check> {
             Check::ok(
                 kid,
                 format!(
-                    "{k}={v} in {}: a network or cache key, honoured by xbuild-go builds",
+                    "{k}={} in {}: a network or cache key, honoured by xbuild-go builds",
+                    redact::value(k, v),
                     path.display()
                 ),
             )
@@ -716,7 +720,7 @@ fn goenv_lines(i: &Inputs) -> Vec<Check> {
             Check::ok(
                 kid,
                 format!(
-                    "{k}={v} in {}: does not change builds; ignored by xbuild-go",
+                    "{k} in {}: does not change builds; ignored by xbuild-go",
                     path.display()
                 ),
             )
@@ -740,28 +744,30 @@ fn env_lines(i: &Inputs) -> Vec<Check> {
             continue;
         };
         let id = format!("env.{name}");
+        // A dropped variable's value is shown only when it is a plain setting.
+        let shown = redact::setting(name, value);
+        let exported = shown.map_or("exported (value not shown)".to_string(), |v| {
+            format!("exported as {v:?}")
+        });
         let check = if value.is_empty() {
             Check::ok(id, "exported but empty: no effect")
         } else if agrees_with_scrub(name, value) {
-            Check::ok(
-                id,
-                format!("exported as {value:?}: what xbuild-go builds use too"),
-            )
+            Check::ok(id, format!("{exported}: what xbuild-go builds use too"))
         } else if passed.contains(name) {
             Check::ok(
                 id,
                 format!(
-                    "exported as {value:?} and let through by the profile's pass-env: \
+                    "{exported} and let through by the profile's pass-env: \
                      xbuild-go builds {} too",
-                    effect(name, value)
+                    effect(name, shown)
                 ),
             )
         } else {
             Check::warn(
                 id,
                 format!(
-                    "exported as {value:?}: plain `go build` would {}; xbuild-go builds drop it",
-                    effect(name, value)
+                    "{exported}: plain `go build` would {}; xbuild-go builds drop it",
+                    effect(name, shown)
                 ),
                 format!("unset {name}"),
             )
@@ -783,58 +789,71 @@ fn agrees_with_scrub(name: &str, value: &str) -> bool {
     matches!((name, value), ("GOTOOLCHAIN", "local") | ("GOFLAGS", ""))
 }
 
-/// What a build-affecting variable set to `value` does to a plain `go build`, as a verb
-/// phrase ("would ...").
-pub fn effect(name: &str, value: &str) -> String {
-    match name {
-        "GOFLAGS" => format!("add `{value}` to every go build, test and run"),
-        "GOOS" => format!("build for GOOS={value} instead of the host's operating system"),
-        "GOARCH" => format!("build for GOARCH={value} instead of the host's architecture"),
-        "CGO_ENABLED" if value == "0" => {
+/// What a build-affecting variable does to a plain `go build`, as a verb phrase
+/// ("would ..."). `value` is the value when it may be shown (see
+/// [`redact::setting`]); without it the phrase names no value.
+pub fn effect(name: &str, value: Option<&str>) -> String {
+    let v = value.unwrap_or("");
+    match (name, value) {
+        ("GOFLAGS", _) => "add its flags to every go build, test and run".to_string(),
+        ("GOOS", Some(v)) => format!("build for GOOS={v} instead of the host's operating system"),
+        ("GOOS", None) => "build for another operating system than the host's".to_string(),
+        ("GOARCH", Some(v)) => format!("build for GOARCH={v} instead of the host's architecture"),
+        ("GOARCH", None) => "build for another architecture than the host's".to_string(),
+        ("CGO_ENABLED", Some("0")) => {
             "build without cgo (no C code; pure-Go net and os/user)".to_string()
         }
-        "CGO_ENABLED" if value == "1" => "build with cgo: net and os/user link libc \
-                                           dynamically, and cross builds need a C cross compiler"
+        ("CGO_ENABLED", Some("1")) => "build with cgo: net and os/user link libc \
+                                       dynamically, and cross builds need a C cross compiler"
             .to_string(),
-        "CGO_ENABLED" => format!("fail: CGO_ENABLED must be 0 or 1, not `{value}`"),
-        "GOARM" => format!(
-            "build 32-bit arm code for ARMv{value}: too high a level dies with `Illegal \
-             instruction` on older boards"
+        ("CGO_ENABLED", _) => "fail: CGO_ENABLED must be 0 or 1".to_string(),
+        ("GOARM", _) => format!(
+            "build 32-bit arm code for ARMv{}: too high a level dies with `Illegal \
+             instruction` on older boards",
+            value.unwrap_or("(another level)")
         ),
-        "GOAMD64" | "GOARM64" | "GO386" | "GOPPC64" | "GORISCV64" | "GOMIPS" | "GOMIPS64"
-        | "GOWASM" => format!(
-            "build for the instruction-set level {name}={value}: too high a level dies with \
-             `Illegal instruction` on older CPUs"
+        (
+            "GOAMD64" | "GOARM64" | "GO386" | "GOPPC64" | "GORISCV64" | "GOMIPS" | "GOMIPS64"
+            | "GOWASM",
+            _,
+        ) => format!(
+            "build for the instruction-set level {name}{}: too high a level dies with \
+             `Illegal instruction` on older CPUs",
+            value.map_or(String::new(), |v| format!("={v}"))
         ),
-        "GOEXPERIMENT" => format!("turn on the toolchain experiments `{value}`"),
-        "GOTOOLCHAIN" if value == "local" => {
+        ("GOEXPERIMENT", _) => "turn on toolchain experiments".to_string(),
+        ("GOTOOLCHAIN", Some("local")) => {
             "never switch toolchains, even when a go.mod asks for a newer Go".to_string()
         }
-        "GOTOOLCHAIN" => format!(
-            "choose the toolchain by GOTOOLCHAIN={value} (downloading one if needed) instead \
-             of using the go found"
+        ("GOTOOLCHAIN", _) => format!(
+            "choose the toolchain by GOTOOLCHAIN{} (downloading one if needed) instead \
+             of using the go found",
+            value.map_or(String::new(), |v| format!("={v}"))
         ),
-        "GOROOT" => format!("take the standard library and tools from {value}"),
-        "GODEBUG" => format!("change toolchain and runtime defaults (GODEBUG={value})"),
-        "GOFIPS140" => format!("build against the FIPS 140 module `{value}`"),
-        "GO_EXTLINK_ENABLED" => format!("force the external linker {}", on_off(value)),
-        "GOWORK" => format!("use the workspace `{value}` instead of finding go.work"),
-        "CC" => format!("run `{value}` as the C compiler of cgo builds"),
-        "CXX" => format!("run `{value}` as the C++ compiler of cgo builds"),
-        "FC" => format!("run `{value}` as the Fortran compiler of cgo builds"),
-        "AR" => format!("run `{value}` as the archiver of -buildmode=c-archive builds"),
-        "PKG_CONFIG" => format!("run `{value}` for #cgo pkg-config lines"),
-        "GCCGO" => format!("run `{value}` for -compiler=gccgo builds"),
-        "GO_GCFLAGS" | "GO_LDFLAGS" => {
-            format!("pass `{value}` when building the toolchain itself (make.bash)")
+        ("GOROOT", _) => "take the standard library and tools from another root".to_string(),
+        ("GODEBUG", _) => "change toolchain and runtime defaults".to_string(),
+        ("GOFIPS140", _) => format!(
+            "build against a FIPS 140 module{}",
+            value.map_or(String::new(), |v| format!(" ({v})"))
+        ),
+        ("GO_EXTLINK_ENABLED", _) => format!("force the external linker {}", on_off(v)),
+        ("GOWORK", _) => "use another workspace instead of finding go.work".to_string(),
+        ("CC", _) => "run its command as the C compiler of cgo builds".to_string(),
+        ("CXX", _) => "run its command as the C++ compiler of cgo builds".to_string(),
+        ("FC", _) => "run its command as the Fortran compiler of cgo builds".to_string(),
+        ("AR", _) => "run its command as the archiver of -buildmode=c-archive builds".to_string(),
+        ("PKG_CONFIG", _) => "run its command for #cgo pkg-config lines".to_string(),
+        ("GCCGO", _) => "run its command for -compiler=gccgo builds".to_string(),
+        ("GO_GCFLAGS" | "GO_LDFLAGS", _) => {
+            "pass its flags when building the toolchain itself (make.bash)".to_string()
         }
-        "GOCOVERDIR" => format!("write coverage data of instrumented binaries to {value}"),
-        "GOENV" => format!("read go env -w settings from {value}"),
-        n if n.starts_with("CGO_") && n.ends_with("FLAGS") => {
-            format!("pass `{value}` to the C toolchain in cgo builds")
+        ("GOCOVERDIR", _) => "write coverage data of instrumented binaries elsewhere".to_string(),
+        ("GOENV", _) => "read go env -w settings from another file".to_string(),
+        (n, _) if n.starts_with("CGO_") && n.ends_with("FLAGS") => {
+            "pass its flags to the C toolchain in cgo builds".to_string()
         }
-        n if n.starts_with("CGO_") => format!("change which flags cgo accepts ({n}={value})"),
-        _ => format!("change what it produces ({name}={value})"),
+        (n, _) if n.starts_with("CGO_") => format!("change which flags cgo accepts ({n})"),
+        _ => format!("change what it produces ({name})"),
     }
 }
 
@@ -1108,6 +1127,35 @@ fn default_cc(goos: &str) -> &'static str {
         "darwin" | "ios" | "freebsd" | "openbsd" => "clang",
         _ => "gcc",
     }
+}
+
+/// Before a cgo build: the C compiler problem doctor would report as an error for
+/// `target` (no CC for a cross target, a CC that is not installed), as (what, fix).
+/// Files and PATH only; no process runs.
+pub fn cgo_compiler_problem(
+    p: &ResolvedProfile,
+    target: &Target,
+    host: &HostEnv,
+    goenv: &GoEnvFile,
+    work_dir: &Path,
+) -> Option<(String, String)> {
+    if !p.cgo.value {
+        return None;
+    }
+    let (os, arch) = crate::target::host();
+    let platform = Host {
+        os: os.to_string(),
+        arch: arch.to_string(),
+    };
+    let inputs = Inputs {
+        host,
+        goenv,
+        go: Err(String::new()),
+        profile: Ok(p),
+        work_dir,
+    };
+    let c = cgo_line(p, target, &platform, &inputs);
+    (c.level == Level::Error).then(|| (c.message, c.fix.unwrap_or_default()))
 }
 
 fn cgo_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &Inputs) -> Check {
@@ -1397,7 +1445,7 @@ mod tests {
     #[test]
     fn every_build_affecting_variable_has_a_specific_effect() {
         for name in BUILD_AFFECTING {
-            let e = effect(name, "x");
+            let e = effect(name, None);
             assert!(
                 !e.starts_with("change what it produces"),
                 "{name} has only the generic effect: {e}"

@@ -7,6 +7,8 @@ pub mod goenv;
 pub mod locate;
 pub mod run;
 pub mod smoke;
+pub mod vcs;
+pub mod watchdog;
 
 use std::collections::BTreeMap;
 

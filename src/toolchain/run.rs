@@ -1,5 +1,6 @@
 //! Running `go build` in its own process group, so Ctrl-C stops the whole build and
-//! the caller can clean up before exiting 130.
+//! the caller can clean up before exiting 130; the group dies with the tool even on
+//! SIGKILL (see [`super::watchdog`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub fn install_interrupt_handler() {
         let _ = ctrlc::set_handler(|| {
             INTERRUPTED.store(true, Ordering::SeqCst);
             signal_groups();
+            super::smoke::stop_all();
         });
     });
 }
@@ -121,14 +123,21 @@ impl GoBuild {
     pub fn run(&self, capture: bool) -> anyhow::Result<String> {
         install_interrupt_handler();
         check_interrupted()?;
+        // SAFETY: getpid has no preconditions.
+        let parent = unsafe { libc::getpid() };
         let mut expr = duct::cmd(&self.go, &self.args)
             .dir(&self.dir)
             .full_env(&self.env)
             .stdout_to_stderr()
             .unchecked()
-            .before_spawn(|cmd| {
+            .before_spawn(move |cmd| {
                 use std::os::unix::process::CommandExt;
                 cmd.process_group(0);
+                // SAFETY: the closure runs between fork and exec and only makes
+                // async-signal-safe calls (prctl, getppid).
+                unsafe {
+                    cmd.pre_exec(move || super::watchdog::die_with_parent(parent));
+                }
                 Ok(())
             });
         if capture {
@@ -142,10 +151,14 @@ impl GoBuild {
         })?;
         let pgid = handle.pids().first().map_or(0, |p| *p as i32);
         track(pgid, true);
+        // Kills the group if this process dies before go does (SIGKILL included). Best
+        // effort: without it, go itself still dies with us (PR_SET_PDEATHSIG).
+        let watchdog = super::watchdog::Watchdog::spawn(pgid).ok();
         if interrupted() {
             signal_groups();
         }
         let out = handle.wait().cloned();
+        drop(watchdog);
         track(pgid, false);
         let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
         check_interrupted()?;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::buildinfo::{BuildInfo, Module};
 use super::Check;
 use crate::profile::{GoRequirement, GoVersion};
+use crate::target::Target;
 
 /// The build the profile asked for, as Go would record it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,11 +109,71 @@ pub fn go_split(s: &str) -> Option<Vec<String>> {
     }
 }
 
+/// Whether a binary built for arch level `recorded` runs on `target`'s hardware: at most
+/// the target's level where levels only add instructions (GOARM, GOAMD64, GOARM64,
+/// GOPPC64, GORISCV64); the same, or softfloat, where they are alternatives (GO386,
+/// GOMIPS). `Err` says why not.
+pub fn level_fits(target: &Target, recorded: &str) -> Result<(), String> {
+    let Some((var, want)) = target.level() else {
+        return Ok(());
+    };
+    let Some(levels) = target.arch().and_then(|a| a.level) else {
+        return Ok(());
+    };
+    // GOARM is recorded with its float mode when one was given: "7,softfloat".
+    let got = recorded.split(',').next().unwrap_or(recorded);
+    let rank = |v: &str| levels.values.iter().position(|(_, value)| *value == v);
+    let ordered = matches!(
+        var,
+        "GOARM" | "GOAMD64" | "GOARM64" | "GOPPC64" | "GORISCV64"
+    );
+    let fits = if ordered {
+        match (rank(got), rank(want)) {
+            (Some(g), Some(w)) => g <= w,
+            _ => got == want,
+        }
+    } else {
+        got == want || got == "softfloat"
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "built for {var}={got}, which {target} ({var}={want}) cannot run: \
+             the binary may use instructions that hardware lacks"
+        ))
+    }
+}
+
+/// What a target implies about recorded settings when no profile judges the build:
+/// the same GOOS and GOARCH, and an arch level the target's hardware runs.
+fn target_fit(b: &BuildInfo, target: &Target) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (key, want) in [("GOOS", target.goos()), ("GOARCH", target.goarch())] {
+        if let Some(got) = b.setting(key) {
+            if got != want {
+                problems.push(format!("{key}: recorded {got}, the target is {want}"));
+            }
+        }
+    }
+    if let Some((var, _)) = target.level() {
+        if let Some(got) = b.setting(var) {
+            if let Err(e) = level_fits(target, got) {
+                problems.push(e);
+            }
+        }
+    }
+    problems
+}
+
 /// `go.buildinfo`. `info` is what parsing found: `None` for a file with no build info.
+/// Without `expect` (no profile) the settings are reported; only what `target` implies
+/// is judged (GOOS, GOARCH, an arch level its hardware runs).
 pub fn buildinfo_check(
     info: Option<&Result<BuildInfo, String>>,
     expect: Option<&GoExpect>,
     require: bool,
+    target: Option<&Target>,
 ) -> Check {
     const ID: &str = "go.buildinfo";
     let b = match (info, expect) {
@@ -129,7 +190,7 @@ pub fn buildinfo_check(
             return Check::info(ID, "none (not a Go binary)")
                 .note("no Go build info to judge; `verify --profile P` requires it")
         }
-        (None, Some(_)) => {
+        (None, _) if require => {
             return Check::unknown(
                 ID,
                 "Go build info",
@@ -137,10 +198,21 @@ pub fn buildinfo_check(
                  set buildinfo = false to verify non-Go files",
             )
         }
-        (None, None) => return Check::info(ID, "none (not a Go binary)"),
+        (None, _) => return Check::info(ID, "none (not a Go binary)"),
     };
     let Some(e) = expect else {
-        return Check::info(ID, summary(b));
+        let problems = target.map(|t| target_fit(b, t)).unwrap_or_default();
+        if problems.is_empty() {
+            return Check::info(ID, summary(b));
+        }
+        let mut c = Check::judged(
+            ID,
+            false,
+            target.map_or(String::new(), |t| format!("runs on {t}")),
+            summary(b),
+        );
+        c.message = Some(problems.join("; "));
+        return c;
     };
     let mut wants: Vec<(String, Option<String>, &str)> = vec![
         (
@@ -189,6 +261,8 @@ pub fn buildinfo_check(
         }
     }
     let mut problems = Vec::new();
+    // The recorded value of every setting that differs, for the check's `actual`.
+    let mut differing: Vec<String> = Vec::new();
     for (key, want, cause) in &wants {
         let got = b.setting(key);
         // Go records GOARM with its float suffix when it was given, e.g. "7,softfloat".
@@ -203,11 +277,13 @@ pub fn buildinfo_check(
                 want.as_deref().unwrap_or("unset"),
                 got.unwrap_or("unset")
             ));
+            differing.push(format!("{key}={}", got.unwrap_or("unset")));
         }
     }
     let want_tags = tag_set(&e.tags.join(","));
     let got_tags = tag_set(b.setting("-tags").unwrap_or(""));
     if want_tags != got_tags {
+        differing.push(format!("-tags={}", got_tags.join(",")));
         problems.push(format!(
             "-tags: expected [{}], recorded [{}] (build tags came from GOFLAGS or extra arguments)",
             want_tags.join(","),
@@ -215,10 +291,13 @@ pub fn buildinfo_check(
         ));
     }
     match b.setting("-ldflags") {
-        Some(got) if go_split(got) != go_split(&e.ldflags) => problems.push(format!(
-            "-ldflags: expected {:?}, recorded {got:?} (GOFLAGS or extra arguments changed the link)",
-            e.ldflags
-        )),
+        Some(got) if go_split(got) != go_split(&e.ldflags) => {
+            differing.push(format!("-ldflags={got:?}"));
+            problems.push(format!(
+                "-ldflags: expected {:?}, recorded {got:?} (GOFLAGS or extra arguments changed the link)",
+                e.ldflags
+            ))
+        }
         Some(_) => {}
         None if e.trimpath && !e.ldflags.is_empty() => notes.push(
             "Go omits -ldflags from the build info under -trimpath; symbols.stripped checks -s -w instead".to_string(),
@@ -244,7 +323,12 @@ pub fn buildinfo_check(
         }
         parts.join(" ")
     };
-    let mut c = Check::judged(ID, problems.is_empty(), expected, summary(b));
+    let actual = if differing.is_empty() {
+        summary(b)
+    } else {
+        format!("{} (recorded {})", summary(b), differing.join(" "))
+    };
+    let mut c = Check::judged(ID, problems.is_empty(), expected, actual);
     if !problems.is_empty() {
         c.message = Some(problems.join("; "));
     } else if !notes.is_empty() {
@@ -464,25 +548,61 @@ mod tests {
             ),
         ];
         for (case, b, e, status, msg) in cases {
-            let c = buildinfo_check(Some(&Ok(b)), Some(&e), true);
+            let c = buildinfo_check(Some(&Ok(b)), Some(&e), true, None);
             assert_eq!(c.status, status, "case {case}: {c:?}");
             assert!(
                 c.message.as_deref().unwrap_or("").contains(msg),
                 "case {case}: {c:?}"
             );
         }
-        let none = buildinfo_check(None, Some(&expect()), true);
+        let none = buildinfo_check(None, Some(&expect()), true, None);
         assert_eq!(
             none.status,
             Status::Unknown,
             "no build info with an expectation never passes"
         );
-        assert_eq!(buildinfo_check(None, None, true).status, Status::Pass);
         assert_eq!(
-            buildinfo_check(None, Some(&expect()), false).status,
+            buildinfo_check(None, None, true, None).status,
+            Status::Unknown,
+            "required without settings to judge (verify with buildinfo = true) never passes"
+        );
+        assert_eq!(
+            buildinfo_check(None, None, false, None).status,
+            Status::Pass
+        );
+        assert_eq!(
+            buildinfo_check(None, Some(&expect()), false, None).status,
             Status::Pass,
             "verify --target on a C binary reports, the profile did not ask"
         );
+    }
+
+    #[test]
+    fn arch_levels_fit_targets_that_can_run_them() {
+        let cases = [
+            ("linux/arm/v7", "6", true),
+            ("linux/arm/v7", "7,softfloat", true),
+            ("linux/arm/v6", "7", false),
+            ("linux/amd64", "v1", true),
+            ("linux/amd64", "v3", false),
+            ("linux/amd64/v3", "v2", true),
+            ("linux/arm64", "v8.0", true),
+            ("linux/arm64", "v8.2", false),
+            ("linux/arm64/v9.0", "v8.7", true),
+            ("linux/riscv64", "rva22u64", false),
+            ("linux/386", "softfloat", true),
+            ("linux/386/softfloat", "sse2", false),
+            ("linux/mips/hardfloat", "softfloat", true),
+        ];
+        for (target, recorded, fits) in cases {
+            let t = Target::parse(target).unwrap();
+            assert_eq!(
+                level_fits(&t, recorded).is_ok(),
+                fits,
+                "{recorded} on {target}: {:?}",
+                level_fits(&t, recorded)
+            );
+        }
     }
 
     #[test]

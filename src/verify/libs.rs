@@ -177,7 +177,7 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
                 &id,
                 "a known image",
                 format!(
-                    "no image `{name}` in the image table{}; known: {} (add it to src/verify/images.toml)",
+                    "no image `{name}` in the image table{}; known: {}",
                     crate::suggest::did_you_mean(name, images::spellings()),
                     names.join(", ")
                 ),

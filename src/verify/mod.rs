@@ -163,7 +163,7 @@ impl Policy {
             expect_go: target
                 .filter(|_| v.buildinfo.value)
                 .map(|t| expected_go_build(profile, t)),
-            require_go: true,
+            require_go: v.buildinfo.value,
             go_requirement: profile.go.value.clone(),
         }
     }
@@ -455,6 +455,7 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         found.go.as_ref(),
         policy.expect_go.as_ref(),
         policy.require_go,
+        policy.target.as_ref(),
     ));
     if let Some(c) = gocheck::version_check(found.go.as_ref(), policy.go_requirement.as_ref()) {
         checks.push(c);

@@ -21,7 +21,7 @@ pub const MAX_OUTPUT: usize = 1 << 20;
 const KEEP: usize = 4 << 20;
 
 /// One guarded run.
-pub struct Guarded {
+pub struct Bounded {
     pub run: Run,
     pub elapsed: Duration,
     /// Peak resident set of the child, KiB.
@@ -31,7 +31,7 @@ pub struct Guarded {
     pub output_len: usize,
 }
 
-impl std::fmt::Display for Guarded {
+impl std::fmt::Display for Bounded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let clip = |s: &str| {
             if s.len() > 4000 {
@@ -59,7 +59,7 @@ impl std::fmt::Display for Guarded {
     }
 }
 
-impl Guarded {
+impl Bounded {
     /// Asserts the run finished in time, within the memory bound, and printed at most
     /// `files` MiB.
     pub fn within_bounds(&self, files: usize) -> &Self {
@@ -135,7 +135,7 @@ fn vm_hwm(pid: libc::pid_t) -> Option<u64> {
 /// memory's high-water mark (VmHWM) is read; signals it gets on the way are passed on.
 // The child is reaped by waitpid here, not by std's wait.
 #[allow(clippy::zombie_processes)]
-pub fn run_guarded(cwd: &Path, args: &[&str]) -> Guarded {
+pub fn run_bounded(cwd: &Path, args: &[&str]) -> Bounded {
     use std::os::unix::process::CommandExt as _;
     let env = base_env();
     let mut cmd = Command::new(bin());
@@ -204,7 +204,7 @@ pub fn run_guarded(cwd: &Path, args: &[&str]) -> Guarded {
     } else {
         None
     };
-    Guarded {
+    Bounded {
         run: Run {
             cmd: format!(
                 "{}{}",

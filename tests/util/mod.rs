@@ -146,6 +146,105 @@ pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run
     }
 }
 
+/// A run made under a hang guard, with the tool's own peak memory.
+pub struct Guarded {
+    pub run: Run,
+    pub elapsed: std::time::Duration,
+    /// The tool process's peak resident set (VmHWM, its children not included), KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Runs the tool like [`run_env`], but kills it after `limit` and fails the test (it
+/// hung), and samples its peak resident memory while it runs. Output past 64 MiB per
+/// stream is dropped, so a flooding tool cannot exhaust the test's memory either.
+pub fn run_guarded(
+    cwd: &Path,
+    args: &[&str],
+    env: &BTreeMap<String, String>,
+    limit: std::time::Duration,
+) -> Guarded {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 65536];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if kept.len() < 64 << 20 {
+                    kept.extend_from_slice(&buf[..n]);
+                }
+            }
+            kept
+        })
+    }
+    let cmd = format!(
+        "{} {}{}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        bin().display(),
+        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
+    );
+    let started = Instant::now();
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn cargo-xbuild-go");
+    let out = drain(child.stdout.take().expect("piped stdout"));
+    let err = drain(child.stderr.take().expect("piped stderr"));
+    let status_file = PathBuf::from(format!("/proc/{}/status", child.id()));
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kib);
+            }
+        }
+        if let Some(status) = child.try_wait().expect("waiting for cargo-xbuild-go") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stderr = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
+            panic!(
+                "hung: still running after {limit:?}, killed\ncommand: {cmd}\ncwd: {}\n--- stderr\n{stderr}",
+                cwd.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    Guarded {
+        run: Run {
+            cmd,
+            cwd: cwd.to_path_buf(),
+            code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        },
+        elapsed,
+        peak_rss_kib: peak,
+    }
+}
+
 /// Runs the tool with the base environment.
 pub fn run(cwd: &Path, args: &[&str]) -> Run {
     run_env(cwd, args, &base_env())

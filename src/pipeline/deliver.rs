@@ -1,0 +1,366 @@
+//! Delivery: the verified bytes reach the destination atomically (a reflink or a copy
+//! into a temporary file beside it, fsync, rename), or not at all. Directories made
+//! for it are removed again on failure, and only those, compared by canonical path.
+//! Temporary files left by a run that was killed are swept by the next one.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::Context as _;
+
+/// The prefix of every temporary file this tool makes beside a destination:
+/// `.xbuild-go-tmp.<pid>.<random>`.
+const TMP_PREFIX: &str = ".xbuild-go-tmp.";
+
+/// `go build -o` semantics: an output that ends with a slash or names an existing
+/// directory means "write `<name><exe>` into that directory".
+pub fn into_dir_if_dir(dest: PathBuf, file_name: &str) -> PathBuf {
+    let trailing = dest.as_os_str().as_bytes().ends_with(b"/");
+    if trailing || dest.is_dir() {
+        dest.join(file_name)
+    } else {
+        dest
+    }
+}
+
+/// Makes `dir` and its missing parents one component at a time, returning the canonical
+/// paths of the directories this call created (and no others), oldest first.
+pub fn create_parents(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut created = Vec::new();
+    let mut cur = PathBuf::new();
+    for c in dir.components() {
+        cur.push(c);
+        if !matches!(c, Component::Normal(_)) {
+            continue;
+        }
+        match std::fs::create_dir(&cur) {
+            Ok(()) => created.push(
+                std::fs::canonicalize(&cur)
+                    .with_context(|| format!("resolving `{}`", cur.display()))?,
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && cur.is_dir() => {}
+            Err(e) => {
+                remove_created(&created);
+                return Err(e).with_context(|| format!("creating `{}`", cur.display()));
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Removes what [`create_parents`] made, newest first, where still empty.
+pub fn remove_created(created: &[PathBuf]) {
+    for d in created.iter().rev() {
+        let _ = std::fs::remove_dir(d);
+    }
+}
+
+/// True if `pid` names a live process (or one we may not signal).
+fn alive(pid: i32) -> bool {
+    // SAFETY: kill(2) with signal 0 only checks for existence; no memory is touched.
+    pid > 0 && (unsafe { libc::kill(pid, 0) } == 0 || last_errno() == libc::EPERM)
+}
+
+fn last_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Removes this tool's temporary files in `dir` whose run is gone: `.xbuild-go-tmp.<pid>.*`
+/// whose process no longer exists, and the directories `.xbuild-go-XXXXXX` of earlier
+/// versions once they are an hour old. Nothing else is touched. Best effort.
+pub fn sweep(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.as_bytes();
+        if let Some(rest) = name.strip_prefix(TMP_PREFIX.as_bytes()) {
+            let pid = std::str::from_utf8(rest)
+                .ok()
+                .and_then(|r| r.split('.').next())
+                .and_then(|p| p.parse::<i32>().ok());
+            let is_file = e.file_type().is_ok_and(|t| t.is_file());
+            if let (Some(pid), true) = (pid, is_file) {
+                if !alive(pid) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        } else if let Some(rest) = name.strip_prefix(b".xbuild-go-") {
+            let legacy = rest.len() == 6 && rest.iter().all(u8::is_ascii_alphanumeric);
+            let old = e
+                .metadata()
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age.as_secs() > 3600);
+            if legacy && old && e.file_type().is_ok_and(|t| t.is_dir()) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+}
+
+/// What delivery did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// The destination already held exactly these bytes, executable: nothing written.
+    Unchanged,
+    /// Cloned (reflink) from the cache.
+    Reflinked,
+    /// Copied.
+    Copied,
+}
+
+/// True if `dest` is a regular, executable file holding exactly `bytes`.
+fn holds(dest: &Path, bytes: &[u8]) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dest) else {
+        return false;
+    };
+    if !meta.file_type().is_file() || meta.len() != bytes.len() as u64 || meta.mode() & 0o111 == 0 {
+        return false;
+    }
+    let Ok(f) = File::open(dest) else {
+        return false;
+    };
+    if bytes.is_empty() {
+        return true;
+    }
+    // SAFETY: read-only map of a file compared once; a concurrent truncation can only
+    // make the comparison fail or fault, as with any mmap reader.
+    match unsafe { memmap2::Mmap::map(&f) } {
+        Ok(m) => m[..] == *bytes,
+        Err(_) => false,
+    }
+}
+
+/// Delivers `bytes` (the verified content of `src`) to `dest`: unchanged if it already
+/// holds them; otherwise into a temporary file beside it (a reflink of `src` where the
+/// filesystem can, else a copy of `bytes`), made executable (0777 less the umask, as
+/// go does), synced, and renamed over `dest` (a symlink there is replaced, not followed).
+pub fn deliver(src: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivered> {
+    if holds(dest, bytes) {
+        return Ok(Delivered::Unchanged);
+    }
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (tmp, mut file) = create_tmp(parent)?;
+    let result = (|| -> anyhow::Result<Delivered> {
+        let how = if reflink(src, &file) {
+            Delivered::Reflinked
+        } else {
+            file.write_all(bytes)?;
+            Delivered::Copied
+        };
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, dest)?;
+        // The rename itself is durable once the directory is synced.
+        if let Ok(d) = File::open(parent) {
+            let _ = d.sync_all();
+        }
+        Ok(how)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("delivering the verified artifact to `{}`", dest.display()))
+}
+
+/// Copies `bytes` to `dest` the same way (used for `--keep-rejected`).
+pub fn write_beside(bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (tmp, mut file) = create_tmp(parent)?;
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, dest));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("writing `{}`", dest.display()))
+}
+
+fn create_tmp(dir: &Path) -> anyhow::Result<(PathBuf, File)> {
+    let pid = std::process::id();
+    for attempt in 0u32..16 {
+        let nonce = {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            t ^ attempt.wrapping_mul(0x9e37_79b9)
+        };
+        let mut name = std::ffi::OsString::from(TMP_PREFIX);
+        name.push(format!("{pid}.{nonce:08x}"));
+        let path = dir.join(OsStr::new(&name));
+        match File::options()
+            .write(true)
+            .create_new(true)
+            .mode(0o777)
+            .open(&path)
+        {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            // A concurrent build of another target that failed may have removed the
+            // directory it created for both: make it again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating `{}` again", dir.display()))?;
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("creating a temporary file in `{}`", dir.display()))
+            }
+        }
+    }
+    anyhow::bail!("no free temporary file name in `{}`", dir.display())
+}
+
+/// FICLONE: share `src`'s blocks with `dst` on filesystems that can (btrfs, XFS, ...).
+fn reflink(src: &Path, dst: &File) -> bool {
+    use std::os::fd::AsRawFd as _;
+    const FICLONE: libc::c_ulong = 0x4004_9409;
+    let Ok(s) = File::open(src) else {
+        return false;
+    };
+    // SAFETY: an ioctl between two descriptors we own; no memory is passed.
+    unsafe { libc::ioctl(dst.as_raw_fd(), FICLONE as _, s.as_raw_fd()) == 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_created_are_the_only_ones_removed() {
+        let t = tempfile::tempdir().unwrap();
+        let base = t.path();
+        std::fs::create_dir_all(base.join("dist/E")).unwrap();
+        // dist/N/../E/../O: N and O are new, E exists and must survive.
+        let created = create_parents(&base.join("dist/N/../E/../O")).unwrap();
+        let canon = |p: &str| std::fs::canonicalize(base.join(p)).unwrap();
+        assert_eq!(created, vec![canon("dist/N"), canon("dist/O")]);
+        remove_created(&created);
+        assert!(base.join("dist/E").is_dir(), "pre-existing E kept");
+        assert!(!base.join("dist/N").exists() && !base.join("dist/O").exists());
+        assert!(base.join("dist").is_dir());
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_an_error_and_nothing_is_left() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::create_dir(t.path().join("a")).unwrap();
+        std::fs::write(t.path().join("a/file"), b"").unwrap();
+        assert!(create_parents(&t.path().join("a/new/../file/x")).is_err());
+        assert!(
+            !t.path().join("a/new").exists(),
+            "created dir removed on error"
+        );
+    }
+
+    #[test]
+    fn output_directory_semantics() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        let cases = [
+            (format!("{}/", t.path().join("new").display()), "new/app"),
+            (dir.display().to_string(), "out/app"),
+            (format!("{}/", dir.display()), "out/app"),
+            (t.path().join("file").display().to_string(), "file"),
+        ];
+        for (given, want) in cases {
+            let got = into_dir_if_dir(PathBuf::from(&given), "app");
+            assert_eq!(
+                got.strip_prefix(t.path()).unwrap(),
+                Path::new(want),
+                "-o {given}"
+            );
+        }
+    }
+
+    #[test]
+    fn deliver_replaces_changed_bytes_and_skips_equal_ones() {
+        let t = tempfile::tempdir().unwrap();
+        let src = t.path().join("src");
+        std::fs::write(&src, b"genuine bytes").unwrap();
+        let dest = t.path().join("dest");
+        assert_ne!(
+            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            Delivered::Unchanged
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+        assert!(std::fs::metadata(&dest).unwrap().mode() & 0o100 != 0);
+        assert_eq!(
+            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            Delivered::Unchanged
+        );
+        std::fs::write(&dest, b"tampered byte").unwrap();
+        assert_ne!(
+            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            Delivered::Unchanged
+        );
+        assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+        // A symlink at the destination is replaced, its target left alone.
+        let victim = t.path().join("victim");
+        std::fs::write(&victim, b"victim").unwrap();
+        std::fs::remove_file(&dest).unwrap();
+        std::os::unix::fs::symlink(&victim, &dest).unwrap();
+        deliver(&src, b"genuine bytes", &dest).unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
+        assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
+        // The directory vanished (a failed sibling build removed it): made again.
+        let gone = t.path().join("gone/app");
+        deliver(&src, b"genuine bytes", &gone).unwrap();
+        assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
+        let left: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(TMP_PREFIX))
+            .collect();
+        assert!(left.is_empty(), "no temporary file left: {left:?}");
+    }
+
+    #[test]
+    fn sweep_removes_only_dead_runs_files() {
+        let t = tempfile::tempdir().unwrap();
+        // A pid that cannot exist (above the kernel's pid_max limit of 2^22).
+        let dead = format!("{TMP_PREFIX}99999999.0000abcd");
+        let live = format!("{TMP_PREFIX}{}.0000abcd", std::process::id());
+        for n in [
+            &dead,
+            &live,
+            &".xbuild-go-tmp.notapid".to_string(),
+            &"app".to_string(),
+        ] {
+            std::fs::write(t.path().join(n), b"x").unwrap();
+        }
+        std::fs::create_dir(t.path().join(".xbuild-go-AbC123")).unwrap();
+        sweep(t.path());
+        let mut left: Vec<String> = std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        // A fresh legacy directory may belong to a running older version: kept.
+        let mut want = vec![
+            live,
+            ".xbuild-go-tmp.notapid".to_string(),
+            "app".to_string(),
+            ".xbuild-go-AbC123".to_string(),
+        ];
+        want.sort();
+        assert_eq!(left, want);
+    }
+}

@@ -1,0 +1,1000 @@
+//! The build pipeline shared by the build commands: resolve the profile, plan each
+//! target (destination, child environment, go command), let go write into a private
+//! slot of the output cache ([`outcache`]), verify there, and deliver the verified
+//! bytes atomically ([`deliver`]) only when every check passes. A rejected or
+//! interrupted build leaves the destination as it was.
+
+pub mod deliver;
+pub mod outcache;
+mod repro;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use sha2::{Digest, Sha256};
+
+use crate::error::{failure, usage, Exit};
+use crate::profile::{self, GoRequirement, GoVersion, Overrides, ProfileFile, ResolvedProfile};
+use crate::report::{ArtifactReport, Reporter};
+use crate::target::Target;
+use crate::toolchain::{self, run, ChildEnv, Go, GoEnvFile, HostEnv};
+use crate::verify::{self, Policy, Verdict};
+
+/// Everything a command needs before it builds or verifies anything.
+#[derive(Debug)]
+pub struct Context {
+    /// The working directory after `-C`.
+    pub work_dir: PathBuf,
+    /// Where `go build` runs: the Go module directory (holding go.mod), or a go.work
+    /// workspace root with no go.mod of its own.
+    pub module_dir: Option<PathBuf>,
+    pub profile: ResolvedProfile,
+    pub host: HostEnv,
+    pub goenv: GoEnvFile,
+    /// The go.mod in `module_dir`, read once (an error message when unreadable).
+    pub gomod: Option<Result<GoMod, String>>,
+    /// The go.work go uses there (GOWORK unset: found upward; the profile's
+    /// `env.GOWORK` names another file or `off`).
+    pub gowork: Option<Result<GoMod, String>>,
+}
+
+/// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
+/// directive and the `toolchain` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoMod {
+    pub file: PathBuf,
+    /// The module path; empty for a go.work file.
+    pub module: String,
+    /// The `go` line (a minimum toolchain since Go 1.21) and its line number.
+    pub go: Option<(GoVersion, usize)>,
+    /// The `toolchain` line (`go1.27.3`, or `default`) and its line number.
+    pub toolchain: Option<(String, usize)>,
+}
+
+impl GoMod {
+    /// Reads `DIR/go.mod`.
+    pub fn read(module_dir: &Path) -> Result<GoMod, String> {
+        let file = module_dir.join("go.mod");
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("reading `{}`: {e}", file.display()))?;
+        GoMod::parse(&file, &text)
+    }
+
+    /// Reads a go.work file (no `module` line).
+    pub fn read_work(file: &Path) -> Result<GoMod, String> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("reading `{}`: {e}", file.display()))?;
+        Ok(GoMod::scan(file, &text))
+    }
+
+    pub fn parse(file: &Path, text: &str) -> Result<GoMod, String> {
+        let m = GoMod::scan(file, text);
+        if m.module.is_empty() {
+            return Err(format!("{}: no `module` line", file.display()));
+        }
+        Ok(m)
+    }
+
+    fn scan(file: &Path, text: &str) -> GoMod {
+        let mut module = None;
+        let mut go = None;
+        let mut toolchain = None;
+        for (i, line) in text.lines().enumerate() {
+            let l = line.split("//").next().unwrap_or("").trim();
+            let mut words = l.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some("module"), Some(m)) if module.is_none() => {
+                    module = Some(m.trim_matches('"').trim_matches('`').to_string());
+                }
+                (Some("go"), Some(v)) if go.is_none() => {
+                    go = GoVersion::parse(v).ok().map(|v| (v, i + 1));
+                }
+                (Some("toolchain"), Some(t)) if toolchain.is_none() => {
+                    toolchain = Some((t.to_string(), i + 1));
+                }
+                _ => {}
+            }
+        }
+        GoMod {
+            file: file.to_path_buf(),
+            module: module.unwrap_or_default(),
+            go,
+            toolchain,
+        }
+    }
+
+    /// `file:line` of a line of this file.
+    pub fn at(&self, line: usize) -> String {
+        format!("{}:{line}", self.file.display())
+    }
+}
+
+/// Where to look and what was asked on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    pub cwd: PathBuf,
+    pub dir: Option<&'a Path>,
+    pub config: Option<&'a Path>,
+    pub profile: &'a str,
+    pub overrides: Overrides,
+}
+
+/// The working directory: `-C DIR` against the process's, which must exist (exit 2).
+pub fn work_dir(req: &Request) -> anyhow::Result<PathBuf> {
+    match req.dir {
+        Some(d) => {
+            let d = req.cwd.join(d);
+            if !d.is_dir() {
+                return Err(usage(format!("-C {}: no such directory", d.display())));
+            }
+            Ok(d)
+        }
+        None => Ok(req.cwd.clone()),
+    }
+}
+
+/// Resolves `-C`, the module directory, the profile file and the profile.
+pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
+    let work_dir = work_dir(req)?;
+    let found_work = profile::find_workspace(&work_dir);
+    let module_dir = profile::find_build_dir(&work_dir, found_work.as_deref());
+    let file_path = match req.config {
+        Some(c) => {
+            let p = work_dir.join(c);
+            if !p.is_file() {
+                return Err(usage(format!("--config {}: no such file", p.display())));
+            }
+            Some(p)
+        }
+        None => profile::find_profile_file(module_dir.as_deref().unwrap_or(&work_dir)),
+    };
+    let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
+    let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
+    check_runs_on(&profile)?;
+    let goenv = toolchain::read_goenv(&host);
+    // GOWORK is unset in the child unless the profile's env sets it: then go uses that
+    // file, or no workspace at all with `off`.
+    let gowork_var = profile
+        .env
+        .iter()
+        .find(|(k, _)| k == "GOWORK")
+        .map(|(_, v)| v.value.clone());
+    let (module_dir, gowork) = match gowork_var.as_deref() {
+        None | Some("") => (module_dir, found_work),
+        Some("off") => (profile::find_module_dir(&work_dir), None),
+        Some(f) => (module_dir, Some(work_dir.join(f))),
+    };
+    let gomod = module_dir
+        .as_deref()
+        .filter(|d| d.join("go.mod").is_file())
+        .map(GoMod::read);
+    let gowork = gowork.as_deref().map(GoMod::read_work);
+    Ok(Context {
+        work_dir,
+        module_dir,
+        profile,
+        host,
+        goenv,
+        gomod,
+        gowork,
+    })
+}
+
+/// Every `runs-on` image must be one the tool knows: a configuration error (exit 2)
+/// naming the profile line, before anything builds.
+fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
+    let runs_on = &profile.verify.runs_on;
+    for name in &runs_on.value {
+        match verify::images::find(name) {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(usage(format!(
+                    "{}: unknown runs-on image `{name}`{}; known images: {}",
+                    runs_on.source,
+                    crate::suggest::did_you_mean(name, verify::images::spellings()),
+                    verify::images::names().join(", ")
+                )))
+            }
+            Err(e) => return Err(usage(e)),
+        }
+    }
+    Ok(())
+}
+
+/// One target's build, planned before anything runs.
+#[derive(Debug)]
+pub struct Plan {
+    pub target: Target,
+    pub dest: PathBuf,
+    pub env: ChildEnv,
+}
+
+/// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
+fn clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The import path of `package` as go reads it in `run_dir`: a relative package
+/// (`.`, `./cmd/a`, `../lib`) is the path of the go.mod that holds its directory
+/// (a workspace member, or a nested module) plus the rest.
+pub fn import_path(run_dir: &Path, package: &str) -> String {
+    let relative = package == "."
+        || package == ".."
+        || package.starts_with("./")
+        || package.starts_with("../");
+    if !relative {
+        return package.to_string();
+    }
+    let dir = clean(&run_dir.join(package));
+    let module =
+        profile::find_module_dir(&dir).and_then(|m| GoMod::read(&m).ok().map(|g| (m, g.module)));
+    match module {
+        Some((m, path)) => {
+            let rest = dir.strip_prefix(&m).unwrap_or(Path::new(""));
+            let rest = rest.to_string_lossy();
+            if rest.is_empty() {
+                path
+            } else {
+                format!("{path}/{rest}")
+            }
+        }
+        None => dir.to_string_lossy().into_owned(),
+    }
+}
+
+/// The binary name `go build` would give the package: the last element of its import
+/// path, skipping a `/vN` major-version suffix.
+pub fn binary_name(run_dir: &Path, package: &str) -> anyhow::Result<String> {
+    // `go build file.go ...` names the binary after the first file.
+    if let Some(stem) = package.strip_suffix(".go") {
+        let base = stem.rsplit('/').next().unwrap_or(stem);
+        if !base.is_empty() {
+            return Ok(base.to_string());
+        }
+    }
+    let import = import_path(run_dir, package.trim_end_matches('/'));
+    if import.contains("...") {
+        return Err(usage(format!(
+            "package `{package}` is a pattern: xbuild-go builds one main package per profile; name it (e.g. ./cmd/server)"
+        )));
+    }
+    let parts: Vec<&str> = import
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    let is_major =
+        |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
+    let name = match parts.as_slice() {
+        [.., prev, last] if is_major(last) => prev,
+        [.., last] => last,
+        [] => {
+            return Err(usage(format!(
+                "cannot name the binary of package `{package}`"
+            )))
+        }
+    };
+    Ok(name.to_string())
+}
+
+/// Plans every target of the profile; rejects colliding destinations before anything runs.
+pub fn plan(ctx: &Context) -> anyhow::Result<Vec<Plan>> {
+    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
+        usage(format!(
+            "no go.mod or go.work in {} or any parent: run in a Go module or workspace, or point -C at one",
+            ctx.work_dir.display()
+        ))
+    })?;
+    let p = &ctx.profile;
+    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
+        if let Err(e) = f {
+            return Err(usage(e.clone()));
+        }
+    }
+    let name = binary_name(module_dir, &p.package.value)?;
+    let mut plans: Vec<Plan> = Vec::new();
+    for t in &p.targets.value {
+        let dest = deliver::into_dir_if_dir(
+            p.output
+                .value
+                .expand(&name, &p.name, t, module_dir, &ctx.work_dir),
+            &format!("{name}{}", t.exe_suffix()),
+        );
+        refuse_control_characters(&dest, module_dir, ctx)?;
+        if let Some(other) = plans.iter().find(|o| o.dest == dest) {
+            return Err(usage(format!(
+                "targets {} and {t} would both write {}: use an output template such as \
+                 \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
+                other.target,
+                dest.display()
+            )));
+        }
+        let env = toolchain::child_env(&ctx.host, &ctx.goenv, p, t);
+        plans.push(Plan {
+            target: t.clone(),
+            dest,
+            env,
+        });
+    }
+    Ok(plans)
+}
+
+/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
+/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
+pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
+    match (&ctx.gowork, &ctx.gomod) {
+        (Some(Ok(w)), _) => Some(w),
+        (None, Some(Ok(m))) => Some(m),
+        _ => None,
+    }
+}
+
+/// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
+/// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
+/// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
+/// Returns the toolchain name and where the choice came from.
+pub fn toolchain_line_choice(ctx: &Context, local: Option<&GoVersion>) -> Option<(String, String)> {
+    if matches!(ctx.profile.go.value, Some(GoRequirement::Exact(_))) {
+        return None;
+    }
+    let file = toolchain_file(ctx)?;
+    let (name, line) = file.toolchain.as_ref()?;
+    let wanted = name
+        .strip_prefix("go")
+        .and_then(|v| GoVersion::parse(v).ok())?;
+    let newer = local.map_or(true, |l| &wanted > l);
+    newer.then(|| {
+        (
+            name.clone(),
+            format!("the toolchain line at {}", file.at(*line)),
+        )
+    })
+}
+
+/// The child environment of one target, with the toolchain the `toolchain` line asks
+/// for (given the local go's version, when known), as a build would get it.
+pub fn target_env(ctx: &Context, target: &Target, local: Option<&GoVersion>) -> ChildEnv {
+    let mut env = toolchain::child_env(&ctx.host, &ctx.goenv, &ctx.profile, target);
+    if let Some((name, why)) = toolchain_line_choice(ctx, local) {
+        toolchain::childenv::pin_toolchain(&mut env, &name, why);
+    }
+    env
+}
+
+/// Points every plan at the toolchain the `toolchain` line asks for, if any (see
+/// [`toolchain_line_choice`]); returns where the choice came from.
+pub fn apply_toolchain_line(ctx: &Context, go: &Go, plans: &mut [Plan]) -> Option<String> {
+    let (name, why) = toolchain_line_choice(ctx, go.parsed_version().as_ref())?;
+    for p in plans.iter_mut() {
+        toolchain::childenv::pin_toolchain(&mut p.env, &name, why.clone());
+    }
+    Some(format!("{name} ({why})"))
+}
+
+/// An output path whose own part (what the template and the package name made, below
+/// the directory it is relative to) holds a control character is refused: such a name
+/// would split log lines and checksum files.
+fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let profile_dir = ctx.profile.file.as_deref().and_then(Path::parent);
+    let own = [Some(module_dir), Some(ctx.work_dir.as_path()), profile_dir]
+        .into_iter()
+        .flatten()
+        .filter_map(|base| dest.strip_prefix(base).ok())
+        .min_by_key(|rest| rest.as_os_str().len())
+        .unwrap_or(dest);
+    if own.to_string_lossy().chars().any(char::is_control) {
+        return Err(usage(format!(
+            "output `{}` holds a control character: name the file without one",
+            crate::report::escape::path(dest)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
+pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Result<()> {
+    // The go line is a minimum toolchain (Go 1.21+); xbuild-go never lets go switch to
+    // a newer one for it, so say so before go fails with exit 3. From files only.
+    let pinned = env
+        .vars
+        .get("GOTOOLCHAIN")
+        .and_then(|t| t.strip_prefix("go"))
+        .and_then(|v| GoVersion::parse(v).ok());
+    let running = pinned.or_else(|| go.parsed_version());
+    if let (Some(file), Some(running)) = (toolchain_file(ctx), &running) {
+        if let Some((need, line)) = &file.go {
+            if running < need {
+                let exact = GoVersion {
+                    patch: Some(need.patch.unwrap_or(0)),
+                    ..need.clone()
+                };
+                return Err(failure(
+                    Exit::Toolchain,
+                    format!(
+                        "{}: the {} requires go >= {need}, but the build would run go{running}: \
+                         install Go {exact} or newer, or pin it in the profile with go = \"{exact}\" \
+                         (GOTOOLCHAIN fetches it; xbuild-go never lets go switch by itself)",
+                        file.at(*line),
+                        if file.module.is_empty() { "workspace" } else { "module" },
+                    ),
+                ));
+            }
+        }
+    }
+    let req = match &ctx.profile.go.value {
+        // A pin runs exactly that toolchain through GOTOOLCHAIN; nothing more to check.
+        None | Some(GoRequirement::Exact(_)) => return Ok(()),
+        Some(r) => r,
+    };
+    let found = match go.parsed_version() {
+        Some(v) => v,
+        // No VERSION file beside the binary: ask go (only in this case).
+        None => toolchain::locate::query_version(go, &env.vars)?,
+    };
+    if !req.is_met_by(&found) {
+        return Err(failure(
+            Exit::Toolchain,
+            format!(
+                "the profile requires go {req} ({}), but {} is go{found}: install a matching Go, \
+                 or pin one with an exact go = \"X.Y.Z\" (GOTOOLCHAIN fetches it)",
+                ctx.profile.go.source,
+                go.path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A smoke run asked for by the profile (`smoke = [...]`, required: a missing emulator
+/// is `unknown` and rejects) or only by `--smoke` (a missing emulator is reported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmokeRequest {
+    pub args: Vec<String>,
+    pub required: bool,
+    pub timeout: std::time::Duration,
+}
+
+impl SmokeRequest {
+    /// `--smoke ARGS` (split like go's flags: spaces, with quotes grouping) overrides the
+    /// profile's arguments; the profile's `smoke` makes the run required.
+    pub fn from_profile_and_flag(
+        profile: &ResolvedProfile,
+        flag: Option<&str>,
+        timeout: Option<std::time::Duration>,
+    ) -> anyhow::Result<Option<SmokeRequest>> {
+        let required = profile.smoke.value.is_some();
+        let args = match flag {
+            Some(f) => Some(
+                crate::verify::go_split(f)
+                    .ok_or_else(|| usage(format!("--smoke {f:?}: unclosed quote")))?,
+            ),
+            None => profile.smoke.value.clone(),
+        };
+        Ok(args.map(|args| SmokeRequest {
+            args,
+            required,
+            timeout: timeout.unwrap_or(toolchain::smoke::DEFAULT_TIMEOUT),
+        }))
+    }
+}
+
+/// Runs the artifact once and turns what happened into the `run.smoke` check.
+fn smoke_check(
+    req: &SmokeRequest,
+    target: &Target,
+    artifact: &Path,
+    host: &HostEnv,
+    cwd: &Path,
+) -> crate::verify::Check {
+    use crate::verify::{Check, Status};
+    let expected = format!(
+        "exit 0 from `{}`",
+        std::iter::once("ARTIFACT".to_string())
+            .chain(req.args.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let Some(runner) = toolchain::smoke::find_runner(target, host, cwd) else {
+        let why = format!(
+            "cannot run {target} here: no qemu-{}-static or qemu-{} on PATH (install qemu-user-static)",
+            target.arch().and_then(|a| a.qemu).unwrap_or("?"),
+            target.arch().and_then(|a| a.qemu).unwrap_or("?")
+        );
+        return Check {
+            id: "run.smoke".into(),
+            status: if req.required {
+                Status::Unknown
+            } else {
+                Status::Pass
+            },
+            expected: req.required.then_some(expected),
+            actual: "not run".into(),
+            message: Some(why),
+        };
+    };
+    let how = runner.describe();
+    match toolchain::smoke::run(&runner, artifact, &req.args, req.timeout) {
+        Err(e) => Check {
+            id: "run.smoke".into(),
+            status: Status::Fail,
+            expected: Some(expected),
+            actual: format!("could not start {how}"),
+            message: Some(format!("{e:#}")),
+        },
+        Ok(r) => {
+            let ok = r.code == Some(0) && !r.timed_out && !r.interrupted;
+            let how = format!("{how} ({})", r.containment.describe());
+            let first_line = r
+                .output
+                .lines()
+                .next()
+                .map_or(String::new(), |l| format!(": {}", clip(l, 200)));
+            let actual = if r.interrupted {
+                format!("interrupted {how}")
+            } else if r.timed_out {
+                format!(
+                    "no exit within {} {how}; killed",
+                    show_duration(req.timeout)
+                )
+            } else {
+                match (r.code, r.signal) {
+                    (Some(c), _) => format!("exit {c} {how}{first_line}"),
+                    (None, Some(sig)) => format!("killed by signal {sig} {how}{first_line}"),
+                    (None, None) => format!("exit by signal {how}{first_line}"),
+                }
+            };
+            Check {
+                id: "run.smoke".into(),
+                status: if ok { Status::Pass } else { Status::Fail },
+                expected: Some(expected),
+                actual,
+                message: (!ok).then(|| {
+                    format!(
+                        "the artifact does not start cleanly (empty environment but a private HOME and TMPDIR, \
+                         its directory as cwd); output{}:\n{}",
+                        output_note(&r),
+                        first_lines(&r.output)
+                    )
+                }),
+            }
+        }
+    }
+}
+
+/// `3s`, `1.5s`, `250ms`.
+fn show_duration(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// At most `max` characters of `s`, marked when cut.
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}
+
+/// The first few lines of a smoke run's output, for the report.
+fn first_lines(output: &str) -> String {
+    output
+        .lines()
+        .take(5)
+        .map(|l| clip(l, 200))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// ` (N bytes, the first M kept)` when the output was longer than the cap.
+fn output_note(r: &toolchain::smoke::SmokeResult) -> String {
+    if r.output_bytes > toolchain::smoke::OUTPUT_CAP as u64 {
+        format!(
+            " ({} bytes in all; the first {} kept, the rest dropped)",
+            r.output_bytes,
+            toolchain::smoke::OUTPUT_CAP
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Options of one build run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildOptions {
+    pub no_verify: bool,
+    pub keep_rejected: bool,
+    /// Capture go's stderr (JSON output) instead of passing it through.
+    pub capture_stderr: bool,
+    /// Compute the artifact's sha256 (for JSON output).
+    pub checksum: bool,
+    /// Build a second time elsewhere with a fresh GOCACHE and compare (build.reproducible).
+    pub check_reproducible: bool,
+}
+
+/// Builds, verifies and delivers one target. Returns its report; `go build` failures
+/// and interrupts are errors.
+pub fn build_one(
+    ctx: &Context,
+    go: &Go,
+    plan: &Plan,
+    opts: BuildOptions,
+    smoke: Option<&SmokeRequest>,
+    reporter: &Reporter,
+) -> anyhow::Result<ArtifactReport> {
+    let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
+    let parent = plan
+        .dest
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = plan
+        .dest
+        .file_name()
+        .ok_or_else(|| usage(format!("output `{}` names no file", plan.dest.display())))?;
+    if plan.dest.is_dir() {
+        return Err(usage(format!(
+            "output `{}` is a directory: name the file (e.g. -o {}/{{name}})",
+            plan.dest.display(),
+            plan.dest.display()
+        )));
+    }
+    let root = outcache::root(&ctx.host)?;
+    deliver::sweep(parent);
+    let created = deliver::create_parents(parent)?;
+    let result = build_in(
+        ctx, go, plan, opts, smoke, reporter, module_dir, &root, file_name,
+    );
+    if result.as_ref().map_or(true, |r| !r.delivered) {
+        deliver::remove_created(&created);
+    }
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_in(
+    ctx: &Context,
+    go: &Go,
+    plan: &Plan,
+    opts: BuildOptions,
+    smoke: Option<&SmokeRequest>,
+    reporter: &Reporter,
+    module_dir: &Path,
+    cache_root: &Path,
+    file_name: &std::ffi::OsStr,
+) -> anyhow::Result<ArtifactReport> {
+    let p = &ctx.profile;
+    // go writes into this build's private slot of the output cache: nothing of ours is
+    // in the work tree while go runs, go's up-to-date check still works across runs,
+    // and the destination's current bytes are never an input.
+    let module_key = std::fs::canonicalize(module_dir).unwrap_or_else(|_| module_dir.to_path_buf());
+    let target = plan.target.to_string();
+    let key = outcache::SlotKey {
+        module_dir: &module_key,
+        package: &p.package.value,
+        target: &target,
+        profile: &p.name,
+        file_name,
+    };
+    let slot = outcache::Slot::open(
+        cache_root,
+        &key,
+        || {
+            reporter.detail(&format!(
+                "waiting for another run building {target} of the same package and profile"
+            ))
+        },
+        run::check_interrupted,
+    )?;
+    let out = slot.output.clone();
+    let cmd = run::GoBuild::new(
+        &go.path,
+        module_dir,
+        plan.env.vars.clone(),
+        p.rebuild_all.value,
+        &p.tags.value,
+        &p.ldflags.value,
+        &p.flags.value,
+        &p.go_args,
+        &out,
+        &p.package.value,
+    );
+    reporter.detail(&format!("running {}", cmd.display()));
+    let started = Instant::now();
+    let ran = cmd.run(opts.capture_stderr);
+    if let Ok(said) = &ran {
+        reporter.go_said(said);
+    }
+    if let Err(e) = ran {
+        if crate::error::exit_for(&e) == Exit::GoBuild {
+            let msg = format!("{e}");
+            let (head, stderr) = msg.split_once(":\n").unwrap_or((msg.as_str(), ""));
+            reporter.go_failed(
+                &plan.target.to_string(),
+                stderr,
+                &format!("{head} for {}", plan.target),
+            );
+        }
+        return Err(e);
+    }
+    let build_ms = started.elapsed().as_millis();
+    if !out.is_file() {
+        return Err(usage(format!(
+            "`{}` is not a main package: go build wrote no executable (name a package \
+             with `package main` and a main function)",
+            p.package.value
+        )));
+    }
+    // go build -o of a package that is not `main` writes its archive: not an error of
+    // the artifact, of the request.
+    let mut magic = [0u8; 8];
+    let archive = std::fs::File::open(&out)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && &magic == b"!<arch>\n";
+    if archive {
+        slot.forget()?;
+        return Err(usage(format!(
+            "`{}` is not a main package: go build made a package archive, not an \
+             executable (name a package with `package main` and a main function)",
+            p.package.value
+        )));
+    }
+    slot.record()?;
+    // --no-verify still reads the facts for the report, but judges nothing.
+    let policy = if opts.no_verify {
+        Policy::report_only()
+    } else {
+        Policy::from_profile(p, Some(&plan.target))
+    };
+    let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
+    // A smoke run only for an artifact that passed every other check.
+    if let (Some(req), true) = (smoke, verdict.passed()) {
+        verdict.checks.push(smoke_check(
+            req,
+            &plan.target,
+            &out,
+            &ctx.host,
+            &ctx.work_dir,
+        ));
+    }
+    if opts.check_reproducible && verdict.passed() {
+        verdict
+            .checks
+            .push(repro::reproducible_check(ctx, &cmd, module_dir, &out)?);
+    }
+    let passed = verdict.passed();
+    run::check_interrupted()?;
+    let mut report = ArtifactReport {
+        target: Some(plan.target.to_string()),
+        profile: Some(p.name.clone()),
+        path: plan.dest.clone(),
+        delivered: false,
+        rejected_path: None,
+        sha256,
+        size,
+        env: Some(plan.env.vars.clone()),
+        env_dropped: Some(plan.env.dropped.clone()),
+        command: Some(cmd.display()),
+        verdict,
+        build_ms: Some(build_ms),
+    };
+    if passed || opts.keep_rejected {
+        let file = std::fs::File::open(&out)
+            .with_context(|| format!("opening the verified artifact `{}`", out.display()))?;
+        // SAFETY: a private file of ours, just verified; see `inspect`.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("mapping `{}`", out.display()))?;
+        if passed {
+            let how = deliver::deliver(&out, &map, &plan.dest)?;
+            if how == deliver::Delivered::Unchanged {
+                reporter.detail(&format!(
+                    "{} already holds these bytes",
+                    crate::report::shown(&plan.dest)
+                ));
+            }
+            report.delivered = true;
+        } else {
+            let mut kept = plan.dest.clone().into_os_string();
+            kept.push(".rejected");
+            let kept = PathBuf::from(kept);
+            deliver::write_beside(&map, &kept)?;
+            report.rejected_path = Some(kept);
+        }
+    }
+    if !passed {
+        slot.forget()?;
+    }
+    Ok(report)
+}
+
+/// Maps a file and verifies it; returns the verdict, the sha256 (when `checksum`: hashing
+/// a large binary costs more than all the checks) and the size. The file is mapped, never
+/// copied whole. A file that is no executable is exit 1; one that is not a regular file
+/// (a FIFO, socket, device or directory) is exit 2 at once, without waiting on it.
+pub fn inspect(
+    path: &Path,
+    policy: &Policy,
+    checksum: bool,
+) -> anyhow::Result<(Verdict, Option<String>, u64)> {
+    use std::os::unix::fs::{FileExt as _, FileTypeExt as _, OpenOptionsExt as _};
+    let shown = crate::report::escape::path(path);
+    // Only a regular file is read: a FIFO, socket or device could block the open or the
+    // read forever, or never end. The type is checked through symlinks before the open,
+    // the open cannot block (O_NONBLOCK), and the type is checked again on what was
+    // opened, in case the path changed in between.
+    let not_regular = |t: std::fs::FileType| {
+        let kind = if t.is_dir() {
+            "a directory"
+        } else if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_block_device() || t.is_char_device() {
+            "a device"
+        } else {
+            "not a regular file"
+        };
+        usage(format!(
+            "`{shown}` is {kind}, not a regular file: verify reads executables"
+        ))
+    };
+    let meta = std::fs::metadata(path).with_context(|| format!("opening `{shown}`"))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .with_context(|| format!("opening `{shown}`"))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("reading `{shown}`"))?;
+    if !meta.is_file() {
+        return Err(not_regular(meta.file_type()));
+    }
+    let len = meta.len();
+    // SAFETY: the file is ours (fresh in a private temporary directory) or the user's
+    // input to `verify`; if another process truncates it while mapped we may read zeros
+    // or fault, as every mmap-based tool (readelf, file) accepts.
+    let map;
+    let bytes: &[u8] = if len == 0 {
+        &[]
+    } else {
+        map = unsafe { memmap2::Mmap::map(&file) }.with_context(|| format!("mapping `{shown}`"))?;
+        &map
+    };
+    // The sha256 reads the file in chunks rather than through the mapping, so hashing a
+    // large file does not make all of it resident: memory stays bounded.
+    let sha256 = if checksum {
+        let mut h = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = 0u64;
+        loop {
+            let n = file
+                .read_at(&mut buf, at)
+                .with_context(|| format!("reading `{shown}`"))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+            at += n as u64;
+        }
+        Some(hex(&h.finalize()))
+    } else {
+        None
+    };
+    let verdict = verify::verify(bytes, policy)
+        .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
+    Ok((verdict, sha256, len))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_names() {
+        let t = tempfile::tempdir().unwrap();
+        let cases = [
+            ("module example.com/hello\n", ".", "hello"),
+            ("module example.com/hello // comment\n", "./", "hello"),
+            ("module \"example.com/svc/v2\"\n", ".", "svc"),
+            ("module example.com/multi\n", "./cmd/a", "a"),
+            ("module example.com/multi\n", "./cmd/a/", "a"),
+            ("module example.com/multi\n", "./cmd/x/../a", "a"),
+            ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
+            ("// leading comment\nmodule hello\n", ".", "hello"),
+            ("module example.com/x\n", "./tools/gen.go", "gen"),
+            ("module example.com/tool/v3\n", "./", "tool"),
+        ];
+        for (text, pkg, want) in cases {
+            std::fs::write(t.path().join("go.mod"), text).unwrap();
+            assert_eq!(
+                binary_name(t.path(), pkg).unwrap(),
+                want,
+                "go.mod {text:?} package {pkg}"
+            );
+        }
+        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
+    }
+
+    #[test]
+    fn packages_of_workspace_members_are_named_from_their_own_go_mod() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = t.path();
+        std::fs::create_dir_all(ws.join("app/cmd/srv")).unwrap();
+        std::fs::create_dir_all(ws.join("tool")).unwrap();
+        std::fs::write(ws.join("go.work"), "go 1.22\nuse (./app ./tool)\n").unwrap();
+        std::fs::write(ws.join("app/go.mod"), "module example.com/app/v2\n").unwrap();
+        std::fs::write(ws.join("tool/go.mod"), "module example.com/gen\n").unwrap();
+        let cases = [
+            (ws.to_path_buf(), "./app", "example.com/app/v2", "app"),
+            (
+                ws.to_path_buf(),
+                "./app/cmd/srv",
+                "example.com/app/v2/cmd/srv",
+                "srv",
+            ),
+            (ws.to_path_buf(), "./tool", "example.com/gen", "gen"),
+            (ws.join("app"), "../tool", "example.com/gen", "gen"),
+            (
+                ws.to_path_buf(),
+                "example.com/gen",
+                "example.com/gen",
+                "gen",
+            ),
+        ];
+        for (dir, pkg, import, name) in cases {
+            assert_eq!(import_path(&dir, pkg), import, "{pkg} in {}", dir.display());
+            assert_eq!(binary_name(&dir, pkg).unwrap(), name, "{pkg}");
+        }
+    }
+
+    #[test]
+    fn go_mod_and_go_work_lines() {
+        assert!(
+            GoMod::parse(Path::new("go.mod"), "go 1.21\n").is_err(),
+            "no module line"
+        );
+        let m = GoMod::parse(
+            Path::new("go.mod"),
+            "module x\n\ngo 1.22.3 // min\ntoolchain go1.23.0\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.go.map(|(v, l)| (v.to_string(), l)),
+            Some(("1.22.3".to_string(), 3))
+        );
+        assert_eq!(m.toolchain, Some(("go1.23.0".to_string(), 4)));
+        let w = GoMod::scan(
+            Path::new("go.work"),
+            "go 1.23\n\ntoolchain go1.24.1\nuse ./a\n",
+        );
+        assert_eq!(w.module, "");
+        assert_eq!(w.go.map(|(v, _)| v.to_string()), Some("1.23".to_string()));
+        assert_eq!(w.toolchain, Some(("go1.24.1".to_string(), 3)));
+    }
+}

@@ -1,0 +1,151 @@
+//! What git says about a checkout, for the second build of `--check-reproducible`:
+//! where the repository is, which files go's VCS stamping sees, and a throwaway
+//! repository that shares its objects and commit so go stamps a copy the same way.
+
+use std::path::{Path, PathBuf};
+
+/// The root of the git work tree holding `dir` (the nearest directory with `.git`).
+pub fn git_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+fn git_out(git: &Path, dir: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    let out = duct::cmd(git, args)
+        .dir(dir)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdout_capture()
+        .stderr_null()
+        .unchecked()
+        .run()
+        .ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
+fn git_line(git: &Path, dir: &Path, args: &[&str]) -> Option<String> {
+    let out = git_out(git, dir, args)?;
+    let line = String::from_utf8(out).ok()?.trim().to_string();
+    (!line.is_empty()).then_some(line)
+}
+
+/// Makes `copy` (holding a copy of `root`'s work tree files) a git repository at the
+/// same commit as `root`, sharing its objects, with an index equal to that commit: go's
+/// `git status` and `git log` there report the same revision, time and (for changes
+/// against the commit) modified state as in `root`. `None` when git cannot.
+pub fn mirror(git: &Path, root: &Path, copy: &Path) -> Option<()> {
+    let head = git_line(git, root, &["rev-parse", "--verify", "HEAD"])?;
+    let common = git_line(
+        git,
+        root,
+        &["rev-parse", "--path-format=absolute", "--git-common-dir"],
+    )?;
+    git_out(git, copy, &["init", "-q"])?;
+    let objects = PathBuf::from(common).join("objects");
+    std::fs::write(
+        copy.join(".git/objects/info/alternates"),
+        format!("{}\n", objects.display()),
+    )
+    .ok()?;
+    std::fs::write(copy.join(".git/HEAD"), format!("{head}\n")).ok()?;
+    git_out(git, copy, &["read-tree", "HEAD"])?;
+    Some(())
+}
+
+/// The files of the work tree as go's `git status` sees them: tracked and untracked,
+/// without ignored ones, relative to `root`. `None` when git cannot say.
+pub fn work_tree_files(git: &Path, root: &Path) -> Option<Vec<PathBuf>> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let out = git_out(
+        git,
+        root,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    )?;
+    Some(
+        out.split(|b| *b == 0)
+            .filter(|f| !f.is_empty())
+            .map(|f| PathBuf::from(std::ffi::OsStr::from_bytes(f)))
+            .collect(),
+    )
+}
+
+/// What the source placeholders (`{tag}`, `{commit}`, `{commit-date}`, `{dirty}`) are
+/// filled from: git's view of the checkout holding `dir`. Fields git cannot tell are
+/// `None` (no repository, no commit yet, no tag).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceFacts {
+    /// The nearest tag reachable from HEAD (`git describe --tags --abbrev=0`).
+    pub tag: Option<String>,
+    pub commit: Option<String>,
+    /// HEAD's committer time, seconds since the epoch.
+    pub commit_time: Option<i64>,
+    /// Whether `git status` reports changes (as go's `vcs.modified` does).
+    pub dirty: Option<bool>,
+}
+
+/// Asks git about the checkout holding `dir` (three git commands; only called when a
+/// template uses a source placeholder).
+pub fn source_facts(git: &Path, dir: &Path) -> SourceFacts {
+    let (commit, commit_time) = git_line(git, dir, &["log", "-1", "--format=%H %ct"])
+        .and_then(|l| {
+            let (h, t) = l.split_once(' ')?;
+            Some((Some(h.to_string()), t.parse().ok()))
+        })
+        .unwrap_or((None, None));
+    let tag = commit
+        .as_ref()
+        .and_then(|_| git_line(git, dir, &["describe", "--tags", "--abbrev=0", "HEAD"]));
+    let dirty = git_out(git, dir, &["status", "--porcelain"]).map(|o| !o.is_empty());
+    SourceFacts {
+        tag,
+        commit,
+        commit_time,
+        dirty,
+    }
+}
+
+/// `2026-11-29T06:54:51Z` for seconds since the epoch (proleptic Gregorian, UTC).
+pub fn rfc3339_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        for (secs, want) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_700_000_000, "2023-11-14T22:13:20Z"),
+            (1_795_848_891, "2026-11-28T06:54:51Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(rfc3339_utc(secs), want, "{secs}");
+        }
+    }
+}

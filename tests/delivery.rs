@@ -1,0 +1,451 @@
+//! The artifact is exactly what go builds, and only this build's bytes: VCS stamping in
+//! a clean checkout, workspaces and vendor directories, a tampered destination or cache,
+//! SIGKILL of the tool, cleanup of only what a run created, and `-o DIR/`.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use util::*;
+
+/// The environment the tool gives go for linux/arm64 under the golden profile, for a
+/// bare `go build` to compare against.
+fn bare_env() -> BTreeMap<String, String> {
+    let mut env = base_env();
+    for (k, v) in [
+        ("GOENV", "off"),
+        ("GOFLAGS", ""),
+        ("GOTOOLCHAIN", "local"),
+        ("GOOS", "linux"),
+        ("GOARCH", "arm64"),
+        ("GOARM64", "v8.0"),
+        ("CGO_ENABLED", "0"),
+    ] {
+        env.insert(k.into(), v.into());
+    }
+    env
+}
+
+/// `go build -ldflags='-s -w' -o OUT PKG` in `dir` with [`bare_env`].
+fn bare_build(dir: &Path, pkg: &str, out: &Path) -> Vec<u8> {
+    let o = Command::new("go")
+        .args(["build", "-ldflags=-s -w", "-o"])
+        .arg(out)
+        .arg(pkg)
+        .current_dir(dir)
+        .env_clear()
+        .envs(bare_env())
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "bare go build in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read(out).unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn commit_all(dir: &Path) {
+    git(dir, &["init", "-q"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "fixture"]);
+}
+
+/// `go version -m` of a file, as text.
+fn go_version_m(file: &Path) -> String {
+    sh("go", &["version", "-m", file.to_str().unwrap()])
+}
+
+/// An environment with a private output cache, so a test can look into it.
+fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
+    let mut env = base_env();
+    env.insert("XBUILD_GO_CACHE_DIR".into(), cache.display().to_string());
+    env
+}
+
+#[test]
+fn a_clean_checkout_stays_clean_and_matches_go_build_three_times() {
+    if !require_tool("git", "VCS stamping") {
+        return;
+    }
+    let p = Project::copy_of("hello");
+    // The destination inside the module is ignored, as a project would ignore it.
+    p.file(".gitignore", "/hello\n/bare\n");
+    commit_all(p.path());
+    let outside = tempfile::tempdir().unwrap();
+    let bare = bare_build(p.path(), ".", &outside.path().join("bare"));
+    assert!(
+        go_version_m(&outside.path().join("bare")).contains("vcs.modified=false"),
+        "the fixture checkout is clean to begin with"
+    );
+    for (i, dest) in [
+        p.path().join("hello"),
+        outside.path().join("out/app"),
+        p.path().join("hello"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        run(
+            p.path(),
+            &["--target", "linux/arm64", "-o", dest.to_str().unwrap()],
+        )
+        .code(0);
+        let got = std::fs::read(dest).unwrap();
+        assert!(
+            got == bare,
+            "build {} to {}: bytes differ from a bare go build\n{}",
+            i + 1,
+            dest.display(),
+            go_version_m(dest)
+        );
+        let m = go_version_m(dest);
+        assert!(m.contains("vcs.modified=false"), "build {}: {m}", i + 1);
+        assert_eq!(
+            git(p.path(), &["status", "--porcelain", "--ignored=no"]),
+            "",
+            "the work tree stays clean after build {}",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn a_workspace_member_and_a_vendored_module_match_go_build() {
+    let ws = tempfile::tempdir().unwrap();
+    let w = ws.path();
+    // A workspace with an app and a library it imports.
+    for (rel, text) in [
+        ("go.work", "go 1.21\n\nuse (\n\t./app\n\t./lib\n)\n"),
+        ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+        (
+            "lib/lib.go",
+            "package lib\n\nfunc Greeting() string { return \"hello from lib\" }\n",
+        ),
+        (
+            "app/go.mod",
+            "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n",
+        ),
+        (
+            "app/main.go",
+            "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\nfunc main() { fmt.Println(lib.Greeting()) }\n",
+        ),
+    ] {
+        let f = w.join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let bare = bare_build(&w.join("app"), ".", &out.path().join("bare"));
+    run(
+        &w.join("app"),
+        &[
+            "--target",
+            "linux/arm64",
+            "-o",
+            out.path().join("app").to_str().unwrap(),
+        ],
+    )
+    .code(0);
+    assert!(
+        std::fs::read(out.path().join("app")).unwrap() == bare,
+        "workspace member: bytes differ from go build\n{}",
+        go_version_m(&out.path().join("app"))
+    );
+
+    // The same app as a module that vendors the library through a replace.
+    let v = tempfile::tempdir().unwrap();
+    let m = v.path().join("app");
+    copy_dir(&w.join("app"), &m);
+    copy_dir(&w.join("lib"), &v.path().join("lib"));
+    std::fs::write(
+        m.join("go.mod"),
+        "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+    )
+    .unwrap();
+    let mut env = bare_env();
+    env.insert("GOOS".into(), String::new());
+    env.insert("GOARCH".into(), String::new());
+    let o = Command::new("go")
+        .args(["mod", "vendor"])
+        .current_dir(&m)
+        .env_clear()
+        .envs(&env)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(m.join("vendor/modules.txt").is_file());
+    let bare = bare_build(&m, ".", &out.path().join("bare-vendored"));
+    run(
+        &m,
+        &[
+            "--target",
+            "linux/arm64",
+            "-o",
+            out.path().join("vendored").to_str().unwrap(),
+        ],
+    )
+    .code(0);
+    assert!(
+        std::fs::read(out.path().join("vendored")).unwrap() == bare,
+        "vendored module: bytes differ from go build"
+    );
+}
+
+/// Changes the first occurrence of `from` in `file` to `to` (same length), in place.
+fn patch(file: &Path, from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = std::fs::read(file).unwrap();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| {
+            panic!(
+                "{:?} not in {}",
+                String::from_utf8_lossy(from),
+                file.display()
+            )
+        });
+    bytes[at..at + to.len()].copy_from_slice(to);
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_tampered_destination_or_cache_is_replaced_by_the_genuine_build() {
+    let p = Project::copy_of("hello");
+    let cache = tempfile::tempdir().unwrap();
+    let env = env_with_cache(cache.path());
+    let args = [
+        "--target",
+        "linux/arm64",
+        "-o",
+        "out/hello",
+        "--message-format",
+        "json",
+    ];
+    let first = run_env(p.path(), &args, &env);
+    first.code(0);
+    let dest = p.path().join("out/hello");
+    let genuine = std::fs::read(&dest).unwrap();
+    assert_eq!(first.artifacts()[0]["sha256"], sha256(&genuine));
+    let build_id = |f: &Path| sh("go", &["tool", "buildid", f.to_str().unwrap()]);
+    let genuine_id = build_id(&dest);
+
+    // 1. The destination: a string in .rodata changed, the Go build ID intact.
+    patch(&dest, b"hello from", b"HELLO FROM");
+    let tampered = std::fs::read(&dest).unwrap();
+    assert_ne!(tampered, genuine);
+    assert_eq!(build_id(&dest), genuine_id, "build ID kept");
+    let second = run_env(p.path(), &args, &env);
+    second.code(0);
+    assert!(
+        std::fs::read(&dest).unwrap() == genuine,
+        "the tampered destination was not replaced\n{second}"
+    );
+    assert_eq!(second.artifacts()[0]["sha256"], sha256(&genuine));
+
+    // 2. The cache slot itself, the same way.
+    let slots: Vec<PathBuf> = walk(cache.path())
+        .into_iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "hello"))
+        .collect();
+    assert_eq!(slots.len(), 1, "one cached artifact: {slots:?}");
+    patch(&slots[0], b"hello from", b"HELLO FROM");
+    std::fs::remove_file(&dest).unwrap();
+    let third = run_env(p.path(), &args, &env);
+    third.code(0);
+    assert!(
+        std::fs::read(&dest).unwrap() == genuine,
+        "the tampered cache was delivered\n{third}"
+    );
+    assert_eq!(third.artifacts()[0]["sha256"], sha256(&genuine));
+    assert!(
+        std::fs::read(&slots[0]).unwrap() == genuine,
+        "the slot was rebuilt"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+/// (pid, ppid, pgid, args) of every process.
+fn processes() -> Vec<(i32, i32, i32, String)> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r.to_string()) else {
+            continue;
+        };
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        if f.first() == Some(&"Z") {
+            continue;
+        }
+        let (Some(ppid), Some(pgid)) = (
+            f.get(1).and_then(|s| s.parse().ok()),
+            f.get(2).and_then(|s| s.parse().ok()),
+        ) else {
+            continue;
+        };
+        let args = std::fs::read(e.path().join("cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
+        v.push((pid, ppid, pgid, args));
+    }
+    v
+}
+
+#[test]
+fn sigkill_of_the_tool_takes_the_go_build_with_it() {
+    let p = Project::copy_of("hello");
+    let cache = tempfile::tempdir().unwrap();
+    // Every compiler go starts first sleeps, as a long compile would: a grandchild of
+    // the tool that PR_SET_PDEATHSIG on go alone would not stop.
+    let tools = tempfile::tempdir().unwrap();
+    let slow = tools.path().join("slow-toolexec");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 60\nexec \"$@\"\n").unwrap();
+    sh("chmod", &["+x", slow.to_str().unwrap()]);
+    std::fs::create_dir_all(p.path().join("out")).unwrap();
+    // A stale temporary file of a killed run, and a file that only looks like one.
+    std::fs::write(p.path().join("out/.xbuild-go-tmp.99999999.0badf00d"), b"x").unwrap();
+    std::fs::write(p.path().join("out/.xbuild-go-tmp-notours"), b"x").unwrap();
+    let toolexec = format!("-toolexec={}", slow.display());
+    let mut child = Command::new(bin())
+        .args(["-o", "out/hello", "--", "-a", &toolexec])
+        .current_dir(p.path())
+        .env_clear()
+        .envs(env_with_cache(cache.path()))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let tool = child.id() as i32;
+    // Wait until go runs a (sleeping) compiler.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let go_pgid = loop {
+        let ps = processes();
+        let go = ps.iter().find(|(_, ppid, _, _)| *ppid == tool).map(|p| p.0);
+        if let Some(go) = go {
+            if ps
+                .iter()
+                .any(|(_, _, pgid, args)| *pgid == go && args.contains("sleep 60"))
+            {
+                break go;
+            }
+        }
+        assert!(Instant::now() < deadline, "go never started a compiler");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left: Vec<_> = processes()
+            .into_iter()
+            .filter(|(_, _, pgid, _)| *pgid == go_pgid)
+            .collect();
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "processes of the killed build survive: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The next run delivers and sweeps what a killed run left, and nothing else.
+    run_env(
+        p.path(),
+        &["-o", "out/hello"],
+        &env_with_cache(cache.path()),
+    )
+    .code(0);
+    assert_eq!(p.ls("out"), [".xbuild-go-tmp-notours", "hello"]);
+}
+
+#[test]
+fn a_rejected_build_removes_only_the_directories_it_created() {
+    let p = Project::copy_of("hello");
+    std::fs::create_dir_all(p.path().join("dist/E")).unwrap();
+    // Unstripped: rejected.
+    run(p.path(), &["--ldflags", "-w", "-o", "dist/N/../E/../O/app"]).code(1);
+    assert_eq!(p.ls("dist"), ["E"], "E survives, N and O are gone");
+    // The same with the directories given absolute and through a symlink.
+    std::os::unix::fs::symlink(p.path().join("dist/E"), p.path().join("link")).unwrap();
+    run(p.path(), &["--ldflags", "-w", "-o", "link/../E/new/app"]).code(1);
+    assert_eq!(p.ls("dist"), ["E"]);
+    assert!(p.ls("dist/E").is_empty());
+}
+
+#[test]
+fn output_naming_a_directory_writes_the_binary_into_it() {
+    let p = Project::copy_of("hello");
+    std::fs::create_dir(p.path().join("bin")).unwrap();
+    let cases: [(&[&str], &str); 4] = [
+        (&["-o", "out/"], "out/hello"),
+        (&["-o", "out/"], "out/hello"), // now an existing directory, with a slash
+        (&["-o", "bin"], "bin/hello"),
+        (
+            &["-o", "win/", "--target", "windows/amd64"],
+            "win/hello.exe",
+        ),
+    ];
+    for (args, want) in cases {
+        let r = run(p.path(), args);
+        r.code(0);
+        let f = p.path().join(want);
+        assert!(f.is_file(), "{args:?} should write {want}\n{r}");
+        assert!(
+            r.stderr.contains(want),
+            "{args:?}: the report names {want}\n{r}"
+        );
+    }
+    // Several targets into one directory collide, before anything runs.
+    run(
+        p.path(),
+        &["-o", "bin", "--target", "linux/arm64,linux/amd64"],
+    )
+    .code(2)
+    .stderr_has("would both write");
+}
