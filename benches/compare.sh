@@ -22,9 +22,18 @@ if [ ! -f "$big" ]; then
   GOOS=linux GOARCH=arm64 CGO_ENABLED=0 GOFLAGS= go build -o "$big" cmd/compile
 fi
 echo "## verify $(du -h "$big" | cut -f1) $big"
+# The target: verify (all checks) at most 1.5x readelf -hlSdnVA alone. Both take about a
+# millisecond, so many runs; read the medians (hyperfine --export-json) on a busy machine.
+hyperfine -N -i --warmup 20 --runs "$((runs * 10))" \
+  --command-name "cargo xbuild-go verify (all checks)" "$tool verify $big --target linux/arm64 -q" \
+  --command-name "readelf -hlSdnVA" "readelf -hlSdnVA -W $big"
 hyperfine -N -i --warmup 3 --runs "$runs" \
   --command-name "cargo xbuild-go verify (all checks)" "$tool verify $big --target linux/arm64 -q" \
   --command-name "file + readelf -hlSdnVA + go version -m" "sh -c 'file $big >/dev/null; readelf -hlSdnVA -W $big >/dev/null; go version -m $big >/dev/null'"
+# JSON output adds the sha256: it should cost what openssl's does.
+hyperfine -N -i --warmup 3 --runs "$runs" \
+  --command-name "cargo xbuild-go verify --message-format json" "$tool verify $big --target linux/arm64 -q --message-format json" \
+  --command-name "openssl dgst -sha256" "openssl dgst -sha256 $big"
 for cmd in "$tool verify $big --target linux/arm64 -q" "readelf -hlSdnVA -W $big" "file $big" "go version -m $big"; do
   /usr/bin/time -f %M -o "$work/rss" $cmd >/dev/null 2>&1 || true
   rss=$(tail -1 "$work/rss")

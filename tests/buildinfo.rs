@@ -11,11 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use goblin::elf::Elf;
-use goblin::mach::Mach;
-use goblin::pe::PE;
 use util::*;
 use xbuild_go::verify::buildinfo::{self, BuildInfo, Module};
+use xbuild_go::verify::{ElfFile, MachFile, PeFile};
 
 /// The environment of every `go` run: the base environment (PATH, HOME, caches), nothing
 /// else inherited, and the variables that make builds hermetic.
@@ -94,24 +92,22 @@ fn go_version_m(files: &[PathBuf]) -> BTreeMap<PathBuf, Printed> {
     all
 }
 
-/// Parses a file the way a caller would: goblin's parser for its magic, then the matching
-/// `buildinfo` function. (`goblin::Object` is compiled out: the crate does not enable
-/// goblin's `te` feature.)
+/// Parses a file the way a caller would: the format's reader for its magic, then the
+/// matching `buildinfo` function.
 fn parse(bytes: &[u8]) -> Result<Option<BuildInfo>, String> {
     match bytes.get(..4) {
         Some([0x7f, b'E', b'L', b'F']) => {
-            let elf = Elf::parse(bytes).map_err(|e| e.to_string())?;
-            buildinfo::from_elf(bytes, &elf)
+            let elf = ElfFile::parse(bytes).map_err(|e| e.to_string())?;
+            buildinfo::from_elf(&elf)
         }
         Some([b'M', b'Z', ..]) => {
-            let pe = PE::parse(bytes).map_err(|e| e.to_string())?;
-            buildinfo::from_pe(bytes, &pe)
+            let pe = PeFile::parse(bytes).map_err(|e| e.to_string())?;
+            buildinfo::from_pe(&pe)
         }
-        Some([0xcf | 0xce, 0xfa, 0xed, 0xfe]) => match Mach::parse(bytes) {
-            Ok(Mach::Binary(m)) => buildinfo::from_macho(bytes, &m),
-            Ok(Mach::Fat(_)) => unreachable!("thin magic"),
-            Err(e) => Err(e.to_string()),
-        },
+        Some([0xcf | 0xce, 0xfa, 0xed, 0xfe]) => {
+            let m = MachFile::parse(bytes).map_err(|e| e.to_string())?;
+            buildinfo::from_macho(&m)
+        }
         // Universal binaries: the first slice, as Go does.
         _ => buildinfo::from_bytes(bytes),
     }
@@ -500,11 +496,11 @@ fn toolchain_binaries_agree_with_go_version_m() {
         .max_by_key(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
         .expect("a file");
     let bytes = std::fs::read(largest).expect("read");
-    if let Ok(elf) = Elf::parse(&bytes) {
+    if let Ok(elf) = ElfFile::parse(&bytes) {
         let runs: u32 = 200;
         let t = Instant::now();
         for _ in 0..runs {
-            let bi = buildinfo::from_elf(&bytes, &elf).expect("parses");
+            let bi = buildinfo::from_elf(&elf).expect("parses");
             assert_eq!(bi.as_ref(), parsed.get(largest));
         }
         let each = t.elapsed() / runs;
@@ -591,8 +587,8 @@ fn non_go_files_have_no_build_info() {
         assert_eq!(buildinfo::from_bytes(&bytes), Ok(None), "{name}");
     }
     let elf_bytes = std::fs::read(fixture("bin/aarch64-static-nolibc")).expect("fixture");
-    let elf = Elf::parse(&elf_bytes).expect("C binary parses");
-    assert_eq!(buildinfo::from_elf(&elf_bytes, &elf), Ok(None));
+    let elf = ElfFile::parse(&elf_bytes).expect("C binary parses");
+    assert_eq!(buildinfo::from_elf(&elf), Ok(None));
     // A truncated file is an error or nothing, never a panic.
     let truncated = std::fs::read(fixture("bin/truncated-elf")).expect("fixture");
     assert!(!matches!(buildinfo::from_bytes(&truncated), Ok(Some(_))));

@@ -99,6 +99,15 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     for slice in &a.verdict.slices {
         print_checks(&mut out, r, &format!("[{}] ", slice.arch), &slice.checks);
     }
+    // What the output bound left out of the verdict (long lists, slices).
+    for note in &a.verdict.notes {
+        let note = paint(r, "2", &format!("note: {}", r.clean(note)));
+        out.push_str(&format!(
+            "{:>12} {note}
+",
+            ""
+        ));
+    }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {
             (Some(p), _) => format!("kept the rejected file as {}", super::shown(p)),

@@ -19,11 +19,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use goblin::elf::program_header::{PF_W, PF_X, PT_LOAD};
-use goblin::elf::section_header::SHT_NOBITS;
-use goblin::elf::Elf;
-use goblin::mach::MachO;
-use goblin::pe::PE;
+use super::elf_file::{ElfFile, PF_W, PF_X, PT_LOAD, SHT_NOBITS};
+use super::macho::{fixed_name, MachFile};
+use super::pe::PeFile;
 use serde::Serialize;
 
 /// The first 14 bytes of the build info blob. The `\xff` is invalid UTF-8, which makes an
@@ -42,6 +40,15 @@ const FLAG_INLINE: u8 = 0x2;
 const MAX_VARINT_LEN: usize = 10;
 /// Length of each sentinel that frames the module info (`modload.infoStart`/`infoEnd`).
 const SENTINEL_LEN: usize = 16;
+/// How far into the data the blob is looked for. Go's linker puts it first; a file that
+/// hides it deeper is read as having none, which a required check rejects.
+const MAX_SCAN: u64 = 64 << 20;
+/// The longest Go version string read (real ones are under 100 bytes).
+const MAX_VERSION: u64 = 4096;
+/// The longest module info read (a binary with a thousand dependencies has ~150 KiB).
+const MAX_MODINFO: u64 = 16 << 20;
+/// Address ranges kept for translating addresses; more are ignored.
+const MAX_REGIONS: usize = 1 << 16;
 
 /// A module of a Go build (`runtime/debug.Module`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -219,7 +226,7 @@ pub fn from_regions(
     let Some(mapped) = translate(bytes, regions, start) else {
         return Ok(None);
     };
-    let window_len = usize::try_from(end - start)
+    let window_len = usize::try_from((end - start).min(MAX_SCAN))
         .unwrap_or(usize::MAX)
         .min(mapped.data.len());
     let window = mapped.data.get(..window_len).unwrap_or(&[]);
@@ -264,6 +271,19 @@ fn decode(bytes: &[u8], regions: &[Region], addr: u64, offset: u64) -> Result<Bu
     };
     if vers.is_empty() {
         return Err("the Go version is empty".to_string());
+    }
+    if vers.len() as u64 > MAX_VERSION {
+        return Err(format!(
+            "the Go version is {} bytes long; real ones are under 100",
+            vers.len()
+        ));
+    }
+    if modinfo.len() as u64 > MAX_MODINFO {
+        return Err(format!(
+            "the module info is {} bytes long, more than the {} MiB this tool reads",
+            modinfo.len(),
+            MAX_MODINFO >> 20
+        ));
     }
     let go_version = String::from_utf8_lossy(vers).into_owned();
     let text = strip_sentinels(modinfo);
@@ -398,32 +418,26 @@ fn go_string<'a>(
 // ---------------------------------------------------------------------------------------------
 // Formats.
 
-/// A fixed-size, NUL-padded name.
-fn fixed_name(raw: &[u8]) -> &[u8] {
-    match raw.iter().position(|&b| b == 0) {
-        Some(n) => raw.get(..n).unwrap_or(raw),
-        None => raw,
-    }
-}
-
 /// Build info of an ELF file. Data: the `.go.buildinfo` section, else the first `PT_LOAD`
 /// that is writable and not executable. Addresses are translated through the `PT_LOAD`
-/// segments, then the allocated sections with file contents.
-pub fn from_elf(bytes: &[u8], elf: &Elf) -> Result<Option<BuildInfo>, String> {
+/// segments, then the allocated sections with file contents (at most [`MAX_REGIONS`]).
+pub fn from_elf(elf: &ElfFile) -> Result<Option<BuildInfo>, String> {
+    let bytes = elf.bytes();
     let mut regions: Vec<Region> = elf
-        .program_headers
-        .iter()
+        .segments()
         .filter(|p| p.p_type == PT_LOAD && p.p_filesz != 0)
+        .take(MAX_REGIONS)
         .map(|p| Region {
             addr: p.p_vaddr,
             offset: p.p_offset,
             size: p.p_filesz,
         })
         .collect();
+    let room = MAX_REGIONS - regions.len();
     regions.extend(
-        elf.section_headers
-            .iter()
+        elf.sections()
             .filter(|s| s.sh_type != SHT_NOBITS && s.sh_addr != 0 && s.sh_size != 0)
+            .take(room)
             .map(|s| Region {
                 addr: s.sh_addr,
                 offset: s.sh_offset,
@@ -431,13 +445,10 @@ pub fn from_elf(bytes: &[u8], elf: &Elf) -> Result<Option<BuildInfo>, String> {
             }),
     );
     let named = elf
-        .section_headers
-        .iter()
-        .find(|s| elf.shdr_strtab.get_at(s.sh_name) == Some(".go.buildinfo"))
+        .find(|s| elf.name_is(s, ".go.buildinfo"))
         .map(|s| (s.sh_addr, s.sh_size));
     let data = named.or_else(|| {
-        elf.program_headers
-            .iter()
+        elf.segments()
             .find(|p| p.p_type == PT_LOAD && p.p_flags & (PF_X | PF_W) == PF_W)
             .map(|p| (p.p_vaddr, p.p_memsz))
     });
@@ -447,16 +458,16 @@ pub fn from_elf(bytes: &[u8], elf: &Elf) -> Result<Option<BuildInfo>, String> {
     }
 }
 
-/// Build info of a (thin) Mach-O file; for a universal binary pass the first slice's bytes
-/// and its parse, as Go does (or use [`from_bytes`]). Data: the `__go_buildinfo` section,
-/// else the first segment with an address, file contents, and read-write initial and maximum
-/// protection. Addresses are translated through the segments other than `__PAGEZERO`.
-pub fn from_macho(bytes: &[u8], macho: &MachO) -> Result<Option<BuildInfo>, String> {
+/// Build info of a (thin) Mach-O file; for a universal binary pass the first slice, as Go
+/// does (or use [`from_bytes`]). Data: the `__go_buildinfo` section, else the first segment
+/// with an address, file contents, and read-write initial and maximum protection.
+/// Addresses are translated through the segments other than `__PAGEZERO`.
+pub fn from_macho(macho: &MachFile) -> Result<Option<BuildInfo>, String> {
     const RW: u32 = 3;
     let segments = &macho.segments;
     let regions: Vec<Region> = segments
         .iter()
-        .filter(|s| fixed_name(&s.segname) != b"__PAGEZERO" && s.filesize != 0)
+        .filter(|s| fixed_name(&s.name) != b"__PAGEZERO" && s.filesize != 0)
         .map(|s| Region {
             addr: s.vmaddr,
             offset: s.fileoff,
@@ -464,10 +475,10 @@ pub fn from_macho(bytes: &[u8], macho: &MachO) -> Result<Option<BuildInfo>, Stri
         })
         .collect();
     let named = segments.iter().find_map(|seg| {
-        seg.into_iter()
-            .flatten()
-            .find(|(sec, _)| fixed_name(&sec.sectname) == b"__go_buildinfo")
-            .map(|(sec, _)| (sec.addr, sec.size))
+        macho
+            .sections(seg)
+            .find(|sec| fixed_name(&sec.name) == b"__go_buildinfo")
+            .map(|sec| (sec.addr, sec.size))
     });
     let data = named.or_else(|| {
         segments
@@ -476,7 +487,7 @@ pub fn from_macho(bytes: &[u8], macho: &MachO) -> Result<Option<BuildInfo>, Stri
             .map(|s| (s.vmaddr, s.vmsize))
     });
     match data {
-        Some((addr, size)) => from_regions(bytes, &regions, addr, size),
+        Some((addr, size)) => from_regions(macho.bytes(), &regions, addr, size),
         None => Ok(None),
     }
 }
@@ -484,7 +495,7 @@ pub fn from_macho(bytes: &[u8], macho: &MachO) -> Result<Option<BuildInfo>, Stri
 /// Build info of a PE file. Data: the first section with an address, raw data, and exactly
 /// the characteristics initialized data, read, write (alignment bits ignored). Addresses
 /// (image base included) are translated through the sections' raw data.
-pub fn from_pe(bytes: &[u8], pe: &PE) -> Result<Option<BuildInfo>, String> {
+pub fn from_pe(pe: &PeFile) -> Result<Option<BuildInfo>, String> {
     const IMAGE_SCN_CNT_INITIALIZED_DATA: u32 = 0x0000_0040;
     const IMAGE_SCN_MEM_READ: u32 = 0x4000_0000;
     const IMAGE_SCN_MEM_WRITE: u32 = 0x8000_0000;
@@ -492,8 +503,7 @@ pub fn from_pe(bytes: &[u8], pe: &PE) -> Result<Option<BuildInfo>, String> {
     const DATA: u32 = IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE;
     let base = pe.image_base;
     let regions: Vec<Region> = pe
-        .sections
-        .iter()
+        .sections()
         .filter(|s| s.size_of_raw_data != 0)
         .filter_map(|s| {
             Some(Region {
@@ -503,68 +513,48 @@ pub fn from_pe(bytes: &[u8], pe: &PE) -> Result<Option<BuildInfo>, String> {
             })
         })
         .collect();
-    let data = pe.sections.iter().find(|s| {
+    let data = pe.sections().find(|s| {
         s.virtual_address != 0
             && s.size_of_raw_data != 0
             && s.characteristics & !IMAGE_SCN_ALIGN_32BYTES == DATA
     });
     match data {
         Some(s) => match base.checked_add(u64::from(s.virtual_address)) {
-            Some(addr) => from_regions(bytes, &regions, addr, u64::from(s.virtual_size)),
+            Some(addr) => from_regions(pe.bytes(), &regions, addr, u64::from(s.virtual_size)),
             None => Ok(None),
         },
         None => Ok(None),
     }
 }
 
-/// Build info of any executable goblin parses: ELF, PE, Mach-O (a universal binary's first
-/// slice, as Go does). `Ok(None)` for other files, including text; `Err` when goblin cannot
-/// parse a file with an executable's magic, or its build info is malformed.
+/// Build info of any executable: ELF, PE, Mach-O (a universal binary's first slice, as Go
+/// does). `Ok(None)` for other files, including text; `Err` when a file with an
+/// executable's magic is malformed, or its build info is.
 pub fn from_bytes(bytes: &[u8]) -> Result<Option<BuildInfo>, String> {
     use crate::target::Format;
-    use goblin::mach::Mach;
     match super::sniff(bytes) {
         Some(Format::Elf) => {
-            let elf = Elf::parse(bytes).map_err(|e| format!("malformed ELF: {e}"))?;
-            from_elf(bytes, &elf)
+            let elf = ElfFile::parse(bytes).map_err(|e| format!("malformed ELF: {e}"))?;
+            from_elf(&elf)
         }
         Some(Format::Pe) => {
-            let pe = PE::parse(bytes).map_err(|e| format!("malformed PE: {e}"))?;
-            from_pe(bytes, &pe)
+            let pe = PeFile::parse(bytes).map_err(|e| format!("malformed PE: {e}"))?;
+            from_pe(&pe)
         }
         Some(Format::Macho) => {
-            match Mach::parse(bytes).map_err(|e| format!("malformed Mach-O: {e}"))? {
-                Mach::Binary(m) => from_macho(bytes, &m),
-                Mach::Fat(fat) => {
-                    let first = fat
-                        .iter_arches()
-                        .next()
-                        .ok_or("universal binary with no slices")?
-                        .map_err(|e| format!("malformed universal binary: {e}"))?;
-                    let start = first.offset as usize;
-                    let slice = start
-                .checked_add(first.size as usize)
-                .and_then(|end| bytes.get(start..end))
-                .ok_or_else(|| {
-                    format!(
-                        "universal binary slice at file offset {:#x} (size {:#x}) runs past the end of the file",
-                        first.offset, first.size
-                    )
-                })?;
-                    let m = MachO::parse(slice, 0).map_err(|e| {
-                        format!(
-                            "malformed Mach-O slice at file offset {:#x}: {e}",
-                            first.offset
-                        )
-                    })?;
-                    from_macho(slice, &m).map_err(|e| {
-                        format!(
-                            "universal binary slice at file offset {:#x}: {e}",
-                            first.offset
-                        )
-                    })
+            let slices =
+                super::macho::slices(bytes).map_err(|e| format!("malformed Mach-O: {e}"))?;
+            let Some((_, slice, offset)) = slices.first() else {
+                return Err("universal binary with no slices".into());
+            };
+            let m = MachFile::parse(slice).map_err(|e| format!("malformed Mach-O: {e}"))?;
+            from_macho(&m).map_err(|e| {
+                if *offset == 0 {
+                    e
+                } else {
+                    format!("universal binary slice at file offset {offset:#x}: {e}")
                 }
-            }
+            })
         }
         _ => Ok(None),
     }
@@ -1608,13 +1598,13 @@ build\tGOOS=linux
             put64(&mut f, ph + 48, 0x1000);
         }
         f.extend_from_slice(&blob);
-        let elf = Elf::parse(&f).expect("hand-made ELF parses");
-        assert_eq!(from_elf(&f, &elf), Ok(Some(expected_hello("go1.26.8"))));
+        let elf = ElfFile::parse(&f).expect("hand-made ELF parses");
+        assert_eq!(from_elf(&elf), Ok(Some(expected_hello("go1.26.8"))));
         assert_eq!(from_bytes(&f), Ok(Some(expected_hello("go1.26.8"))));
         // Make the second segment executable too: no data segment, no build info.
         put32(&mut f, 64 + 56 + 4, 7);
-        let elf = Elf::parse(&f).expect("hand-made ELF parses");
-        assert_eq!(from_elf(&f, &elf), Ok(None));
+        let elf = ElfFile::parse(&f).expect("hand-made ELF parses");
+        assert_eq!(from_elf(&elf), Ok(None));
     }
 
     #[test]

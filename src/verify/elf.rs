@@ -2,11 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use goblin::elf::header::{EI_CLASS, EI_DATA, EI_OSABI, ELFCLASS64, ELFDATA2MSB};
-use goblin::elf::program_header::PT_INTERP;
-use goblin::elf::section_header::SHT_SYMTAB;
-use goblin::elf::Elf;
-
+use super::elf_file::{ElfFile, Shdr, SHT_SYMTAB};
 use super::{
     arm_attributes, buildinfo, format_check, gnu_property, libs, Check, Facts, Found, Malformed,
     Policy, Verdict,
@@ -21,30 +17,30 @@ const EF_ARM_EABIMASK: u32 = 0xff00_0000;
 const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
 const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
 
-/// A section's bytes, bounds-checked against the file.
-/// Found by name, or by type when `name` is `None`.
+/// The largest attributes or property section read. Real ones are under 1 KiB; the
+/// parsers keep what they decode, so their input is bounded here.
+const MAX_ATTRIBUTES: u64 = 64 << 10;
+
+/// An attributes or property section's bytes, found by name, or by type when `name` is
+/// `None`; an error when it lies outside the file or is larger than [`MAX_ATTRIBUTES`].
 fn section<'a>(
-    bytes: &'a [u8],
-    elf: &Elf,
+    elf: &ElfFile<'a>,
     name: Option<&str>,
     sh_type: Option<u32>,
 ) -> Option<Result<&'a [u8], Malformed>> {
-    let sh = elf.section_headers.iter().find(|sh| {
-        (name.is_some() && elf.shdr_strtab.get_at(sh.sh_name) == name)
-            || sh_type.is_some_and(|t| sh.sh_type == t)
+    let sh: Shdr = elf.find(|sh| {
+        name.is_some_and(|n| elf.name_is(sh, n)) || sh_type.is_some_and(|t| sh.sh_type == t)
     })?;
-    let name = name.unwrap_or("(by type)");
-    let start = usize::try_from(sh.sh_offset).ok();
-    let end = start.and_then(|s| s.checked_add(usize::try_from(sh.sh_size).ok()?));
-    Some(match (start, end) {
-        (Some(s), Some(e)) if e <= bytes.len() => Ok(&bytes[s..e]),
-        _ => Err(Malformed(format!(
-            "section `{name}` at offset {:#x} size {:#x} runs past the end of the file ({:#x} bytes)",
+    if sh.sh_size > MAX_ATTRIBUTES {
+        return Some(Err(Malformed(format!(
+            "section `{}` at offset {:#x} is {} bytes, more than the {} KiB this tool reads (real ones are under 1 KiB)",
+            elf.name(&sh),
             sh.sh_offset,
             sh.sh_size,
-            bytes.len()
-        ))),
-    })
+            MAX_ATTRIBUTES >> 10
+        ))));
+    }
+    Some(elf.data(&sh))
 }
 
 fn machine_name(machine: u16, class: Class, endian: Endian) -> String {
@@ -66,140 +62,43 @@ fn kind_name(e_type: u16) -> String {
     .to_string()
 }
 
-/// Checks the ELF header and the bounds of the program and section header tables
-/// before goblin reads them, so a truncated or corrupt file gets a message that names
-/// the problem and its offset.
-fn check_layout(bytes: &[u8]) -> Result<(), Malformed> {
-    let bad = |m: String| Err(Malformed(m));
-    let Some(ident) = bytes.get(..16) else {
-        return bad(format!(
-            "truncated ELF: {} bytes, the identification alone needs 16",
-            bytes.len()
-        ));
-    };
-    let is64 = match ident[EI_CLASS] {
-        1 => false,
-        2 => true,
-        c => {
-            return bad(format!(
-                "bad ELF class byte {c:#x} at offset 0x4 (expected 1 or 2)"
-            ))
-        }
-    };
-    let big = match ident[EI_DATA] {
-        1 => false,
-        2 => true,
-        d => {
-            return bad(format!(
-                "bad ELF data byte {d:#x} at offset 0x5 (expected 1 or 2)"
-            ))
-        }
-    };
-    let ehsize = if is64 { 64 } else { 52 };
-    if bytes.len() < ehsize {
-        return bad(format!(
-            "truncated ELF: {} bytes, the ELF{} header needs {ehsize}",
-            bytes.len(),
-            if is64 { 64 } else { 32 }
-        ));
-    }
-    let rd = |off: usize, n: usize| -> u64 {
-        let b = &bytes[off..off + n];
-        let mut v = 0u64;
-        for i in 0..n {
-            let byte = if big { b[i] } else { b[n - 1 - i] };
-            v = (v << 8) | u64::from(byte);
-        }
-        v
-    };
-    let (phoff, shoff, phentsize, phnum, shentsize, shnum) = if is64 {
-        (
-            rd(0x20, 8),
-            rd(0x28, 8),
-            rd(0x36, 2),
-            rd(0x38, 2),
-            rd(0x3a, 2),
-            rd(0x3c, 2),
-        )
-    } else {
-        (
-            rd(0x1c, 4),
-            rd(0x20, 4),
-            rd(0x2a, 2),
-            rd(0x2c, 2),
-            rd(0x2e, 2),
-            rd(0x30, 2),
-        )
-    };
-    let len = bytes.len() as u64;
-    for (what, off, entsize, num) in [
-        ("program header table", phoff, phentsize, phnum),
-        ("section header table", shoff, shentsize, shnum),
-    ] {
-        if num == 0 {
-            continue;
-        }
-        let end = entsize.checked_mul(num).and_then(|n| n.checked_add(off));
-        match end {
-            Some(end) if end <= len => {}
-            _ => {
-                return bad(format!(
-                    "{what} at offset {off:#x} ({num} entries of {entsize} bytes) runs past the end of the file ({len:#x} bytes): truncated or corrupt"
-                ))
-            }
-        }
-    }
-    Ok(())
-}
-
 pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
-    check_layout(bytes)?;
-    let elf = Elf::parse(bytes).map_err(|e| Malformed(format!("malformed ELF: {e}")))?;
-    let h = &elf.header;
-    let class = if h.e_ident[EI_CLASS] == ELFCLASS64 {
-        Class::Elf64
-    } else {
-        Class::Elf32
-    };
-    let endian = if h.e_ident[EI_DATA] == ELFDATA2MSB {
-        Endian::Big
-    } else {
-        Endian::Little
-    };
-    let osabi = h.e_ident[EI_OSABI];
+    let elf = ElfFile::parse(bytes)?;
+    let class = if elf.is64 { Class::Elf64 } else { Class::Elf32 };
+    let endian = if elf.big { Endian::Big } else { Endian::Little };
+    let osabi = elf.osabi;
     // A PT_INTERP whose path cannot be read (separate debug files) still makes the file
     // dynamic: claiming static there would fail open.
-    let has_interp = elf.program_headers.iter().any(|p| p.p_type == PT_INTERP);
-    let interpreter = elf
-        .interpreter
-        .filter(|i| has_interp && !i.is_empty())
-        .map(str::to_string);
-    let needed: Vec<String> = elf.libraries.iter().map(|s| s.to_string()).collect();
-    let is_static = !has_interp && needed.is_empty();
+    let (has_interp, interpreter) = elf.interpreter();
+    let dynamic = elf.dynamic()?;
+    let needed = dynamic.needed;
+    let needed_more = dynamic.needed_total - needed.len();
+    let is_static = !has_interp && dynamic.needed_total == 0;
 
     let mut unstripped = Vec::new();
-    for sh in &elf.section_headers {
-        let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("");
-        if sh.sh_type == SHT_SYMTAB {
+    let mut unstripped_total = 0usize;
+    for sh in elf.sections() {
+        let hit = sh.sh_type == SHT_SYMTAB
+            || elf.name_starts(&sh, ".debug_")
+            || elf.name_starts(&sh, ".zdebug_");
+        if !hit {
+            continue;
+        }
+        unstripped_total += 1;
+        if unstripped.len() < 4 {
+            let name = elf.name(&sh);
             unstripped.push(if name.is_empty() {
                 "SHT_SYMTAB".to_string()
             } else {
-                name.to_string()
+                name
             });
-        } else if name.starts_with(".debug_") || name.starts_with(".zdebug_") {
-            unstripped.push(name.to_string());
         }
     }
-    let stripped = unstripped.is_empty();
+    let stripped = unstripped_total == 0;
 
     // ARM attributes (32-bit arm only; AArch64 reuses the type number for its own format).
-    let arm_attrs = if h.e_machine == EM_ARM {
-        match section(
-            bytes,
-            &elf,
-            Some(".ARM.attributes"),
-            Some(SHT_ARM_ATTRIBUTES),
-        ) {
+    let arm_attrs = if elf.e_machine == EM_ARM {
+        match section(&elf, Some(".ARM.attributes"), Some(SHT_ARM_ATTRIBUTES)) {
             None => None,
             Some(Err(e)) => Some(Err(e.0)),
             Some(Ok(data)) => Some(
@@ -211,7 +110,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
 
     // GNU properties: every SHT_NOTE named .note.gnu.property.
-    let props = match section(bytes, &elf, Some(".note.gnu.property"), None) {
+    let props = match section(&elf, Some(".note.gnu.property"), None) {
         None => None,
         Some(Err(e)) => Some(Err(e.0)),
         Some(Ok(data)) => Some(
@@ -219,8 +118,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
                 .map_err(|e| e.to_string()),
         ),
     };
-    let aarch64_attrs = if h.e_machine == EM_AARCH64 {
-        match section(bytes, &elf, None, Some(SHT_ARM_ATTRIBUTES)) {
+    let aarch64_attrs = if elf.e_machine == EM_AARCH64 {
+        match section(&elf, None, Some(SHT_ARM_ATTRIBUTES)) {
             None => None,
             Some(Err(e)) => Some(Err(e.0)),
             Some(Ok(data)) => Some(
@@ -233,7 +132,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
     let mut features: Vec<String> = Vec::new();
     if let Some(Ok(p)) = &props {
-        let names = match h.e_machine {
+        let names = match elf.e_machine {
             EM_AARCH64 => p.aarch64_feature_names(),
             3 | 62 => p.x86_feature_names(),
             _ => Vec::new(),
@@ -260,13 +159,14 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         } else {
             "little"
         },
-        e_machine: u32::from(h.e_machine),
-        machine: machine_name(h.e_machine, class, endian),
+        e_machine: u32::from(elf.e_machine),
+        machine: machine_name(elf.e_machine, class, endian),
         osabi: Some(osabi),
-        kind: kind_name(h.e_type),
-        e_flags: Some(h.e_flags),
+        kind: kind_name(elf.e_type),
+        e_flags: Some(elf.e_flags),
         interpreter: interpreter.clone(),
         needed: needed.clone(),
+        needed_omitted: needed_more,
         static_: is_static,
         stripped,
         arm_attributes: match &arm_attrs {
@@ -309,13 +209,13 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
                 name(a.endian),
                 name(endian),
             ));
-            let found = machine_name(h.e_machine, class, endian);
+            let found = machine_name(elf.e_machine, class, endian);
             checks.push(
                 Check::judged(
                     "elf.machine",
-                    a.elf_machine == h.e_machine,
+                    a.elf_machine == elf.e_machine,
                     format!("{} (EM {})", a.machine_name, a.elf_machine),
-                    format!("{found} (EM {})", h.e_machine),
+                    format!("{found} (EM {})", elf.e_machine),
                 )
                 .hint_on_fail(|| {
                     format!(
@@ -347,8 +247,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
                 "elf.machine",
                 format!(
                     "{} (EM {})",
-                    machine_name(h.e_machine, class, endian),
-                    h.e_machine
+                    machine_name(elf.e_machine, class, endian),
+                    elf.e_machine
                 ),
             ));
         }
@@ -374,8 +274,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         _ => Check::info("elf.osabi", osabi_actual),
     });
     checks.push(flags_check(
-        h.e_flags,
-        h.e_machine,
+        elf.e_flags,
+        elf.e_machine,
         arch,
         policy,
         &arm_attrs,
@@ -392,7 +292,15 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             None => {}
         }
         if !needed.is_empty() {
-            parts.push(format!("DT_NEEDED {}", needed.join(", ")));
+            parts.push(format!(
+                "DT_NEEDED {}{}",
+                needed.join(", "),
+                if needed_more > 0 {
+                    format!(" and {needed_more} more")
+                } else {
+                    String::new()
+                }
+            ));
         }
         format!("dynamic: {}", parts.join("; "))
     };
@@ -444,8 +352,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     let strip_actual = if stripped {
         "stripped".to_string()
     } else {
-        let shown: Vec<&str> = unstripped.iter().take(4).map(String::as_str).collect();
-        let more = unstripped.len().saturating_sub(4);
+        let shown: Vec<&str> = unstripped.iter().map(String::as_str).collect();
+        let more = unstripped_total - shown.len();
         format!(
             "has {}{}",
             shown.join(", "),
@@ -468,23 +376,28 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         Check::info("symbols.stripped", strip_actual)
     });
 
-    if h.e_machine == EM_ARM {
-        checks.push(arm_attributes_check(&arm_attrs, target, h.e_flags, policy));
+    if elf.e_machine == EM_ARM {
+        checks.push(arm_attributes_check(
+            &arm_attrs,
+            target,
+            elf.e_flags,
+            policy,
+        ));
     }
-    if h.e_machine == EM_AARCH64 {
+    if elf.e_machine == EM_AARCH64 {
         checks.push(aarch64_check(&props, &aarch64_attrs, &features, policy));
     }
 
     let glibc = if is_static {
         libs::GlibcNeeds::default()
     } else {
-        libs::glibc_needs(&elf)
+        libs::glibc_needs(&elf)?
     };
     Ok(Found {
         verdict: Verdict::new(facts, checks),
-        goarch: target::arch_by_elf(h.e_machine, class, endian).map(|a| a.goarch),
+        goarch: target::arch_by_elf(elf.e_machine, class, endian).map(|a| a.goarch),
         glibc,
-        go: buildinfo::from_elf(bytes, &elf).transpose(),
+        go: buildinfo::from_elf(&elf).transpose(),
     })
 }
 

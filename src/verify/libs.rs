@@ -3,15 +3,36 @@
 
 use std::collections::BTreeMap;
 
-use goblin::elf::Elf;
+use super::bytes::text;
+use super::elf_file::ElfFile;
+use super::Malformed;
 
 use super::images::{self, Image, Libc};
 use super::{Check, Facts};
 
+/// Distinct GLIBC versions beyond which a file is malformed: glibc has defined about
+/// fifty in thirty years.
+const MAX_GLIBC_VERSIONS: usize = 256;
+/// Symbols named per version; the rest are counted.
+const SYMBOLS_SHOWN: usize = 6;
+/// Versions named in a message; the rest are counted.
+const VERSIONS_SHOWN: usize = 8;
+/// Longest symbol name shown.
+const MAX_SYMBOL: usize = 128;
+
+/// The dynamic symbols that need one GLIBC version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needers {
+    /// The first few distinct names, in symbol table order.
+    pub names: Vec<String>,
+    /// How many undefined symbols need the version in all.
+    pub total: usize,
+}
+
 /// GLIBC version needs of an ELF file: version → the dynamic symbols that need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GlibcNeeds {
-    pub versions: BTreeMap<String, Vec<String>>,
+    pub versions: BTreeMap<String, Needers>,
 }
 
 impl GlibcNeeds {
@@ -27,72 +48,90 @@ impl GlibcNeeds {
     }
 
     /// Versions above `limit`, each with its symbols.
-    pub fn above(&self, limit: &str) -> Vec<(&str, &[String])> {
+    pub fn above(&self, limit: &str) -> Vec<(&str, &Needers)> {
         self.versions
             .iter()
             .filter(|(v, _)| !images::version_le(v, limit))
-            .map(|(v, s)| (v.as_str(), s.as_slice()))
+            .map(|(v, s)| (v.as_str(), s))
             .collect()
     }
 }
 
-/// Reads the version-needs section (and versym, to name the symbols).
-pub fn glibc_needs(elf: &Elf) -> GlibcNeeds {
+/// Reads the version needs (and the versioned dynamic symbols, to name them).
+pub fn glibc_needs(elf: &ElfFile) -> Result<GlibcNeeds, Malformed> {
     let mut by_index: BTreeMap<u16, String> = BTreeMap::new();
-    if let Some(verneed) = &elf.verneed {
-        for need in verneed.iter() {
-            for aux in need.iter() {
-                let Some(name) = elf.dynstrtab.get_at(aux.vna_name) else {
-                    continue;
-                };
-                if let Some(v) = name.strip_prefix("GLIBC_") {
-                    if v.split('.')
-                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-                    {
-                        by_index.insert(aux.vna_other & 0x7fff, v.to_string());
-                    }
+    let mut distinct = 0usize;
+    elf.version_needs(|name, other| {
+        let Some(v) = name.strip_prefix(b"GLIBC_") else {
+            return;
+        };
+        let Ok(v) = std::str::from_utf8(v) else {
+            return;
+        };
+        if v.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        {
+            distinct += 1;
+            by_index.insert(other & 0x7fff, v.to_string());
+        }
+    })?;
+    let mut versions: BTreeMap<String, Needers> = by_index
+        .values()
+        .map(|v| (v.clone(), Needers::default()))
+        .collect();
+    if versions.len() > MAX_GLIBC_VERSIONS {
+        return Err(Malformed(format!(
+            "the version needs name {} distinct GLIBC versions ({distinct} entries); glibc has about fifty",
+            versions.len()
+        )));
+    }
+    elf.symbol_versions(|name, version, undefined| {
+        if !undefined {
+            return; // defined here, not needed
+        }
+        let Some(v) = by_index.get(&(version & 0x7fff)) else {
+            return;
+        };
+        if let Some(n) = versions.get_mut(v) {
+            n.total += 1;
+            if n.names.len() < SYMBOLS_SHOWN {
+                let name = text(name, MAX_SYMBOL);
+                if !n.names.contains(&name) {
+                    n.names.push(name);
                 }
             }
         }
-    }
-    let mut versions: BTreeMap<String, Vec<String>> =
-        by_index.values().map(|v| (v.clone(), Vec::new())).collect();
-    if let Some(versym) = &elf.versym {
-        for (i, sym) in elf.dynsyms.iter().enumerate() {
-            let Some(vs) = versym.get_at(i) else { continue };
-            let Some(v) = by_index.get(&vs.version()) else {
-                continue;
-            };
-            if sym.st_shndx != 0 {
-                continue; // defined here, not needed
-            }
-            if let (Some(list), Some(name)) =
-                (versions.get_mut(v), elf.dynstrtab.get_at(sym.st_name))
-            {
-                if !list.iter().any(|s| s == name) {
-                    list.push(name.to_string());
-                }
-            }
-        }
-    }
-    GlibcNeeds { versions }
+    })?;
+    Ok(GlibcNeeds { versions })
 }
 
-fn symbols_text(syms: &[String]) -> String {
-    let shown: Vec<&str> = syms.iter().take(6).map(String::as_str).collect();
-    let more = syms.len().saturating_sub(shown.len());
-    if shown.is_empty() {
+fn symbols_text(syms: &Needers) -> String {
+    if syms.names.is_empty() {
         return String::new();
     }
+    let more = syms.total.saturating_sub(syms.names.len());
     format!(
         " ({}{})",
-        shown.join(", "),
+        syms.names.join(", "),
         if more > 0 {
             format!(" and {more} more")
         } else {
             String::new()
         }
     )
+}
+
+/// `GLIBC_2.34 (a, b); GLIBC_2.38 (c)`, at most [`VERSIONS_SHOWN`] versions.
+fn versions_text(over: &[(&str, &Needers)]) -> String {
+    let mut parts: Vec<String> = over
+        .iter()
+        .take(VERSIONS_SHOWN)
+        .map(|(v, s)| format!("GLIBC_{v}{}", symbols_text(s)))
+        .collect();
+    if over.len() > VERSIONS_SHOWN {
+        parts.push(format!("and {} more versions", over.len() - VERSIONS_SHOWN));
+    }
+    parts.join("; ")
 }
 
 /// `libc.glibc`: the highest GLIBC_x.y needed is at most `max`.
@@ -110,13 +149,9 @@ pub fn glibc_check(needs: &GlibcNeeds, max: &str) -> Check {
         actual,
     );
     if !over.is_empty() {
-        let parts: Vec<String> = over
-            .iter()
-            .map(|(v, syms)| format!("GLIBC_{v}{}", symbols_text(syms)))
-            .collect();
         c.message = Some(format!(
             "needs {}: link against an older glibc (build in an image with glibc {max}, or use zig cc / a sysroot), or build static with cgo = false",
-            parts.join("; ")
+            versions_text(&over)
         ));
     }
     c
@@ -205,17 +240,20 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
     if let (Libc::Glibc, Some(have)) = (image.libc, &image.glibc) {
         let over = needs.above(have);
         if !over.is_empty() {
-            let parts: Vec<String> = over
-                .iter()
-                .map(|(v, s)| format!("GLIBC_{v}{}", symbols_text(s)))
-                .collect();
             return fail(format!(
                 "{} has glibc {have}, the binary needs {}: it would fail with `GLIBC_{} not found`",
                 name,
-                parts.join("; "),
+                versions_text(&over),
                 over.last().map_or("", |(v, _)| v)
             ));
         }
+    }
+    if facts.needed_omitted > 0 {
+        return fail(format!(
+            "the binary needs {} shared libraries, more than this tool lists; \
+             no image is judged to ship them all",
+            facts.needed.len() + facts.needed_omitted
+        ));
     }
     let missing: Vec<&str> = facts
         .needed

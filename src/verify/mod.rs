@@ -6,20 +6,35 @@
 //! No processes, no terminal, no process environment in here.
 
 pub mod arm_attributes;
+mod bound;
 pub mod buildinfo;
+mod bytes;
 mod elf;
+mod elf_file;
 pub mod gnu_property;
 mod gocheck;
 pub mod images;
 mod leb128;
 mod libs;
-mod other;
+mod macho;
+mod pe;
 pub mod reproducible;
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
 pub use leb128::SectionError;
 
 use serde::Serialize;
+
+pub use bytes::clip;
+pub use elf_file::ElfFile;
+pub use macho::MachFile;
+pub use pe::PeFile;
+
+/// The most entries of a list taken from a file (needed libraries, build settings, ...)
+/// that a verdict names; the rest are counted.
+pub const MAX_LIST: usize = 64;
+/// The longest string taken from a file that a verdict shows; longer ones are cut.
+pub const MAX_TEXT: usize = 1024;
 
 use crate::profile::{BtiPolicy, FloatAbi, GoRequirement, ResolvedProfile};
 use crate::target::{self, Format, Target};
@@ -224,8 +239,11 @@ pub struct Facts {
     pub kind: String,
     pub e_flags: Option<u32>,
     pub interpreter: Option<String>,
-    /// DT_NEEDED (ELF), dylibs (Mach-O) or imported DLLs (PE).
+    /// DT_NEEDED (ELF), dylibs (Mach-O) or imported DLLs (PE); at most [`MAX_LIST`].
     pub needed: Vec<String>,
+    /// How many more there are than `needed` lists.
+    #[serde(skip)]
+    pub needed_omitted: usize,
     #[serde(rename = "static")]
     pub static_: bool,
     pub stripped: bool,
@@ -278,6 +296,9 @@ pub struct Verdict {
     /// `facts` and `checks` above are the target's slice (or the first).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub slices: Vec<Slice>,
+    /// What was left out to keep the output bounded (lists cut, slices not shown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One slice of a universal Mach-O file.
@@ -295,6 +316,7 @@ impl Verdict {
             facts,
             checks,
             slices: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -322,7 +344,7 @@ impl std::error::Error for Malformed {}
 
 /// Verifies an artifact's bytes against a policy.
 pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
-    // goblin is careful, but "never a panic" is a promise we keep ourselves: a panic in
+    // The readers are careful, but "never a panic" is a promise we keep ourselves: a panic in
     // a parser becomes a malformed-file error.
     let result = std::panic::catch_unwind(|| verify_inner(bytes, policy));
     match result {
@@ -348,7 +370,7 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     let size = bytes.len() as u64;
     let mut verdict = match sniff(bytes) {
         Some(Format::Elf) => finish(elf::verify(bytes, policy)?, policy),
-        Some(Format::Pe) => finish(other::verify_pe(bytes, policy)?, policy),
+        Some(Format::Pe) => finish(pe::verify(bytes, policy)?, policy),
         Some(Format::Macho) => {
             // A universal file: one verdict per slice, each judged for its own
             // architecture; the target's slice (or the first) leads.
@@ -358,13 +380,19 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
                 .and_then(|t| t.arch())
                 .and_then(|a| a.macho_cputype);
             let mut judged = Vec::new();
-            for (cputype, slice) in other::macho_slices(bytes)? {
+            for (cputype, slice, offset) in macho::slices(bytes)? {
                 let goarch = target::ARCHES
                     .iter()
                     .find(|a| a.macho_cputype == Some(cputype))
                     .map(|a| a.goarch);
                 let slice_policy = policy.for_arch(goarch);
-                let found = other::verify_macho(slice, &slice_policy)?;
+                let found = macho::verify(slice, &slice_policy).map_err(|e| {
+                    if offset != 0 {
+                        Malformed(format!("universal binary slice at offset {offset:#x}: {e}"))
+                    } else {
+                        e
+                    }
+                })?;
                 judged.push((cputype, goarch, finish(found, &slice_policy)));
             }
             let lead = want
@@ -410,6 +438,7 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
             }),
         );
     }
+    bound::bound(&mut verdict);
     Ok(verdict)
 }
 
@@ -476,6 +505,76 @@ fn format_check(found: Format, policy: &Policy) -> Check {
             )
         }),
         None => Check::info("format", found.name()),
+    }
+}
+
+/// The CPU check of Mach-O and PE: judged when the target names a CPU, else reported.
+fn machine_check<T: PartialEq + Copy>(
+    id: &str,
+    want: Option<T>,
+    found: T,
+    name: fn(T) -> String,
+) -> Check {
+    match want {
+        Some(w) => Check::judged(id, w == found, name(w), name(found))
+            .hint_on_fail(|| "built for another CPU: GOARCH was overridden".into()),
+        None => Check::info(id, name(found)),
+    }
+}
+
+/// `link.static` of Mach-O and PE: only the system's own libraries. `omitted` libraries
+/// beyond the listed ones were not examined, so they count as foreign.
+fn link_check(
+    policy: &Policy,
+    libs: &[String],
+    foreign: &[&String],
+    omitted: usize,
+    what: &str,
+) -> Check {
+    let more = if omitted > 0 {
+        format!(" and {omitted} more not examined")
+    } else {
+        String::new()
+    };
+    let actual = if foreign.is_empty() && omitted == 0 {
+        format!("only system {what} ({})", libs.join(", "))
+    } else {
+        format!(
+            "needs {}{more}",
+            foreign
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if policy.require_static {
+        Check::judged(
+            "link.static",
+            foreign.is_empty() && omitted == 0,
+            format!("only system {what}"),
+            actual,
+        )
+        .hint_on_fail(|| {
+            "links libraries the OS does not ship: the build used cgo; set cgo = false".into()
+        })
+    } else {
+        Check::info("link.static", actual)
+    }
+}
+
+/// `symbols.stripped` of Mach-O and PE.
+fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
+    if policy.require_stripped {
+        Check::judged(
+            "symbols.stripped",
+            stripped,
+            "no symbol table, no DWARF",
+            actual,
+        )
+        .hint_on_fail(|| "add -s -w to ldflags".into())
+    } else {
+        Check::info("symbols.stripped", actual)
     }
 }
 

@@ -389,3 +389,5 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .and_then(|cs| cs.iter().find(|c| c["id"] == id))
         .unwrap_or_else(|| panic!("no check {id} in {artifact:#}"))
 }
+
+pub mod guard;
