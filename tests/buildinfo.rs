@@ -9,7 +9,7 @@ mod util;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use util::*;
 use xbuild_go::verify::buildinfo::{self, BuildInfo, Module};
@@ -490,7 +490,8 @@ fn toolchain_binaries_agree_with_go_version_m() {
     );
     let parsed = assert_agree(&files);
 
-    // The largest one: from_elf (or its kin) alone must be far below a millisecond.
+    // The largest one, parsed repeatedly: the same answer every time (its cost is
+    // printed; timings are benchmarks' business, not a test's).
     let largest = files
         .iter()
         .max_by_key(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
@@ -509,8 +510,6 @@ fn toolchain_binaries_agree_with_go_version_m() {
             largest.display(),
             bytes.len()
         );
-        // Generous, for unoptimized test builds on a loaded machine.
-        assert!(each < Duration::from_millis(5), "from_elf took {each:?}");
     }
 }
 
