@@ -54,6 +54,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let smoke = pipeline::SmokeRequest::from_profile_and_flag(
         &ctx.profile,
         args.smoke.as_deref(),
+        args.no_smoke,
         args.smoke_timeout,
     )?;
     let names: Vec<String> = plans.iter().map(|p| p.target.to_string()).collect();

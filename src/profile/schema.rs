@@ -44,6 +44,10 @@ pub struct LayerToml {
     pub go: Option<Spanned<String>>,
     /// Arguments for one smoke run of each artifact, e.g. ["--version"].
     pub smoke: Option<Spanned<Vec<String>>>,
+    /// A smoke run that cannot happen on this host fails instead of being skipped.
+    pub smoke_required: Option<Spanned<bool>>,
+    /// How long a smoke run may take, e.g. "30s".
+    pub smoke_timeout: Option<Spanned<String>>,
     pub verify: Option<VerifyToml>,
 }
 
@@ -95,6 +99,8 @@ pub const LAYER_KEYS: &[&str] = &[
     "pass-env",
     "go",
     "smoke",
+    "smoke-required",
+    "smoke-timeout",
     "verify",
 ];
 
