@@ -69,7 +69,8 @@ pub enum Runner {
 }
 
 impl Runner {
-    /// `natively`, `under qemu-aarch64-static`, `under qemu-aarch64-static -L /usr/aarch64-linux-gnu`.
+    /// `natively`, `under qemu-aarch64-static`, or with a library root
+    /// `under qemu-aarch64-static -L /usr/aarch64-linux-gnu`.
     pub fn describe(&self) -> String {
         match self {
             Runner::Native => "natively".to_string(),
