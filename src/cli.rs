@@ -228,12 +228,21 @@ pub struct BuildArgs {
     #[arg(long)]
     pub check_reproducible: bool,
     /// Run each verified artifact once with ARGS (natively, or under qemu-user), as the
-    /// run.smoke check. [default: the profile's `smoke`, none built in]
-    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    /// run.smoke check; a target this host cannot run is skipped (a failure with the
+    /// profile's `smoke-required = true`). [default: the profile's `smoke`, none built in]
+    #[arg(
+        long,
+        value_name = "ARGS",
+        allow_hyphen_values = true,
+        overrides_with = "no_smoke"
+    )]
     pub smoke: Option<String>,
+    /// No smoke run this time, even when the profile sets `smoke`.
+    #[arg(long, overrides_with = "smoke")]
+    pub no_smoke: bool,
     /// How long a smoke run may take before it is killed and fails: `3s`, `500ms`, `2m`.
-    /// Hidden until the profile key for it is designed. [default: 20s]
-    #[arg(long, value_name = "DURATION", hide = true, value_parser = crate::toolchain::smoke::parse_timeout)]
+    /// [default: the profile's `smoke-timeout`, built-in 20s]
+    #[arg(long, value_name = "DURATION", value_parser = crate::toolchain::smoke::parse_timeout)]
     pub smoke_timeout: Option<std::time::Duration>,
     #[command(flatten)]
     pub output_args: OutputArgs,
@@ -376,6 +385,25 @@ mod tests {
         assert_eq!(b.go_args, ["-race", "-x"]);
         let c = parse(&["x", "--cgo", "--no-cgo"]);
         assert_eq!(c.build.cgo(), Some(false));
+        let c = parse(&["x", "--smoke", "--version", "--no-smoke"]);
+        assert!(
+            c.build.no_smoke && c.build.smoke.is_none(),
+            "the later one wins"
+        );
+        let c = parse(&[
+            "x",
+            "--no-smoke",
+            "--smoke",
+            "-v x",
+            "--smoke-timeout",
+            "2m",
+        ]);
+        assert!(!c.build.no_smoke);
+        assert_eq!(c.build.smoke.as_deref(), Some("-v x"));
+        assert_eq!(
+            c.build.smoke_timeout,
+            Some(std::time::Duration::from_secs(120))
+        );
         let c = parse(&["x", "verify", "a", "b", "--target", "linux/arm64"]);
         assert!(matches!(c.command, Some(Command::Verify(v)) if v.files.len() == 2));
     }

@@ -612,6 +612,18 @@ impl Target {
     pub fn arch(&self) -> Option<&'static Arch> {
         arch(self.goarch)
     }
+    /// Debian's GNU triplet of a linux target: the C cross compiler is `<triplet>-gcc`
+    /// and the target's libraries live under `/usr/<triplet>`. The arch's, but
+    /// `arm-linux-gnueabi` (soft-float) for GOARM 5 and 6.
+    pub fn gnu_triplet(&self) -> Option<&'static str> {
+        if self.goos != "linux" {
+            return None;
+        }
+        if self.goarch == "arm" && matches!(self.level(), Some((_, "5" | "6"))) {
+            return Some("arm-linux-gnueabi");
+        }
+        self.arch()?.gnu_triplet
+    }
     pub fn format(&self) -> Format {
         format_of(self.goos)
     }

@@ -223,8 +223,9 @@ fn a_failing_smoke_run_rejects_the_artifact() {
 }
 
 #[test]
-fn a_required_smoke_run_without_an_emulator_is_unknown() {
-    // PATH without any qemu: the profile asks for smoke, so the build is rejected.
+fn a_smoke_run_without_an_emulator_is_skipped_not_rejected() {
+    // PATH without any qemu: the run cannot happen here, whether the profile or only the
+    // command line asks for it; a skip with the reason, and the artifact is delivered.
     let p = Project::copy_of("hello");
     p.file(
         "xbuild-go.toml",
@@ -234,9 +235,13 @@ fn a_required_smoke_run_without_an_emulator_is_unknown() {
     let mut env = base_env();
     env.insert("PATH".into(), go_dir.display().to_string());
     let r = run_env(p.path(), &["--message-format", "json"], &env);
-    r.code(1);
-    assert_eq!(check(&r.artifacts()[0], "run.smoke")["status"], "unknown");
-    // Asked only on the command line, a missing emulator is reported, not fatal.
+    r.code(0);
+    let c = check(&r.artifacts()[0], "run.smoke").clone();
+    assert_eq!(c["status"], "skip", "{c}");
+    assert_eq!(
+        c["message"],
+        "no qemu-aarch64-static or qemu-aarch64 on PATH (install qemu-user-static)"
+    );
     std::fs::remove_file(p.path().join("xbuild-go.toml")).unwrap();
     let r = run_env(
         p.path(),
@@ -244,7 +249,7 @@ fn a_required_smoke_run_without_an_emulator_is_unknown() {
         &env,
     );
     r.code(0);
-    assert_eq!(check(&r.artifacts()[0], "run.smoke")["actual"], "not run");
+    assert_eq!(check(&r.artifacts()[0], "run.smoke")["status"], "skip");
 }
 
 #[test]

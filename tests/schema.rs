@@ -29,6 +29,9 @@ fn every_line_validates() {
             "linux/arm64,windows/amd64,darwin/arm64",
             "-o",
             "dist/{name}-{os}-{arch}",
+            // run.smoke: pass (or skip without qemu) for linux, skip for the others.
+            "--smoke",
+            "--version",
             "--message-format",
             "json",
         ][..],
@@ -111,6 +114,12 @@ fn every_line_validates() {
             "no {want} line was produced: {reasons:?}"
         );
     }
+    let skipped = lines.iter().any(|l| {
+        l["verdict"]["checks"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["status"] == "skip"))
+    });
+    assert!(skipped, "a skipped run.smoke is among the lines validated");
     for line in &lines {
         if let Err(e) = schemas.validate(line, idx) {
             panic!("line does not validate: {e:#}\n{line}");

@@ -75,7 +75,7 @@ fn assert_none_left(marker: &str, what: &str) {
 /// runs as root, where the tool can always make one).
 fn in_namespace(check: &Value) -> bool {
     let actual = check["actual"].as_str().unwrap_or_default();
-    if actual.contains("(PID namespace)") || actual.contains("(user and PID namespace)") {
+    if actual.contains(", PID namespace)") || actual.contains(", user and PID namespace)") {
         return true;
     }
     assert!(
@@ -142,7 +142,7 @@ fn a_passing_run_passes_and_says_how_it_was_contained() {
     g.run.code(0);
     let c = smoke_check(&g);
     assert_eq!(c["status"], "pass", "{c}");
-    assert!(text(&c, "actual").starts_with("exit 0 natively ("), "{c}");
+    assert!(text(&c, "actual").starts_with("exit 0 (natively, "), "{c}");
     assert!(text(&c, "actual").ends_with(&format!("ok {m}")), "{c}");
     assert!(text(&c, "actual").contains("namespace"), "{c}");
 }
@@ -187,7 +187,7 @@ fn flooding_stdout_is_capped_counted_and_cut_at_the_deadline() {
     let c = smoke_check(&g);
     assert_eq!(c["status"], "fail", "{c}");
     assert!(
-        text(&c, "actual").starts_with("no exit within 4s natively"),
+        text(&c, "actual").starts_with("no exit within 4s (natively, "),
         "{c}"
     );
     let message = text(&c, "message");
@@ -206,7 +206,7 @@ fn flooding_stdout_is_capped_counted_and_cut_at_the_deadline() {
     let g = smoke(&p, "linux/amd64", &format!("flood {m} 104857600 1"), "20s");
     g.run.code(1);
     let c = smoke_check(&g);
-    assert!(text(&c, "actual").starts_with("exit 1 natively"), "{c}");
+    assert!(text(&c, "actual").starts_with("exit 1 (natively, "), "{c}");
     assert!(
         text(&c, "message").contains("(104857600 bytes in all; the first 65536 kept"),
         "{c}"
@@ -224,7 +224,7 @@ fn ignoring_sigterm_or_sleeping_past_the_timeout_is_killed_at_the_deadline() {
         assert_eq!(c["status"], "fail", "{mode}: {c}");
         let actual = text(&c, "actual");
         assert!(
-            actual.starts_with("no exit within 3s natively (") && actual.ends_with("); killed"),
+            actual.starts_with("no exit within 3s (natively, ") && actual.ends_with("); killed"),
             "{mode}: {c}"
         );
         assert_none_left(&m, mode);
@@ -356,7 +356,7 @@ fn contained_under_qemu_too() {
         let c = smoke_check(&g);
         assert_eq!(c["status"], "pass", "{mode}: {c}");
         assert!(
-            text(&c, "actual").contains("under qemu-aarch64-static ("),
+            text(&c, "actual").contains("(under qemu-aarch64-static, "),
             "{mode}: {c}"
         );
         if mode == "hold" || in_namespace(&c) {
@@ -370,7 +370,7 @@ fn contained_under_qemu_too() {
     g.run.code(1);
     let c = smoke_check(&g);
     assert!(
-        text(&c, "actual").starts_with("no exit within 3s under qemu-aarch64-static"),
+        text(&c, "actual").starts_with("no exit within 3s (under qemu-aarch64-static, "),
         "{c}"
     );
     assert_none_left(&m, "sleep under qemu");

@@ -63,6 +63,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
             pipeline::SmokeRequest::from_profile_and_flag(
                 &p.profile,
                 args.smoke.as_deref(),
+                args.no_smoke,
                 args.smoke_timeout,
             )
         })

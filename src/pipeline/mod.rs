@@ -266,24 +266,31 @@ pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Resu
     Ok(())
 }
 
-/// A smoke run asked for by the profile (`smoke = [...]`, required: a missing emulator
-/// is `unknown` and rejects) or only by `--smoke` (a missing emulator is reported).
+/// A smoke run of each verified artifact: asked for by the profile (`smoke = [...]`) or
+/// the command line (`--smoke ARGS`), unless `--no-smoke`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmokeRequest {
     pub args: Vec<String>,
-    pub required: bool,
+    /// Where `smoke-required = true` was set, when it is: a run that cannot happen on
+    /// this host (a windows artifact, no emulator) then fails instead of being skipped.
+    pub required_by: Option<String>,
+    /// `--smoke-timeout`, else the profile's `smoke-timeout` (default 20s).
     pub timeout: std::time::Duration,
 }
 
 impl SmokeRequest {
     /// `--smoke ARGS` (split like go's flags: spaces, with quotes grouping) overrides the
-    /// profile's arguments; the profile's `smoke` makes the run required.
+    /// profile's arguments; `--no-smoke` turns the run off; `--smoke-timeout` overrides
+    /// the profile's `smoke-timeout`.
     pub fn from_profile_and_flag(
         profile: &ResolvedProfile,
         flag: Option<&str>,
+        no_smoke: bool,
         timeout: Option<std::time::Duration>,
     ) -> anyhow::Result<Option<SmokeRequest>> {
-        let required = profile.smoke.value.is_some();
+        if no_smoke {
+            return Ok(None);
+        }
         let args = match flag {
             Some(f) => Some(
                 crate::verify::go_split(f)
@@ -293,17 +300,25 @@ impl SmokeRequest {
         };
         Ok(args.map(|args| SmokeRequest {
             args,
-            required,
-            timeout: timeout.unwrap_or(toolchain::smoke::DEFAULT_TIMEOUT),
+            required_by: profile
+                .smoke_required
+                .value
+                .then(|| profile.smoke_required.source.to_string()),
+            timeout: timeout.unwrap_or(profile.smoke_timeout.value),
         }))
     }
 }
 
-/// Runs the artifact once and turns what happened into the `run.smoke` check.
+/// Runs the artifact once and turns what happened into the `run.smoke` check: `pass`
+/// on exit 0, `fail` otherwise, `skip` (or `fail` with `smoke-required`) when this
+/// host cannot run it. `interpreter` is the artifact's PT_INTERP, `env` the build's
+/// environment (its CC names the sysroot qemu takes libraries from).
 fn smoke_check(
     req: &SmokeRequest,
     target: &Target,
     artifact: &Path,
+    interpreter: Option<&str>,
+    env: &std::collections::BTreeMap<String, String>,
     host: &HostEnv,
     cwd: &Path,
 ) -> crate::verify::Check {
@@ -315,23 +330,31 @@ fn smoke_check(
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let Some(runner) = toolchain::smoke::find_runner(target, host, cwd) else {
-        let why = format!(
-            "cannot run {target} here: no qemu-{}-static or qemu-{} on PATH (install qemu-user-static)",
-            target.arch().and_then(|a| a.qemu).unwrap_or("?"),
-            target.arch().and_then(|a| a.qemu).unwrap_or("?")
-        );
-        return Check {
-            id: "run.smoke".into(),
-            status: if req.required {
-                Status::Unknown
-            } else {
-                Status::Pass
-            },
-            expected: req.required.then_some(expected),
-            actual: "not run".into(),
-            message: Some(why),
-        };
+    let runner = match toolchain::smoke::runner_for(target, interpreter, host, env, cwd) {
+        Ok(r) => r,
+        Err(cannot) => {
+            let why = cannot.why;
+            return match &req.required_by {
+                None => Check {
+                    id: "run.smoke".into(),
+                    status: Status::Skip,
+                    expected: Some(expected),
+                    actual: "not run".into(),
+                    message: Some(why),
+                },
+                Some(at) => Check {
+                    id: "run.smoke".into(),
+                    status: Status::Fail,
+                    expected: Some(expected),
+                    actual: "not run".into(),
+                    message: Some(format!(
+                        "{why}; smoke-required = true ({at}) makes a smoke run that cannot \
+                         happen here a failure: run on a host that can run {target}, or \
+                         drop smoke-required"
+                    )),
+                },
+            };
+        }
     };
     let how = runner.describe();
     match toolchain::smoke::run(&runner, artifact, &req.args, req.timeout) {
@@ -344,18 +367,16 @@ fn smoke_check(
         },
         Ok(r) => {
             let ok = r.code == Some(0) && !r.timed_out && !r.interrupted;
-            let how = format!("{how} ({})", r.containment.describe());
+            let how = format!("({how}, {})", r.containment.describe());
             let first_line = r
-                .output
-                .lines()
-                .next()
+                .first_line()
                 .map_or(String::new(), |l| format!(": {}", clip(l, 200)));
             let actual = if r.interrupted {
                 format!("interrupted {how}")
             } else if r.timed_out {
                 format!(
                     "no exit within {} {how}; killed",
-                    show_duration(req.timeout)
+                    crate::profile::duration::show_duration(req.timeout)
                 )
             } else {
                 match (r.code, r.signal) {
@@ -369,28 +390,66 @@ fn smoke_check(
                 status: if ok { Status::Pass } else { Status::Fail },
                 expected: Some(expected),
                 actual,
-                message: (!ok).then(|| {
-                    format!(
-                        "the artifact does not start cleanly (empty environment but a private HOME and TMPDIR, \
-                         its directory as cwd); output{}:\n{}",
-                        output_note(&r),
-                        first_lines(&r.output)
-                    )
-                }),
+                message: (!ok).then(|| smoke_failure(&r, &runner, interpreter, req)),
             }
         }
     }
 }
 
-/// `3s`, `1.5s`, `250ms`.
-fn show_duration(d: std::time::Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{}s", d.as_secs())
-    } else if d.as_secs() == 0 {
-        format!("{}ms", d.as_millis())
+/// Why a smoke run that started did not pass, and its output (stderr first: that is
+/// where a failing program, qemu and the dynamic loader say why).
+fn smoke_failure(
+    r: &toolchain::smoke::SmokeResult,
+    runner: &toolchain::smoke::Runner,
+    interpreter: Option<&str>,
+    req: &SmokeRequest,
+) -> String {
+    use toolchain::smoke::Runner;
+    let err = &r.stderr.text;
+    let root = match runner {
+        Runner::Emulator { root: Some(r), .. } => format!(" (qemu's -L {})", r.display()),
+        _ => String::new(),
+    };
+    let mut why = if r.timed_out {
+        format!(
+            "the artifact did not exit within {}: a server or a prompt waits for ever; give \
+             arguments that make it exit (e.g. smoke = [\"--version\"]), or raise \
+             smoke-timeout",
+            crate::profile::duration::show_duration(req.timeout)
+        )
+    } else if err.contains("Could not open '") && matches!(runner, Runner::Emulator { .. }) {
+        format!(
+            "qemu found no ELF interpreter{}{root}: the artifact is dynamically linked; set \
+             QEMU_LD_PREFIX to a directory holding the target's loader and libraries",
+            interpreter.map_or(String::new(), |i| format!(" {i}"))
+        )
+    } else if err.contains("error while loading shared libraries") {
+        format!(
+            "the dynamic loader{root} found the artifact's loader but not a library it needs: \
+             install the target's package for that library, or set QEMU_LD_PREFIX to a \
+             directory that has it"
+        )
+    } else if r.interrupted {
+        "the run was interrupted".to_string()
     } else {
-        format!("{}s", d.as_secs_f64())
+        "the artifact does not start cleanly; it ran with its directory as working \
+         directory, stdin from /dev/null, and an environment holding only a private HOME \
+         and TMPDIR"
+            .to_string()
+    };
+    for (name, out) in [("stderr", &r.stderr), ("stdout", &r.stdout)] {
+        if !out.text.trim().is_empty() {
+            why.push_str(&format!(
+                "\n{name}{}:\n{}",
+                output_note(out),
+                first_lines(&out.text)
+            ));
+        }
     }
+    if r.stdout.bytes == 0 && r.stderr.bytes == 0 {
+        why.push_str("; it printed nothing");
+    }
+    why
 }
 
 /// At most `max` characters of `s`, marked when cut.
@@ -411,12 +470,13 @@ fn first_lines(output: &str) -> String {
         .join("\n")
 }
 
-/// ` (N bytes, the first M kept)` when the output was longer than the cap.
-fn output_note(r: &toolchain::smoke::SmokeResult) -> String {
-    if r.output_bytes > toolchain::smoke::OUTPUT_CAP as u64 {
+/// ` (N bytes in all; the first M kept, the rest dropped)` for a stream longer than the
+/// cap.
+fn output_note(out: &toolchain::smoke::Output) -> String {
+    if out.truncated() {
         format!(
             " ({} bytes in all; the first {} kept, the rest dropped)",
-            r.output_bytes,
+            out.bytes,
             toolchain::smoke::OUTPUT_CAP
         )
     } else {
@@ -576,13 +636,16 @@ fn build_in(
     let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
     // A smoke run only for an artifact that passed every other check.
     if let (Some(req), true) = (smoke, verdict.passed()) {
-        verdict.checks.push(smoke_check(
+        let check = smoke_check(
             req,
             &plan.target,
             &out,
+            verdict.facts.interpreter.as_deref(),
+            &plan.env.vars,
             &ctx.host,
-            &ctx.work_dir,
-        ));
+            module_dir,
+        );
+        verdict.checks.push(check);
     }
     if opts.check_reproducible && verdict.passed() {
         verdict

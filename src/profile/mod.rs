@@ -5,6 +5,7 @@
 //! Reads files only; no processes, no terminal, no process environment.
 
 mod discover;
+pub mod duration;
 pub mod placeholders;
 mod resolve;
 pub mod schema;
@@ -380,8 +381,13 @@ pub struct ResolvedProfile {
     /// Host variables let through the scrub.
     pub pass_env: Vec<Sourced<String>>,
     pub go: Sourced<Option<GoRequirement>>,
-    /// Arguments of a required smoke run of each artifact.
+    /// Arguments of a smoke run of each artifact. Default: none.
     pub smoke: Sourced<Option<Vec<String>>>,
+    /// A smoke run that cannot happen on this host (a windows artifact, no emulator)
+    /// fails instead of being skipped. Default false.
+    pub smoke_required: Sourced<bool>,
+    /// How long a smoke run may take before it is killed and fails. Default 20s.
+    pub smoke_timeout: Sourced<std::time::Duration>,
     pub verify: VerifyPolicy,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
@@ -446,6 +452,10 @@ impl ResolvedProfile {
             row("smoke", &p.smoke, |s| {
                 s.as_ref()
                     .map_or("(none)".to_string(), |a| format!("{a:?}"))
+            }),
+            row("smoke-required", &p.smoke_required, |b| b.to_string()),
+            row("smoke-timeout", &p.smoke_timeout, |d| {
+                format!("{:?}", duration::show_duration(*d))
             }),
             row("verify.static", &v.static_, |b| b.to_string()),
             row("verify.stripped", &v.stripped, |b| b.to_string()),

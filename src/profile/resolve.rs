@@ -56,6 +56,8 @@ pub(super) struct Layer {
     pass_env: Option<Sourced<Vec<String>>>,
     go: Option<Sourced<String>>,
     smoke: Option<Sourced<Vec<String>>>,
+    smoke_required: Option<Sourced<bool>>,
+    smoke_timeout: Option<Sourced<String>>,
     static_: Option<Sourced<bool>>,
     stripped: Option<Sourced<bool>>,
     buildinfo: Option<Sourced<bool>>,
@@ -119,6 +121,8 @@ fn builtin() -> Layer {
         pass_env: b(vec![]),
         go: None,
         smoke: None,
+        smoke_required: Some(Sourced::new(false, Source::BuiltIn)),
+        smoke_timeout: None,
         static_: Some(Sourced::new(true, Source::BuiltIn)),
         stripped: Some(Sourced::new(true, Source::BuiltIn)),
         buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
@@ -295,6 +299,8 @@ fn target_layer(
         env: env_of(file, &t.env, &s)?,
         stamp: stamp_of(file, &t.stamp, &s)?,
         smoke: take(&t.smoke, &s),
+        smoke_required: take(&t.smoke_required, &s),
+        smoke_timeout: take(&t.smoke_timeout, &s),
         ..Layer::default()
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
@@ -340,6 +346,8 @@ fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Re
         pass_env: take(&t.pass_env, &s),
         go: take(&t.go, &s),
         smoke: take(&t.smoke, &s),
+        smoke_required: take(&t.smoke_required, &s),
+        smoke_timeout: take(&t.smoke_timeout, &s),
         stamp: stamp_of(file, &t.stamp, &s)?,
         target_tables,
         ..Layer::default()
@@ -408,6 +416,8 @@ macro_rules! with_layer_fields {
             pass_env,
             go,
             smoke,
+            smoke_required,
+            smoke_timeout,
             static_,
             stripped,
             buildinfo,
@@ -843,6 +853,14 @@ fn finish(
             m.source,
         ),
     };
+    let smoke_timeout = match first(layers, |l| &l.smoke_timeout) {
+        None => Sourced::new(super::duration::DEFAULT_SMOKE_TIMEOUT, Source::BuiltIn),
+        Some(t) => Sourced::new(
+            super::duration::parse_smoke_timeout(&t.value)
+                .map_err(|e| usage(format!("{}smoke-timeout: {e}", at(&t.source))))?,
+            t.source,
+        ),
+    };
     let max_glibc = match first(layers, |l| &l.max_glibc) {
         None => Sourced::new(None, Source::BuiltIn),
         Some(m) if m.value.trim().is_empty() => Sourced::new(None, m.source),
@@ -971,6 +989,8 @@ fn finish(
             || Sourced::new(None, Source::BuiltIn),
             |s| Sourced::new(Some(s.value), s.source),
         ),
+        smoke_required: pick!(smoke_required),
+        smoke_timeout,
         verify: VerifyPolicy {
             static_,
             stripped: pick!(stripped),

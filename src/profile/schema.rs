@@ -54,6 +54,8 @@ pub struct TargetToml {
     pub env: Option<BTreeMap<String, Spanned<String>>>,
     pub stamp: Option<BTreeMap<String, Spanned<String>>>,
     pub smoke: Option<Spanned<Vec<String>>>,
+    pub smoke_required: Option<Spanned<bool>>,
+    pub smoke_timeout: Option<Spanned<String>>,
     pub verify: Option<VerifyToml>,
 }
 
@@ -78,6 +80,10 @@ pub struct LayerToml {
     pub smoke: Option<Spanned<Vec<String>>>,
     /// `-X` flags added to ldflags: `{ "main.version" = "{version}" }`.
     pub stamp: Option<BTreeMap<String, Spanned<String>>>,
+    /// A smoke run that cannot happen on this host fails instead of being skipped.
+    pub smoke_required: Option<Spanned<bool>>,
+    /// How long a smoke run may take, e.g. "30s".
+    pub smoke_timeout: Option<Spanned<String>>,
     pub verify: Option<VerifyToml>,
     /// Per-target overrides.
     pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
@@ -132,13 +138,24 @@ pub const LAYER_KEYS: &[&str] = &[
     "go",
     "smoke",
     "stamp",
+    "smoke-required",
+    "smoke-timeout",
     "verify",
     "target",
 ];
 
 /// Every key a `target."OS/ARCH"` table accepts.
 pub const TARGET_KEYS: &[&str] = &[
-    "cgo", "ldflags", "flags", "tags", "env", "stamp", "smoke", "verify",
+    "cgo",
+    "ldflags",
+    "flags",
+    "tags",
+    "env",
+    "stamp",
+    "smoke",
+    "smoke-required",
+    "smoke-timeout",
+    "verify",
 ];
 
 /// Every key the verify table accepts.

@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands (`::error file=…,title=…::message`) for failures,
-//! and the markdown job summary appended to `$GITHUB_STEP_SUMMARY`.
+//! `::notice` for skipped checks, and the markdown job summary appended to
+//! `$GITHUB_STEP_SUMMARY`.
 
 use std::path::Path;
 
@@ -43,7 +44,8 @@ pub(super) fn annotation(
     )
 }
 
-/// An `::error` per failed check of an artifact (and of its slices).
+/// An `::error` per failed check of an artifact (and of its slices), a `::notice` per
+/// skipped one (a smoke run this runner cannot do, with the reason).
 pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     let target = a.target.as_deref().unwrap_or("artifact");
     let slices = a
@@ -53,6 +55,16 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
         .map(|s| (format!(" [{}]", s.arch), &s.checks));
     for (suffix, checks) in std::iter::once((String::new(), &a.verdict.checks)).chain(slices) {
         for c in checks.iter().filter(|c| c.status != Status::Pass) {
+            if c.status == Status::Skip {
+                r.write_command(&annotation(
+                    r,
+                    "notice",
+                    Some(&a.path),
+                    &format!("{target}{suffix}: {} skipped", c.id),
+                    c.message.as_deref().unwrap_or(&c.actual),
+                ));
+                continue;
+            }
             let mut msg = match &c.expected {
                 Some(e) => format!("expected {e}, found {}", c.actual),
                 None => c.actual.clone(),

@@ -44,9 +44,10 @@ fn paint(r: &Reporter, code: &str, s: &str) -> String {
 }
 
 /// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
+/// A skipped check has its own line ([`smoke_line`]) without -v.
 fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::verify::Check]) {
     for c in checks {
-        if c.status == Status::Pass && r.verbose == 0 {
+        if c.status.passes() && r.verbose == 0 {
             continue;
         }
         // Pad before painting, so colour codes do not break the alignment.
@@ -54,9 +55,10 @@ fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::v
             Status::Pass => paint(r, "32", &format!("{:>12}", "pass")),
             Status::Fail => paint(r, "1;31", &format!("{:>12}", "FAIL")),
             Status::Unknown => paint(r, "1;31", &format!("{:>12}", "UNKNOWN")),
+            Status::Skip => paint(r, "33", &format!("{:>12}", "skip")),
         };
         let line = match &c.expected {
-            Some(e) if c.status != Status::Pass => format!("expected {e}, found {}", c.actual),
+            Some(e) if !c.status.passes() => format!("expected {e}, found {}", c.actual),
             Some(_) => c.actual.clone(),
             None => format!("{} (reported)", c.actual),
         };
@@ -69,6 +71,30 @@ fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::v
             }
         }
     }
+}
+
+/// The smoke run of a delivered artifact in one line, shown without -v:
+/// `Smoke ok (natively, PID namespace): hello 1.2.0`, or `Smoke skipped: qemu-user
+/// cannot run PE files: ...`. A failed run is among the failed checks instead.
+fn smoke_line(r: &Reporter, checks: &[crate::verify::Check]) -> Option<String> {
+    let c = checks.iter().find(|c| c.id == "run.smoke")?;
+    let (text, tone) = match c.status {
+        Status::Pass => (
+            c.actual
+                .strip_prefix("exit 0")
+                .map_or_else(|| format!("ok: {}", c.actual), |rest| format!("ok{rest}")),
+            Tone::Good,
+        ),
+        Status::Skip => (
+            format!(
+                "skipped: {}",
+                c.message.as_deref().unwrap_or(c.actual.as_str())
+            ),
+            Tone::Warn,
+        ),
+        Status::Fail | Status::Unknown => return None,
+    };
+    Some(format!("{} {}\n", head(r, "Smoke", tone), r.clean(&text)))
 }
 
 pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
@@ -87,6 +113,7 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
                 head(r, "Verified", Tone::Good),
                 r.clean(&summary)
             ));
+            out.extend(smoke_line(r, &a.verdict.checks));
         }
     } else {
         out.push_str(&format!(

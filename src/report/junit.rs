@@ -1,5 +1,7 @@
 //! JUnit XML for CI dashboards: one test case per (artifact, check), and one per
-//! target whose `go build` failed.
+//! target whose `go build` failed. A failed or unknown check is a `<failure>`, a
+//! skipped one (a smoke run this host cannot do) `<skipped message="why"/>`, counted in
+//! the suite's `skipped`.
 
 use super::ArtifactReport;
 use crate::verify::Status;
@@ -33,7 +35,7 @@ pub fn render(
     failures_without_artifact: &[(String, String, String)],
 ) -> String {
     let mut cases = String::new();
-    let (mut tests, mut failures) = (0, 0);
+    let (mut tests, mut failures, mut skipped) = (0, 0, 0);
     for a in artifacts {
         // "linux/arm64 dist/app-linux-arm64": unique per artifact, readable per target.
         let class = xml(&format!(
@@ -53,6 +55,12 @@ pub fn render(
                 if c.status == Status::Pass {
                     cases.push_str(&format!(
                         "    <testcase classname=\"{class}\" name=\"{name}\"/>\n"
+                    ));
+                } else if c.status == Status::Skip {
+                    skipped += 1;
+                    cases.push_str(&format!(
+                        "    <testcase classname=\"{class}\" name=\"{name}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                        xml(c.message.as_deref().unwrap_or(&c.actual))
                     ));
                 } else {
                     failures += 1;
@@ -82,6 +90,6 @@ pub fn render(
         ));
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"cargo-xbuild-go\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"cargo-xbuild-go\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
 }

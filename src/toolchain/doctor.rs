@@ -19,6 +19,7 @@ use crate::target::Target;
 use crate::verify::human_size;
 
 use super::childenv::{host_allowed, BUILD_AFFECTING, GO_NETWORK_AND_CACHE};
+use super::smoke::Runner;
 use super::{goenv, Go, GoEnvFile, GoFrom, HostEnv};
 use crate::report::redact;
 
@@ -147,7 +148,7 @@ pub fn diagnose(i: &Inputs) -> Vec<Check> {
             ));
             for target in &p.targets.value {
                 out.push(cgo_line(p, target, &host, i));
-                out.push(qemu_line(target, &host, i));
+                out.push(qemu_line(p, target, &host, i));
             }
         }
         Err(e) => out.push(Check::error(
@@ -1108,10 +1109,7 @@ pub fn cross_compiler(target: &Target) -> Option<(String, String)> {
         ))
     };
     match (target.goos(), target.goarch()) {
-        ("linux", "arm") if matches!(target.level(), Some((_, "5" | "6"))) => {
-            gnu("arm-linux-gnueabi")
-        }
-        ("linux", _) => gnu(target.arch()?.gnu_triplet?),
+        ("linux", _) => gnu(target.gnu_triplet()?),
         ("windows", "amd64") => Some((
             "x86_64-w64-mingw32-gcc".into(),
             "gcc-mingw-w64-x86-64".into(),
@@ -1308,41 +1306,90 @@ fn cgo_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &Inputs) -> Ch
     }
 }
 
-fn qemu_line(target: &Target, host: &Host, i: &Inputs) -> Check {
+/// How `--smoke` would run the target's artifacts here (the rule of
+/// [`super::smoke::runner_for`]): natively, under which qemu, or skipped and why. For a
+/// profile whose artifacts are dynamically linked (cgo, `-buildmode=pie`) also where
+/// qemu takes the target's loader and libraries from (its `-L`).
+fn qemu_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &Inputs) -> Check {
+    use super::smoke;
     let id = format!("qemu.{target}");
-    if target.goos() == host.os && target.goarch() == host.arch {
-        return Check::ok(id, format!("native: {target} binaries run on this host"));
-    }
-    if target.goos() != "linux" || host.os != "linux" {
-        return Check::ok(
-            id,
-            format!("no smoke run for {target}: qemu-user runs Linux binaries on Linux hosts only"),
-        );
-    }
-    let Some(name) = target.arch().and_then(|a| a.qemu) else {
-        return Check::ok(
-            id,
-            format!("no qemu-user emulator exists for {}", target.goarch()),
-        );
+    let on = (host.os.as_str(), host.arch.as_str());
+    let runner = match smoke::find_runner_on(on, target, i.host, i.work_dir) {
+        Ok(r) => r,
+        Err(c) => {
+            let msg = format!("smoke runs of {target} are skipped here: {}", c.why);
+            return match c.fix {
+                Some(fix) => Check::warn(id, msg, fix),
+                None => Check::ok(id, msg),
+            };
+        }
     };
-    let path_var = i.host.get("PATH").map(String::as_str);
-    let candidates = [format!("qemu-{name}-static"), format!("qemu-{name}")];
-    match candidates
+    let qemu = match &runner {
+        Runner::Native => {
+            return Check::ok(id, format!("native: {target} binaries run on this host"))
+        }
+        Runner::Emulator { qemu, .. } => qemu.display().to_string(),
+    };
+    let pie = p
+        .flags
+        .value
         .iter()
-        .find_map(|c| find_tool(c, path_var, i.work_dir))
-    {
-        Some(p) => Check::ok(
-            id,
-            format!("{} can smoke-run {target} binaries", p.display()),
-        ),
-        None => Check::warn(
+        .chain(&p.go_args)
+        .any(|f| f.trim_start_matches('-') == "buildmode=pie");
+    if !p.cgo.value && !pie {
+        return Check::ok(id, format!("{qemu} can smoke-run {target} binaries"));
+    }
+    let why_dynamic = if p.cgo.value {
+        "cgo = true"
+    } else {
+        "-buildmode=pie"
+    };
+    let env = super::child_env(i.host, i.goenv, p, target).vars;
+    let loaders = target.arch().map_or(&[][..], |a| a.glibc_loaders);
+    let mut first_err = None;
+    for loader in loaders {
+        match smoke::runner_for_on(on, target, Some(loader), i.host, &env, i.work_dir) {
+            Ok(Runner::Emulator {
+                root: Some(root), ..
+            }) => {
+                let from = smoke::library_root(target, i.host, &env, i.work_dir)
+                    .map_or(String::new(), |r| format!(", {}", r.from));
+                return Check::ok(
+                    id,
+                    format!(
+                        "{qemu} can smoke-run {target} binaries; dynamically linked ones \
+                         ({why_dynamic}) with the target's libraries from -L {} ({loader}{from})",
+                        root.display()
+                    ),
+                );
+            }
+            Ok(_) => {
+                return Check::ok(
+                    id,
+                    format!(
+                        "{qemu} can smoke-run {target} binaries; dynamically linked ones \
+                         ({why_dynamic}) with this host's own {loader} (no -L)"
+                    ),
+                )
+            }
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Check::warn(
             id,
             format!(
-                "neither {} nor {} is on PATH: {target} binaries cannot be smoke-run here",
-                candidates[0], candidates[1]
+                "{qemu} can smoke-run static {target} binaries, but this profile's are \
+                 dynamically linked ({why_dynamic}): their smoke runs are skipped here: {}",
+                e.why
             ),
-            "install qemu-user-static (Debian/Ubuntu: apt-get install qemu-user-static)",
+            e.fix.unwrap_or_else(|| {
+                "set QEMU_LD_PREFIX to a directory holding the target's loader and libraries".into()
+            }),
         ),
+        None => Check::ok(id, format!("{qemu} can smoke-run {target} binaries")),
     }
 }
 

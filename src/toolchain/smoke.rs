@@ -1,6 +1,15 @@
 //! Smoke runs: start a verified artifact once, natively when the host can run it,
 //! otherwise under the matching qemu-user emulator, and contain it.
 //!
+//! Where it runs ([`runner_for`]): natively for the host's own OS and architecture,
+//! under `qemu-<arch>-static` / `qemu-<arch>` for another Linux architecture, and not at
+//! all for what this host cannot run (windows and darwin artifacts, other OSes, no
+//! emulator): then the caller reports a skip with the reason. A dynamically linked
+//! artifact (cgo, `-buildmode=pie`) under qemu needs the target's loader and
+//! libraries: qemu gets `-L ROOT`, ROOT being the host's `QEMU_LD_PREFIX`, else the C
+//! compiler's sysroot (`$CC -print-sysroot`, when it names a directory other than
+//! `/`), else Debian's cross root `/usr/<triplet>` ([`library_root`]).
+//!
 //! Containment, whatever the artifact does:
 //! - its own session and process group; where the kernel allows it (root, or
 //!   unprivileged user namespaces) also a PID namespace of its own, so nothing it starts
@@ -10,7 +19,8 @@
 //!   the tool); at the deadline, on Ctrl-C/SIGTERM (the interrupt handler in
 //!   [`super::run`] calls [`stop_all`]) and at the end the whole group is killed;
 //! - PR_SET_PDEATHSIG, so even a SIGKILLed tool leaves nothing behind (with a namespace);
-//! - output capped at [`OUTPUT_CAP`] bytes kept, the rest counted and dropped;
+//! - stdout and stderr captured apart, each capped at [`OUTPUT_CAP`] bytes kept, the
+//!   rest counted and dropped;
 //! - an empty environment but for a private `HOME` and `TMPDIR` in a temporary
 //!   directory removed afterwards; stdin is /dev/null; the artifact's directory is the
 //!   working directory.
@@ -21,6 +31,7 @@
 //! small reaper that mirrors its exit status and kills it when asked (SIGTERM). Without
 //! a namespace the artifact is exec'd directly as the leader of its session.
 
+use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -28,20 +39,19 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::target::Target;
+use crate::target::{Format, Target};
 
 use super::run as interrupt;
 use super::HostEnv;
 
-/// Output kept from a smoke run (stdout and stderr together); the rest is counted and
-/// dropped.
+pub use crate::profile::duration::{
+    parse_smoke_timeout as parse_timeout, DEFAULT_SMOKE_TIMEOUT as DEFAULT_TIMEOUT,
+    MAX_SMOKE_TIMEOUT as MAX_TIMEOUT,
+};
+
+/// Output kept from each of a smoke run's streams (stdout, stderr); the rest is counted
+/// and dropped.
 pub const OUTPUT_CAP: usize = 64 << 10;
-
-/// The default smoke-run timeout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// The longest timeout accepted.
-pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How long a stop request may take before the group is killed outright.
 const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -50,68 +60,285 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Runner {
     Native,
-    Emulator(PathBuf),
+    /// Under qemu-user; `root` is its `-L` (where the target's loader and libraries are
+    /// found), for dynamically linked artifacts.
+    Emulator {
+        qemu: PathBuf,
+        root: Option<PathBuf>,
+    },
 }
 
 impl Runner {
+    /// `natively`, `under qemu-aarch64-static`, or with a library root
+    /// `under qemu-aarch64-static -L /usr/aarch64-linux-gnu`.
     pub fn describe(&self) -> String {
         match self {
             Runner::Native => "natively".to_string(),
-            Runner::Emulator(p) => format!(
-                "under {}",
-                p.file_name().map_or_else(
-                    || p.display().to_string(),
-                    |n| n.to_string_lossy().into_owned()
-                )
-            ),
+            Runner::Emulator { qemu, root } => {
+                let name = qemu.file_name().map_or_else(
+                    || qemu.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                match root {
+                    None => format!("under {name}"),
+                    Some(r) => format!("under {name} -L {}", r.display()),
+                }
+            }
         }
     }
 }
 
-/// Finds a way to run `target` here: natively, or `qemu-<arch>-static` / `qemu-<arch>`
-/// on the host PATH.
-pub fn find_runner(target: &Target, host: &HostEnv, cwd: &Path) -> Option<Runner> {
-    let (os, arch) = crate::target::host();
-    if target.goos() != "linux" || os != "linux" {
-        return (target.goos() == os && target.goarch() == arch).then_some(Runner::Native);
-    }
-    if target.goarch() == arch {
-        return Some(Runner::Native);
-    }
-    let qemu = target.arch()?.qemu?;
-    let path = host.get("PATH").cloned().unwrap_or_default();
-    [format!("qemu-{qemu}-static"), format!("qemu-{qemu}")]
-        .iter()
-        .find_map(|name| which::which_in(name, Some(&path), cwd).ok())
-        .map(Runner::Emulator)
+/// Why an artifact cannot run on this host (the `run.smoke` check is then skipped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannotRun {
+    /// E.g. `qemu-user cannot run PE files: ...`, or `no qemu-riscv64-static or
+    /// qemu-riscv64 on PATH (install qemu-user-static)`.
+    pub why: String,
+    /// What to install or set on this host so it can, when something would.
+    pub fix: Option<String>,
 }
 
-/// Parses a smoke timeout: `3s`, `500ms`, `2m`, or whole seconds (`20`). At least 1 ms,
-/// at most [`MAX_TIMEOUT`].
-pub fn parse_timeout(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let bad = || format!("`{s}` is not a duration (expected e.g. 3s, 500ms or 2m)");
-    let n: u64 = match num.parse() {
-        Ok(n) => n,
-        Err(_) if num.is_empty() => return Err(bad()),
-        Err(_) => return Err(format!("`{s}` is out of range (at most 24h)")),
-    };
-    let d = match unit.trim() {
-        "ms" => Duration::from_millis(n),
-        "" | "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        "h" => Duration::from_secs(n.saturating_mul(3600)),
-        _ => return Err(bad()),
-    };
-    if d.is_zero() {
-        return Err(format!("`{s}`: the timeout must be positive"));
+impl CannotRun {
+    fn never(why: String) -> CannotRun {
+        CannotRun { why, fix: None }
     }
-    if d > MAX_TIMEOUT {
-        return Err(format!("`{s}` is out of range (at most 24h)"));
+}
+
+impl std::fmt::Display for CannotRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
     }
-    Ok(d)
+}
+
+/// Finds a way to run `target` on this host: natively, or `qemu-<arch>-static` /
+/// `qemu-<arch>` on the host PATH; otherwise why it cannot run here.
+pub fn find_runner(target: &Target, host: &HostEnv, cwd: &Path) -> Result<Runner, CannotRun> {
+    find_runner_on(crate::target::host(), target, host, cwd)
+}
+
+/// [`find_runner`] for a host of the given GOOS/GOARCH (doctor names the host go reports).
+pub fn find_runner_on(
+    (os, arch): (&str, &str),
+    target: &Target,
+    host: &HostEnv,
+    cwd: &Path,
+) -> Result<Runner, CannotRun> {
+    if target.goos() == os && target.goarch() == arch {
+        return Ok(Runner::Native);
+    }
+    let elsewhere = format!(
+        "{} artifacts do not run on this {os}/{arch} host",
+        target.goos()
+    );
+    match target.format() {
+        Format::Pe => {
+            return Err(CannotRun::never(format!(
+                "qemu-user cannot run PE files: {elsewhere}"
+            )))
+        }
+        Format::Macho => {
+            return Err(CannotRun::never(format!(
+                "qemu-user cannot run Mach-O files: {elsewhere}"
+            )))
+        }
+        _ if target.goos() != "linux" => {
+            return Err(CannotRun::never(format!(
+                "qemu-user runs Linux binaries only: {elsewhere}"
+            )))
+        }
+        _ => {}
+    }
+    if os != "linux" {
+        return Err(CannotRun::never(format!(
+            "qemu-user runs Linux binaries on Linux hosts only: this {os}/{arch} host cannot \
+             run {target}"
+        )));
+    }
+    if target.goarch() == arch {
+        return Ok(Runner::Native);
+    }
+    let Some(qemu) = target.arch().and_then(|a| a.qemu) else {
+        return Err(CannotRun::never(format!(
+            "no qemu-user emulator exists for {}",
+            target.goarch()
+        )));
+    };
+    let path = host.get("PATH").cloned().unwrap_or_default();
+    let names = [format!("qemu-{qemu}-static"), format!("qemu-{qemu}")];
+    names
+        .iter()
+        .find_map(|name| which::which_in(name, Some(&path), cwd).ok())
+        .map(|qemu| Runner::Emulator { qemu, root: None })
+        .ok_or_else(|| CannotRun {
+            why: format!(
+                "no {} or {} on PATH (install qemu-user-static)",
+                names[0], names[1]
+            ),
+            fix: Some(
+                "install qemu-user-static (Debian/Ubuntu: apt-get install qemu-user-static)".into(),
+            ),
+        })
+}
+
+/// Where qemu finds a target's loader and libraries (its `-L`), and why that directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryRoot {
+    pub dir: PathBuf,
+    /// `QEMU_LD_PREFIX`, `` `aarch64-linux-gnu-gcc -print-sysroot` ``, or `Debian's
+    /// cross root for aarch64-linux-gnu`.
+    pub from: String,
+}
+
+/// The directory qemu-user should take the target's loader and libraries from: the
+/// host's `QEMU_LD_PREFIX` when set, else the sysroot the C compiler (`CC` of the
+/// build's environment `env`) prints for `-print-sysroot` when that is an existing
+/// directory other than `/` (Debian's cross compilers print `/` or nothing), else
+/// Debian's cross root `/usr/<triplet>` when it exists. Otherwise why there is none.
+/// Runs the C compiler (with `env`, like go does) when CC is set.
+pub fn library_root(
+    target: &Target,
+    host: &HostEnv,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<LibraryRoot, String> {
+    if let Some(prefix) = host.get("QEMU_LD_PREFIX").filter(|p| !p.is_empty()) {
+        let dir = cwd.join(prefix);
+        return if dir.is_dir() {
+            Ok(LibraryRoot {
+                dir,
+                from: "QEMU_LD_PREFIX".into(),
+            })
+        } else {
+            Err(format!("QEMU_LD_PREFIX={prefix} is not a directory"))
+        };
+    }
+    let mut tried = Vec::new();
+    if let Some(cc) = env.get("CC").filter(|c| !c.trim().is_empty()) {
+        match cc_sysroot(cc, env, cwd) {
+            Ok(Some(dir)) => {
+                return Ok(LibraryRoot {
+                    dir,
+                    from: format!("`{cc} -print-sysroot`"),
+                })
+            }
+            Ok(None) => tried.push(format!("`{cc} -print-sysroot` names no sysroot")),
+            Err(e) => tried.push(e),
+        }
+    }
+    match target.gnu_triplet() {
+        Some(triplet) => {
+            let dir = PathBuf::from("/usr").join(triplet);
+            if dir.is_dir() {
+                return Ok(LibraryRoot {
+                    dir,
+                    from: format!("Debian's cross root for {triplet}"),
+                });
+            }
+            tried.push(format!("{} does not exist", dir.display()));
+        }
+        None => tried.push(format!("no Debian cross root is known for {target}")),
+    }
+    Err(tried.join("; "))
+}
+
+/// What `CC -print-sysroot` names, when it is an existing directory other than `/`.
+fn cc_sysroot(
+    cc: &str,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<Option<PathBuf>, String> {
+    let words = crate::verify::go_split(cc).unwrap_or_default();
+    let Some((program, args)) = words.split_first() else {
+        return Ok(None);
+    };
+    let path = env.get("PATH").map(String::as_str).unwrap_or("");
+    let program = which::which_in(program, Some(path), cwd)
+        .map_err(|_| format!("CC `{program}` is not on PATH"))?;
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.push("-print-sysroot");
+    let out = super::doctor::probe(&program, &args, env)?;
+    let printed = out.trim();
+    if printed.is_empty() {
+        return Ok(None);
+    }
+    let dir = cwd.join(printed);
+    let is_root = std::fs::canonicalize(&dir).is_ok_and(|d| d == Path::new("/"));
+    Ok((dir.is_dir() && !is_root).then_some(dir))
+}
+
+/// How to run this artifact here: [`find_runner`], and for a dynamically linked one
+/// (`interpreter` is its PT_INTERP) where its loader is: natively the host's; under
+/// qemu in the [`library_root`] (qemu's `-L`), else the host's own root (a multiarch
+/// host). Otherwise why it cannot run here, with what to install.
+pub fn runner_for(
+    target: &Target,
+    interpreter: Option<&str>,
+    host: &HostEnv,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<Runner, CannotRun> {
+    runner_for_on(crate::target::host(), target, interpreter, host, env, cwd)
+}
+
+/// [`runner_for`] for a host of the given GOOS/GOARCH.
+pub fn runner_for_on(
+    on: (&str, &str),
+    target: &Target,
+    interpreter: Option<&str>,
+    host: &HostEnv,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<Runner, CannotRun> {
+    let runner = find_runner_on(on, target, host, cwd)?;
+    let Some(loader) = interpreter else {
+        return Ok(runner);
+    };
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    let qemu = match runner {
+        Runner::Native if exists(Path::new(loader)) => return Ok(Runner::Native),
+        Runner::Native => {
+            return Err(CannotRun::never(format!(
+                "the artifact is dynamically linked and this host has no {loader}, its loader"
+            )))
+        }
+        Runner::Emulator { qemu, .. } => qemu,
+    };
+    let root = library_root(target, host, env, cwd);
+    if let Ok(r) = &root {
+        if exists(&r.dir.join(loader.trim_start_matches('/'))) {
+            return Ok(Runner::Emulator {
+                qemu,
+                root: Some(r.dir.clone()),
+            });
+        }
+    }
+    // qemu falls back to the host's own files: a multiarch host may have the loader.
+    if exists(Path::new(loader)) {
+        return Ok(Runner::Emulator { qemu, root: None });
+    }
+    let looked = match &root {
+        Ok(r) => format!("{} ({}) has none", r.dir.display(), r.from),
+        Err(why) => why.clone(),
+    };
+    let install = match super::doctor::cross_compiler(target) {
+        Some((_, pkg)) => format!(
+            "install {pkg} (it brings the target's C library{}) or ",
+            target
+                .gnu_triplet()
+                .map_or(String::new(), |t| format!(" under /usr/{t}"))
+        ),
+        None => String::new(),
+    };
+    let fix = format!(
+        "{install}set QEMU_LD_PREFIX to a directory holding the target's loader and libraries"
+    );
+    Err(CannotRun {
+        why: format!(
+            "qemu finds no {loader} for this dynamically linked artifact: {looked}, nor has \
+             this host one; {fix}"
+        ),
+        fix: Some(fix),
+    })
 }
 
 /// What kept the artifact's processes together.
@@ -143,6 +370,27 @@ impl Containment {
     }
 }
 
+/// What one stream of a smoke run wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// The first [`OUTPUT_CAP`] bytes, as text (invalid UTF-8 replaced).
+    pub text: String,
+    /// Every byte written, kept or dropped.
+    pub bytes: u64,
+}
+
+impl Output {
+    /// Whether bytes were dropped past the cap.
+    pub fn truncated(&self) -> bool {
+        self.bytes > OUTPUT_CAP as u64
+    }
+
+    /// The first line that is not blank.
+    pub fn first_line(&self) -> Option<&str> {
+        self.text.lines().find(|l| !l.trim().is_empty())
+    }
+}
+
 /// What a smoke run did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmokeResult {
@@ -153,11 +401,18 @@ pub struct SmokeResult {
     pub timed_out: bool,
     /// Ctrl-C or SIGTERM stopped the run; the caller exits 130.
     pub interrupted: bool,
-    /// The first [`OUTPUT_CAP`] bytes of stdout and stderr together.
-    pub output: String,
-    /// Every byte written, kept or dropped.
-    pub output_bytes: u64,
+    pub stdout: Output,
+    pub stderr: Output,
     pub containment: Containment,
+}
+
+impl SmokeResult {
+    /// The line that says what the run did: the first of stdout, else of stderr.
+    pub fn first_line(&self) -> Option<&str> {
+        self.stdout
+            .first_line()
+            .or_else(|| self.stderr.first_line())
+    }
 }
 
 /// Runs `artifact ARGS` once, contained (see the module doc), for at most `timeout`.
@@ -170,11 +425,19 @@ pub fn run(
 ) -> anyhow::Result<SmokeResult> {
     let timeout = timeout.min(MAX_TIMEOUT);
     let dir = artifact.parent().unwrap_or(Path::new("/"));
-    let (program, mut argv): (PathBuf, Vec<String>) = match runner {
+    let (program, mut argv): (PathBuf, Vec<std::ffi::OsString>) = match runner {
         Runner::Native => (artifact.to_path_buf(), Vec::new()),
-        Runner::Emulator(q) => (q.clone(), vec![artifact.display().to_string()]),
+        Runner::Emulator { qemu, root } => {
+            let mut argv = Vec::new();
+            if let Some(r) = root {
+                argv.push("-L".into());
+                argv.push(r.clone().into_os_string());
+            }
+            argv.push(artifact.as_os_str().to_owned());
+            (qemu.clone(), argv)
+        }
     };
-    argv.extend(args.iter().cloned());
+    argv.extend(args.iter().map(Into::into));
     let start_error =
         |e: std::io::Error| anyhow::anyhow!("cannot start `{}`: {e}", program.display());
 
@@ -191,8 +454,8 @@ pub fn run(
     }
 
     let (out_r, out_w) = pipe().map_err(start_error)?;
+    let (err_r, err_w) = pipe().map_err(start_error)?;
     let (report_r, report_w) = pipe().map_err(start_error)?;
-    let out_w2 = out_w.try_clone().map_err(start_error)?;
     let mut cmd = Command::new(&program);
     cmd.args(&argv)
         .current_dir(dir)
@@ -201,7 +464,7 @@ pub fn run(
         .env("TMPDIR", &tmp)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out_w))
-        .stderr(Stdio::from(out_w2));
+        .stderr(Stdio::from(err_w));
     let hook = contain::Hook::new(report_w.as_raw_fd());
     // SAFETY: the hook runs between fork and exec and makes only async-signal-safe
     // system calls on data prepared before the fork (no allocation, no locks).
@@ -224,7 +487,10 @@ pub fn run(
         SmokeStop::KillGroup
     };
     track(pid, ask, true);
-    let mut output = Capture::new(out_r);
+    let mut output = Streams {
+        out: Capture::new(out_r),
+        err: Capture::new(err_r),
+    };
     let started = Instant::now();
     let deadline = started + timeout;
     let mut stopping: Option<(Instant, bool)> = None;
@@ -252,9 +518,9 @@ pub fn run(
     let status = child.wait();
     let status = status.map_err(|e| anyhow::anyhow!("waiting for `{}`: {e}", program.display()))?;
     // Every writer in the group or namespace is gone; one that left the group may still
-    // hold the pipe, so the rest of the output is not awaited long.
+    // hold a pipe, so the rest of the output is not awaited long.
     let grace = Instant::now() + Duration::from_millis(200);
-    while !output.eof && Instant::now() < grace {
+    while !output.eof() && Instant::now() < grace {
         output.pump(Duration::from_millis(20));
     }
     drop(private);
@@ -270,8 +536,8 @@ pub fn run(
         signal: status.signal(),
         timed_out,
         interrupted,
-        output: String::from_utf8_lossy(&output.kept).into_owned(),
-        output_bytes: output.total,
+        stdout: output.out.finish(),
+        stderr: output.err.finish(),
         containment,
     })
 }
@@ -357,7 +623,8 @@ fn pipe() -> std::io::Result<(OwnedFd, OwnedFd)> {
     }
 }
 
-/// The artifact's output: the first [`OUTPUT_CAP`] bytes kept, the rest counted.
+/// One stream of the artifact's output: the first [`OUTPUT_CAP`] bytes kept, the rest
+/// counted.
 struct Capture {
     fd: OwnedFd,
     kept: Vec<u8>,
@@ -380,25 +647,12 @@ impl Capture {
         }
     }
 
-    /// Waits up to `wait` for output and reads what is there (at most 4 MiB a call, so
-    /// a flood cannot keep the caller from its deadline).
-    fn pump(&mut self, wait: Duration) {
-        if self.eof {
-            std::thread::sleep(wait);
-            return;
-        }
-        let mut pfd = libc::pollfd {
-            fd: self.fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll on one pollfd we own.
-        unsafe {
-            libc::poll(&mut pfd, 1, wait.as_millis().min(1000) as libc::c_int);
-        }
+    /// Reads what is there (at most 4 MiB a call, so a flood cannot keep the caller
+    /// from its deadline).
+    fn read_available(&mut self) {
         let mut buf = [0u8; 65536];
         let mut budget = 4 << 20;
-        while budget > 0 {
+        while budget > 0 && !self.eof {
             // SAFETY: read into a buffer of the length given.
             let n = unsafe {
                 libc::read(
@@ -427,6 +681,49 @@ impl Capture {
             }
             break;
         }
+    }
+
+    fn finish(self) -> Output {
+        Output {
+            text: String::from_utf8_lossy(&self.kept).into_owned(),
+            bytes: self.total,
+        }
+    }
+}
+
+/// stdout and stderr, read apart.
+struct Streams {
+    out: Capture,
+    err: Capture,
+}
+
+impl Streams {
+    fn eof(&self) -> bool {
+        self.out.eof && self.err.eof
+    }
+
+    /// Waits up to `wait` for output on either stream and reads what is there.
+    fn pump(&mut self, wait: Duration) {
+        if self.eof() {
+            std::thread::sleep(wait);
+            return;
+        }
+        let mut fds = [&self.out, &self.err].map(|c| libc::pollfd {
+            // A negative descriptor is ignored by poll: a stream at EOF.
+            fd: if c.eof { -1 } else { c.fd.as_raw_fd() },
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        // SAFETY: poll on an array of pollfds we own, of the length given.
+        unsafe {
+            libc::poll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                wait.as_millis().min(1000) as libc::c_int,
+            );
+        }
+        self.out.read_available();
+        self.err.read_available();
     }
 }
 
@@ -654,30 +951,6 @@ mod contain {
             _ => Containment::ProcessGroup {
                 why: format!("unshare: {}", std::io::Error::from_raw_os_error(errno)),
             },
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timeouts() {
-        for (s, want) in [
-            ("3s", Some(Duration::from_secs(3))),
-            ("500ms", Some(Duration::from_millis(500))),
-            ("2m", Some(Duration::from_secs(120))),
-            ("20", Some(Duration::from_secs(20))),
-            ("24h", Some(MAX_TIMEOUT)),
-            ("25h", None),
-            ("0s", None),
-            ("s", None),
-            ("3 fortnights", None),
-            ("99999999999999999999999s", None),
-            ("18446744073709551615m", None),
-        ] {
-            assert_eq!(parse_timeout(s).ok(), want, "timeout {s}");
         }
     }
 }

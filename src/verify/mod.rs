@@ -1,8 +1,10 @@
 //! Proving an artifact: pure functions from a file's bytes to facts and checks.
 //!
-//! Each check is `pass`, `fail` or `unknown`, with what was expected and what was
-//! found. A required check that cannot be evaluated is `unknown`, and `unknown`
-//! rejects the artifact just as `fail` does: the tool never fails open.
+//! Each check is `pass`, `fail`, `unknown` or `skip`, with what was expected and what
+//! was found. A required check that cannot be evaluated is `unknown`, and `unknown`
+//! rejects the artifact just as `fail` does: the tool never fails open. `skip` is for
+//! what this host cannot do at all and the profile does not require (a smoke run of a
+//! windows artifact): it never rejects.
 //! No processes, no terminal, no process environment in here.
 
 pub mod arm_attributes;
@@ -46,6 +48,16 @@ pub enum Status {
     Pass,
     Fail,
     Unknown,
+    /// Not done, for a reason of the host (no emulator, a format qemu-user cannot run)
+    /// that the profile accepts; never rejects.
+    Skip,
+}
+
+impl Status {
+    /// Whether the check lets the artifact through: `pass` and `skip`.
+    pub fn passes(self) -> bool {
+        matches!(self, Status::Pass | Status::Skip)
+    }
 }
 
 /// One check of an artifact. Ids are stable (see the README).
@@ -320,13 +332,14 @@ impl Verdict {
         }
     }
 
-    /// True when no check of the artifact (or of any slice) failed or was unknown.
+    /// True when no check of the artifact (or of any slice) failed or was unknown
+    /// (a skipped check passes).
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status == Status::Pass)
+        self.checks.iter().all(|c| c.status.passes())
             && self
                 .slices
                 .iter()
-                .all(|s| s.checks.iter().all(|c| c.status == Status::Pass))
+                .all(|s| s.checks.iter().all(|c| c.status.passes()))
     }
 }
 
