@@ -11,59 +11,14 @@ use std::time::{Duration, Instant};
 
 use util::*;
 
-/// The environment the tool gives go for linux/arm64 under the golden profile, for a
-/// bare `go build` to compare against.
+/// The environment the tool gives go for linux/arm64 under the golden profile.
 fn bare_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    for (k, v) in [
-        ("GOENV", "off"),
-        ("GOFLAGS", ""),
-        ("GOTOOLCHAIN", "local"),
-        ("GOOS", "linux"),
-        ("GOARCH", "arm64"),
-        ("GOARM64", "v8.0"),
-        ("CGO_ENABLED", "0"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    env
+    scrubbed_env(base_env(), "linux", "arm64", ("GOARM64", "v8.0"))
 }
 
 /// `go build -ldflags='-s -w' -o OUT PKG` in `dir` with [`bare_env`].
 fn bare_build(dir: &Path, pkg: &str, out: &Path) -> Vec<u8> {
-    let o = Command::new("go")
-        .args(["build", "-ldflags=-s -w", "-o"])
-        .arg(out)
-        .arg(pkg)
-        .current_dir(dir)
-        .env_clear()
-        .envs(bare_env())
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "bare go build in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    std::fs::read(out).unwrap()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    bare_go_build(dir, &bare_env(), &["-ldflags=-s -w"], pkg, out)
 }
 
 fn commit_all(dir: &Path) {

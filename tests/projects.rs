@@ -9,15 +9,6 @@ use std::process::Command;
 
 use util::*;
 
-/// Writes `files` (path, text) under `root`.
-fn write_tree(root: &Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let f = root.join(rel);
-        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-        std::fs::write(f, text).unwrap();
-    }
-}
-
 /// A workspace: app (main, imports lib) and lib.
 fn workspace() -> tempfile::TempDir {
     let ws = tempfile::tempdir().unwrap();
@@ -42,29 +33,8 @@ fn workspace() -> tempfile::TempDir {
 
 /// `go build -ldflags=-s -w -o OUT PKG` in `dir` as the tool runs it for linux/arm64.
 fn bare_build(dir: &Path, pkg: &str, out: &Path) -> Vec<u8> {
-    let mut env = base_env();
-    for (k, v) in [
-        ("GOENV", "off"),
-        ("GOFLAGS", ""),
-        ("GOTOOLCHAIN", "local"),
-        ("GOOS", "linux"),
-        ("GOARCH", "arm64"),
-        ("GOARM64", "v8.0"),
-        ("CGO_ENABLED", "0"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    let o = Command::new("go")
-        .args(["build", "-ldflags=-s -w", "-o"])
-        .arg(out)
-        .arg(pkg)
-        .current_dir(dir)
-        .env_clear()
-        .envs(env)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    std::fs::read(out).unwrap()
+    let env = scrubbed_env(base_env(), "linux", "arm64", ("GOARM64", "v8.0"));
+    bare_go_build(dir, &env, &["-ldflags=-s -w"], pkg, out)
 }
 
 #[test]
@@ -200,22 +170,6 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
             );
         }
     }
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
-        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// The host target, so the built binary runs here.

@@ -59,33 +59,8 @@ fn fetch(module: &str, version: &str) -> tempfile::TempDir {
 fn bare_build(dir: &Path, target: &str, level: (&str, &str), pkg: &str, out: &Path) -> Vec<u8> {
     let mut parts = target.split('/');
     let (os, arch) = (parts.next().unwrap(), parts.next().unwrap());
-    let mut env = online_env();
-    for (k, v) in [
-        ("GOENV", "off"),
-        ("GOFLAGS", ""),
-        ("GOTOOLCHAIN", "local"),
-        ("GOOS", os),
-        ("GOARCH", arch),
-        (level.0, level.1),
-        ("CGO_ENABLED", "0"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    let o = Command::new("go")
-        .args(["build", "-trimpath", "-ldflags=-s -w", "-o"])
-        .arg(out)
-        .arg(pkg)
-        .current_dir(dir)
-        .env_clear()
-        .envs(env)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "bare go build {target}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    std::fs::read(out).unwrap()
+    let env = scrubbed_env(online_env(), os, arch, level);
+    bare_go_build(dir, &env, &["-trimpath", "-ldflags=-s -w"], pkg, out)
 }
 
 fn build_and_compare(module: &str, version: &str, pkg: &str, targets: &[(&str, (&str, &str))]) {

@@ -50,14 +50,6 @@ fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
     );
 }
 
-fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
-    for (rel, text) in files {
-        let f = root.join(rel);
-        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
-        std::fs::write(f, text).unwrap();
-    }
-}
-
 const APP: &str = "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/lib\"\n)\n\nfunc main() { fmt.Println(lib.Greeting()) }\n";
 const LIB: &str = "package lib\n\nfunc Greeting() string { return \"hello from lib\" }\n";
 const TRIMPATH: &str = "[profile.golden]\nflags = [\"-trimpath\"]\n";
@@ -116,20 +108,7 @@ fn a_git_checkout_is_reproducible_with_its_vcs_stamps() {
     let p = Project::copy_of("hello");
     p.file("xbuild-go.toml", TRIMPATH);
     p.file(".gitignore", "/hello\n");
-    let git = |args: &[&str]| {
-        let o = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(p.path())
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
+    let git = |args: &[&str]| git(p.path(), args);
     git(&["init", "-q"]);
     git(&["add", "-A"]);
     git(&["commit", "-qm", "fixture"]);

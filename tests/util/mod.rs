@@ -391,3 +391,82 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 }
 
 pub mod guard;
+
+/// Writes `files` (relative path, text) under `root`, making directories.
+pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let f = root.join(rel);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+}
+
+/// `git ARGS` in `dir` with a fixed identity and dates (so commits are reproducible),
+/// ignoring the system config; its stdout. A failure fails the test.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `base` plus exactly what the tool sets for `os/arch` (with its arch-level variable)
+/// under the golden profile, for a bare `go build` to compare against.
+pub fn scrubbed_env(
+    mut base: BTreeMap<String, String>,
+    os: &str,
+    arch: &str,
+    level: (&str, &str),
+) -> BTreeMap<String, String> {
+    for (k, v) in [
+        ("GOENV", "off"),
+        ("GOFLAGS", ""),
+        ("GOTOOLCHAIN", "local"),
+        ("GOOS", os),
+        ("GOARCH", arch),
+        (level.0, level.1),
+        ("CGO_ENABLED", "0"),
+    ] {
+        base.insert(k.into(), v.into());
+    }
+    base
+}
+
+/// `go build ARGS -o OUT PKG` in `dir` with exactly `env`; the output's bytes.
+pub fn bare_go_build(
+    dir: &Path,
+    env: &BTreeMap<String, String>,
+    args: &[&str],
+    pkg: &str,
+    out: &Path,
+) -> Vec<u8> {
+    let o = Command::new("go")
+        .arg("build")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .arg(pkg)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "bare go build {args:?} {pkg} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    std::fs::read(out).unwrap()
+}
