@@ -69,7 +69,7 @@ fn kind_name(e_type: u16) -> String {
 /// Checks the ELF header and the bounds of the program and section header tables
 /// before goblin reads them, so a truncated or corrupt file gets a message that names
 /// the problem and its offset.
-fn check_layout(bytes: &[u8]) -> Result<(), Malformed> {
+pub(super) fn check_layout(bytes: &[u8]) -> Result<(), Malformed> {
     let bad = |m: String| Err(Malformed(m));
     let Some(ident) = bytes.get(..16) else {
         return bad(format!(

@@ -78,7 +78,7 @@ pub fn glibc_needs(elf: &Elf) -> GlibcNeeds {
     GlibcNeeds { versions }
 }
 
-fn symbols_text(syms: &[String]) -> String {
+pub(super) fn symbols_text(syms: &[String]) -> String {
     let shown: Vec<&str> = syms.iter().take(6).map(String::as_str).collect();
     let more = syms.len().saturating_sub(shown.len());
     if shown.is_empty() {
@@ -236,4 +236,47 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
         expected,
         format!("{interp} and {} present", facts.needed.join(", ")),
     )
+}
+
+/// The `GLIBC_x.y` versions a shared library defines (its `.gnu.version_d`), sorted
+/// from lowest to highest: a glibc's `libc.so.6` defines every version up to its own.
+pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
+    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, super::Malformed> {
+        super::elf::check_layout(bytes)?;
+        let elf = Elf::parse(bytes).map_err(|e| super::Malformed(format!("malformed ELF: {e}")))?;
+        let mut versions: Vec<String> = Vec::new();
+        if let Some(verdef) = &elf.verdef {
+            for def in verdef.iter() {
+                for aux in def.iter() {
+                    let Some(name) = elf.dynstrtab.get_at(aux.vda_name) else {
+                        continue;
+                    };
+                    if let Some(v) = name.strip_prefix("GLIBC_") {
+                        if !v.is_empty()
+                            && v.split('.')
+                                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                            && !versions.iter().any(|x| x == v)
+                        {
+                            versions.push(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        versions.sort_by(|a, b| {
+            if a == b {
+                std::cmp::Ordering::Equal
+            } else if images::version_le(a, b) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        });
+        Ok(versions)
+    });
+    parsed.unwrap_or_else(|_| {
+        Err(super::Malformed(
+            "the ELF parser gave up on this file (internal panic caught)".into(),
+        ))
+    })
 }
