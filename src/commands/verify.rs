@@ -11,6 +11,9 @@ use crate::target::{Format, Target};
 use crate::toolchain::HostEnv;
 use crate::verify::{Facts, Policy};
 
+/// The policy for a target (its real images read), or why it cannot be had.
+type PolicyFor = Box<dyn Fn(&Target) -> anyhow::Result<Policy>>;
+
 /// How `verify` judges files.
 enum Judge {
     /// Neither `--target` nor `--profile`: report what each file is.
@@ -18,7 +21,7 @@ enum Judge {
     /// Against the profile's targets: the only one, or the one each file is.
     Targets {
         targets: Vec<Target>,
-        policy_for: Box<dyn Fn(&Target) -> anyhow::Result<Policy>>,
+        policy_for: PolicyFor,
         profile: Option<String>,
     },
 }

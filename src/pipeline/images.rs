@@ -119,7 +119,7 @@ impl ImageCache {
                 f.reference = written.to_string();
                 Arc::new(f)
             })
-            .map_err(|e| format!("{e} (reading it for {platform})"));
+            .map_err(|e| e.to_string());
         read.insert(key, result.clone());
         result
     }

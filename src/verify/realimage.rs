@@ -344,9 +344,11 @@ pub fn check(
                     format!("{interp} → {path}")
                 });
             }
-            Lookup::Found { path, .. } => return fail(format!(
+            Lookup::Found { path, .. } => {
+                return fail(format!(
                 "{name}: the loader {interp} is not a file there ({path} is a directory or device)"
-            )),
+            ))
+            }
             Lookup::Missing { at } => {
                 let where_ = if at == interp {
                     String::new()
@@ -358,9 +360,11 @@ pub fn check(
                      ship the loader in the image, use a base image with {family}, or build static with cgo = false"
                 ));
             }
-            Lookup::NotDir { at } => return fail(format!(
+            Lookup::NotDir { at } => {
+                return fail(format!(
                 "{name} has no {interp}: {at} is not a directory; the binary needs {family}{has}"
-            )),
+            ))
+            }
             Lookup::Loop { at } => {
                 return fail(format!(
                     "{name}: resolving {interp} meets a symlink loop at {at}"
@@ -431,6 +435,12 @@ mod tests {
     fn ids_keep_to_the_schema() {
         assert_eq!(check_id("oci:img:latest"), "runs-on.oci:img:latest");
         assert_eq!(check_id("oci:my img"), "runs-on.oci:my_img");
+    }
+
+    #[test]
+    fn a_libc_that_is_no_elf_is_an_error_not_a_version() {
+        assert!(libs::glibc_defined(b"\x7fELF\x02\x01").is_err());
+        assert!(libs::glibc_defined(b"not an elf at all").is_err());
     }
 
     #[test]
