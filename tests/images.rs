@@ -726,8 +726,25 @@ fn images_that_cannot_be_read_for_the_platform_are_configuration_errors() {
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
     std::fs::write(&biggest, bytes).unwrap();
+    // Two tags in one layout: a reference without a tag is ambiguous; with one it is not.
+    let two = root.join("twotags");
+    copy_dir(&root.join("glibc"), &two);
+    let mut index: Value =
+        serde_json::from_slice(&std::fs::read(two.join("index.json")).unwrap()).unwrap();
+    let mut second = index["manifests"][0].clone();
+    second["annotations"]["org.opencontainers.image.ref.name"] = json!("stable");
+    index["manifests"].as_array_mut().unwrap().push(second);
+    std::fs::write(two.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+    let r = verify_in(root, &dynamic, "linux/arm64", &["oci:twotags:stable"]);
+    assert_eq!(r.code, Some(0), "a tag picks one of two\n{r}");
 
     for (case, target, image, needles) in [
+        (
+            "two tags, none named",
+            "linux/arm64",
+            "oci:twotags",
+            &["holds 2 images", "latest, stable"][..],
+        ),
         (
             "config says amd64",
             "linux/arm64",

@@ -76,7 +76,7 @@ pub enum Small<'a> {
     /// Larger than the cap: its size.
     TooBig(u64),
     /// A file whose bytes were not read when the image was (only the files listed in
-    /// [`super::SMALL_FILES`], `/etc/ld.so.conf.d/*` and the libc are).
+    /// [`super::SMALL_FILES`], `/etc/ld.so.conf.d/*.conf` and the libc are).
     NotLoaded,
 }
 
@@ -525,6 +525,11 @@ impl ImageFiles {
             }
         }
         out
+    }
+
+    /// File bytes held so far.
+    pub(super) fn loaded_bytes(&self) -> u64 {
+        self.contents.values().map(|b| b.len() as u64).sum()
     }
 
     pub(super) fn store(&mut self, path: String, bytes: Vec<u8>) {

@@ -179,8 +179,16 @@ pub fn load(
     cap: u64,
     budget: &mut Budget,
 ) -> Result<(), ImageError> {
+    // Within the bound on bytes held (sizes are known from the index): files past it
+    // stay unread, and a judgement that needs them says so.
+    let mut room = super::MAX_LOADED.saturating_sub(files.loaded_bytes());
     let mut by_layer: BTreeMap<usize, BTreeMap<u64, String>> = BTreeMap::new();
     for (path, layer, ord) in wanted {
+        let size = files.stat(&path).map_or(0, |(_, n)| n.size.min(cap));
+        if size > room {
+            continue;
+        }
+        room -= size;
         by_layer.entry(layer).or_default().insert(ord, path);
     }
     for (layer, mut want) in by_layer {

@@ -176,7 +176,22 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
             }
             chosen
         }
-        None => index.manifests().clone(),
+        None => {
+            // Entries of several tags are several images; untagged entries (or one
+            // tag) are one image's platforms, as some tools write them.
+            let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
+            tags.sort();
+            tags.dedup();
+            if tags.len() > 1 {
+                return Err(ImageError(format!(
+                    "the layout holds {} images: name one by its tag, {}:DIR:TAG (its tags: {})",
+                    tags.len(),
+                    r.transport.name(),
+                    tags.join(", ")
+                )));
+            }
+            index.manifests().clone()
+        }
     };
     let mut manifests = Vec::new();
     expand(source, &top, 0, &mut manifests)?;

@@ -95,6 +95,10 @@ pub const SMALL_FILES: &[&str] = &[
 pub const SMALL_CAP: u64 = 64 << 10;
 /// The most bytes of `libc.so.6` read (for its version definitions).
 pub const LIBC_CAP: u64 = 32 << 20;
+/// The most file bytes held for one image, all files together.
+pub const MAX_LOADED: u64 = 64 << 20;
+/// The most `/etc/ld.so.conf.d` files read.
+const MAX_CONF_FILES: usize = 64;
 
 /// Reads the image `r` names (a relative path is taken against `base`) for `platform`:
 /// the index of its files, and the bytes of the small files a judgement reads. The
@@ -122,6 +126,8 @@ pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles
         files
             .list_dir("/etc/ld.so.conf.d")
             .iter()
+            .filter(|n| n.ends_with(".conf"))
+            .take(MAX_CONF_FILES)
             .map(|n| format!("/etc/ld.so.conf.d/{n}")),
     );
     let small = files.to_load(&wanted, SMALL_CAP);
