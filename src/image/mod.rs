@@ -157,3 +157,24 @@ pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_map_to_the_platforms_their_machines_pull() {
+        for (target, want) in [
+            ("linux/arm64", "linux/arm64"),
+            ("linux/arm", "linux/arm/v7"),
+            ("linux/arm/v6", "linux/arm/v6"),
+            ("linux/amd64", "linux/amd64"),
+            ("linux/amd64/v3", "linux/amd64/v3"),
+            ("linux/arm64/v8.2", "linux/arm64/v8.2"),
+            ("linux/riscv64", "linux/riscv64"),
+        ] {
+            let t = Target::parse(target).unwrap();
+            assert_eq!(Platform::of_target(&t).to_string(), want, "case {target}");
+        }
+    }
+}
