@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod image;
 pub mod pipeline;
 pub mod profile;
 pub mod report;

@@ -55,6 +55,13 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
+    // Real images in runs-on are read for each target's platform before anything
+    // builds: one that cannot be read, or has no manifest for the platform, is exit 2.
+    if !args.no_verify {
+        for plan in &plans {
+            pipeline::policy_for(&ctx, &plan.profile, &plan.target)?;
+        }
+    }
     let several_binaries = plans.iter().any(|p| p.package != plans[0].package);
     // Per plan: a target's table may set its own `smoke` (or none).
     let smokes = plans

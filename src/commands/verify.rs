@@ -11,6 +11,9 @@ use crate::target::{Format, Target};
 use crate::toolchain::HostEnv;
 use crate::verify::{Facts, Policy};
 
+/// The policy for a target (its real images read), or why it cannot be had.
+type PolicyFor = Box<dyn Fn(&Target) -> anyhow::Result<Policy>>;
+
 /// How `verify` judges files.
 enum Judge {
     /// Neither `--target` nor `--profile`: report what each file is.
@@ -18,7 +21,7 @@ enum Judge {
     /// Against the profile's targets: the only one, or the one each file is.
     Targets {
         targets: Vec<Target>,
-        policy_for: Box<dyn Fn(&Target) -> Policy>,
+        policy_for: PolicyFor,
         profile: Option<String>,
     },
 }
@@ -43,11 +46,11 @@ impl Judge {
             return Ok(Policy::report_only());
         };
         if let [one] = targets.as_slice() {
-            return Ok(policy_for(one));
+            return policy_for(one);
         }
         let (seen, _, _) = pipeline::inspect(path, &Policy::report_only(), false)?;
         match matching_target(targets, &seen.facts) {
-            Some(t) => Ok(policy_for(t)),
+            Some(t) => policy_for(t),
             None => Err(crate::error::failure(
                 Exit::VerifyFailed,
                 format!(
@@ -122,8 +125,13 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         }
         let named = args.profile.profile.is_some();
         let profile = Some(ctx.profile.name.clone());
-        let policy_for = move |target: &Target| {
-            let mut policy = Policy::from_profile(&ctx.profile, Some(target));
+        // One target: its real images are read before any file, so an image that
+        // cannot be read is one error (exit 2), not one per file.
+        if let [one] = targets.as_slice() {
+            pipeline::policy_for(&ctx, &ctx.profile, one)?;
+        }
+        let policy_for = move |target: &Target| -> anyhow::Result<Policy> {
+            let mut policy = pipeline::policy_for(&ctx, &ctx.profile, target)?;
             let v = &ctx.profile.verify;
             let set = |s: &Source| *s != Source::BuiltIn;
             // Any file can be verified against a target; Go build info is required
@@ -138,7 +146,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                 policy.require_stripped &= set(&v.stripped.source);
                 policy.expect_go = None;
             }
-            policy
+            Ok(policy)
         };
         Judge::Targets {
             targets,

@@ -5,6 +5,7 @@
 //! interrupted build leaves the destination as it was.
 
 pub mod deliver;
+pub mod images;
 pub mod outcache;
 pub mod plan;
 mod repro;
@@ -45,6 +46,8 @@ pub struct Context {
     pub version_override: Option<String>,
     /// The source placeholders' values, read from git on first use.
     pub source: std::sync::OnceLock<stamp::SourceVars>,
+    /// Real images of `runs-on`, read once per platform.
+    pub images: images::ImageCache,
 }
 
 /// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
@@ -160,6 +163,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
     let file = file_path.as_deref().map(ProfileFile::load).transpose()?;
     let profile = profile::resolve(file.as_ref(), req.profile, &req.overrides)?;
     check_runs_on(&profile)?;
+    images::check_references(&profile, &work_dir)?;
     let goenv = toolchain::read_goenv(&host);
     // GOWORK is unset in the child unless the profile's env sets it: then go uses that
     // file, or no workspace at all with `off`.
@@ -188,19 +192,25 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         gowork,
         version_override: req.overrides.version.clone(),
         source: std::sync::OnceLock::new(),
+        images: images::ImageCache::default(),
     })
 }
 
-/// Every `runs-on` image must be one the tool knows: a configuration error (exit 2)
-/// naming the profile line, before anything builds.
+/// Every `runs-on` image must be one the tool knows, or a reference to a real image
+/// (checked by [`images::check_references`]): a configuration error (exit 2) naming the
+/// profile line, before anything builds.
 fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
     let runs_on = &profile.verify.runs_on;
     for name in &runs_on.value {
+        if crate::image::ImageRef::is_reference(name) {
+            continue;
+        }
         match verify::images::find(name) {
             Ok(Some(_)) => {}
             Ok(None) => {
                 return Err(usage(format!(
-                    "{}: unknown runs-on image `{name}`{}; known images: {}",
+                    "{}: unknown runs-on image `{name}`{}; known images: {}; or a real image: \
+                     oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE",
                     runs_on.source,
                     crate::suggest::did_you_mean(name, verify::images::spellings()),
                     verify::images::names().join(", ")
@@ -210,6 +220,19 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The policy of a profile for a target, with the real images of its `runs-on` read
+/// for the target's platform (exit 2 when one cannot be).
+pub fn policy_for(
+    ctx: &Context,
+    profile: &ResolvedProfile,
+    target: &Target,
+) -> anyhow::Result<Policy> {
+    let mut policy = Policy::from_profile(profile, Some(target));
+    ctx.images
+        .attach(profile, target, &ctx.work_dir, &mut policy)?;
+    Ok(policy)
 }
 
 /// Checks the profile's `go` requirement against the toolchain found (exit 4 if unmet).
@@ -631,7 +654,7 @@ fn build_in(
     let policy = if opts.no_verify {
         Policy::report_only()
     } else {
-        Policy::from_profile(p, Some(&plan.target))
+        policy_for(ctx, p, &plan.target)?
     };
     let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
     // A smoke run only for an artifact that passed every other check.

@@ -105,7 +105,7 @@ pub fn glibc_needs(elf: &ElfFile) -> Result<GlibcNeeds, Malformed> {
     Ok(GlibcNeeds { versions })
 }
 
-fn symbols_text(syms: &Needers) -> String {
+pub(super) fn symbols_text(syms: &Needers) -> String {
     if syms.names.is_empty() {
         return String::new();
     }
@@ -274,4 +274,49 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
         expected,
         format!("{interp} and {} present", facts.needed.join(", ")),
     )
+}
+
+/// The `GLIBC_x.y` versions a shared library defines (its `.gnu.version_d`), sorted
+/// from lowest to highest: a glibc's `libc.so.6` defines every version up to its own.
+pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
+    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, super::Malformed> {
+        // The bounded reader vets the layout before goblin reads the version section.
+        ElfFile::parse(bytes)?;
+        let elf = goblin::elf::Elf::parse(bytes)
+            .map_err(|e| super::Malformed(format!("malformed ELF: {e}")))?;
+        let mut versions: Vec<String> = Vec::new();
+        if let Some(verdef) = &elf.verdef {
+            for def in verdef.iter() {
+                for aux in def.iter() {
+                    let Some(name) = elf.dynstrtab.get_at(aux.vda_name) else {
+                        continue;
+                    };
+                    if let Some(v) = name.strip_prefix("GLIBC_") {
+                        if !v.is_empty()
+                            && v.split('.')
+                                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                            && !versions.iter().any(|x| x == v)
+                        {
+                            versions.push(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        versions.sort_by(|a, b| {
+            if a == b {
+                std::cmp::Ordering::Equal
+            } else if images::version_le(a, b) {
+                std::cmp::Ordering::Less
+            } else {
+                std::cmp::Ordering::Greater
+            }
+        });
+        Ok(versions)
+    });
+    parsed.unwrap_or_else(|_| {
+        Err(super::Malformed(
+            "the ELF parser gave up on this file (internal panic caught)".into(),
+        ))
+    })
 }

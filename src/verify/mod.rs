@@ -20,6 +20,7 @@ mod leb128;
 mod libs;
 mod macho;
 mod pe;
+pub mod realimage;
 pub mod reproducible;
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
@@ -131,8 +132,12 @@ pub struct Policy {
     pub max_size: Option<u64>,
     /// Highest GLIBC_x.y a dynamic artifact may need.
     pub max_glibc: Option<String>,
-    /// Base images it must start on.
+    /// Base images it must start on: names from the image table, or image references
+    /// (`oci:DIR[:TAG]`, ...) whose files are in `images`.
     pub runs_on: Vec<String>,
+    /// The real images of `runs_on`, read for this policy's target, by the entry as
+    /// written. An image reference missing here is judged `unknown`, never passed.
+    pub images: std::collections::BTreeMap<String, std::sync::Arc<crate::image::ImageFiles>>,
     /// What Go must have recorded in the build info (`buildinfo = true` with a target).
     pub expect_go: Option<GoExpect>,
     /// Whether a file without Go build info is rejected (builds, and `verify` with a
@@ -154,6 +159,7 @@ impl Policy {
             max_size: None,
             max_glibc: None,
             runs_on: Vec::new(),
+            images: Default::default(),
             expect_go: None,
             require_go: false,
             go_requirement: None,
@@ -172,6 +178,7 @@ impl Policy {
             max_size: v.max_size.value,
             max_glibc: v.max_glibc.value.clone(),
             runs_on: v.runs_on.value.clone(),
+            images: Default::default(),
             expect_go: target
                 .filter(|_| v.buildinfo.value)
                 .map(|t| expected_go_build(profile, t)),
@@ -477,12 +484,17 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         checks.push(libs::glibc_check(&found.glibc, max));
     }
     for image in &policy.runs_on {
-        checks.push(libs::runs_on_check(
-            image,
-            &verdict.facts,
-            found.goarch,
-            &found.glibc,
-        ));
+        checks.push(match policy.images.get(image) {
+            Some(files) => {
+                realimage::check(image, files, &verdict.facts, found.goarch, &found.glibc)
+            }
+            None if crate::image::ImageRef::is_reference(image) => Check::unknown(
+                &realimage::check_id(image),
+                format!("starts on {image}"),
+                format!("the image {image} was not read for this target, so it cannot be judged"),
+            ),
+            None => libs::runs_on_check(image, &verdict.facts, found.goarch, &found.glibc),
+        });
     }
     verdict
 }

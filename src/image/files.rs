@@ -1,0 +1,690 @@
+//! The file index of an image: every path the layers leave (names, types, modes, sizes,
+//! link targets), after whiteouts, with symlinks resolved inside the image root, and the
+//! bytes of the few small files the judgement reads. Pure data once built: the
+//! queries here do no I/O, so verify can consume it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::tarwalk::{Entry, EntryKind};
+use super::{ImageError, Platform};
+
+/// Symlinks followed while resolving one path, as Linux's MAXSYMLINKS.
+pub const MAX_HOPS: usize = 40;
+/// The longest path an entry or link target may have.
+pub const MAX_PATH: usize = 4096;
+/// The most paths the index holds.
+pub const MAX_FILES: usize = 1_000_000;
+/// Notes kept about skipped entries (the rest are counted).
+const MAX_NOTES: usize = 20;
+
+/// What a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    /// Device, FIFO.
+    Special,
+}
+
+/// One path of the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub kind: Kind,
+    /// Permission bits (and setuid/setgid/sticky), e.g. `0o1777`.
+    pub mode: u32,
+    /// File size; 0 for others.
+    pub size: u64,
+    /// Symlink target as stored.
+    pub link: Option<String>,
+    /// The layer (from 0) that last wrote this path.
+    pub layer: usize,
+    /// Where its bytes are: the layer and the entry's ordinal in it (regular files).
+    pub(super) src: Option<(usize, u64)>,
+}
+
+const ROOT: Node = Node {
+    kind: Kind::Dir,
+    mode: 0o755,
+    size: 0,
+    link: None,
+    layer: 0,
+    src: None,
+};
+
+/// The outcome of resolving a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<'a> {
+    /// Found at `path` (symlinks resolved).
+    Found { path: String, node: &'a Node },
+    /// Nothing at `at` (the first missing component, resolved).
+    Missing { at: String },
+    /// `at` is not a directory but the path goes on below it.
+    NotDir { at: String },
+    /// More than [`MAX_HOPS`] symlinks, at `at`.
+    Loop { at: String },
+}
+
+/// The result of [`ImageFiles::read_small`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Small<'a> {
+    Bytes(&'a [u8]),
+    /// No such path (after symlinks).
+    Missing,
+    /// A directory, device or FIFO.
+    NotFile,
+    /// Larger than the cap: its size.
+    TooBig(u64),
+    /// A file whose bytes were not read when the image was (only the files listed in
+    /// [`super::SMALL_FILES`], `/etc/ld.so.conf.d/*.conf` and the libc are).
+    NotLoaded,
+}
+
+/// The files of one image, for one platform.
+#[derive(Clone)]
+pub struct ImageFiles {
+    /// The reference as the profile wrote it.
+    pub reference: String,
+    /// The platform of the manifest read (from its config).
+    pub platform: Platform,
+    /// The manifest's digest, when the image has one.
+    pub manifest: Option<String>,
+    /// Layers applied.
+    pub layers: usize,
+    /// The config's `User`, if set.
+    pub user: Option<String>,
+    /// The dynamic loader's search path for the platform, in order: ld.so.conf's
+    /// directories, then the defaults.
+    pub lib_dirs: Vec<String>,
+    /// Entries skipped (a hard link to nothing, an entry under a file, ...), as notes.
+    pub notes: Vec<String>,
+    pub skipped: usize,
+    pub(super) nodes: BTreeMap<String, Node>,
+    pub(super) contents: BTreeMap<String, Vec<u8>>,
+}
+
+impl std::fmt::Debug for ImageFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageFiles")
+            .field("reference", &self.reference)
+            .field("platform", &self.platform)
+            .field("layers", &self.layers)
+            .field("files", &self.nodes.len())
+            .field("loaded", &self.contents.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Splits a path into its components, dropping empty ones and `.`.
+fn components(path: &str) -> impl Iterator<Item = &str> {
+    path.split('/').filter(|c| !c.is_empty() && *c != ".")
+}
+
+fn join(parts: &[String]) -> String {
+    if parts.is_empty() {
+        "/".to_string()
+    } else {
+        let mut s = String::new();
+        for p in parts {
+            s.push('/');
+            s.push_str(p);
+        }
+        s
+    }
+}
+
+/// Lexically cleaned absolute path of a tar name; `None` when `..` climbs above the root.
+fn clean_abs(name: &str) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in components(name) {
+        if c == ".." {
+            parts.pop()?;
+        } else {
+            parts.push(c.to_string());
+        }
+    }
+    Some(join(&parts))
+}
+
+fn parent_and_name(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some(("", n)) => ("/", n),
+        Some((p, n)) => (p, n),
+        None => ("/", path),
+    }
+}
+
+/// The bounds of a path's descendants in the index: `/a/` up to `/a0`.
+fn subtree(path: &str) -> (String, String) {
+    if path == "/" {
+        ("/".to_string(), "0".to_string())
+    } else {
+        (format!("{path}/"), format!("{path}0"))
+    }
+}
+
+impl ImageFiles {
+    pub(super) fn new(reference: &str, platform: Platform) -> ImageFiles {
+        ImageFiles {
+            reference: reference.to_string(),
+            platform,
+            manifest: None,
+            layers: 0,
+            user: None,
+            lib_dirs: Vec::new(),
+            notes: Vec::new(),
+            skipped: 0,
+            nodes: BTreeMap::new(),
+            contents: BTreeMap::new(),
+        }
+    }
+
+    /// How many paths the image has.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    fn node(&self, path: &str) -> Option<&Node> {
+        if path == "/" {
+            Some(&ROOT)
+        } else {
+            self.nodes.get(path)
+        }
+    }
+
+    /// Resolves `path` inside the image root: absolute link targets start from the root,
+    /// `..` never climbs above it, at most [`MAX_HOPS`] links. With `follow_last` false
+    /// a final symlink is returned itself.
+    pub fn resolve(&self, path: &str, follow_last: bool) -> Lookup<'_> {
+        let mut done: Vec<String> = Vec::new();
+        let mut todo: VecDeque<String> = components(path).map(str::to_string).collect();
+        let mut hops = 0;
+        while let Some(c) = todo.pop_front() {
+            if c == ".." {
+                done.pop();
+                continue;
+            }
+            done.push(c);
+            let here = join(&done);
+            let Some(node) = self.node(&here) else {
+                return Lookup::Missing { at: here };
+            };
+            match node.kind {
+                Kind::Symlink if follow_last || !todo.is_empty() => {
+                    hops += 1;
+                    if hops > MAX_HOPS {
+                        return Lookup::Loop { at: here };
+                    }
+                    let target = node.link.as_deref().unwrap_or("");
+                    done.pop();
+                    if target.starts_with('/') {
+                        done.clear();
+                    }
+                    for t in components(target).collect::<Vec<_>>().into_iter().rev() {
+                        todo.push_front(t.to_string());
+                    }
+                }
+                Kind::Dir => {}
+                _ if !todo.is_empty() => return Lookup::NotDir { at: here },
+                _ => {}
+            }
+        }
+        let path = join(&done);
+        match self.node(&path) {
+            Some(node) => Lookup::Found { path, node },
+            None => Lookup::Missing { at: path },
+        }
+    }
+
+    /// Whether `path` exists after following symlinks.
+    pub fn exists(&self, path: &str) -> bool {
+        matches!(self.resolve(path, true), Lookup::Found { .. })
+    }
+
+    /// The node at `path` after symlinks, and its resolved path.
+    pub fn stat(&self, path: &str) -> Option<(String, &Node)> {
+        match self.resolve(path, true) {
+            Lookup::Found { path, node } => Some((path, node)),
+            _ => None,
+        }
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.stat(path).is_some_and(|(_, n)| n.kind == Kind::Dir)
+    }
+
+    pub fn is_file(&self, path: &str) -> bool {
+        self.stat(path).is_some_and(|(_, n)| n.kind == Kind::File)
+    }
+
+    /// Permission bits after symlinks.
+    pub fn mode(&self, path: &str) -> Option<u32> {
+        self.stat(path).map(|(_, n)| n.mode)
+    }
+
+    /// The names directly in a directory (after symlinks), sorted.
+    pub fn list_dir(&self, path: &str) -> Vec<&str> {
+        let Some((dir, node)) = self.stat(path) else {
+            return Vec::new();
+        };
+        if node.kind != Kind::Dir {
+            return Vec::new();
+        }
+        let (lo, hi) = subtree(&dir);
+        let skip = lo.len();
+        self.nodes
+            .range(lo..hi)
+            .map(|(k, _)| &k[skip..])
+            .filter(|rest| !rest.contains('/'))
+            .collect()
+    }
+
+    /// A file's bytes, when at most `cap` and read with the image.
+    pub fn read_small(&self, path: &str, cap: u64) -> Small<'_> {
+        let Some((real, node)) = self.stat(path) else {
+            return Small::Missing;
+        };
+        if node.kind != Kind::File {
+            return Small::NotFile;
+        }
+        if node.size > cap {
+            return Small::TooBig(node.size);
+        }
+        match self.contents.get(&real) {
+            Some(b) => Small::Bytes(b),
+            None => Small::NotLoaded,
+        }
+    }
+
+    /// Finds a `DT_NEEDED` name as the loader would: a name with a slash is a path;
+    /// others are looked up in [`ImageFiles::lib_dirs`], in order. Returns the path it
+    /// was found at (before symlinks) and where that resolves.
+    pub fn find_library(&self, name: &str) -> Option<(String, String)> {
+        if name.contains('/') {
+            return self
+                .stat(name)
+                .filter(|(_, n)| n.kind == Kind::File)
+                .map(|(real, _)| (name.to_string(), real));
+        }
+        self.lib_dirs.iter().find_map(|dir| {
+            let p = format!("{}/{name}", dir.trim_end_matches('/'));
+            self.stat(&p)
+                .filter(|(_, n)| n.kind == Kind::File)
+                .map(|(real, _)| (p, real))
+        })
+    }
+
+    fn note(&mut self, what: String) {
+        self.skipped += 1;
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(what);
+        }
+    }
+
+    fn insert(&mut self, path: String, node: Node) -> Result<(), ImageError> {
+        if self.nodes.len() >= MAX_FILES && !self.nodes.contains_key(&path) {
+            return Err(ImageError(format!(
+                "more than {MAX_FILES} files (the bound on one image)"
+            )));
+        }
+        self.nodes.insert(path, node);
+        Ok(())
+    }
+
+    /// Removes `path` and what lies below it, keeping what `layer` itself wrote.
+    fn remove_lower(&mut self, path: &str, layer: usize) {
+        let (lo, hi) = subtree(path);
+        let doomed: Vec<String> = self
+            .nodes
+            .range(lo..hi)
+            .filter(|(_, n)| n.layer != layer)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            self.nodes.remove(&k);
+        }
+        if self.nodes.get(path).is_some_and(|n| n.layer != layer) {
+            self.nodes.remove(path);
+        }
+    }
+
+    /// Resolves a directory for an entry to go into, creating missing ones as extraction
+    /// does (`mkdir -p`, through symlinks, inside the root).
+    fn ensure_dir(&mut self, dir: &str, layer: usize) -> Result<String, String> {
+        for _ in 0..MAX_PATH {
+            match self.resolve(dir, true) {
+                Lookup::Found { path, node } if node.kind == Kind::Dir => return Ok(path),
+                Lookup::Found { path, .. } | Lookup::NotDir { at: path } => {
+                    return Err(format!("`{path}` is not a directory"))
+                }
+                Lookup::Loop { at } => return Err(format!("symlink loop at `{at}`")),
+                Lookup::Missing { at } => {
+                    let node = Node {
+                        layer,
+                        ..ROOT.clone()
+                    };
+                    self.insert(at, node).map_err(|e| e.0)?;
+                }
+            }
+        }
+        Err(format!("`{dir}` does not resolve"))
+    }
+
+    /// Applies one entry of layer `layer` (its `ordinal`-th): whiteouts remove lower
+    /// layers' paths, other entries replace what was there.
+    pub(super) fn apply(
+        &mut self,
+        layer: usize,
+        ordinal: u64,
+        e: &Entry,
+    ) -> Result<(), ImageError> {
+        let what = |m: &str| format!("layer {}: entry `{}` {m}", layer + 1, e.path.escape_debug());
+        if e.path.len() > MAX_PATH || e.link.as_ref().is_some_and(|l| l.len() > MAX_PATH) {
+            return Err(ImageError(what(&format!(
+                "has a name or link target longer than {MAX_PATH} bytes"
+            ))));
+        }
+        let Some(path) = clean_abs(&e.path) else {
+            // Docker and containerd refuse such layers: the image would not run at all.
+            return Err(ImageError(what(
+                "climbs out of the root with `..` (container runtimes refuse such layers)",
+            )));
+        };
+        if path == "/" {
+            return Ok(());
+        }
+        let (parent, name) = parent_and_name(&path);
+        let parent = match self.ensure_dir(parent, layer) {
+            Ok(p) => p,
+            Err(why) => {
+                self.note(what(&format!("skipped: {why}")));
+                return Ok(());
+            }
+        };
+        let at = |n: &str| {
+            if parent == "/" {
+                format!("/{n}")
+            } else {
+                format!("{parent}/{n}")
+            }
+        };
+        if name == ".wh..wh..opq" {
+            // Opaque directory: what lower layers had in it is gone.
+            let (lo, hi) = subtree(&parent);
+            let doomed: Vec<String> = self
+                .nodes
+                .range(lo..hi)
+                .filter(|(_, n)| n.layer != layer)
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in doomed {
+                self.nodes.remove(&k);
+            }
+            return Ok(());
+        }
+        if let Some(gone) = name.strip_prefix(".wh.") {
+            if !gone.is_empty() && gone != "." && gone != ".." {
+                self.remove_lower(&at(gone), layer);
+            }
+            return Ok(());
+        }
+        let path = at(name);
+        let mut node = Node {
+            kind: Kind::File,
+            mode: e.mode & 0o7777,
+            size: e.size,
+            link: None,
+            layer,
+            src: None,
+        };
+        match e.kind {
+            EntryKind::Dir => {
+                if let Some(n) = self.nodes.get_mut(&path) {
+                    if n.kind == Kind::Dir {
+                        n.mode = node.mode;
+                        n.layer = layer;
+                        return Ok(());
+                    }
+                }
+                node.kind = Kind::Dir;
+                node.size = 0;
+            }
+            EntryKind::File => node.src = Some((layer, ordinal)),
+            EntryKind::Sparse => {} // its bytes in the layer are not the file's
+            EntryKind::Special => {
+                node.kind = Kind::Special;
+                node.size = 0;
+            }
+            EntryKind::Symlink => {
+                node.kind = Kind::Symlink;
+                node.size = 0;
+                node.link = Some(e.link.clone().unwrap_or_default());
+            }
+            EntryKind::HardLink => {
+                let target = e.link.as_deref().and_then(clean_abs);
+                let found = target.as_deref().and_then(|t| {
+                    let (tp, tn) = parent_and_name(t);
+                    match self.resolve(tp, true) {
+                        Lookup::Found { path: dir, .. } => {
+                            let full = if dir == "/" {
+                                format!("/{tn}")
+                            } else {
+                                format!("{dir}/{tn}")
+                            };
+                            self.nodes
+                                .get(&full)
+                                .filter(|n| n.kind != Kind::Dir)
+                                .cloned()
+                        }
+                        _ => None,
+                    }
+                });
+                match found {
+                    Some(t) => {
+                        node = Node { layer, ..t };
+                    }
+                    None => {
+                        self.note(what(&format!(
+                            "skipped: a hard link to `{}`, which the layers so far do not have",
+                            e.link.as_deref().unwrap_or("").escape_debug()
+                        )));
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        // Whatever was there (a lower layer's directory included) is replaced.
+        if self.nodes.get(&path).is_some_and(|n| n.kind == Kind::Dir) {
+            let (lo, hi) = subtree(&path);
+            let below: Vec<String> = self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
+            for k in below {
+                self.nodes.remove(&k);
+            }
+        }
+        self.insert(path, node)
+    }
+
+    /// The regular files behind `paths` (after symlinks) of at most `cap` bytes whose
+    /// bytes are not yet loaded: (resolved path, layer, ordinal).
+    pub(super) fn to_load(&self, paths: &[String], cap: u64) -> Vec<(String, usize, u64)> {
+        let mut out: Vec<(String, usize, u64)> = Vec::new();
+        for p in paths {
+            if let Some((real, node)) = self.stat(p) {
+                if let (Kind::File, Some((layer, ord))) = (node.kind, node.src) {
+                    if node.size <= cap
+                        && !self.contents.contains_key(&real)
+                        && !out.iter().any(|(r, _, _)| *r == real)
+                    {
+                        out.push((real, layer, ord));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// File bytes held so far.
+    pub(super) fn loaded_bytes(&self) -> u64 {
+        self.contents.values().map(|b| b.len() as u64).sum()
+    }
+
+    pub(super) fn store(&mut self, path: String, bytes: Vec<u8>) {
+        self.contents.insert(path, bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, kind: EntryKind, link: Option<&str>, size: u64) -> Entry {
+        Entry {
+            path: path.to_string(),
+            link: link.map(str::to_string),
+            kind,
+            mode: 0o755,
+            size,
+            data_len: size,
+            data_offset: 0,
+        }
+    }
+
+    fn image(layers: &[&[(&str, EntryKind, Option<&str>)]]) -> ImageFiles {
+        let mut f = ImageFiles::new(
+            "oci:test",
+            Platform {
+                os: "linux".into(),
+                arch: "arm64".into(),
+                variant: None,
+            },
+        );
+        for (i, layer) in layers.iter().enumerate() {
+            for (j, (p, k, l)) in layer.iter().enumerate() {
+                f.apply(i, j as u64, &entry(p, *k, *l, 3)).unwrap();
+            }
+        }
+        f
+    }
+
+    use EntryKind::{Dir, File, HardLink, Symlink};
+
+    #[test]
+    fn symlinks_resolve_inside_the_root() {
+        let f = image(&[&[
+            ("usr/lib/aarch64-linux-gnu/libc.so.6", File, None),
+            ("lib", Symlink, Some("usr/lib")),
+            ("escape", Symlink, Some("../../../..")),
+            ("abs", Symlink, Some("/usr/lib/aarch64-linux-gnu")),
+            ("loop1", Symlink, Some("loop2")),
+            ("loop2", Symlink, Some("/loop1")),
+            ("etc/passwd", File, None),
+        ]]);
+        for (path, want) in [
+            (
+                "/lib/aarch64-linux-gnu/libc.so.6",
+                Some("/usr/lib/aarch64-linux-gnu/libc.so.6"),
+            ),
+            (
+                "/abs/libc.so.6",
+                Some("/usr/lib/aarch64-linux-gnu/libc.so.6"),
+            ),
+            // `..` stops at the root, as in a container.
+            ("/escape/etc/passwd", Some("/etc/passwd")),
+            ("/escape/../../etc/passwd", Some("/etc/passwd")),
+            ("/lib/../etc/passwd", None), // /usr/lib/.. is /usr, which has no etc
+            ("/nothing", None),
+        ] {
+            assert_eq!(
+                f.stat(path).map(|(p, _)| p),
+                want.map(str::to_string),
+                "case {path}"
+            );
+        }
+        assert!(matches!(f.resolve("/loop1/x", true), Lookup::Loop { .. }));
+        assert!(matches!(
+            f.resolve("/etc/passwd/x", true),
+            Lookup::NotDir { .. }
+        ));
+        assert_eq!(
+            f.resolve("/lib", false),
+            Lookup::Found {
+                path: "/lib".into(),
+                node: f.nodes.get("/lib").unwrap()
+            }
+        );
+        assert_eq!(f.list_dir("/lib"), vec!["aarch64-linux-gnu"]);
+        assert!(f.is_dir("/lib") && !f.is_file("/lib"));
+    }
+
+    #[test]
+    fn whiteouts_and_opaque_directories_hide_lower_layers() {
+        let f = image(&[
+            &[
+                ("etc/ssl/certs/ca-certificates.crt", File, None),
+                ("etc/ssl/certs/other.pem", File, None),
+                ("usr/share/zoneinfo/UTC", File, None),
+                ("usr/share/zoneinfo/Europe/Paris", File, None),
+                ("lib/ld-linux-aarch64.so.1", File, None),
+            ],
+            &[
+                ("etc/ssl/certs/.wh.ca-certificates.crt", File, None),
+                // New in this layer, and then the directory is made opaque: the new
+                // file stays, the lower ones go.
+                ("usr/share/zoneinfo/Etc", File, None),
+                ("usr/share/zoneinfo/.wh..wh..opq", File, None),
+                ("lib/.wh.ld-linux-aarch64.so.1", File, None),
+            ],
+        ]);
+        assert!(!f.exists("/etc/ssl/certs/ca-certificates.crt"));
+        assert!(f.exists("/etc/ssl/certs/other.pem"));
+        assert!(f.exists("/usr/share/zoneinfo/Etc"));
+        assert!(!f.exists("/usr/share/zoneinfo/UTC"));
+        assert!(!f.exists("/usr/share/zoneinfo/Europe/Paris"));
+        assert!(!f.exists("/usr/share/zoneinfo/Europe"));
+        assert!(!f.exists("/lib/ld-linux-aarch64.so.1"));
+        assert!(f.is_dir("/lib"));
+    }
+
+    #[test]
+    fn entries_go_through_symlinked_parents_and_hard_links_copy() {
+        let f = image(&[
+            &[("lib", Symlink, Some("usr/lib")), ("usr/lib", Dir, None)],
+            &[
+                ("lib/libc.so.6", File, None),
+                ("usr/bin/a", File, None),
+                ("usr/bin/b", HardLink, Some("usr/bin/a")),
+                ("usr/bin/c", HardLink, Some("usr/bin/missing")),
+            ],
+        ]);
+        assert!(f.nodes.contains_key("/usr/lib/libc.so.6"));
+        assert_eq!(f.nodes["/usr/bin/b"].src, f.nodes["/usr/bin/a"].src);
+        assert!(!f.exists("/usr/bin/c"));
+        assert_eq!(f.skipped, 1);
+    }
+
+    #[test]
+    fn a_file_replaces_a_lower_directory_and_escapes_are_errors() {
+        let mut f = image(&[&[("opt/x/y", File, None)], &[("opt/x", File, None)]]);
+        assert!(f.is_file("/opt/x"));
+        assert!(!f.nodes.contains_key("/opt/x/y"));
+        let err = f
+            .apply(2, 0, &entry("../../etc/shadow", File, None, 1))
+            .unwrap_err();
+        assert!(err.0.contains("climbs out"), "{}", err.0);
+    }
+
+    #[test]
+    fn small_reads_report_why_not() {
+        let mut f = image(&[&[("etc/passwd", File, None), ("etc/big", File, None)]]);
+        f.store("/etc/passwd".into(), b"abc".to_vec());
+        assert_eq!(f.read_small("/etc/passwd", 10), Small::Bytes(b"abc"));
+        assert_eq!(f.read_small("/etc/passwd", 2), Small::TooBig(3));
+        assert_eq!(f.read_small("/etc/big", 10), Small::NotLoaded);
+        assert_eq!(f.read_small("/etc", 10), Small::NotFile);
+        assert_eq!(f.read_small("/etc/group", 10), Small::Missing);
+    }
+}

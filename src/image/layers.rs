@@ -1,0 +1,218 @@
+//! Layers: a blob checked against its digest, decompressed by what its first bytes say
+//! (gzip, zstd or none) under a budget of unpacked bytes, and walked entry by entry,
+//! into the index or to pick out the bytes of a few files.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufRead, BufReader, Read};
+
+use sha2::{Digest as _, Sha256, Sha512};
+
+use super::files::ImageFiles;
+use super::manifest::{hex, Blob};
+use super::source::{sniff, Source};
+use super::tarwalk::{self, Flow};
+use super::ImageError;
+
+/// Unpacked bytes read from all layers of one image, each pass counted (a tar bomb
+/// stops here).
+pub const MAX_UNPACKED: u64 = 16 << 30;
+/// Tar entries across all layers of one image.
+pub const MAX_ENTRIES: u64 = 2_000_000;
+
+/// What one image's reading may still spend.
+#[derive(Debug)]
+pub struct Budget {
+    pub unpacked: u64,
+    pub entries: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            unpacked: MAX_UNPACKED,
+            entries: MAX_ENTRIES,
+        }
+    }
+}
+
+/// Fails the read once more than `left` bytes came through.
+struct Capped<'a, R> {
+    inner: R,
+    left: &'a mut u64,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > *self.left {
+            return Err(io::Error::other(format!(
+                "more than {} GiB unpacked: the bound on reading one image (a tar bomb?)",
+                MAX_UNPACKED >> 30
+            )));
+        }
+        *self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+fn what(i: usize, blob: &Blob) -> String {
+    format!("layer {} ({})", i + 1, blob.name)
+}
+
+/// Hashes a layer blob and compares it with its digest and size.
+pub fn check_blob(source: &Source, i: usize, blob: &Blob) -> Result<(), ImageError> {
+    let (mut r, len) = source.open(&blob.name)?;
+    if let Some(size) = blob.size {
+        if size != len {
+            return Err(ImageError(format!(
+                "{}: {len} bytes, its descriptor says {size}: the image is damaged",
+                what(i, blob)
+            )));
+        }
+    }
+    let Some(d) = &blob.digest else { return Ok(()) };
+    enum H {
+        S256(Sha256),
+        S512(Sha512),
+    }
+    let mut h = match d.algorithm() {
+        oci_spec::image::DigestAlgorithm::Sha256 => H::S256(Sha256::new()),
+        oci_spec::image::DigestAlgorithm::Sha512 => H::S512(Sha512::new()),
+        _ => return Ok(()),
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ImageError(format!("{}: {e}", what(i, blob)))),
+        };
+        match &mut h {
+            H::S256(s) => s.update(&buf[..n]),
+            H::S512(s) => s.update(&buf[..n]),
+        }
+    }
+    let got = match h {
+        H::S256(s) => hex(&s.finalize()),
+        H::S512(s) => hex(&s.finalize()),
+    };
+    if got != d.digest() {
+        return Err(ImageError(format!(
+            "{} does not match its digest {d}: the image is damaged",
+            what(i, blob)
+        )));
+    }
+    Ok(())
+}
+
+/// Opens a layer's tar stream, decompressed.
+fn open_tar(source: &Source, i: usize, blob: &Blob) -> Result<Box<dyn Read + Send>, ImageError> {
+    let (r, _) = source.open(&blob.name)?;
+    let mut r = BufReader::with_capacity(1 << 16, r);
+    let head = r
+        .fill_buf()
+        .map_err(|e| ImageError(format!("{}: {e}", what(i, blob))))?;
+    Ok(match sniff(head) {
+        Some("gzip") => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
+        Some("zstd") => {
+            // zstd's default window limit (128 MiB) bounds the decoder's memory.
+            let d = zstd::stream::read::Decoder::with_buffer(r)
+                .map_err(|e| ImageError(format!("{}: zstd: {e}", what(i, blob))))?;
+            Box::new(d)
+        }
+        Some(other) => {
+            return Err(ImageError(format!(
+                "{} is {other}-compressed: layers are read as tar, gzip or zstd",
+                what(i, blob)
+            )))
+        }
+        None => Box::new(r),
+    })
+}
+
+fn walk_layer(
+    source: &Source,
+    i: usize,
+    blob: &Blob,
+    budget: &mut Budget,
+    mut f: impl FnMut(u64, &tarwalk::Entry, &mut dyn Read) -> Result<Flow, ImageError>,
+) -> Result<(), ImageError> {
+    let tar = open_tar(source, i, blob)?;
+    let name = what(i, blob);
+    let capped = Capped {
+        inner: tar,
+        left: &mut budget.unpacked,
+    };
+    let mut ordinal = 0u64;
+    let n = tarwalk::walk(capped, &name, budget.entries, |e, data| {
+        let flow = f(ordinal, e, data);
+        ordinal += 1;
+        flow
+    })?;
+    budget.entries = budget.entries.saturating_sub(n);
+    Ok(())
+}
+
+/// Applies layer `i` to the index.
+pub fn apply(
+    source: &Source,
+    i: usize,
+    blob: &Blob,
+    files: &mut ImageFiles,
+    budget: &mut Budget,
+) -> Result<(), ImageError> {
+    check_blob(source, i, blob)?;
+    walk_layer(source, i, blob, budget, |ord, e, _| {
+        files.apply(i, ord, e)?;
+        Ok(Flow::Continue)
+    })
+}
+
+/// Reads the bytes of the given files (resolved path, layer, ordinal), each at most
+/// `cap`, into the index: one walk of each layer that holds any, stopping after the last.
+pub fn load(
+    source: &Source,
+    blobs: &[Blob],
+    files: &mut ImageFiles,
+    wanted: Vec<(String, usize, u64)>,
+    cap: u64,
+    budget: &mut Budget,
+) -> Result<(), ImageError> {
+    // Within the bound on bytes held (sizes are known from the index): files past it
+    // stay unread, and a judgement that needs them says so.
+    let mut room = super::MAX_LOADED.saturating_sub(files.loaded_bytes());
+    let mut by_layer: BTreeMap<usize, BTreeMap<u64, String>> = BTreeMap::new();
+    for (path, layer, ord) in wanted {
+        let size = files.stat(&path).map_or(0, |(_, n)| n.size.min(cap));
+        if size > room {
+            continue;
+        }
+        room -= size;
+        by_layer.entry(layer).or_default().insert(ord, path);
+    }
+    for (layer, mut want) in by_layer {
+        let Some(blob) = blobs.get(layer) else {
+            continue;
+        };
+        let mut got: Vec<(String, Vec<u8>)> = Vec::new();
+        walk_layer(source, layer, blob, budget, |ord, _, data| {
+            if let Some(path) = want.remove(&ord) {
+                let mut v = Vec::new();
+                data.take(cap)
+                    .read_to_end(&mut v)
+                    .map_err(|e| ImageError(format!("{}: {e}", what(layer, blob))))?;
+                got.push((path, v));
+            }
+            Ok(if want.is_empty() {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        })?;
+        for (path, bytes) in got {
+            files.store(path, bytes);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,474 @@
+//! Picking the image for a platform: the OCI index (nested indexes and Docker manifest
+//! lists included) or docker-archive's `manifest.json`, then the manifest and config,
+//! whose platform must be the one asked for. Documents are size-capped and their
+//! digests checked.
+
+use oci_spec::image::{
+    Descriptor, Digest, DigestAlgorithm, ImageConfiguration, ImageIndex, ImageManifest,
+};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256, Sha512};
+
+use super::reference::{ImageRef, Transport};
+use super::source::Source;
+use super::{ImageError, Platform};
+
+/// The largest JSON document (index, manifest, config, `manifest.json`) read.
+pub const MAX_JSON: u64 = 4 << 20;
+/// Nested indexes followed.
+const MAX_DEPTH: usize = 4;
+/// The most layers an image may have (Docker's own limit is 127).
+pub const MAX_LAYERS: usize = 256;
+/// The annotation that holds an OCI layout's tag.
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+const INDEX_TYPES: &[&str] = &[
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+];
+const MANIFEST_TYPES: &[&str] = &[
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
+
+/// A blob to read: its name in the source, and for OCI its digest and size.
+#[derive(Debug, Clone)]
+pub struct Blob {
+    pub name: String,
+    pub digest: Option<Digest>,
+    pub size: Option<u64>,
+}
+
+/// The image chosen for the platform.
+#[derive(Debug, Clone)]
+pub struct Picked {
+    pub layers: Vec<Blob>,
+    /// The platform its config states.
+    pub platform: Platform,
+    pub manifest_digest: Option<String>,
+    pub user: Option<String>,
+}
+
+fn blob_name(d: &Digest) -> String {
+    format!("blobs/{}/{}", d.algorithm(), d.digest())
+}
+
+/// Checks `bytes` against a digest (sha256 and sha512; other algorithms are not checked).
+pub fn check_digest(bytes: &[u8], d: &Digest) -> Result<(), ImageError> {
+    let got = match d.algorithm() {
+        DigestAlgorithm::Sha256 => hex(&Sha256::digest(bytes)),
+        DigestAlgorithm::Sha512 => hex(&Sha512::digest(bytes)),
+        _ => return Ok(()),
+    };
+    if got != d.digest() {
+        return Err(ImageError(format!(
+            "blob {d} does not match its digest (it hashes to {}:{got}): the image is damaged",
+            d.algorithm()
+        )));
+    }
+    Ok(())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads a JSON blob named by a descriptor, checking size and digest.
+fn read_blob(source: &Source, d: &Descriptor) -> Result<Vec<u8>, ImageError> {
+    if d.size() > MAX_JSON {
+        return Err(ImageError(format!(
+            "{} is {} bytes; at most {MAX_JSON} are read for a {}",
+            d.digest(),
+            d.size(),
+            d.media_type()
+        )));
+    }
+    let bytes = source.read_all(&blob_name(d.digest()), MAX_JSON)?;
+    if bytes.len() as u64 != d.size() {
+        return Err(ImageError(format!(
+            "blob {} is {} bytes, its descriptor says {}: the image is damaged",
+            d.digest(),
+            bytes.len(),
+            d.size()
+        )));
+    }
+    check_digest(&bytes, d.digest())?;
+    Ok(bytes)
+}
+
+fn platform_of(d: &Descriptor) -> Option<Platform> {
+    d.platform().as_ref().map(|p| Platform {
+        os: p.os().to_string(),
+        arch: p.architecture().to_string(),
+        variant: p.variant().clone().filter(|v| !v.is_empty()),
+    })
+}
+
+/// Index entries down to image manifests, nested indexes expanded.
+fn expand(
+    source: &Source,
+    descriptors: &[Descriptor],
+    depth: usize,
+    out: &mut Vec<(Descriptor, Option<Platform>)>,
+) -> Result<(), ImageError> {
+    if depth > MAX_DEPTH {
+        return Err(ImageError(format!(
+            "indexes nested more than {MAX_DEPTH} deep"
+        )));
+    }
+    for d in descriptors {
+        let mt = d.media_type().to_string();
+        if INDEX_TYPES.contains(&mt.as_str()) {
+            let bytes = read_blob(source, d)?;
+            let index = ImageIndex::from_reader(&bytes[..])
+                .map_err(|e| ImageError(format!("index {}: {e}", d.digest())))?;
+            expand(source, index.manifests(), depth + 1, out)?;
+        } else if MANIFEST_TYPES.contains(&mt.as_str()) {
+            out.push((d.clone(), platform_of(d)));
+        }
+        // Anything else (signatures, attestations, artifacts) is no image.
+    }
+    Ok(())
+}
+
+/// Picks the manifest and layers for `want` from an OCI layout (directory or archive).
+fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
+    if !source.has("oci-layout") {
+        return Err(ImageError(format!(
+            "`{}` is not an OCI image layout: it has no `oci-layout` file{}",
+            source.path().display(),
+            if source.has("manifest.json") {
+                " (it looks like a docker-archive: write docker-archive:)"
+            } else {
+                ""
+            }
+        )));
+    }
+    let bytes = source.read_all("index.json", MAX_JSON)?;
+    let index =
+        ImageIndex::from_reader(&bytes[..]).map_err(|e| ImageError(format!("index.json: {e}")))?;
+    let tag_of = |d: &Descriptor| {
+        d.annotations()
+            .as_ref()
+            .and_then(|a| a.get(REF_NAME))
+            .cloned()
+    };
+    let top: Vec<Descriptor> = match &r.selector {
+        Some(tag) => {
+            let chosen: Vec<Descriptor> = index
+                .manifests()
+                .iter()
+                .filter(|d| tag_of(d).as_deref() == Some(tag.as_str()))
+                .cloned()
+                .collect();
+            if chosen.is_empty() {
+                let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
+                tags.sort();
+                tags.dedup();
+                return Err(ImageError(format!(
+                    "no image tagged `{tag}` in the layout (its tags: {})",
+                    if tags.is_empty() {
+                        "none".to_string()
+                    } else {
+                        tags.join(", ")
+                    }
+                )));
+            }
+            chosen
+        }
+        None => {
+            // Entries of several tags are several images; untagged entries (or one
+            // tag) are one image's platforms, as some tools write them.
+            let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
+            tags.sort();
+            tags.dedup();
+            if tags.len() > 1 {
+                return Err(ImageError(format!(
+                    "the layout holds {} images: name one by its tag, {}:DIR:TAG (its tags: {})",
+                    tags.len(),
+                    r.transport.name(),
+                    tags.join(", ")
+                )));
+            }
+            index.manifests().clone()
+        }
+    };
+    let mut manifests = Vec::new();
+    expand(source, &top, 0, &mut manifests)?;
+    let chosen = choose(&manifests, want, r)?;
+    let bytes = read_blob(source, &chosen)?;
+    let manifest = ImageManifest::from_reader(&bytes[..])
+        .map_err(|e| ImageError(format!("manifest {}: {e}", chosen.digest())))?;
+    let cbytes = read_blob(source, manifest.config())?;
+    let config = ImageConfiguration::from_reader(&cbytes[..])
+        .map_err(|e| ImageError(format!("config {}: {e}", manifest.config().digest())))?;
+    let platform = check_config(&config, want)?;
+    if manifest.layers().len() > MAX_LAYERS {
+        return Err(ImageError(format!(
+            "{} layers (at most {MAX_LAYERS} are read)",
+            manifest.layers().len()
+        )));
+    }
+    let mut layers = Vec::new();
+    for l in manifest.layers() {
+        let mt = l.media_type().to_string();
+        if mt.contains("encrypted") {
+            return Err(ImageError(format!(
+                "layer {} is encrypted ({mt}): decrypt the image first",
+                l.digest()
+            )));
+        }
+        if !mt.contains("tar") && !mt.contains("rootfs.diff") {
+            return Err(ImageError(format!(
+                "layer {} has media type {mt}, not a tar layer",
+                l.digest()
+            )));
+        }
+        layers.push(Blob {
+            name: blob_name(l.digest()),
+            digest: Some(l.digest().clone()),
+            size: Some(l.size()),
+        });
+    }
+    Ok(Picked {
+        layers,
+        platform,
+        manifest_digest: Some(chosen.digest().to_string()),
+        user: user_of(&config),
+    })
+}
+
+fn user_of(config: &ImageConfiguration) -> Option<String> {
+    config
+        .config()
+        .as_ref()
+        .and_then(|c| c.user().clone())
+        .filter(|u| !u.is_empty())
+}
+
+/// Variants a machine of `want` runs, best first (`None`: an entry without a variant).
+fn variants(want: &Platform) -> Vec<Option<String>> {
+    let v = |s: &str| Some(s.to_string());
+    let wanted = want.variant.clone();
+    match want.arch.as_str() {
+        // An arm entry without a variant is v7, as containerd reads it; a v7 machine
+        // also runs v6 and v5 images.
+        "arm" => match wanted.as_deref() {
+            Some("v5") => vec![v("v5")],
+            Some("v6") => vec![v("v6"), v("v5")],
+            Some("v8") => vec![v("v8"), v("v7"), None, v("v6"), v("v5")],
+            _ => vec![v("v7"), None, v("v6"), v("v5")],
+        },
+        "arm64" => {
+            let mut out = vec![v("v8"), None];
+            if let Some(w) = wanted.filter(|w| w != "v8") {
+                out.insert(0, Some(w));
+            }
+            out
+        }
+        "amd64" => {
+            let level = wanted
+                .as_deref()
+                .and_then(|w| w.strip_prefix('v'))
+                .and_then(|n| n.parse::<u8>().ok())
+                .unwrap_or(1);
+            let mut out: Vec<Option<String>> = (2..=level.min(4))
+                .rev()
+                .map(|l| Some(format!("v{l}")))
+                .collect();
+            out.push(v("v1"));
+            out.push(None);
+            out
+        }
+        _ => match wanted {
+            Some(w) => vec![Some(w), None],
+            None => vec![None],
+        },
+    }
+}
+
+/// The rank of an entry's variant for `want` (lower is better), if it runs at all.
+fn rank(p: &Platform, want: &Platform) -> Option<usize> {
+    if p.os != want.os || p.arch != want.arch {
+        return None;
+    }
+    variants(want).iter().position(|v| *v == p.variant)
+}
+
+fn choose(
+    manifests: &[(Descriptor, Option<Platform>)],
+    want: &Platform,
+    r: &ImageRef,
+) -> Result<Descriptor, ImageError> {
+    let with_platform: Vec<&(Descriptor, Option<Platform>)> =
+        manifests.iter().filter(|(_, p)| p.is_some()).collect();
+    if !with_platform.is_empty() {
+        let best = with_platform
+            .iter()
+            .filter_map(|(d, p)| p.as_ref().and_then(|p| rank(p, want)).map(|k| (k, d)))
+            .min_by_key(|(k, _)| *k);
+        if let Some((_, d)) = best {
+            return Ok(d.clone());
+        }
+        let mut have: Vec<String> = with_platform
+            .iter()
+            .filter_map(|(_, p)| p.as_ref())
+            .filter(|p| p.os != "unknown")
+            .map(|p| p.to_string())
+            .collect();
+        have.sort();
+        have.dedup();
+        return Err(ImageError(format!(
+            "no manifest for {want} (the image is for {})",
+            if have.is_empty() {
+                "no platform".to_string()
+            } else {
+                have.join(", ")
+            }
+        )));
+    }
+    match manifests {
+        [] => Err(ImageError("the index lists no image manifest".to_string())),
+        [(d, _)] => Ok(d.clone()),
+        many => Err(ImageError(format!(
+            "the layout holds {} images: name one by its tag ({}:DIR:TAG)",
+            many.len(),
+            r.transport.name()
+        ))),
+    }
+}
+
+/// The platform a config states, which must run as `want`.
+fn check_config(config: &ImageConfiguration, want: &Platform) -> Result<Platform, ImageError> {
+    let p = Platform {
+        os: config.os().to_string(),
+        arch: config.architecture().to_string(),
+        variant: config.variant().clone().filter(|v| !v.is_empty()),
+    };
+    if rank(&p, want).is_none() {
+        return Err(ImageError(format!(
+            "the image is for {p} (its config says so), not {want}"
+        )));
+    }
+    Ok(p)
+}
+
+/// One image of a docker-archive's `manifest.json`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DockerImage {
+    config: String,
+    #[serde(default)]
+    repo_tags: Option<Vec<String>>,
+    layers: Vec<String>,
+}
+
+fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
+    if !source.has("manifest.json") {
+        return Err(ImageError(format!(
+            "`{}` is not a docker-archive: it has no manifest.json{}",
+            source.path().display(),
+            if source.has("oci-layout") {
+                " (it is an OCI layout: write oci-archive:)"
+            } else {
+                ""
+            }
+        )));
+    }
+    let bytes = source.read_all("manifest.json", MAX_JSON)?;
+    let images: Vec<DockerImage> =
+        serde_json::from_slice(&bytes).map_err(|e| ImageError(format!("manifest.json: {e}")))?;
+    let tags = |i: &DockerImage| i.repo_tags.clone().unwrap_or_default();
+    let image = match r.selector.as_deref() {
+        None => match images.as_slice() {
+            [one] => one,
+            [] => return Err(ImageError("manifest.json lists no image".into())),
+            many => {
+                return Err(ImageError(format!(
+                    "the archive holds {} images: name one, docker-archive:FILE:NAME:TAG or docker-archive:FILE:@N (tags: {})",
+                    many.len(),
+                    many.iter().flat_map(tags).collect::<Vec<_>>().join(", ")
+                )))
+            }
+        },
+        Some(sel) => {
+            let found = match sel.strip_prefix('@') {
+                Some(n) => n.parse::<usize>().ok().and_then(|n| images.get(n)),
+                None => images.iter().find(|i| tags(i).iter().any(|t| t == sel)),
+            };
+            found.ok_or_else(|| {
+                ImageError(format!(
+                    "no image `{sel}` in the archive ({} images; tags: {})",
+                    images.len(),
+                    images.iter().flat_map(tags).collect::<Vec<_>>().join(", ")
+                ))
+            })?
+        }
+    };
+    let cbytes = source.read_all(&image.config, MAX_JSON)?;
+    let config = ImageConfiguration::from_reader(&cbytes[..])
+        .map_err(|e| ImageError(format!("config `{}`: {e}", image.config)))?;
+    let platform = check_config(&config, want)?;
+    if image.layers.len() > MAX_LAYERS {
+        return Err(ImageError(format!(
+            "{} layers (at most {MAX_LAYERS} are read)",
+            image.layers.len()
+        )));
+    }
+    let layers = image
+        .layers
+        .iter()
+        .map(|name| Blob {
+            name: name.clone(),
+            // Newer archives name layers by digest: check them too.
+            digest: name
+                .strip_prefix("blobs/sha256/")
+                .and_then(|h| format!("sha256:{h}").parse().ok()),
+            size: None,
+        })
+        .collect();
+    Ok(Picked {
+        layers,
+        platform,
+        manifest_digest: None,
+        user: user_of(&config),
+    })
+}
+
+/// Picks the image for `want` from a source.
+pub fn pick(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
+    match r.transport {
+        Transport::OciDir | Transport::OciArchive => pick_oci(source, r, want),
+        Transport::DockerArchive => pick_docker(source, r, want),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(arch: &str, variant: Option<&str>) -> Platform {
+        Platform {
+            os: "linux".into(),
+            arch: arch.into(),
+            variant: variant.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn variants_rank_as_a_machine_runs_them() {
+        for (want, have, ok) in [
+            (p("arm", Some("v7")), p("arm", Some("v7")), Some(0)),
+            (p("arm", Some("v7")), p("arm", None), Some(1)),
+            (p("arm", Some("v7")), p("arm", Some("v6")), Some(2)),
+            (p("arm", Some("v6")), p("arm", Some("v7")), None),
+            (p("arm64", None), p("arm64", Some("v8")), Some(0)),
+            (p("arm64", None), p("arm64", None), Some(1)),
+            (p("amd64", Some("v3")), p("amd64", Some("v2")), Some(1)),
+            (p("amd64", None), p("amd64", Some("v3")), None),
+            (p("amd64", None), p("arm64", None), None),
+        ] {
+            assert_eq!(rank(&have, &want), ok, "{have} for {want}");
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Reading container images (OCI layout, oci-archive, docker-archive) into a bounded
+//! file index that verify's pure `runs-on` judgement consumes.
+//!
+//! [`read`] picks the manifest for a platform ([`manifest`]), applies the layers in
+//! order ([`layers`]: gzip, zstd or plain tar; whiteouts and opaque directories; hard
+//! links; symlinks resolved inside the root) into an [`ImageFiles`] index of names,
+//! types, modes, sizes and link targets, then reads the bytes of the few small files
+//! a judgement needs ([`SMALL_FILES`], `/etc/ld.so.conf.d/*`, the `libc.so.6` the loader
+//! would use). Nothing is extracted to disk, and every step is bounded: documents
+//! ([`manifest::MAX_JSON`]), layers ([`manifest::MAX_LAYERS`]), unpacked bytes
+//! ([`layers::MAX_UNPACKED`]), tar entries ([`layers::MAX_ENTRIES`]), paths
+//! ([`files::MAX_FILES`], [`files::MAX_PATH`]), symlink hops ([`files::MAX_HOPS`]),
+//! extended tar headers ([`tarwalk::MAX_EXTENSION`]) and file bytes read
+//! ([`SMALL_CAP`], [`LIBC_CAP`]).
+
+pub mod files;
+pub mod layers;
+mod ldpath;
+pub mod manifest;
+mod reference;
+mod source;
+pub mod tarwalk;
+
+pub use files::{ImageFiles, Kind, Lookup, Node, Small};
+pub use reference::{ImageRef, Transport};
+
+use std::fmt;
+use std::path::Path;
+
+use crate::target::Target;
+
+/// Why an image could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageError(pub String);
+
+impl fmt::Display for ImageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ImageError {}
+
+/// An image platform: `linux/arm/v7`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    pub os: String,
+    /// GOARCH spelling, as image indexes use it.
+    pub arch: String,
+    pub variant: Option<String>,
+}
+
+impl Platform {
+    /// The platform a target's binaries run on: `linux/arm/v7` for linux/arm with
+    /// GOARM=7 (the default), `linux/amd64/v3` for GOAMD64=v3, the variant as written
+    /// otherwise.
+    pub fn of_target(t: &Target) -> Platform {
+        let variant = match (t.goarch(), t.level()) {
+            ("arm", Some((_, goarm))) => Some(format!("v{goarm}")),
+            ("amd64", Some((_, level))) if level != "v1" => Some(level.to_string()),
+            _ => t.variant().map(str::to_string),
+        };
+        Platform {
+            os: t.goos().to_string(),
+            arch: t.goarch().to_string(),
+            variant,
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.arch)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Small files whose bytes are read with the image (each at most [`SMALL_CAP`]).
+pub const SMALL_FILES: &[&str] = &[
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/os-release",
+    "/etc/debian_version",
+    "/etc/alpine-release",
+    "/etc/ld.so.conf",
+];
+
+/// The most bytes of a small file read.
+pub const SMALL_CAP: u64 = 64 << 10;
+/// The most bytes of `libc.so.6` read (for its version definitions).
+pub const LIBC_CAP: u64 = 32 << 20;
+/// The most file bytes held for one image, all files together.
+pub const MAX_LOADED: u64 = 64 << 20;
+/// The most `/etc/ld.so.conf.d` files read.
+const MAX_CONF_FILES: usize = 64;
+
+/// Reads the image `r` names (a relative path is taken against `base`) for `platform`:
+/// the index of its files, and the bytes of the small files a judgement reads. The
+/// error says what is wrong, without the reference (the caller names it).
+pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
+    let path = r.resolve(base);
+    let source = match r.transport {
+        Transport::OciDir => source::Source::dir(&path)?,
+        Transport::OciArchive | Transport::DockerArchive => source::Source::archive(&path)?,
+    };
+    let picked = manifest::pick(&source, r, platform)?;
+    let mut files = ImageFiles::new(&r.to_string(), picked.platform.clone());
+    files.manifest = picked.manifest_digest.clone();
+    files.user = picked.user.clone();
+    files.layers = picked.layers.len();
+    let mut budget = layers::Budget::default();
+    for (i, blob) in picked.layers.iter().enumerate() {
+        layers::apply(&source, i, blob, &mut files, &mut budget)?;
+    }
+    // The small files and the loader's configuration, with the libc of the default
+    // directories (the usual case) in the same walk.
+    let defaults = ldpath::default_dirs(&picked.platform.arch);
+    let mut wanted: Vec<String> = SMALL_FILES.iter().map(|s| s.to_string()).collect();
+    wanted.extend(
+        files
+            .list_dir("/etc/ld.so.conf.d")
+            .iter()
+            .filter(|n| n.ends_with(".conf"))
+            .take(MAX_CONF_FILES)
+            .map(|n| format!("/etc/ld.so.conf.d/{n}")),
+    );
+    let small = files.to_load(&wanted, SMALL_CAP);
+    let libc: Vec<String> = defaults.iter().map(|d| format!("{d}/libc.so.6")).collect();
+    let mut first = small;
+    first.extend(files.to_load(&libc, LIBC_CAP));
+    layers::load(
+        &source,
+        &picked.layers,
+        &mut files,
+        first,
+        LIBC_CAP,
+        &mut budget,
+    )?;
+    files.lib_dirs = ldpath::search_path(&files, &defaults);
+    // ld.so.conf may put another libc first.
+    if let Some((_, real)) = files.find_library("libc.so.6") {
+        let more = files.to_load(&[real], LIBC_CAP);
+        layers::load(
+            &source,
+            &picked.layers,
+            &mut files,
+            more,
+            LIBC_CAP,
+            &mut budget,
+        )?;
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_map_to_the_platforms_their_machines_pull() {
+        for (target, want) in [
+            ("linux/arm64", "linux/arm64"),
+            ("linux/arm", "linux/arm/v7"),
+            ("linux/arm/v6", "linux/arm/v6"),
+            ("linux/amd64", "linux/amd64"),
+            ("linux/amd64/v3", "linux/amd64/v3"),
+            ("linux/arm64/v8.2", "linux/arm64/v8.2"),
+            ("linux/riscv64", "linux/riscv64"),
+        ] {
+            let t = Target::parse(target).unwrap();
+            assert_eq!(Platform::of_target(&t).to_string(), want, "case {target}");
+        }
+    }
+}

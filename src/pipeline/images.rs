@@ -1,0 +1,157 @@
+//! Real images named in `runs-on` (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`,
+//! `docker-archive:FILE`): where a relative path is taken from, reading each once per
+//! platform (a cache shared by parallel builds), and handing them to a policy. An image
+//! that cannot be read, or has no manifest for the platform, is a configuration error
+//! (exit 2) naming the reference and the profile line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::error::usage;
+use crate::image::{self, ImageFiles, ImageRef, Platform, Transport};
+use crate::profile::{ResolvedProfile, Source};
+use crate::target::Target;
+use crate::verify::Policy;
+
+type Key = (ImageRef, PathBuf, Platform);
+
+/// Images read so far, by reference, base directory and platform.
+#[derive(Debug, Default)]
+pub struct ImageCache {
+    read: Mutex<BTreeMap<Key, Result<Arc<ImageFiles>, String>>>,
+}
+
+/// The directory a relative image path is taken against: the profile file's that set
+/// `runs-on`, else the working directory.
+pub fn base_dir(source: &Source, work_dir: &Path) -> PathBuf {
+    let file = match source {
+        Source::Build(at) | Source::Profile { at, .. } | Source::Inherited { at, .. } => {
+            Some(&at.file)
+        }
+        Source::BuiltIn | Source::Flag(_) => None,
+    };
+    file.and_then(|f| f.parent())
+        .map(|d| work_dir.join(d))
+        .unwrap_or_else(|| work_dir.to_path_buf())
+}
+
+/// Checks the `runs-on` references of a profile without reading them (the platform is
+/// not known yet): the syntax, and that the directory or file is there.
+pub fn check_references(profile: &ResolvedProfile, work_dir: &Path) -> anyhow::Result<()> {
+    let runs_on = &profile.verify.runs_on;
+    for entry in &runs_on.value {
+        let Some(parsed) = ImageRef::parse(entry) else {
+            continue;
+        };
+        let r = parsed.map_err(|e| usage(format!("{}: runs-on {e}", runs_on.source)))?;
+        let path = r.resolve(&base_dir(&runs_on.source, work_dir));
+        let ok = match r.transport {
+            Transport::OciDir => path.is_dir(),
+            Transport::OciArchive | Transport::DockerArchive => path.is_file(),
+        };
+        if !ok {
+            return Err(usage(format!(
+                "{}: runs-on image `{entry}`: {} `{}` {}",
+                runs_on.source,
+                match r.transport {
+                    Transport::OciDir => "directory",
+                    _ => "file",
+                },
+                crate::report::escape::path(&path),
+                if path.exists() {
+                    match r.transport {
+                        Transport::OciDir => {
+                            "is not a directory (for a tar file write oci-archive:)"
+                        }
+                        _ => "is not a file (for an OCI layout directory write oci:)",
+                    }
+                } else {
+                    "does not exist"
+                }
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl ImageCache {
+    /// The real images of `profile`'s `runs-on`, read for `target`, into `policy`.
+    pub fn attach(
+        &self,
+        profile: &ResolvedProfile,
+        target: &Target,
+        work_dir: &Path,
+        policy: &mut Policy,
+    ) -> anyhow::Result<()> {
+        let runs_on = &profile.verify.runs_on;
+        let base = base_dir(&runs_on.source, work_dir);
+        let platform = Platform::of_target(target);
+        for entry in &runs_on.value {
+            let Some(parsed) = ImageRef::parse(entry) else {
+                continue;
+            };
+            let r = parsed.map_err(|e| usage(format!("{}: runs-on {e}", runs_on.source)))?;
+            let files = self
+                .get(&r, &base, &platform, entry)
+                .map_err(|e| usage(format!("runs-on image `{entry}` ({}): {e}", runs_on.source)))?;
+            policy.images.insert(entry.clone(), files);
+        }
+        Ok(())
+    }
+
+    fn get(
+        &self,
+        r: &ImageRef,
+        base: &Path,
+        platform: &Platform,
+        written: &str,
+    ) -> Result<Arc<ImageFiles>, String> {
+        let key = (r.clone(), base.to_path_buf(), platform.clone());
+        // One reader per image at a time; parallel builds of other targets wait, and
+        // then find it read.
+        let mut read = self.read.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = read.get(&key) {
+            return done.clone();
+        }
+        let result = image::read(r, base, platform)
+            .map(|mut f| {
+                f.reference = written.to_string();
+                Arc::new(f)
+            })
+            .map_err(|e| e.to_string());
+        read.insert(key, result.clone());
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Location;
+
+    #[test]
+    fn relative_images_are_taken_from_the_profile_file() {
+        let at = Location {
+            file: PathBuf::from("/repo/sub/xbuild-go.toml"),
+            line: 3,
+            column: 1,
+        };
+        let src = Source::Profile {
+            name: "golden".into(),
+            at,
+        };
+        assert_eq!(
+            base_dir(&src, Path::new("/work")),
+            PathBuf::from("/repo/sub")
+        );
+        assert_eq!(
+            base_dir(&Source::Flag("--runs-on"), Path::new("/work")),
+            PathBuf::from("/work")
+        );
+        assert_eq!(
+            base_dir(&Source::BuiltIn, Path::new("/work")),
+            PathBuf::from("/work")
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! `runs-on.IMAGE` for a real image (`oci:DIR`, `oci-archive:FILE`, `docker-archive:FILE`):
+//! the artifact judged against the files the image really has, from the index
+//! [`crate::image`] built. Pure: the image was read before; nothing is read here.
+//!
+//! Judged: the loader (`PT_INTERP`) exists, after symlinks inside the image; every
+//! `DT_NEEDED` library is on the loader's search path; the `GLIBC_x.y` versions the
+//! binary needs are defined by the image's `libc.so.6`. Reported (not judged yet): the
+//! files Go reads at run time, a CA bundle, zoneinfo, `/etc/passwd`, `/etc/group`,
+//! `/etc/nsswitch.conf`, `/tmp` ([`RuntimeFiles`]).
+
+use crate::image::{ImageFiles, Kind, Lookup, Small};
+use crate::target;
+
+use super::images::Libc;
+use super::libs::{self, loader_family, GlibcNeeds};
+use super::{Check, Facts};
+
+/// The CA bundles Go's crypto/x509 reads on Linux, in its order (root_linux.go).
+pub const CA_FILES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+/// The certificate directories it reads when no bundle is found.
+pub const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
+/// Where Go's time package looks for zoneinfo (zoneinfo_unix.go).
+pub const ZONEINFO_DIRS: &[&str] = &[
+    "/usr/share/zoneinfo",
+    "/usr/share/lib/zoneinfo",
+    "/usr/lib/locale/TZ",
+    "/etc/zoneinfo",
+];
+
+/// A check id for an entry: characters the report schema does not allow in ids become `_`.
+pub fn check_id(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_:./@-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("runs-on.{clean}")
+}
+
+/// One user of `/etc/passwd`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub uid: u32,
+}
+
+/// The files of an image that Go binaries read at run time, as facts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuntimeFiles {
+    /// The first CA bundle of [`CA_FILES`] the image has (a non-empty file).
+    pub ca_bundle: Option<String>,
+    /// Else a certificate directory of [`CA_DIRS`] with files in it.
+    pub ca_dir: Option<String>,
+    /// The first zoneinfo directory of [`ZONEINFO_DIRS`] with zones in it.
+    pub zoneinfo: Option<String>,
+    /// `/etc/passwd`'s users; `None` without the file. `Some(empty)` when it could not
+    /// be read or lists nobody.
+    pub passwd: Option<Vec<User>>,
+    pub group: bool,
+    /// `/etc/nsswitch.conf`'s `hosts:` line, or `""` when the file has none; `None`
+    /// without the file.
+    pub nsswitch_hosts: Option<String>,
+    /// `/tmp`'s permission bits, when it is a directory.
+    pub tmp_mode: Option<u32>,
+}
+
+impl RuntimeFiles {
+    pub fn of(files: &ImageFiles) -> RuntimeFiles {
+        let nonempty_file = |p: &str| {
+            files
+                .stat(p)
+                .is_some_and(|(_, n)| n.kind == Kind::File && n.size > 0)
+        };
+        let ca_bundle = CA_FILES
+            .iter()
+            .find(|p| nonempty_file(p))
+            .map(|p| p.to_string());
+        let ca_dir = if ca_bundle.is_some() {
+            None
+        } else {
+            CA_DIRS
+                .iter()
+                .find(|d| !files.list_dir(d).is_empty())
+                .map(|d| d.to_string())
+        };
+        let zoneinfo = ZONEINFO_DIRS
+            .iter()
+            .find(|d| !files.list_dir(d).is_empty())
+            .map(|d| d.to_string());
+        let passwd = match files.read_small("/etc/passwd", crate::image::SMALL_CAP) {
+            Small::Missing | Small::NotFile => None,
+            Small::Bytes(b) => Some(parse_passwd(b)),
+            Small::TooBig(_) | Small::NotLoaded => Some(Vec::new()),
+        };
+        let nsswitch_hosts = match files.read_small("/etc/nsswitch.conf", crate::image::SMALL_CAP) {
+            Small::Bytes(b) => Some(
+                String::from_utf8_lossy(b)
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim())
+                    .find(|l| l.starts_with("hosts:"))
+                    .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+            ),
+            Small::Missing | Small::NotFile => None,
+            _ => Some(String::new()),
+        };
+        RuntimeFiles {
+            ca_bundle,
+            ca_dir,
+            zoneinfo,
+            passwd,
+            group: files.is_file("/etc/group"),
+            nsswitch_hosts,
+            tmp_mode: files
+                .stat("/tmp")
+                .filter(|(_, n)| n.kind == Kind::Dir)
+                .map(|(_, n)| n.mode),
+        }
+    }
+
+    /// `CA bundle /etc/ssl/certs/ca-certificates.crt; zoneinfo /usr/share/zoneinfo; ...`
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        parts.push(match (&self.ca_bundle, &self.ca_dir) {
+            (Some(b), _) => format!("CA bundle {b}"),
+            (None, Some(d)) => format!("CA certificates in {d} (no bundle)"),
+            (None, None) => "no CA bundle".to_string(),
+        });
+        parts.push(match &self.zoneinfo {
+            Some(z) => format!("zoneinfo {z}"),
+            None => "no zoneinfo".to_string(),
+        });
+        parts.push(match &self.passwd {
+            None => "no /etc/passwd".to_string(),
+            Some(u) if u.is_empty() => "/etc/passwd (unread)".to_string(),
+            Some(users) => {
+                let shown: Vec<String> = users
+                    .iter()
+                    .take(6)
+                    .map(|u| format!("{} {}", u.name, u.uid))
+                    .collect();
+                let more = users.len().saturating_sub(shown.len());
+                format!(
+                    "/etc/passwd ({}{})",
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        });
+        parts.push(if self.group {
+            "/etc/group".to_string()
+        } else {
+            "no /etc/group".to_string()
+        });
+        parts.push(match &self.nsswitch_hosts {
+            None => "no /etc/nsswitch.conf".to_string(),
+            Some(h) if h.is_empty() => "/etc/nsswitch.conf".to_string(),
+            Some(h) => format!("/etc/nsswitch.conf ({h})"),
+        });
+        parts.push(match self.tmp_mode {
+            Some(m) => format!("/tmp {m:o}"),
+            None => "no /tmp".to_string(),
+        });
+        parts.join("; ")
+    }
+}
+
+/// `name:x:uid:...` lines; others skipped.
+pub fn parse_passwd(bytes: &[u8]) -> Vec<User> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?.trim();
+            let _pw = f.next()?;
+            let uid = f.next()?.trim().parse().ok()?;
+            (!name.is_empty() && !name.starts_with('#')).then(|| User {
+                name: name.to_string(),
+                uid,
+            })
+        })
+        .collect()
+}
+
+/// The libc an image has for an architecture: found by its loaders, and for glibc the
+/// version its `libc.so.6` defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageLibc {
+    pub family: Libc,
+    /// The loader found (as the target table names it).
+    pub loader: Option<String>,
+    /// glibc: where `libc.so.6` is (resolved), and its highest `GLIBC_x.y`, or why not.
+    pub glibc: Option<(String, Result<String, String>)>,
+}
+
+fn glibc_version(files: &ImageFiles) -> Option<(String, Result<String, String>)> {
+    let (_, real) = files.find_library("libc.so.6")?;
+    let v = match files.read_small(&real, crate::image::LIBC_CAP) {
+        Small::Bytes(b) => match libs::glibc_defined(b) {
+            Ok(vs) => vs
+                .last()
+                .cloned()
+                .ok_or_else(|| format!("{real} defines no GLIBC_x.y version (not glibc?)")),
+            Err(e) => Err(format!("{real}: {e}")),
+        },
+        Small::TooBig(n) => Err(format!(
+            "{real} is {n} bytes, more than the {} MiB read of a libc",
+            crate::image::LIBC_CAP >> 20
+        )),
+        _ => Err(format!("{real} was not read")),
+    };
+    Some((real, v))
+}
+
+/// What libc the image has for `goarch`.
+pub fn image_libc(files: &ImageFiles, goarch: &str) -> ImageLibc {
+    let arch = target::arch(goarch);
+    let found = |list: &[&str]| {
+        list.iter()
+            .find(|l| files.is_file(l))
+            .map(|l| l.to_string())
+    };
+    let glibc_loader = arch.and_then(|a| found(a.glibc_loaders));
+    let musl_loader = arch.and_then(|a| found(a.musl_loaders));
+    let glibc = glibc_version(files);
+    match (glibc_loader, musl_loader) {
+        (Some(l), _) => ImageLibc {
+            family: Libc::Glibc,
+            loader: Some(l),
+            glibc,
+        },
+        (None, Some(l)) => ImageLibc {
+            family: Libc::Musl,
+            loader: Some(l),
+            glibc: None,
+        },
+        (None, None) => ImageLibc {
+            family: if glibc.is_some() {
+                Libc::Glibc
+            } else {
+                Libc::None
+            },
+            loader: None,
+            glibc,
+        },
+    }
+}
+
+impl ImageLibc {
+    fn describe(&self) -> String {
+        match (self.family, &self.glibc) {
+            (Libc::Glibc, Some((_, Ok(v)))) => format!("glibc {v}"),
+            (Libc::Glibc, _) => "glibc".to_string(),
+            (Libc::Musl, _) => "musl".to_string(),
+            (Libc::None, _) => "no libc".to_string(),
+        }
+    }
+}
+
+/// Names musl's loader answers itself (it is the C library): `libc.so`, `libpthread.so.0`,
+/// ... (musl's ldso/dynlink.c, `reserved`).
+fn musl_builtin(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("lib") else {
+        return false;
+    };
+    let Some((stem, after)) = rest.split_once(".so") else {
+        return false;
+    };
+    ["c", "pthread", "rt", "m", "dl", "util", "xnet"].contains(&stem)
+        && (after.is_empty() || after.starts_with('.'))
+}
+
+/// `runs-on.IMAGE` against a real image's files.
+pub fn check(
+    name: &str,
+    files: &ImageFiles,
+    facts: &Facts,
+    goarch: Option<&str>,
+    needs: &GlibcNeeds,
+) -> Check {
+    let id = check_id(name);
+    let arch = goarch.unwrap_or(&files.platform.arch);
+    let libc = image_libc(files, arch);
+    let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
+    let fail = |why: String| {
+        let mut c = Check::judged(&id, false, expected.clone(), "would not start");
+        c.message = Some(why);
+        c
+    };
+    let runtime = RuntimeFiles::of(files).describe();
+    if facts.format != "elf" {
+        return fail(format!(
+            "{name} is a Linux image; this is a {} file",
+            facts.format
+        ));
+    }
+    let Some(goarch) = goarch else {
+        return fail(format!("machine {} is not one Go targets", facts.machine));
+    };
+    if files.platform.arch != goarch {
+        return fail(format!(
+            "{name} was read for {}, but the binary is {goarch}",
+            files.platform
+        ));
+    }
+    if facts.static_ {
+        let mut c = Check::judged(&id, true, expected, format!("static {goarch} binary"));
+        c.message = Some(format!("image files: {runtime}"));
+        return c;
+    }
+    let mut found = Vec::new();
+    let interp = facts.interpreter.as_deref().unwrap_or("");
+    if !interp.is_empty() {
+        let family = match loader_family(interp) {
+            Libc::Musl => "musl",
+            _ => "glibc",
+        };
+        let has = match (&libc.family, &libc.loader) {
+            (Libc::None, _) => ", and the image has no libc at all".to_string(),
+            (_, Some(l)) => format!(", the image has {} ({l})", libc.describe()),
+            (_, None) => format!(", the image has {}", libc.describe()),
+        };
+        match files.resolve(interp, true) {
+            Lookup::Found { path, node } if node.kind == Kind::File => {
+                found.push(if path == interp {
+                    interp.to_string()
+                } else {
+                    format!("{interp} → {path}")
+                });
+            }
+            Lookup::Found { path, .. } => {
+                return fail(format!(
+                "{name}: the loader {interp} is not a file there ({path} is a directory or device)"
+            ))
+            }
+            Lookup::Missing { at } => {
+                let where_ = if at == interp {
+                    String::new()
+                } else {
+                    format!(" (nothing at {at})")
+                };
+                return fail(format!(
+                    "{name} has no {interp}{where_}: the binary needs {family}{has}; \
+                     ship the loader in the image, use a base image with {family}, or build static with cgo = false"
+                ));
+            }
+            Lookup::NotDir { at } => {
+                return fail(format!(
+                "{name} has no {interp}: {at} is not a directory; the binary needs {family}{has}"
+            ))
+            }
+            Lookup::Loop { at } => {
+                return fail(format!(
+                    "{name}: resolving {interp} meets a symlink loop at {at}"
+                ))
+            }
+        }
+    }
+    if loader_family(interp) == Libc::Glibc && !needs.versions.is_empty() {
+        match &libc.glibc {
+            None => {
+                return fail(format!(
+                    "{name} has no libc.so.6 on its library path ({}), and the binary needs glibc",
+                    files.lib_dirs.join(":")
+                ))
+            }
+            Some((real, Err(why))) => {
+                return Check::unknown(
+                    &id,
+                    expected.clone(),
+                    format!("cannot tell the glibc version of {name} ({real}): {why}"),
+                )
+            }
+            Some((real, Ok(have))) => {
+                let over = needs.above(have);
+                if !over.is_empty() {
+                    let parts: Vec<String> = over
+                        .iter()
+                        .map(|(v, s)| format!("GLIBC_{v}{}", libs::symbols_text(s)))
+                        .collect();
+                    return fail(format!(
+                        "{name} has glibc {have} ({real} defines up to GLIBC_{have}), the binary needs {}: \
+                         it would fail with `GLIBC_{} not found`; link against an older glibc, use a newer base image, or build static with cgo = false",
+                        parts.join("; "),
+                        over.last().map_or("", |(v, _)| v)
+                    ));
+                }
+                found.push(format!("glibc {have}"));
+            }
+        }
+    }
+    let musl = loader_family(interp) == Libc::Musl;
+    let missing: Vec<&str> = facts
+        .needed
+        .iter()
+        .filter(|n| !(musl && musl_builtin(n)) && files.find_library(n).is_none())
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        return fail(format!(
+            "{name} has no {} on its library path ({}): install it in the image or link it statically",
+            missing.join(", "),
+            files.lib_dirs.join(":")
+        ));
+    }
+    if !facts.needed.is_empty() {
+        found.push(format!("{} found", facts.needed.join(", ")));
+    }
+    let mut c = Check::judged(&id, true, expected, found.join(", "));
+    c.message = Some(format!("image files: {runtime}"));
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_keep_to_the_schema() {
+        assert_eq!(check_id("oci:img:latest"), "runs-on.oci:img:latest");
+        assert_eq!(check_id("oci:my img"), "runs-on.oci:my_img");
+    }
+
+    #[test]
+    fn a_libc_that_is_no_elf_is_an_error_not_a_version() {
+        assert!(libs::glibc_defined(b"\x7fELF\x02\x01").is_err());
+        assert!(libs::glibc_defined(b"not an elf at all").is_err());
+    }
+
+    #[test]
+    fn musl_answers_for_its_own_libraries() {
+        assert!(musl_builtin("libc.so"));
+        assert!(musl_builtin("libpthread.so.0"));
+        assert!(!musl_builtin("libz.so.1"));
+        assert!(!musl_builtin("libcrypto.so.3"));
+    }
+
+    #[test]
+    fn passwd_lines_parse() {
+        let users = parse_passwd(
+            b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534::/:/sbin/nologin\nbad line\n",
+        );
+        assert_eq!(
+            users,
+            vec![
+                User {
+                    name: "root".into(),
+                    uid: 0
+                },
+                User {
+                    name: "nobody".into(),
+                    uid: 65534
+                }
+            ]
+        );
+    }
+}
