@@ -11,9 +11,11 @@ mod elf;
 pub mod gnu_property;
 mod gocheck;
 pub mod images;
+
 mod leb128;
 mod libs;
 mod other;
+pub mod pclntab;
 pub mod reproducible;
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
