@@ -14,6 +14,7 @@ pub mod images;
 
 mod leb128;
 mod libs;
+pub mod needs;
 mod other;
 pub mod pclntab;
 pub mod reproducible;
@@ -239,6 +240,9 @@ pub struct Facts {
     pub gnu_properties: Vec<String>,
     /// What Go recorded in the binary, for Go binaries.
     pub go: Option<GoFacts>,
+    /// What the binary will read at run time, from its pclntab function names; `None` for
+    /// files without a pclntab (not Go) or whose names could not be read.
+    pub runtime: Option<Vec<needs::Need>>,
 }
 
 impl Facts {
@@ -344,6 +348,19 @@ struct Found {
     glibc: libs::GlibcNeeds,
     /// `None`: no build info; `Some(Err)`: build info present but unreadable.
     go: Option<Result<buildinfo::BuildInfo, String>>,
+    /// `None`: no pclntab; `Some(Err)`: present but unreadable.
+    runtime: Option<Result<Vec<needs::Need>, String>>,
+}
+
+/// The runtime needs of a located pclntab.
+fn runtime_needs(
+    found: Result<Option<pclntab::Pclntab<'_>>, pclntab::PclnError>,
+) -> Option<Result<Vec<needs::Need>, String>> {
+    match found {
+        Ok(None) => None,
+        Ok(Some(t)) => Some(needs::from_pclntab(&t).map_err(|e| e.to_string())),
+        Err(e) => Some(Err(e.to_string())),
+    }
 }
 
 fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
@@ -423,6 +440,10 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         Some(Ok(b)) => Some(GoFacts::from(b)),
         _ => None,
     };
+    verdict.facts.runtime = match &found.runtime {
+        Some(Ok(n)) => Some(n.clone()),
+        _ => None,
+    };
     let checks = &mut verdict.checks;
     checks.push(gocheck::buildinfo_check(
         found.go.as_ref(),
@@ -442,6 +463,7 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
             &verdict.facts,
             found.goarch,
             &found.glibc,
+            found.runtime.as_ref(),
         ));
     }
     verdict

@@ -8,7 +8,9 @@
 use goblin::mach::{Mach, MachO};
 use goblin::pe::PE;
 
-use super::{buildinfo, format_check, libs, Check, Facts, Found, Malformed, Policy, Verdict};
+use super::{
+    buildinfo, format_check, libs, pclntab, Check, Facts, Found, Malformed, Policy, Verdict,
+};
 use crate::target::{self, Format};
 
 fn macho_cpu_name(cputype: u32) -> String {
@@ -197,6 +199,7 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malfo
         })
         .unwrap_or(0);
     let stripped = !dwarf && locals == 0;
+    let go = buildinfo::from_macho(slice, &macho).transpose();
     let facts = Facts {
         format: "macho",
         class: None,
@@ -219,6 +222,7 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malfo
         gnu_properties: Vec::new(),
         glibc_max: None,
         go: None,
+        runtime: None,
     };
     let mut checks = vec![format_check(Format::Macho, policy)];
     checks.push(machine_check(
@@ -240,7 +244,8 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malfo
             .find(|a| a.macho_cputype == Some(cputype))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        go: buildinfo::from_macho(slice, &macho).transpose(),
+        runtime: super::runtime_needs(pclntab::from_macho(slice, &macho, go.is_some())),
+        go,
     })
 }
 
@@ -262,6 +267,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
         .filter(|n| n.starts_with(".debug") || n.starts_with(".zdebug") || n.starts_with("/"))
         .collect();
     let stripped = symbols == 0 && debug.is_empty();
+    let go = buildinfo::from_pe(bytes, &pe).transpose();
     let subsystem = pe
         .header
         .optional_header
@@ -288,6 +294,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
         gnu_properties: Vec::new(),
         glibc_max: None,
         go: None,
+        runtime: None,
     };
     let mut checks = vec![format_check(Format::Pe, policy)];
     checks.push(machine_check("pe.machine", want, machine, pe_machine_name));
@@ -330,6 +337,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
             .find(|a| a.pe_machine == Some(machine))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        go: buildinfo::from_pe(bytes, &pe).transpose(),
+        runtime: super::runtime_needs(pclntab::from_pe(bytes, &pe, go.is_some())),
+        go,
     })
 }

@@ -441,9 +441,15 @@ fn scan<'a>(bytes: &'a [u8], spans: &[Span]) -> Result<Option<Pclntab<'a>>, Pcln
     Ok(None)
 }
 
-/// The table of an ELF file: the `.gopclntab` (or `.data.rel.ro.gopclntab`) section, else a
-/// scan of the `PT_LOAD` segments. `Ok(None)` when there is none (not a Go binary).
-pub fn from_elf<'a>(bytes: &'a [u8], elf: &Elf) -> Result<Option<Pclntab<'a>>, PclnError> {
+/// The table of an ELF file: the `.gopclntab` (or `.data.rel.ro.gopclntab`) section, else
+/// (when `scan`) a scan of the `PT_LOAD` segments. `Ok(None)` when there is none (not a Go
+/// binary). Callers pass `scan` only for files known to be Go (they have build info), so a
+/// large C binary is never scanned.
+pub fn from_elf<'a>(
+    bytes: &'a [u8],
+    elf: &Elf,
+    scan_segments: bool,
+) -> Result<Option<Pclntab<'a>>, PclnError> {
     use goblin::elf::program_header::PT_LOAD;
     let named = elf.section_headers.iter().find(|s| {
         s.sh_type != SHT_NOBITS
@@ -460,6 +466,9 @@ pub fn from_elf<'a>(bytes: &'a [u8], elf: &Elf) -> Result<Option<Pclntab<'a>>, P
         let data = span_bytes(bytes, span, "section .gopclntab")?;
         return Pclntab::parse(data, s.sh_offset).map(Some);
     }
+    if !scan_segments {
+        return Ok(None);
+    }
     let spans: Vec<Span> = elf
         .program_headers
         .iter()
@@ -472,9 +481,13 @@ pub fn from_elf<'a>(bytes: &'a [u8], elf: &Elf) -> Result<Option<Pclntab<'a>>, P
     scan(bytes, &spans)
 }
 
-/// The table of a thin Mach-O file (or slice): the `__gopclntab` section, else a scan of the
-/// segments.
-pub fn from_macho<'a>(bytes: &'a [u8], macho: &MachO) -> Result<Option<Pclntab<'a>>, PclnError> {
+/// The table of a thin Mach-O file (or slice): the `__gopclntab` section, else (when
+/// `scan_segments`) a scan of the segments.
+pub fn from_macho<'a>(
+    bytes: &'a [u8],
+    macho: &MachO,
+    scan_segments: bool,
+) -> Result<Option<Pclntab<'a>>, PclnError> {
     let fixed = |raw: &[u8]| -> Vec<u8> { raw.iter().take_while(|&&b| b != 0).copied().collect() };
     for seg in &macho.segments {
         for (sec, _) in seg.into_iter().flatten() {
@@ -487,6 +500,9 @@ pub fn from_macho<'a>(bytes: &'a [u8], macho: &MachO) -> Result<Option<Pclntab<'
                 return Pclntab::parse(data, span.offset).map(Some);
             }
         }
+    }
+    if !scan_segments {
+        return Ok(None);
     }
     let spans: Vec<Span> = macho
         .segments
@@ -501,9 +517,13 @@ pub fn from_macho<'a>(bytes: &'a [u8], macho: &MachO) -> Result<Option<Pclntab<'
 }
 
 /// The table of a PE file: from the `runtime.pclntab` to the `runtime.epclntab` COFF symbol
-/// when the symbol table has them (as Go's `cmd/internal/objfile` reads it), else a scan of
-/// the sections' raw data.
-pub fn from_pe<'a>(bytes: &'a [u8], pe: &PE) -> Result<Option<Pclntab<'a>>, PclnError> {
+/// when the symbol table has them (as Go's `cmd/internal/objfile` reads it), else (when
+/// `scan_sections`) a scan of the sections' raw data.
+pub fn from_pe<'a>(
+    bytes: &'a [u8],
+    pe: &PE,
+    scan_sections: bool,
+) -> Result<Option<Pclntab<'a>>, PclnError> {
     let spans: Vec<Span> = pe
         .sections
         .iter()
@@ -528,6 +548,9 @@ pub fn from_pe<'a>(bytes: &'a [u8], pe: &PE) -> Result<Option<Pclntab<'a>>, Pcln
                 return Pclntab::parse(data, span.offset).map(Some);
             }
         }
+    }
+    if !scan_sections {
+        return Ok(None);
     }
     scan(bytes, &spans)
 }
@@ -578,15 +601,15 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Option<Pclntab<'_>>, PclnError> {
     use goblin::mach::Mach;
     match super::sniff(bytes) {
         Some(Format::Elf) => match Elf::parse(bytes) {
-            Ok(elf) => from_elf(bytes, &elf),
+            Ok(elf) => from_elf(bytes, &elf, true),
             Err(_) => Ok(None),
         },
         Some(Format::Pe) => match PE::parse(bytes) {
-            Ok(pe) => from_pe(bytes, &pe),
+            Ok(pe) => from_pe(bytes, &pe, true),
             Err(_) => Ok(None),
         },
         Some(Format::Macho) => match Mach::parse(bytes) {
-            Ok(Mach::Binary(m)) => from_macho(bytes, &m),
+            Ok(Mach::Binary(m)) => from_macho(bytes, &m, true),
             _ => Ok(None),
         },
         _ => Ok(None),
