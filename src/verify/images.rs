@@ -378,13 +378,19 @@ mod tests {
         );
         assert_eq!(has(static_, "/tmp").and_then(|e| e.mode), Some(0o1777));
         assert_eq!(find(static_).unwrap().unwrap().libc, Libc::None);
-        for path in ["/etc/passwd", "/tmp", "/usr/share/zoneinfo", "/etc/ssl/cert.pem"] {
+        for path in [
+            "/etc/passwd",
+            "/tmp",
+            "/usr/share/zoneinfo",
+            "/etc/ssl/cert.pem",
+        ] {
             assert!(has("scratch", path).is_none(), "scratch {path}");
         }
         let slim = find("debian:12-slim").unwrap().unwrap();
         assert!(slim.lookup("/etc/ssl/certs/ca-certificates.crt").is_none());
         assert_eq!(
-            slim.absence("/etc/ssl/certs/ca-certificates.crt").as_deref(),
+            slim.absence("/etc/ssl/certs/ca-certificates.crt")
+                .as_deref(),
             Some("no CA bundle")
         );
         assert!(slim.lookup("/usr/share/zoneinfo").is_some());
@@ -397,7 +403,8 @@ mod tests {
             for p in ["/etc/ssl/certs/ca-certificates.crt", "/etc/passwd"] {
                 let said = i.lookup(p).is_some()
                     || i.absence(p).is_some()
-                    || (p != "/etc/passwd" && i.lookup("/etc/pki/tls/certs/ca-bundle.crt").is_some());
+                    || (p != "/etc/passwd"
+                        && i.lookup("/etc/pki/tls/certs/ca-bundle.crt").is_some());
                 assert!(said, "{}: nothing said about {p}", i.name);
             }
         }

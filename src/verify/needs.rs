@@ -104,28 +104,68 @@ fn mark(name: &[u8]) -> Option<Mark> {
 pub fn from_pclntab(tab: &Pclntab<'_>) -> Result<Vec<Need>, PclnError> {
     let mut found: Vec<(Mark, String)> = Vec::new();
     for name in tab.names() {
-        let name = name?;
-        if let Some(m) = mark(name) {
-            let n = String::from_utf8_lossy(name).into_owned();
-            let have = found.iter().filter(|(k, _)| *k == m).count();
-            if have < MAX_EVIDENCE && !found.iter().any(|(k, v)| *k == m && *v == n) {
-                found.push((m, n));
-            }
-        }
+        note(&mut found, name?);
     }
     Ok(from_marks(&found))
+}
+
+/// The runtime needs that a list of function names proves (from any source, e.g. a symbol
+/// table).
+pub fn from_names<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Vec<Need> {
+    let mut found: Vec<(Mark, String)> = Vec::new();
+    for name in names {
+        note(&mut found, name);
+    }
+    from_marks(&found)
+}
+
+/// Records `name` when it is evidence, keeping per kind the [`MAX_EVIDENCE`] first names in
+/// [`rank`] order, so the evidence does not depend on the order the names come in.
+fn note(found: &mut Vec<(Mark, String)>, name: &[u8]) {
+    let Some(m) = mark(name) else { return };
+    let n = String::from_utf8_lossy(name).into_owned();
+    if found.iter().any(|(k, v)| *k == m && *v == n) {
+        return;
+    }
+    found.push((m, n));
+    let mut same: Vec<usize> = (0..found.len()).filter(|&i| found[i].0 == m).collect();
+    if same.len() > MAX_EVIDENCE {
+        same.sort_by(|&a, &b| rank(&found[a].1).cmp(&rank(&found[b].1)));
+        let drop = same[MAX_EVIDENCE];
+        found.remove(drop);
+    }
+}
+
+/// The order evidence is shown in: the names that say most first (the loader of system
+/// roots, the cgo getaddrinfo call, the fallback setter), then by name.
+fn rank(name: &str) -> (usize, &str) {
+    const FIRST: &[&str] = &[
+        "crypto/x509.loadSystemRoots",
+        "crypto/x509.systemRootsPool",
+        "crypto/x509.SetFallbackRoots",
+        "time.LoadLocation",
+        "time.registerLoadFromEmbeddedTZData",
+        "net._C2func_getaddrinfo",
+        "net._C_getaddrinfo",
+        "os/user._Cfunc_mygetpwuid_r",
+        "os/user.Current",
+    ];
+    (
+        FIRST.iter().position(|f| *f == name).unwrap_or(FIRST.len()),
+        name,
+    )
 }
 
 /// The needs a set of classified names proves.
 fn from_marks(found: &[(Mark, String)]) -> Vec<Need> {
     let names = |m: Mark| -> Vec<String> {
-        let mut v: Vec<String> = found
+        let mut v: Vec<&String> = found
             .iter()
             .filter(|(k, _)| *k == m)
-            .map(|(_, n)| n.clone())
+            .map(|(_, n)| n)
             .collect();
-        v.sort();
-        v
+        v.sort_by(|a, b| rank(a).cmp(&rank(b)));
+        v.into_iter().cloned().collect()
     };
     let mut needs = Vec::new();
     let mut push = |need, evidence: Vec<String>, provided_by: Vec<String>, reads, judged| {
@@ -347,11 +387,7 @@ mod tests {
     use super::*;
 
     fn needs_of(names: &[&str]) -> Vec<Need> {
-        let found: Vec<(Mark, String)> = names
-            .iter()
-            .filter_map(|n| mark(n.as_bytes()).map(|m| (m, n.to_string())))
-            .collect();
-        from_marks(&found)
+        from_names(names.iter().map(|n| n.as_bytes()))
     }
 
     #[test]
@@ -381,15 +417,18 @@ mod tests {
     }
 
     #[test]
-    fn evidence_is_capped() {
+    fn evidence_is_capped_and_deduplicated() {
         let names: Vec<String> = (0..20).map(|i| format!("net._Cfunc_f{i}")).collect();
-        let mut found = Vec::new();
-        for n in &names {
-            let have = found.iter().filter(|(k, _)| *k == Mark::Nss).count();
-            if have < MAX_EVIDENCE {
-                found.push((mark(n.as_bytes()).unwrap(), n.clone()));
-            }
-        }
-        assert_eq!(from_marks(&found)[0].evidence.len(), MAX_EVIDENCE);
+        let n = from_names(names.iter().map(|n| n.as_bytes()));
+        assert_eq!(n[0].evidence.len(), MAX_EVIDENCE);
+        let n = from_names([&b"os.MkdirTemp"[..], b"os.MkdirTemp"]);
+        assert_eq!(n[0].evidence, ["os.MkdirTemp"]);
+        // The same names in any order give the same evidence, headline first.
+        let mut names: Vec<String> = (0..10).map(|i| format!("net._Cfunc_g{i}")).collect();
+        names.push("net._C2func_getaddrinfo".into());
+        let a = from_names(names.iter().map(|n| n.as_bytes()));
+        let b = from_names(names.iter().rev().map(|n| n.as_bytes()));
+        assert_eq!(a, b);
+        assert_eq!(a[0].evidence[0], "net._C2func_getaddrinfo");
     }
 }
