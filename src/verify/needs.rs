@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::images::{EntryKind, ImageFiles, Libc};
-use super::pclntab::{PclnError, Pclntab};
+use super::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
@@ -99,12 +99,43 @@ fn mark(name: &[u8]) -> Option<Mark> {
     })
 }
 
-/// The runtime needs of a binary from its function names. Fails with the pclntab's error
-/// when a name cannot be read.
+/// Packages whose functions can be evidence; a name that starts with none of them is not
+/// read further (most of a binary's names), which keeps the pass over a large table cheap.
+const PREFIXES: &[&[u8]] = &[
+    b"crypto/x509.",
+    b"golang.org/x/crypto/x509roots/fallback.",
+    b"time.",
+    b"time/tzdata.",
+    b"os.",
+    b"os/user.",
+    b"net.",
+    b"io/ioutil.",
+];
+
+/// The runtime needs of a binary from its function names. Every function's table entries
+/// are bounds-checked; only names in the evidence packages are read to their NUL (at most
+/// [`pclntab::name_budget`] bytes in all). Fails with the pclntab's error when an entry or
+/// such a name cannot be read.
 pub fn from_pclntab(tab: &Pclntab<'_>) -> Result<Vec<Need>, PclnError> {
     let mut found: Vec<(Mark, String)> = Vec::new();
-    for name in tab.names() {
-        note(&mut found, name?);
+    let mut budget = pclntab::name_budget(tab.table_len());
+    for i in 0..tab.nfunc {
+        let rest = tab.name_from(i)?;
+        if !matches!(rest.first(), Some(b'c' | b'g' | b'i' | b'n' | b'o' | b't'))
+            || !PREFIXES.iter().any(|p| rest.starts_with(p))
+        {
+            continue;
+        }
+        let name = tab.terminated(i, rest)?;
+        budget = budget.checked_sub(name.len() + 1).ok_or_else(|| PclnError {
+            offset: tab.offset,
+            message: format!(
+                "pclntab: function names add up to more than {} bytes by function {i}: the table at file offset {:#x} is malformed",
+                pclntab::name_budget(tab.table_len()),
+                tab.offset
+            ),
+        })?;
+        note(&mut found, name);
     }
     Ok(from_marks(&found))
 }
@@ -414,6 +445,105 @@ mod tests {
         ]);
         assert_eq!(ids(&n), ["nss", "dns-config", "tmpdir"]);
         assert!(!n[1].judged);
+    }
+
+    #[test]
+    fn needs_come_from_every_table_layout_and_corruption_never_panics() {
+        use crate::verify::pclntab::{tests::synth, Version};
+        let names = [
+            "runtime.main",
+            "crypto/x509.loadSystemRoots",
+            "time.LoadLocation",
+            "time/tzdata.init.0",
+            "os.CreateTemp",
+            "main.main",
+        ];
+        for v in [
+            Version::Go12,
+            Version::Go116,
+            Version::Go118,
+            Version::Go120,
+        ] {
+            for big in [false, true] {
+                let data = synth(v, 8, big, &names);
+                let t = Pclntab::parse(&data, 0).unwrap();
+                let got: Vec<(&str, bool)> = from_pclntab(&t)
+                    .unwrap()
+                    .iter()
+                    .map(|n| (n.need, n.satisfied_by_binary))
+                    .collect();
+                assert_eq!(
+                    got,
+                    [("ca-roots", false), ("zoneinfo", true), ("tmpdir", false)],
+                    "{v:?} big {big}"
+                );
+                for i in 0..data.len() {
+                    let mut d = data.clone();
+                    d[i] ^= 0xff;
+                    if let Ok(t) = Pclntab::parse(&d, 0) {
+                        if let Err(e) = from_pclntab(&t) {
+                            assert!(e.message.contains("0x"), "{e}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// An image given as a list of (path, kind, mode): what a reader of real images would
+    /// provide through the same seam.
+    struct Listed(Libc, Vec<(&'static str, EntryKind, Option<u32>)>);
+
+    impl ImageFiles for Listed {
+        fn libc(&self) -> Libc {
+            self.0
+        }
+        fn lookup(&self, path: &str) -> Option<crate::verify::images::Entry> {
+            let want = path.trim_end_matches('/');
+            self.1.iter().find(|(p, _, _)| *p == want).map(|(p, k, m)| {
+                crate::verify::images::Entry {
+                    path: p.to_string(),
+                    kind: *k,
+                    mode: *m,
+                    note: None,
+                    source: "test".into(),
+                }
+            })
+        }
+    }
+
+    #[test]
+    fn judgement_goes_through_the_image_files_seam() {
+        let needs = needs_of(&[
+            "crypto/x509.loadSystemRoots",
+            "time.LoadLocation",
+            "os.MkdirTemp",
+            "net._C2func_getaddrinfo",
+            "net.dnsReadConfig",
+        ]);
+        let img = Listed(
+            Libc::None,
+            vec![
+                ("/etc/ssl/cert.pem", EntryKind::File, None),
+                ("/usr/share/zoneinfo", EntryKind::File, None), // a file is not the directory
+                ("/tmp", EntryKind::Dir, Some(0o755)),
+            ],
+        );
+        let j = judge(&needs, "img", &img);
+        assert_eq!(j.met, ["ca-roots: /etc/ssl/cert.pem"]);
+        assert_eq!(j.unmet.len(), 3, "{j:#?}");
+        assert!(
+            j.unmet[0].contains("time.LoadLocation")
+                && j.unmet[0].contains("img has no /usr/share/zoneinfo"),
+            "{j:#?}"
+        );
+        assert!(j.unmet[1].contains("no libc"), "{j:#?}");
+        assert!(j.unmet[2].contains("mode 755"), "{j:#?}");
+        assert_eq!(j.notes.len(), 1);
+        let musl = Listed(Libc::Musl, vec![("/tmp", EntryKind::Dir, Some(0o1777))]);
+        let j = judge(&needs, "m", &musl);
+        assert!(j.met.iter().any(|m| m.starts_with("nss: musl")), "{j:#?}");
+        assert!(j.met.iter().any(|m| m == "tmpdir: /tmp (1777)"), "{j:#?}");
     }
 
     #[test]

@@ -251,8 +251,9 @@ impl<'a> Pclntab<'a> {
         }
     }
 
-    /// The `i`th function's name (`i < nfunc`).
-    pub fn name(&self, i: usize) -> Result<&'a [u8], PclnError> {
+    /// The name table from the `i`th function's name on (`i < nfunc`): the name, its NUL
+    /// and whatever follows. Reads two table entries; does not look for the NUL.
+    pub fn name_from(&self, i: usize) -> Result<&'a [u8], PclnError> {
         let at = |rel: usize| self.offset.saturating_add(rel as u64);
         let field = self.field();
         let slot = self.functab + (2 * i + 1) * field;
@@ -286,20 +287,38 @@ impl<'a> Pclntab<'a> {
                     ),
                 )
             })?;
-        let table = &self.data[self.names..self.names + self.names_len];
-        let rest = &table[name_start..];
+        Ok(&self.data[self.names + name_start..self.names + self.names_len])
+    }
+
+    /// The NUL-terminated name at the start of `rest` (from [`Pclntab::name_from`] for
+    /// function `i`), at most [`MAX_NAME`] bytes.
+    pub fn terminated(&self, i: usize, rest: &'a [u8]) -> Result<&'a [u8], PclnError> {
         let window = &rest[..rest.len().min(MAX_NAME + 1)];
         match window.iter().position(|&b| b == 0) {
             Some(n) => Ok(&window[..n]),
-            None => Err(PclnError::at(
-                at(self.names + name_start),
-                if window.len() > MAX_NAME {
-                    format!("function {i}: name longer than {MAX_NAME} bytes")
-                } else {
-                    format!("function {i}: name runs off the end of the name table")
-                },
-            )),
+            None => {
+                let start = (self.names + self.names_len).saturating_sub(rest.len());
+                Err(PclnError::at(
+                    self.offset.saturating_add(start as u64),
+                    if window.len() > MAX_NAME {
+                        format!("function {i}: name longer than {MAX_NAME} bytes")
+                    } else {
+                        format!("function {i}: name runs off the end of the name table")
+                    },
+                ))
+            }
         }
+    }
+
+    /// The `i`th function's name (`i < nfunc`).
+    pub fn name(&self, i: usize) -> Result<&'a [u8], PclnError> {
+        let rest = self.name_from(i)?;
+        self.terminated(i, rest)
+    }
+
+    /// Size in bytes of the table (header to the end of its section).
+    pub fn table_len(&self) -> usize {
+        self.data.len()
     }
 
     /// Every function name, in table order. Stops with an error at the first malformed entry
@@ -617,7 +636,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Option<Pclntab<'_>>, PclnError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A Go 1.20-layout table with the given names, 64-bit little endian unless `big`.
