@@ -401,9 +401,19 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageFiles) -> Judgement {
                     if !present.is_empty() {
                         note.push_str("; ");
                     }
+                    let mut why = Vec::new();
+                    if absent.iter().any(|p| *p != "/etc/nsswitch.conf") {
+                        why.push("container runtimes supply /etc/hosts and /etc/resolv.conf");
+                    }
+                    if absent.contains(&"/etc/nsswitch.conf") {
+                        why.push(
+                            "without /etc/nsswitch.conf Go looks in /etc/hosts first, then DNS",
+                        );
+                    }
                     note.push_str(&format!(
-                        "{} not in {name} (container runtimes supply /etc/hosts and /etc/resolv.conf; without /etc/nsswitch.conf Go looks in /etc/hosts first, then DNS)",
-                        absent.join(", ")
+                        "{} not in {name} ({})",
+                        absent.join(", "),
+                        why.join("; ")
                     ));
                 }
                 j.notes.push(note);
