@@ -483,7 +483,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
     let go = buildinfo::from_elf(bytes, &elf).transpose();
     // Without a .gopclntab section, the segments are scanned only for Go binaries.
-    let runtime = super::runtime_needs(pclntab::from_elf(bytes, &elf, go.is_some()));
+    let runtime = super::runtime_needs(pclntab::from_elf(bytes, &elf, go.is_some()), go.is_some());
     Ok(Found {
         verdict: Verdict::new(facts, checks),
         goarch: target::arch_by_elf(h.e_machine, class, endian).map(|a| a.goarch),

@@ -352,11 +352,17 @@ struct Found {
     runtime: Option<Result<Vec<needs::Need>, String>>,
 }
 
-/// The runtime needs of a located pclntab.
+/// The runtime needs of a located pclntab. A Go binary (one with build info) whose table
+/// cannot be found is an error, not "no needs": judging it as needing nothing would fail
+/// open.
 fn runtime_needs(
     found: Result<Option<pclntab::Pclntab<'_>>, pclntab::PclnError>,
+    is_go: bool,
 ) -> Option<Result<Vec<needs::Need>, String>> {
     match found {
+        Ok(None) if is_go => Some(Err(
+            "a Go binary with no pclntab found (no .gopclntab section, no valid header in its segments)".into(),
+        )),
         Ok(None) => None,
         Ok(Some(t)) => Some(needs::from_pclntab(&t).map_err(|e| e.to_string())),
         Err(e) => Some(Err(e.to_string())),

@@ -244,7 +244,10 @@ pub(super) fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malfo
             .find(|a| a.macho_cputype == Some(cputype))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        runtime: super::runtime_needs(pclntab::from_macho(slice, &macho, go.is_some())),
+        runtime: super::runtime_needs(
+            pclntab::from_macho(slice, &macho, go.is_some()),
+            go.is_some(),
+        ),
         go,
     })
 }
@@ -337,7 +340,7 @@ pub(super) fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malforme
             .find(|a| a.pe_machine == Some(machine))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        runtime: super::runtime_needs(pclntab::from_pe(bytes, &pe, go.is_some())),
+        runtime: super::runtime_needs(pclntab::from_pe(bytes, &pe, go.is_some()), go.is_some()),
         go,
     })
 }
