@@ -255,10 +255,24 @@ impl<'a> Pclntab<'a> {
     /// and whatever follows. Reads two table entries; does not look for the NUL.
     pub fn name_from(&self, i: usize) -> Result<&'a [u8], PclnError> {
         let at = |rel: usize| self.offset.saturating_add(rel as u64);
+        if i >= self.nfunc {
+            return Err(PclnError::at(
+                at(self.functab),
+                format!("function {i} asked of a table of {}", self.nfunc),
+            ));
+        }
         let field = self.field();
-        let slot = self.functab + (2 * i + 1) * field;
+        let slot = i
+            .checked_mul(2)
+            .and_then(|x| x.checked_add(1))
+            .and_then(|x| x.checked_mul(field))
+            .and_then(|x| x.checked_add(self.functab))
+            .unwrap_or(usize::MAX);
         let funcoff = read_uint(self.data, slot, field, self.big_endian).ok_or_else(|| {
-            PclnError::at(at(slot), format!("function {i}: entry past the table"))
+            PclnError::at(
+                at(slot.min(self.data.len())),
+                format!("function {i}: entry past the table"),
+            )
         })?;
         // nameOff follows the entry: pointer-sized before 1.18, 32-bit since.
         let entry_size = field as u64;
@@ -805,6 +819,15 @@ pub(crate) mod tests {
         let e = Pclntab::parse(b"not a pclntab at all", 0x100).unwrap_err();
         assert_eq!(e.offset, 0x100);
         assert!(e.message.contains("0x100"), "{e}");
+    }
+
+    #[test]
+    fn names_past_the_count_are_errors() {
+        let data = synth(Version::Go120, 8, false, &["a.b"]);
+        let t = Pclntab::parse(&data, 0).unwrap();
+        for i in [1, 2, usize::MAX / 2, usize::MAX] {
+            assert!(t.name(i).is_err(), "function {i}");
+        }
     }
 
     #[test]
