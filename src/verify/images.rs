@@ -3,7 +3,7 @@
 //! loaders and libraries, and the files Go reads at run time (CA bundle, zoneinfo,
 //! `/etc/passwd`, resolver files, `/tmp`), each fact with its source.
 //!
-//! The judgement asks an image about files through [`ImageFiles`]; the table implements it
+//! The judgement asks an image about files through [`ImageContents`]; the table implements it
 //! from its listed files, and a reader of real images (OCI layouts) can implement it from
 //! the layers.
 
@@ -111,7 +111,7 @@ pub struct Absent {
 
 /// The files an image has: what the runtime-needs judgement asks. The table answers from
 /// its listed files; a reader of real images answers from the layers (symlinks resolved).
-pub trait ImageFiles {
+pub trait ImageContents {
     /// The libc the image provides (its loader and `libc.so`).
     fn libc(&self) -> Libc;
     /// The entry at an absolute path (a directory given with or without a trailing `/`),
@@ -124,7 +124,7 @@ pub trait ImageFiles {
     }
 }
 
-impl ImageFiles for Image {
+impl ImageContents for Image {
     fn libc(&self) -> Libc {
         self.libc
     }

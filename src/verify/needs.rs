@@ -1,7 +1,7 @@
 //! Runtime needs: the files a Go binary will read where it runs, derived from the function
 //! names in its pclntab, each with its evidence (the names that prove it) and whether the
 //! binary carries its own remedy. The `runtime` list of the facts object; `runs-on.IMAGE`
-//! judges it against the files an image has ([`super::images::ImageFiles`]).
+//! judges it against the files an image has ([`super::images::ImageContents`]).
 //!
 //! Evidence was read from Go 1.26 binaries with `go tool nm` (see tests/runtime_needs.rs)
 //! and the paths from Go's sources (`crypto/x509/root_linux.go`, `time/zoneinfo_unix.go`,
@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::images::{EntryKind, ImageFiles, Libc};
+use super::images::{EntryKind, ImageContents, Libc};
 use super::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
@@ -299,7 +299,7 @@ pub struct Judgement {
 }
 
 /// Judges `needs` against the files of image `name`.
-pub fn judge(needs: &[Need], name: &str, image: &dyn ImageFiles) -> Judgement {
+pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement {
     let mut j = Judgement::default();
     let first = |paths: &[&str], kind: Option<EntryKind>| -> Option<String> {
         paths.iter().find_map(|p| {
@@ -504,7 +504,7 @@ mod tests {
     /// provide through the same seam.
     struct Listed(Libc, Vec<(&'static str, EntryKind, Option<u32>)>);
 
-    impl ImageFiles for Listed {
+    impl ImageContents for Listed {
         fn libc(&self) -> Libc {
             self.0
         }
