@@ -10,7 +10,7 @@ use std::process::Command;
 use criterion::{criterion_group, criterion_main, Criterion};
 use xbuild_go::profile::{resolve, Overrides};
 use xbuild_go::target::Target;
-use xbuild_go::verify::{verify, Policy};
+use xbuild_go::verify::{needs, pclntab, verify, Policy};
 
 fn large_go_binary() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-fixtures");
@@ -55,6 +55,15 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("facts only (no policy)", |b| {
         b.iter(|| verify(&map, &Policy::report_only()).unwrap())
+    });
+    // The runtime-needs part alone (the ELF already parsed, as verify has it): locate the
+    // pclntab, read every function name, classify.
+    let elf = goblin::elf::Elf::parse(&map).unwrap();
+    g.bench_function("runtime needs only (pclntab names)", |b| {
+        b.iter(|| {
+            let t = pclntab::from_elf(&map, &elf, true).unwrap().unwrap();
+            needs::from_pclntab(&t).unwrap()
+        })
     });
     g.finish();
 }

@@ -55,6 +55,16 @@ fn every_line_validates() {
     lines.extend(run(p.path(), &["-o", "imgs", "--message-format", "json"]).json());
     let b = Project::copy_of("broken");
     lines.extend(run(b.path(), &["--message-format", "json"]).json());
+    // Runtime needs: netuser looks users up and resolves names.
+    let n = Project::copy_of("netuser");
+    let needs = run(n.path(), &["--message-format", "json"]).json();
+    assert!(
+        needs.iter().any(|l| l["verdict"]["facts"]["runtime"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|n| n["need"] == "passwd"))),
+        "netuser shows no passwd need: {needs:#?}"
+    );
+    lines.extend(needs);
     // Errors: before the build, and for one target in the middle of a run.
     lines.extend(
         run(

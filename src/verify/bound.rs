@@ -314,6 +314,7 @@ mod tests {
                     .map(|i| (format!("K{i:05}"), "v".repeat(name_len)))
                     .collect(),
             }),
+            runtime: None,
         }
     }
 

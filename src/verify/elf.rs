@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::elf_file::{ElfFile, Shdr, SHT_SYMTAB};
 use super::{
-    arm_attributes, buildinfo, format_check, gnu_property, libs, Check, Facts, Found, Malformed,
-    Policy, Verdict,
+    arm_attributes, buildinfo, format_check, gnu_property, libs, pclntab, Check, Facts, Found,
+    Malformed, Policy, Verdict,
 };
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
@@ -176,6 +176,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         gnu_properties: features.clone(),
         glibc_max: None,
         go: None,
+        runtime: None,
     };
 
     let target = policy.target.as_ref();
@@ -393,11 +394,15 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     } else {
         libs::glibc_needs(&elf)?
     };
+    let go = buildinfo::from_elf(&elf).transpose();
+    // Without a .gopclntab section, the segments are scanned only for Go binaries.
+    let runtime = super::runtime_needs(pclntab::from_elf(&elf, go.is_some()), go.is_some());
     Ok(Found {
         verdict: Verdict::new(facts, checks),
         goarch: target::arch_by_elf(elf.e_machine, class, endian).map(|a| a.goarch),
         glibc,
-        go: buildinfo::from_elf(&elf).transpose(),
+        go,
+        runtime,
     })
 }
 

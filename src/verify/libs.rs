@@ -8,6 +8,7 @@ use super::elf_file::ElfFile;
 use super::Malformed;
 
 use super::images::{self, Image, Libc};
+use super::needs::{self, Need};
 use super::{Check, Facts};
 
 /// Distinct GLIBC versions beyond which a file is malformed: glibc has defined about
@@ -166,14 +167,69 @@ pub fn loader_family(interp: &str) -> Libc {
     }
 }
 
-/// `runs-on.IMAGE`: will this artifact start on the image?
-pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &GlibcNeeds) -> Check {
+/// `runs-on.IMAGE`: will this artifact start on the image, and will the files it reads at
+/// run time (`runtime`: its needs, `None` for files without a pclntab) be there?
+pub fn runs_on_check(
+    name: &str,
+    facts: &Facts,
+    goarch: Option<&str>,
+    needs: &GlibcNeeds,
+    runtime: Option<&Result<Vec<Need>, String>>,
+) -> Check {
+    let started = starts_on(name, facts, goarch, needs);
+    let mut c = match started {
+        Err(c) => return c,
+        Ok(c) => c,
+    };
+    let runtime = match runtime {
+        None => return c,
+        Some(Err(e)) => {
+            return Check::unknown(
+                &c.id,
+                c.expected.clone().unwrap_or_default(),
+                format!("the binary's function names could not be read, so what it reads at run time is unknown: {e}"),
+            )
+        }
+        Some(Ok(r)) => r,
+    };
+    let image = match images::find(name) {
+        Ok(Some(i)) => i,
+        _ => return c,
+    };
+    let j = needs::judge(runtime, name, image);
+    if !j.unmet.is_empty() {
+        c.status = super::Status::Fail;
+        c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
+        let mut msg = j.unmet.join("; ");
+        if !j.notes.is_empty() {
+            msg.push_str(&format!(" (also: {})", j.notes.join("; ")));
+        }
+        c.message = Some(msg);
+        return c;
+    }
+    if !j.met.is_empty() {
+        c.actual = format!("{}; runtime needs met ({})", c.actual, j.met.join("; "));
+    }
+    if !j.notes.is_empty() {
+        c.message = Some(j.notes.join("; "));
+    }
+    c
+}
+
+/// Whether the artifact starts there at all: format, architecture, loader, libc version,
+/// libraries. `Err` holds the failing (or unknown) check, `Ok` the passing one.
+fn starts_on(
+    name: &str,
+    facts: &Facts,
+    goarch: Option<&str>,
+    needs: &GlibcNeeds,
+) -> Result<Check, Check> {
     let id = format!("runs-on.{name}");
     let image: &Image = match images::find(name) {
         Ok(Some(i)) => i,
         Ok(None) => {
             let names = images::names();
-            return Check::unknown(
+            return Err(Check::unknown(
                 &id,
                 "a known image",
                 format!(
@@ -181,9 +237,9 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
                     crate::suggest::did_you_mean(name, images::spellings()),
                     names.join(", ")
                 ),
-            );
+            ));
         }
-        Err(e) => return Check::unknown(&id, "a known image", e),
+        Err(e) => return Err(Check::unknown(&id, "a known image", e)),
     };
     let expected = match (image.libc, &image.glibc) {
         (Libc::Glibc, Some(v)) => format!("starts on {name} (glibc {v})"),
@@ -193,7 +249,7 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
     let fail = |why: String| {
         let mut c = Check::judged(&id, false, expected.clone(), "would not start");
         c.message = Some(why);
-        c
+        Err(c)
     };
     if facts.format != "elf" {
         return fail(format!(
@@ -212,7 +268,12 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
         ));
     }
     if facts.static_ {
-        return Check::judged(&id, true, expected, format!("static {arch} binary"));
+        return Ok(Check::judged(
+            &id,
+            true,
+            expected,
+            format!("static {arch} binary"),
+        ));
     }
     let interp = facts.interpreter.as_deref().unwrap_or("");
     if !interp.is_empty() && !image.loaders.iter().any(|l| l == interp) {
@@ -268,12 +329,12 @@ pub fn runs_on_check(name: &str, facts: &Facts, goarch: Option<&str>, needs: &Gl
             missing.join(", ")
         ));
     }
-    Check::judged(
+    Ok(Check::judged(
         &id,
         true,
         expected,
         format!("{interp} and {} present", facts.needed.join(", ")),
-    )
+    ))
 }
 
 /// The `GLIBC_x.y` versions a shared library defines (its `.gnu.version_d`), sorted

@@ -12,7 +12,8 @@
 
 use super::bytes::{cstr, text, Bytes};
 use super::{
-    buildinfo, format_check, libs, Facts, Found, Malformed, Policy, Verdict, MAX_LIST, MAX_TEXT,
+    buildinfo, format_check, libs, pclntab, Facts, Found, Malformed, Policy, Verdict, MAX_LIST,
+    MAX_TEXT,
 };
 use crate::target::{self, Format};
 
@@ -499,6 +500,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         gnu_properties: Vec::new(),
         glibc_max: None,
         go: None,
+        runtime: None,
     };
     let mut checks = vec![format_check(Format::Macho, policy)];
     checks.push(super::machine_check(
@@ -515,6 +517,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         (d, n) => format!("{}{n} local symbols", if d { "DWARF, " } else { "" }),
     };
     checks.push(super::strip_check(policy, stripped, actual));
+    let go = buildinfo::from_macho(&macho).transpose();
     Ok(Found {
         verdict: Verdict::new(facts, checks),
         goarch: target::ARCHES
@@ -522,7 +525,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             .find(|a| a.macho_cputype == Some(cputype))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        go: buildinfo::from_macho(&macho).transpose(),
+        runtime: super::runtime_needs(pclntab::from_macho(&macho, go.is_some()), go.is_some()),
+        go,
     })
 }
 

@@ -16,9 +16,12 @@ mod elf_file;
 pub mod gnu_property;
 mod gocheck;
 pub mod images;
+
 mod leb128;
 mod libs;
 mod macho;
+pub mod needs;
+pub mod pclntab;
 mod pe;
 pub mod realimage;
 pub mod reproducible;
@@ -274,6 +277,9 @@ pub struct Facts {
     pub gnu_properties: Vec<String>,
     /// What Go recorded in the binary, for Go binaries.
     pub go: Option<GoFacts>,
+    /// What the binary will read at run time, from its pclntab function names; `None` for
+    /// files without a pclntab (not Go) or whose names could not be read.
+    pub runtime: Option<Vec<needs::Need>>,
 }
 
 impl Facts {
@@ -384,6 +390,25 @@ struct Found {
     glibc: libs::GlibcNeeds,
     /// `None`: no build info; `Some(Err)`: build info present but unreadable.
     go: Option<Result<buildinfo::BuildInfo, String>>,
+    /// `None`: no pclntab; `Some(Err)`: present but unreadable.
+    runtime: Option<Result<Vec<needs::Need>, String>>,
+}
+
+/// The runtime needs of a located pclntab. A Go binary (one with build info) whose table
+/// cannot be found is an error, not "no needs": judging it as needing nothing would fail
+/// open.
+fn runtime_needs(
+    found: Result<Option<pclntab::Pclntab<'_>>, pclntab::PclnError>,
+    is_go: bool,
+) -> Option<Result<Vec<needs::Need>, String>> {
+    match found {
+        Ok(None) if is_go => Some(Err(
+            "a Go binary with no pclntab found (no .gopclntab section, no valid header in its segments)".into(),
+        )),
+        Ok(None) => None,
+        Ok(Some(t)) => Some(needs::from_pclntab(&t).map_err(|e| e.to_string())),
+        Err(e) => Some(Err(e.to_string())),
+    }
 }
 
 fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
@@ -470,6 +495,10 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         Some(Ok(b)) => Some(GoFacts::from(b)),
         _ => None,
     };
+    verdict.facts.runtime = match &found.runtime {
+        Some(Ok(n)) => Some(n.clone()),
+        _ => None,
+    };
     let checks = &mut verdict.checks;
     checks.push(gocheck::buildinfo_check(
         found.go.as_ref(),
@@ -493,7 +522,13 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
                 format!("starts on {image}"),
                 format!("the image {image} was not read for this target, so it cannot be judged"),
             ),
-            None => libs::runs_on_check(image, &verdict.facts, found.goarch, &found.glibc),
+            None => libs::runs_on_check(
+                image,
+                &verdict.facts,
+                found.goarch,
+                &found.glibc,
+                found.runtime.as_ref(),
+            ),
         });
     }
     verdict

@@ -12,7 +12,8 @@
 
 use super::bytes::{cstr, text, Bytes};
 use super::{
-    buildinfo, format_check, libs, Check, Facts, Found, Malformed, Policy, Verdict, MAX_LIST,
+    buildinfo, format_check, libs, pclntab, Check, Facts, Found, Malformed, Policy, Verdict,
+    MAX_LIST,
 };
 use crate::target::{self, Format};
 
@@ -44,7 +45,7 @@ pub struct PeFile<'a> {
     pub characteristics: u16,
     pub number_of_symbols: u32,
     /// File offset of the COFF symbol table (0 when none).
-    pointer_to_symbols: u32,
+    pub pointer_to_symbols: u32,
     pub image_base: u64,
     /// The subsystem, when there is an optional header.
     pub subsystem: Option<u16>,
@@ -355,6 +356,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         gnu_properties: Vec::new(),
         glibc_max: None,
         go: None,
+        runtime: None,
     };
     let mut checks = vec![format_check(Format::Pe, policy)];
     checks.push(super::machine_check(
@@ -401,6 +403,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         )
     };
     checks.push(super::strip_check(policy, stripped, actual));
+    let go = buildinfo::from_pe(&pe).transpose();
     Ok(Found {
         verdict: Verdict::new(facts, checks),
         goarch: target::ARCHES
@@ -408,7 +411,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             .find(|a| a.pe_machine == Some(machine))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        go: buildinfo::from_pe(&pe).transpose(),
+        runtime: super::runtime_needs(pclntab::from_pe(&pe, go.is_some()), go.is_some()),
+        go,
     })
 }
 
