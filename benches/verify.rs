@@ -58,10 +58,10 @@ fn bench(c: &mut Criterion) {
     });
     // The runtime-needs part alone (the ELF already parsed, as verify has it): locate the
     // pclntab, read every function name, classify.
-    let elf = goblin::elf::Elf::parse(&map).unwrap();
+    let elf = xbuild_go::verify::ElfFile::parse(&map).unwrap();
     g.bench_function("runtime needs only (pclntab names)", |b| {
         b.iter(|| {
-            let t = pclntab::from_elf(&map, &elf, true).unwrap().unwrap();
+            let t = pclntab::from_elf(&elf, true).unwrap().unwrap();
             needs::from_pclntab(&t).unwrap()
         })
     });
