@@ -222,6 +222,12 @@ pub struct BuildArgs {
     /// Write JUnit XML with one test case per (artifact, check), for CI dashboards.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write SLSA provenance v1 (an in-toto Statement) with every delivered artifact
+    /// as a subject (README, "Release evidence").
+    #[arg(long, value_name = "FILE")]
+    pub provenance: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Build each target a second time from a copy of the module in another directory
     /// with a fresh GOCACHE, compare byte for byte, and say what differs (slow: the
     /// second build starts from an empty cache).
@@ -289,10 +295,35 @@ pub struct VerifyArgs {
     /// Write JUnit XML with one test case per (file, check), for CI dashboards.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Check each FILE against this SLSA provenance: its sha256 must be a subject, and
+    /// the recorded target and profile must match what FILE is (exit 1 otherwise).
+    #[arg(long, value_name = "P")]
+    pub provenance: Option<PathBuf>,
+    /// Write SLSA provenance v1 about the files, from the build info Go recorded in
+    /// them (they were built elsewhere).
+    #[arg(long, value_name = "FILE")]
+    pub emit_provenance: Option<PathBuf>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     #[command(flatten)]
     pub profile: ProfileArgs,
     #[command(flatten)]
     pub output_args: OutputArgs,
+}
+
+/// Release evidence written by `build` and `verify` (README, "Release evidence").
+#[derive(Debug, Args, Clone, Default)]
+pub struct EvidenceArgs {
+    /// Write a SLSA verification summary (VSA v1) of the checks over the artifacts.
+    #[arg(long, value_name = "FILE")]
+    pub vsa: Option<PathBuf>,
+    /// The VSA's resourceUri. [default: the source's git+URL@ref, else file: of the
+    /// working directory]
+    #[arg(long, value_name = "URI")]
+    pub vsa_resource_uri: Option<String>,
+    /// Write one CycloneDX 1.6 JSON SBOM per artifact into DIR (`<artifact>.cdx.json`).
+    #[arg(long, value_name = "DIR")]
+    pub sbom: Option<PathBuf>,
 }
 
 /// `env`.

@@ -4,12 +4,14 @@
 //! The data flows one way, and the modules say so:
 //! arguments and profile file ([`cli`], [`profile`]) → resolved profile → scrubbed
 //! environment and `go build` ([`toolchain`]) → artifact → checks ([`verify`]) →
-//! report ([`report`]). [`commands`] glues them together; [`pipeline`] holds the build
+//! report ([`report`]); release evidence ([`evidence`]) is rendered from the same
+//! reports. [`commands`] glues them together; [`pipeline`] holds the build
 //! and delivery steps every build command shares.
 
 pub mod cli;
 pub mod commands;
 pub mod error;
+pub mod evidence;
 pub mod image;
 pub mod pipeline;
 pub mod profile;

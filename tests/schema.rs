@@ -43,6 +43,19 @@ fn every_line_validates() {
             "json",
         ][..],
         &["verify", "go.mod", "--message-format", "json"][..],
+        // Release evidence: one `evidence` line per document.
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--emit-provenance",
+            "ev/provenance.json",
+            "--vsa",
+            "ev/vsa.json",
+            "--sbom",
+            "ev/sbom",
+            "--message-format",
+            "json",
+        ][..],
     ] {
         let r = run(p.path(), args);
         lines.extend(r.json());
@@ -118,6 +131,7 @@ fn every_line_validates() {
         "build-finished",
         "compiler-failed",
         "error",
+        "evidence",
     ] {
         assert!(
             reasons.contains(want),

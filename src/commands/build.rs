@@ -16,6 +16,13 @@ use crate::toolchain::{self, HostEnv};
 
 pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let started = Instant::now();
+    let started_on = pipeline::evidence::now();
+    let outs = pipeline::evidence::Outputs {
+        provenance: args.provenance.clone(),
+        vsa: args.evidence.vsa.clone(),
+        sbom: args.evidence.sbom.clone(),
+        resource_uri: args.evidence.vsa_resource_uri.clone(),
+    };
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         package: args.package.clone(),
@@ -121,7 +128,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         // go's stderr is always captured: it is shown cleaned (no control characters, no
         // workflow commands, no secrets), as one block per target.
         capture_stderr: true,
-        checksum: reporter.format == MessageFormat::Json || args.checksums.is_some(),
+        checksum: reporter.format == MessageFormat::Json || args.checksums.is_some() || outs.any(),
         check_reproducible: args.check_reproducible,
     };
 
@@ -190,6 +197,8 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let mut sums = Vec::new();
     let mut reports = Vec::new();
     let mut build_failures = Vec::new();
+    // Kept for the evidence documents, with their plans.
+    let mut judged: Vec<(&pipeline::Plan, crate::report::ArtifactReport)> = Vec::new();
     for (plan, slot) in plans.iter().zip(results) {
         let outcome = slot.into_inner().ok().flatten();
         let (verdict, size, secs) = match outcome {
@@ -210,7 +219,11 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
                     worst = worst.worse(Exit::VerifyFailed);
                     "rejected"
                 };
-                // Kept only for the JUnit file; the report was already printed.
+                // Kept only for the JUnit file and the evidence; the report was already
+                // printed.
+                if outs.any() {
+                    judged.push((plan, report.clone()));
+                }
                 if args.junit.is_some() {
                     reports.push(report);
                 }
@@ -259,8 +272,28 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         let xml = crate::report::junit::render(&reports, &build_failures);
         files.push(reporter.write_file(&file, xml.as_bytes()));
     }
+    let mut checksums_written = None;
     if let Some(file) = &args.checksums {
-        files.push(write_checksums(reporter, &ctx.work_dir.join(file), &sums));
+        let path = ctx.work_dir.join(file);
+        files.push(write_checksums(reporter, &path, &sums).map(|sha| {
+            checksums_written = Some(crate::evidence::Written {
+                name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
+                sha256: sha,
+            });
+        }));
+    }
+    if outs.any() {
+        let errors = write_evidence(
+            &ctx,
+            &go,
+            args,
+            &outs,
+            &judged,
+            started_on,
+            checksums_written,
+            reporter,
+        );
+        files.extend(errors.into_iter().map(Err));
     }
     for e in files.into_iter().filter_map(Result::err) {
         reporter.fatal(&e);
@@ -279,6 +312,65 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     Ok(worst)
 }
 
+/// Writes the evidence documents of this build; returns what failed.
+#[allow(clippy::too_many_arguments)]
+fn write_evidence(
+    ctx: &pipeline::Context,
+    go: &toolchain::Go,
+    args: &BuildArgs,
+    outs: &pipeline::evidence::Outputs,
+    judged: &[(&pipeline::Plan, crate::report::ArtifactReport)],
+    started_on: String,
+    checksums: Option<crate::evidence::Written>,
+    reporter: &Reporter,
+) -> Vec<anyhow::Error> {
+    use pipeline::evidence as ev;
+    let profile = match ev::profile_info(
+        &ctx.profile.name,
+        ctx.profile.file.as_deref(),
+        &ctx.work_dir,
+    ) {
+        Ok(p) => p,
+        Err(e) => return vec![e],
+    };
+    let artifacts: Vec<crate::evidence::Artifact> = judged
+        .iter()
+        .map(|(plan, report)| {
+            let policy = if args.no_verify {
+                crate::verify::Policy::report_only()
+            } else {
+                crate::verify::Policy::from_profile(&plan.profile, Some(&plan.target))
+            };
+            ev::built_artifact(report, plan, &policy, &ctx.work_dir)
+        })
+        .collect();
+    let recorded = artifacts
+        .iter()
+        .find_map(|a| a.go_version())
+        .map(str::to_string);
+    let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
+    let source = ev::source(&ctx.host, module_dir, &ctx.work_dir);
+    let resource_uri = outs
+        .resource_uri
+        .clone()
+        .or_else(|| source.as_ref().map(|s| s.uri.clone()))
+        .unwrap_or_else(|| format!("file://{}", ctx.work_dir.display()));
+    let mut e = crate::evidence::Evidence {
+        command: crate::evidence::Command::Build,
+        started_on,
+        finished_on: ev::now(),
+        invocation_id: ev::invocation_id(&ctx.host),
+        profile: Some(profile),
+        go: Some(ev::toolchain(go, recorded.as_deref())),
+        source,
+        checksums,
+        provenance: None,
+        artifacts,
+        resource_uri,
+    };
+    ev::write(reporter, outs, &mut e, &ctx.work_dir)
+}
+
 /// What happened to one target.
 struct Outcome {
     result: anyhow::Result<crate::report::ArtifactReport>,
@@ -287,12 +379,13 @@ struct Outcome {
 
 /// Writes `sha256  path` lines as sha256sum writes them (see report::checksums), paths
 /// relative to the checksum file's directory when under it, merged into the file when
-/// it exists (this run's names replace theirs, others are kept); atomically.
+/// it exists (this run's names replace theirs, others are kept); atomically. Returns the
+/// sha256 of the file written.
 fn write_checksums(
     reporter: &Reporter,
     file: &Path,
     sums: &[(String, PathBuf)],
-) -> anyhow::Result<()> {
+) -> anyhow::Result<String> {
     use crate::report::checksums::{self, Entry};
     use std::os::unix::ffi::OsStrExt;
     let dir = file
@@ -329,5 +422,5 @@ fn write_checksums(
                 .with_context(|| format!("reading `{}`", crate::report::escape::path(file)))
         }
     };
-    reporter.write_file(file, &checksums::render(&checksums::merge(old, &new)))
+    reporter.write_evidence(file, &checksums::render(&checksums::merge(old, &new)))
 }

@@ -107,12 +107,38 @@ pub fn matching_target<'a>(targets: &'a [Target], facts: &Facts) -> Option<&'a T
 }
 
 pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
+    let started_on = pipeline::evidence::now();
+    let outs = pipeline::evidence::Outputs {
+        provenance: args.emit_provenance.clone(),
+        vsa: args.evidence.vsa.clone(),
+        sbom: args.evidence.sbom.clone(),
+        resource_uri: args.evidence.vsa_resource_uri.clone(),
+    };
+    let invocation_id = pipeline::evidence::invocation_id(&host);
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
     let overrides = Overrides {
         targets: super::targets(&args.profile),
         ..Overrides::default()
     };
     let req = super::request(&args.profile, overrides)?;
+    // The provenance each file is checked against, read before any file.
+    let provenance = match &args.provenance {
+        None => None,
+        Some(p) => {
+            let path = req.cwd.join(p);
+            let shown = escape::path(&path);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| crate::error::usage(format!("reading `{shown}`: {e}")))?;
+            let parsed =
+                crate::evidence::check::parse(&bytes, &shown).map_err(crate::error::usage)?;
+            let written = crate::evidence::Written {
+                name: pipeline::evidence::subject_name(&path, &req.cwd),
+                sha256: crate::evidence::sha256_hex(&bytes),
+            };
+            Some((parsed, shown, written))
+        }
+    };
+    let mut profile_file = None;
     // The policy per file: one for every file, or (a profile with several targets) the
     // one of the target each file turns out to be.
     let judge = if judging {
@@ -125,6 +151,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         }
         let named = args.profile.profile.is_some();
         let profile = Some(ctx.profile.name.clone());
+        profile_file = ctx.profile.file.clone();
         // One target: its real images are read before any file, so an image that
         // cannot be read is one error (exit 2), not one per file.
         if let [one] = targets.as_slice() {
@@ -159,9 +186,12 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     let mut worst = Exit::Ok;
     let mut reports = Vec::new();
     let mut unreadable = Vec::new();
+    let mut judged: Vec<(ArtifactReport, Policy)> = Vec::new();
     for file in &args.files {
         let path = req.cwd.join(file);
-        let checksum = reporter.format == crate::report::MessageFormat::Json;
+        let checksum = reporter.format == crate::report::MessageFormat::Json
+            || provenance.is_some()
+            || outs.any();
         let policy = match judge.policy(&path) {
             Ok(p) => p,
             Err(e) => {
@@ -177,7 +207,20 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
             }
         };
         match pipeline::inspect(&path, &policy, checksum) {
-            Ok((verdict, sha256, size)) => {
+            Ok((mut verdict, sha256, size)) => {
+                if let (Some((p, shown, _)), Some(sha)) = (&provenance, &sha256) {
+                    let fits = |t: &Target, facts: &Facts| {
+                        matching_target(std::slice::from_ref(t), facts).is_some()
+                    };
+                    verdict.checks.extend(crate::evidence::check::checks(
+                        p,
+                        shown,
+                        sha,
+                        &verdict.facts,
+                        args.profile.profile.as_deref(),
+                        &fits,
+                    ));
+                }
                 let report = ArtifactReport {
                     target: policy.target.as_ref().map(|t| t.to_string()),
                     profile: judge.profile(),
@@ -196,6 +239,9 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     worst = worst.worse(Exit::VerifyFailed);
                 }
                 reporter.artifact(&report);
+                if outs.any() {
+                    judged.push((report.clone(), policy));
+                }
                 reports.push(report);
             }
             Err(e) => {
@@ -215,6 +261,42 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         let path = req.cwd.join(junit);
         let xml = crate::report::junit::render(&reports, &unreadable);
         reporter.write_file(&path, xml.as_bytes())?;
+    }
+    if outs.any() {
+        use pipeline::evidence as ev;
+        let profile = match judge.profile() {
+            Some(name) => Some(ev::profile_info(&name, profile_file.as_deref(), &req.cwd)?),
+            None => None,
+        };
+        let artifacts = judged
+            .iter()
+            .map(|(report, policy)| crate::evidence::Artifact {
+                report,
+                name: ev::subject_name(&req.cwd.join(&report.path), &req.cwd),
+                build: None,
+                policy: crate::evidence::policy_json(policy),
+            })
+            .collect();
+        let mut e = crate::evidence::Evidence {
+            command: crate::evidence::Command::Verify,
+            started_on,
+            finished_on: ev::now(),
+            invocation_id,
+            profile,
+            go: None,
+            source: None,
+            checksums: None,
+            provenance: provenance.map(|(_, _, w)| w),
+            artifacts,
+            resource_uri: outs
+                .resource_uri
+                .clone()
+                .unwrap_or_else(|| format!("file://{}", req.cwd.display())),
+        };
+        for err in ev::write(reporter, &outs, &mut e, &req.cwd) {
+            reporter.fatal(&err);
+            worst = worst.worse(exit_for(&err));
+        }
     }
     Ok(worst)
 }

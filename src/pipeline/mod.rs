@@ -5,6 +5,7 @@
 //! interrupted build leaves the destination as it was.
 
 pub mod deliver;
+pub mod evidence;
 pub mod images;
 pub mod outcache;
 pub mod plan;

@@ -28,6 +28,13 @@ pub(super) enum Event<'a> {
         target: Option<&'a str>,
         exit: i32,
     },
+    /// A release evidence document written (`--provenance`, `--vsa`, `--sbom`).
+    Evidence {
+        kind: &'a str,
+        path: Cow<'a, str>,
+        sha256: &'a str,
+        subjects: usize,
+    },
     BuildFinished {
         success: bool,
         artifacts: usize,

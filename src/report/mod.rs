@@ -509,6 +509,36 @@ impl Reporter {
             .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
     }
 
+    /// Writes an evidence document like [`Reporter::write_file`] and returns the sha256
+    /// of the bytes written (after masking), which other documents refer to.
+    pub fn write_evidence(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
+        use sha2::Digest as _;
+        let masked = self.mask_bytes(bytes);
+        files::write_atomic(path, &masked)
+            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))?;
+        Ok(crate::evidence::hex(&sha2::Sha256::digest(&masked)))
+    }
+
+    /// An evidence document was written: a status line, or an `evidence` event.
+    pub fn evidence(&self, kind: &str, path: &Path, sha256: &str, subjects: usize) {
+        match self.format {
+            MessageFormat::Human | MessageFormat::Github => self.status(
+                "Wrote",
+                &format!(
+                    "{kind} {} ({subjects} subject{})",
+                    shown(path),
+                    if subjects == 1 { "" } else { "s" }
+                ),
+            ),
+            MessageFormat::Json => self.write_json(&json::Event::Evidence {
+                kind,
+                path: escape::lossless(path),
+                sha256,
+                subjects,
+            }),
+        }
+    }
+
     fn append_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let masked = self.mask_bytes(bytes);
         files::append_atomic(path, &masked)

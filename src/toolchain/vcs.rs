@@ -110,6 +110,19 @@ pub fn source_facts(git: &Path, dir: &Path) -> SourceFacts {
     }
 }
 
+/// Where the checkout holding `dir` came from, for a provenance's source entry: the
+/// `origin` remote's URL (else the first remote's) and the ref HEAD is on
+/// (`refs/heads/main`); `None` where git cannot say (no remote, a detached HEAD).
+pub fn remote_and_ref(git: &Path, dir: &Path) -> (Option<String>, Option<String>) {
+    let remote = git_line(git, dir, &["remote", "get-url", "origin"]).or_else(|| {
+        let first = git_line(git, dir, &["remote"])?;
+        let name = first.lines().next()?.trim().to_string();
+        git_line(git, dir, &["remote", "get-url", &name])
+    });
+    let head = git_line(git, dir, &["symbolic-ref", "-q", "HEAD"]);
+    (remote, head)
+}
+
 /// `2026-11-29T06:54:51Z` for seconds since the epoch (proleptic Gregorian, UTC).
 pub fn rfc3339_utc(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

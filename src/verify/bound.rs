@@ -313,6 +313,7 @@ mod tests {
                 settings: (0..settings)
                     .map(|i| (format!("K{i:05}"), "v".repeat(name_len)))
                     .collect(),
+                deps: Vec::new(),
             }),
             runtime: None,
         }

@@ -36,6 +36,10 @@ pub struct GoFacts {
     pub main: Option<Module>,
     /// Every recorded `build` key and value.
     pub settings: BTreeMap<String, String>,
+    /// The dependency modules (`dep` lines), for the SBOM and provenance; not in the
+    /// JSON report's facts (a large module graph would swamp every artifact event).
+    #[serde(skip)]
+    pub deps: Vec<Module>,
 }
 
 impl From<&BuildInfo> for GoFacts {
@@ -45,6 +49,7 @@ impl From<&BuildInfo> for GoFacts {
             path: b.path.clone(),
             main: b.main.clone(),
             settings: b.settings.iter().cloned().collect(),
+            deps: b.deps.clone(),
         }
     }
 }

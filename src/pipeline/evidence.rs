@@ -1,0 +1,245 @@
+//! Release evidence for `build` and `verify`: the facts the documents need that live in
+//! files, git and the CI's variables (the profile file's digest, the go binary's, the
+//! source checkout, the run's URL), gathered only when a document is asked for, and the
+//! documents written through the report layer.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::evidence::{self, Artifact, Evidence, ProfileInfo, SourceInfo, Toolchain, Written};
+use crate::report::{redact, Reporter};
+use crate::toolchain::{vcs, Go, HostEnv};
+
+/// The documents asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub provenance: Option<PathBuf>,
+    pub vsa: Option<PathBuf>,
+    pub sbom: Option<PathBuf>,
+    /// The VSA's `resourceUri`.
+    pub resource_uri: Option<String>,
+}
+
+impl Outputs {
+    pub fn any(&self) -> bool {
+        self.provenance.is_some() || self.vsa.is_some() || self.sbom.is_some()
+    }
+}
+
+/// Now, RFC 3339 UTC.
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    vcs::rfc3339_utc(secs)
+}
+
+/// The CI run's URL: `$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID`
+/// (with `/attempts/N` when `GITHUB_RUN_ATTEMPT` is set).
+pub fn invocation_id(host: &HostEnv) -> Option<String> {
+    let get = |k: &str| host.get(k).filter(|v| !v.is_empty());
+    let (server, repo, run) = (
+        get("GITHUB_SERVER_URL")?,
+        get("GITHUB_REPOSITORY")?,
+        get("GITHUB_RUN_ID")?,
+    );
+    let mut id = format!("{}/{repo}/actions/runs/{run}", server.trim_end_matches('/'));
+    if let Some(a) = get("GITHUB_RUN_ATTEMPT") {
+        id.push_str(&format!("/attempts/{a}"));
+    }
+    Some(redact::urls(&id).into_owned())
+}
+
+/// A path as documents name it: relative to the working directory when under it.
+pub fn subject_name(path: &Path, work_dir: &Path) -> String {
+    let rel = path.strip_prefix(work_dir).unwrap_or(path);
+    crate::report::escape::lossless(rel).into_owned()
+}
+
+/// The profile's name, and its file with that file's sha256.
+pub fn profile_info(
+    name: &str,
+    file: Option<&Path>,
+    work_dir: &Path,
+) -> anyhow::Result<ProfileInfo> {
+    let file = match file {
+        None => None,
+        Some(f) => {
+            let bytes = std::fs::read(f).with_context(|| {
+                format!(
+                    "reading the profile file `{}`",
+                    crate::report::escape::path(f)
+                )
+            })?;
+            Some((subject_name(f, work_dir), evidence::sha256_hex(&bytes)))
+        }
+    };
+    Ok(ProfileInfo {
+        name: name.to_string(),
+        file,
+    })
+}
+
+/// The toolchain that built: the version the artifacts recorded (else go's VERSION
+/// file's), and the go binary's digest when that binary is the one that ran (a
+/// toolchain go switched to through GOTOOLCHAIN is another binary).
+pub fn toolchain(go: &Go, recorded: Option<&str>) -> Toolchain {
+    let version = recorded.map(str::to_string).or_else(|| go.version.clone());
+    let same = recorded.is_none() || recorded == go.version.as_deref();
+    let sha256 = same
+        .then(|| {
+            let real = std::fs::canonicalize(&go.path).ok()?;
+            let bytes = std::fs::read(real).ok()?;
+            Some(evidence::sha256_hex(&bytes))
+        })
+        .flatten();
+    Toolchain {
+        version,
+        path: go.path.display().to_string(),
+        sha256,
+    }
+}
+
+/// The source checkout holding `dir`: `git+<remote>@<ref>`, HEAD's commit and whether
+/// the tree is dirty. In GitHub Actions the repository URL and ref come from `GITHUB_*`
+/// when git has no remote or HEAD is detached. `None` outside a git checkout.
+pub fn source(host: &HostEnv, dir: &Path, cwd: &Path) -> Option<SourceInfo> {
+    let git = which::which_in("git", host.get("PATH").cloned(), cwd).ok()?;
+    let root = vcs::git_root(dir)?;
+    let facts = vcs::source_facts(&git, dir);
+    let (remote, head) = vcs::remote_and_ref(&git, dir);
+    let get = |k: &str| host.get(k).filter(|v| !v.is_empty()).cloned();
+    let gh_remote = match (get("GITHUB_SERVER_URL"), get("GITHUB_REPOSITORY")) {
+        (Some(s), Some(r)) => Some(format!("{}/{r}", s.trim_end_matches('/'))),
+        _ => None,
+    };
+    let remote = remote
+        .or(gh_remote)
+        .unwrap_or_else(|| format!("file://{}", root.display()));
+    let commit = facts.commit.clone().or_else(|| get("GITHUB_SHA"));
+    let at = head
+        .or_else(|| get("GITHUB_REF"))
+        .or_else(|| commit.clone())?;
+    Some(SourceInfo {
+        uri: redact::urls(&format!("git+{remote}@{at}")).into_owned(),
+        commit,
+        dirty: facts.dirty,
+    })
+}
+
+/// Writes the documents asked for, provenance first (the VSA names it), and reports
+/// each one; returns what failed. `evidence.provenance` is set to the one written.
+pub fn write(
+    reporter: &Reporter,
+    outs: &Outputs,
+    e: &mut Evidence,
+    work_dir: &Path,
+) -> Vec<anyhow::Error> {
+    let mut errors = Vec::new();
+    let count = |doc: &serde_json::Value| doc["subject"].as_array().map_or(0, Vec::len);
+    if let Some(file) = &outs.provenance {
+        let path = work_dir.join(file);
+        match evidence::provenance::render(e) {
+            None => errors.push(nothing_to_attest("--provenance", &path)),
+            Some(doc) => match write_doc(reporter, &path, &doc) {
+                Ok(sha) => {
+                    reporter.evidence("provenance", &path, &sha, count(&doc));
+                    e.provenance = Some(Written {
+                        name: subject_name(&path, work_dir),
+                        sha256: sha,
+                    });
+                }
+                Err(err) => errors.push(err),
+            },
+        }
+    }
+    if let Some(file) = &outs.vsa {
+        let path = work_dir.join(file);
+        match evidence::vsa::render(e) {
+            None => errors.push(nothing_to_attest("--vsa", &path)),
+            Some(doc) => match write_doc(reporter, &path, &doc) {
+                Ok(sha) => reporter.evidence("vsa", &path, &sha, count(&doc)),
+                Err(err) => errors.push(err),
+            },
+        }
+    }
+    if let Some(dir) = &outs.sbom {
+        let dir = work_dir.join(dir);
+        if let Err(err) = std::fs::create_dir_all(&dir).with_context(|| {
+            format!(
+                "creating the SBOM directory `{}`",
+                crate::report::escape::path(&dir)
+            )
+        }) {
+            errors.push(crate::error::usage(format!("{err:#}")));
+            return errors;
+        }
+        let included = e
+            .artifacts
+            .iter()
+            .filter(|a| a.report.delivered || e.command == evidence::Command::Verify);
+        for a in included {
+            let Some(doc) = evidence::sbom::render(a, &e.finished_on) else {
+                continue;
+            };
+            let path = dir.join(evidence::sbom::file_name(a));
+            match write_doc(reporter, &path, &doc) {
+                Ok(sha) => reporter.evidence("sbom", &path, &sha, 1),
+                Err(err) => errors.push(err),
+            }
+        }
+    }
+    errors
+}
+
+fn write_doc(reporter: &Reporter, path: &Path, doc: &serde_json::Value) -> anyhow::Result<String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            crate::error::usage(format!(
+                "creating `{}`: {e}",
+                crate::report::escape::path(parent)
+            ))
+        })?;
+    }
+    reporter.write_evidence(path, &evidence::to_bytes(doc))
+}
+
+fn nothing_to_attest(flag: &str, path: &Path) -> anyhow::Error {
+    crate::error::failure(
+        crate::error::Exit::VerifyFailed,
+        format!(
+            "{flag} {}: no artifact to attest (none was delivered, or none could be hashed)",
+            crate::report::escape::path(path)
+        ),
+    )
+}
+
+/// An artifact of a build for the documents.
+pub fn built_artifact<'a>(
+    report: &'a crate::report::ArtifactReport,
+    plan: &super::Plan,
+    policy: &crate::verify::Policy,
+    work_dir: &Path,
+) -> Artifact<'a> {
+    let p = &plan.profile;
+    Artifact {
+        report,
+        name: subject_name(&plan.dest, work_dir),
+        build: Some(evidence::BuildParams {
+            package: plan.package.clone(),
+            cgo: p.cgo.value,
+            ldflags: p.ldflags.value.clone(),
+            flags: p.flags.value.clone(),
+            tags: p.tags.value.clone(),
+            rebuild_all: p.rebuild_all.value,
+            go_args: p.go_args.clone(),
+            stamps: p
+                .stamp
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+        }),
+        policy: evidence::policy_json(policy),
+    }
+}

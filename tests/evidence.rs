@@ -1,0 +1,670 @@
+//! Release evidence (`--provenance`, `--vsa`, `--sbom`) for build and verify, and
+//! `verify FILE --provenance P`. The documents are validated with the formats' own
+//! libraries (tests/evidence/validate.py in the virtual environment `.ci/run` makes,
+//! named by XBUILD_GO_PYTHON): protobuf's strict parser over the in-toto bindings for
+//! the statements and provenance, cyclonedx-python-lib's strict validator for the SBOMs.
+//! The VSA predicate is checked here (the bindings type `verifiedLevels` as a string,
+//! the specification as a list). The real-module test (gojq through the module proxy)
+//! is opt-in like tests/real_modules.rs.
+
+mod util;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+use util::*;
+
+/// Secrets set in the tool's environment: none may appear in any document.
+const SECRETS: &[(&str, &str)] = &[
+    ("GITHUB_TOKEN", "ghp_evidenceSecret0123456789"),
+    (
+        "AWS_SECRET_ACCESS_KEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzSecret",
+    ),
+];
+const PROXY_PASSWORD: &str = "proxyPassw0rdSecret";
+
+/// The Python of the virtual environment with the formats' libraries: under CI it must
+/// be there; elsewhere the validation is skipped with the reason.
+fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
+    let usable = p.as_ref().is_some_and(|p| {
+        Command::new(p)
+            .args([
+                "-c",
+                "import in_toto_attestation, cyclonedx.validation.json",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if usable {
+        return p;
+    }
+    if in_ci() {
+        panic!(
+            "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
+             cyclonedx-python-lib under CI=true; .ci/run installs them"
+        );
+    }
+    eprintln!(
+        "SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON to a Python \
+         with in-toto-attestation and cyclonedx-python-lib (.ci/run makes one)"
+    );
+    None
+}
+
+/// Validates documents with tests/evidence/validate.py.
+fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
+    let script = repo().join("tests/evidence/validate.py");
+    let o = Command::new(python)
+        .arg(&script)
+        .arg(kind)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{kind} validation failed for {files:?}:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn sha256_file(p: &Path) -> String {
+    let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn read_json(p: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", p.display()))
+}
+
+/// The environment with secrets set, a proxy with credentials and a GitHub run.
+fn secret_env(mut env: BTreeMap<String, String>, proxy_tail: &str) -> BTreeMap<String, String> {
+    for (k, v) in SECRETS {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env.insert(
+        "GOPROXY".into(),
+        format!("https://builder:{PROXY_PASSWORD}@proxy.invalid/{proxy_tail}"),
+    );
+    env.insert("GITHUB_SERVER_URL".into(), "https://github.com".into());
+    env.insert("GITHUB_REPOSITORY".into(), "acme/hello".into());
+    env.insert("GITHUB_RUN_ID".into(), "4242".into());
+    env
+}
+
+/// No secret in any file under `dir`.
+fn assert_no_secret(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            assert_no_secret(&p);
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue; // the binaries
+        };
+        for secret in SECRETS.iter().map(|(_, v)| *v).chain([PROXY_PASSWORD]) {
+            assert!(
+                !text.contains(secret),
+                "{} holds the secret {secret:?}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// What the three documents must say about a build of `targets`; returns the
+/// provenance.
+fn check_build_documents(
+    dir: &Path,
+    artifacts: &[(String, PathBuf)],
+    profile: &str,
+    python: Option<&Path>,
+) -> serde_json::Value {
+    let prov = read_json(&dir.join("dist/provenance.json"));
+    assert_eq!(prov["_type"], "https://in-toto.io/Statement/v1");
+    assert_eq!(prov["predicateType"], "https://slsa.dev/provenance/v1");
+    let subjects = prov["subject"].as_array().unwrap();
+    assert_eq!(subjects.len(), artifacts.len(), "{prov:#}");
+    for (target, path) in artifacts {
+        let sha = sha256_file(path);
+        let s = subjects
+            .iter()
+            .find(|s| s["digest"]["sha256"] == sha.as_str())
+            .unwrap_or_else(|| panic!("no subject with {target}'s digest {sha}\n{prov:#}"));
+        assert_eq!(s["annotations"]["target"], target.as_str(), "{s}");
+        assert_eq!(s["annotations"]["profile"], profile, "{s}");
+    }
+    let def = &prov["predicate"]["buildDefinition"];
+    assert_eq!(
+        def["buildType"],
+        "https://cargo-xbuild-go.invalid/build-type/go-build/v1"
+    );
+    assert_eq!(def["externalParameters"]["profile"], profile);
+    let deps = def["resolvedDependencies"].as_array().unwrap();
+    let go = deps.iter().find(|d| d["name"] == "go").expect("go entry");
+    assert!(go["uri"].as_str().unwrap().contains("go1."), "{go}");
+    let run = &prov["predicate"]["runDetails"];
+    assert!(run["builder"]["id"]
+        .as_str()
+        .unwrap()
+        .contains("cargo-xbuild-go"));
+    assert_eq!(
+        run["metadata"]["invocationId"],
+        "https://github.com/acme/hello/actions/runs/4242"
+    );
+    let sums = dir.join("dist/SHA256SUMS");
+    assert_eq!(
+        run["byproducts"][0]["digest"]["sha256"],
+        sha256_file(&sums).as_str(),
+        "the checksums file is a byproduct"
+    );
+    // The child environment is recorded, redacted.
+    let env = &def["internalParameters"]["env"];
+    let one = env.as_object().unwrap().values().next().unwrap();
+    assert_eq!(
+        one["GITHUB_TOKEN"],
+        serde_json::Value::Null,
+        "dropped: {one}"
+    );
+    assert!(
+        one["GOPROXY"].as_str().unwrap().contains("builder:***@"),
+        "{one}"
+    );
+
+    let vsa = read_json(&dir.join("dist/vsa.json"));
+    assert_eq!(
+        vsa["predicateType"],
+        "https://slsa.dev/verification_summary/v1"
+    );
+    assert_eq!(vsa["subject"].as_array().unwrap().len(), artifacts.len());
+    let p = &vsa["predicate"];
+    assert_eq!(p["verificationResult"], "PASSED", "{p:#}");
+    assert_eq!(
+        p["verifiedLevels"],
+        serde_json::json!(["SLSA_BUILD_LEVEL_1"]),
+        "a list, per the specification"
+    );
+    assert!(p["verifier"]["id"]
+        .as_str()
+        .unwrap()
+        .contains("cargo-xbuild-go"));
+    assert!(p["timeVerified"].as_str().unwrap().ends_with('Z'));
+    assert!(p["resourceUri"].is_string());
+    assert!(p["policy"]["uri"].is_string());
+    assert_eq!(
+        p["policy"]["digest"]["sha256"].as_str().unwrap().len(),
+        64,
+        "{p:#}"
+    );
+    assert_eq!(
+        p["inputAttestations"][0]["digest"]["sha256"],
+        sha256_file(&dir.join("dist/provenance.json")).as_str()
+    );
+    let results = p["checkResults"].as_array().unwrap();
+    assert_eq!(results.len(), artifacts.len());
+    assert!(results.iter().all(|r| r["passed"] == true
+        && r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "elf.machine")));
+
+    let mut sboms = Vec::new();
+    for (target, path) in artifacts {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let sbom_path = dir.join(format!("dist/sbom/{name}.cdx.json"));
+        let sbom = read_json(&sbom_path);
+        assert_eq!(sbom["specVersion"], "1.6");
+        let c = &sbom["metadata"]["component"];
+        assert_eq!(c["hashes"][0]["content"], sha256_file(path).as_str());
+        let props = c["properties"].as_array().unwrap();
+        assert!(
+            props
+                .iter()
+                .any(|p| p["name"] == "xbuild-go:target" && p["value"] == target.as_str()),
+            "{c:#}"
+        );
+        assert!(
+            props.iter().any(|p| p["name"] == "xbuild-go:build:GOARCH"),
+            "build settings are properties"
+        );
+        assert!(
+            sbom["components"].as_array().unwrap().iter().any(
+                |c| c["name"] == "stdlib" && c["version"].as_str().unwrap().starts_with("go1.")
+            ),
+            "{sbom:#}"
+        );
+        sboms.push(sbom_path);
+    }
+
+    assert_no_secret(dir);
+    if let Some(py) = python {
+        validate(py, "provenance", &[dir.join("dist/provenance.json")]);
+        validate(py, "statement", &[dir.join("dist/vsa.json")]);
+        validate(py, "sbom", &sboms);
+    }
+    prov
+}
+
+const EVIDENCE_ARGS: &[&str] = &[
+    "--checksums",
+    "dist/SHA256SUMS",
+    "--provenance",
+    "dist/provenance.json",
+    "--vsa",
+    "dist/vsa.json",
+    "--sbom",
+    "dist/sbom",
+    "--message-format",
+    "json",
+];
+
+#[test]
+fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
+    let python = python();
+    let p = Project::copy_of("hello");
+    let env = secret_env(base_env(), ",off");
+    let mut args = vec![
+        "--target",
+        "linux/arm64,linux/amd64",
+        "-o",
+        "dist/{name}-{os}-{arch}",
+    ];
+    args.extend_from_slice(EVIDENCE_ARGS);
+    let r = run_env(p.path(), &args, &env);
+    r.code(0);
+    let kinds: Vec<String> = r
+        .json()
+        .iter()
+        .filter(|l| l["reason"] == "evidence")
+        .map(|l| l["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["provenance", "vsa", "sbom", "sbom"], "{r}");
+    let artifacts: Vec<(String, PathBuf)> = ["arm64", "amd64"]
+        .iter()
+        .map(|a| {
+            (
+                format!("linux/{a}"),
+                p.path().join(format!("dist/hello-linux-{a}")),
+            )
+        })
+        .collect();
+    check_build_documents(p.path(), &artifacts, "golden", python.as_deref());
+
+    // verify --provenance: the artifact passes.
+    let ok = run(
+        p.path(),
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--provenance",
+            "dist/provenance.json",
+            "--message-format",
+            "json",
+        ],
+    );
+    ok.code(0);
+    let checks = ok.artifacts()[0]["verdict"]["checks"].clone();
+    for id in [
+        "provenance.subject",
+        "provenance.target",
+        "provenance.profile",
+    ] {
+        assert!(
+            checks
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == id && c["status"] == "pass"),
+            "{id} passes\n{ok}"
+        );
+    }
+    // --profile must agree with the recorded one.
+    run(
+        p.path(),
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--provenance",
+            "dist/provenance.json",
+            "--profile",
+            "golden",
+        ],
+    )
+    .code(0);
+    p.file("xbuild-go.toml", "[profile.other]\ninherits = \"golden\"\n");
+    run(
+        p.path(),
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--provenance",
+            "dist/provenance.json",
+            "--profile",
+            "other",
+        ],
+    )
+    .code(1)
+    .stderr_has("provenance.profile");
+
+    // A changed copy is not a subject: exit 1.
+    let mut bytes = std::fs::read(p.path().join("dist/hello-linux-arm64")).unwrap();
+    bytes.extend_from_slice(b"\0tampered");
+    std::fs::write(p.path().join("changed"), &bytes).unwrap();
+    run(
+        p.path(),
+        &["verify", "changed", "--provenance", "dist/provenance.json"],
+    )
+    .code(1)
+    .stderr_has("provenance.subject");
+    // A file of another build is not named in it: exit 1.
+    let other = run(
+        p.path(),
+        &[
+            "--target",
+            "linux/arm64",
+            "--ldflags",
+            "-s -w -X main.x=1",
+            "-o",
+            "other",
+        ],
+    );
+    other.code(0);
+    run(
+        p.path(),
+        &["verify", "other", "--provenance", "dist/provenance.json"],
+    )
+    .code(1)
+    .stderr_has("not among its 2 subjects");
+    // A provenance whose recorded target is not what the file is: exit 1.
+    let mut prov = read_json(&p.path().join("dist/provenance.json"));
+    for s in prov["subject"].as_array_mut().unwrap() {
+        s["annotations"]["target"] = "linux/riscv64".into();
+    }
+    p.file("lying.json", &prov.to_string());
+    run(
+        p.path(),
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--provenance",
+            "lying.json",
+        ],
+    )
+    .code(1)
+    .stderr_has("provenance.target");
+    // Not a provenance at all: a usage error naming the file.
+    run(
+        p.path(),
+        &[
+            "verify",
+            "dist/hello-linux-arm64",
+            "--provenance",
+            "dist/vsa.json",
+        ],
+    )
+    .code(2)
+    .stderr_has("vsa.json");
+}
+
+#[test]
+fn verify_writes_evidence_about_files_built_elsewhere() {
+    let python = python();
+    let p = Project::copy_of("hello");
+    run(p.path(), &["--target", "linux/arm64", "-o", "app"]).code(0);
+    // A failing check makes a FAILED summary.
+    let r = run_env(
+        p.path(),
+        &[
+            "verify",
+            "app",
+            "--target",
+            "linux/amd64",
+            "--emit-provenance",
+            "ev/provenance.json",
+            "--vsa",
+            "ev/vsa.json",
+            "--sbom",
+            "ev/sbom",
+        ],
+        &secret_env(base_env(), ",off"),
+    );
+    r.code(1);
+    let vsa = read_json(&p.path().join("ev/vsa.json"));
+    assert_eq!(vsa["predicate"]["verificationResult"], "FAILED", "{vsa:#}");
+    assert_eq!(
+        vsa["predicate"]["verifiedLevels"],
+        serde_json::json!(["FAILED"])
+    );
+    let prov = read_json(&p.path().join("ev/provenance.json"));
+    assert_eq!(
+        prov["predicate"]["buildDefinition"]["buildType"],
+        "https://cargo-xbuild-go.invalid/build-type/go-recorded/v1"
+    );
+    assert_eq!(
+        prov["subject"][0]["digest"]["sha256"],
+        sha256_file(&p.path().join("app")).as_str()
+    );
+    assert_eq!(
+        prov["predicate"]["buildDefinition"]["externalParameters"]["recorded"]["app"]["settings"]
+            ["GOARCH"],
+        "arm64"
+    );
+    assert_no_secret(p.path());
+    if let Some(py) = python {
+        validate(&py, "provenance", &[p.path().join("ev/provenance.json")]);
+        validate(&py, "statement", &[p.path().join("ev/vsa.json")]);
+        validate(&py, "sbom", &[p.path().join("ev/sbom/app.cdx.json")]);
+    }
+}
+
+// ---- a real module with dependencies, through the module proxy (opt-in) ----
+
+fn real_modules_enabled() -> bool {
+    if std::env::var("XBUILD_GO_REAL_MODULES").is_ok_and(|v| v == "1") {
+        return true;
+    }
+    eprintln!("SKIP: set XBUILD_GO_REAL_MODULES=1 to build real modules through the module proxy");
+    false
+}
+
+/// The test environment with the module proxy allowed (base_env turns it off).
+fn online_env() -> BTreeMap<String, String> {
+    let mut env = base_env();
+    env.remove("GOPROXY");
+    for k in ["GOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB"] {
+        if let Ok(v) = std::env::var(k) {
+            env.insert(k.into(), v);
+        }
+    }
+    env
+}
+
+/// Downloads `module@version` and copies its source into a writable directory.
+fn fetch(module: &str, version: &str) -> tempfile::TempDir {
+    let o = Command::new("go")
+        .args(["mod", "download", "-json", &format!("{module}@{version}")])
+        .env_clear()
+        .envs(online_env())
+        .env("GOFLAGS", "-mod=mod")
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "go mod download {module}@{version}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dir = info["Dir"].as_str().expect("Dir in go mod download -json");
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(dir), t.path());
+    let chmod = Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(t.path())
+        .status()
+        .unwrap();
+    assert!(chmod.success());
+    t
+}
+
+/// `path@version` of every `dep` line of `go version -m FILE`.
+fn go_version_deps(file: &Path) -> Vec<String> {
+    let o = Command::new("go")
+        .args(["version", "-m"])
+        .arg(file)
+        .env_clear()
+        .envs(base_env())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.first() == Some(&"dep")).then(|| format!("{}@{}", f[1], f[2]))
+        })
+        .collect()
+}
+
+#[test]
+fn gojq_for_two_targets_has_every_dependency_in_the_evidence() {
+    if !real_modules_enabled() {
+        return;
+    }
+    let python = python();
+    let src = fetch("github.com/itchyny/gojq", "v0.12.17");
+    // A first proxy behind credentials the documents must not show, unreachable, then
+    // the real one (`|`: go falls through on any error).
+    let real_proxy = {
+        let o = Command::new("go")
+            .args(["env", "GOPROXY"])
+            .env_clear()
+            .envs(online_env())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    let env = secret_env(online_env(), &format!("|{real_proxy}"));
+    let mut args = vec![
+        "--package",
+        "./cmd/gojq",
+        "--target",
+        "linux/arm64,linux/amd64",
+        "-o",
+        "dist/{name}-{os}-{arch}",
+    ];
+    args.extend_from_slice(EVIDENCE_ARGS);
+    let r = run_env(src.path(), &args, &env);
+    r.code(0);
+    let artifacts: Vec<(String, PathBuf)> = ["arm64", "amd64"]
+        .iter()
+        .map(|a| {
+            (
+                format!("linux/{a}"),
+                src.path().join(format!("dist/gojq-linux-{a}")),
+            )
+        })
+        .collect();
+    let prov = check_build_documents(src.path(), &artifacts, "golden", python.as_deref());
+    let resolved: Vec<&serde_json::Value> = prov["predicate"]["buildDefinition"]
+        ["resolvedDependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    for (_, file) in &artifacts {
+        let deps = go_version_deps(file);
+        assert!(!deps.is_empty(), "gojq has dependencies");
+        let name = file.file_name().unwrap().to_string_lossy();
+        let sbom = read_json(&src.path().join(format!("dist/sbom/{name}.cdx.json")));
+        for dep in &deps {
+            let (path, version) = dep.split_once('@').unwrap();
+            let purl = format!("pkg:golang/{path}@{version}");
+            let entry = resolved
+                .iter()
+                .find(|d| d["uri"] == purl.as_str())
+                .unwrap_or_else(|| panic!("{purl} not in resolvedDependencies\n{prov:#}"));
+            assert_eq!(
+                entry["digest"]["dirHash"].as_str().map(str::len),
+                Some(64),
+                "{entry}"
+            );
+            let c = sbom["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["purl"] == purl.as_str())
+                .unwrap_or_else(|| panic!("{purl} not in the SBOM of {name}"));
+            assert_eq!(c["hashes"][0]["alg"], "SHA-256");
+            assert_eq!(c["hashes"][0]["content"], entry["digest"]["dirHash"]);
+        }
+    }
+    // The source is no git checkout (a module cache copy): no source entry is made up.
+    assert!(resolved.iter().all(|d| d["name"] != "source"));
+}
+
+#[test]
+fn a_git_checkout_is_the_source_with_its_commit() {
+    if which("git").is_none() {
+        if in_ci() {
+            panic!("git is required under CI=true");
+        }
+        eprintln!("SKIP: git not found");
+        return;
+    }
+    let p = Project::copy_of("hello");
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(p.path())
+            .env_clear()
+            .envs(base_env())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "x"]);
+    git(&[
+        "remote",
+        "add",
+        "origin",
+        &format!("https://bot:{PROXY_PASSWORD}@example.com/acme/hello.git"),
+    ]);
+    let commit = git(&["rev-parse", "HEAD"]);
+    run(p.path(), &["-o", "app", "--provenance", "prov.json"]).code(0);
+    let prov = read_json(&p.path().join("prov.json"));
+    let deps = prov["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    let src = deps
+        .iter()
+        .find(|d| d["name"] == "source")
+        .unwrap_or_else(|| panic!("no source entry\n{prov:#}"));
+    assert_eq!(
+        src["uri"], "git+https://bot:***@example.com/acme/hello.git@refs/heads/main",
+        "{src}"
+    );
+    assert_eq!(src["digest"]["gitCommit"], commit.as_str());
+    assert!(src["annotations"]["dirty"].is_boolean(), "{src}");
+}
