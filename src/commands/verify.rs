@@ -123,7 +123,22 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         let named = args.profile.profile.is_some();
         let profile = Some(ctx.profile.name.clone());
         let policy_for = move |target: &Target| {
-            let mut policy = Policy::from_profile(&ctx.profile, Some(target));
+            // A cgo build adds its C toolchain's link flags to ldflags (and Go records
+            // them): judge the file by what the build would have run.
+            let mut profile = ctx.profile.clone();
+            if named && profile.cgo.value {
+                let chosen = crate::toolchain::cc::choose(&crate::toolchain::cc::Request {
+                    profile: &ctx.profile,
+                    target,
+                    host: &ctx.host,
+                    work_dir: &ctx.work_dir,
+                    zig: &ctx.zig,
+                });
+                if let Ok(Some(t)) = chosen {
+                    profile.ldflags.value = t.ldflags(&profile.ldflags.value);
+                }
+            }
+            let mut policy = Policy::from_profile(&profile, Some(target));
             let v = &ctx.profile.verify;
             let set = |s: &Source| *s != Source::BuiltIn;
             // Any file can be verified against a target; Go build info is required
@@ -183,6 +198,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     command: None,
                     verdict,
                     build_ms: None,
+                    c_toolchain: None,
                 };
                 if !report.passed() {
                     worst = worst.worse(Exit::VerifyFailed);

@@ -45,6 +45,8 @@ pub struct Context {
     pub version_override: Option<String>,
     /// The source placeholders' values, read from git on first use.
     pub source: std::sync::OnceLock<stamp::SourceVars>,
+    /// zig for cgo builds, found on first need (`--zig`, XBUILD_GO_ZIG, PATH, ziglang).
+    pub zig: toolchain::cc::ZigFinder,
 }
 
 /// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
@@ -126,6 +128,8 @@ pub struct Request<'a> {
     pub config: Option<&'a Path>,
     pub profile: &'a str,
     pub overrides: Overrides,
+    /// `--zig`: the zig binary for cgo builds.
+    pub zig: Option<&'a Path>,
 }
 
 /// The working directory: `-C DIR` against the process's, which must exist (exit 2).
@@ -188,6 +192,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         gowork,
         version_override: req.overrides.version.clone(),
         source: std::sync::OnceLock::new(),
+        zig: toolchain::cc::ZigFinder::new(req.zig.map(Path::to_path_buf)),
     })
 }
 
@@ -603,6 +608,7 @@ fn build_in(
         command: Some(cmd.display()),
         verdict,
         build_ms: Some(build_ms),
+        c_toolchain: plan.c_toolchain.clone(),
     };
     if passed || opts.keep_rejected {
         let file = std::fs::File::open(&out)

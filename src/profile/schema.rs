@@ -48,6 +48,9 @@ impl PackageToml {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TargetToml {
     pub cgo: Option<Spanned<bool>>,
+    pub cc: Option<Spanned<String>>,
+    pub libc: Option<Spanned<Libc>>,
+    pub glibc: Option<Spanned<String>>,
     pub ldflags: Option<Spanned<LdflagsToml>>,
     pub flags: Option<Spanned<Vec<String>>>,
     pub tags: Option<Spanned<Vec<String>>>,
@@ -67,6 +70,12 @@ pub struct LayerToml {
     pub package: Option<Spanned<PackageToml>>,
     pub output: Option<Spanned<String>>,
     pub cgo: Option<Spanned<bool>>,
+    /// The C compiler of cgo builds: "auto" (default), "zig", "gcc", or a command.
+    pub cc: Option<Spanned<String>>,
+    /// The C library cgo builds link: "glibc" (default) or "musl".
+    pub libc: Option<Spanned<Libc>>,
+    /// The glibc floor of cgo builds through zig ("2.28"); also the `max-glibc` limit.
+    pub glibc: Option<Spanned<String>>,
     pub ldflags: Option<Spanned<LdflagsToml>>,
     pub flags: Option<Spanned<Vec<String>>>,
     pub tags: Option<Spanned<Vec<String>>>,
@@ -98,6 +107,23 @@ pub struct VerifyToml {
     pub max_size: Option<Spanned<String>>,
 }
 
+/// `libc`: the C library a cgo build links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Libc {
+    Glibc,
+    Musl,
+}
+
+impl Libc {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Libc::Glibc => "glibc",
+            Libc::Musl => "musl",
+        }
+    }
+}
+
 /// `arm-float-abi`: what 32-bit arm artifacts must declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -123,6 +149,9 @@ pub const LAYER_KEYS: &[&str] = &[
     "package",
     "output",
     "cgo",
+    "cc",
+    "libc",
+    "glibc",
     "ldflags",
     "flags",
     "tags",
@@ -138,7 +167,7 @@ pub const LAYER_KEYS: &[&str] = &[
 
 /// Every key a `target."OS/ARCH"` table accepts.
 pub const TARGET_KEYS: &[&str] = &[
-    "cgo", "ldflags", "flags", "tags", "env", "stamp", "smoke", "verify",
+    "cgo", "cc", "libc", "glibc", "ldflags", "flags", "tags", "env", "stamp", "smoke", "verify",
 ];
 
 /// Every key the verify table accepts.

@@ -88,6 +88,8 @@ pub struct ArtifactReport {
     pub verdict: Verdict,
     /// Milliseconds spent in go build (build only).
     pub build_ms: Option<u128>,
+    /// The C toolchain of a cgo build: kind, CC/CXX, why, link flags (build only).
+    pub c_toolchain: Option<crate::toolchain::cc::CToolchain>,
 }
 
 impl ArtifactReport {

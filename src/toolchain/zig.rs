@@ -1,0 +1,412 @@
+//! zig as the C compiler of cgo builds: found with `--zig`, else `XBUILD_GO_ZIG`, else
+//! `zig` on PATH, else the `ziglang` Python package (`pip install ziglang`, whose
+//! binary `python3 -m ziglang` runs); its version checked (too old is exit 4); the
+//! glibc versions it bundles read from `zig targets`; and the `-target` triple for a
+//! Go target, libc and glibc floor.
+
+use std::path::{Path, PathBuf};
+
+use crate::profile::Libc;
+use crate::target::Target;
+
+use super::HostEnv;
+
+/// The variable that points the tool at a `zig` binary.
+pub const ZIG_VAR: &str = "XBUILD_GO_ZIG";
+
+/// The oldest zig driven: `x86` (not `i386`) target names and `zig cc` accepting the
+/// flags go passes to its C compiler.
+pub const MIN_ZIG: (u32, u32, u32) = (0, 11, 0);
+
+/// How to get zig, for messages.
+pub const INSTALL_HINT: &str = "install zig (`pip install ziglang` puts it in a Python \
+     environment, where `python3 -m ziglang` finds it), put `zig` on PATH, or point --zig / \
+     XBUILD_GO_ZIG at the binary";
+
+/// Where the zig binary came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZigFrom {
+    Flag,
+    Variable,
+    Path,
+    /// The `ziglang` package of this Python interpreter.
+    Python(PathBuf),
+}
+
+impl ZigFrom {
+    pub fn describe(&self) -> String {
+        match self {
+            ZigFrom::Flag => "--zig".to_string(),
+            ZigFrom::Variable => ZIG_VAR.to_string(),
+            ZigFrom::Path => "PATH".to_string(),
+            ZigFrom::Python(py) => format!("the ziglang package of {}", py.display()),
+        }
+    }
+}
+
+/// A usable zig.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Zig {
+    pub path: PathBuf,
+    pub from: ZigFrom,
+    /// As `zig version` prints it: `0.17.1`, `0.14.0-dev.367+a57479afc`.
+    pub version: String,
+}
+
+/// Why there is no usable zig.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZigProblem {
+    /// Nothing found where zig is looked for.
+    NotFound(String),
+    /// A zig was named or found but cannot be used (missing file, too old, broken).
+    Unusable(String),
+}
+
+impl ZigProblem {
+    pub fn message(&self) -> &str {
+        match self {
+            ZigProblem::NotFound(m) | ZigProblem::Unusable(m) => m,
+        }
+    }
+}
+
+/// Finds zig as the module doc says and checks its version. `path_var` is the PATH
+/// tools are looked up in (the profile's `env.PATH`, else the host's).
+pub fn locate(
+    flag: Option<&Path>,
+    host: &HostEnv,
+    path_var: Option<&str>,
+    cwd: &Path,
+) -> Result<Zig, ZigProblem> {
+    let named = |p: &Path, via: &str| -> Result<PathBuf, ZigProblem> {
+        let found = if p.components().count() > 1 || p.is_absolute() {
+            let abs = cwd.join(p);
+            abs.is_file().then_some(abs)
+        } else {
+            super::doctor::find_tool(&p.to_string_lossy(), path_var, cwd)
+        };
+        found.ok_or_else(|| {
+            ZigProblem::Unusable(format!(
+                "{via} names `{}`, which does not exist: {INSTALL_HINT}",
+                p.display()
+            ))
+        })
+    };
+    let (path, from) = if let Some(p) = flag {
+        (named(p, "--zig")?, ZigFrom::Flag)
+    } else if let Some(p) = host.get(ZIG_VAR).filter(|v| !v.is_empty()) {
+        (named(Path::new(p), ZIG_VAR)?, ZigFrom::Variable)
+    } else if let Some(p) = super::doctor::find_tool("zig", path_var, cwd) {
+        (p, ZigFrom::Path)
+    } else {
+        match from_python(host, path_var, cwd) {
+            Some(found) => found?,
+            None => {
+                return Err(ZigProblem::NotFound(format!(
+                    "zig was not found (no --zig, no {ZIG_VAR}, no `zig` on PATH, no ziglang \
+                     package for python3)"
+                )))
+            }
+        }
+    };
+    let version = query_version(&path, host)?;
+    Ok(Zig {
+        path,
+        from,
+        version,
+    })
+}
+
+/// The environment of our probes of zig and python: the host's PATH and HOME (zig
+/// keeps its cache under it) and Python's own variables (a virtual environment,
+/// pyenv), built as data.
+fn probe_env(host: &HostEnv) -> std::collections::BTreeMap<String, String> {
+    host.iter()
+        .filter(|(k, _)| {
+            matches!(
+                k.as_str(),
+                "PATH" | "HOME" | "XDG_CACHE_HOME" | "VIRTUAL_ENV"
+            ) || k.starts_with("PYTHON")
+                || k.starts_with("PYENV")
+                || k.starts_with("ZIG_")
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// The zig binary of the `ziglang` Python package: `None` when there is no python3 or
+/// it has no such package.
+fn from_python(
+    host: &HostEnv,
+    path_var: Option<&str>,
+    cwd: &Path,
+) -> Option<Result<(PathBuf, ZigFrom), ZigProblem>> {
+    let python = super::doctor::find_tool("python3", path_var, cwd)?;
+    let mut env = probe_env(host);
+    if let Some(p) = path_var {
+        env.insert("PATH".into(), p.to_string());
+    }
+    // Where the package is, without running zig through Python on every compile.
+    let out = super::doctor::probe(
+        &python,
+        &[
+            "-c",
+            "import os, sys, ziglang; sys.stdout.write(os.path.dirname(ziglang.__file__))",
+        ],
+        &env,
+    )
+    .ok()?;
+    let dir = PathBuf::from(out.trim());
+    let zig = dir.join("zig");
+    Some(if zig.is_file() {
+        Ok((zig, ZigFrom::Python(python)))
+    } else {
+        Err(ZigProblem::Unusable(format!(
+            "the ziglang package of {} ({}) holds no zig binary: reinstall it (pip install \
+             --force-reinstall ziglang)",
+            python.display(),
+            dir.display()
+        )))
+    })
+}
+
+/// `zig version`, checked against [`MIN_ZIG`].
+fn query_version(zig: &Path, host: &HostEnv) -> Result<String, ZigProblem> {
+    let out = super::doctor::probe(zig, &["version"], &probe_env(host))
+        .map_err(|e| ZigProblem::Unusable(format!("{e}: {INSTALL_HINT}")))?;
+    let version = out.trim().to_string();
+    let Some(parsed) = parse_version(&version) else {
+        return Err(ZigProblem::Unusable(format!(
+            "`{} version` printed {version:?}, not a zig version: {INSTALL_HINT}",
+            zig.display()
+        )));
+    };
+    if parsed < MIN_ZIG {
+        let (a, b, c) = MIN_ZIG;
+        return Err(ZigProblem::Unusable(format!(
+            "{} is zig {version}, too old: xbuild-go needs zig {a}.{b}.{c} or newer \
+             (pip install --upgrade ziglang, or point --zig / XBUILD_GO_ZIG at a newer zig)",
+            zig.display()
+        )));
+    }
+    Ok(version)
+}
+
+/// `0.17.1` → (0, 17, 1); a development build `0.14.0-dev.367+a57479afc` counts as its
+/// base release.
+pub fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+    let base = v.trim().split(['-', '+']).next()?;
+    let mut parts = base.split('.').map(|p| p.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    let patch = parts.next().unwrap_or(Some(0))?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((major, minor, patch))
+}
+
+/// The glibc versions zig can target, lowest and highest, from `zig targets` (ZON in
+/// recent releases, JSON in older ones: both list them under `glibc`).
+pub fn bundled_glibc(zig: &Zig, host: &HostEnv) -> Result<(String, String), String> {
+    let out = super::doctor::probe(&zig.path, &["targets"], &probe_env(host))?;
+    glibc_range(&out)
+        .ok_or_else(|| format!("`{} targets` lists no glibc versions", zig.path.display()))
+}
+
+/// The lowest and highest version of the `glibc` list of `zig targets` output.
+pub fn glibc_range(targets: &str) -> Option<(String, String)> {
+    let mut lines = targets.lines();
+    lines.find(|l| {
+        let t = l.trim();
+        (t.starts_with(".glibc") || t.starts_with("\"glibc\"")) && t.ends_with(['{', '['])
+    })?;
+    let mut versions: Vec<(Vec<u32>, String)> = Vec::new();
+    for l in lines {
+        let t = l.trim().trim_end_matches(',');
+        if t.starts_with('}') || t.starts_with(']') {
+            break;
+        }
+        let v = t.trim_matches('"');
+        let key: Option<Vec<u32>> = v.split('.').map(|p| p.parse().ok()).collect();
+        if let Some(key) = key {
+            versions.push((key, short(v)));
+        }
+    }
+    versions.sort();
+    Some((versions.first()?.1.clone(), versions.last()?.1.clone()))
+}
+
+/// `2.28.0` → `2.28`.
+fn short(v: &str) -> String {
+    v.strip_suffix(".0").unwrap_or(v).to_string()
+}
+
+/// Compares glibc versions numerically (`2.9` < `2.28`).
+pub fn glibc_newer(a: &str, b: &str) -> bool {
+    let key = |v: &str| -> Vec<u32> {
+        let mut k: Vec<u32> = v.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+        while k.last() == Some(&0) {
+            k.pop();
+        }
+        k
+    };
+    key(a) > key(b)
+}
+
+/// What `zig cc` is told for one target: the `-target` triple and CPU flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZigTarget {
+    /// `aarch64-linux-gnu.2.28`, `arm-linux-musleabihf`.
+    pub triple: String,
+    /// `-mcpu=arm1176jzf_s` for GOARM=6, ...
+    pub cpu_flags: Vec<&'static str>,
+}
+
+/// The zig target of a Go target, libc and glibc floor. GOARM picks the arm ABI and
+/// CPU: 7 is zig's armv7-a hard-float baseline, 6 the ARM1176JZF-S (hard float, as
+/// Raspberry Pi OS and alpine's armhf), 5 the ARM926EJ-S with the soft-float ABI.
+pub fn target_of(target: &Target, libc: Libc, floor: Option<&str>) -> Result<ZigTarget, String> {
+    if target.goos() != "linux" {
+        return Err(format!(
+            "xbuild-go drives zig for Linux targets only, not {target}"
+        ));
+    }
+    let mut cpu_flags = Vec::new();
+    let (arch, abi) = match target.goarch() {
+        "arm64" => ("aarch64", ""),
+        "amd64" => ("x86_64", ""),
+        "386" => ("x86", ""),
+        "riscv64" => ("riscv64", ""),
+        "ppc64le" => ("powerpc64le", ""),
+        "s390x" => ("s390x", ""),
+        "loong64" => ("loongarch64", ""),
+        "mips64" => ("mips64", "abi64"),
+        "mips64le" => ("mips64el", "abi64"),
+        "arm" => match target.level().map(|(_, v)| v) {
+            Some("5") => {
+                cpu_flags.push("-mcpu=arm926ej_s");
+                ("arm", "eabi")
+            }
+            Some("6") => {
+                cpu_flags.push("-mcpu=arm1176jzf_s");
+                ("arm", "eabihf")
+            }
+            _ => ("arm", "eabihf"),
+        },
+        other => {
+            return Err(format!(
+                "xbuild-go knows no zig target for GOARCH={other} (linux/{other})"
+            ))
+        }
+    };
+    let triple = match (libc, floor) {
+        (Libc::Glibc, Some(f)) => format!("{arch}-linux-gnu{abi}.{f}"),
+        (Libc::Glibc, None) => format!("{arch}-linux-gnu{abi}"),
+        (Libc::Musl, _) => format!("{arch}-linux-musl{abi}"),
+    };
+    Ok(ZigTarget { triple, cpu_flags })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        for (v, want) in [
+            ("0.17.1", Some((0, 17, 1))),
+            ("0.14.0-dev.367+a57479afc\n", Some((0, 14, 0))),
+            ("0.11", Some((0, 11, 0))),
+            ("zig", None),
+            ("", None),
+            ("1.2.3.4", None),
+        ] {
+            assert_eq!(parse_version(v), want, "{v:?}");
+        }
+        assert!(parse_version("0.10.1").unwrap() < MIN_ZIG);
+        assert!(parse_version("0.11.0").unwrap() >= MIN_ZIG);
+    }
+
+    #[test]
+    fn glibc_list_of_zon_and_json() {
+        let zon = ".{\n    .libc = .{\n        \"x86_64-linux-gnu\",\n    },\n    .glibc = .{\n        \"2.0.0\",\n        \"2.9.0\",\n        \"2.28.0\",\n        \"2.44.0\",\n    },\n    .cpus = .{\n    },\n}\n";
+        assert_eq!(
+            glibc_range(zon),
+            Some(("2.0".to_string(), "2.44".to_string()))
+        );
+        let json = "{\n \"glibc\": [\n  \"2.17.0\",\n  \"2.38.0\"\n ],\n \"cpus\": {}\n}";
+        assert_eq!(
+            glibc_range(json),
+            Some(("2.17".to_string(), "2.38".to_string()))
+        );
+        assert_eq!(glibc_range("{}"), None);
+        assert!(glibc_newer("2.45", "2.44"));
+        assert!(glibc_newer("2.28", "2.9"));
+        assert!(!glibc_newer("2.28.0", "2.28"));
+    }
+
+    #[test]
+    fn zig_targets_per_go_target_and_libc() {
+        let t = |s: &str| Target::parse(s).unwrap();
+        let cases: &[(&str, Libc, Option<&str>, &str, &[&str])] = &[
+            (
+                "linux/arm64",
+                Libc::Glibc,
+                Some("2.28"),
+                "aarch64-linux-gnu.2.28",
+                &[],
+            ),
+            ("linux/arm64", Libc::Musl, None, "aarch64-linux-musl", &[]),
+            ("linux/amd64", Libc::Glibc, None, "x86_64-linux-gnu", &[]),
+            ("linux/386", Libc::Musl, None, "x86-linux-musl", &[]),
+            (
+                "linux/arm/v7",
+                Libc::Glibc,
+                Some("2.28"),
+                "arm-linux-gnueabihf.2.28",
+                &[],
+            ),
+            (
+                "linux/arm/v6",
+                Libc::Musl,
+                None,
+                "arm-linux-musleabihf",
+                &["-mcpu=arm1176jzf_s"],
+            ),
+            (
+                "linux/arm/v5",
+                Libc::Glibc,
+                None,
+                "arm-linux-gnueabi",
+                &["-mcpu=arm926ej_s"],
+            ),
+            ("linux/riscv64", Libc::Musl, None, "riscv64-linux-musl", &[]),
+            (
+                "linux/ppc64le",
+                Libc::Glibc,
+                Some("2.31"),
+                "powerpc64le-linux-gnu.2.31",
+                &[],
+            ),
+            ("linux/s390x", Libc::Glibc, None, "s390x-linux-gnu", &[]),
+            (
+                "linux/mips64le",
+                Libc::Glibc,
+                None,
+                "mips64el-linux-gnuabi64",
+                &[],
+            ),
+        ];
+        for (target, libc, floor, triple, cpu) in cases {
+            let z = target_of(&t(target), *libc, *floor).unwrap();
+            assert_eq!(
+                (z.triple.as_str(), z.cpu_flags.as_slice()),
+                (*triple, *cpu),
+                "{target} {libc:?} {floor:?}"
+            );
+        }
+        assert!(target_of(&t("darwin/arm64"), Libc::Glibc, None).is_err());
+        assert!(target_of(&t("linux/ppc64"), Libc::Glibc, None).is_err());
+    }
+}
