@@ -1223,6 +1223,64 @@ max-size = "40MiB"
         }
     }
 
+    /// cc, libc and glibc: defaults, per-target tables, the floor as the glibc limit
+    /// (unless max-glibc is set), and static kept true with musl.
+    #[test]
+    fn c_toolchain_keys_resolve_per_target() {
+        let f = file(
+            r#"[profile.golden]
+cgo = true
+glibc = "2.28"
+[profile.golden.target."linux/arm/v7"]
+libc = "musl"
+cc = "zig"
+[profile.golden.target."linux/riscv64"]
+cc = "riscv64-linux-gnu-gcc -O1"
+[profile.golden.target."linux/riscv64".verify]
+max-glibc = "2.36"
+"#,
+        );
+        let p = resolve(Some(&f), "golden", &Overrides::default()).unwrap();
+        let t = |s: &str| p.for_target(&Target::parse(s).unwrap()).unwrap();
+        let cases: &[(&str, &str, &str, &str, &str, bool)] = &[
+            // (target, cc, libc, glibc, max-glibc with its line, static)
+            ("linux/arm64", "auto", "glibc", "2.28", "2.28 :3:9", false),
+            ("linux/arm/v7", "zig", "musl", "2.28", "none", true),
+            (
+                "linux/riscv64",
+                "riscv64-linux-gnu-gcc -O1",
+                "glibc",
+                "2.28",
+                "2.36 :10:13",
+                false,
+            ),
+        ];
+        for (target, cc, libc, glibc, max, static_) in cases {
+            let r = t(target);
+            let m = &r.verify.max_glibc;
+            let max_got = m.value.as_ref().map_or("none".to_string(), |v| {
+                let s = m.source.to_string();
+                format!("{v} :{}", s.rsplit_once(".toml:").map_or("", |x| x.1))
+            });
+            assert_eq!(
+                (
+                    r.cc.value.to_string().as_str(),
+                    r.libc.value.as_str(),
+                    r.glibc.value.as_deref().unwrap_or(""),
+                    max_got.as_str(),
+                    r.verify.static_.value
+                ),
+                (*cc, *libc, *glibc, *max, *static_),
+                "case {target}"
+            );
+        }
+        let b = resolve(None, "golden", &Overrides::default()).unwrap();
+        assert_eq!(
+            (b.cc.value.clone(), b.libc.value, b.glibc.value.clone()),
+            (CcSetting::Auto, Libc::Glibc, None)
+        );
+    }
+
     #[test]
     fn no_file_is_builtin_golden() {
         let r = resolve(None, "golden", &Overrides::default()).unwrap();

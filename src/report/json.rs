@@ -16,7 +16,7 @@ pub(super) enum Event<'a> {
         targets: &'a [String],
         go: Option<&'a str>,
     },
-    Artifact(Artifact<'a>),
+    Artifact(Box<Artifact<'a>>),
     CompilerFailed {
         target: &'a str,
         message: &'a str,

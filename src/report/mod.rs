@@ -362,7 +362,9 @@ impl Reporter {
                 human::artifact(self, a);
                 github::artifact(self, a);
             }
-            MessageFormat::Json => self.write_json(&json::Event::Artifact(json::artifact(a))),
+            MessageFormat::Json => {
+                self.write_json(&json::Event::Artifact(Box::new(json::artifact(a))))
+            }
         }
     }
 

@@ -64,14 +64,19 @@ pub struct CToolchain {
     pub zig_version: Option<String>,
 }
 
+/// zig as found with one PATH.
+type FoundZig = (Option<String>, Result<Zig, ZigProblem>);
+/// The glibc range of one zig binary.
+type GlibcRange = (PathBuf, Result<(String, String), String>);
+
 /// zig, located once per run (for each PATH it is looked up in) and its bundled glibc
 /// range asked once, on first need.
 #[derive(Debug, Default)]
 pub struct ZigFinder {
     /// `--zig`, if given.
     pub flag: Option<PathBuf>,
-    found: Mutex<Vec<(Option<String>, Result<Zig, ZigProblem>)>>,
-    glibc: Mutex<Vec<(PathBuf, Result<(String, String), String>)>>,
+    found: Mutex<Vec<FoundZig>>,
+    glibc: Mutex<Vec<GlibcRange>>,
 }
 
 impl ZigFinder {

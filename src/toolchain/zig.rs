@@ -349,7 +349,8 @@ mod tests {
     #[test]
     fn zig_targets_per_go_target_and_libc() {
         let t = |s: &str| Target::parse(s).unwrap();
-        let cases: &[(&str, Libc, Option<&str>, &str, &[&str])] = &[
+        type Case<'a> = (&'a str, Libc, Option<&'a str>, &'a str, &'a [&'a str]);
+        let cases: &[Case] = &[
             (
                 "linux/arm64",
                 Libc::Glibc,
