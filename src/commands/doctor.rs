@@ -28,7 +28,8 @@ pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     };
     let go = toolchain::locate(args.profile.go.as_deref(), &host, &work_dir)
         .map_err(|e| format!("{e:#}"));
-    let zig = toolchain::cc::ZigFinder::new(args.profile.zig.clone());
+    // doctor asks zig itself every time: no remembered answers.
+    let zig = toolchain::cc::ZigFinder::new(args.profile.zig.clone(), None);
     let checks = doctor::diagnose(&Inputs {
         host: &host,
         goenv: &goenv,

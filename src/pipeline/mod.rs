@@ -182,6 +182,9 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         .filter(|d| d.join("go.mod").is_file())
         .map(GoMod::read);
     let gowork = gowork.as_deref().map(GoMod::read_work);
+    // zig lookups are remembered beside the output cache, so warm builds ask nothing.
+    let zig =
+        toolchain::cc::ZigFinder::new(req.zig.map(Path::to_path_buf), outcache::root(&host).ok());
     Ok(Context {
         work_dir,
         module_dir,
@@ -192,7 +195,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         gowork,
         version_override: req.overrides.version.clone(),
         source: std::sync::OnceLock::new(),
-        zig: toolchain::cc::ZigFinder::new(req.zig.map(Path::to_path_buf)),
+        zig,
     })
 }
 

@@ -75,14 +75,17 @@ type GlibcRange = (PathBuf, Result<(String, String), String>);
 pub struct ZigFinder {
     /// `--zig`, if given.
     pub flag: Option<PathBuf>,
+    /// Where earlier lookups are remembered (the output cache root), if anywhere.
+    pub memo: Option<PathBuf>,
     found: Mutex<Vec<FoundZig>>,
     glibc: Mutex<Vec<GlibcRange>>,
 }
 
 impl ZigFinder {
-    pub fn new(flag: Option<PathBuf>) -> ZigFinder {
+    pub fn new(flag: Option<PathBuf>, memo: Option<PathBuf>) -> ZigFinder {
         ZigFinder {
             flag,
+            memo,
             ..ZigFinder::default()
         }
     }
@@ -99,7 +102,13 @@ impl ZigFinder {
         if let Some((_, r)) = found.iter().find(|(k, _)| *k == key) {
             return r.clone();
         }
-        let r = zig::locate(self.flag.as_deref(), host, path_var, cwd);
+        let r = zig::locate(
+            self.flag.as_deref(),
+            host,
+            path_var,
+            cwd,
+            self.memo.as_deref(),
+        );
         found.push((key, r.clone()));
         r
     }
@@ -110,7 +119,7 @@ impl ZigFinder {
         if let Some((_, r)) = known.iter().find(|(p, _)| *p == zig.path) {
             return r.clone();
         }
-        let r = zig::bundled_glibc(zig, host);
+        let r = zig::bundled_glibc(zig, host, self.memo.as_deref());
         known.push((zig.path.clone(), r.clone()));
         r
     }
@@ -698,7 +707,7 @@ mod tests {
     #[test]
     fn musl_with_gcc_is_a_profile_error_and_no_cgo_chooses_nothing() {
         let host = HostEnv::new();
-        let zig = ZigFinder::new(None);
+        let zig = ZigFinder::new(None, None);
         let t = Target::parse("linux/arm64").unwrap();
         let p = profile("[profile.golden]\ncgo = true\ncc = \"gcc\"\nlibc = \"musl\"\n");
         let req = Request {

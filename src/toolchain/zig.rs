@@ -71,12 +71,15 @@ impl ZigProblem {
 }
 
 /// Finds zig as the module doc says and checks its version. `path_var` is the PATH
-/// tools are looked up in (the profile's `env.PATH`, else the host's).
+/// tools are looked up in (the profile's `env.PATH`, else the host's). With `memo` (a
+/// directory), earlier answers of python3 and zig are reused while the files they
+/// came from are unchanged, so a warm build runs neither.
 pub fn locate(
     flag: Option<&Path>,
     host: &HostEnv,
     path_var: Option<&str>,
     cwd: &Path,
+    memo: Option<&Path>,
 ) -> Result<Zig, ZigProblem> {
     let named = |p: &Path, via: &str| -> Result<PathBuf, ZigProblem> {
         let found = if p.components().count() > 1 || p.is_absolute() {
@@ -99,7 +102,7 @@ pub fn locate(
     } else if let Some(p) = super::doctor::find_tool("zig", path_var, cwd) {
         (p, ZigFrom::Path)
     } else {
-        match from_python(host, path_var, cwd) {
+        match from_python(host, path_var, cwd, memo) {
             Some(found) => found?,
             None => {
                 return Err(ZigProblem::NotFound(format!(
@@ -109,7 +112,7 @@ pub fn locate(
             }
         }
     };
-    let version = query_version(&path, host)?;
+    let version = query_version(&path, host, memo)?;
     Ok(Zig {
         path,
         from,
@@ -140,11 +143,23 @@ fn from_python(
     host: &HostEnv,
     path_var: Option<&str>,
     cwd: &Path,
+    memo: Option<&Path>,
 ) -> Option<Result<(PathBuf, ZigFrom), ZigProblem>> {
     let python = super::doctor::find_tool("python3", path_var, cwd)?;
     let mut env = probe_env(host);
     if let Some(p) = path_var {
         env.insert("PATH".into(), p.to_string());
+    }
+    // Which package python3 imports depends on the interpreter and Python's variables.
+    let key = format!(
+        "python {} {:?}",
+        python.display(),
+        env.iter()
+            .filter(|(k, _)| k.starts_with("PYTHON") || k.as_str() == "VIRTUAL_ENV")
+            .collect::<Vec<_>>()
+    );
+    if let Some(zig) = memo.and_then(|m| memo::get(m, &key)) {
+        return Some(Ok((PathBuf::from(zig), ZigFrom::Python(python))));
     }
     // Where the package is, without running zig through Python on every compile.
     let out = super::doctor::probe(
@@ -159,6 +174,16 @@ fn from_python(
     let dir = PathBuf::from(out.trim());
     let zig = dir.join("zig");
     Some(if zig.is_file() {
+        if let Some(m) = memo {
+            // Valid while the interpreter, the package directory and zig are unchanged.
+            let real = std::fs::canonicalize(&python).unwrap_or_else(|_| python.clone());
+            memo::put(
+                m,
+                &key,
+                &[&python, &real, &dir, &zig],
+                &zig.to_string_lossy(),
+            );
+        }
         Ok((zig, ZigFrom::Python(python)))
     } else {
         Err(ZigProblem::Unusable(format!(
@@ -170,11 +195,21 @@ fn from_python(
     })
 }
 
-/// `zig version`, checked against [`MIN_ZIG`].
-fn query_version(zig: &Path, host: &HostEnv) -> Result<String, ZigProblem> {
-    let out = super::doctor::probe(zig, &["version"], &probe_env(host))
-        .map_err(|e| ZigProblem::Unusable(format!("{e}: {INSTALL_HINT}")))?;
-    let version = out.trim().to_string();
+/// `zig version` (remembered per binary), checked against [`MIN_ZIG`].
+fn query_version(zig: &Path, host: &HostEnv, memo: Option<&Path>) -> Result<String, ZigProblem> {
+    let key = format!("version {}", zig.display());
+    let version = match memo.and_then(|m| memo::get(m, &key)) {
+        Some(v) => v,
+        None => {
+            let out = super::doctor::probe(zig, &["version"], &probe_env(host))
+                .map_err(|e| ZigProblem::Unusable(format!("{e}: {INSTALL_HINT}")))?;
+            let v = out.trim().to_string();
+            if let (Some(m), Some(_)) = (memo, parse_version(&v)) {
+                memo::put(m, &key, &[zig], &v);
+            }
+            v
+        }
+    };
     let Some(parsed) = parse_version(&version) else {
         return Err(ZigProblem::Unusable(format!(
             "`{} version` printed {version:?}, not a zig version: {INSTALL_HINT}",
@@ -208,10 +243,129 @@ pub fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
 
 /// The glibc versions zig can target, lowest and highest, from `zig targets` (ZON in
 /// recent releases, JSON in older ones: both list them under `glibc`).
-pub fn bundled_glibc(zig: &Zig, host: &HostEnv) -> Result<(String, String), String> {
+/// Remembered per binary in `memo`, when given.
+pub fn bundled_glibc(
+    zig: &Zig,
+    host: &HostEnv,
+    memo: Option<&Path>,
+) -> Result<(String, String), String> {
+    let key = format!("glibc {}", zig.path.display());
+    if let Some((lo, hi)) = memo.and_then(|m| memo::get(m, &key)).and_then(|v| {
+        v.split_once(' ')
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    }) {
+        return Ok((lo, hi));
+    }
     let out = super::doctor::probe(&zig.path, &["targets"], &probe_env(host))?;
-    glibc_range(&out)
-        .ok_or_else(|| format!("`{} targets` lists no glibc versions", zig.path.display()))
+    let range = glibc_range(&out)
+        .ok_or_else(|| format!("`{} targets` lists no glibc versions", zig.path.display()))?;
+    if let Some(m) = memo {
+        memo::put(m, &key, &[&zig.path], &format!("{} {}", range.0, range.1));
+    }
+    Ok(range)
+}
+
+/// Earlier answers of python3 and zig, in `DIR/zig-lookups.json`: each with the files it
+/// came from and their size, modification time and inode, and used only while all of
+/// them are unchanged (a `pip install --upgrade ziglang` replaces zig, so it is asked
+/// again). Best effort: an unreadable or unwritable file means asking again.
+mod memo {
+    use std::path::{Path, PathBuf};
+
+    use serde::{Deserialize, Serialize};
+
+    const FILE: &str = "zig-lookups.json";
+    /// Entries kept at most (the oldest go first).
+    const MAX: usize = 64;
+
+    #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+    struct Entry {
+        key: String,
+        files: Vec<(PathBuf, String)>,
+        value: String,
+    }
+
+    fn stamp(path: &Path) -> Option<String> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(format!(
+            "{} {} {} {}",
+            m.len(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ino()
+        ))
+    }
+
+    fn load(dir: &Path) -> Vec<Entry> {
+        std::fs::read(dir.join(FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn get(dir: &Path, key: &str) -> Option<String> {
+        let e = load(dir).into_iter().find(|e| e.key == key)?;
+        e.files
+            .iter()
+            .all(|(p, s)| stamp(p).as_deref() == Some(s.as_str()))
+            .then_some(e.value)
+    }
+
+    pub fn put(dir: &Path, key: &str, files: &[&Path], value: &str) {
+        let Some(files) = files
+            .iter()
+            .map(|p| Some((p.to_path_buf(), stamp(p)?)))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return;
+        };
+        let mut all = load(dir);
+        all.retain(|e| e.key != key);
+        all.push(Entry {
+            key: key.to_string(),
+            files,
+            value: value.to_string(),
+        });
+        let skip = all.len().saturating_sub(MAX);
+        let Ok(text) = serde_json::to_vec(&all[skip..]) else {
+            return;
+        };
+        // Written beside and renamed, so a concurrent reader sees one whole file.
+        let tmp = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
+        if std::fs::create_dir_all(dir).is_ok()
+            && std::fs::write(&tmp, text).is_ok()
+            && std::fs::rename(&tmp, dir.join(FILE)).is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_answer_holds_while_its_files_are_unchanged() {
+            let d = tempfile::tempdir().unwrap();
+            let zig = d.path().join("zig");
+            std::fs::write(&zig, "v1").unwrap();
+            let memo = d.path().join("memo");
+            assert_eq!(get(&memo, "version z"), None);
+            put(&memo, "version z", &[&zig], "0.17.1");
+            assert_eq!(get(&memo, "version z").as_deref(), Some("0.17.1"));
+            assert_eq!(get(&memo, "version other"), None);
+            // Replaced (a reinstall): asked again.
+            std::fs::remove_file(&zig).unwrap();
+            std::fs::write(&zig, "v2, longer").unwrap();
+            assert_eq!(get(&memo, "version z"), None);
+            std::fs::remove_file(&zig).unwrap();
+            assert_eq!(get(&memo, "version z"), None);
+            // A file that is not ours is ignored.
+            std::fs::write(memo.join(FILE), "not json").unwrap();
+            assert_eq!(get(&memo, "version z"), None);
+        }
+    }
 }
 
 /// The lowest and highest version of the `glibc` list of `zig targets` output.
