@@ -125,6 +125,10 @@ pub struct ProfileArgs {
     /// The `go` binary to use. [default: XBUILD_GO_GO, else `go` on PATH]
     #[arg(long = "go", value_name = "PATH")]
     pub go: Option<PathBuf>,
+    /// The `zig` binary for cgo builds with cc = "zig" or "auto". [default: XBUILD_GO_ZIG,
+    /// else `zig` on PATH, else the ziglang Python package of python3]
+    #[arg(long = "zig", value_name = "PATH")]
+    pub zig: Option<PathBuf>,
 }
 
 /// Output options shared by every command.

@@ -1,7 +1,9 @@
 //! cgo builds linked by Debian's cross compilers: real dynamic glibc artifacts for
 //! the link, interpreter, libc.glibc and runs-on checks, passing and failing for the
 //! right reason. Needs gcc-aarch64-linux-gnu and gcc-arm-linux-gnueabihf (required
-//! under CI=true; .ci/run installs them).
+//! under CI=true; .ci/run installs them). Also the choice of a C toolchain without
+//! building: no compiler at all, settings that cannot work, and zig's composition per
+//! target and libc with a stand-in zig (real zig builds are in tests/zig.rs).
 
 mod util;
 
@@ -155,23 +157,228 @@ fn cgo_armhf_build_declares_hard_float() {
     assert_eq!(check(a, "runs-on.debian:12-slim")["status"], "pass");
 }
 
+/// A directory holding only `go` (a symlink to the real one), for a PATH with no C
+/// compiler, no zig and no python3.
+fn go_only_path(p: &Project) -> String {
+    let bin = p.path().join("go-only-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(which("go").expect("go on PATH"), bin.join("go")).unwrap();
+    bin.display().to_string()
+}
+
+fn write_script(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A stand-in zig: `version` prints VERSION, `targets` a ZON list of glibc 2.17..2.38.
+fn fake_zig(p: &Project, version: &str) -> std::path::PathBuf {
+    let z = p.path().join(format!("fake-zig-{version}"));
+    write_script(
+        &z,
+        &format!(
+            "#!/bin/sh\ncase \"$1\" in\nversion) echo {version};;\ntargets) printf '.{{\\n    .glibc = .{{\\n        \"2.17.0\",\\n        \"2.38.0\",\\n    }},\\n}}\\n';;\n*) exit 1;;\nesac\n"
+        ),
+    );
+    z
+}
+
 #[test]
-fn cgo_for_a_cross_target_without_cc_names_the_compiler_before_go_runs() {
+fn cgo_without_any_c_compiler_is_exit_4_naming_both_ways_before_go_runs() {
     let p = Project::copy_of("netuser");
-    // gcc-riscv64-linux-gnu is not among what .ci/run installs: the package is named.
-    let r = run(p.path(), &["--cgo", "--target", "linux/riscv64"]);
-    if which("riscv64-linux-gnu-gcc").is_none() {
-        r.code(4)
-            .stderr_has("riscv64-linux-gnu-gcc")
-            .stderr_has("apt-get install gcc-riscv64-linux-gnu");
-    }
-    // With the cross compiler installed, the line says to use it.
-    if !require_tool("aarch64-linux-gnu-gcc", "the cross compiler to name") {
-        return;
-    }
-    run(p.path(), &["--cgo", "--target", "linux/arm64"])
+    let mut env = base_env();
+    env.insert("PATH".into(), go_only_path(&p));
+    run_env(p.path(), &["--cgo", "--target", "linux/arm64"], &env)
         .code(4)
-        .stderr_has("is installed")
-        .stderr_has("CC = \"aarch64-linux-gnu-gcc\"");
+        .stderr_has("no C compiler for it was found")
+        .stderr_has("apt-get install gcc-aarch64-linux-gnu")
+        .stderr_has("pip install ziglang")
+        .stderr_has("XBUILD_GO_ZIG");
+    // musl can only come from zig: the message says so.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\ncgo = true\nlibc = \"musl\"\n",
+    );
+    run_env(p.path(), &[], &env)
+        .code(4)
+        .stderr_has("libc = \"musl\" (profile `golden` at ")
+        .stderr_has("needs zig")
+        .stderr_has("pip install ziglang");
+    assert!(!p.path().join("netuser").exists(), "go never ran");
+}
+
+#[test]
+fn c_toolchain_settings_that_cannot_work_are_named() {
+    let p = Project::copy_of("netuser");
+    let cases: &[(&str, &str, &[&str], i32)] = &[
+        (
+            "gcc_cannot_link_musl",
+            "[profile.golden]\ncgo = true\ncc = \"gcc\"\nlibc = \"musl\"\n",
+            &["xbuild-go.toml:3:6", "links glibc", "cc = \"zig\""],
+            2,
+        ),
+        (
+            "unknown_libc",
+            "[profile.golden]\ncgo = true\nlibc = \"uclibc\"\n",
+            &["xbuild-go.toml:3:8", "glibc", "musl"],
+            2,
+        ),
+        (
+            "bad_floor",
+            "[profile.golden]\ncgo = true\nglibc = \"2.x\"\n",
+            &["xbuild-go.toml:3:9", "glibc version such as"],
+            2,
+        ),
+        (
+            "empty_cc",
+            "[profile.golden]\ncgo = true\ncc = \" \"\n",
+            &["xbuild-go.toml:3:6", "name \"auto\""],
+            2,
+        ),
+        (
+            "missing_command",
+            "[profile.golden]\ncgo = true\ncc = \"no-such-cc-xbuild --flag\"\n",
+            &["no-such-cc-xbuild", "not found on PATH"],
+            4,
+        ),
+        (
+            "per_target_key_typo",
+            "[profile.golden.target.\"linux/arm64\"]\nlibcc = \"musl\"\n",
+            &["unknown field `libcc`", "did you mean `libc`?"],
+            2,
+        ),
+    ];
+    for (case, text, needles, code) in cases {
+        p.file("xbuild-go.toml", text);
+        let r = run(p.path(), &["--target", "linux/arm64"]);
+        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+        for n in *needles {
+            assert!(r.stderr.contains(n), "case {case}: {n:?}\n{r}");
+        }
+    }
+    assert!(!p.path().join("netuser").exists(), "go never ran");
+}
+
+#[test]
+fn zig_is_composed_per_target_and_libc_and_its_version_checked() {
+    let p = Project::copy_of("netuser");
+    let zig = fake_zig(&p, "0.17.1");
+    p.file(
+        "xbuild-go.toml",
+        r#"[profile.golden]
+targets = ["linux/arm64", "linux/arm/v6", "linux/arm/v7", "linux/386"]
+cgo = true
+cc = "zig"
+glibc = "2.28"
+[profile.golden.target."linux/arm/v6"]
+libc = "musl"
+[profile.golden.target."linux/386"]
+glibc = "2.39"
+"#,
+    );
+    let mut env = base_env();
+    env.insert("XBUILD_GO_ZIG".into(), zig.display().to_string());
+    let r = run_env(
+        p.path(),
+        &[
+            "env",
+            "--format",
+            "json",
+            "--target",
+            "linux/arm64,linux/arm/v6,linux/arm/v7",
+        ],
+        &env,
+    );
+    r.code(0);
+    let by_target: std::collections::BTreeMap<String, serde_json::Value> = r
+        .json()
+        .into_iter()
+        .map(|v| (v["target"].as_str().unwrap().to_string(), v))
+        .collect();
+    let z = zig.display().to_string();
+    for (target, cc, flags) in [
+        (
+            "linux/arm64",
+            format!("{z} cc -target aarch64-linux-gnu.2.28"),
+            "-extldflags=-Wl,--strip-all",
+        ),
+        (
+            "linux/arm/v6",
+            format!("{z} cc -target arm-linux-musleabihf -mcpu=arm1176jzf_s"),
+            "-linkmode=external '-extldflags=-static -Wl,--strip-all'",
+        ),
+        (
+            "linux/arm/v7",
+            format!("{z} cc -target arm-linux-gnueabihf.2.28"),
+            "-extldflags=-Wl,--strip-all",
+        ),
+    ] {
+        let v = &by_target[target];
+        assert_eq!(v["env"]["CC"], cc.as_str(), "{target}\n{r}");
+        assert_eq!(
+            v["env"]["CXX"],
+            cc.replace(" cc ", " c++ ").as_str(),
+            "{target}\n{r}"
+        );
+        assert_eq!(
+            v["ldflags"],
+            format!("-s -w {flags}").as_str(),
+            "{target}\n{r}"
+        );
+        assert!(
+            v["origins"]["CC"]
+                .as_str()
+                .unwrap()
+                .starts_with("C toolchain, cc = \"zig\" (profile `golden` at "),
+            "{target}\n{r}"
+        );
+    }
+    // musl keeps static = true with cgo; glibc relaxes it; a floor is the glibc limit.
+    let e = run_env(
+        p.path(),
+        &["env", "--explain", "--target", "linux/arm/v6"],
+        &env,
+    );
+    e.code(0)
+        .stdout_has("-ldflags += -linkmode=external")
+        .stdout_has("relocation target nanosleep not defined")
+        .stdout_has("verify.static = true")
+        .stdout_has("libc = \"musl\"  (profile `golden` at ");
+    run_env(
+        p.path(),
+        &["env", "--explain", "--target", "linux/arm64"],
+        &env,
+    )
+    .code(0)
+    .stdout_has("verify.static = false")
+    .stdout_has("verify.max-glibc = 2.28  (profile `golden` at ");
+    // A floor newer than the glibc zig bundles (2.38 here) is refused before go runs.
+    run_env(p.path(), &["--target", "linux/386"], &env)
+        .code(4)
+        .stderr_has("glibc = \"2.39\"")
+        .stderr_has("bundles glibc up to 2.38");
+    // Too old, named but missing, and a --zig flag over the variable.
+    let old = fake_zig(&p, "0.10.1");
+    let mut old_env = base_env();
+    old_env.insert("XBUILD_GO_ZIG".into(), old.display().to_string());
+    run_env(p.path(), &["--target", "linux/arm64"], &old_env)
+        .code(4)
+        .stderr_has("is zig 0.10.1, too old")
+        .stderr_has("0.11.0 or newer");
+    run_env(
+        p.path(),
+        &["env", "--zig", &z, "--target", "linux/arm64"],
+        &old_env,
+    )
+    .code(0)
+    .stdout_has(&format!("CC='{z} cc -target aarch64-linux-gnu.2.28'"));
+    run_env(
+        p.path(),
+        &["--zig", "/nonexistent/zig", "--target", "linux/arm64"],
+        &env,
+    )
+    .code(4)
+    .stderr_has("--zig names `/nonexistent/zig`, which does not exist");
     assert!(!p.path().join("netuser").exists(), "go never ran");
 }

@@ -492,7 +492,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         &r,
     );
 
-    // No CC at all for a cross target: go would run the host's gcc.
+    // No CC, no cross gcc and no zig for a cross target: both ways are named.
     let cross = if host_goarch() == "arm64" {
         "linux/riscv64"
     } else {
@@ -502,14 +502,64 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         &format!("[profile.golden]\ncgo = true\ntargets = [\"{cross}\"]\n"),
     );
-    let (r, v) = doctor(p.path(), &[], &env);
+    let bare = p.path().join("go-only-bin");
+    std::fs::create_dir_all(&bare).unwrap();
+    std::os::unix::fs::symlink(real_go(), bare.join("go")).unwrap();
+    let mut bare_env = env.clone();
+    bare_env.insert("PATH".into(), bare.display().to_string());
+    let (r, v) = doctor(p.path(), &[], &bare_env);
     r.code(1);
     expect(
         one(&v, &format!("cgo.{cross}"), &r),
         "error",
-        &["sets no CC", "CC = "],
+        &[
+            "no C compiler for it was found",
+            "apt-get install gcc-",
+            "pip install ziglang",
+        ],
         &r,
     );
+    expect(
+        one(&v, "zig", &r),
+        "ok",
+        &["zig was not found", "pip install ziglang"],
+        &r,
+    );
+    // A zig too old to drive is a warning on its own line, and no way out for musl.
+    let old = p.path().join("old-zig");
+    write_script(&old, "#!/bin/sh\necho 0.9.1\n");
+    bare_env.insert("XBUILD_GO_ZIG".into(), old.display().to_string());
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\ncgo = true\nlibc = \"musl\"\ntargets = [\"{cross}\"]\n"),
+    );
+    let (r, v) = doctor(p.path(), &[], &bare_env);
+    r.code(1);
+    expect(one(&v, "zig", &r), "warn", &["zig 0.9.1, too old"], &r);
+    expect(
+        one(&v, &format!("cgo.{cross}"), &r),
+        "error",
+        &["too old"],
+        &r,
+    );
+    // With the cross compiler installed, cc = "auto" picks it.
+    if which("aarch64-linux-gnu-gcc").is_some() {
+        p.file(
+            "xbuild-go.toml",
+            "[profile.golden]\ncgo = true\ntargets = [\"linux/arm64\"]\n",
+        );
+        let (r, v) = doctor(p.path(), &[], &env);
+        expect(
+            one(&v, "cgo.linux/arm64", &r),
+            "ok",
+            &[
+                "(built-in golden profile): Debian's cross gcc for linux/arm64",
+                "aarch64-linux-gnu-gcc",
+                "installed: cross gcc",
+            ],
+            &r,
+        );
+    }
 
     // Not needed, but a CC the profile names is missing: a warning.
     p.file(
@@ -535,7 +585,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
     let c = one(&v, &format!("cgo.{native}"), &r);
     if which("gcc").is_some() {
         r.code(0);
-        expect(c, "ok", &["native build: go runs gcc"], &r);
+        expect(c, "ok", &["native build, the host's gcc"], &r);
     } else {
         r.code(1);
         expect(c, "error", &["`gcc` is not on PATH"], &r);
@@ -552,12 +602,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
     );
     let (r, v) = doctor(p.path(), &[], &env);
     r.code(0);
-    expect(
-        one(&v, "cgo.linux/arm64", &r),
-        "ok",
-        &["from the profile's env"],
-        &r,
-    );
+    expect(one(&v, "cgo.linux/arm64", &r), "ok", &["env.CC ("], &r);
 }
 
 #[test]

@@ -43,22 +43,6 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let plans = pipeline::plan(&ctx, &go)?;
     let toolchain_line = pipeline::plan::toolchain_line_choice(&ctx, go.parsed_version().as_ref())
         .map(|(name, why)| format!("{name} ({why})"));
-    // A cgo build for another architecture without a C cross compiler fails deep in
-    // runtime/cgo: say which compiler to use before go runs.
-    for plan in &plans {
-        if let Some((what, fix)) = toolchain::doctor::cgo_compiler_problem(
-            &plan.profile,
-            &plan.target,
-            &ctx.host,
-            &ctx.goenv,
-            &ctx.work_dir,
-        ) {
-            return Err(crate::error::failure(
-                Exit::Toolchain,
-                format!("{what}: {fix}"),
-            ));
-        }
-    }
     if let Some(first) = plans.first() {
         pipeline::check_requirement(&ctx, &go, &first.env)?;
     }
@@ -94,6 +78,21 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         ));
         if let Some(why) = &toolchain_line {
             reporter.detail(&format!("toolchain {why}"));
+        }
+        let mut shown: Vec<&crate::target::Target> = Vec::new();
+        for plan in &plans {
+            let Some(c) = plan
+                .c_toolchain
+                .as_ref()
+                .filter(|_| !shown.contains(&&plan.target))
+            else {
+                continue;
+            };
+            shown.push(&plan.target);
+            reporter.detail(&format!("C toolchain for {}: {}", plan.target, c.why));
+            for f in &c.link_flags {
+                reporter.detail(&format!("-ldflags += {} ({})", f.flag, f.why));
+            }
         }
         for line in ctx
             .source

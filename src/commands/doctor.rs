@@ -28,12 +28,15 @@ pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     };
     let go = toolchain::locate(args.profile.go.as_deref(), &host, &work_dir)
         .map_err(|e| format!("{e:#}"));
+    // doctor asks zig itself every time: no remembered answers.
+    let zig = toolchain::cc::ZigFinder::new(args.profile.zig.clone(), None);
     let checks = doctor::diagnose(&Inputs {
         host: &host,
         goenv: &goenv,
         go: go.as_ref().map_err(String::clone),
         profile: ctx.as_ref().map(|c| &c.profile).map_err(String::clone),
         work_dir: &work_dir,
+        zig: &zig,
     });
     let ok = doctor::healthy(&checks);
     match reporter.format {

@@ -42,16 +42,20 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 p.targets.value.len()
             )));
         };
-        let tp = pipeline::target_profile(&ctx, target)?;
-        let env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
+        let mut tp = pipeline::target_profile(&ctx, target)?;
+        let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
+        pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
         let text = envfmt::render(f, &env.decided())
             .map_err(|e| usage(format!("env --format {}: {e}", f.name())))?;
         reporter.print_export(&text)?;
         return Ok(Exit::Ok);
     }
     for target in &p.targets.value {
-        let tp = pipeline::target_profile(&ctx, target)?;
-        let env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
+        let own = pipeline::target_profile(&ctx, target)?;
+        let mut tp = own.clone();
+        let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
+        let c = pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
+        let link_flags = c.as_ref().map_or(&[][..], |c| c.link_flags.as_slice());
         if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
             let decided = env.decided();
             let origins: serde_json::Map<String, serde_json::Value> = decided
@@ -64,6 +68,15 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 "env": decided,
                 "origins": origins,
                 "dropped": redact::dropped(&env.dropped),
+                "c_toolchain": c.as_ref().map(|c| serde_json::json!({
+                    "kind": c.kind,
+                    "cc": env.vars.get("CC"),
+                    "cxx": env.vars.get("CXX"),
+                    "origin": env.decided_origin("CC"),
+                    "zig_version": c.zig_version,
+                })),
+                "link_flags": link_flags,
+                "ldflags": tp.ldflags.value,
             }));
             continue;
         }
@@ -81,6 +94,13 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
             }
         }
         if args.explain {
+            for f in link_flags {
+                reporter.print(&format!(
+                    "{:<40} # C toolchain, {}",
+                    format!("-ldflags += {}", reporter.clean_value(&f.flag)),
+                    reporter.clean_value(&f.why)
+                ));
+            }
             if !env.dropped.is_empty() {
                 reporter.print("# dropped (values are never shown):");
                 for d in &env.dropped {
@@ -93,7 +113,8 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 }
             }
             reporter.print("# resolved settings:");
-            for (key, value, source) in tp.explain_rows() {
+            // The profile's own values: the C toolchain's link flags are listed above.
+            for (key, value, source) in own.explain_rows() {
                 reporter.print(&format!(
                     "#   {key} = {}  ({})",
                     reporter.clean_value(&value),

@@ -112,6 +112,7 @@ fn request<'a>(p: &'a ProfileArgs, overrides: Overrides) -> anyhow::Result<Reque
         config: p.config.as_deref(),
         profile: p.profile.as_deref().unwrap_or(BUILTIN_PROFILE),
         overrides,
+        zig: p.zig.as_deref(),
     })
 }
 

@@ -158,7 +158,22 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
             pipeline::policy_for(&ctx, &ctx.profile, one)?;
         }
         let policy_for = move |target: &Target| -> anyhow::Result<Policy> {
-            let mut policy = pipeline::policy_for(&ctx, &ctx.profile, target)?;
+            // A cgo build adds its C toolchain's link flags to ldflags (and Go records
+            // them): judge the file by what the build would have run.
+            let mut profile = ctx.profile.clone();
+            if named && profile.cgo.value {
+                let chosen = crate::toolchain::cc::choose(&crate::toolchain::cc::Request {
+                    profile: &ctx.profile,
+                    target,
+                    host: &ctx.host,
+                    work_dir: &ctx.work_dir,
+                    zig: &ctx.zig,
+                });
+                if let Ok(Some(t)) = chosen {
+                    profile.ldflags.value = t.ldflags(&profile.ldflags.value);
+                }
+            }
+            let mut policy = pipeline::policy_for(&ctx, &profile, target)?;
             let v = &ctx.profile.verify;
             let set = |s: &Source| *s != Source::BuiltIn;
             // Any file can be verified against a target; Go build info is required
@@ -234,6 +249,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     command: None,
                     verdict,
                     build_ms: None,
+                    c_toolchain: None,
                 };
                 if !report.passed() {
                     worst = worst.worse(Exit::VerifyFailed);

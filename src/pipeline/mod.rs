@@ -49,6 +49,8 @@ pub struct Context {
     pub source: std::sync::OnceLock<stamp::SourceVars>,
     /// Real images of `runs-on`, read once per platform.
     pub images: images::ImageCache,
+    /// zig for cgo builds, found on first need (`--zig`, XBUILD_GO_ZIG, PATH, ziglang).
+    pub zig: toolchain::cc::ZigFinder,
 }
 
 /// What the tool needs from go.mod or go.work: the module path (go.mod), the `go`
@@ -130,6 +132,8 @@ pub struct Request<'a> {
     pub config: Option<&'a Path>,
     pub profile: &'a str,
     pub overrides: Overrides,
+    /// `--zig`: the zig binary for cgo builds.
+    pub zig: Option<&'a Path>,
 }
 
 /// The working directory: `-C DIR` against the process's, which must exist (exit 2).
@@ -183,6 +187,9 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         .filter(|d| d.join("go.mod").is_file())
         .map(GoMod::read);
     let gowork = gowork.as_deref().map(GoMod::read_work);
+    // zig lookups are remembered beside the output cache, so warm builds ask nothing.
+    let zig =
+        toolchain::cc::ZigFinder::new(req.zig.map(Path::to_path_buf), outcache::root(&host).ok());
     Ok(Context {
         work_dir,
         module_dir,
@@ -194,6 +201,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         version_override: req.overrides.version.clone(),
         source: std::sync::OnceLock::new(),
         images: images::ImageCache::default(),
+        zig,
     })
 }
 
@@ -691,6 +699,7 @@ fn build_in(
         command: Some(cmd.display()),
         verdict,
         build_ms: Some(build_ms),
+        c_toolchain: plan.c_toolchain.clone(),
     };
     if passed || opts.keep_rejected {
         let file = std::fs::File::open(&out)

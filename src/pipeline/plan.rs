@@ -10,6 +10,7 @@ use super::{Context, GoMod};
 use crate::error::usage;
 use crate::profile::{self, GoRequirement, GoVersion, ResolvedProfile};
 use crate::target::Target;
+use crate::toolchain::cc::{self, CToolchain};
 use crate::toolchain::{self, ChildEnv, Go};
 
 /// One binary for one target, planned before anything runs.
@@ -22,9 +23,12 @@ pub struct Plan {
     pub name: String,
     pub dest: PathBuf,
     pub env: ChildEnv,
-    /// The profile for this target and binary: `target."..."` tables applied and every
-    /// placeholder filled (stamps already in `ldflags` as `-X` flags).
+    /// The profile for this target and binary: `target."..."` tables applied, every
+    /// placeholder filled (stamps already in `ldflags` as `-X` flags) and the C
+    /// toolchain's link flags appended to `ldflags`.
     pub profile: ResolvedProfile,
+    /// The C toolchain of a cgo build (its CC/CXX are in `env`).
+    pub c_toolchain: Option<CToolchain>,
 }
 
 /// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
@@ -132,7 +136,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
             let name = binary_name(module_dir, &package)?;
             let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
-            let profile = stamp::fill(&tp, &vars)?;
+            let mut profile = stamp::fill(&tp, &vars)?;
             let dest = super::deliver::into_dir_if_dir(
                 profile
                     .output
@@ -151,7 +155,10 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
                     dest.display()
                 )));
             }
-            let env = target_env_of(ctx, &profile, t, local.as_ref());
+            let mut env = target_env_of(ctx, &profile, t, local.as_ref());
+            // A cgo build without a usable C compiler fails deep in runtime/cgo: choose
+            // one now, or say which to install before go runs.
+            let c_toolchain = c_toolchain(ctx, &mut profile, &mut env, t)?;
             plans.push(Plan {
                 target: t.clone(),
                 package,
@@ -159,6 +166,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
                 dest,
                 env,
                 profile,
+                c_toolchain,
             });
         }
     }
@@ -272,6 +280,30 @@ fn target_env_of(
         toolchain::childenv::pin_toolchain(&mut env, &name, why);
     }
     env
+}
+
+/// The C toolchain of a cgo build of one target (none without cgo), applied: its
+/// `CC`/`CXX` set in the child environment and its link flags appended to the
+/// profile's `ldflags`, so the command, the report and `go.buildinfo` all see them.
+/// No compiler is exit 4, naming the ways to get one.
+pub fn c_toolchain(
+    ctx: &Context,
+    profile: &mut ResolvedProfile,
+    env: &mut ChildEnv,
+    target: &Target,
+) -> anyhow::Result<Option<CToolchain>> {
+    let chosen = cc::choose(&cc::Request {
+        profile,
+        target,
+        host: &ctx.host,
+        work_dir: &ctx.work_dir,
+        zig: &ctx.zig,
+    })?;
+    if let Some(t) = &chosen {
+        toolchain::childenv::apply_c_toolchain(env, t);
+        profile.ldflags.value = t.ldflags(&profile.ldflags.value);
+    }
+    Ok(chosen)
 }
 
 /// An output path whose own part (what the template and the package name made, below

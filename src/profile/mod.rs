@@ -13,7 +13,7 @@ pub mod schema;
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
 pub(crate) use resolve::{check_stamp, go_quote};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
-pub use schema::{BtiPolicy, FloatAbi};
+pub use schema::{BtiPolicy, FloatAbi, Libc};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -336,6 +336,51 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(too_large)
 }
 
+/// `cc`: which C compiler cgo builds run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CcSetting {
+    /// Debian's cross gcc for the target when installed (the host's gcc for a native
+    /// build), else zig; zig first when the profile asks for musl or a glibc floor,
+    /// which Debian's cross gcc cannot give.
+    Auto,
+    /// `zig cc -target ...`, composed per target, libc and glibc floor.
+    Zig,
+    /// Debian's cross gcc for the target (`aarch64-linux-gnu-gcc`), or the host's gcc
+    /// for a native build.
+    Gcc,
+    /// A command of the user's, as `CC` (split on spaces by go).
+    Command(String),
+}
+
+impl CcSetting {
+    /// `"auto"`, `"zig"`, `"gcc"`, or any other non-empty command.
+    pub fn parse(s: &str) -> Result<CcSetting, String> {
+        match s.trim() {
+            "" => {
+                Err("cc = \"\": name \"auto\", \"zig\", \"gcc\" or a compiler command".to_string())
+            }
+            "auto" => Ok(CcSetting::Auto),
+            "zig" => Ok(CcSetting::Zig),
+            "gcc" => Ok(CcSetting::Gcc),
+            c if c.contains(['\0', '\n', '\r']) => Err(format!(
+                "cc = {c:?}: a compiler command holds no NUL or line break"
+            )),
+            c => Ok(CcSetting::Command(c.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for CcSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CcSetting::Auto => f.write_str("auto"),
+            CcSetting::Zig => f.write_str("zig"),
+            CcSetting::Gcc => f.write_str("gcc"),
+            CcSetting::Command(c) => f.write_str(c),
+        }
+    }
+}
+
 /// The verification policy of a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyPolicy {
@@ -369,6 +414,12 @@ pub struct ResolvedProfile {
     pub package: Sourced<Vec<String>>,
     pub output: Sourced<Output>,
     pub cgo: Sourced<bool>,
+    /// The C compiler of cgo builds. Default auto.
+    pub cc: Sourced<CcSetting>,
+    /// The C library of cgo builds. Default glibc.
+    pub libc: Sourced<Libc>,
+    /// The glibc floor of cgo builds (`2.28`), meaningful with zig. Default none.
+    pub glibc: Sourced<Option<String>>,
     /// In `go build -ldflags` syntax.
     pub ldflags: Sourced<String>,
     pub flags: Sourced<Vec<String>>,
@@ -421,6 +472,12 @@ impl ResolvedProfile {
             }),
             row("output", &p.output, |o| format!("{:?}", o.template)),
             row("cgo", &p.cgo, |b| b.to_string()),
+            row("cc", &p.cc, |c| format!("{:?}", c.to_string())),
+            row("libc", &p.libc, |l| format!("{:?}", l.as_str())),
+            row("glibc", &p.glibc, |g| {
+                g.as_ref()
+                    .map_or("(none)".to_string(), |g| format!("{g:?}"))
+            }),
             row("ldflags", &p.ldflags, |s| format!("{s:?}")),
             row("flags", &p.flags, list),
             row("tags", &p.tags, list),

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml};
+use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc};
 use super::{
-    GoRequirement, Location, Output, OutputBase, ProfileFile, ResolvedProfile, Source, Sourced,
-    VerifyPolicy,
+    CcSetting, GoRequirement, Location, Output, OutputBase, ProfileFile, ResolvedProfile, Source,
+    Sourced, VerifyPolicy,
 };
 use crate::error::usage;
 use crate::suggest::did_you_mean;
@@ -48,6 +48,9 @@ pub(super) struct Layer {
     package: Option<Sourced<Vec<String>>>,
     output: Option<Sourced<Output>>,
     cgo: Option<Sourced<bool>>,
+    cc: Option<Sourced<String>>,
+    libc: Option<Sourced<Libc>>,
+    glibc: Option<Sourced<String>>,
     ldflags: Option<Sourced<String>>,
     flags: Option<Sourced<Vec<String>>>,
     tags: Option<Sourced<Vec<String>>>,
@@ -113,6 +116,9 @@ fn builtin() -> Layer {
             Source::BuiltIn,
         )),
         cgo: Some(Sourced::new(false, Source::BuiltIn)),
+        cc: b("auto".to_string()),
+        libc: Some(Sourced::new(Libc::Glibc, Source::BuiltIn)),
+        glibc: None,
         ldflags: b("-s -w".to_string()),
         flags: b(vec![]),
         tags: b(vec![]),
@@ -293,6 +299,9 @@ fn target_layer(
     let s = |span: std::ops::Range<usize>| source(file.location(span.start));
     let mut layer = Layer {
         cgo: take(&t.cgo, &s),
+        cc: take(&t.cc, &s),
+        libc: take(&t.libc, &s),
+        glibc: take(&t.glibc, &s),
         ldflags: ldflags_of(file, &t.ldflags, &s)?,
         flags: take(&t.flags, &s),
         tags: take(&t.tags, &s),
@@ -338,6 +347,9 @@ fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Re
             )
         }),
         cgo: take(&t.cgo, &s),
+        cc: take(&t.cc, &s),
+        libc: take(&t.libc, &s),
+        glibc: take(&t.glibc, &s),
         ldflags: ldflags_of(file, &t.ldflags, &s)?,
         flags: take(&t.flags, &s),
         tags: take(&t.tags, &s),
@@ -354,6 +366,21 @@ fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Re
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
     Ok(layer)
+}
+
+/// A glibc version as `glibc` and `max-glibc` take it: `MAJOR.MINOR[.PATCH]`, digits.
+fn check_glibc_version(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    let ok = v.split('.').count() >= 2
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if !ok {
+        return Err("expected a glibc version such as \"2.31\"".to_string());
+    }
+    if let Some(big) = v.split('.').find(|p| p.parse::<u32>().is_err()) {
+        return Err(format!("version component `{big}` is out of range"));
+    }
+    Ok(())
 }
 
 /// Whether a name is a portable environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
@@ -409,6 +436,9 @@ macro_rules! with_layer_fields {
             package,
             output,
             cgo,
+            cc,
+            libc,
+            glibc,
             ldflags,
             flags,
             tags,
@@ -861,28 +891,32 @@ fn finish(
             t.source,
         ),
     };
-    let max_glibc = match first(layers, |l| &l.max_glibc) {
+    let libc = pick!(libc);
+    let cc = pick!(cc);
+    let cc = Sourced::new(
+        CcSetting::parse(&cc.value).map_err(|e| usage(format!("{}{e}", at(&cc.source))))?,
+        cc.source,
+    );
+    let glibc = match first(layers, |l| &l.glibc) {
         None => Sourced::new(None, Source::BuiltIn),
+        Some(g) if g.value.trim().is_empty() => Sourced::new(None, g.source),
+        Some(g) => {
+            check_glibc_version(&g.value)
+                .map_err(|e| usage(format!("{}glibc = \"{}\": {e}", at(&g.source), g.value)))?;
+            Sourced::new(Some(g.value.trim().to_string()), g.source)
+        }
+    };
+    let max_glibc = match first(layers, |l| &l.max_glibc) {
+        // No limit set anywhere: a glibc floor is also the limit, so the version needs
+        // of the binary prove it.
+        None => match (&glibc.value, libc.value) {
+            (Some(floor), Libc::Glibc) => Sourced::new(Some(floor.clone()), glibc.source.clone()),
+            _ => Sourced::new(None, Source::BuiltIn),
+        },
         Some(m) if m.value.trim().is_empty() => Sourced::new(None, m.source),
         Some(m) => {
-            let ok = m.value.split('.').count() >= 2
-                && m.value
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-            if !ok {
-                return Err(usage(format!(
-                    "{}max-glibc = \"{}\": expected a glibc version such as \"2.31\"",
-                    at(&m.source),
-                    m.value
-                )));
-            }
-            if let Some(big) = m.value.split('.').find(|p| p.parse::<u32>().is_err()) {
-                return Err(usage(format!(
-                    "{}max-glibc = \"{}\": version component `{big}` is out of range",
-                    at(&m.source),
-                    m.value
-                )));
-            }
+            check_glibc_version(&m.value)
+                .map_err(|e| usage(format!("{}max-glibc = \"{}\": {e}", at(&m.source), m.value)))?;
             Sourced::new(Some(m.value.clone()), m.source)
         }
     };
@@ -921,10 +955,13 @@ fn finish(
         check(k, &v.value, &v.source)?;
     }
     let cgo = pick!(cgo);
-    // With cgo, go links libc dynamically unless told otherwise: `static` defaults to
-    // false then, and stays whatever a profile or --static/--no-static says.
+    // With cgo, go links glibc dynamically unless told otherwise: `static` defaults to
+    // false then, and stays whatever a profile or --static/--no-static says. musl is
+    // linked statically (static stays true): that is what it is for.
     let static_ = match pick!(static_) {
-        s if s.source == Source::BuiltIn && cgo.value => Sourced::new(false, Source::BuiltIn),
+        s if s.source == Source::BuiltIn && cgo.value && libc.value == Libc::Glibc => {
+            Sourced::new(false, Source::BuiltIn)
+        }
         s => s,
     };
     let package = pick!(package);
@@ -977,6 +1014,9 @@ fn finish(
         package,
         output,
         cgo,
+        cc,
+        libc,
+        glibc,
         ldflags,
         flags,
         tags,
@@ -1201,6 +1241,64 @@ max-size = "40MiB"
                 "case {case}"
             );
         }
+    }
+
+    /// cc, libc and glibc: defaults, per-target tables, the floor as the glibc limit
+    /// (unless max-glibc is set), and static kept true with musl.
+    #[test]
+    fn c_toolchain_keys_resolve_per_target() {
+        let f = file(
+            r#"[profile.golden]
+cgo = true
+glibc = "2.28"
+[profile.golden.target."linux/arm/v7"]
+libc = "musl"
+cc = "zig"
+[profile.golden.target."linux/riscv64"]
+cc = "riscv64-linux-gnu-gcc -O1"
+[profile.golden.target."linux/riscv64".verify]
+max-glibc = "2.36"
+"#,
+        );
+        let p = resolve(Some(&f), "golden", &Overrides::default()).unwrap();
+        let t = |s: &str| p.for_target(&Target::parse(s).unwrap()).unwrap();
+        let cases: &[(&str, &str, &str, &str, &str, bool)] = &[
+            // (target, cc, libc, glibc, max-glibc with its line, static)
+            ("linux/arm64", "auto", "glibc", "2.28", "2.28 :3:9", false),
+            ("linux/arm/v7", "zig", "musl", "2.28", "none", true),
+            (
+                "linux/riscv64",
+                "riscv64-linux-gnu-gcc -O1",
+                "glibc",
+                "2.28",
+                "2.36 :10:13",
+                false,
+            ),
+        ];
+        for (target, cc, libc, glibc, max, static_) in cases {
+            let r = t(target);
+            let m = &r.verify.max_glibc;
+            let max_got = m.value.as_ref().map_or("none".to_string(), |v| {
+                let s = m.source.to_string();
+                format!("{v} :{}", s.rsplit_once(".toml:").map_or("", |x| x.1))
+            });
+            assert_eq!(
+                (
+                    r.cc.value.to_string().as_str(),
+                    r.libc.value.as_str(),
+                    r.glibc.value.as_deref().unwrap_or(""),
+                    max_got.as_str(),
+                    r.verify.static_.value
+                ),
+                (*cc, *libc, *glibc, *max, *static_),
+                "case {target}"
+            );
+        }
+        let b = resolve(None, "golden", &Overrides::default()).unwrap();
+        assert_eq!(
+            (b.cc.value.clone(), b.libc.value, b.glibc.value.clone()),
+            (CcSetting::Auto, Libc::Glibc, None)
+        );
     }
 
     #[test]

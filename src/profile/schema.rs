@@ -48,6 +48,9 @@ impl PackageToml {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct TargetToml {
     pub cgo: Option<Spanned<bool>>,
+    pub cc: Option<Spanned<String>>,
+    pub libc: Option<Spanned<Libc>>,
+    pub glibc: Option<Spanned<String>>,
     pub ldflags: Option<Spanned<LdflagsToml>>,
     pub flags: Option<Spanned<Vec<String>>>,
     pub tags: Option<Spanned<Vec<String>>>,
@@ -69,6 +72,12 @@ pub struct LayerToml {
     pub package: Option<Spanned<PackageToml>>,
     pub output: Option<Spanned<String>>,
     pub cgo: Option<Spanned<bool>>,
+    /// The C compiler of cgo builds: "auto" (default), "zig", "gcc", or a command.
+    pub cc: Option<Spanned<String>>,
+    /// The C library cgo builds link: "glibc" (default) or "musl".
+    pub libc: Option<Spanned<Libc>>,
+    /// The glibc floor of cgo builds through zig ("2.28"); also the `max-glibc` limit.
+    pub glibc: Option<Spanned<String>>,
     pub ldflags: Option<Spanned<LdflagsToml>>,
     pub flags: Option<Spanned<Vec<String>>>,
     pub tags: Option<Spanned<Vec<String>>>,
@@ -104,6 +113,23 @@ pub struct VerifyToml {
     pub max_size: Option<Spanned<String>>,
 }
 
+/// `libc`: the C library a cgo build links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Libc {
+    Glibc,
+    Musl,
+}
+
+impl Libc {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Libc::Glibc => "glibc",
+            Libc::Musl => "musl",
+        }
+    }
+}
+
 /// `arm-float-abi`: what 32-bit arm artifacts must declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -129,6 +155,9 @@ pub const LAYER_KEYS: &[&str] = &[
     "package",
     "output",
     "cgo",
+    "cc",
+    "libc",
+    "glibc",
     "ldflags",
     "flags",
     "tags",
@@ -147,6 +176,9 @@ pub const LAYER_KEYS: &[&str] = &[
 /// Every key a `target."OS/ARCH"` table accepts.
 pub const TARGET_KEYS: &[&str] = &[
     "cgo",
+    "cc",
+    "libc",
+    "glibc",
     "ldflags",
     "flags",
     "tags",

@@ -16,7 +16,7 @@ pub(super) enum Event<'a> {
         targets: &'a [String],
         go: Option<&'a str>,
     },
-    Artifact(Artifact<'a>),
+    Artifact(Box<Artifact<'a>>),
     CompilerFailed {
         target: &'a str,
         message: &'a str,
@@ -62,6 +62,8 @@ pub(super) struct Artifact<'a> {
     command: &'a Option<String>,
     verdict: &'a Verdict,
     build_ms: Option<u128>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c_toolchain: Option<&'a crate::toolchain::cc::CToolchain>,
 }
 
 pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
@@ -80,6 +82,7 @@ pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
         command: &a.command,
         verdict: &a.verdict,
         build_ms: a.build_ms,
+        c_toolchain: a.c_toolchain.as_ref(),
     }
 }
 

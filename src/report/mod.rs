@@ -88,6 +88,8 @@ pub struct ArtifactReport {
     pub verdict: Verdict,
     /// Milliseconds spent in go build (build only).
     pub build_ms: Option<u128>,
+    /// The C toolchain of a cgo build: kind, CC/CXX, why, link flags (build only).
+    pub c_toolchain: Option<crate::toolchain::cc::CToolchain>,
 }
 
 impl ArtifactReport {
@@ -360,7 +362,9 @@ impl Reporter {
                 human::artifact(self, a);
                 github::artifact(self, a);
             }
-            MessageFormat::Json => self.write_json(&json::Event::Artifact(json::artifact(a))),
+            MessageFormat::Json => {
+                self.write_json(&json::Event::Artifact(Box::new(json::artifact(a))))
+            }
         }
     }
 

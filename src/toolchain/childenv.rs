@@ -115,6 +115,8 @@ pub enum Origin {
     Setting { by: String },
     /// From the profile's `env` table.
     ProfileEnv { by: String },
+    /// The C toolchain chosen for a cgo build (`cc`, `libc`, `glibc`).
+    CToolchain { by: String },
 }
 
 /// A host variable or `go env -w` key that did not reach the child: its name and why,
@@ -363,7 +365,21 @@ impl Origin {
             Origin::Target { target } => format!("target {target}"),
             Origin::Setting { by } => by.clone(),
             Origin::ProfileEnv { by } => format!("env table, {by}"),
+            Origin::CToolchain { by } => format!("C toolchain, {by}"),
         }
+    }
+}
+
+/// Sets `CC` and `CXX` of a chosen C toolchain (those the profile's env sets stay).
+pub fn apply_c_toolchain(env: &mut ChildEnv, t: &super::cc::CToolchain) {
+    for (key, value) in [("CC", &t.cc), ("CXX", &t.cxx)] {
+        let Some(value) = value else { continue };
+        if matches!(env.origins.get(key), Some(Origin::ProfileEnv { .. })) {
+            continue;
+        }
+        env.vars.insert(key.into(), value.clone());
+        env.origins
+            .insert(key.into(), Origin::CToolchain { by: t.why.clone() });
     }
 }
 

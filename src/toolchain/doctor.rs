@@ -58,7 +58,7 @@ impl Level {
 
 /// One doctor line. Ids are stable: `go`, `go.version`, `go.other` (one per other `go`
 /// on PATH), `goroot`, `goenv`, `goenv.KEY`, `env` / `env.NAME`, `host`,
-/// `cache.GOCACHE`, `cache.GOMODCACHE`, `profile`, `profile.go`, `cgo.TARGET`,
+/// `cache.GOCACHE`, `cache.GOMODCACHE`, `profile`, `profile.go`, `zig`, `cgo.TARGET`,
 /// `qemu.TARGET`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -107,6 +107,8 @@ pub struct Inputs<'a> {
     pub profile: Result<&'a ResolvedProfile, String>,
     /// The working directory (after `-C`): relative tool names resolve against it.
     pub work_dir: &'a Path,
+    /// zig for cgo builds (`--zig`, XBUILD_GO_ZIG, PATH, the ziglang package).
+    pub zig: &'a super::cc::ZigFinder,
 }
 
 /// Runs every probe and returns the lines in screen order.
@@ -146,9 +148,12 @@ pub fn diagnose(i: &Inputs) -> Vec<Check> {
                 i.go.as_ref().ok().copied(),
                 toolchain.as_ref(),
             ));
+            out.push(zig_line(i));
             for target in &p.targets.value {
-                out.push(cgo_line(p, target, &host, i));
-                out.push(qemu_line(p, target, &host, i));
+                let tp = p.for_target(target);
+                let tp = tp.as_ref().unwrap_or(p);
+                out.push(cgo_line(tp, target, i));
+                out.push(qemu_line(tp, target, &host, i));
             }
         }
         Err(e) => out.push(Check::error(
@@ -1120,188 +1125,112 @@ pub fn cross_compiler(target: &Target) -> Option<(String, String)> {
 }
 
 /// The C compiler go runs by default for a GOOS (`cmd/go`'s DefaultCC).
-fn default_cc(goos: &str) -> &'static str {
+pub fn default_cc(goos: &str) -> &'static str {
     match goos {
         "darwin" | "ios" | "freebsd" | "openbsd" => "clang",
         _ => "gcc",
     }
 }
 
-/// Before a cgo build: the C compiler problem doctor would report as an error for
-/// `target` (no CC for a cross target, a CC that is not installed), as (what, fix).
-/// Files and PATH only; no process runs.
-pub fn cgo_compiler_problem(
-    p: &ResolvedProfile,
-    target: &Target,
-    host: &HostEnv,
-    goenv: &GoEnvFile,
-    work_dir: &Path,
-) -> Option<(String, String)> {
-    if !p.cgo.value {
-        return None;
-    }
-    let (os, arch) = crate::target::host();
-    let platform = Host {
-        os: os.to_string(),
-        arch: arch.to_string(),
-    };
-    let inputs = Inputs {
-        host,
-        goenv,
-        go: Err(String::new()),
-        profile: Ok(p),
-        work_dir,
-    };
-    let c = cgo_line(p, target, &platform, &inputs);
-    (c.level == Level::Error).then(|| (c.message, c.fix.unwrap_or_default()))
-}
-
-fn cgo_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &Inputs) -> Check {
+/// The C toolchains usable for a target (Debian's cross gcc, zig with its triple) and
+/// what the profile's `cc` picks: an error only when cgo is on and nothing can build it.
+fn cgo_line(p: &ResolvedProfile, target: &Target, i: &Inputs) -> Check {
+    use super::cc;
     let id = format!("cgo.{target}");
-    let env_get = |k: &str| p.env.iter().find(|(name, _)| name == k).map(|(_, v)| v);
-    let path_var = env_get("PATH")
-        .map(|v| v.value.as_str())
-        .or(i.host.get("PATH").map(String::as_str));
-    let native = target.goos() == host.os && target.goarch() == host.arch;
-    let lookup = |name: &str| find_tool(name, path_var, i.work_dir);
+    let req = cc::Request {
+        profile: p,
+        target,
+        host: i.host,
+        work_dir: i.work_dir,
+        zig: i.zig,
+    };
+    let available = cc::available(&req);
     let table = format!("[profile.{}]", p.name);
     let where_file = p
         .file
         .as_deref()
         .map_or("xbuild-go.toml".to_string(), |f| f.display().to_string());
-
-    // The profile names a compiler: it is the one cgo builds run.
-    if let Some(cc) = env_get("CC") {
-        let word = cc.value.split_whitespace().next().unwrap_or("");
-        let found = (!word.is_empty()).then(|| lookup(word)).flatten();
-        return match (found, p.cgo.value) {
-            (Some(path), true) => Check::ok(
-                id,
-                format!(
-                    "CC = {:?} from the profile's env ({}): {}",
-                    cc.value,
-                    cc.source,
-                    path.display()
-                ),
-            ),
-            (Some(path), false) => Check::ok(
-                id,
-                format!(
-                    "not needed (cgo = false); CC = {:?} from the profile's env is at {}",
-                    cc.value,
-                    path.display()
-                ),
-            ),
-            (None, true) => Check::error(
-                id,
-                format!(
-                    "CC = {:?} from the profile's env ({}) is not found on PATH: cgo builds \
-                     for {target} fail",
-                    cc.value, cc.source
-                ),
-                match cross_compiler(target) {
-                    Some((cmd, pkg)) if !native => format!(
-                        "install it, or set env.CC in {table} of {where_file} to an installed \
-                         compiler (Debian/Ubuntu: apt-get install {pkg}; then CC = \"{cmd}\")"
-                    ),
-                    _ => format!(
-                        "install it, or set env.CC in {table} of {where_file} to an installed \
-                         compiler"
-                    ),
-                },
-            ),
-            (None, false) => Check::warn(
-                id,
-                format!(
-                    "not needed (cgo = false), but CC = {:?} from the profile's env ({}) is \
-                     not found on PATH",
-                    cc.value, cc.source
-                ),
-                format!("install it, or drop env.CC from {table} of {where_file}"),
-            ),
-        };
-    }
-
-    // No CC in the profile: go runs its default compiler, right only for native builds.
-    let default = default_cc(target.goos());
-    if native {
-        let found = lookup(default);
-        return match (found, p.cgo.value) {
-            (Some(path), cgo) => Check::ok(
-                id,
-                format!(
-                    "{}native build: go runs {default} ({})",
-                    if cgo {
-                        ""
-                    } else {
-                        "not needed (cgo = false); "
-                    },
-                    path.display()
-                ),
-            ),
-            (None, true) => Check::error(
-                id,
-                format!("native cgo build, but go's C compiler `{default}` is not on PATH"),
-                format!(
-                    "install {default} (Debian/Ubuntu: apt-get install {default}), or set \
-                     env = {{ CC = \"cc\" }} in {table}"
-                ),
-            ),
-            (None, false) => Check::ok(
-                id,
-                format!("not needed (cgo = false); no `{default}` on PATH for native cgo builds"),
-            ),
-        };
-    }
-    let cross = cross_compiler(target);
-    let found = cross
-        .as_ref()
-        .and_then(|(cmd, _)| lookup(cmd).map(|p| (cmd.clone(), p)));
-    if !p.cgo.value {
-        return Check::ok(
-            id,
-            match (&found, &cross) {
-                (Some((_, path)), _) => format!(
-                    "not needed (cgo = false); {} is available for cgo builds",
-                    path.display()
-                ),
-                (None, Some((cmd, _))) => {
-                    format!("not needed (cgo = false); no C cross compiler ({cmd}) on PATH")
-                }
-                (None, None) => {
-                    format!("not needed (cgo = false); no C cross compiler known for {target}")
-                }
-            },
-        );
-    }
-    match (found, cross) {
-        (Some((cmd, path)), _) => Check::error(
+    let picked = cc::pick(&req);
+    let env_cc = p.env.iter().any(|(k, _)| k == "CC");
+    match (p.cgo.value, picked) {
+        (true, Ok(t)) => Check::ok(id, format!("{}; {available}", describe_pick(&t))),
+        (false, Ok(t)) => Check::ok(
             id,
             format!(
-                "cgo = true but the profile sets no CC: go would run the host's {default}, \
-                 which cannot build for {target} ({} is installed)",
-                path.display()
-            ),
-            format!("add env = {{ CC = \"{cmd}\" }} to {table} in {where_file}"),
-        ),
-        (None, Some((cmd, pkg))) => Check::error(
-            id,
-            format!(
-                "cgo = true but the profile sets no CC and no C cross compiler for {target} \
-                 ({cmd}) is on PATH"
-            ),
-            format!(
-                "install one (Debian/Ubuntu: apt-get install {pkg}) and add \
-                 env = {{ CC = \"{cmd}\" }} to {table}"
+                "not needed (cgo = false); with cgo: {}; {available}",
+                describe_pick(&t)
             ),
         ),
-        (None, None) => Check::error(
+        (true, Err(e)) => Check::error(
             id,
-            format!("cgo = true but the profile sets no CC, and no C cross compiler is known for {target}"),
+            format!("{e:#}"),
             format!(
-                "set env.CC in {table} to a cross compiler for {target} (e.g. \"zig cc -target ...\"), \
-                 or set cgo = false"
+                "install a compiler named above, or set cc (or env.CC) in {table} of {where_file}"
             ),
+        ),
+        (false, Err(e)) if env_cc => Check::warn(
+            id,
+            format!("not needed (cgo = false), but: {e:#}"),
+            format!("install it, or drop env.CC from {table} of {where_file}"),
+        ),
+        (false, Err(e)) => Check::ok(
+            id,
+            format!("not needed (cgo = false); cgo builds would fail: {e:#}"),
+        ),
+    }
+}
+
+/// `cc = "auto" (...): zig 0.17.1 (...) for aarch64-linux-musl; CC="..."; -ldflags adds
+/// -linkmode=external ...`.
+fn describe_pick(t: &super::cc::CToolchain) -> String {
+    let mut out = t.why.clone();
+    if let Some(cc) = &t.cc {
+        out.push_str(&format!("; CC={cc:?}"));
+    }
+    if !t.link_flags.is_empty() {
+        out.push_str(&format!(
+            "; -ldflags adds {}",
+            t.link_flags
+                .iter()
+                .map(|f| f.flag.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+    }
+    out
+}
+
+/// The `zig` line: where zig is, its version and the glibc versions it bundles; not
+/// found is fine until a cgo build needs it (the cgo lines say so).
+fn zig_line(i: &Inputs) -> Check {
+    let path_var = i.host.get("PATH").map(String::as_str);
+    match i.zig.get(i.host, path_var, i.work_dir) {
+        Ok(z) => {
+            let glibc = match i.zig.glibc_range(&z, i.host) {
+                Ok((lo, hi)) => format!("glibc {lo} to {hi} and musl bundled"),
+                Err(e) => format!("bundled glibc versions unknown ({e})"),
+            };
+            Check::ok(
+                "zig",
+                format!(
+                    "zig {} at {} (from {}): {glibc}",
+                    z.version,
+                    z.path.display(),
+                    z.from.describe()
+                ),
+            )
+        }
+        Err(super::zig::ZigProblem::NotFound(m)) => Check::ok(
+            "zig",
+            format!(
+                "{m}; cgo builds with libc = \"musl\" or a glibc floor need it: {}",
+                super::zig::INSTALL_HINT
+            ),
+        ),
+        Err(super::zig::ZigProblem::Unusable(m)) => Check::warn(
+            "zig",
+            m,
+            "install a newer zig (pip install --upgrade ziglang), or point --zig / XBUILD_GO_ZIG at one",
         ),
     }
 }

@@ -1,6 +1,8 @@
 //! The Go toolchain: finding `go` and its version, the `go env -w` file, the child
-//! environment, and running `go build`. The only module that spawns processes.
+//! environment, the C toolchain of cgo builds (cross gcc, zig), and running
+//! `go build`. The only module that spawns processes.
 
+pub mod cc;
 pub mod childenv;
 pub mod doctor;
 pub mod goenv;
@@ -9,6 +11,7 @@ pub mod run;
 pub mod smoke;
 pub mod vcs;
 pub mod watchdog;
+pub mod zig;
 
 use std::collections::BTreeMap;
 

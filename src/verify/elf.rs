@@ -457,8 +457,11 @@ fn flags_check(
             .hint_on_fail(|| format!("e_flags do not declare the {} ABI Go targets", a.goarch)),
         FlagsRule::ArmEabi5 => {
             let eabi_ok = flags & EF_ARM_EABIMASK == 0x0500_0000;
+            // An absent Tag_ABI_VFP_args records nothing: lld keeps the first input's
+            // attribute section (zig's glibc crt1.o has no such tag), while e_flags
+            // carry the float ABI it checked across every input.
             let vfp = match arm_attrs {
-                Some(Ok(at)) => Some(at.abi_vfp_args().unwrap_or(arm_attributes::VFP_ARGS_BASE)),
+                Some(Ok(at)) => at.abi_vfp_args(),
                 _ => None,
             };
             let hard =
@@ -539,11 +542,12 @@ fn arm_attributes_check(
         Some(Ok(a)) => a,
     };
     let cpu = at.cpu_arch();
-    let vfp = at.abi_vfp_args().unwrap_or(arm_attributes::VFP_ARGS_BASE);
+    // Absent, Tag_ABI_VFP_args records no float ABI (see `flags_check`): e_flags decide.
+    let vfp = at.abi_vfp_args();
     let actual = format!(
         "Tag_CPU_arch {}, Tag_ABI_VFP_args {}",
         cpu.map_or("absent", arm_attributes::cpu_arch_name),
-        arm_attributes::vfp_args_name(vfp)
+        vfp.map_or("absent", arm_attributes::vfp_args_name)
     );
     let mut problems = Vec::new();
     let mut expected = Vec::new();
@@ -571,26 +575,31 @@ fn arm_attributes_check(
     // The attributes must agree with e_flags, and with the policy.
     let hard_flag = flags & EF_ARM_ABI_FLOAT_HARD != 0;
     let soft_flag = flags & EF_ARM_ABI_FLOAT_SOFT != 0;
-    if (hard_flag && vfp == arm_attributes::VFP_ARGS_BASE)
-        || (soft_flag && vfp == arm_attributes::VFP_ARGS_VFP)
-    {
+    if let Some(v) = vfp.filter(|&v| {
+        (hard_flag && v == arm_attributes::VFP_ARGS_BASE)
+            || (soft_flag && v == arm_attributes::VFP_ARGS_VFP)
+    }) {
         problems.push(format!(
             "Tag_ABI_VFP_args ({}) contradicts e_flags ({})",
-            arm_attributes::vfp_args_name(vfp),
+            arm_attributes::vfp_args_name(v),
             arm_float(flags)
         ));
     }
+    let hard = match vfp {
+        Some(v) => v == arm_attributes::VFP_ARGS_VFP || v == arm_attributes::VFP_ARGS_COMPATIBLE,
+        None => hard_flag,
+    };
     match policy.arm_float_abi {
         FloatAbi::Any => {}
         FloatAbi::Hard => {
             expected.push("Tag_ABI_VFP_args VFP registers".into());
-            if vfp != arm_attributes::VFP_ARGS_VFP && vfp != arm_attributes::VFP_ARGS_COMPATIBLE {
+            if !hard {
                 problems.push("arm-float-abi = \"hard\" but arguments are passed in core registers (soft-float)".into());
             }
         }
         FloatAbi::Soft => {
             expected.push("Tag_ABI_VFP_args base (soft-float)".into());
-            if vfp == arm_attributes::VFP_ARGS_VFP {
+            if vfp == Some(arm_attributes::VFP_ARGS_VFP) || (vfp.is_none() && hard_flag) {
                 problems.push("arm-float-abi = \"soft\" but arguments are passed in VFP registers (hard-float)".into());
             }
         }
@@ -673,6 +682,41 @@ mod tests {
         assert_eq!(max_cpu_arch("7"), Some(10));
         assert_eq!(max_cpu_arch("6,softfloat"), Some(9));
         assert_eq!(max_cpu_arch("9"), None);
+    }
+
+    /// What zig 0.17 (lld) writes for an armhf glibc cgo build: lld keeps the first
+    /// input's attributes (zig's crt1.o), so Tag_CPU_arch v7 and no Tag_ABI_VFP_args,
+    /// while e_flags say hard-float. The missing tag records nothing: e_flags decide.
+    #[test]
+    fn absent_vfp_args_defer_to_e_flags() {
+        let subsub = [0x01, 7, 0, 0, 0, 0x06, 0x0a];
+        let mut sec = vec![b'A', 17, 0, 0, 0];
+        sec.extend_from_slice(b"aeabi\0");
+        sec.extend_from_slice(&subsub);
+        let attrs = Some(arm_attributes::parse(&sec, true).map_err(|e| format!("{e:?}")));
+        let t = target::Target::parse("linux/arm/v7").unwrap();
+        let hard = 0x0500_0400;
+        let soft = 0x0500_0200;
+        for (case, flags, abi, pass) in [
+            ("hard_flags_any", hard, FloatAbi::Any, true),
+            ("hard_flags_hard", hard, FloatAbi::Hard, true),
+            ("hard_flags_soft", hard, FloatAbi::Soft, false),
+            ("soft_flags_hard", soft, FloatAbi::Hard, false),
+            ("soft_flags_soft", soft, FloatAbi::Soft, true),
+        ] {
+            let mut policy = Policy::report_only();
+            policy.arm_float_abi = abi;
+            let c = arm_attributes_check(&attrs, Some(&t), flags, &policy);
+            assert_eq!(
+                c.status == crate::verify::Status::Pass,
+                pass,
+                "case {case}: {c:?}"
+            );
+            assert!(
+                c.actual.contains("Tag_ABI_VFP_args absent"),
+                "case {case}: {c:?}"
+            );
+        }
     }
 
     #[test]

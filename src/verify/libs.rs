@@ -151,7 +151,7 @@ pub fn glibc_check(needs: &GlibcNeeds, max: &str) -> Check {
     );
     if !over.is_empty() {
         c.message = Some(format!(
-            "needs {}: link against an older glibc (build in an image with glibc {max}, or use zig cc / a sysroot), or build static with cgo = false",
+            "needs {}: link against an older glibc (glibc = \"{max}\" in the profile builds with zig for that floor), or libc = \"musl\" for a static build, or cgo = false",
             versions_text(&over)
         ));
     }

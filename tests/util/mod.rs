@@ -470,3 +470,87 @@ pub fn bare_go_build(
     );
     std::fs::read(out).unwrap()
 }
+
+/// The zig the tests drive, found as the tool finds it: `XBUILD_GO_ZIG`, else `zig` on
+/// PATH, else the binary of the `ziglang` package of `python3` on PATH (.ci/run puts
+/// its virtual environment first on PATH).
+pub fn find_zig() -> Option<PathBuf> {
+    if let Some(z) = std::env::var_os("XBUILD_GO_ZIG").filter(|z| !z.is_empty()) {
+        return Some(PathBuf::from(z));
+    }
+    which("zig").or_else(ziglang_zig)
+}
+
+/// The zig binary of the `ziglang` package of `python3` on PATH.
+pub fn ziglang_zig() -> Option<PathBuf> {
+    let out = Command::new(which("python3")?)
+        .args([
+            "-c",
+            "import os, sys, ziglang; sys.stdout.write(os.path.dirname(ziglang.__file__))",
+        ])
+        .output()
+        .ok()?;
+    let zig = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("zig");
+    (out.status.success() && zig.is_file()).then_some(zig)
+}
+
+/// Like [`require_tool`], for zig: its path, or a SKIP (a failure under CI=true).
+pub fn require_zig(why: &str) -> Option<PathBuf> {
+    if let Some(z) = find_zig() {
+        return Some(z);
+    }
+    if in_ci() {
+        panic!("zig is required under CI=true ({why}); .ci/run installs the ziglang package");
+    }
+    eprintln!("SKIP: zig not found ({why}): pip install ziglang");
+    None
+}
+
+/// The highest GLIBC_x.y version `readelf -V` shows in a file's version needs.
+pub fn readelf_glibc_max(path: &Path) -> Option<String> {
+    let v = sh("readelf", &["-V", "-W", path.to_str().unwrap()]);
+    let mut versions: Vec<(Vec<u32>, String)> = v
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|ver| {
+            let key: Option<Vec<u32>> = ver.split('.').map(|p| p.parse().ok()).collect();
+            key.map(|k| (k, ver.to_string()))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, v)| v)
+}
+
+/// Runs a built artifact, under qemu-user for another architecture (`-L` the Debian
+/// cross sysroot for dynamic builds). Returns (status success, stdout, stderr).
+pub fn run_artifact(path: &Path, goarch: &str, sysroot: Option<&str>) -> (bool, String, String) {
+    let host = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let mut cmd = if goarch == host {
+        Command::new(path)
+    } else {
+        let qemu = match goarch {
+            "arm64" => "qemu-aarch64-static",
+            "arm" => "qemu-arm-static",
+            "amd64" => "qemu-x86_64-static",
+            other => panic!("no qemu for {other}"),
+        };
+        let mut c = Command::new(qemu);
+        if let Some(root) = sysroot {
+            c.args(["-L", root]);
+        }
+        c.arg(path);
+        c
+    };
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", path.display()));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
