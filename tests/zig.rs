@@ -449,9 +449,12 @@ fn go_sqlite3_from_the_module_proxy_builds_static_musl_for_arm64() {
         return;
     }
     let p = Project::copy_of("sqlite");
+    // go-sqlite3 loads time zones by name (time.LoadLocation) and alpine ships no
+    // zoneinfo: runs-on.alpine would rightly fail, so the zone data is embedded.
     p.file(
         "xbuild-go.toml",
         "[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\nlibc = \"musl\"\n\
+         tags = [\"timetzdata\"]\n\
          [profile.golden.verify]\nruns-on = [\"alpine:3.20\", \"distroless/static\"]\n",
     );
     let mut env = zig_env(&zig);
