@@ -469,54 +469,6 @@ fn verify_writes_evidence_about_files_built_elsewhere() {
 
 // ---- a real module with dependencies, through the module proxy (opt-in) ----
 
-fn real_modules_enabled() -> bool {
-    if std::env::var("XBUILD_GO_REAL_MODULES").is_ok_and(|v| v == "1") {
-        return true;
-    }
-    eprintln!("SKIP: set XBUILD_GO_REAL_MODULES=1 to build real modules through the module proxy");
-    false
-}
-
-/// The test environment with the module proxy allowed (base_env turns it off).
-fn online_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.remove("GOPROXY");
-    for k in ["GOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB"] {
-        if let Ok(v) = std::env::var(k) {
-            env.insert(k.into(), v);
-        }
-    }
-    env
-}
-
-/// Downloads `module@version` and copies its source into a writable directory.
-fn fetch(module: &str, version: &str) -> tempfile::TempDir {
-    let o = Command::new("go")
-        .args(["mod", "download", "-json", &format!("{module}@{version}")])
-        .env_clear()
-        .envs(online_env())
-        .env("GOFLAGS", "-mod=mod")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "go mod download {module}@{version}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let dir = info["Dir"].as_str().expect("Dir in go mod download -json");
-    let t = tempfile::tempdir().unwrap();
-    copy_dir(Path::new(dir), t.path());
-    let chmod = Command::new("chmod")
-        .args(["-R", "u+w"])
-        .arg(t.path())
-        .status()
-        .unwrap();
-    assert!(chmod.success());
-    t
-}
-
 /// `path@version` of every `dep` line of `go version -m FILE`.
 fn go_version_deps(file: &Path) -> Vec<String> {
     let o = Command::new("go")

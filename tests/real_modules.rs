@@ -6,55 +6,9 @@
 
 mod util;
 
-use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 use util::*;
-
-fn enabled() -> bool {
-    if std::env::var("XBUILD_GO_REAL_MODULES").is_ok_and(|v| v == "1") {
-        return true;
-    }
-    eprintln!("SKIP: set XBUILD_GO_REAL_MODULES=1 to build real modules through the module proxy");
-    false
-}
-
-/// The test environment with the module proxy allowed (base_env turns it off).
-fn online_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.remove("GOPROXY");
-    for k in ["GOPROXY", "GONOSUMDB", "GOPRIVATE", "GOSUMDB"] {
-        if let Ok(v) = std::env::var(k) {
-            env.insert(k.into(), v);
-        }
-    }
-    env
-}
-
-/// Downloads `module@version` and copies its source into a writable directory.
-fn fetch(module: &str, version: &str) -> tempfile::TempDir {
-    let o = Command::new("go")
-        .args(["mod", "download", "-json", &format!("{module}@{version}")])
-        .env_clear()
-        .envs(online_env())
-        .env("GOFLAGS", "-mod=mod")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "go mod download {module}@{version}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let dir = info["Dir"].as_str().expect("Dir in go mod download -json");
-    let t = tempfile::tempdir().unwrap();
-    copy_dir(Path::new(dir), t.path());
-    // The module cache is read-only; a checkout is not.
-    sh("chmod", &["-R", "u+w", t.path().to_str().unwrap()]);
-    t
-}
 
 fn bare_build(dir: &Path, target: &str, level: (&str, &str), pkg: &str, out: &Path) -> Vec<u8> {
     let mut parts = target.split('/');
@@ -111,7 +65,7 @@ fn build_and_compare(module: &str, version: &str, pkg: &str, targets: &[(&str, (
 
 #[test]
 fn gojq_for_three_targets_matches_go_build() {
-    if !enabled() {
+    if !real_modules_enabled() {
         return;
     }
     build_and_compare(
@@ -128,7 +82,7 @@ fn gojq_for_three_targets_matches_go_build() {
 
 #[test]
 fn age_for_three_targets_matches_go_build() {
-    if !enabled() {
+    if !real_modules_enabled() {
         return;
     }
     build_and_compare(
