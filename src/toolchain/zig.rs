@@ -419,7 +419,7 @@ pub struct ZigTarget {
 
 /// The zig target of a Go target, libc and glibc floor. GOARM picks the arm ABI and
 /// CPU: 7 is zig's armv7-a hard-float baseline, 6 the ARM1176JZF-S (hard float, as
-/// Raspberry Pi OS and alpine's armhf), 5 the ARM926EJ-S with the soft-float ABI.
+/// Raspberry Pi OS and alpine's armhf); 5 is refused (see below).
 pub fn target_of(target: &Target, libc: Libc, floor: Option<&str>) -> Result<ZigTarget, String> {
     if target.goos() != "linux" {
         return Err(format!(
@@ -432,15 +432,36 @@ pub fn target_of(target: &Target, libc: Libc, floor: Option<&str>) -> Result<Zig
         "amd64" => ("x86_64", ""),
         "386" => ("x86", ""),
         "riscv64" => ("riscv64", ""),
-        "ppc64le" => ("powerpc64le", ""),
+        "ppc64le" => {
+            // clang's default IEEE 128-bit long double needs glibc 2.32's *ieee128
+            // functions (`undefined symbol: __snprintfieee128` below that); the IBM
+            // format is what Debian's gcc uses and every glibc has.
+            if libc == Libc::Glibc {
+                cpu_flags.push("-mabi=ibmlongdouble");
+            }
+            ("powerpc64le", "")
+        }
         "s390x" => ("s390x", ""),
         "loong64" => ("loongarch64", ""),
-        "mips64" => ("mips64", "abi64"),
-        "mips64le" => ("mips64el", "abi64"),
+        "mips64" | "mips64le" => {
+            return Err(format!(
+                "zig cannot compile cgo for {target}: it rejects the -mhard-float go passes \
+                 (`target architecture mips64el has no LLVM CPU feature named \"hard-float\"`); \
+                 use Debian's cross gcc (cc = \"gcc\")"
+            ))
+        }
         "arm" => match target.level().map(|(_, v)| v) {
+            // ARMv5 has no atomic instructions: gcc's libgcc supplies __sync_* through
+            // the kernel's helpers, zig's compiler runtime does not, so runtime/cgo
+            // fails to link (`undefined symbol: __sync_val_compare_and_swap_4`).
             Some("5") => {
-                cpu_flags.push("-mcpu=arm926ej_s");
-                ("arm", "eabi")
+                return Err(format!(
+                    "zig cannot link cgo for {target} (GOARM=5, ARMv5): its compiler runtime \
+                     lacks the __sync_* helpers ARMv5 needs (ld.lld: undefined symbol: \
+                     __sync_val_compare_and_swap_4); use Debian's arm-linux-gnueabi-gcc \
+                     (apt-get install gcc-arm-linux-gnueabi; cc = \"gcc\"), or target \
+                     linux/arm/v6"
+                ))
             }
             Some("6") => {
                 cpu_flags.push("-mcpu=arm1176jzf_s");
@@ -529,27 +550,27 @@ mod tests {
                 "arm-linux-musleabihf",
                 &["-mcpu=arm1176jzf_s"],
             ),
-            (
-                "linux/arm/v5",
-                Libc::Glibc,
-                None,
-                "arm-linux-gnueabi",
-                &["-mcpu=arm926ej_s"],
-            ),
             ("linux/riscv64", Libc::Musl, None, "riscv64-linux-musl", &[]),
             (
                 "linux/ppc64le",
                 Libc::Glibc,
-                Some("2.31"),
-                "powerpc64le-linux-gnu.2.31",
+                Some("2.28"),
+                "powerpc64le-linux-gnu.2.28",
+                &["-mabi=ibmlongdouble"],
+            ),
+            (
+                "linux/ppc64le",
+                Libc::Musl,
+                None,
+                "powerpc64le-linux-musl",
                 &[],
             ),
             ("linux/s390x", Libc::Glibc, None, "s390x-linux-gnu", &[]),
             (
-                "linux/mips64le",
+                "linux/loong64",
                 Libc::Glibc,
-                None,
-                "mips64el-linux-gnuabi64",
+                Some("2.36"),
+                "loongarch64-linux-gnu.2.36",
                 &[],
             ),
         ];
@@ -562,6 +583,9 @@ mod tests {
             );
         }
         assert!(target_of(&t("darwin/arm64"), Libc::Glibc, None).is_err());
+        let v5 = target_of(&t("linux/arm/v5"), Libc::Musl, None).unwrap_err();
+        assert!(v5.contains("__sync_val_compare_and_swap_4"), "{v5}");
         assert!(target_of(&t("linux/ppc64"), Libc::Glibc, None).is_err());
+        assert!(target_of(&t("linux/mips64le"), Libc::Glibc, None).is_err());
     }
 }
