@@ -8,47 +8,11 @@ mod util;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
 use util::*;
 use xbuild_go::verify::buildinfo::{self, BuildInfo, Module};
 use xbuild_go::verify::{ElfFile, MachFile, PeFile};
-
-/// The environment of every `go` run: the base environment (PATH, HOME, caches), nothing
-/// else inherited, and the variables that make builds hermetic.
-fn go_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    for (k, v) in [
-        ("GOFLAGS", ""),
-        ("GOENV", "off"),
-        ("GOTOOLCHAIN", "local"),
-        ("GOPROXY", "off"),
-        ("CGO_ENABLED", "0"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    env
-}
-
-fn go(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> String {
-    let out = Command::new("go")
-        .args(args)
-        .current_dir(cwd)
-        .env_clear()
-        .envs(go_env())
-        .envs(extra.iter().copied())
-        .output()
-        .expect("spawn go");
-    assert!(
-        out.status.success(),
-        "go {args:?} {extra:?} in {} failed: {}\n{}",
-        cwd.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// What `go version -m` printed about one file.
 #[derive(Debug, Default)]

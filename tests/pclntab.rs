@@ -9,45 +9,12 @@
 
 mod util;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use util::*;
 use xbuild_go::verify::pclntab::{self, Pclntab, Version};
-
-fn go_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    for (k, v) in [
-        ("GOFLAGS", ""),
-        ("GOENV", "off"),
-        ("GOTOOLCHAIN", "local"),
-        ("GOPROXY", "off"),
-        ("CGO_ENABLED", "0"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    env
-}
-
-fn go(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> String {
-    let out = Command::new("go")
-        .args(args)
-        .current_dir(cwd)
-        .env_clear()
-        .envs(go_env())
-        .envs(extra.iter().copied())
-        .output()
-        .expect("spawn go");
-    assert!(
-        out.status.success(),
-        "go {args:?} {extra:?} in {} failed: {}\n{}",
-        cwd.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn goroot() -> PathBuf {
     PathBuf::from(go(&["env", "GOROOT"], &std::env::temp_dir(), &[]).trim())

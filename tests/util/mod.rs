@@ -604,3 +604,39 @@ pub fn fetch(module: &str, version: &str) -> tempfile::TempDir {
     assert!(chmod.success());
     t
 }
+
+/// The environment of every `go` run: the base environment (PATH, HOME, caches), nothing
+/// else inherited, and the variables that make builds hermetic.
+pub fn go_env() -> BTreeMap<String, String> {
+    let mut env = base_env();
+    for (k, v) in [
+        ("GOFLAGS", ""),
+        ("GOENV", "off"),
+        ("GOTOOLCHAIN", "local"),
+        ("GOPROXY", "off"),
+        ("CGO_ENABLED", "0"),
+    ] {
+        env.insert(k.into(), v.into());
+    }
+    env
+}
+
+/// `go ARGS` in `cwd` with [`go_env`] plus `extra`; its stdout. A failure fails the test.
+pub fn go(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> String {
+    let out = Command::new("go")
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(go_env())
+        .envs(extra.iter().copied())
+        .output()
+        .expect("spawn go");
+    assert!(
+        out.status.success(),
+        "go {args:?} {extra:?} in {} failed: {}\n{}",
+        cwd.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
