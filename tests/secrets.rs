@@ -113,7 +113,10 @@ fn assert_clean(what: &str, text: &str) {
         );
     }
     assert!(!text.contains("alice:g0"), "{what} shows a URL password");
-    assert!(!text.contains("sig=q5"), "{what} shows a short query credential");
+    assert!(
+        !text.contains("sig=q5"),
+        "{what} shows a short query credential"
+    );
     assert!(
         !text.contains("carol:pw5@"),
         "{what} shows a short URL password"
@@ -311,10 +314,10 @@ fn no_host_secret_in_any_output_or_file() {
                 "GOPROXY='https://alice:***@proxy.invalid/?access_token=***,\
                  https://b.invalid/m?X-Amz-Date=1&X-Amz-Signature=***&sig=***,off'",
             )
-                .stdout_has("NPM_TOKEN='***'")
-                .stdout_has("HTTPS_PROXY='http://bob:***@proxy.invalid:3128'")
-                .stdout_has("http_proxy='http://carol:***@proxy.invalid:8080'")
-                .stdout_has("#   GITHUB_TOKEN (host)");
+            .stdout_has("NPM_TOKEN='***'")
+            .stdout_has("HTTPS_PROXY='http://bob:***@proxy.invalid:3128'")
+            .stdout_has("http_proxy='http://carol:***@proxy.invalid:8080'")
+            .stdout_has("#   GITHUB_TOKEN (host)");
         }
     }
     assert_files_clean(p.path());
