@@ -328,6 +328,13 @@ pub struct EvidenceArgs {
     /// Write one CycloneDX 1.6 JSON SBOM per artifact into DIR (`<artifact>.cdx.json`).
     #[arg(long, value_name = "DIR")]
     pub sbom: Option<PathBuf>,
+    /// Record the host's paths in the provenance as they are: HOME, PATH, TMPDIR, USER,
+    /// the Go caches and certificate locations in the child environment, the go
+    /// binary's path, and absolute paths outside the working directory (in commands,
+    /// flags and the source URI). [default: left out; paths under the working
+    /// directory are recorded relative to it, others as `<host>/NAME`]
+    #[arg(long)]
+    pub provenance_host_paths: bool,
 }
 
 /// `env`.

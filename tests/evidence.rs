@@ -620,3 +620,99 @@ fn a_git_checkout_is_the_source_with_its_commit() {
     assert_eq!(src["digest"]["gitCommit"], commit.as_str());
     assert!(src["annotations"]["dirty"].is_boolean(), "{src}");
 }
+
+#[test]
+fn provenance_leaves_host_paths_out_unless_asked() {
+    let python = python();
+    let p = Project::copy_of("hello");
+    if which("git").is_some() {
+        // No remote: the source is the checkout's directory, a file: URI.
+        git(p.path(), &["init", "-q", "-b", "main"]);
+    }
+    // A C compiler path outside the work tree and one inside it, as a profile may give.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\nenv = { CC = \"/opt/host-only/bin/cc\", XDG_CONFIG = \"/opt/host-only/etc\" }\nflags = [\"-trimpath\"]\n",
+    );
+    let env = base_env();
+    let go_dir = which("go")
+        .and_then(|g| g.parent().map(Path::to_path_buf))
+        .expect("go on PATH");
+    let work = std::fs::canonicalize(p.path()).unwrap();
+    let prov_of = |extra: &[&str]| {
+        let mut args = vec![
+            "--target",
+            "linux/amd64",
+            "-o",
+            "dist/h",
+            "--provenance",
+            "prov.json",
+        ];
+        args.extend_from_slice(extra);
+        run_env(p.path(), &args, &env).code(0);
+        let text = std::fs::read_to_string(p.path().join("prov.json")).unwrap();
+        (read_json(&p.path().join("prov.json")), text)
+    };
+
+    let (prov, text) = prov_of(&[]);
+    let mut host: Vec<String> = ["HOME", "PATH", "GOCACHE", "GOMODCACHE", "GOPATH", "TMPDIR"]
+        .iter()
+        .filter_map(|k| env.get(*k).cloned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    host.push(go_dir.display().to_string());
+    host.push(work.display().to_string());
+    host.push(p.path().display().to_string());
+    host.push("/opt/host-only".into());
+    for h in &host {
+        assert!(
+            !text.contains(h.as_str()),
+            "the provenance holds the host path {h:?}:\n{text}"
+        );
+    }
+    let def = &prov["predicate"]["buildDefinition"];
+    let child = def["internalParameters"]["env"]["dist/h"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{prov:#}"));
+    for k in [
+        "HOME",
+        "PATH",
+        "GOCACHE",
+        "GOMODCACHE",
+        "GOPATH",
+        "TMPDIR",
+        "USER",
+    ] {
+        assert!(!child.contains_key(k), "{k} is left out: {child:?}");
+    }
+    assert_eq!(child["CC"], "<host>/cc", "{child:?}");
+    assert_eq!(child["GOOS"], "linux", "the build's own settings stay");
+    let command = def["internalParameters"]["commands"]["dist/h"]
+        .as_str()
+        .unwrap();
+    assert!(command.starts_with("<host>/go build "), "{command}");
+    let deps = def["resolvedDependencies"].as_array().unwrap();
+    let go = deps.iter().find(|d| d["name"] == "go").unwrap();
+    assert!(go["annotations"].get("path").is_none(), "{go}");
+    assert!(
+        go["digest"]["sha256"].is_string(),
+        "the go binary is still identified: {go}"
+    );
+    if let Some(src) = deps.iter().find(|d| d["name"] == "source") {
+        assert_eq!(src["uri"], "git+file://.@refs/heads/main", "{src}");
+    }
+    if let Some(py) = &python {
+        validate(py, "provenance", &[p.path().join("prov.json")]);
+    }
+
+    // Asked for: the host's paths as they are.
+    let (prov, text) = prov_of(&["--provenance-host-paths"]);
+    let def = &prov["predicate"]["buildDefinition"];
+    let child = &def["internalParameters"]["env"]["dist/h"];
+    assert_eq!(child["PATH"].as_str(), env.get("PATH").map(String::as_str));
+    assert_eq!(child["CC"], "/opt/host-only/bin/cc");
+    assert!(text.contains(&go_dir.display().to_string()), "{text}");
+    if let Some(py) = &python {
+        validate(py, "provenance", &[p.path().join("prov.json")]);
+    }
+}

@@ -8,6 +8,7 @@
 mod util;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::Command;
 
 use util::*;
@@ -579,4 +580,173 @@ fn output_paths_with_control_characters_are_refused() {
         .stderr_has("xbuild-go.toml:2:10")
         .stderr_has("control character");
     assert!(!p.path().join("dist").exists(), "nothing was built");
+}
+
+/// The words go's flag parser (cmd/internal/quoted.Split) reads from a recorded value.
+fn go_words(s: &str) -> Vec<String> {
+    xbuild_go::verify::go_split(s).unwrap_or_else(|| panic!("unclosed quote in {s:?}"))
+}
+
+/// The `-ldflags` build setting `go version -m` shows for `artifact`.
+fn recorded_ldflags(artifact: &Path) -> String {
+    let shown = go(
+        &["version", "-m", &artifact.display().to_string()],
+        Path::new("."),
+        &[],
+    );
+    let line = shown
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("build\t-ldflags="))
+        .unwrap_or_else(|| panic!("no -ldflags in go version -m:\n{shown}"));
+    // go quotes a setting holding spaces or quotes as a Go string literal.
+    if line.starts_with('"') {
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"))
+    } else {
+        line.to_string()
+    }
+}
+
+#[test]
+fn placeholder_values_stay_inside_their_ldflags_word() {
+    // A value that, pasted raw, adds `-X main.version=pwned` (the linker's last -X wins,
+    // so the binary would say "hello pwned") or a linker of the attacker's choosing.
+    const EVIL: &str = "1.0 -X main.version=pwned -extld=/tmp/evil";
+    const SINGLE: &str = "1.0' -X main.version=pwned -extld=/tmp/evil '";
+    const DOUBLE: &str = "1.0\" -X main.version=pwned -extld=/tmp/evil \"";
+    let string_form = "[profile.golden]\nldflags = \"-s -w -X main.version={version}\"\n";
+    let list_form =
+        "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version={version}\"]\n";
+    let quoted_form = "[profile.golden]\nldflags = \"-s -w -X 'main.version={version}'\"\n";
+    let stamp_form = "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n";
+    // go.buildinfo expects the profile's ldflags: off where `flags` carries them.
+    let flags_form = "[profile.golden]\nldflags = \"\"\nflags = [\"-ldflags=-s -w -X main.version={version}\"]\n[profile.golden.verify]\nbuildinfo = false\n";
+    let flags_pair = "[profile.golden]\nldflags = \"\"\nflags = [\"-ldflags\", \"-s -w -X main.version={version}\"]\n[profile.golden.verify]\nbuildinfo = false\n";
+    // (case, profile, value, from the environment or --version-override)
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("string form, env", string_form, EVIL, true),
+        ("string form, single quote", string_form, SINGLE, false),
+        ("string form, double quote", string_form, DOUBLE, true),
+        ("list form, env", list_form, EVIL, true),
+        ("list form, single quote", list_form, SINGLE, true),
+        ("quoted in the string", quoted_form, DOUBLE, false),
+        ("stamp", stamp_form, SINGLE, true),
+        ("flags -ldflags=", flags_form, EVIL, true),
+        ("flags -ldflags VALUE", flags_pair, DOUBLE, false),
+    ];
+    for (case, profile, value, from_env) in cases {
+        let p = Project::copy_of("hello");
+        p.file("xbuild-go.toml", profile);
+        let mut env = base_env();
+        let mut args = vec!["--target", "linux/amd64", "-o", "dist/h"];
+        if *from_env {
+            env.insert("XBUILD_GO_VERSION".into(), value.to_string());
+        } else {
+            args.extend(["--version-override", value]);
+        }
+        let r = run_env(p.path(), &args, &env);
+        assert_eq!(r.code, Some(0), "case {case}\n{r}");
+        let artifact = p.path().join("dist/h");
+        let words = go_words(&recorded_ldflags(&artifact));
+        let want = format!("main.version={value}");
+        assert!(
+            words.contains(&want),
+            "case {case}: the value is one -X word: {words:?}\n{r}"
+        );
+        assert!(
+            !words
+                .iter()
+                .any(|w| w.starts_with("-extld") || w == "main.version=pwned"),
+            "case {case}: no word of the value became a flag: {words:?}"
+        );
+        let out = std::process::Command::new(&artifact)
+            .arg("--version")
+            .output()
+            .expect("run the artifact");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("hello {value}\n"),
+            "case {case}: the binary holds the whole value"
+        );
+    }
+}
+
+#[test]
+fn placeholder_values_go_cannot_quote_are_refused() {
+    // Both kinds of quote and a space: no quoting keeps it in one word.
+    const BOTH: &str = "1.0' -X \"main.version=pwned";
+    let string_form = "[profile.golden]\nldflags = \"-s -w -X main.version={version}\"\n";
+    let list_form =
+        "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version={version}\"]\n";
+    let stamp_form = "[profile.golden]\nstamp = { \"main.version\" = \"v{version}\" }\n";
+    let cc_form = "[profile.golden]\nenv = { CGO_LDFLAGS = \"-L/opt/{version}\" }\n";
+    // (case, profile, value, from the environment)
+    let cases: &[(&str, &str, &str, bool)] = &[
+        ("both quotes, env", string_form, BOTH, true),
+        ("both quotes, flag", list_form, BOTH, false),
+        ("newline", string_form, "1.0\n-X main.version=pwned", true),
+        ("carriage return", list_form, "1.0\r-extld=/tmp/evil", false),
+        ("stamp", stamp_form, BOTH, true),
+        ("CGO_LDFLAGS", cc_form, BOTH, true),
+    ];
+    for (case, profile, value, from_env) in cases {
+        let p = Project::copy_of("hello");
+        p.file("xbuild-go.toml", profile);
+        let mut env = base_env();
+        let mut args = vec!["--target", "linux/amd64", "-o", "dist/h"];
+        let source = if *from_env {
+            env.insert("XBUILD_GO_VERSION".into(), value.to_string());
+            "XBUILD_GO_VERSION"
+        } else {
+            args.extend(["--version-override", value]);
+            "--version-override"
+        };
+        let r = run_env(p.path(), &args, &env);
+        assert_eq!(r.code, Some(2), "case {case}: exit 2\n{r}");
+        assert!(
+            r.stderr.contains("`{version}`") && r.stderr.contains(source),
+            "case {case}: the error names the placeholder and {source}\n{r}"
+        );
+        assert!(
+            !p.path().join("dist").exists(),
+            "case {case}: nothing was built"
+        );
+    }
+}
+
+#[test]
+fn packages_starting_with_a_dash_are_refused() {
+    let marker = "toolexec-ran";
+    let evil = format!("-toolexec=touch {marker}");
+    let p = Project::copy_of("hello");
+    let r = run(
+        p.path(),
+        &[&format!("--package={evil}"), "--target", "linux/amd64"],
+    );
+    r.code(2)
+        .stderr_has("starts with `-`")
+        .stderr_has("--package");
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\npackage = [\".\", {evil:?}]\n"),
+    );
+    let r = run(p.path(), &["--target", "linux/amd64"]);
+    r.code(2)
+        .stderr_has("starts with `-`")
+        .stderr_has("xbuild-go.toml:2:");
+    for cmd in [
+        &["env", "--format", "shell"][..],
+        &["--message-format", "json"],
+    ] {
+        run(p.path(), cmd).code(2);
+    }
+    assert!(!p.path().join(marker).exists(), "go ran no -toolexec");
+    // Belt and braces: the go command ends its flags with `--`, so go reads whatever
+    // follows as a package (go itself refuses import paths starting with `-`).
+    let p = Project::copy_of("hello");
+    let r = run(p.path(), &["--target", "linux/amd64", "-o", "dist/", "-v"]);
+    r.code(0);
+    assert!(
+        r.stderr.contains(" -- ."),
+        "the printed go command ends flags with --\n{r}"
+    );
 }

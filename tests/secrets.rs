@@ -21,6 +21,8 @@ const GOENV_AUTH: &str = "goenvAuthSecret99";
 const GOENV_FLAGS: &str = "goenvFlagsSecret";
 const HOST_FLAGS: &str = "hostGoflagsSecret";
 const NETRC_PASSWORD: &str = "netrcPassw0rd9";
+const QUERY_TOKEN: &str = "qT0kenInTheQuery";
+const AMZ_SIGNATURE: &str = "f00dfacecafe1234";
 
 const SECRETS: &[&str] = &[
     GITHUB_TOKEN,
@@ -32,7 +34,18 @@ const SECRETS: &[&str] = &[
     GOENV_FLAGS,
     HOST_FLAGS,
     NETRC_PASSWORD,
+    QUERY_TOKEN,
+    AMZ_SIGNATURE,
 ];
+
+/// The GOPROXY of the host: a password, a query token, a presigned URL's signature
+/// and a query key too short to mask as a value (`sig=q5`).
+fn host_goproxy() -> String {
+    format!(
+        "https://alice:{GOPROXY_PASSWORD}@proxy.invalid/?access_token={QUERY_TOKEN},\
+         https://b.invalid/m?X-Amz-Date=1&X-Amz-Signature={AMZ_SIGNATURE}&sig=q5,off"
+    )
+}
 
 /// The secret-laden host environment, with its go env -w and netrc files in `dir`.
 fn secret_env(dir: &Path) -> BTreeMap<String, String> {
@@ -55,10 +68,7 @@ fn secret_env(dir: &Path) -> BTreeMap<String, String> {
         ("GITHUB_TOKEN", GITHUB_TOKEN.to_string()),
         ("AWS_SECRET_ACCESS_KEY", AWS_SECRET.to_string()),
         ("NPM_TOKEN", NPM_TOKEN.to_string()),
-        (
-            "GOPROXY",
-            format!("https://alice:{GOPROXY_PASSWORD}@proxy.invalid/,off"),
-        ),
+        ("GOPROXY", host_goproxy()),
         (
             "HTTPS_PROXY",
             format!("http://bob:{PROXY_PASSWORD}@proxy.invalid:3128"),
@@ -103,6 +113,10 @@ fn assert_clean(what: &str, text: &str) {
         );
     }
     assert!(!text.contains("alice:g0"), "{what} shows a URL password");
+    assert!(
+        !text.contains("sig=q5"),
+        "{what} shows a short query credential"
+    );
     assert!(
         !text.contains("carol:pw5@"),
         "{what} shows a short URL password"
@@ -173,6 +187,8 @@ fn no_host_secret_in_any_output_or_file() {
             "junit.xml",
             "--checksums",
             "SHA256SUMS",
+            "--provenance",
+            "provenance.json",
             "--message-format",
             "json",
         ],
@@ -186,14 +202,16 @@ fn no_host_secret_in_any_output_or_file() {
         "pass-env gives go the real value\n{child}"
     );
     assert!(
-        child.contains(&format!("alice:{GOPROXY_PASSWORD}@")),
+        child.contains(&format!("GOPROXY={}\n", host_goproxy())),
         "go gets the real GOPROXY\n{child}"
     );
     assert!(!child.contains(GITHUB_TOKEN), "GITHUB_TOKEN is scrubbed");
     let art = r.artifacts().pop().unwrap();
     assert_eq!(art["env"]["NPM_TOKEN"], "***", "{art:#}");
     assert_eq!(
-        art["env"]["GOPROXY"], "https://alice:***@proxy.invalid/,off",
+        art["env"]["GOPROXY"],
+        "https://alice:***@proxy.invalid/?access_token=***,\
+         https://b.invalid/m?X-Amz-Date=1&X-Amz-Signature=***&sig=***,off",
         "{art:#}"
     );
     assert_eq!(art["env"]["GOAUTH"], "***", "{art:#}");
@@ -292,11 +310,14 @@ fn no_host_secret_in_any_output_or_file() {
         let r = run_env(p.path(), args, &env);
         assert_run_clean(&r);
         if args[..] == ["env", "--explain"] {
-            r.stdout_has("GOPROXY='https://alice:***@proxy.invalid/,off'")
-                .stdout_has("NPM_TOKEN='***'")
-                .stdout_has("HTTPS_PROXY='http://bob:***@proxy.invalid:3128'")
-                .stdout_has("http_proxy='http://carol:***@proxy.invalid:8080'")
-                .stdout_has("#   GITHUB_TOKEN (host)");
+            r.stdout_has(
+                "GOPROXY='https://alice:***@proxy.invalid/?access_token=***,\
+                 https://b.invalid/m?X-Amz-Date=1&X-Amz-Signature=***&sig=***,off'",
+            )
+            .stdout_has("NPM_TOKEN='***'")
+            .stdout_has("HTTPS_PROXY='http://bob:***@proxy.invalid:3128'")
+            .stdout_has("http_proxy='http://carol:***@proxy.invalid:8080'")
+            .stdout_has("#   GITHUB_TOKEN (host)");
         }
     }
     assert_files_clean(p.path());

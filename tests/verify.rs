@@ -489,7 +489,11 @@ fn fake_go_sees_scrubbed_env_and_exact_argv() {
         argv[6].contains("/xbuild-go/out/") && !argv[6].starts_with(p.path().to_str().unwrap()),
         "builds into the private output cache, outside the work tree: {argv:?}"
     );
-    assert_eq!(argv[7], ".");
+    assert_eq!(
+        argv[7..],
+        ["--", "."],
+        "flags end before the package: {argv:?}"
+    );
     let child = std::fs::read_to_string(tools.path().join("env")).unwrap();
     for want in [
         "GOFLAGS=",

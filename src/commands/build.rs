@@ -22,6 +22,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         vsa: args.evidence.vsa.clone(),
         sbom: args.evidence.sbom.clone(),
         resource_uri: args.evidence.vsa_resource_uri.clone(),
+        host_paths: args.evidence.provenance_host_paths,
     };
     let overrides = Overrides {
         targets: super::targets(&args.profile),

@@ -113,6 +113,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         vsa: args.evidence.vsa.clone(),
         sbom: args.evidence.sbom.clone(),
         resource_uri: args.evidence.vsa_resource_uri.clone(),
+        host_paths: args.evidence.provenance_host_paths,
     };
     let invocation_id = pipeline::evidence::invocation_id(&host);
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();

@@ -1,7 +1,9 @@
 //! `--provenance`: one in-toto Statement v1 whose predicate is SLSA provenance v1, with
-//! every delivered artifact (build) or every file verified (verify) as a subject.
+//! every delivered artifact (build) or every file verified (verify) as a subject. The
+//! host's paths are left out unless asked for ([`without_host_paths`]).
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
@@ -192,4 +194,193 @@ pub fn render(e: &Evidence) -> Option<Value> {
             "runDetails": run,
         },
     }))
+}
+
+/// Child variables that say where things are on the host, or who ran: not inputs of
+/// the build, left out of the provenance unless `--provenance-host-paths`.
+pub const HOST_LOCATION_VARS: &[&str] = &[
+    "HOME",
+    "PATH",
+    "USER",
+    "TMPDIR",
+    "XDG_CACHE_HOME",
+    "GOCACHE",
+    "GOMODCACHE",
+    "GOPATH",
+    "GOTMPDIR",
+    "GOCACHEPROG",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
+/// What an absolute path outside the working directory is recorded as: its last name.
+pub const HOST_PATH: &str = "<host>";
+
+/// An absolute path as the provenance records it: relative to `work_dir` (`.` for it)
+/// when under it, else `<host>/NAME`.
+fn shown_path(path: &str, work_dirs: &[PathBuf]) -> String {
+    let p = Path::new(path);
+    for w in work_dirs {
+        if let Ok(rel) = p.strip_prefix(w) {
+            let rel = rel.to_string_lossy();
+            return if rel.is_empty() {
+                ".".to_string()
+            } else {
+                rel.into_owned()
+            };
+        }
+    }
+    match p.file_name() {
+        Some(n) => format!("{HOST_PATH}/{}", n.to_string_lossy()),
+        None => HOST_PATH.to_string(),
+    }
+}
+
+/// `text` with every absolute path in it (a word starting with one `/`, or `-X/` for a
+/// one-letter flag, after a space, quote, `=`, `,`, `:` or `;`, up to the next of those
+/// or an `@`) shown by [`shown_path`].
+/// `//host` and `scheme://` are not paths; `file:///p` is.
+fn scrub_paths(text: &str, work_dirs: &[PathBuf]) -> String {
+    let is_sep = |c: char| c.is_whitespace() || matches!(c, '\'' | '"' | '=' | ',' | ':' | ';');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut at_start = true;
+    while !rest.is_empty() {
+        let file_uri = rest.starts_with("///") && out.ends_with("file:");
+        // `-I/abs`, `-L/abs`: a one-letter flag glued to its path.
+        let glued = at_start
+            && rest.len() > 3
+            && rest.starts_with('-')
+            && rest.as_bytes()[1].is_ascii_alphabetic()
+            && rest[2..].starts_with('/')
+            && !rest[2..].starts_with("//");
+        let path_start = if file_uri || glued {
+            Some(2)
+        } else if at_start && rest.starts_with('/') && !rest.starts_with("//") {
+            Some(0)
+        } else {
+            None
+        };
+        if let Some(skip) = path_start {
+            out.push_str(&rest[..skip]);
+            let p = &rest[skip..];
+            // A source URI's `@ref` ends its path.
+            let end = p.find(|c: char| is_sep(c) || c == '@').unwrap_or(p.len());
+            out.push_str(&shown_path(&p[..end], work_dirs));
+            rest = &p[end..];
+            at_start = false;
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        out.push(c);
+        at_start = is_sep(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn scrub_value(v: &mut Value, work_dirs: &[PathBuf]) {
+    match v {
+        Value::String(s) if s.contains('/') => *s = scrub_paths(s, work_dirs),
+        Value::Array(a) => a.iter_mut().for_each(|v| scrub_value(v, work_dirs)),
+        Value::Object(o) => o.values_mut().for_each(|v| scrub_value(v, work_dirs)),
+        _ => {}
+    }
+}
+
+/// Takes the host's paths out of a rendered provenance: the [`HOST_LOCATION_VARS`] of
+/// the child environment and the go binary's path are dropped, and every other absolute
+/// path of the build definition (commands, flags, the source URI, what Go recorded) is
+/// made relative to `work_dir`, or `<host>/NAME` outside it. Subjects, digests and the
+/// builder are untouched.
+pub fn without_host_paths(doc: &mut Value, work_dir: &Path) {
+    let mut work_dirs = vec![work_dir.to_path_buf()];
+    if let Ok(real) = std::fs::canonicalize(work_dir) {
+        if real != work_dir {
+            work_dirs.push(real);
+        }
+    }
+    let def = &mut doc["predicate"]["buildDefinition"];
+    if let Some(env) = def
+        .get_mut("internalParameters")
+        .and_then(|i| i.get_mut("env"))
+        .and_then(Value::as_object_mut)
+    {
+        for vars in env.values_mut().filter_map(Value::as_object_mut) {
+            vars.retain(|k, _| !HOST_LOCATION_VARS.contains(&k.as_str()));
+        }
+    }
+    if let Some(deps) = def
+        .get_mut("resolvedDependencies")
+        .and_then(Value::as_array_mut)
+    {
+        for d in deps.iter_mut().filter(|d| d["name"] == "go") {
+            if let Some(ann) = d.get_mut("annotations").and_then(Value::as_object_mut) {
+                ann.remove("path");
+            }
+        }
+    }
+    for key in ["externalParameters", "internalParameters"] {
+        if let Some(v) = def.get_mut(key) {
+            scrub_value(v, &work_dirs);
+        }
+    }
+    // Of the dependencies only the source's URI and a module's local replacement hold
+    // paths (a go.sum hash is base64, which may start with `/`).
+    if let Some(deps) = def
+        .get_mut("resolvedDependencies")
+        .and_then(Value::as_array_mut)
+    {
+        for d in deps.iter_mut() {
+            if d["name"] == "source" {
+                if let Some(uri) = d.get_mut("uri") {
+                    scrub_value(uri, &work_dirs);
+                }
+            }
+            if let Some(dir) = d
+                .get_mut("annotations")
+                .and_then(|a| a.get_mut("replacedBy"))
+            {
+                scrub_value(dir, &work_dirs);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_paths_are_relative_or_named() {
+        let w = [PathBuf::from("/work/app")];
+        let cases = [
+            (
+                "/usr/local/go/bin/go build '-ldflags=-s -w' -o /root/.cache/x/out/h -- .",
+                "<host>/go build '-ldflags=-s -w' -o <host>/h -- .",
+            ),
+            (
+                "git+file:///work/app@refs/heads/main",
+                "git+file://.@refs/heads/main",
+            ),
+            (
+                "git+file:///srv/repo@refs/heads/main",
+                "git+file://<host>/repo@refs/heads/main",
+            ),
+            (
+                "git+https://example.com/a/b.git@refs/heads/main",
+                "git+https://example.com/a/b.git@refs/heads/main",
+            ),
+            (
+                "-extld=/opt/zig/zig -I/work/app/include -L/opt/lib",
+                "-extld=<host>/zig -Iinclude -L<host>/lib",
+            ),
+            ("CC=/work/app/bin/cc", "CC=bin/cc"),
+            ("./cmd/app", "./cmd/app"),
+            ("https://go.dev/dl/go1.26.8", "https://go.dev/dl/go1.26.8"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(scrub_paths(text, &w), want, "{text}");
+        }
+    }
 }

@@ -19,6 +19,8 @@ pub struct Outputs {
     pub sbom: Option<PathBuf>,
     /// The VSA's `resourceUri`.
     pub resource_uri: Option<String>,
+    /// `--provenance-host-paths`: keep the host's paths in the provenance.
+    pub host_paths: bool,
 }
 
 impl Outputs {
@@ -142,16 +144,21 @@ pub fn write(
         let path = work_dir.join(file);
         match evidence::provenance::render(e) {
             None => errors.push(nothing_to_attest("--provenance", &path)),
-            Some(doc) => match write_doc(reporter, &path, &doc) {
-                Ok(sha) => {
-                    reporter.evidence("provenance", &path, &sha, count(&doc));
-                    e.provenance = Some(Written {
-                        name: subject_name(&path, work_dir),
-                        sha256: sha,
-                    });
+            Some(mut doc) => {
+                if !outs.host_paths {
+                    evidence::provenance::without_host_paths(&mut doc, work_dir);
                 }
-                Err(err) => errors.push(err),
-            },
+                match write_doc(reporter, &path, &doc) {
+                    Ok(sha) => {
+                        reporter.evidence("provenance", &path, &sha, count(&doc));
+                        e.provenance = Some(Written {
+                            name: subject_name(&path, work_dir),
+                            sha256: sha,
+                        });
+                    }
+                    Err(err) => errors.push(err),
+                }
+            }
         }
     }
     if let Some(file) = &outs.vsa {

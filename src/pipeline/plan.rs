@@ -136,7 +136,8 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
             let name = binary_name(module_dir, &package)?;
             let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
-            let mut profile = stamp::fill(&tp, &vars)?;
+            let origin = |n: &str| stamp::origin(n, &read);
+            let mut profile = stamp::fill(&tp, &vars, &origin)?;
             let dest = super::deliver::into_dir_if_dir(
                 profile
                     .output
@@ -255,7 +256,8 @@ pub fn target_profile(ctx: &Context, target: &Target) -> anyhow::Result<Resolved
         .unwrap_or_default();
     let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
     let vars = |n: &str| stamp::var(n, &name, target, &tp, &read);
-    stamp::fill(&tp, &vars)
+    let origin = |n: &str| stamp::origin(n, &read);
+    stamp::fill(&tp, &vars, &origin)
 }
 
 /// The child environment of one target, with the toolchain the `toolchain` line asks

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::Context;
 use crate::error::usage;
-use crate::profile::{placeholders, ResolvedProfile};
+use crate::profile::{placeholders, ResolvedProfile, Source};
 use crate::target::Target;
 use crate::toolchain::vcs;
 
@@ -19,6 +19,8 @@ pub const VERSION_VAR: &str = "XBUILD_GO_VERSION";
 #[derive(Debug, Clone, Default)]
 pub struct SourceVars {
     values: BTreeMap<&'static str, String>,
+    /// Where each value came from, named as a user would look for it.
+    from: BTreeMap<&'static str, String>,
     /// One line per value saying where it came from, for `-v` and `env --explain`.
     pub origins: Vec<String>,
 }
@@ -92,11 +94,28 @@ impl SourceVars {
                     .to_string(),
             );
         }
-        SourceVars { values, origins }
+        let from = BTreeMap::from([
+            ("version", version_from.clone()),
+            ("tag", tag_from.to_string()),
+            ("commit", "git rev-parse HEAD".to_string()),
+            ("short-commit", "git rev-parse HEAD".to_string()),
+            ("commit-date", date_from.to_string()),
+            ("dirty", "git status".to_string()),
+        ]);
+        SourceVars {
+            values,
+            from,
+            origins,
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<String> {
         self.values.get(name).cloned()
+    }
+
+    /// Where the value of `name` came from (`XBUILD_GO_VERSION`, `git describe --tags`...).
+    pub fn from(&self, name: &str) -> Option<String> {
+        self.from.get(name).cloned()
     }
 }
 
@@ -120,22 +139,199 @@ pub fn var(
     }
 }
 
+/// Where the value of placeholder `n` comes from, for an error that refuses it.
+pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
+    match n {
+        "name" => "the binary's name (its package's directory)".to_string(),
+        "os" | "arch" | "variant" | "exe" => "the target".to_string(),
+        "profile" => "the profile's name (--profile)".to_string(),
+        other => source().from(other).unwrap_or_else(|| "git".to_string()),
+    }
+}
+
+/// Flags whose value go splits into words (cmd/internal/quoted), as `-NAME=VALUE` or
+/// `-NAME VALUE`; the per-package ones may start with `PATTERN=`.
+const SPLIT_FLAGS: &[&str] = &["ldflags", "gcflags", "asmflags", "gccgoflags", "toolexec"];
+
+/// Variables of the child whose value go splits into words.
+const SPLIT_VARS: &[&str] = &[
+    "CC",
+    "CXX",
+    "FC",
+    "AR",
+    "PKG_CONFIG",
+    "CGO_CFLAGS",
+    "CGO_CPPFLAGS",
+    "CGO_CXXFLAGS",
+    "CGO_FFLAGS",
+    "CGO_LDFLAGS",
+];
+
+/// Fills placeholders with a value's source and a way to name where each came from.
+struct Filler<'a> {
+    vars: &'a dyn Fn(&str) -> Option<String>,
+    origin: &'a dyn Fn(&str) -> String,
+}
+
+impl Filler<'_> {
+    /// `template` filled as one word: the text of one argument.
+    fn plain(&self, what: &str, template: &str, source: &Source) -> anyhow::Result<String> {
+        placeholders::expand(template, self.vars)
+            .map_err(|e| usage(format!("{source}: {what}: {e}")))
+    }
+
+    /// The refusal of placeholder `n` (value `v`) in `what`, naming where it came from.
+    fn refuse(&self, what: &str, source: &Source, n: &str, v: &str, why: &str) -> anyhow::Error {
+        usage(format!(
+            "{source}: {what}: the value of `{{{n}}}` ({v:?}, from {}) {why}",
+            (self.origin)(n)
+        ))
+    }
+
+    /// One word of a value go splits (`template`, e.g. `main.version={version}`),
+    /// filled and quoted back for go, so what a placeholder holds stays in the word.
+    /// A value go cannot carry there is refused, naming the placeholder.
+    fn word(&self, what: &str, template: &str, source: &Source) -> anyhow::Result<String> {
+        let (word, used) = placeholders::expand_used(template, self.vars)
+            .map_err(|e| usage(format!("{source}: {what}: {e}")))?;
+        for (n, v) in &used {
+            if v.contains(['\0', '\n', '\r']) {
+                return Err(self.refuse(
+                    what,
+                    source,
+                    n,
+                    v,
+                    "holds a NUL or line break, which no go flag carries",
+                ));
+            }
+        }
+        crate::profile::go_quote(&word).map_err(|_| {
+            let culprit = used
+                .iter()
+                .find(|(_, v)| v.contains(['\'', '"']))
+                .or_else(|| {
+                    used.iter()
+                        .find(|(_, v)| v.contains(crate::profile::GO_SPACE))
+                })
+                .or(used.first());
+            match culprit {
+                Some((n, v)) => self.refuse(
+                    what,
+                    source,
+                    n,
+                    v,
+                    "leaves the word with a space and both kinds of quote, which go's flag \
+                     syntax cannot quote (it has no escapes): use one kind of quote, or no space",
+                ),
+                None => usage(format!(
+                    "{source}: {what}: `{word}` holds a space and both kinds of quote, which \
+                     go's flag syntax cannot quote"
+                )),
+            }
+        })
+    }
+
+    /// A value go splits into words: split first (as go will), each word filled and
+    /// quoted back. A value with no placeholder is left exactly as written.
+    fn words(&self, what: &str, template: &str, source: &Source) -> anyhow::Result<String> {
+        if !placeholders::uses_any(template) {
+            return Ok(template.to_string());
+        }
+        let words = crate::verify::go_split(template).ok_or_else(|| {
+            usage(format!(
+                "{source}: {what}: `{template}` has an unclosed quote (go splits it on spaces, \
+                 a word starting with ' or \" running to the next one)"
+            ))
+        })?;
+        let mut out = Vec::with_capacity(words.len());
+        for w in &words {
+            out.push(self.word(what, w, source)?);
+        }
+        Ok(out.join(" "))
+    }
+
+    /// A `-gcflags=[PATTERN=]WORDS`-style value: the pattern filled as text that may not
+    /// move the `=` or hold a space or quote, the words as [`Filler::words`].
+    fn per_package(&self, what: &str, template: &str, source: &Source) -> anyhow::Result<String> {
+        let lead = template.len() - template.trim_start().len();
+        let rest = &template[lead..];
+        if rest.starts_with('-') || !rest.contains('=') {
+            return self.words(what, template, source);
+        }
+        let (pattern, flags) = rest.split_once('=').unwrap_or((rest, ""));
+        let (filled, used) = placeholders::expand_used(pattern, self.vars)
+            .map_err(|e| usage(format!("{source}: {what}: {e}")))?;
+        if let Some((n, v)) = used.iter().find(|(_, v)| {
+            v.contains(['=', '\'', '"', '\0']) || v.contains(crate::profile::GO_SPACE)
+        }) {
+            return Err(self.refuse(
+                what,
+                source,
+                n,
+                v,
+                "holds `=`, a space or a quote, which would change the package pattern",
+            ));
+        }
+        Ok(format!(
+            "{}{filled}={}",
+            &template[..lead],
+            self.words(what, flags, source)?
+        ))
+    }
+
+    /// The `flags` list: each element is one argument of go build, so a value stays in
+    /// it; where go splits an element's value (`-ldflags=`, `-gcflags=`, ...), that value
+    /// is filled word by word.
+    fn flags(&self, flags: &[String], source: &Source) -> anyhow::Result<Vec<String>> {
+        let split_name = |f: &str| {
+            let name = f.strip_prefix("--").or_else(|| f.strip_prefix('-'))?;
+            SPLIT_FLAGS.iter().copied().find(|s| *s == name)
+        };
+        let mut out = Vec::with_capacity(flags.len());
+        let mut value_of: Option<&str> = None;
+        for f in flags {
+            let filled = if let Some(name) = value_of.take() {
+                self.per_package(&format!("flags -{name}"), f, source)?
+            } else if let Some((flag, value)) =
+                f.split_once('=').filter(|(k, _)| split_name(k).is_some())
+            {
+                let name = split_name(flag).unwrap_or_default();
+                format!(
+                    "{flag}={}",
+                    self.per_package(&format!("flags -{name}"), value, source)?
+                )
+            } else {
+                value_of = split_name(f);
+                self.plain("flags", f, source)?
+            };
+            out.push(filled);
+        }
+        Ok(out)
+    }
+}
+
 /// `profile` with every placeholder of ldflags, flags, env and stamp values filled, and
 /// each stamp appended to ldflags as `-X key=value` (quoted for go's flag parser).
+/// Wherever go splits a value into words (ldflags, `-gcflags=`-style flags, CC and the
+/// CGO_*FLAGS variables), it is split first, each word filled and quoted back: what a
+/// placeholder holds stays in the word it was written in, so no value adds a flag, and
+/// one go cannot quote is refused naming the placeholder and `origin` (where its value
+/// came from).
 pub fn fill(
     profile: &ResolvedProfile,
     vars: &dyn Fn(&str) -> Option<String>,
+    origin: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<ResolvedProfile> {
+    let f = Filler { vars, origin };
     let mut p = profile.clone();
-    let expand = |what: &str, v: &str, source: &crate::profile::Source| {
-        placeholders::expand(v, vars).map_err(|e| usage(format!("{source}: {what}: {e}")))
-    };
-    p.ldflags.value = expand("ldflags", &p.ldflags.value, &p.ldflags.source)?;
-    for f in p.flags.value.iter_mut() {
-        *f = expand("flags", f, &profile.flags.source)?;
-    }
+    p.ldflags.value = f.words("ldflags", &p.ldflags.value, &p.ldflags.source)?;
+    p.flags.value = f.flags(&profile.flags.value, &profile.flags.source)?;
     for (k, v) in p.env.iter_mut() {
-        v.value = expand(k, &v.value, &v.source)?;
+        v.value = if SPLIT_VARS.contains(&k.as_str()) {
+            f.words(&format!("env {k}"), &v.value, &v.source)?
+        } else {
+            f.plain(k, &v.value, &v.source)?
+        };
         if v.value.contains('\0') {
             return Err(usage(format!(
                 "{}: env {k}: the value holds a NUL byte",
@@ -145,11 +341,11 @@ pub fn fill(
     }
     let mut ldflags = p.ldflags.value.clone();
     for (k, v) in p.stamp.iter_mut() {
-        v.value = expand(k, &v.value, &v.source)?;
+        let what = format!("stamp {k}");
+        let x = f.word(&what, &format!("{k}={}", v.value), &v.source)?;
+        v.value = f.plain(&what, &v.value, &v.source)?;
         crate::profile::check_stamp(k, &v.value)
             .map_err(|e| usage(format!("{}: {e}", v.source)))?;
-        let x = crate::profile::go_quote(&format!("{k}={}", v.value))
-            .map_err(|e| usage(format!("{}: stamp {k}: {e}", v.source)))?;
         if !ldflags.is_empty() {
             ldflags.push(' ');
         }
@@ -158,4 +354,106 @@ pub fn fill(
     }
     p.ldflags.value = ldflags;
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{resolve, Overrides, ProfileFile};
+    use std::path::Path;
+
+    fn filled(toml: &str, version: &str) -> anyhow::Result<ResolvedProfile> {
+        let file = ProfileFile::parse(Path::new("/repo/xbuild-go.toml"), toml.to_string())
+            .expect("parses");
+        let p = resolve(Some(&file), "golden", &Overrides::default()).expect("resolves");
+        let vars = |n: &str| (n == "version").then(|| version.to_string());
+        let origin = |_: &str| "XBUILD_GO_VERSION".to_string();
+        fill(&p, &vars, &origin)
+    }
+
+    #[test]
+    fn values_stay_in_their_word_everywhere_go_splits() {
+        let evil = "1 -extld=/tmp/evil";
+        // (case, profile, what the filled profile must hold)
+        type Holds<'a> = &'a dyn Fn(&ResolvedProfile) -> bool;
+        let cases: &[(&str, &str, Holds)] = &[
+            (
+                "ldflags string",
+                "[profile.golden]\nldflags = \"-s -X main.v={version}\"\n",
+                &|p| p.ldflags.value == "-s -X 'main.v=1 -extld=/tmp/evil'",
+            ),
+            (
+                "gcflags with a pattern",
+                "[profile.golden]\nflags = [\"-gcflags=all=-N -d={version}\"]\n",
+                &|p| p.flags.value == ["-gcflags=all=-N '-d=1 -extld=/tmp/evil'"],
+            ),
+            (
+                "-ldflags VALUE pair",
+                "[profile.golden]\nflags = [\"--ldflags\", \"-X a.b={version}\", \"-tags={version}\"]\n",
+                &|p| {
+                    p.flags.value
+                        == [
+                            "--ldflags",
+                            "-X 'a.b=1 -extld=/tmp/evil'",
+                            "-tags=1 -extld=/tmp/evil",
+                        ]
+                },
+            ),
+            (
+                "CGO_LDFLAGS",
+                "[profile.golden]\nenv = { CGO_LDFLAGS = \"-L/x/{version}\", NOTE = \"{version}\" }\n",
+                &|p| {
+                    p.env.iter().any(|(k, v)| k == "CGO_LDFLAGS" && v.value == "'-L/x/1 -extld=/tmp/evil'")
+                        && p.env.iter().any(|(k, v)| k == "NOTE" && v.value == evil)
+                },
+            ),
+            (
+                "no placeholder: as written",
+                "[profile.golden]\nldflags = \"-X \\\"a.b=c d\\\"\"\n",
+                &|p| p.ldflags.value == "-X \"a.b=c d\"",
+            ),
+        ];
+        for (case, toml, ok) in cases {
+            let p = filled(toml, evil).unwrap_or_else(|e| panic!("{case}: {e:#}"));
+            assert!(
+                ok(&p),
+                "{case}: {:?} {:?} {:?}",
+                p.ldflags.value,
+                p.flags.value,
+                p.env
+            );
+        }
+    }
+
+    #[test]
+    fn values_go_cannot_carry_are_refused_by_name() {
+        let cases = [
+            (
+                "[profile.golden]\nldflags = \"-X a.b={version}\"\n",
+                "1' \"2",
+            ),
+            (
+                "[profile.golden]\nldflags = [\"-X\", \"a.b={version}\"]\n",
+                "1\n2",
+            ),
+            (
+                "[profile.golden]\nflags = [\"-gcflags={version}=-N\"]\n",
+                "x=-N",
+            ),
+            ("[profile.golden]\nenv = { CC = \"{version}\" }\n", "a\0b"),
+        ];
+        for (toml, v) in cases {
+            let err = filled(toml, v).expect_err(toml);
+            let e = format!("{err:#}");
+            assert!(
+                e.contains("`{version}`") && e.contains("XBUILD_GO_VERSION"),
+                "{toml}: {e}"
+            );
+            assert_eq!(
+                crate::error::exit_for(&err),
+                crate::error::Exit::Usage,
+                "{e}"
+            );
+        }
+    }
 }

@@ -11,7 +11,7 @@ mod resolve;
 pub mod schema;
 
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
-pub(crate) use resolve::{check_stamp, go_quote};
+pub(crate) use resolve::{check_stamp, go_quote, GO_SPACE};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
 pub use schema::{BtiPolicy, FloatAbi, Libc};
 

@@ -97,17 +97,40 @@ pub fn uses_source(template: &str) -> bool {
 
 /// Expands `template` with `value`; a placeholder without a value is an error naming it.
 pub fn expand(template: &str, value: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    expand_used(template, value).map(|(out, _)| out)
+}
+
+/// A template filled: the text, and each placeholder used with the value it got.
+pub type Filled<'t> = (String, Vec<(&'t str, String)>);
+
+/// Expands `template` like [`expand`], and says which placeholders it filled with
+/// which values, in order (so a caller can name the one whose value it refuses).
+pub fn expand_used(
+    template: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> Result<Filled<'_>, String> {
     let mut out = String::with_capacity(template.len());
+    let mut used = Vec::new();
     for p in pieces(template)? {
         match p {
             Piece::Text(t) => out.push_str(t),
             Piece::Name(n) => match value(n) {
-                Some(v) => out.push_str(&v),
+                Some(v) => {
+                    out.push_str(&v);
+                    used.push((n, v));
+                }
                 None => return Err(format!("no value for `{{{n}}}` in `{template}`")),
             },
         }
     }
-    Ok(out)
+    Ok((out, used))
+}
+
+/// True if `template` uses any placeholder.
+pub fn uses_any(template: &str) -> bool {
+    pieces(template)
+        .map(|ps| ps.iter().any(|p| matches!(p, Piece::Name(_))))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -175,12 +175,14 @@ fn cli_layer(o: &Overrides) -> Layer {
     }
 }
 
+/// The bytes go's flag splitter (cmd/internal/quoted) separates fields on.
+pub(crate) const GO_SPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+
 /// Quotes one flag for Go's `-ldflags` parser (cmd/internal/quoted.Split): fields split
 /// on whitespace; a field that starts with a quote runs to the matching quote, with no
 /// escapes. A flag holding whitespace and both kinds of quote cannot be written.
 pub(crate) fn go_quote(arg: &str) -> Result<String, String> {
-    let plain =
-        !arg.is_empty() && !arg.contains(char::is_whitespace) && !arg.starts_with(['\'', '"']);
+    let plain = !arg.is_empty() && !arg.contains(GO_SPACE) && !arg.starts_with(['\'', '"']);
     if plain {
         Ok(arg.to_string())
     } else if !arg.contains('\'') {
@@ -968,6 +970,19 @@ fn finish(
     if package.value.is_empty() || package.value.iter().any(|p| p.trim().is_empty()) {
         return Err(usage(format!(
             "{}package: name a Go package, e.g. \".\" or \"./cmd/server\"",
+            at(&package.source)
+        )));
+    }
+    // go reads an argument that starts with `-` as a flag (`-toolexec=...` runs a
+    // program for every tool): no package path starts so.
+    if let Some(p) = package
+        .value
+        .iter()
+        .find(|p| p.trim_start().starts_with('-'))
+    {
+        return Err(usage(format!(
+            "{}package: {p:?} starts with `-`, which go would read as a flag, not a package; \
+             name a package path such as \"./cmd/server\"",
             at(&package.source)
         )));
     }

@@ -4,7 +4,8 @@
 //! 1. A variable whose name looks like a credential (`*TOKEN*`, `*SECRET*`,
 //!    `*PASSWORD*`, `*PASSWD*`, `*_KEY`, `*AUTH*`, `*CREDENTIAL*`, `*COOKIE*`, `*NETRC*`,
 //!    `GOAUTH`) is shown as `***`, wherever its value came from ([`value`]).
-//! 2. Credentials in URLs are shown as `user:***@` (or `***@` for a bare token), in
+//! 2. Credentials in URLs are shown as `user:***@` (or `***@` for a bare token), and
+//!    the values of credential-like query keys as `?token=***` (the key kept), in
 //!    variable values and in any free text the tool prints ([`urls`]).
 //! 3. The values behind rules 1 and 2 in the host environment, the `go env -w` file and
 //!    the netrc file are masked as `***` wherever they appear in anything printed or
@@ -130,10 +131,76 @@ fn authority(text: &str, start: usize) -> Option<String> {
     Some(format!("{}{shown}{}", &text[..start], &text[at..]))
 }
 
+/// Whether a URL query key says its value is a credential (case-insensitive): `token`,
+/// `access_token`, `auth`, `key`, `apikey`, `api_key`, `password`, `secret`,
+/// `signature`, `sig`, `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`,
+/// `X-Goog-Signature`, `X-Goog-Credential` and the like.
+pub fn is_credential_query_key(key: &str) -> bool {
+    const EXACT: &[&str] = &[
+        "auth", "key", "sig", "pass", "pwd", "code", "jwt", "session", "sas",
+    ];
+    const PARTS: &[&str] = &[
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "signature",
+        "credential",
+        "apikey",
+        "api_key",
+        "api-key",
+        "authorization",
+        "private_key",
+        "access_key",
+        "session_key",
+    ];
+    let k = key.trim().to_ascii_lowercase();
+    EXACT.contains(&k.as_str())
+        || k.ends_with("_key")
+        || k.ends_with("-key")
+        || PARTS.iter().any(|p| k.contains(p))
+}
+
+/// Where the path and query of a URL whose authority ended at `start` of `text` end:
+/// at whitespace, a quote, a list separator (`,` `|`) or the next `://`.
+fn url_end(text: &str, start: usize) -> usize {
+    let tail = &text[start..];
+    if !tail.starts_with(['/', '?', '#']) {
+        return start;
+    }
+    let stop = tail
+        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ',' | '|' | '`'))
+        .unwrap_or(tail.len());
+    let next = tail[..stop].find("://").unwrap_or(stop);
+    start + next.min(stop)
+}
+
+/// The credential pairs of a URL's path-and-query `rest`: the value ranges of every
+/// `key=value` of its query whose key is credential-like.
+fn query_secrets(rest: &str) -> Vec<std::ops::Range<usize>> {
+    let Some(q) = rest.find('?') else {
+        return Vec::new();
+    };
+    let end = rest[q..].find('#').map_or(rest.len(), |h| q + h);
+    let mut out = Vec::new();
+    let mut at = q + 1;
+    for pair in rest[q + 1..end].split(['&', ';']) {
+        if let Some((k, v)) = pair.split_once('=') {
+            if !v.is_empty() && is_credential_query_key(k) {
+                let from = at + k.len() + 1;
+                out.push(from..from + v.len());
+            }
+        }
+        at += pair.len() + 1;
+    }
+    out
+}
+
 /// Every `scheme://user:password@` in `text` shown as `scheme://user:***@` (and
-/// `scheme://token@` as `scheme://***@`).
+/// `scheme://token@` as `scheme://***@`), and every credential-like query value
+/// (`?token=...`, `&X-Amz-Signature=...`, see [`is_credential_query_key`]) as `***`.
 pub fn urls(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") || !text.contains('@') {
+    if !text.contains("://") || !(text.contains('@') || text.contains('?')) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -145,7 +212,16 @@ pub fn urls(text: &str) -> Cow<'_, str> {
             Some(hidden) => out.push_str(&hidden),
             None => out.push_str(&rest[..end]),
         }
-        rest = &rest[end..];
+        let tail = url_end(rest, end);
+        let query = &rest[end..tail];
+        let mut shown = 0;
+        for r in query_secrets(query) {
+            out.push_str(&query[shown..r.start]);
+            out.push_str(MASK);
+            shown = r.end;
+        }
+        out.push_str(&query[shown..]);
+        rest = &rest[tail..];
     }
     out.push_str(rest);
     Cow::Owned(out)
@@ -174,6 +250,12 @@ fn secret_parts(name: &str, value: &str, out: &mut Vec<String>) {
                 None => out.push(userinfo.to_string()),
             }
         }
+        let query = &value[end..url_end(value, end)];
+        out.extend(
+            query_secrets(query)
+                .into_iter()
+                .map(|r| query[r].to_string()),
+        );
     }
 }
 
@@ -337,6 +419,55 @@ mod tests {
             urls("Get \"https://bob:hunter22@proxy/x\": 401"),
             "Get \"https://bob:***@proxy/x\": 401"
         );
+    }
+
+    #[test]
+    fn query_credentials_are_shown_redacted() {
+        let cases = [
+            (
+                "GOPROXY",
+                "https://proxy.example/?token=abc123,direct",
+                "https://proxy.example/?token=***,direct",
+            ),
+            (
+                "GOPROXY",
+                "https://p.example/m?mode=x&access_token=t0k&ok=1|https://u:pw@q/?API_KEY=k#frag",
+                "https://p.example/m?mode=x&access_token=***&ok=1|https://u:***@q/?API_KEY=***#frag",
+            ),
+            (
+                "NOTE",
+                "see https://b.s3.amazonaws.com/o?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=f00d&X-Amz-Security-Token=s;x-goog-signature=g and more",
+                "see https://b.s3.amazonaws.com/o?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Security-Token=***;x-goog-signature=*** and more",
+            ),
+            (
+                "GOPROXY",
+                "https://p/?page=2&sort=asc&keyboard=us",
+                "https://p/?page=2&sort=asc&keyboard=us",
+            ),
+            ("GOPROXY", "https://p/?sig=&Key=v", "https://p/?sig=&Key=***"),
+            (
+                "NOTE",
+                "a?token=not-a-url https://h/?password=pw",
+                "a?token=not-a-url https://h/?password=***",
+            ),
+            (
+                "NOTE",
+                "https://h/cb?next=https://u:p@i/?secret=s",
+                "https://h/cb?next=https://u:***@i/?secret=***",
+            ),
+        ];
+        for (name, v, want) in cases {
+            assert_eq!(value(name, v), want, "{name}={v}");
+        }
+        let s = Secrets::collect(
+            [(
+                "GOPROXY",
+                "https://proxy.example/?token=querysecret9,direct",
+            )],
+            [],
+            None,
+        );
+        assert_eq!(s.mask("go: querysecret9 rejected"), "go: *** rejected");
     }
 
     #[test]

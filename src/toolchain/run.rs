@@ -71,7 +71,7 @@ pub struct GoBuild {
 }
 
 impl GoBuild {
-    /// `go build [-a] [-tags=..] [-ldflags=..] [flags..] [extra..] -o OUT PACKAGE`.
+    /// `go build [-a] [-tags=..] [-ldflags=..] [flags..] [extra..] -o OUT -- PACKAGE`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         go: &Path,
@@ -99,6 +99,8 @@ impl GoBuild {
         args.extend(extra.iter().cloned());
         args.push("-o".into());
         args.push(out.display().to_string());
+        // Flags end here: whatever the package is, go reads it as one.
+        args.push("--".into());
         args.push(package.to_string());
         GoBuild {
             go: go.to_path_buf(),
@@ -225,12 +227,13 @@ mod tests {
                 "-v",
                 "-o",
                 "/d/.tmp/app",
+                "--",
                 "./cmd/app"
             ]
         );
         assert_eq!(
             b.display(),
-            "/go/bin/go build -a -tags=netgo,osusergo '-ldflags=-s -w' -trimpath -v -o /d/.tmp/app ./cmd/app"
+            "/go/bin/go build -a -tags=netgo,osusergo '-ldflags=-s -w' -trimpath -v -o /d/.tmp/app -- ./cmd/app"
         );
     }
 
