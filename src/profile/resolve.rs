@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc};
+use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, SmokeIsolation};
 use super::{
     CcSetting, GoRequirement, Location, Output, OutputBase, ProfileFile, ResolvedProfile, Source,
     Sourced, VerifyPolicy,
@@ -61,6 +61,7 @@ pub(super) struct Layer {
     smoke: Option<Sourced<Vec<String>>>,
     smoke_required: Option<Sourced<bool>>,
     smoke_timeout: Option<Sourced<String>>,
+    smoke_isolation: Option<Sourced<SmokeIsolation>>,
     static_: Option<Sourced<bool>>,
     stripped: Option<Sourced<bool>>,
     buildinfo: Option<Sourced<bool>>,
@@ -129,6 +130,7 @@ fn builtin() -> Layer {
         smoke: None,
         smoke_required: Some(Sourced::new(false, Source::BuiltIn)),
         smoke_timeout: None,
+        smoke_isolation: Some(Sourced::new(SmokeIsolation::BestEffort, Source::BuiltIn)),
         static_: Some(Sourced::new(true, Source::BuiltIn)),
         stripped: Some(Sourced::new(true, Source::BuiltIn)),
         buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
@@ -310,6 +312,7 @@ fn target_layer(
         smoke: take(&t.smoke, &s),
         smoke_required: take(&t.smoke_required, &s),
         smoke_timeout: take(&t.smoke_timeout, &s),
+        smoke_isolation: take(&t.smoke_isolation, &s),
         ..Layer::default()
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
@@ -360,6 +363,7 @@ fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Re
         smoke: take(&t.smoke, &s),
         smoke_required: take(&t.smoke_required, &s),
         smoke_timeout: take(&t.smoke_timeout, &s),
+        smoke_isolation: take(&t.smoke_isolation, &s),
         stamp: stamp_of(file, &t.stamp, &s)?,
         target_tables,
         ..Layer::default()
@@ -448,6 +452,7 @@ macro_rules! with_layer_fields {
             smoke,
             smoke_required,
             smoke_timeout,
+            smoke_isolation,
             static_,
             stripped,
             buildinfo,
@@ -1031,6 +1036,7 @@ fn finish(
         ),
         smoke_required: pick!(smoke_required),
         smoke_timeout,
+        smoke_isolation: pick!(smoke_isolation),
         verify: VerifyPolicy {
             static_,
             stripped: pick!(stripped),
