@@ -513,9 +513,9 @@ fn smoke_failure(
     } else if r.interrupted {
         "the run was interrupted".to_string()
     } else {
-        "the artifact does not start cleanly; it ran with its directory as working \
+        "the artifact does not start cleanly; it ran as a private copy in a private working \
          directory, stdin from /dev/null, and an environment holding only a private HOME \
-         and TMPDIR"
+         and TMPDIR (with namespaces: a read-only root, no network; see docs/security.md)"
             .to_string()
     };
     for (name, out) in [("stderr", &r.stderr), ("stdout", &r.stdout)] {
