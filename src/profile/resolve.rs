@@ -1249,6 +1249,50 @@ max-size = "40MiB"
         }
     }
 
+    /// smoke-isolation: best-effort built in, set by a profile, inherited, overridden by
+    /// a target table, each with where it was set.
+    #[test]
+    fn smoke_isolation_resolves_per_profile_and_target() {
+        let f = file(
+            r#"[profile.base]
+smoke-isolation = "required"
+[profile.child]
+inherits = "base"
+[profile.loose]
+inherits = "base"
+[profile.loose.target."linux/arm64"]
+smoke-isolation = "best-effort"
+"#,
+        );
+        let arm64 = Target::parse("linux/arm64").unwrap();
+        let cases: &[(&str, Option<&str>, SmokeIsolation, &str)] = &[
+            ("golden", None, SmokeIsolation::BestEffort, "built-in"),
+            ("base", None, SmokeIsolation::Required, ":2:19"),
+            ("child", None, SmokeIsolation::Required, ":2:19"),
+            ("loose", None, SmokeIsolation::Required, ":2:19"),
+            (
+                "loose",
+                Some("linux/arm64"),
+                SmokeIsolation::BestEffort,
+                ":8:19",
+            ),
+        ];
+        for (profile, target, want, at) in cases {
+            let p = resolve(Some(&f), profile, &Overrides::default()).unwrap();
+            let p = match target {
+                Some(_) => p.for_target(&arm64).unwrap(),
+                None => p,
+            };
+            let got = &p.smoke_isolation;
+            assert_eq!(got.value, *want, "case {profile} {target:?}");
+            assert!(
+                got.source.to_string().contains(at),
+                "case {profile} {target:?}: set at {}",
+                got.source
+            );
+        }
+    }
+
     /// cc, libc and glibc: defaults, per-target tables, the floor as the glibc limit
     /// (unless max-glibc is set), and static kept true with musl.
     #[test]

@@ -4,8 +4,8 @@
 //! The new root is a tmpfs holding read-only binds of the system directories (`/usr`,
 //! `/bin`, `/sbin`, `/lib*`, `/etc`, the same symlinks where the host has symlinks),
 //! the runner's own files when they live elsewhere (the qemu binary, its `-L` root), a
-//! minimal `/dev` (null, zero, full, random, urandom, tty-less), a fresh `/proc` of the
-//! new PID namespace, and writable binds of the run's private HOME, TMPDIR and working
+//! minimal `/dev` (null, zero, full, random, urandom, the fd links), a fresh `/proc` of
+//! the new PID namespace, and writable binds of the run's private HOME, TMPDIR and working
 //! directory at their host paths. Nothing else exists there: no `/root`, `/home`,
 //! `/run`, `/tmp` (but the private directories), `/sys`, nor the output cache.
 
@@ -311,4 +311,91 @@ pub fn landlock_ruleset(read: &[PathBuf], writable: &[&Path]) -> Result<OwnedFd,
         }
     }
     Ok(ruleset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(c: &CString) -> String {
+        c.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn the_new_root_binds_the_system_read_only_and_only_the_private_dirs_writable() {
+        let root = Path::new("/tmp/p/root");
+        let (home, tmp, work) = (
+            Path::new("/tmp/p/home"),
+            Path::new("/tmp/p/tmp"),
+            Path::new("/tmp/p/work"),
+        );
+        let plan = NewRoot::plan(
+            root,
+            &[home, tmp, work],
+            &[PathBuf::from("/opt/qemu/qemu-aarch64")],
+            work,
+        )
+        .unwrap();
+        assert_eq!(plan.ops.len(), plan.what.len(), "a description per step");
+        assert!(matches!(plan.ops[0], Op::MakePrivate), "private first");
+        assert!(matches!(&plan.ops[1], Op::Tmpfs(d) if text(d) == "/tmp/p/root"));
+        let mut writable = Vec::new();
+        for op in &plan.ops {
+            match op {
+                Op::Bind {
+                    dst, writable: w, ..
+                } => {
+                    let dst = text(dst);
+                    assert!(
+                        dst.starts_with("/tmp/p/root/"),
+                        "inside the new root: {dst}"
+                    );
+                    if *w {
+                        writable.push(dst);
+                    }
+                }
+                Op::Mkdir(d) | Op::Touch(d) => {
+                    assert!(text(d).starts_with("/tmp/p/root"), "{}", text(d))
+                }
+                _ => {}
+            }
+        }
+        let devices: Vec<String> = DEVICES
+            .iter()
+            .filter(|d| Path::new("/dev").join(d).exists())
+            .map(|d| format!("/tmp/p/root/dev/{d}"))
+            .collect();
+        let mut want = devices;
+        want.extend(["home", "tmp", "work"].map(|d| format!("/tmp/p/root/tmp/p/{d}")));
+        assert_eq!(
+            writable, want,
+            "writable: the devices and the private dirs only"
+        );
+        let at = |f: &dyn Fn(&Op) -> bool| plan.ops.iter().position(f).unwrap();
+        let proc = at(&|o| matches!(o, Op::Proc(_)));
+        let pivot = at(&|o| matches!(o, Op::Pivot(_)));
+        let ro = at(&|o| matches!(o, Op::RootReadOnly));
+        assert!(
+            proc < pivot && pivot < ro,
+            "proc, then pivot, then read-only"
+        );
+        assert!(
+            matches!(plan.ops.last(), Some(Op::Chdir(d)) if text(d) == "/tmp/p/work"),
+            "ends in the working directory"
+        );
+        if Path::new("/usr").is_dir() {
+            assert!(plan
+                .what
+                .iter()
+                .any(|w| w == "bind-mounting `/usr` read-only in the new root"));
+        }
+    }
+
+    #[test]
+    fn landlock_handles_every_right_of_the_kernels_abi() {
+        assert_eq!(fs_rights(1), 0x1fff);
+        assert_eq!(fs_rights(2), 0x3fff);
+        assert_eq!(fs_rights(4), 0x7fff);
+        assert_eq!(fs_rights(7), 0xffff);
+    }
 }
