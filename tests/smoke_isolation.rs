@@ -7,9 +7,10 @@
 //! file of the output cache, and prints one line saying what worked and its uid.
 //!
 //! Cases: as invoked (root under CI: PID, mount and network namespaces, run as 65534),
-//! as an unprivileged user (a user namespace too), and under a seccomp filter refusing
-//! unshare(2) as container runtimes' default profiles do (the Landlock fallback; and
-//! with `smoke-isolation = "required"`, a failing check and no run at all).
+//! under qemu-user, as an unprivileged user (a user namespace too), root under a
+//! seccomp filter that lets only user namespaces through (nobody in a user namespace),
+//! and under one refusing unshare(2) as container runtimes' default profiles do (the
+//! Landlock fallback; with `smoke-isolation = "required"`, a failing check and no run).
 
 mod util;
 
@@ -55,6 +56,8 @@ enum As {
     User,
     /// Under a seccomp filter that makes unshare(2) fail with EPERM.
     NoUnshare,
+    /// Under a seccomp filter that lets only unshare(2) with CLONE_NEWUSER through.
+    UserOnly,
 }
 
 /// One attack: the project, the secret, the listener, and where the artifact aims.
@@ -149,8 +152,13 @@ impl Attack {
         env
     }
 
-    /// Builds and smoke-runs the attack through the tool.
+    /// Builds and smoke-runs the attack for linux/amd64 through the tool.
     fn run(&self, how: As) -> Run {
+        self.run_for(how, "linux/amd64")
+    }
+
+    /// Builds and smoke-runs the attack for `target` through the tool.
+    fn run_for(&self, how: As, target: &str) -> Run {
         let port = self.listener.local_addr().unwrap().port().to_string();
         let smoke = format!(
             "attack {} {port} {} {}",
@@ -160,7 +168,7 @@ impl Attack {
         );
         let args = [
             "--target",
-            "linux/amd64",
+            target,
             "-o",
             "out/attack",
             "--smoke",
@@ -180,7 +188,8 @@ impl Attack {
             As::User => {
                 cmd.uid(USER).gid(USER);
             }
-            As::NoUnshare => refuse_unshare(&mut cmd),
+            As::NoUnshare => refuse_unshare(&mut cmd, false),
+            As::UserOnly => refuse_unshare(&mut cmd, true),
         }
         let out = cmd.output().expect("spawn cargo-xbuild-go");
         Run {
@@ -196,6 +205,8 @@ impl Attack {
                     As::Invoked => "",
                     As::User => " (as uid 1000)",
                     As::NoUnshare => " (under a seccomp filter refusing unshare)",
+                    As::UserOnly =>
+                        " (under a seccomp filter refusing unshare without CLONE_NEWUSER)",
                 }
             ),
             cwd: self.p.path().to_path_buf(),
@@ -234,6 +245,16 @@ impl Attack {
 
     /// The delivered file is the bytes the tool verified and reported, not the payload.
     fn assert_delivered_verified(&self, r: &Run, a: &Value) {
+        self.assert_delivered_verified_for(r, a, ("amd64", ("GOAMD64", "v1")));
+    }
+
+    /// [`Attack::assert_delivered_verified`] for GOARCH `arch` with its variant variable.
+    fn assert_delivered_verified_for(
+        &self,
+        r: &Run,
+        a: &Value,
+        (arch, level): (&str, (&str, &str)),
+    ) {
         assert_eq!(a["delivered"], true, "{a}\n{r}");
         let delivered = std::fs::read(self.p.path().join("out/attack")).unwrap();
         assert_ne!(
@@ -248,7 +269,7 @@ impl Attack {
         );
         let plain = bare_go_build(
             self.p.path(),
-            &scrubbed_env(base_env(), "linux", "amd64", ("GOAMD64", "v1")),
+            &scrubbed_env(base_env(), "linux", arch, level),
             &["-ldflags=-s -w"],
             ".",
             &self.p.path().join(".tmp/plain"),
@@ -282,20 +303,30 @@ fn scan(dir: &Path, needle: &[u8], found: &mut Vec<String>) {
 }
 
 /// A seccomp filter on the tool that makes unshare(2) fail with EPERM, as container
-/// runtimes' default profiles do: the kernel refuses it namespaces.
-fn refuse_unshare(cmd: &mut Command) {
+/// runtimes' default profiles do: the kernel refuses it namespaces. With `but_user`,
+/// unshare with CLONE_NEWUSER is let through (a root without CAP_SYS_ADMIN whose kernel
+/// allows user namespaces).
+fn refuse_unshare(cmd: &mut Command, but_user: bool) {
+    let user = if but_user {
+        libc::CLONE_NEWUSER as u32
+    } else {
+        0
+    };
     // SAFETY: prctl with a BPF program on the stack; async-signal-safe, no allocation.
     unsafe {
-        cmd.pre_exec(|| {
-            const LD_NR: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS, offset 0: the syscall nr
+        cmd.pre_exec(move || {
+            const LD: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
             const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
+            const JSET: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
             const RET: u16 = 0x06; // BPF_RET | BPF_K
             const ALLOW: u32 = 0x7fff_0000;
             const ERRNO: u32 = 0x0005_0000;
             let op = |code: u16, jt: u8, jf: u8, k: u32| libc::sock_filter { code, jt, jf, k };
             let mut prog = [
-                op(LD_NR, 0, 0, 0),
-                op(JEQ, 0, 1, libc::SYS_unshare as u32),
+                op(LD, 0, 0, 0), // seccomp_data.nr
+                op(JEQ, 0, 3, libc::SYS_unshare as u32),
+                op(LD, 0, 0, 16), // the low half of args[0], the flags
+                op(JSET, 1, 0, user),
                 op(RET, 0, 0, ERRNO | libc::EPERM as u32),
                 op(RET, 0, 0, ALLOW),
             ];
@@ -495,4 +526,67 @@ fn smoke_isolation_required_turns_the_fallback_into_a_failure_without_a_run() {
             .eq(["smoke-isolation", "\"best-effort\""])),
         "best-effort by default\n{shown}"
     );
+}
+
+#[test]
+fn under_qemu_the_artifact_is_as_contained() {
+    if !require_tool("qemu-aarch64-static", "smoke runs under qemu-user") {
+        return;
+    }
+    let a = Attack::new(As::Invoked);
+    let r = a.run_for(As::Invoked, "linux/arm64");
+    r.code(0);
+    let (c, artifact) = smoke_of(&r);
+    let actual = c["actual"].as_str().unwrap_or_default();
+    assert!(actual.contains("(under qemu-aarch64-static, "), "{c}\n{r}");
+    let isolated = actual.contains("PID, mount and network namespaces)");
+    assert!(
+        isolated || !in_ci(),
+        "every namespace under CI=true: {c}\n{r}"
+    );
+    let line = report_line(&c, &r);
+    assert_denied(&line, &r);
+    if isolated {
+        // qemu is PID 1: the artifact is qemu's guest, in the same process.
+        assert_eq!(
+            said(&line, "pids"),
+            "1[1]",
+            "only itself in /proc: {line}\n{r}"
+        );
+    }
+    if is_root() {
+        assert_ne!(said(&line, "uid"), "0", "never host root: {line}\n{r}");
+    }
+    a.assert_nothing_reached(&r);
+    a.assert_delivered_verified_for(&r, &artifact, ("arm64", ("GOARM64", "v8.0")));
+}
+
+#[test]
+fn root_refused_privileged_namespaces_drops_to_nobody_in_a_user_namespace() {
+    if !is_root() {
+        assert!(!in_ci(), "CI runs the tests as root");
+        eprintln!("SKIP: this case is about a root tool; the test is not root");
+        return;
+    }
+    let a = Attack::new(As::UserOnly);
+    let r = a.run(As::UserOnly);
+    r.code(0);
+    let (c, artifact) = smoke_of(&r);
+    assert!(
+        c["actual"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(natively, user, PID, mount and network namespaces)"),
+        "{c}\n{r}"
+    );
+    let line = report_line(&c, &r);
+    assert_denied(&line, &r);
+    assert_eq!(
+        said(&line, "pids"),
+        "1[1]",
+        "only itself in /proc: {line}\n{r}"
+    );
+    assert_eq!(said(&line, "uid"), "65534", "nobody, not root: {line}\n{r}");
+    a.assert_nothing_reached(&r);
+    a.assert_delivered_verified(&r, &artifact);
 }

@@ -169,6 +169,8 @@ impl Hook {
                 if let Err(f) = drop_ids() {
                     self.refuse(false, f, Failed(0, 0));
                 }
+                // A change of ids clears the death signal.
+                death_signal();
             }
             if libc::unshare(libc::CLONE_NEWUSER | NS) != 0 {
                 return self.fall_back(false, Failed(STEP_UNSHARE, errno()));
