@@ -75,7 +75,9 @@ fn assert_none_left(marker: &str, what: &str) {
 /// runs as root, where the tool can always make one).
 fn in_namespace(check: &Value) -> bool {
     let actual = check["actual"].as_str().unwrap_or_default();
-    if actual.contains(", PID namespace)") || actual.contains(", user and PID namespace)") {
+    if actual.contains(", PID, mount and network namespaces)")
+        || actual.contains(", user, PID, mount and network namespaces)")
+    {
         return true;
     }
     assert!(

@@ -308,6 +308,9 @@ pub struct SmokeRequest {
     pub required_by: Option<String>,
     /// `--smoke-timeout`, else the profile's `smoke-timeout` (default 20s).
     pub timeout: std::time::Duration,
+    /// Where `smoke-isolation = "required"` was set, when it is: a run without every
+    /// namespace then fails (and the artifact is not started) instead of falling back.
+    pub isolation_required_by: Option<String>,
 }
 
 impl SmokeRequest {
@@ -337,18 +340,25 @@ impl SmokeRequest {
                 .value
                 .then(|| profile.smoke_required.source.to_string()),
             timeout: timeout.unwrap_or(profile.smoke_timeout.value),
+            isolation_required_by: (profile.smoke_isolation.value
+                == crate::profile::SmokeIsolation::Required)
+                .then(|| profile.smoke_isolation.source.to_string()),
         }))
     }
 }
 
 /// Runs the artifact once and turns what happened into the `run.smoke` check: `pass`
 /// on exit 0, `fail` otherwise, `skip` (or `fail` with `smoke-required`) when this
-/// host cannot run it. `interpreter` is the artifact's PT_INTERP, `env` the build's
+/// host cannot run it, or cannot isolate it (`fail` with `smoke-isolation = "required"`
+/// when it is not fully isolated). `artifact` is the verified bytes (the run gets a
+/// private copy named `name`), `interpreter` its PT_INTERP, `env` the build's
 /// environment (its CC names the sysroot qemu takes libraries from).
+#[allow(clippy::too_many_arguments)]
 fn smoke_check(
     req: &SmokeRequest,
     target: &Target,
-    artifact: &Path,
+    artifact: &[u8],
+    name: &str,
     interpreter: Option<&str>,
     env: &std::collections::BTreeMap<String, String>,
     host: &HostEnv,
@@ -389,7 +399,46 @@ fn smoke_check(
         }
     };
     let how = runner.describe();
-    match toolchain::smoke::run(&runner, artifact, &req.args, req.timeout) {
+    let required = req.isolation_required_by.is_some();
+    match toolchain::smoke::run(&runner, artifact, name, &req.args, req.timeout, required) {
+        Ok(r) if !r.containment.ran() || (required && !r.containment.is_isolated()) => {
+            let why = r.containment.describe();
+            match (&req.isolation_required_by, &req.required_by) {
+                (Some(at), _) => Check {
+                    id: "run.smoke".into(),
+                    status: Status::Fail,
+                    expected: Some(format!("{expected}, isolated")),
+                    actual: format!("not run ({how}, {why})"),
+                    message: Some(format!(
+                        "smoke-isolation = \"required\" ({at}) makes a smoke run without its \
+                         own PID, mount and network namespaces a failure, and this one could \
+                         not have them: {why}; run where the kernel allows namespaces (root, or \
+                         unprivileged user namespaces), or set smoke-isolation = \"best-effort\""
+                    )),
+                },
+                (None, Some(at)) => Check {
+                    id: "run.smoke".into(),
+                    status: Status::Fail,
+                    expected: Some(expected),
+                    actual: format!("not run ({how}, {why})"),
+                    message: Some(format!(
+                        "the artifact could not be kept from the tool's environment (neither \
+                         namespaces nor Landlock), so it was not run; smoke-required = true \
+                         ({at}) makes a smoke run that cannot happen here a failure"
+                    )),
+                },
+                (None, None) => Check {
+                    id: "run.smoke".into(),
+                    status: Status::Skip,
+                    expected: Some(expected),
+                    actual: "not run".into(),
+                    message: Some(format!(
+                        "the artifact could not be kept from the tool's environment (neither \
+                         namespaces nor Landlock), so it was not run: {why}"
+                    )),
+                },
+            }
+        }
         Err(e) => Check {
             id: "run.smoke".into(),
             status: Status::Fail,
@@ -464,9 +513,9 @@ fn smoke_failure(
     } else if r.interrupted {
         "the run was interrupted".to_string()
     } else {
-        "the artifact does not start cleanly; it ran with its directory as working \
+        "the artifact does not start cleanly; it ran as a private copy in a private working \
          directory, stdin from /dev/null, and an environment holding only a private HOME \
-         and TMPDIR"
+         and TMPDIR (with namespaces: a read-only root, no network; see docs/security.md)"
             .to_string()
     };
     for (name, out) in [("stderr", &r.stderr), ("stdout", &r.stdout)] {
@@ -668,10 +717,21 @@ fn build_in(
     let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
     // A smoke run only for an artifact that passed every other check.
     if let (Some(req), true) = (smoke, verdict.passed()) {
+        // The run gets a private copy of the bytes just verified.
+        let file = std::fs::File::open(&out)
+            .with_context(|| format!("opening the verified artifact `{}`", out.display()))?;
+        // SAFETY: a private file of ours, just verified; see `inspect`.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .with_context(|| format!("mapping `{}`", out.display()))?;
+        let name = plan
+            .dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
         let check = smoke_check(
             req,
             &plan.target,
-            &out,
+            &map,
+            name.as_deref().unwrap_or("artifact"),
             verdict.facts.interpreter.as_deref(),
             &plan.env.vars,
             &ctx.host,

@@ -13,7 +13,7 @@ pub mod schema;
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
 pub(crate) use resolve::{check_stamp, go_quote, GO_SPACE};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
-pub use schema::{BtiPolicy, FloatAbi, Libc};
+pub use schema::{BtiPolicy, FloatAbi, Libc, SmokeIsolation};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -439,6 +439,9 @@ pub struct ResolvedProfile {
     pub smoke_required: Sourced<bool>,
     /// How long a smoke run may take before it is killed and fails. Default 20s.
     pub smoke_timeout: Sourced<std::time::Duration>,
+    /// Whether a smoke run without full isolation (namespaces) fails. Default
+    /// best-effort.
+    pub smoke_isolation: Sourced<SmokeIsolation>,
     pub verify: VerifyPolicy,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
@@ -513,6 +516,9 @@ impl ResolvedProfile {
             row("smoke-required", &p.smoke_required, |b| b.to_string()),
             row("smoke-timeout", &p.smoke_timeout, |d| {
                 format!("{:?}", duration::show_duration(*d))
+            }),
+            row("smoke-isolation", &p.smoke_isolation, |i| {
+                format!("{:?}", i.as_str())
             }),
             row("verify.static", &v.static_, |b| b.to_string()),
             row("verify.stripped", &v.stripped, |b| b.to_string()),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
-use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc};
+use super::schema::{BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, SmokeIsolation};
 use super::{
     CcSetting, GoRequirement, Location, Output, OutputBase, ProfileFile, ResolvedProfile, Source,
     Sourced, VerifyPolicy,
@@ -61,6 +61,7 @@ pub(super) struct Layer {
     smoke: Option<Sourced<Vec<String>>>,
     smoke_required: Option<Sourced<bool>>,
     smoke_timeout: Option<Sourced<String>>,
+    smoke_isolation: Option<Sourced<SmokeIsolation>>,
     static_: Option<Sourced<bool>>,
     stripped: Option<Sourced<bool>>,
     buildinfo: Option<Sourced<bool>>,
@@ -129,6 +130,7 @@ fn builtin() -> Layer {
         smoke: None,
         smoke_required: Some(Sourced::new(false, Source::BuiltIn)),
         smoke_timeout: None,
+        smoke_isolation: Some(Sourced::new(SmokeIsolation::BestEffort, Source::BuiltIn)),
         static_: Some(Sourced::new(true, Source::BuiltIn)),
         stripped: Some(Sourced::new(true, Source::BuiltIn)),
         buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
@@ -312,6 +314,7 @@ fn target_layer(
         smoke: take(&t.smoke, &s),
         smoke_required: take(&t.smoke_required, &s),
         smoke_timeout: take(&t.smoke_timeout, &s),
+        smoke_isolation: take(&t.smoke_isolation, &s),
         ..Layer::default()
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
@@ -362,6 +365,7 @@ fn toml_layer(file: &ProfileFile, t: &LayerToml, source: SourceFn) -> anyhow::Re
         smoke: take(&t.smoke, &s),
         smoke_required: take(&t.smoke_required, &s),
         smoke_timeout: take(&t.smoke_timeout, &s),
+        smoke_isolation: take(&t.smoke_isolation, &s),
         stamp: stamp_of(file, &t.stamp, &s)?,
         target_tables,
         ..Layer::default()
@@ -450,6 +454,7 @@ macro_rules! with_layer_fields {
             smoke,
             smoke_required,
             smoke_timeout,
+            smoke_isolation,
             static_,
             stripped,
             buildinfo,
@@ -1046,6 +1051,7 @@ fn finish(
         ),
         smoke_required: pick!(smoke_required),
         smoke_timeout,
+        smoke_isolation: pick!(smoke_isolation),
         verify: VerifyPolicy {
             static_,
             stripped: pick!(stripped),
@@ -1254,6 +1260,50 @@ max-size = "40MiB"
                 (value.as_str(), source.as_str()),
                 (*want_value, *want_source),
                 "case {case}"
+            );
+        }
+    }
+
+    /// smoke-isolation: best-effort built in, set by a profile, inherited, overridden by
+    /// a target table, each with where it was set.
+    #[test]
+    fn smoke_isolation_resolves_per_profile_and_target() {
+        let f = file(
+            r#"[profile.base]
+smoke-isolation = "required"
+[profile.child]
+inherits = "base"
+[profile.loose]
+inherits = "base"
+[profile.loose.target."linux/arm64"]
+smoke-isolation = "best-effort"
+"#,
+        );
+        let arm64 = Target::parse("linux/arm64").unwrap();
+        let cases: &[(&str, Option<&str>, SmokeIsolation, &str)] = &[
+            ("golden", None, SmokeIsolation::BestEffort, "built-in"),
+            ("base", None, SmokeIsolation::Required, ":2:19"),
+            ("child", None, SmokeIsolation::Required, ":2:19"),
+            ("loose", None, SmokeIsolation::Required, ":2:19"),
+            (
+                "loose",
+                Some("linux/arm64"),
+                SmokeIsolation::BestEffort,
+                ":8:19",
+            ),
+        ];
+        for (profile, target, want, at) in cases {
+            let p = resolve(Some(&f), profile, &Overrides::default()).unwrap();
+            let p = match target {
+                Some(_) => p.for_target(&arm64).unwrap(),
+                None => p,
+            };
+            let got = &p.smoke_isolation;
+            assert_eq!(got.value, *want, "case {profile} {target:?}");
+            assert!(
+                got.source.to_string().contains(at),
+                "case {profile} {target:?}: set at {}",
+                got.source
             );
         }
     }

@@ -59,6 +59,7 @@ pub struct TargetToml {
     pub smoke: Option<Spanned<Vec<String>>>,
     pub smoke_required: Option<Spanned<bool>>,
     pub smoke_timeout: Option<Spanned<String>>,
+    pub smoke_isolation: Option<Spanned<SmokeIsolation>>,
     pub verify: Option<VerifyToml>,
 }
 
@@ -93,6 +94,8 @@ pub struct LayerToml {
     pub smoke_required: Option<Spanned<bool>>,
     /// How long a smoke run may take, e.g. "30s".
     pub smoke_timeout: Option<Spanned<String>>,
+    /// "required": a smoke run without full isolation fails; "best-effort" (default).
+    pub smoke_isolation: Option<Spanned<SmokeIsolation>>,
     pub verify: Option<VerifyToml>,
     /// Per-target overrides.
     pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
@@ -126,6 +129,26 @@ impl Libc {
         match self {
             Libc::Glibc => "glibc",
             Libc::Musl => "musl",
+        }
+    }
+}
+
+/// `smoke-isolation`: whether a smoke run must have its own namespaces (PID, mount,
+/// network, and user when unprivileged) or may fall back to Landlock on a process group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SmokeIsolation {
+    /// A run without full isolation is a failing `run.smoke` check.
+    Required,
+    /// A run falls back to what the kernel allows, and says which (the default).
+    BestEffort,
+}
+
+impl SmokeIsolation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmokeIsolation::Required => "required",
+            SmokeIsolation::BestEffort => "best-effort",
         }
     }
 }
@@ -169,6 +192,7 @@ pub const LAYER_KEYS: &[&str] = &[
     "stamp",
     "smoke-required",
     "smoke-timeout",
+    "smoke-isolation",
     "verify",
     "target",
 ];
@@ -187,6 +211,7 @@ pub const TARGET_KEYS: &[&str] = &[
     "smoke",
     "smoke-required",
     "smoke-timeout",
+    "smoke-isolation",
     "verify",
 ];
 

@@ -74,8 +74,9 @@ fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::v
 }
 
 /// The smoke run of a delivered artifact in one line, shown without -v:
-/// `Smoke ok (natively, PID namespace): hello 1.2.0`, or `Smoke skipped: qemu-user
-/// cannot run PE files: ...`. A failed run is among the failed checks instead.
+/// `Smoke ok (natively, PID, mount and network namespaces): hello 1.2.0`, or `Smoke
+/// skipped: qemu-user cannot run PE files: ...`. A failed run is among the failed
+/// checks instead.
 fn smoke_line(r: &Reporter, checks: &[crate::verify::Check]) -> Option<String> {
     let c = checks.iter().find(|c| c.id == "run.smoke")?;
     let (text, tone) = match c.status {

@@ -10,9 +10,19 @@
 //! compiler's sysroot (`$CC -print-sysroot`, when it names a directory other than
 //! `/`), else Debian's cross root `/usr/<triplet>` ([`library_root`]).
 //!
-//! Containment, whatever the artifact does:
-//! - its own session and process group; where the kernel allows it (root, or
-//!   unprivileged user namespaces) also a PID namespace of its own, so nothing it starts
+//! Containment, whatever the artifact does (the threat model: docs/security.md):
+//! - it runs a private copy of the verified bytes (mode 0555) in a private working
+//!   directory, never the output cache's file nor the destination;
+//! - isolation ([`Containment`]): its own PID, mount and network namespaces (and a user
+//!   namespace when the tool is not root), a new root holding read-only system
+//!   directories, a fresh `/proc` of its own, a minimal `/dev`, and only its private
+//!   HOME, TMPDIR and working directory writable ([`sandbox`]); never host root (run by
+//!   root, it runs as 65534). Where the kernel refuses namespaces: Landlock on a process
+//!   group (no reads but of the system directories and `/proc`, whose other processes
+//!   Landlock keeps out of reach; no writes but to the private directories; no TCP).
+//!   Where neither can be had, the artifact is not run: the tool's environment may
+//!   hold secrets, and without either the artifact could read them from `/proc`;
+//! - its own session and process group, and with namespaces a reaper: nothing it starts
 //!   (daemons that `setsid` included) outlives the run: when the artifact, PID 1 there,
 //!   exits or is killed, the kernel kills the rest of the namespace;
 //! - a deadline on the process, not on its output (a child holding stdout cannot stall
@@ -22,14 +32,16 @@
 //! - stdout and stderr captured apart, each capped at [`OUTPUT_CAP`] bytes kept, the
 //!   rest counted and dropped;
 //! - an empty environment but for a private `HOME` and `TMPDIR` in a temporary
-//!   directory removed afterwards; stdin is /dev/null; the artifact's directory is the
-//!   working directory.
+//!   directory removed afterwards; stdin is /dev/null.
 //!
-//! The namespace is made in-process, with no helper binary: in the forked child (before
-//! exec) `unshare(CLONE_NEWPID)`, or `unshare(CLONE_NEWUSER | CLONE_NEWPID)` without
-//! privilege; the child then forks the artifact (PID 1 of the namespace) and stays as a
-//! small reaper that mirrors its exit status and kills it when asked (SIGTERM). Without
-//! a namespace the artifact is exec'd directly as the leader of its session.
+//! The namespaces are made in-process, with no helper binary ([`contain`]): in the
+//! forked child (before exec) `unshare`; the child then forks the artifact (PID 1 of the
+//! namespace, which mounts the new root and its `/proc`) and stays as a small reaper
+//! that mirrors its exit status and kills it when asked (SIGTERM). Without a namespace
+//! the artifact is exec'd directly as the leader of its session.
+
+mod contain;
+mod sandbox;
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -341,32 +353,44 @@ pub fn runner_for_on(
     })
 }
 
-/// What kept the artifact's processes together.
+/// What kept the artifact in, and from the tool's secrets and the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Containment {
-    /// A PID namespace of its own (the tool runs with CAP_SYS_ADMIN).
-    PidNamespace,
-    /// New user and PID namespaces (unprivileged user namespaces).
-    UserAndPidNamespace,
-    /// Only its own session and process group: no namespace could be made, for `why`.
-    /// A process that leaves the group (`setsid`) can outlive the run.
-    ProcessGroup { why: String },
+    /// PID, mount (a new root) and network namespaces of its own, and a user namespace
+    /// when `user` (the tool is not root, or root could not make them without one).
+    Namespaces { user: bool },
+    /// No namespaces, for `why`: its own process group under Landlock rules. A process
+    /// that leaves the group (`setsid`) can outlive the run.
+    Landlock { why: String },
+    /// Not run, for `why`: neither namespaces nor Landlock could keep the tool's
+    /// environment from it (or `smoke-isolation = "required"` refused the fallback).
+    Refused { why: String },
 }
 
 impl Containment {
-    /// For the report: `PID namespace`, `process group only (no PID namespace: ...)`.
+    /// For the report: `PID, mount and network namespaces`, `process group and Landlock
+    /// only: unshare: ...`, `not isolated: ...`.
     pub fn describe(&self) -> String {
         match self {
-            Containment::PidNamespace => "PID namespace".into(),
-            Containment::UserAndPidNamespace => "user and PID namespace".into(),
-            Containment::ProcessGroup { why } => {
-                format!("process group only, no PID namespace: {why}")
+            Containment::Namespaces { user: false } => "PID, mount and network namespaces".into(),
+            Containment::Namespaces { user: true } => {
+                "user, PID, mount and network namespaces".into()
             }
+            Containment::Landlock { why } => {
+                format!("process group and Landlock only: {why}")
+            }
+            Containment::Refused { why } => format!("not isolated: {why}"),
         }
     }
 
-    pub fn is_namespace(&self) -> bool {
-        !matches!(self, Containment::ProcessGroup { .. })
+    /// Whether the run had every namespace (what `smoke-isolation = "required"` asks).
+    pub fn is_isolated(&self) -> bool {
+        matches!(self, Containment::Namespaces { .. })
+    }
+
+    /// Whether the artifact ran at all.
+    pub fn ran(&self) -> bool {
+        !matches!(self, Containment::Refused { .. })
     }
 }
 
@@ -415,25 +439,60 @@ impl SmokeResult {
     }
 }
 
-/// Runs `artifact ARGS` once, contained (see the module doc), for at most `timeout`.
+/// Runs a private copy of `artifact` (the verified bytes), named `name`, once with
+/// `args`, contained (see the module doc), for at most `timeout`. With
+/// `require_isolation` it runs only with every namespace; otherwise it falls back to
+/// Landlock; where neither can be had it does not run ([`Containment::Refused`]).
 /// Errors only when it cannot be started at all.
 pub fn run(
     runner: &Runner,
-    artifact: &Path,
+    artifact: &[u8],
+    name: &str,
     args: &[String],
     timeout: Duration,
+    require_isolation: bool,
 ) -> anyhow::Result<SmokeResult> {
+    use std::os::unix::fs::PermissionsExt as _;
     let timeout = timeout.min(MAX_TIMEOUT);
-    let dir = artifact.parent().unwrap_or(Path::new("/"));
+    let fail = |what: String| move |e: std::io::Error| anyhow::anyhow!("{what}: {e}");
+    // The private HOME, TMPDIR and working directory (owner-only), and the mount point
+    // of the new root; removed when `private` drops.
+    let private = tempfile::Builder::new()
+        .prefix("xbuild-go-smoke-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .map_err(fail("creating the smoke run's private directory".into()))?;
+    let [home, tmp, work, root] = ["home", "tmp", "work", "root"].map(|d| private.path().join(d));
+    for d in [&home, &tmp, &work, &root] {
+        std::fs::create_dir(d).map_err(fail(format!("creating `{}`", d.display())))?;
+    }
+    // A plain file name: the artifact's copy stays in its working directory.
+    let name = Path::new(name)
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_owned());
+    let copy = work.join(&name);
+    std::fs::write(&copy, artifact).map_err(fail(format!("writing `{}`", copy.display())))?;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o555))
+        .map_err(fail(format!("sealing `{}`", copy.display())))?;
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        // The artifact runs as nobody: it must reach its own directories.
+        let (uid, gid) = contain::NOBODY;
+        for d in [private.path(), &home, &tmp, &work] {
+            std::os::unix::fs::chown(d, Some(uid), Some(gid))
+                .map_err(fail(format!("handing `{}` to uid {uid}", d.display())))?;
+        }
+    }
+
     let (program, mut argv): (PathBuf, Vec<std::ffi::OsString>) = match runner {
-        Runner::Native => (artifact.to_path_buf(), Vec::new()),
+        Runner::Native => (copy.clone(), Vec::new()),
         Runner::Emulator { qemu, root } => {
             let mut argv = Vec::new();
             if let Some(r) = root {
                 argv.push("-L".into());
                 argv.push(r.clone().into_os_string());
             }
-            argv.push(artifact.as_os_str().to_owned());
+            argv.push(copy.as_os_str().to_owned());
             (qemu.clone(), argv)
         }
     };
@@ -441,31 +500,62 @@ pub fn run(
     let start_error =
         |e: std::io::Error| anyhow::anyhow!("cannot start `{}`: {e}", program.display());
 
-    // The private HOME and TMPDIR (owner-only), removed when `private` drops.
-    let private = tempfile::Builder::new()
-        .prefix("xbuild-go-smoke-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
-        .tempdir()
-        .map_err(|e| anyhow::anyhow!("creating the smoke run's private directory: {e}"))?;
-    let home = private.path().join("home");
-    let tmp = private.path().join("tmp");
-    for d in [&home, &tmp] {
-        std::fs::create_dir(d).map_err(|e| anyhow::anyhow!("creating `{}`: {e}", d.display()))?;
-    }
+    // What the runner needs besides the system directories: qemu and its -L root.
+    let extra: Vec<PathBuf> = match runner {
+        Runner::Native => Vec::new(),
+        Runner::Emulator { qemu, root } => std::iter::once(qemu.clone())
+            .chain(root.iter().map(|r| r.to_path_buf()))
+            .collect(),
+    };
+    let writable = [home.as_path(), tmp.as_path(), work.as_path()];
+    let new_root = sandbox::NewRoot::plan(&root, &writable, &extra, &work)
+        .map_err(fail("preparing the smoke run's root".into()))?;
+    let mut readable: Vec<PathBuf> = sandbox::SYSTEM.iter().map(PathBuf::from).collect();
+    readable.push("/proc".into());
+    readable.extend(extra.iter().cloned());
+    let ruleset = sandbox::landlock_ruleset(&readable, &writable);
+    let step = {
+        let what = new_root.what.clone();
+        move |s: u16| -> String {
+            match s {
+                contain::STEP_NONE => "no reason given".into(),
+                contain::STEP_UNSHARE => "unshare".into(),
+                contain::STEP_ID_MAP => "mapping ids in the user namespace".into(),
+                contain::STEP_DROP => format!("dropping to uid {}", contain::NOBODY.0),
+                contain::STEP_FORK => "fork".into(),
+                contain::STEP_LANDLOCK => "Landlock".into(),
+                contain::STEP_REQUIRED => {
+                    "smoke-isolation = \"required\" allows no fallback".into()
+                }
+                s => what
+                    .get(usize::from(s.saturating_sub(contain::STEP_OP)))
+                    .cloned()
+                    .unwrap_or_else(|| format!("step {s}")),
+            }
+        }
+    };
 
     let (out_r, out_w) = pipe().map_err(start_error)?;
     let (err_r, err_w) = pipe().map_err(start_error)?;
     let (report_r, report_w) = pipe().map_err(start_error)?;
     let mut cmd = Command::new(&program);
     cmd.args(&argv)
-        .current_dir(dir)
+        .current_dir(&work)
         .env_clear()
         .env("HOME", &home)
         .env("TMPDIR", &tmp)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out_w))
         .stderr(Stdio::from(err_w));
-    let hook = contain::Hook::new(report_w.as_raw_fd());
+    let work_c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(work.as_os_str()))
+        .map_err(|_| anyhow::anyhow!("`{}` holds a NUL byte", work.display()))?;
+    let hook = contain::Hook::new(
+        report_w.as_raw_fd(),
+        new_root.ops,
+        ruleset.as_ref().map(|fd| fd.as_raw_fd()).map_err(|e| *e),
+        work_c,
+        require_isolation,
+    );
     // SAFETY: the hook runs between fork and exec and makes only async-signal-safe
     // system calls on data prepared before the fork (no allocation, no locks).
     unsafe {
@@ -476,12 +566,14 @@ pub fn run(
     // artifact's processes are gone.
     drop(cmd);
     drop(report_w);
+    drop(ruleset);
     let mut child = spawned.map_err(start_error)?;
     let pid = child.id() as libc::pid_t;
-    let containment = contain::read_report(report_r);
+    let report = contain::read_report(report_r, step);
+    let containment = report.containment;
     // With a namespace the leader is the reaper: asked, it kills PID 1 and exits once
     // the namespace is empty.
-    let ask = if containment.is_namespace() {
+    let ask = if report.reaper {
         SmokeStop::AskReaper
     } else {
         SmokeStop::KillGroup
@@ -727,230 +819,45 @@ impl Streams {
     }
 }
 
-/// The code that runs in the forked child before exec: session, death signal, and the
-/// namespace with its reaper.
-mod contain {
-    use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    use super::Containment;
-
-    /// What the child tells the parent, in one write: the mode and an errno.
-    const REPORT_LEN: usize = 5;
-    const MODE_GROUP: u8 = 0;
-    const MODE_PID: u8 = 1;
-    const MODE_USER_PID: u8 = 2;
-
-    /// Everything the hook needs, prepared before the fork.
-    #[derive(Clone, Copy)]
-    pub struct Hook {
-        tool: libc::pid_t,
-        report: RawFd,
-        uid_map: [u8; 32],
-        uid_map_len: usize,
-        gid_map: [u8; 32],
-        gid_map_len: usize,
-    }
-
-    impl Hook {
-        pub fn new(report: RawFd) -> Hook {
-            // SAFETY: getuid/getgid/getpid cannot fail.
-            let (uid, gid, tool) = unsafe { (libc::getuid(), libc::getgid(), libc::getpid()) };
-            let (uid_map, uid_map_len) = id_map(uid);
-            let (gid_map, gid_map_len) = id_map(gid);
-            Hook {
-                tool,
-                report,
-                uid_map,
-                uid_map_len,
-                gid_map,
-                gid_map_len,
-            }
-        }
-
-        /// Runs in the child between fork and exec. Returns to let std exec the
-        /// artifact: directly (process group only) or in the namespace's PID 1; the
-        /// reaper never returns.
-        pub fn run(&self) -> std::io::Result<()> {
-            // SAFETY: async-signal-safe system calls only, on memory owned by `self`.
-            unsafe {
-                // Handlers the tool installed (Ctrl-C) must never run in this copy.
-                for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD] {
-                    libc::signal(sig, libc::SIG_DFL);
-                }
-                if libc::setsid() < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                #[cfg(target_os = "linux")]
-                {
-                    libc::prctl(
-                        libc::PR_SET_PDEATHSIG,
-                        libc::SIGKILL as libc::c_ulong,
-                        0,
-                        0,
-                        0,
-                    );
-                    if libc::getppid() != self.tool {
-                        libc::_exit(125);
-                    }
-                    self.namespace()
-                }
-                #[cfg(not(target_os = "linux"))]
-                {
-                    self.report(MODE_GROUP, 0);
-                    Ok(())
-                }
-            }
-        }
-
-        unsafe fn report(&self, mode: u8, errno: i32) {
-            let mut msg = [0u8; REPORT_LEN];
-            msg[0] = mode;
-            msg[1..].copy_from_slice(&errno.to_le_bytes());
-            libc::write(self.report, msg.as_ptr().cast(), msg.len());
-        }
-
-        #[cfg(target_os = "linux")]
-        unsafe fn namespace(&self) -> std::io::Result<()> {
-            let mode = if libc::unshare(libc::CLONE_NEWPID) == 0 {
-                MODE_PID
-            } else if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWPID) == 0 {
-                // Map our own ids, so the artifact sees who it runs as.
-                write_file(c"/proc/self/setgroups", b"deny");
-                write_file(c"/proc/self/uid_map", &self.uid_map[..self.uid_map_len]);
-                write_file(c"/proc/self/gid_map", &self.gid_map[..self.gid_map_len]);
-                MODE_USER_PID
-            } else {
-                self.report(MODE_GROUP, errno());
-                return Ok(());
-            };
-            // SIGCHLD and the stop request are taken with sigwaitinfo by the reaper.
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-                libc::sigaddset(&mut set, sig);
-            }
-            let mut old: libc::sigset_t = std::mem::zeroed();
-            libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old);
-            let pid = libc::fork();
-            if pid < 0 {
-                // No namespace after all: exec here, as the session leader.
-                let e = errno();
-                libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-                self.report(MODE_GROUP, e);
-                return Ok(());
-            }
-            if pid == 0 {
-                // PID 1 of the new namespace: becomes the artifact.
-                libc::sigprocmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
-                libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                );
-                return Ok(());
-            }
-            self.report(mode, 0);
-            reap(pid, &set)
-        }
-    }
-
-    /// The reaper: holds no descriptor (so pipes see EOF when the namespace is empty),
-    /// kills PID 1 on SIGTERM/SIGINT/SIGHUP, and exits as PID 1 did once it is reaped,
-    /// which the kernel allows only after every other process of the namespace is gone.
-    #[cfg(target_os = "linux")]
-    unsafe fn reap(pid: libc::pid_t, set: &libc::sigset_t) -> ! {
-        if libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32) != 0 {
-            for fd in 0..4096 {
-                libc::close(fd);
-            }
-        }
-        loop {
-            let sig = libc::sigwaitinfo(set, std::ptr::null_mut());
-            if sig == libc::SIGTERM || sig == libc::SIGINT || sig == libc::SIGHUP {
-                libc::kill(pid, libc::SIGKILL);
-            }
-            let mut status = 0;
-            let r = libc::waitpid(pid, &mut status, libc::WNOHANG);
-            if r == pid {
-                exit_like(status);
-            }
-            if r < 0 && errno() != libc::EINTR {
-                libc::_exit(125);
-            }
-        }
-    }
-
-    /// Ends this process the way `status` says the artifact ended.
-    #[cfg(target_os = "linux")]
-    unsafe fn exit_like(status: libc::c_int) -> ! {
-        if libc::WIFSIGNALED(status) {
-            let sig = libc::WTERMSIG(status);
-            let no_core = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            libc::signal(sig, libc::SIG_DFL);
-            let mut one: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut one);
-            libc::sigaddset(&mut one, sig);
-            libc::sigprocmask(libc::SIG_UNBLOCK, &one, std::ptr::null_mut());
-            libc::kill(libc::getpid(), sig);
-            libc::_exit(128 + sig);
-        }
-        libc::_exit(if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            125
-        })
-    }
-
-    #[cfg(target_os = "linux")]
-    unsafe fn write_file(path: &std::ffi::CStr, bytes: &[u8]) {
-        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd >= 0 {
-            libc::write(fd, bytes.as_ptr().cast(), bytes.len());
-            libc::close(fd);
-        }
-    }
-
-    #[cfg(target_os = "linux")]
-    fn errno() -> i32 {
-        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-    }
-
-    /// `ID ID 1\n` for a uid_map/gid_map file, formatted before the fork.
-    fn id_map(id: u32) -> ([u8; 32], usize) {
-        let text = format!("{id} {id} 1\n");
-        let mut buf = [0u8; 32];
-        let n = text.len().min(buf.len());
-        buf[..n].copy_from_slice(&text.as_bytes()[..n]);
-        (buf, n)
-    }
-
-    /// The containment the child reported (its write happens before exec, so it is
-    /// there once spawn returned).
-    pub fn read_report(fd: OwnedFd) -> Containment {
-        let mut msg = [0u8; REPORT_LEN];
-        // SAFETY: read into a buffer of the length given, from a descriptor we own.
-        let n = unsafe { libc::read(fd.as_raw_fd(), msg.as_mut_ptr().cast(), msg.len()) };
-        if n != REPORT_LEN as isize {
-            return Containment::ProcessGroup {
-                why: "the child reported no containment".into(),
-            };
-        }
-        let errno = i32::from_le_bytes([msg[1], msg[2], msg[3], msg[4]]);
-        match msg[0] {
-            MODE_PID => Containment::PidNamespace,
-            MODE_USER_PID => Containment::UserAndPidNamespace,
-            _ if errno == 0 => Containment::ProcessGroup {
-                why: "not supported on this system".into(),
-            },
-            _ => Containment::ProcessGroup {
-                why: format!("unshare: {}", std::io::Error::from_raw_os_error(errno)),
-            },
+    #[test]
+    fn the_containment_says_what_kept_the_artifact_in() {
+        for (c, want, isolated, ran) in [
+            (
+                Containment::Namespaces { user: false },
+                "PID, mount and network namespaces",
+                true,
+                true,
+            ),
+            (
+                Containment::Namespaces { user: true },
+                "user, PID, mount and network namespaces",
+                true,
+                true,
+            ),
+            (
+                Containment::Landlock {
+                    why: "unshare: Operation not permitted".into(),
+                },
+                "process group and Landlock only: unshare: Operation not permitted",
+                false,
+                true,
+            ),
+            (
+                Containment::Refused {
+                    why: "unshare: EPERM; Landlock: ENOSYS".into(),
+                },
+                "not isolated: unshare: EPERM; Landlock: ENOSYS",
+                false,
+                false,
+            ),
+        ] {
+            assert_eq!(c.describe(), want);
+            assert_eq!(c.is_isolated(), isolated, "{want}");
+            assert_eq!(c.ran(), ran, "{want}");
         }
     }
 }
