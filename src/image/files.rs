@@ -12,8 +12,15 @@ use super::{ImageError, Platform};
 pub const MAX_HOPS: usize = 40;
 /// The longest path an entry or link target may have.
 pub const MAX_PATH: usize = 4096;
+/// The most components an entry's name or a link target may have.
+pub const MAX_PATH_DEPTH: usize = 256;
 /// The most paths the index holds.
 pub const MAX_FILES: usize = 1_000_000;
+/// The most bytes of path names the index holds, all paths together.
+pub const MAX_PATH_BYTES: u64 = 256 << 20;
+/// Path components walked while building the index (placing every entry in its
+/// directory, links followed), all entries together: symlink chains that amplify stop here.
+pub const MAX_WALK: u64 = 10_000_000;
 /// Notes kept about skipped entries (the rest are counted).
 const MAX_NOTES: usize = 20;
 
@@ -99,7 +106,17 @@ pub struct ImageFiles {
     /// Entries skipped (a hard link to nothing, an entry under a file, ...), as notes.
     pub notes: Vec<String>,
     pub skipped: usize,
+    /// Set when reading the image would have passed a budget: why. The index is then
+    /// incomplete, and a judgement on it is `unknown`.
+    pub over_budget: Option<String>,
     pub(super) nodes: BTreeMap<String, Node>,
+    /// Bytes of path names held.
+    path_bytes: u64,
+    /// Components the building may still walk ([`MAX_WALK`]).
+    walk_left: u64,
+    /// The last directory an entry went into: (as written, resolved). Valid until a path
+    /// that existed is replaced or removed.
+    last_dir: Option<(String, String)>,
     pub(super) contents: BTreeMap<String, Vec<u8>>,
 }
 
@@ -174,7 +191,11 @@ impl ImageFiles {
             lib_dirs: Vec::new(),
             notes: Vec::new(),
             skipped: 0,
+            over_budget: None,
             nodes: BTreeMap::new(),
+            path_bytes: 0,
+            walk_left: MAX_WALK,
+            last_dir: None,
             contents: BTreeMap::new(),
         }
     }
@@ -200,44 +221,69 @@ impl ImageFiles {
     /// `..` never climbs above it, at most [`MAX_HOPS`] links. With `follow_last` false
     /// a final symlink is returned itself.
     pub fn resolve(&self, path: &str, follow_last: bool) -> Lookup<'_> {
-        let mut done: Vec<String> = Vec::new();
-        let mut todo: VecDeque<String> = components(path).map(str::to_string).collect();
+        self.resolve_counted(path, follow_last).0
+    }
+
+    /// [`ImageFiles::resolve`], and the components it walked. The path so far is kept as
+    /// one string (a component pushed or popped), so a deep path costs its length, not
+    /// its length squared.
+    fn resolve_counted(&self, path: &str, follow_last: bool) -> (Lookup<'_>, u64) {
+        // `here` is "/a/b"; `ends` the length of `here` before each component.
+        let mut here = String::new();
+        let mut ends: Vec<usize> = Vec::new();
+        let mut todo: VecDeque<&str> = components(path).collect();
         let mut hops = 0;
+        let mut steps = 0u64;
+        let shown = |h: &str| {
+            if h.is_empty() {
+                "/".to_string()
+            } else {
+                h.to_string()
+            }
+        };
         while let Some(c) = todo.pop_front() {
+            steps += 1;
             if c == ".." {
-                done.pop();
+                if let Some(end) = ends.pop() {
+                    here.truncate(end);
+                }
                 continue;
             }
-            done.push(c);
-            let here = join(&done);
+            ends.push(here.len());
+            here.push('/');
+            here.push_str(c);
             let Some(node) = self.node(&here) else {
-                return Lookup::Missing { at: here };
+                return (Lookup::Missing { at: here }, steps);
             };
             match node.kind {
                 Kind::Symlink if follow_last || !todo.is_empty() => {
                     hops += 1;
                     if hops > MAX_HOPS {
-                        return Lookup::Loop { at: here };
+                        return (Lookup::Loop { at: here }, steps);
                     }
                     let target = node.link.as_deref().unwrap_or("");
-                    done.pop();
+                    if let Some(end) = ends.pop() {
+                        here.truncate(end);
+                    }
                     if target.starts_with('/') {
-                        done.clear();
+                        here.clear();
+                        ends.clear();
                     }
                     for t in components(target).collect::<Vec<_>>().into_iter().rev() {
-                        todo.push_front(t.to_string());
+                        todo.push_front(t);
                     }
                 }
                 Kind::Dir => {}
-                _ if !todo.is_empty() => return Lookup::NotDir { at: here },
+                _ if !todo.is_empty() => return (Lookup::NotDir { at: here }, steps),
                 _ => {}
             }
         }
-        let path = join(&done);
-        match self.node(&path) {
+        let path = shown(&here);
+        let found = match self.node(&path) {
             Some(node) => Lookup::Found { path, node },
             None => Lookup::Missing { at: path },
-        }
+        };
+        (found, steps)
     }
 
     /// Whether `path` exists after following symlinks.
@@ -326,13 +372,32 @@ impl ImageFiles {
     }
 
     fn insert(&mut self, path: String, node: Node) -> Result<(), ImageError> {
-        if self.nodes.len() >= MAX_FILES && !self.nodes.contains_key(&path) {
-            return Err(ImageError(format!(
-                "more than {MAX_FILES} files (the bound on one image)"
-            )));
+        if self.nodes.contains_key(&path) {
+            // What was there is replaced: a resolution cached through it may not hold.
+            self.last_dir = None;
+        } else {
+            if self.nodes.len() >= MAX_FILES {
+                return Err(ImageError::budget(format!(
+                    "more than {MAX_FILES} files (MAX_FILES, the bound on one image)"
+                )));
+            }
+            self.path_bytes += path.len() as u64;
+            if self.path_bytes > MAX_PATH_BYTES {
+                return Err(ImageError::budget(format!(
+                    "more than {} MiB of path names (MAX_PATH_BYTES, the bound on one image)",
+                    MAX_PATH_BYTES >> 20
+                )));
+            }
         }
         self.nodes.insert(path, node);
         Ok(())
+    }
+
+    fn remove(&mut self, path: &str) {
+        if self.nodes.remove(path).is_some() {
+            self.path_bytes = self.path_bytes.saturating_sub(path.len() as u64);
+            self.last_dir = None;
+        }
     }
 
     /// Removes `path` and what lies below it, keeping what `layer` itself wrote.
@@ -345,33 +410,68 @@ impl ImageFiles {
             .map(|(k, _)| k.clone())
             .collect();
         for k in doomed {
-            self.nodes.remove(&k);
+            self.remove(&k);
         }
         if self.nodes.get(path).is_some_and(|n| n.layer != layer) {
-            self.nodes.remove(path);
+            self.remove(path);
         }
     }
 
     /// Resolves a directory for an entry to go into, creating missing ones as extraction
     /// does (`mkdir -p`, through symlinks, inside the root).
-    fn ensure_dir(&mut self, dir: &str, layer: usize) -> Result<String, String> {
+    fn ensure_dir(
+        &mut self,
+        dir: &str,
+        layer: usize,
+    ) -> Result<Result<String, String>, ImageError> {
+        if let Some((written, real)) = &self.last_dir {
+            if written == dir {
+                return Ok(Ok(real.clone()));
+            }
+        }
+        let found = self.ensure_dir_walk(dir, layer)?;
+        if let Ok(real) = &found {
+            self.last_dir = Some((dir.to_string(), real.clone()));
+        }
+        Ok(found)
+    }
+
+    fn ensure_dir_walk(
+        &mut self,
+        dir: &str,
+        layer: usize,
+    ) -> Result<Result<String, String>, ImageError> {
         for _ in 0..MAX_PATH {
-            match self.resolve(dir, true) {
-                Lookup::Found { path, node } if node.kind == Kind::Dir => return Ok(path),
+            let (found, steps) = self.resolve_counted(dir, true);
+            // Ok(Ok(dir)), Ok(Err(missing)), Err(why not)
+            let found = match found {
+                Lookup::Found { path, node } if node.kind == Kind::Dir => Ok(Ok(path)),
                 Lookup::Found { path, .. } | Lookup::NotDir { at: path } => {
-                    return Err(format!("`{path}` is not a directory"))
+                    Err(format!("`{path}` is not a directory"))
                 }
-                Lookup::Loop { at } => return Err(format!("symlink loop at `{at}`")),
-                Lookup::Missing { at } => {
+                Lookup::Loop { at } => Err(format!("symlink loop at `{at}`")),
+                Lookup::Missing { at } => Ok(Err(at)),
+            };
+            if steps > self.walk_left {
+                return Err(ImageError::budget(format!(
+                    "more than {MAX_WALK} path components walked placing the entries \
+                     (MAX_WALK: symlinks that amplify?)"
+                )));
+            }
+            self.walk_left -= steps;
+            match found {
+                Ok(Ok(path)) => return Ok(Ok(path)),
+                Err(why) => return Ok(Err(why)),
+                Ok(Err(at)) => {
                     let node = Node {
                         layer,
                         ..ROOT.clone()
                     };
-                    self.insert(at, node).map_err(|e| e.0)?;
+                    self.insert(at, node)?;
                 }
             }
         }
-        Err(format!("`{dir}` does not resolve"))
+        Ok(Err(format!("`{dir}` does not resolve")))
     }
 
     /// Applies one entry of layer `layer` (its `ordinal`-th): whiteouts remove lower
@@ -384,13 +484,19 @@ impl ImageFiles {
     ) -> Result<(), ImageError> {
         let what = |m: &str| format!("layer {}: entry `{}` {m}", layer + 1, e.path.escape_debug());
         if e.path.len() > MAX_PATH || e.link.as_ref().is_some_and(|l| l.len() > MAX_PATH) {
-            return Err(ImageError(what(&format!(
-                "has a name or link target longer than {MAX_PATH} bytes"
+            return Err(ImageError::budget(what(&format!(
+                "has a name or link target longer than {MAX_PATH} bytes (MAX_PATH)"
+            ))));
+        }
+        let deep = |p: &str| components(p).nth(MAX_PATH_DEPTH).is_some();
+        if deep(&e.path) || e.link.as_deref().is_some_and(deep) {
+            return Err(ImageError::budget(what(&format!(
+                "has a name or link target of more than {MAX_PATH_DEPTH} components (MAX_PATH_DEPTH)"
             ))));
         }
         let Some(path) = clean_abs(&e.path) else {
             // Docker and containerd refuse such layers: the image would not run at all.
-            return Err(ImageError(what(
+            return Err(ImageError::new(what(
                 "climbs out of the root with `..` (container runtimes refuse such layers)",
             )));
         };
@@ -398,7 +504,7 @@ impl ImageFiles {
             return Ok(());
         }
         let (parent, name) = parent_and_name(&path);
-        let parent = match self.ensure_dir(parent, layer) {
+        let parent = match self.ensure_dir(parent, layer)? {
             Ok(p) => p,
             Err(why) => {
                 self.note(what(&format!("skipped: {why}")));
@@ -422,7 +528,7 @@ impl ImageFiles {
                 .map(|(k, _)| k.clone())
                 .collect();
             for k in doomed {
-                self.nodes.remove(&k);
+                self.remove(&k);
             }
             return Ok(());
         }
@@ -502,7 +608,7 @@ impl ImageFiles {
             let (lo, hi) = subtree(&path);
             let below: Vec<String> = self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
             for k in below {
-                self.nodes.remove(&k);
+                self.remove(&k);
             }
         }
         self.insert(path, node)
@@ -674,7 +780,7 @@ mod tests {
         let err = f
             .apply(2, 0, &entry("../../etc/shadow", File, None, 1))
             .unwrap_err();
-        assert!(err.0.contains("climbs out"), "{}", err.0);
+        assert!(err.message.contains("climbs out"), "{}", err.message);
     }
 
     #[test]

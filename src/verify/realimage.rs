@@ -295,6 +295,13 @@ pub fn check(
     needs: &GlibcNeeds,
 ) -> Check {
     let id = check_id(name);
+    if let Some(why) = &files.over_budget {
+        return Check::unknown(
+            &id,
+            format!("starts on {name}"),
+            format!("{name} was not read to the end, so it cannot be judged: {why}"),
+        );
+    }
     let arch = goarch.unwrap_or(&files.platform.arch);
     let libc = image_libc(files, arch);
     let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
