@@ -462,6 +462,13 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
         l.finish(d);
     }
 
+    // Names longer than a path may be: in a layer, and in the archive itself.
+    let long = "n".repeat(5000);
+    let l = Layout::new(&root.join("longpath"));
+    let m = l.image(&[&tar_of(&[E::File(&long, b"x")])]);
+    l.finish(m);
+    std::fs::write(root.join("longname.tar"), tar_of(&[E::File(&long, b"x")])).unwrap();
+
     // A path 300 directories deep.
     let deep = format!("{}f", "d/".repeat(300));
     let l = Layout::new(&root.join("deep"));
@@ -509,6 +516,16 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
         ("nested index fan-out", "oci:nested", "MAX_INDEXES"),
         ("indexes six deep", "oci:deepindex", "MAX_INDEX_DEPTH"),
         ("an index of 10001 entries", "oci:wide", "MAX_DESCRIPTORS"),
+        (
+            "a layer entry's name of 5000 bytes",
+            "oci:longpath",
+            "MAX_PATH",
+        ),
+        (
+            "an archive member's name of 5000 bytes",
+            "oci-archive:longname.tar",
+            "MAX_PATH",
+        ),
         ("a path 300 deep", "oci:deep", "MAX_PATH_DEPTH"),
         ("amplifying symlinks", "oci:amplify", "MAX_WALK"),
     ] {
@@ -592,6 +609,90 @@ fn docs_security_states_every_budget_as_the_code_has_it() {
             cell,
             written(value, bytes),
             "docs/security.md says {name} is {cell:?}; the code says {value}"
+        );
+    }
+}
+
+#[test]
+fn provenance_subjects_in_unverified_algorithms_never_match() {
+    use sha2::Sha512;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let bin = static_bin();
+    let bytes = std::fs::read(&bin).unwrap();
+    let s256 = sha256(&bytes);
+    let s512: String = Sha512::digest(&bytes)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect();
+    let statement = |digest: Value| {
+        serde_json::to_vec(&json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "subject": [{"name": "hello", "digest": digest,
+                "annotations": {"target": "linux/arm64"}}],
+            "predicate": {},
+        }))
+        .unwrap()
+    };
+    for (case, digest, status, needle) in [
+        ("sha256", json!({"sha256": s256}), "pass", "subject hello"),
+        (
+            "sha256 and sha512",
+            json!({"sha256": s256, "sha512": s512}),
+            "pass",
+            "subject hello",
+        ),
+        (
+            "sha512 alone",
+            json!({"sha512": s512}),
+            "pass",
+            "subject hello",
+        ),
+        (
+            "a wrong sha512 beside the right sha256",
+            json!({"sha256": s256, "sha512": "00".repeat(64)}),
+            "fail",
+            "not among its 1 subjects",
+        ),
+        (
+            "sha384 beside the right sha256",
+            json!({"sha256": s256, "sha384": "ab".repeat(48)}),
+            "fail",
+            "also names digest algorithm sha384",
+        ),
+        (
+            "sha384 alone",
+            json!({"sha384": "ab".repeat(48)}),
+            "fail",
+            "not among its 1 subjects",
+        ),
+    ] {
+        std::fs::write(root.join("p.json"), statement(digest)).unwrap();
+        let g = run_guarded(
+            root,
+            &[
+                "verify",
+                "--message-format",
+                "json",
+                bin.to_str().unwrap(),
+                "--provenance",
+                "p.json",
+            ],
+            &base_env(),
+            Duration::from_secs(60),
+        );
+        let arts = g.run.artifacts();
+        assert!(!arts.is_empty(), "case {case}\n{}", g.run);
+        let c = check(&arts[0], "provenance.subject");
+        assert_eq!(c["status"], status, "case {case}: {c}");
+        let text = format!("{} | {}", c["actual"], c["message"]);
+        assert!(text.contains(needle), "case {case}: {needle:?} in {text}");
+        assert_eq!(
+            g.run.code,
+            Some(if status == "pass" { 0 } else { 1 }),
+            "case {case}\n{}",
+            g.run
         );
     }
 }

@@ -21,6 +21,9 @@ pub const MAX_PATH_BYTES: u64 = 256 << 20;
 /// Path components walked while building the index (placing every entry in its
 /// directory, links followed), all entries together: symlink chains that amplify stop here.
 pub const MAX_WALK: u64 = 10_000_000;
+/// Path components walked looking up the libraries one binary needs in an image, all
+/// lookups together (every directory of the search path tried for every name).
+pub const MAX_LOOKUP_WALK: u64 = 2_000_000;
 /// Notes kept about skipped entries (the rest are counted).
 const MAX_NOTES: usize = 20;
 
@@ -350,18 +353,42 @@ impl ImageFiles {
     /// others are looked up in [`ImageFiles::lib_dirs`], in order. Returns the path it
     /// was found at (before symlinks) and where that resolves.
     pub fn find_library(&self, name: &str) -> Option<(String, String)> {
+        let mut unbounded = u64::MAX;
+        self.find_library_within(name, &mut unbounded)
+            .unwrap_or(None)
+    }
+
+    /// [`ImageFiles::find_library`] within a budget of path components walked, shared by
+    /// the caller's lookups ([`MAX_LOOKUP_WALK`] for one binary): `Err` when it runs out.
+    pub fn find_library_within(
+        &self,
+        name: &str,
+        left: &mut u64,
+    ) -> Result<Option<(String, String)>, String> {
+        let mut file_at = |p: &str| -> Result<Option<String>, String> {
+            let (found, steps) = self.resolve_counted(p, true);
+            if steps > *left {
+                return Err(format!(
+                    "looking up libraries walked more than {MAX_LOOKUP_WALK} path components \
+                     (MAX_LOOKUP_WALK)"
+                ));
+            }
+            *left -= steps;
+            Ok(match found {
+                Lookup::Found { path, node } if node.kind == Kind::File => Some(path),
+                _ => None,
+            })
+        };
         if name.contains('/') {
-            return self
-                .stat(name)
-                .filter(|(_, n)| n.kind == Kind::File)
-                .map(|(real, _)| (name.to_string(), real));
+            return Ok(file_at(name)?.map(|real| (name.to_string(), real)));
         }
-        self.lib_dirs.iter().find_map(|dir| {
+        for dir in &self.lib_dirs {
             let p = format!("{}/{name}", dir.trim_end_matches('/'));
-            self.stat(&p)
-                .filter(|(_, n)| n.kind == Kind::File)
-                .map(|(real, _)| (p, real))
-        })
+            if let Some(real) = file_at(&p)? {
+                return Ok(Some((p, real)));
+            }
+        }
+        Ok(None)
     }
 
     fn note(&mut self, what: String) {
@@ -482,7 +509,20 @@ impl ImageFiles {
         ordinal: u64,
         e: &Entry,
     ) -> Result<(), ImageError> {
-        let what = |m: &str| format!("layer {}: entry `{}` {m}", layer + 1, e.path.escape_debug());
+        // A hostile name may be a megabyte: its first 100 characters name it.
+        let shown: String = e.path.chars().take(100).collect();
+        let more = if shown.len() < e.path.len() {
+            "…"
+        } else {
+            ""
+        };
+        let what = |m: &str| {
+            format!(
+                "layer {}: entry `{}{more}` {m}",
+                layer + 1,
+                shown.escape_debug()
+            )
+        };
         if e.path.len() > MAX_PATH || e.link.as_ref().is_some_and(|l| l.len() > MAX_PATH) {
             return Err(ImageError::budget(what(&format!(
                 "has a name or link target longer than {MAX_PATH} bytes (MAX_PATH)"
@@ -781,6 +821,40 @@ mod tests {
             .apply(2, 0, &entry("../../etc/shadow", File, None, 1))
             .unwrap_err();
         assert!(err.message.contains("climbs out"), "{}", err.message);
+    }
+
+    #[test]
+    fn library_lookups_through_amplifying_symlinks_stop_at_their_budget() {
+        // 40 links, each climbing through 127 `r/..` pairs to the next: ~10000
+        // components per lookup, and the search path names the chain 300 times.
+        let hops: Vec<(String, String)> = (0..40)
+            .map(|k| {
+                let next = if k == 39 {
+                    "r".to_string()
+                } else {
+                    format!("l{}", k + 1)
+                };
+                (format!("l{k}"), format!("{}{next}", "r/../".repeat(127)))
+            })
+            .collect();
+        let mut layer: Vec<(&str, EntryKind, Option<&str>)> = vec![("r/libz.so.1", File, None)];
+        for (at, to) in &hops {
+            layer.push((at, Symlink, Some(to)));
+        }
+        let mut f = image(&[&layer]);
+        assert_eq!(
+            f.find_library("/l0/libz.so.1").map(|(_, r)| r).as_deref(),
+            Some("/r/libz.so.1")
+        );
+        f.lib_dirs = vec!["/l0".to_string(); 300];
+        let mut left = MAX_LOOKUP_WALK;
+        let e = f.find_library_within("libnone.so", &mut left).unwrap_err();
+        assert!(e.contains("MAX_LOOKUP_WALK"), "{e}");
+        let mut left = MAX_LOOKUP_WALK;
+        assert!(f
+            .find_library_within("libz.so.1", &mut left)
+            .unwrap()
+            .is_some());
     }
 
     #[test]

@@ -6,12 +6,11 @@
 //! links; symlinks resolved inside the root) into an [`ImageFiles`] index of names,
 //! types, modes, sizes and link targets, then reads the bytes of the few small files
 //! a judgement needs ([`SMALL_FILES`], `/etc/ld.so.conf.d/*`, the `libc.so.6` the loader
-//! would use). Nothing is extracted to disk, and every step is bounded: documents
-//! ([`manifest::MAX_JSON`]), layers ([`manifest::MAX_LAYERS`]), unpacked bytes
-//! ([`layers::MAX_UNPACKED`]), tar entries ([`layers::MAX_ENTRIES`]), paths
-//! ([`files::MAX_FILES`], [`files::MAX_PATH`]), symlink hops ([`files::MAX_HOPS`]),
-//! extended tar headers ([`tarwalk::MAX_EXTENSION`]) and file bytes read
-//! ([`SMALL_CAP`], [`LIBC_CAP`]).
+//! would use). Nothing is extracted to disk, no file of a layout is reached through a
+//! symlink or read unless regular ([`crate::input::file`]), every digest is verified
+//! (sha256, sha512; others refused), no JSON document with a key twice is accepted, and
+//! every step is bounded: [`BUDGETS`] lists each budget, as docs/security.md does. Past
+//! one, [`read`] returns an index marked [`ImageFiles::over_budget`], judged `unknown`.
 
 pub mod files;
 pub mod layers;
@@ -155,6 +154,7 @@ pub const BUDGETS: &[Limit] = &[
     limit("MAX_PATH_BYTES", files::MAX_PATH_BYTES, true),
     limit("MAX_HOPS", files::MAX_HOPS as u64, false),
     limit("MAX_WALK", files::MAX_WALK, false),
+    limit("MAX_LOOKUP_WALK", files::MAX_LOOKUP_WALK, false),
     limit("MAX_INCLUDE_DEPTH", ldpath::MAX_INCLUDE_DEPTH as u64, false),
     limit("MAX_INCLUDE_READS", ldpath::MAX_INCLUDE_READS as u64, false),
     limit("MAX_GLOB_TESTS", ldpath::MAX_GLOB_TESTS as u64, false),

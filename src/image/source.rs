@@ -113,6 +113,16 @@ impl Source {
             &what,
             MAX_ARCHIVE_ENTRIES,
             |e, _| {
+                if e.path.len() > super::files::MAX_PATH
+                    || e.link
+                        .as_ref()
+                        .is_some_and(|l| l.len() > super::files::MAX_PATH)
+                {
+                    return Err(ImageError::budget(format!(
+                        "{what}: an entry's name or link is longer than {} bytes (MAX_PATH)",
+                        super::files::MAX_PATH
+                    )));
+                }
                 if let Some(name) = clean(&e.path) {
                     members.insert(
                         name,
