@@ -502,6 +502,17 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
     let m = l.image(&[&tar_of(&entries)]);
     l.finish(m);
 
+    // Whiteouts that rescan: 5000 files of this layer in one directory, then 2100 opaque
+    // markers there, each looking at all of them again.
+    let names: Vec<String> = (0..5000).map(|i| format!("d/f{i}")).collect();
+    let mut entries: Vec<E> = names.iter().map(|n| E::File(n, b"")).collect();
+    for _ in 0..2100 {
+        entries.push(E::File("d/.wh..wh..opq", b""));
+    }
+    let l = Layout::new(&root.join("rescan"));
+    let m = l.image(&[&tar_of(&entries)]);
+    l.finish(m);
+
     for (case, image, needle) in [
         (
             "ld.so.conf include fan-out",
@@ -528,6 +539,7 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
         ),
         ("a path 300 deep", "oci:deep", "MAX_PATH_DEPTH"),
         ("amplifying symlinks", "oci:amplify", "MAX_WALK"),
+        ("whiteouts that rescan", "oci:rescan", "MAX_WALK"),
     ] {
         let g = verify_on(root, image, &dynamic_bin());
         let r = &g.run;

@@ -325,11 +325,27 @@ impl ImageFiles {
         }
         let (lo, hi) = subtree(&dir);
         let skip = lo.len();
-        self.nodes
-            .range(lo..hi)
-            .map(|(k, _)| &k[skip..])
-            .filter(|rest| !rest.contains('/'))
-            .collect()
+        // The children only: past a child's own subtree in one jump (`c/` .. `c0`), so
+        // a directory of a few names above a million files costs a few lookups.
+        let mut out = Vec::new();
+        let mut from = std::ops::Bound::Included(lo.clone());
+        loop {
+            let range = (from.clone(), std::ops::Bound::Excluded(hi.clone()));
+            let Some((k, _)) = self.nodes.range::<String, _>(range).next() else {
+                break;
+            };
+            let rest = &k[skip..];
+            match rest.split_once('/') {
+                None => {
+                    out.push(rest);
+                    from = std::ops::Bound::Excluded(k.clone());
+                }
+                Some((child, _)) => {
+                    from = std::ops::Bound::Included(format!("{lo}{child}0"));
+                }
+            }
+        }
+        out
     }
 
     /// A file's bytes, when at most `cap` and read with the image.
@@ -428,20 +444,44 @@ impl ImageFiles {
     }
 
     /// Removes `path` and what lies below it, keeping what `layer` itself wrote.
-    fn remove_lower(&mut self, path: &str, layer: usize) {
-        let (lo, hi) = subtree(path);
-        let doomed: Vec<String> = self
-            .nodes
-            .range(lo..hi)
-            .filter(|(_, n)| n.layer != layer)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in doomed {
-            self.remove(&k);
-        }
+    fn remove_lower(&mut self, path: &str, layer: usize) -> Result<(), ImageError> {
+        self.remove_lower_below(path, layer)?;
         if self.nodes.get(path).is_some_and(|n| n.layer != layer) {
             self.remove(path);
         }
+        Ok(())
+    }
+
+    /// Removes what lower layers left below `path`. Every path looked at is charged to
+    /// [`MAX_WALK`]: a layer's own files below stay and are looked at again by each
+    /// whiteout, so a million whiteouts over a million files stop there.
+    fn remove_lower_below(&mut self, path: &str, layer: usize) -> Result<(), ImageError> {
+        let (lo, hi) = subtree(path);
+        let mut looked = 0u64;
+        let doomed: Vec<String> = self
+            .nodes
+            .range(lo..hi)
+            .inspect(|_| looked += 1)
+            .filter(|(_, n)| n.layer != layer)
+            .map(|(k, _)| k.clone())
+            .collect();
+        self.spend(looked)?;
+        for k in doomed {
+            self.remove(&k);
+        }
+        Ok(())
+    }
+
+    /// Charges `steps` to [`MAX_WALK`].
+    fn spend(&mut self, steps: u64) -> Result<(), ImageError> {
+        if steps > self.walk_left {
+            return Err(ImageError::budget(format!(
+                "more than {MAX_WALK} path components walked placing the entries \
+                 (MAX_WALK: symlinks that amplify, or whiteouts that rescan?)"
+            )));
+        }
+        self.walk_left -= steps;
+        Ok(())
     }
 
     /// Resolves a directory for an entry to go into, creating missing ones as extraction
@@ -479,13 +519,7 @@ impl ImageFiles {
                 Lookup::Loop { at } => Err(format!("symlink loop at `{at}`")),
                 Lookup::Missing { at } => Ok(Err(at)),
             };
-            if steps > self.walk_left {
-                return Err(ImageError::budget(format!(
-                    "more than {MAX_WALK} path components walked placing the entries \
-                     (MAX_WALK: symlinks that amplify?)"
-                )));
-            }
-            self.walk_left -= steps;
+            self.spend(steps)?;
             match found {
                 Ok(Ok(path)) => return Ok(Ok(path)),
                 Err(why) => return Ok(Err(why)),
@@ -560,21 +594,11 @@ impl ImageFiles {
         };
         if name == ".wh..wh..opq" {
             // Opaque directory: what lower layers had in it is gone.
-            let (lo, hi) = subtree(&parent);
-            let doomed: Vec<String> = self
-                .nodes
-                .range(lo..hi)
-                .filter(|(_, n)| n.layer != layer)
-                .map(|(k, _)| k.clone())
-                .collect();
-            for k in doomed {
-                self.remove(&k);
-            }
-            return Ok(());
+            return self.remove_lower_below(&parent, layer);
         }
         if let Some(gone) = name.strip_prefix(".wh.") {
             if !gone.is_empty() && gone != "." && gone != ".." {
-                self.remove_lower(&at(gone), layer);
+                self.remove_lower(&at(gone), layer)?;
             }
             return Ok(());
         }

@@ -33,7 +33,7 @@ use crate::target::Target;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageError {
     pub message: String,
-    /// A budget (one of those [`budgets`] lists) would be passed: not proof of a bad
+    /// A budget (one of those [`BUDGETS`] lists) would be passed: not proof of a bad
     /// image, only that this tool will not spend more on it.
     pub over_budget: bool,
 }
