@@ -199,8 +199,21 @@ fn fifos_and_symlinks_in_a_layout_are_refused_and_no_host_file_is_read() {
     std::fs::rename(l.dir.join("blobs/sha256"), &outside).unwrap();
     std::os::unix::fs::symlink(&outside, l.dir.join("blobs/sha256")).unwrap();
     l.finish(m);
+    // The archive itself a FIFO, or a device.
+    mkfifo(&root.join("fifo.tar"));
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.tar")).unwrap();
 
     for (case, image, needles) in [
+        (
+            "an archive a FIFO",
+            "oci-archive:fifo.tar",
+            &["fifo.tar", "is not a file"][..],
+        ),
+        (
+            "an archive /dev/zero",
+            "docker-archive:zero.tar",
+            &["zero.tar", "is not a file"][..],
+        ),
         (
             "index.json a FIFO",
             "oci:fifo-index",
@@ -707,4 +720,32 @@ fn provenance_subjects_in_unverified_algorithms_never_match() {
             g.run
         );
     }
+}
+
+#[test]
+fn two_hundred_thousand_long_named_entries_are_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // 292 MB of tar (each name a GNU long-name record), under 1 MB as zstd.
+    let names: Vec<String> = (0..200_000)
+        .map(|i| format!("usr/share/{}/{i:08}", "x".repeat(150)))
+        .collect();
+    let entries: Vec<E> = names.iter().map(|n| E::File(n, b"")).collect();
+    let tar = tar_of(&entries);
+    let zst = zstd::encode_all(&tar[..], 1).unwrap();
+    let l = Layout::new(&root.join("many"));
+    let config = l.config(&[&tar]);
+    drop(tar);
+    let ld = l.blob("application/vnd.oci.image.layer.v1.tar+zstd", &zst);
+    let m = json!({"schemaVersion": 2, "mediaType": MANIFEST, "config": config, "layers": [ld]});
+    let m = l.blob(MANIFEST, &serde_json::to_vec(&m).unwrap());
+    l.finish(m);
+    let g = verify_on(root, "oci:many", &static_bin());
+    assert_eq!(g.run.code, Some(0), "{}", g.run);
+    assert_eq!(verdict(&g, "oci:many").0, "pass");
+    assert!(
+        g.peak_rss_kib < 384 * 1024,
+        "{} KiB resident for 200000 entries",
+        g.peak_rss_kib
+    );
 }
