@@ -13,6 +13,7 @@ pub mod commands;
 pub mod error;
 pub mod evidence;
 pub mod image;
+pub mod input;
 pub mod pipeline;
 pub mod profile;
 pub mod report;

@@ -862,7 +862,7 @@ fn hostile_layers_are_errors_or_resolved_inside_the_root_never_hangs() {
     let dynamic = fixture("bin/aarch64-dynamic");
     for (case, image, code, needle) in [
         ("dotdot", "oci:dotdot", 2, "climbs out of the root"),
-        ("long name", "oci:longname", 2, "extended header"),
+        ("long name", "oci:longname", 1, "extended header"),
         ("symlink chain", "oci:chain", 1, "symlink loop"),
     ] {
         std::fs::write(

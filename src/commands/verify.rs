@@ -128,8 +128,10 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         Some(p) => {
             let path = req.cwd.join(p);
             let shown = escape::path(&path);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| crate::error::usage(format!("reading `{shown}`: {e}")))?;
+            // Not blocking on a FIFO, nor reading /dev/zero for ever: a regular file of
+            // at most MAX_PROVENANCE bytes.
+            let bytes = crate::input::file::read(&path, crate::evidence::check::MAX_PROVENANCE)
+                .map_err(|e| crate::error::usage(format!("--provenance: {e}")))?;
             let parsed =
                 crate::evidence::check::parse(&bytes, &shown).map_err(crate::error::usage)?;
             let written = crate::evidence::Written {
@@ -228,10 +230,17 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     let fits = |t: &Target, facts: &Facts| {
                         matching_target(std::slice::from_ref(t), facts).is_some()
                     };
+                    // The sha512 only when a subject names one.
+                    let sha512 = std::cell::OnceCell::new();
+                    let file_digest = |alg: &str| match alg {
+                        "sha256" => Some(sha.clone()),
+                        "sha512" => sha512.get_or_init(|| sha512_of(&path)).clone(),
+                        _ => None,
+                    };
                     verdict.checks.extend(crate::evidence::check::checks(
                         p,
                         shown,
-                        sha,
+                        &file_digest,
                         &verdict.facts,
                         args.profile.profile.as_deref(),
                         &fits,
@@ -316,4 +325,13 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         }
     }
     Ok(worst)
+}
+
+/// The sha512 of a file (hex), streamed; `None` when it cannot be read.
+fn sha512_of(path: &std::path::Path) -> Option<String> {
+    use sha2::Digest as _;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = sha2::Sha512::new();
+    std::io::copy(&mut f, &mut h).ok()?;
+    Some(crate::image::manifest::hex(&h.finalize()))
 }

@@ -11,20 +11,30 @@ use crate::verify::{Check, Facts, Status};
 /// A provenance document read and checked for its shape.
 #[derive(Debug, Clone)]
 pub struct Provenance {
-    /// (name, sha256, target, profile) of each subject.
+    /// (name, digests, target, profile) of each subject.
     pub subjects: Vec<SubjectEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubjectEntry {
     pub name: String,
-    pub sha256: String,
+    /// Its DigestSet: algorithm → lowercase hex, every algorithm as written.
+    pub digests: std::collections::BTreeMap<String, String>,
     pub target: Option<String>,
     pub profile: Option<String>,
 }
 
+/// The largest provenance document `verify --provenance` reads (64 MiB).
+pub const MAX_PROVENANCE: u64 = 64 << 20;
+
+/// The digest algorithms of a subject's DigestSet this tool checks; a subject naming
+/// any other is refused, never taken as matching.
+pub const DIGEST_ALGORITHMS: &[&str] = &["sha256", "sha512"];
+
 /// Parses a provenance statement (`shown` names the file in errors).
 pub fn parse(bytes: &[u8], shown: &str) -> Result<Provenance, String> {
+    crate::input::json::no_duplicate_keys(bytes)
+        .map_err(|e| format!("{shown}: refused: {e} (a reader could take either value)"))?;
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| format!("{shown}: not a JSON provenance statement: {e}"))?;
     if v["_type"] != super::STATEMENT_TYPE {
@@ -46,9 +56,17 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Provenance, String> {
     let subjects = list
         .iter()
         .filter_map(|s| {
+            let digests = s["digest"]
+                .as_object()?
+                .iter()
+                .map(|(alg, v)| {
+                    let v = v.as_str().unwrap_or_default().to_ascii_lowercase();
+                    (alg.clone(), v)
+                })
+                .collect();
             Some(SubjectEntry {
                 name: text(&s["name"]).unwrap_or_default(),
-                sha256: text(&s["digest"]["sha256"])?.to_ascii_lowercase(),
+                digests,
                 target: text(&s["annotations"]["target"]),
                 profile: text(&s["annotations"]["profile"]),
             })
@@ -60,15 +78,57 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Provenance, String> {
 /// The provenance checks of one file: `provenance.subject`, `provenance.target` and
 /// `provenance.profile`. `matches_target` says whether the file's facts are those of a
 /// target (verify's matching); `profile` is `--profile` when given.
+///
+/// A subject is the file when every digest of its DigestSet in an algorithm of
+/// [`DIGEST_ALGORITHMS`] equals the file's (`file_digest` gives the file's hex digest by
+/// algorithm) and it has at least one; a subject that also names another algorithm is
+/// refused (a failed check naming it): an unchecked digest is never taken as matching.
 pub fn checks(
     p: &Provenance,
     shown: &str,
-    sha256: &str,
+    file_digest: &dyn Fn(&str) -> Option<String>,
     facts: &Facts,
     profile: Option<&str>,
     matches_target: &dyn Fn(&Target, &Facts) -> bool,
 ) -> Vec<Check> {
-    let Some(s) = p.subjects.iter().find(|s| s.sha256 == sha256) else {
+    let sha256 = file_digest("sha256").unwrap_or_default();
+    let matches = |s: &SubjectEntry| {
+        let mut known = s
+            .digests
+            .iter()
+            .filter(|(alg, _)| DIGEST_ALGORITHMS.contains(&alg.as_str()))
+            .peekable();
+        known.peek().is_some()
+            && known.all(|(alg, v)| file_digest(alg).is_some_and(|have| have == *v))
+    };
+    let found = p.subjects.iter().find(|s| matches(s));
+    if let Some(s) = found {
+        let unknown: Vec<&str> = s
+            .digests
+            .keys()
+            .map(String::as_str)
+            .filter(|alg| !DIGEST_ALGORITHMS.contains(alg))
+            .collect();
+        if !unknown.is_empty() {
+            return vec![Check {
+                id: "provenance.subject".into(),
+                status: Status::Fail,
+                expected: Some(format!("sha256 {sha256} a subject of {shown}")),
+                actual: format!(
+                    "subject {} also names digest algorithm {}",
+                    s.name,
+                    unknown.join(", ")
+                ),
+                message: Some(format!(
+                    "refused: {} is not an algorithm this tool checks ({}), and an unchecked \
+                     digest is never taken as matching",
+                    unknown.join(", "),
+                    DIGEST_ALGORITHMS.join(", ")
+                )),
+            }];
+        }
+    }
+    let Some(s) = found else {
         return vec![Check {
             id: "provenance.subject".into(),
             status: Status::Fail,

@@ -12,8 +12,18 @@ use super::{ImageError, Platform};
 pub const MAX_HOPS: usize = 40;
 /// The longest path an entry or link target may have.
 pub const MAX_PATH: usize = 4096;
+/// The most components an entry's name or a link target may have.
+pub const MAX_PATH_DEPTH: usize = 256;
 /// The most paths the index holds.
 pub const MAX_FILES: usize = 1_000_000;
+/// The most bytes of path names the index holds, all paths together.
+pub const MAX_PATH_BYTES: u64 = 256 << 20;
+/// Path components walked while building the index (placing every entry in its
+/// directory, links followed), all entries together: symlink chains that amplify stop here.
+pub const MAX_WALK: u64 = 10_000_000;
+/// Path components walked looking up the libraries one binary needs in an image, all
+/// lookups together (every directory of the search path tried for every name).
+pub const MAX_LOOKUP_WALK: u64 = 2_000_000;
 /// Notes kept about skipped entries (the rest are counted).
 const MAX_NOTES: usize = 20;
 
@@ -99,7 +109,17 @@ pub struct ImageFiles {
     /// Entries skipped (a hard link to nothing, an entry under a file, ...), as notes.
     pub notes: Vec<String>,
     pub skipped: usize,
+    /// Set when reading the image would have passed a budget: why. The index is then
+    /// incomplete, and a judgement on it is `unknown`.
+    pub over_budget: Option<String>,
     pub(super) nodes: BTreeMap<String, Node>,
+    /// Bytes of path names held.
+    path_bytes: u64,
+    /// Components the building may still walk ([`MAX_WALK`]).
+    walk_left: u64,
+    /// The last directory an entry went into: (as written, resolved). Valid until a path
+    /// that existed is replaced or removed.
+    last_dir: Option<(String, String)>,
     pub(super) contents: BTreeMap<String, Vec<u8>>,
 }
 
@@ -174,7 +194,11 @@ impl ImageFiles {
             lib_dirs: Vec::new(),
             notes: Vec::new(),
             skipped: 0,
+            over_budget: None,
             nodes: BTreeMap::new(),
+            path_bytes: 0,
+            walk_left: MAX_WALK,
+            last_dir: None,
             contents: BTreeMap::new(),
         }
     }
@@ -200,44 +224,69 @@ impl ImageFiles {
     /// `..` never climbs above it, at most [`MAX_HOPS`] links. With `follow_last` false
     /// a final symlink is returned itself.
     pub fn resolve(&self, path: &str, follow_last: bool) -> Lookup<'_> {
-        let mut done: Vec<String> = Vec::new();
-        let mut todo: VecDeque<String> = components(path).map(str::to_string).collect();
+        self.resolve_counted(path, follow_last).0
+    }
+
+    /// [`ImageFiles::resolve`], and the components it walked. The path so far is kept as
+    /// one string (a component pushed or popped), so a deep path costs its length, not
+    /// its length squared.
+    fn resolve_counted(&self, path: &str, follow_last: bool) -> (Lookup<'_>, u64) {
+        // `here` is "/a/b"; `ends` the length of `here` before each component.
+        let mut here = String::new();
+        let mut ends: Vec<usize> = Vec::new();
+        let mut todo: VecDeque<&str> = components(path).collect();
         let mut hops = 0;
+        let mut steps = 0u64;
+        let shown = |h: &str| {
+            if h.is_empty() {
+                "/".to_string()
+            } else {
+                h.to_string()
+            }
+        };
         while let Some(c) = todo.pop_front() {
+            steps += 1;
             if c == ".." {
-                done.pop();
+                if let Some(end) = ends.pop() {
+                    here.truncate(end);
+                }
                 continue;
             }
-            done.push(c);
-            let here = join(&done);
+            ends.push(here.len());
+            here.push('/');
+            here.push_str(c);
             let Some(node) = self.node(&here) else {
-                return Lookup::Missing { at: here };
+                return (Lookup::Missing { at: here }, steps);
             };
             match node.kind {
                 Kind::Symlink if follow_last || !todo.is_empty() => {
                     hops += 1;
                     if hops > MAX_HOPS {
-                        return Lookup::Loop { at: here };
+                        return (Lookup::Loop { at: here }, steps);
                     }
                     let target = node.link.as_deref().unwrap_or("");
-                    done.pop();
+                    if let Some(end) = ends.pop() {
+                        here.truncate(end);
+                    }
                     if target.starts_with('/') {
-                        done.clear();
+                        here.clear();
+                        ends.clear();
                     }
                     for t in components(target).collect::<Vec<_>>().into_iter().rev() {
-                        todo.push_front(t.to_string());
+                        todo.push_front(t);
                     }
                 }
                 Kind::Dir => {}
-                _ if !todo.is_empty() => return Lookup::NotDir { at: here },
+                _ if !todo.is_empty() => return (Lookup::NotDir { at: here }, steps),
                 _ => {}
             }
         }
-        let path = join(&done);
-        match self.node(&path) {
+        let path = shown(&here);
+        let found = match self.node(&path) {
             Some(node) => Lookup::Found { path, node },
             None => Lookup::Missing { at: path },
-        }
+        };
+        (found, steps)
     }
 
     /// Whether `path` exists after following symlinks.
@@ -276,11 +325,27 @@ impl ImageFiles {
         }
         let (lo, hi) = subtree(&dir);
         let skip = lo.len();
-        self.nodes
-            .range(lo..hi)
-            .map(|(k, _)| &k[skip..])
-            .filter(|rest| !rest.contains('/'))
-            .collect()
+        // The children only: past a child's own subtree in one jump (`c/` .. `c0`), so
+        // a directory of a few names above a million files costs a few lookups.
+        let mut out = Vec::new();
+        let mut from = std::ops::Bound::Included(lo.clone());
+        loop {
+            let range = (from.clone(), std::ops::Bound::Excluded(hi.clone()));
+            let Some((k, _)) = self.nodes.range::<String, _>(range).next() else {
+                break;
+            };
+            let rest = &k[skip..];
+            match rest.split_once('/') {
+                None => {
+                    out.push(rest);
+                    from = std::ops::Bound::Excluded(k.clone());
+                }
+                Some((child, _)) => {
+                    from = std::ops::Bound::Included(format!("{lo}{child}0"));
+                }
+            }
+        }
+        out
     }
 
     /// A file's bytes, when at most `cap` and read with the image.
@@ -304,18 +369,42 @@ impl ImageFiles {
     /// others are looked up in [`ImageFiles::lib_dirs`], in order. Returns the path it
     /// was found at (before symlinks) and where that resolves.
     pub fn find_library(&self, name: &str) -> Option<(String, String)> {
+        let mut unbounded = u64::MAX;
+        self.find_library_within(name, &mut unbounded)
+            .unwrap_or(None)
+    }
+
+    /// [`ImageFiles::find_library`] within a budget of path components walked, shared by
+    /// the caller's lookups ([`MAX_LOOKUP_WALK`] for one binary): `Err` when it runs out.
+    pub fn find_library_within(
+        &self,
+        name: &str,
+        left: &mut u64,
+    ) -> Result<Option<(String, String)>, String> {
+        let mut file_at = |p: &str| -> Result<Option<String>, String> {
+            let (found, steps) = self.resolve_counted(p, true);
+            if steps > *left {
+                return Err(format!(
+                    "looking up libraries walked more than {MAX_LOOKUP_WALK} path components \
+                     (MAX_LOOKUP_WALK)"
+                ));
+            }
+            *left -= steps;
+            Ok(match found {
+                Lookup::Found { path, node } if node.kind == Kind::File => Some(path),
+                _ => None,
+            })
+        };
         if name.contains('/') {
-            return self
-                .stat(name)
-                .filter(|(_, n)| n.kind == Kind::File)
-                .map(|(real, _)| (name.to_string(), real));
+            return Ok(file_at(name)?.map(|real| (name.to_string(), real)));
         }
-        self.lib_dirs.iter().find_map(|dir| {
+        for dir in &self.lib_dirs {
             let p = format!("{}/{name}", dir.trim_end_matches('/'));
-            self.stat(&p)
-                .filter(|(_, n)| n.kind == Kind::File)
-                .map(|(real, _)| (p, real))
-        })
+            if let Some(real) = file_at(&p)? {
+                return Ok(Some((p, real)));
+            }
+        }
+        Ok(None)
     }
 
     fn note(&mut self, what: String) {
@@ -326,52 +415,124 @@ impl ImageFiles {
     }
 
     fn insert(&mut self, path: String, node: Node) -> Result<(), ImageError> {
-        if self.nodes.len() >= MAX_FILES && !self.nodes.contains_key(&path) {
-            return Err(ImageError(format!(
-                "more than {MAX_FILES} files (the bound on one image)"
-            )));
+        if self.nodes.contains_key(&path) {
+            // What was there is replaced: a resolution cached through it may not hold.
+            self.last_dir = None;
+        } else {
+            if self.nodes.len() >= MAX_FILES {
+                return Err(ImageError::budget(format!(
+                    "more than {MAX_FILES} files (MAX_FILES, the bound on one image)"
+                )));
+            }
+            self.path_bytes += path.len() as u64;
+            if self.path_bytes > MAX_PATH_BYTES {
+                return Err(ImageError::budget(format!(
+                    "more than {} MiB of path names (MAX_PATH_BYTES, the bound on one image)",
+                    MAX_PATH_BYTES >> 20
+                )));
+            }
         }
         self.nodes.insert(path, node);
         Ok(())
     }
 
+    fn remove(&mut self, path: &str) {
+        if self.nodes.remove(path).is_some() {
+            self.path_bytes = self.path_bytes.saturating_sub(path.len() as u64);
+            self.last_dir = None;
+        }
+    }
+
     /// Removes `path` and what lies below it, keeping what `layer` itself wrote.
-    fn remove_lower(&mut self, path: &str, layer: usize) {
+    fn remove_lower(&mut self, path: &str, layer: usize) -> Result<(), ImageError> {
+        self.remove_lower_below(path, layer)?;
+        if self.nodes.get(path).is_some_and(|n| n.layer != layer) {
+            self.remove(path);
+        }
+        Ok(())
+    }
+
+    /// Removes what lower layers left below `path`. Every path looked at is charged to
+    /// [`MAX_WALK`]: a layer's own files below stay and are looked at again by each
+    /// whiteout, so a million whiteouts over a million files stop there.
+    fn remove_lower_below(&mut self, path: &str, layer: usize) -> Result<(), ImageError> {
         let (lo, hi) = subtree(path);
+        let mut looked = 0u64;
         let doomed: Vec<String> = self
             .nodes
             .range(lo..hi)
+            .inspect(|_| looked += 1)
             .filter(|(_, n)| n.layer != layer)
             .map(|(k, _)| k.clone())
             .collect();
+        self.spend(looked)?;
         for k in doomed {
-            self.nodes.remove(&k);
+            self.remove(&k);
         }
-        if self.nodes.get(path).is_some_and(|n| n.layer != layer) {
-            self.nodes.remove(path);
+        Ok(())
+    }
+
+    /// Charges `steps` to [`MAX_WALK`].
+    fn spend(&mut self, steps: u64) -> Result<(), ImageError> {
+        if steps > self.walk_left {
+            return Err(ImageError::budget(format!(
+                "more than {MAX_WALK} path components walked placing the entries \
+                 (MAX_WALK: symlinks that amplify, or whiteouts that rescan?)"
+            )));
         }
+        self.walk_left -= steps;
+        Ok(())
     }
 
     /// Resolves a directory for an entry to go into, creating missing ones as extraction
     /// does (`mkdir -p`, through symlinks, inside the root).
-    fn ensure_dir(&mut self, dir: &str, layer: usize) -> Result<String, String> {
+    fn ensure_dir(
+        &mut self,
+        dir: &str,
+        layer: usize,
+    ) -> Result<Result<String, String>, ImageError> {
+        if let Some((written, real)) = &self.last_dir {
+            if written == dir {
+                return Ok(Ok(real.clone()));
+            }
+        }
+        let found = self.ensure_dir_walk(dir, layer)?;
+        if let Ok(real) = &found {
+            self.last_dir = Some((dir.to_string(), real.clone()));
+        }
+        Ok(found)
+    }
+
+    fn ensure_dir_walk(
+        &mut self,
+        dir: &str,
+        layer: usize,
+    ) -> Result<Result<String, String>, ImageError> {
         for _ in 0..MAX_PATH {
-            match self.resolve(dir, true) {
-                Lookup::Found { path, node } if node.kind == Kind::Dir => return Ok(path),
+            let (found, steps) = self.resolve_counted(dir, true);
+            // Ok(Ok(dir)), Ok(Err(missing)), Err(why not)
+            let found = match found {
+                Lookup::Found { path, node } if node.kind == Kind::Dir => Ok(Ok(path)),
                 Lookup::Found { path, .. } | Lookup::NotDir { at: path } => {
-                    return Err(format!("`{path}` is not a directory"))
+                    Err(format!("`{path}` is not a directory"))
                 }
-                Lookup::Loop { at } => return Err(format!("symlink loop at `{at}`")),
-                Lookup::Missing { at } => {
+                Lookup::Loop { at } => Err(format!("symlink loop at `{at}`")),
+                Lookup::Missing { at } => Ok(Err(at)),
+            };
+            self.spend(steps)?;
+            match found {
+                Ok(Ok(path)) => return Ok(Ok(path)),
+                Err(why) => return Ok(Err(why)),
+                Ok(Err(at)) => {
                     let node = Node {
                         layer,
                         ..ROOT.clone()
                     };
-                    self.insert(at, node).map_err(|e| e.0)?;
+                    self.insert(at, node)?;
                 }
             }
         }
-        Err(format!("`{dir}` does not resolve"))
+        Ok(Err(format!("`{dir}` does not resolve")))
     }
 
     /// Applies one entry of layer `layer` (its `ordinal`-th): whiteouts remove lower
@@ -382,15 +543,34 @@ impl ImageFiles {
         ordinal: u64,
         e: &Entry,
     ) -> Result<(), ImageError> {
-        let what = |m: &str| format!("layer {}: entry `{}` {m}", layer + 1, e.path.escape_debug());
+        // A hostile name may be a megabyte: its first 100 characters name it.
+        let shown: String = e.path.chars().take(100).collect();
+        let more = if shown.len() < e.path.len() {
+            "…"
+        } else {
+            ""
+        };
+        let what = |m: &str| {
+            format!(
+                "layer {}: entry `{}{more}` {m}",
+                layer + 1,
+                shown.escape_debug()
+            )
+        };
         if e.path.len() > MAX_PATH || e.link.as_ref().is_some_and(|l| l.len() > MAX_PATH) {
-            return Err(ImageError(what(&format!(
-                "has a name or link target longer than {MAX_PATH} bytes"
+            return Err(ImageError::budget(what(&format!(
+                "has a name or link target longer than {MAX_PATH} bytes (MAX_PATH)"
+            ))));
+        }
+        let deep = |p: &str| components(p).nth(MAX_PATH_DEPTH).is_some();
+        if deep(&e.path) || e.link.as_deref().is_some_and(deep) {
+            return Err(ImageError::budget(what(&format!(
+                "has a name or link target of more than {MAX_PATH_DEPTH} components (MAX_PATH_DEPTH)"
             ))));
         }
         let Some(path) = clean_abs(&e.path) else {
             // Docker and containerd refuse such layers: the image would not run at all.
-            return Err(ImageError(what(
+            return Err(ImageError::new(what(
                 "climbs out of the root with `..` (container runtimes refuse such layers)",
             )));
         };
@@ -398,7 +578,7 @@ impl ImageFiles {
             return Ok(());
         }
         let (parent, name) = parent_and_name(&path);
-        let parent = match self.ensure_dir(parent, layer) {
+        let parent = match self.ensure_dir(parent, layer)? {
             Ok(p) => p,
             Err(why) => {
                 self.note(what(&format!("skipped: {why}")));
@@ -414,21 +594,11 @@ impl ImageFiles {
         };
         if name == ".wh..wh..opq" {
             // Opaque directory: what lower layers had in it is gone.
-            let (lo, hi) = subtree(&parent);
-            let doomed: Vec<String> = self
-                .nodes
-                .range(lo..hi)
-                .filter(|(_, n)| n.layer != layer)
-                .map(|(k, _)| k.clone())
-                .collect();
-            for k in doomed {
-                self.nodes.remove(&k);
-            }
-            return Ok(());
+            return self.remove_lower_below(&parent, layer);
         }
         if let Some(gone) = name.strip_prefix(".wh.") {
             if !gone.is_empty() && gone != "." && gone != ".." {
-                self.remove_lower(&at(gone), layer);
+                self.remove_lower(&at(gone), layer)?;
             }
             return Ok(());
         }
@@ -502,7 +672,7 @@ impl ImageFiles {
             let (lo, hi) = subtree(&path);
             let below: Vec<String> = self.nodes.range(lo..hi).map(|(k, _)| k.clone()).collect();
             for k in below {
-                self.nodes.remove(&k);
+                self.remove(&k);
             }
         }
         self.insert(path, node)
@@ -674,7 +844,41 @@ mod tests {
         let err = f
             .apply(2, 0, &entry("../../etc/shadow", File, None, 1))
             .unwrap_err();
-        assert!(err.0.contains("climbs out"), "{}", err.0);
+        assert!(err.message.contains("climbs out"), "{}", err.message);
+    }
+
+    #[test]
+    fn library_lookups_through_amplifying_symlinks_stop_at_their_budget() {
+        // 40 links, each climbing through 127 `r/..` pairs to the next: ~10000
+        // components per lookup, and the search path names the chain 300 times.
+        let hops: Vec<(String, String)> = (0..40)
+            .map(|k| {
+                let next = if k == 39 {
+                    "r".to_string()
+                } else {
+                    format!("l{}", k + 1)
+                };
+                (format!("l{k}"), format!("{}{next}", "r/../".repeat(127)))
+            })
+            .collect();
+        let mut layer: Vec<(&str, EntryKind, Option<&str>)> = vec![("r/libz.so.1", File, None)];
+        for (at, to) in &hops {
+            layer.push((at, Symlink, Some(to)));
+        }
+        let mut f = image(&[&layer]);
+        assert_eq!(
+            f.find_library("/l0/libz.so.1").map(|(_, r)| r).as_deref(),
+            Some("/r/libz.so.1")
+        );
+        f.lib_dirs = vec!["/l0".to_string(); 300];
+        let mut left = MAX_LOOKUP_WALK;
+        let e = f.find_library_within("libnone.so", &mut left).unwrap_err();
+        assert!(e.contains("MAX_LOOKUP_WALK"), "{e}");
+        let mut left = MAX_LOOKUP_WALK;
+        assert!(f
+            .find_library_within("libz.so.1", &mut left)
+            .unwrap()
+            .is_some());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use sha2::{Digest as _, Sha256, Sha512};
 use super::files::ImageFiles;
 use super::manifest::{hex, Blob};
 use super::source::{sniff, Source};
-use super::tarwalk::{self, Flow};
+use super::tarwalk::{self, io_err, Flow, OverBudget};
 use super::ImageError;
 
 /// Unpacked bytes read from all layers of one image, each pass counted (a tar bomb
@@ -45,10 +45,10 @@ impl<R: Read> Read for Capped<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > *self.left {
-            return Err(io::Error::other(format!(
-                "more than {} GiB unpacked: the bound on reading one image (a tar bomb?)",
+            return Err(io::Error::other(OverBudget(format!(
+                "more than {} GiB unpacked: the bound on reading one image (MAX_UNPACKED; a tar bomb?)",
                 MAX_UNPACKED >> 30
-            )));
+            ))));
         }
         *self.left -= n as u64;
         Ok(n)
@@ -61,49 +61,79 @@ fn what(i: usize, blob: &Blob) -> String {
 
 /// Hashes a layer blob and compares it with its digest and size.
 pub fn check_blob(source: &Source, i: usize, blob: &Blob) -> Result<(), ImageError> {
+    if let Some(d) = &blob.digest {
+        super::manifest::supported(d)?;
+    }
     let (mut r, len) = source.open(&blob.name)?;
     if let Some(size) = blob.size {
         if size != len {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "{}: {len} bytes, its descriptor says {size}: the image is damaged",
                 what(i, blob)
             )));
         }
     }
     let Some(d) = &blob.digest else { return Ok(()) };
-    enum H {
-        S256(Sha256),
-        S512(Sha512),
-    }
-    let mut h = match d.algorithm() {
-        oci_spec::image::DigestAlgorithm::Sha256 => H::S256(Sha256::new()),
-        oci_spec::image::DigestAlgorithm::Sha512 => H::S512(Sha512::new()),
-        _ => return Ok(()),
-    };
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(ImageError(format!("{}: {e}", what(i, blob)))),
-        };
-        match &mut h {
-            H::S256(s) => s.update(&buf[..n]),
-            H::S512(s) => s.update(&buf[..n]),
-        }
-    }
-    let got = match h {
-        H::S256(s) => hex(&s.finalize()),
-        H::S512(s) => hex(&s.finalize()),
-    };
-    if got != d.digest() {
-        return Err(ImageError(format!(
+    let mut h = Hasher::new(d)?;
+    io::copy(&mut r, &mut h).map_err(|e| ImageError::new(format!("{}: {e}", what(i, blob))))?;
+    if h.finish() != d.digest() {
+        return Err(ImageError::new(format!(
             "{} does not match its digest {d}: the image is damaged",
             what(i, blob)
         )));
     }
     Ok(())
+}
+
+/// A running sha256 or sha512 (the algorithms [`super::manifest::supported`] allows).
+enum Hasher {
+    S256(Sha256),
+    S512(Sha512),
+}
+
+impl Hasher {
+    fn new(d: &oci_spec::image::Digest) -> Result<Hasher, ImageError> {
+        super::manifest::supported(d)?;
+        Ok(match d.algorithm() {
+            oci_spec::image::DigestAlgorithm::Sha512 => Hasher::S512(Sha512::new()),
+            _ => Hasher::S256(Sha256::new()),
+        })
+    }
+
+    fn finish(self) -> String {
+        match self {
+            Hasher::S256(s) => hex(&s.finalize()),
+            Hasher::S512(s) => hex(&s.finalize()),
+        }
+    }
+}
+
+impl io::Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Hasher::S256(s) => s.update(buf),
+            Hasher::S512(s) => s.update(buf),
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Hashes what is read through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Hasher,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        io::Write::write_all(&mut self.hasher, &buf[..n])?;
+        Ok(n)
+    }
 }
 
 /// Opens a layer's tar stream, decompressed.
@@ -112,17 +142,17 @@ fn open_tar(source: &Source, i: usize, blob: &Blob) -> Result<Box<dyn Read + Sen
     let mut r = BufReader::with_capacity(1 << 16, r);
     let head = r
         .fill_buf()
-        .map_err(|e| ImageError(format!("{}: {e}", what(i, blob))))?;
+        .map_err(|e| ImageError::new(format!("{}: {e}", what(i, blob))))?;
     Ok(match sniff(head) {
         Some("gzip") => Box::new(flate2::bufread::MultiGzDecoder::new(r)),
         Some("zstd") => {
             // zstd's default window limit (128 MiB) bounds the decoder's memory.
             let d = zstd::stream::read::Decoder::with_buffer(r)
-                .map_err(|e| ImageError(format!("{}: zstd: {e}", what(i, blob))))?;
+                .map_err(|e| ImageError::new(format!("{}: zstd: {e}", what(i, blob))))?;
             Box::new(d)
         }
         Some(other) => {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "{} is {other}-compressed: layers are read as tar, gzip or zstd",
                 what(i, blob)
             )))
@@ -154,7 +184,8 @@ fn walk_layer(
     Ok(())
 }
 
-/// Applies layer `i` to the index.
+/// Applies layer `i` to the index; with a `diff_id`, its whole uncompressed tar must
+/// hash to it.
 pub fn apply(
     source: &Source,
     i: usize,
@@ -163,10 +194,36 @@ pub fn apply(
     budget: &mut Budget,
 ) -> Result<(), ImageError> {
     check_blob(source, i, blob)?;
-    walk_layer(source, i, blob, budget, |ord, e, _| {
-        files.apply(i, ord, e)?;
+    let Some(diff_id) = &blob.diff_id else {
+        return walk_layer(source, i, blob, budget, |ord, e, _| {
+            files.apply(i, ord, e)?;
+            Ok(Flow::Continue)
+        });
+    };
+    let name = what(i, blob);
+    let mut tar = Hashing {
+        inner: Capped {
+            inner: open_tar(source, i, blob)?,
+            left: &mut budget.unpacked,
+        },
+        hasher: Hasher::new(diff_id)?,
+    };
+    let mut ordinal = 0u64;
+    let n = tarwalk::walk(&mut tar, &name, budget.entries, |e, _| {
+        files.apply(i, ordinal, e)?;
+        ordinal += 1;
         Ok(Flow::Continue)
-    })
+    })?;
+    budget.entries = budget.entries.saturating_sub(n);
+    // What follows the end-of-archive blocks is part of the tar that was hashed.
+    io::copy(&mut tar, &mut io::sink()).map_err(|e| io_err(&name, e))?;
+    if tar.hasher.finish() != diff_id.digest() {
+        return Err(ImageError::new(format!(
+            "{name}: its tar does not hash to the config's rootfs.diff_ids entry {diff_id}: \
+             the archive is damaged or its layers were swapped"
+        )));
+    }
+    Ok(())
 }
 
 /// Reads the bytes of the given files (resolved path, layer, ordinal), each at most
@@ -201,7 +258,7 @@ pub fn load(
                 let mut v = Vec::new();
                 data.take(cap)
                     .read_to_end(&mut v)
-                    .map_err(|e| ImageError(format!("{}: {e}", what(layer, blob))))?;
+                    .map_err(|e| io_err(&what(layer, blob), e))?;
                 got.push((path, v));
             }
             Ok(if want.is_empty() {

@@ -8,9 +8,14 @@ use super::SMALL_CAP;
 use crate::target;
 
 /// Nested `include` levels followed.
-const MAX_INCLUDE_DEPTH: usize = 4;
+pub const MAX_INCLUDE_DEPTH: usize = 4;
+/// Configuration files read while following `include` lines, all levels together (the
+/// same file read twice counts twice): includes that fan out stop here.
+pub const MAX_INCLUDE_READS: usize = 256;
+/// Directory entries matched against `include` patterns, all lines together.
+pub const MAX_GLOB_TESTS: usize = 100_000;
 /// Directories taken from ld.so.conf.
-const MAX_CONF_DIRS: usize = 256;
+pub const MAX_CONF_DIRS: usize = 256;
 
 /// Debian's multiarch directory names for a GOARCH.
 fn multiarch(goarch: &str) -> Vec<&'static str> {
@@ -43,28 +48,64 @@ pub fn default_dirs(goarch: &str) -> Vec<String> {
     dirs
 }
 
-/// `*` matches any run of characters; nothing else is special.
+/// `*` matches any run of characters; nothing else is special. The two-pointer
+/// wildcard match: on a mismatch, back to just after the last `*` with one more
+/// character taken by it, so at worst pattern length × name length steps, never the
+/// exponential backtracking of `a*a*a*a*b` tried every way.
 fn glob_match(pattern: &str, name: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == name,
-        Some((pre, rest)) => {
-            let Some(tail) = name.strip_prefix(pre) else {
-                return false;
-            };
-            if rest.is_empty() {
-                return true;
-            }
-            (0..=tail.len())
-                .filter(|&i| tail.is_char_boundary(i))
-                .any(|i| glob_match(rest, &tail[i..]))
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    // The last star's position in the pattern, and where in the name it began.
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if i < p.len() && p[i] == n[j] {
+            i += 1;
+            j += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
+    p[i..].iter().all(|&c| c == b'*')
 }
 
-fn read_conf(files: &ImageFiles, path: &str, depth: usize, out: &mut Vec<String>) {
-    if depth > MAX_INCLUDE_DEPTH || out.len() >= MAX_CONF_DIRS {
+/// What following ld.so.conf may still spend.
+struct Spend {
+    reads: usize,
+    tests: usize,
+    /// Why the search path is incomplete, once a budget is passed.
+    over: Option<String>,
+}
+
+fn read_conf(
+    files: &ImageFiles,
+    path: &str,
+    depth: usize,
+    spend: &mut Spend,
+    out: &mut Vec<String>,
+) {
+    if spend.over.is_some() || out.len() >= MAX_CONF_DIRS {
         return;
     }
+    if depth > MAX_INCLUDE_DEPTH {
+        spend.over = Some(format!(
+            "/etc/ld.so.conf includes nest more than {MAX_INCLUDE_DEPTH} deep (MAX_INCLUDE_DEPTH), at {path}"
+        ));
+        return;
+    }
+    if spend.reads == 0 {
+        spend.over = Some(format!(
+            "/etc/ld.so.conf's includes read more than {MAX_INCLUDE_READS} files (MAX_INCLUDE_READS)"
+        ));
+        return;
+    }
+    spend.reads -= 1;
     let Small::Bytes(bytes) = files.read_small(path, SMALL_CAP) else {
         return;
     };
@@ -89,8 +130,18 @@ fn read_conf(files: &ImageFiles, path: &str, depth: usize, out: &mut Vec<String>
                     continue; // only the last component may be a pattern
                 }
                 for entry in files.list_dir(dir) {
+                    if spend.tests == 0 {
+                        spend.over = Some(format!(
+                            "/etc/ld.so.conf's include patterns were tried on more than \
+                             {MAX_GLOB_TESTS} names (MAX_GLOB_TESTS)"
+                        ));
+                    }
+                    if spend.over.is_some() {
+                        return;
+                    }
+                    spend.tests -= 1;
                     if glob_match(name, entry) {
-                        read_conf(files, &format!("{dir}/{entry}"), depth + 1, out);
+                        read_conf(files, &format!("{dir}/{entry}"), depth + 1, spend, out);
                     }
                 }
             }
@@ -111,16 +162,22 @@ fn read_conf(files: &ImageFiles, path: &str, depth: usize, out: &mut Vec<String>
     }
 }
 
-/// ld.so.conf's directories, then the defaults not already listed.
-pub fn search_path(files: &ImageFiles, defaults: &[String]) -> Vec<String> {
+/// ld.so.conf's directories, then the defaults not already listed; and why that list is
+/// incomplete, when following ld.so.conf passed a budget.
+pub fn search_path(files: &ImageFiles, defaults: &[String]) -> (Vec<String>, Option<String>) {
     let mut dirs = Vec::new();
-    read_conf(files, "/etc/ld.so.conf", 0, &mut dirs);
+    let mut spend = Spend {
+        reads: MAX_INCLUDE_READS,
+        tests: MAX_GLOB_TESTS,
+        over: None,
+    };
+    read_conf(files, "/etc/ld.so.conf", 0, &mut spend, &mut dirs);
     for d in defaults {
         if !dirs.contains(d) {
             dirs.push(d.clone());
         }
     }
-    dirs
+    (dirs, spend.over)
 }
 
 #[cfg(test)]
@@ -134,6 +191,20 @@ mod tests {
         assert!(!glob_match("*.conf", "x.conf.bak"));
         assert!(glob_match("libc.conf", "libc.conf"));
         assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a**", "a"));
+        assert!(!glob_match("a*b", "a"));
+        assert!(glob_match("*a*a*b", "xaYaab"));
+        assert!(!glob_match("ab", "abc"));
+    }
+
+    #[test]
+    fn a_pathological_glob_is_answered_in_linear_time() {
+        // Backtracking tries every split: 4096 chars and seven stars would never end.
+        let name = "a".repeat(4096);
+        let started = std::time::Instant::now();
+        assert!(!glob_match("a*a*a*a*a*a*a*b", &name));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 
     #[test]

@@ -15,8 +15,15 @@ use super::{ImageError, Platform};
 
 /// The largest JSON document (index, manifest, config, `manifest.json`) read.
 pub const MAX_JSON: u64 = 4 << 20;
-/// Nested indexes followed.
-const MAX_DEPTH: usize = 4;
+/// Nested indexes followed below `index.json`.
+pub const MAX_INDEX_DEPTH: usize = 4;
+/// Nested index documents read for one image, all levels together (each at most
+/// [`MAX_JSON`]): an index whose entries all name further indexes stops here.
+pub const MAX_INDEXES: usize = 64;
+/// Descriptors looked at across all the indexes of one image.
+pub const MAX_DESCRIPTORS: usize = 10_000;
+/// The digest algorithms verified; a descriptor in any other is refused.
+pub const DIGEST_ALGORITHMS: &[&str] = &["sha256", "sha512"];
 /// The most layers an image may have (Docker's own limit is 127).
 pub const MAX_LAYERS: usize = 256;
 /// The annotation that holds an OCI layout's tag.
@@ -37,6 +44,9 @@ pub struct Blob {
     pub name: String,
     pub digest: Option<Digest>,
     pub size: Option<u64>,
+    /// The digest of its uncompressed tar, the config's `rootfs.diff_ids` entry
+    /// (docker-archive, whose layers have no other digest to check).
+    pub diff_id: Option<Digest>,
 }
 
 /// The image chosen for the platform.
@@ -53,15 +63,27 @@ fn blob_name(d: &Digest) -> String {
     format!("blobs/{}/{}", d.algorithm(), d.digest())
 }
 
-/// Checks `bytes` against a digest (sha256 and sha512; other algorithms are not checked).
+/// Refuses a digest in an algorithm this tool does not verify: never taken as matching.
+pub fn supported(d: &Digest) -> Result<(), ImageError> {
+    match d.algorithm() {
+        DigestAlgorithm::Sha256 | DigestAlgorithm::Sha512 => Ok(()),
+        other => Err(ImageError::new(format!(
+            "digest {d}: {other} is not an algorithm this tool verifies ({}): refused, as an \
+             unchecked digest would be taken on trust",
+            DIGEST_ALGORITHMS.join(", ")
+        ))),
+    }
+}
+
+/// Checks `bytes` against a digest (sha256 and sha512; any other algorithm is refused).
 pub fn check_digest(bytes: &[u8], d: &Digest) -> Result<(), ImageError> {
+    supported(d)?;
     let got = match d.algorithm() {
-        DigestAlgorithm::Sha256 => hex(&Sha256::digest(bytes)),
         DigestAlgorithm::Sha512 => hex(&Sha512::digest(bytes)),
-        _ => return Ok(()),
+        _ => hex(&Sha256::digest(bytes)),
     };
     if got != d.digest() {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "blob {d} does not match its digest (it hashes to {}:{got}): the image is damaged",
             d.algorithm()
         )));
@@ -73,11 +95,18 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads a JSON blob named by a descriptor, checking size and digest.
+/// Refuses a JSON document with a key twice in one object (`what` names it).
+pub fn no_duplicate_keys(bytes: &[u8], what: &str) -> Result<(), ImageError> {
+    crate::input::json::no_duplicate_keys(bytes)
+        .map_err(|e| ImageError::new(format!("{what}: refused: {e}")))
+}
+
+/// Reads a JSON blob named by a descriptor, checking size, digest and keys.
 fn read_blob(source: &Source, d: &Descriptor) -> Result<Vec<u8>, ImageError> {
+    supported(d.digest())?;
     if d.size() > MAX_JSON {
-        return Err(ImageError(format!(
-            "{} is {} bytes; at most {MAX_JSON} are read for a {}",
+        return Err(ImageError::budget(format!(
+            "{} is {} bytes; at most {MAX_JSON} are read for a {} (MAX_JSON)",
             d.digest(),
             d.size(),
             d.media_type()
@@ -85,7 +114,7 @@ fn read_blob(source: &Source, d: &Descriptor) -> Result<Vec<u8>, ImageError> {
     }
     let bytes = source.read_all(&blob_name(d.digest()), MAX_JSON)?;
     if bytes.len() as u64 != d.size() {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "blob {} is {} bytes, its descriptor says {}: the image is damaged",
             d.digest(),
             bytes.len(),
@@ -93,6 +122,7 @@ fn read_blob(source: &Source, d: &Descriptor) -> Result<Vec<u8>, ImageError> {
         )));
     }
     check_digest(&bytes, d.digest())?;
+    no_duplicate_keys(&bytes, &format!("{} {}", d.media_type(), d.digest()))?;
     Ok(bytes)
 }
 
@@ -104,25 +134,45 @@ fn platform_of(d: &Descriptor) -> Option<Platform> {
     })
 }
 
-/// Index entries down to image manifests, nested indexes expanded.
+/// What walking the indexes of one image may still spend.
+struct IndexBudget {
+    indexes: usize,
+    descriptors: usize,
+}
+
+/// Index entries down to image manifests, nested indexes expanded, within
+/// [`MAX_INDEX_DEPTH`], [`MAX_INDEXES`] and [`MAX_DESCRIPTORS`].
 fn expand(
     source: &Source,
     descriptors: &[Descriptor],
     depth: usize,
+    budget: &mut IndexBudget,
     out: &mut Vec<(Descriptor, Option<Platform>)>,
 ) -> Result<(), ImageError> {
-    if depth > MAX_DEPTH {
-        return Err(ImageError(format!(
-            "indexes nested more than {MAX_DEPTH} deep"
+    if depth > MAX_INDEX_DEPTH {
+        return Err(ImageError::budget(format!(
+            "indexes nested more than {MAX_INDEX_DEPTH} deep (MAX_INDEX_DEPTH)"
         )));
     }
+    if descriptors.len() > budget.descriptors {
+        return Err(ImageError::budget(format!(
+            "more than {MAX_DESCRIPTORS} descriptors in the image's indexes (MAX_DESCRIPTORS)"
+        )));
+    }
+    budget.descriptors -= descriptors.len();
     for d in descriptors {
         let mt = d.media_type().to_string();
         if INDEX_TYPES.contains(&mt.as_str()) {
+            if budget.indexes == 0 {
+                return Err(ImageError::budget(format!(
+                    "more than {MAX_INDEXES} nested indexes in one image (MAX_INDEXES)"
+                )));
+            }
+            budget.indexes -= 1;
             let bytes = read_blob(source, d)?;
             let index = ImageIndex::from_reader(&bytes[..])
-                .map_err(|e| ImageError(format!("index {}: {e}", d.digest())))?;
-            expand(source, index.manifests(), depth + 1, out)?;
+                .map_err(|e| ImageError::new(format!("index {}: {e}", d.digest())))?;
+            expand(source, index.manifests(), depth + 1, budget, out)?;
         } else if MANIFEST_TYPES.contains(&mt.as_str()) {
             out.push((d.clone(), platform_of(d)));
         }
@@ -134,7 +184,7 @@ fn expand(
 /// Picks the manifest and layers for `want` from an OCI layout (directory or archive).
 fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
     if !source.has("oci-layout") {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "`{}` is not an OCI image layout: it has no `oci-layout` file{}",
             source.path().display(),
             if source.has("manifest.json") {
@@ -145,8 +195,9 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
         )));
     }
     let bytes = source.read_all("index.json", MAX_JSON)?;
-    let index =
-        ImageIndex::from_reader(&bytes[..]).map_err(|e| ImageError(format!("index.json: {e}")))?;
+    no_duplicate_keys(&bytes, "index.json")?;
+    let index = ImageIndex::from_reader(&bytes[..])
+        .map_err(|e| ImageError::new(format!("index.json: {e}")))?;
     let tag_of = |d: &Descriptor| {
         d.annotations()
             .as_ref()
@@ -165,7 +216,7 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
                 let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
                 tags.sort();
                 tags.dedup();
-                return Err(ImageError(format!(
+                return Err(ImageError::new(format!(
                     "no image tagged `{tag}` in the layout (its tags: {})",
                     if tags.is_empty() {
                         "none".to_string()
@@ -183,7 +234,7 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
             tags.sort();
             tags.dedup();
             if tags.len() > 1 {
-                return Err(ImageError(format!(
+                return Err(ImageError::new(format!(
                     "the layout holds {} images: name one by its tag, {}:DIR:TAG (its tags: {})",
                     tags.len(),
                     r.transport.name(),
@@ -194,18 +245,22 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
         }
     };
     let mut manifests = Vec::new();
-    expand(source, &top, 0, &mut manifests)?;
+    let mut budget = IndexBudget {
+        indexes: MAX_INDEXES,
+        descriptors: MAX_DESCRIPTORS,
+    };
+    expand(source, &top, 0, &mut budget, &mut manifests)?;
     let chosen = choose(&manifests, want, r)?;
     let bytes = read_blob(source, &chosen)?;
     let manifest = ImageManifest::from_reader(&bytes[..])
-        .map_err(|e| ImageError(format!("manifest {}: {e}", chosen.digest())))?;
+        .map_err(|e| ImageError::new(format!("manifest {}: {e}", chosen.digest())))?;
     let cbytes = read_blob(source, manifest.config())?;
     let config = ImageConfiguration::from_reader(&cbytes[..])
-        .map_err(|e| ImageError(format!("config {}: {e}", manifest.config().digest())))?;
+        .map_err(|e| ImageError::new(format!("config {}: {e}", manifest.config().digest())))?;
     let platform = check_config(&config, want)?;
     if manifest.layers().len() > MAX_LAYERS {
-        return Err(ImageError(format!(
-            "{} layers (at most {MAX_LAYERS} are read)",
+        return Err(ImageError::budget(format!(
+            "{} layers (at most {MAX_LAYERS} are read: MAX_LAYERS)",
             manifest.layers().len()
         )));
     }
@@ -213,21 +268,23 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
     for l in manifest.layers() {
         let mt = l.media_type().to_string();
         if mt.contains("encrypted") {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "layer {} is encrypted ({mt}): decrypt the image first",
                 l.digest()
             )));
         }
         if !mt.contains("tar") && !mt.contains("rootfs.diff") {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "layer {} has media type {mt}, not a tar layer",
                 l.digest()
             )));
         }
+        supported(l.digest())?;
         layers.push(Blob {
             name: blob_name(l.digest()),
             digest: Some(l.digest().clone()),
             size: Some(l.size()),
+            diff_id: None,
         });
     }
     Ok(Picked {
@@ -318,7 +375,7 @@ fn choose(
             .collect();
         have.sort();
         have.dedup();
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "no manifest for {want} (the image is for {})",
             if have.is_empty() {
                 "no platform".to_string()
@@ -328,9 +385,11 @@ fn choose(
         )));
     }
     match manifests {
-        [] => Err(ImageError("the index lists no image manifest".to_string())),
+        [] => Err(ImageError::new(
+            "the index lists no image manifest".to_string(),
+        )),
         [(d, _)] => Ok(d.clone()),
-        many => Err(ImageError(format!(
+        many => Err(ImageError::new(format!(
             "the layout holds {} images: name one by its tag ({}:DIR:TAG)",
             many.len(),
             r.transport.name()
@@ -346,7 +405,7 @@ fn check_config(config: &ImageConfiguration, want: &Platform) -> Result<Platform
         variant: config.variant().clone().filter(|v| !v.is_empty()),
     };
     if rank(&p, want).is_none() {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "the image is for {p} (its config says so), not {want}"
         )));
     }
@@ -365,7 +424,7 @@ struct DockerImage {
 
 fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
     if !source.has("manifest.json") {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "`{}` is not a docker-archive: it has no manifest.json{}",
             source.path().display(),
             if source.has("oci-layout") {
@@ -376,15 +435,16 @@ fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked,
         )));
     }
     let bytes = source.read_all("manifest.json", MAX_JSON)?;
-    let images: Vec<DockerImage> =
-        serde_json::from_slice(&bytes).map_err(|e| ImageError(format!("manifest.json: {e}")))?;
+    no_duplicate_keys(&bytes, "manifest.json")?;
+    let images: Vec<DockerImage> = serde_json::from_slice(&bytes)
+        .map_err(|e| ImageError::new(format!("manifest.json: {e}")))?;
     let tags = |i: &DockerImage| i.repo_tags.clone().unwrap_or_default();
     let image = match r.selector.as_deref() {
         None => match images.as_slice() {
             [one] => one,
-            [] => return Err(ImageError("manifest.json lists no image".into())),
+            [] => return Err(ImageError::new("manifest.json lists no image")),
             many => {
-                return Err(ImageError(format!(
+                return Err(ImageError::new(format!(
                     "the archive holds {} images: name one, docker-archive:FILE:NAME:TAG or docker-archive:FILE:@N (tags: {})",
                     many.len(),
                     many.iter().flat_map(tags).collect::<Vec<_>>().join(", ")
@@ -397,7 +457,7 @@ fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked,
                 None => images.iter().find(|i| tags(i).iter().any(|t| t == sel)),
             };
             found.ok_or_else(|| {
-                ImageError(format!(
+                ImageError::new(format!(
                     "no image `{sel}` in the archive ({} images; tags: {})",
                     images.len(),
                     images.iter().flat_map(tags).collect::<Vec<_>>().join(", ")
@@ -406,33 +466,66 @@ fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked,
         }
     };
     let cbytes = source.read_all(&image.config, MAX_JSON)?;
+    // The config is named by its digest (`<hex>.json`, or `blobs/sha256/<hex>`).
+    if let Some(d) = named_digest(&image.config) {
+        check_digest(&cbytes, &d)?;
+    }
+    no_duplicate_keys(&cbytes, &format!("config `{}`", image.config))?;
     let config = ImageConfiguration::from_reader(&cbytes[..])
-        .map_err(|e| ImageError(format!("config `{}`: {e}", image.config)))?;
+        .map_err(|e| ImageError::new(format!("config `{}`: {e}", image.config)))?;
     let platform = check_config(&config, want)?;
     if image.layers.len() > MAX_LAYERS {
-        return Err(ImageError(format!(
-            "{} layers (at most {MAX_LAYERS} are read)",
+        return Err(ImageError::budget(format!(
+            "{} layers (at most {MAX_LAYERS} are read: MAX_LAYERS)",
             image.layers.len()
         )));
     }
-    let layers = image
-        .layers
-        .iter()
-        .map(|name| Blob {
+    // Each layer's tar must hash to its diff_id: the only digest that binds a
+    // docker-archive's layers to its config.
+    let diff_ids = config.rootfs().diff_ids();
+    if diff_ids.len() != image.layers.len() {
+        return Err(ImageError::new(format!(
+            "config `{}` lists {} rootfs.diff_ids for {} layers: the archive is damaged",
+            image.config,
+            diff_ids.len(),
+            image.layers.len()
+        )));
+    }
+    let mut layers = Vec::new();
+    for (name, diff_id) in image.layers.iter().zip(diff_ids) {
+        let diff_id: Digest = diff_id.parse().map_err(|e| {
+            ImageError::new(format!(
+                "config `{}`: diff_id {diff_id:?} is no digest: {e}",
+                image.config
+            ))
+        })?;
+        supported(&diff_id)?;
+        layers.push(Blob {
             name: name.clone(),
             // Newer archives name layers by digest: check them too.
-            digest: name
-                .strip_prefix("blobs/sha256/")
-                .and_then(|h| format!("sha256:{h}").parse().ok()),
+            digest: named_digest(name),
             size: None,
-        })
-        .collect();
+            diff_id: Some(diff_id),
+        });
+    }
     Ok(Picked {
         layers,
         platform,
         manifest_digest: None,
         user: user_of(&config),
     })
+}
+
+/// The digest a docker-archive member's name states: `blobs/<alg>/<hex>` or
+/// `<hex>.json` / `<hex>/layer.tar` (sha256).
+fn named_digest(name: &str) -> Option<Digest> {
+    let hex64 = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Some(rest) = name.strip_prefix("blobs/") {
+        let (alg, h) = rest.split_once('/')?;
+        return format!("{alg}:{h}").parse().ok();
+    }
+    let h = name.strip_suffix(".json")?;
+    hex64(h).then(|| format!("sha256:{h}").parse().ok())?
 }
 
 /// Picks the image for `want` from a source.

@@ -6,12 +6,11 @@
 //! links; symlinks resolved inside the root) into an [`ImageFiles`] index of names,
 //! types, modes, sizes and link targets, then reads the bytes of the few small files
 //! a judgement needs ([`SMALL_FILES`], `/etc/ld.so.conf.d/*`, the `libc.so.6` the loader
-//! would use). Nothing is extracted to disk, and every step is bounded: documents
-//! ([`manifest::MAX_JSON`]), layers ([`manifest::MAX_LAYERS`]), unpacked bytes
-//! ([`layers::MAX_UNPACKED`]), tar entries ([`layers::MAX_ENTRIES`]), paths
-//! ([`files::MAX_FILES`], [`files::MAX_PATH`]), symlink hops ([`files::MAX_HOPS`]),
-//! extended tar headers ([`tarwalk::MAX_EXTENSION`]) and file bytes read
-//! ([`SMALL_CAP`], [`LIBC_CAP`]).
+//! would use). Nothing is extracted to disk, no file of a layout is reached through a
+//! symlink or read unless regular ([`crate::input::file`]), every digest is verified
+//! (sha256, sha512; others refused), no JSON document with a key twice is accepted, and
+//! every step is bounded: [`BUDGETS`] lists each budget, as docs/security.md does. Past
+//! one, [`read`] returns an index marked [`ImageFiles::over_budget`], judged `unknown`.
 
 pub mod files;
 pub mod layers;
@@ -29,13 +28,37 @@ use std::path::Path;
 
 use crate::target::Target;
 
-/// Why an image could not be read.
+/// Why an image could not be read: it is damaged or hostile (the image is refused,
+/// exit 2), or reading it would pass a budget (the judgement is `unknown`, with why).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageError(pub String);
+pub struct ImageError {
+    pub message: String,
+    /// A budget (one of those [`BUDGETS`] lists) would be passed: not proof of a bad
+    /// image, only that this tool will not spend more on it.
+    pub over_budget: bool,
+}
+
+impl ImageError {
+    /// The image is damaged or hostile.
+    pub fn new(message: impl Into<String>) -> ImageError {
+        ImageError {
+            message: message.into(),
+            over_budget: false,
+        }
+    }
+
+    /// Reading the image would pass a budget.
+    pub fn budget(message: impl Into<String>) -> ImageError {
+        ImageError {
+            message: message.into(),
+            over_budget: true,
+        }
+    }
+}
 
 impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -97,13 +120,70 @@ pub const SMALL_CAP: u64 = 64 << 10;
 pub const LIBC_CAP: u64 = 32 << 20;
 /// The most file bytes held for one image, all files together.
 pub const MAX_LOADED: u64 = 64 << 20;
-/// The most `/etc/ld.so.conf.d` files read.
-const MAX_CONF_FILES: usize = 64;
+/// The most `/etc/ld.so.conf.d/*.conf` files read (the rest are not).
+pub const MAX_CONF_FILES: usize = 64;
+
+/// One budget of reading an image: its constant's name, value, and whether it counts
+/// bytes (else things: entries, files, levels).
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub name: &'static str,
+    pub value: u64,
+    pub bytes: bool,
+}
+
+const fn limit(name: &'static str, value: u64, bytes: bool) -> Limit {
+    Limit { name, value, bytes }
+}
+
+/// Every budget the image reader keeps, as docs/security.md lists them (a test checks
+/// the two agree). Past one of them the read stops and a judgement is `unknown`.
+pub const BUDGETS: &[Limit] = &[
+    limit("MAX_JSON", manifest::MAX_JSON, true),
+    limit("MAX_INDEX_DEPTH", manifest::MAX_INDEX_DEPTH as u64, false),
+    limit("MAX_INDEXES", manifest::MAX_INDEXES as u64, false),
+    limit("MAX_DESCRIPTORS", manifest::MAX_DESCRIPTORS as u64, false),
+    limit("MAX_LAYERS", manifest::MAX_LAYERS as u64, false),
+    limit("MAX_ARCHIVE_ENTRIES", source::MAX_ARCHIVE_ENTRIES, false),
+    limit("MAX_UNPACKED", layers::MAX_UNPACKED, true),
+    limit("MAX_ENTRIES", layers::MAX_ENTRIES, false),
+    limit("MAX_EXTENSION", tarwalk::MAX_EXTENSION, true),
+    limit("MAX_FILES", files::MAX_FILES as u64, false),
+    limit("MAX_PATH", files::MAX_PATH as u64, true),
+    limit("MAX_PATH_DEPTH", files::MAX_PATH_DEPTH as u64, false),
+    limit("MAX_PATH_BYTES", files::MAX_PATH_BYTES, true),
+    limit("MAX_HOPS", files::MAX_HOPS as u64, false),
+    limit("MAX_WALK", files::MAX_WALK, false),
+    limit("MAX_LOOKUP_WALK", files::MAX_LOOKUP_WALK, false),
+    limit("MAX_INCLUDE_DEPTH", ldpath::MAX_INCLUDE_DEPTH as u64, false),
+    limit("MAX_INCLUDE_READS", ldpath::MAX_INCLUDE_READS as u64, false),
+    limit("MAX_GLOB_TESTS", ldpath::MAX_GLOB_TESTS as u64, false),
+    limit("MAX_CONF_DIRS", ldpath::MAX_CONF_DIRS as u64, false),
+    limit("MAX_CONF_FILES", MAX_CONF_FILES as u64, false),
+    limit("SMALL_CAP", SMALL_CAP, true),
+    limit("LIBC_CAP", LIBC_CAP, true),
+    limit("MAX_LOADED", MAX_LOADED, true),
+];
 
 /// Reads the image `r` names (a relative path is taken against `base`) for `platform`:
 /// the index of its files, and the bytes of the small files a judgement reads. The
 /// error says what is wrong, without the reference (the caller names it).
+///
+/// Past a budget the read stops and the index comes back empty but for
+/// [`ImageFiles::over_budget`], which says which budget and why (a judgement on it is
+/// `unknown`); a damaged or hostile image is an error.
 pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
+    match read_bounded(r, base, platform) {
+        Err(e) if e.over_budget => {
+            let mut files = ImageFiles::new(&r.to_string(), platform.clone());
+            files.over_budget = Some(e.message);
+            Ok(files)
+        }
+        other => other,
+    }
+}
+
+fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
     let path = r.resolve(base);
     let source = match r.transport {
         Transport::OciDir => source::Source::dir(&path)?,
@@ -142,7 +222,11 @@ pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles
         LIBC_CAP,
         &mut budget,
     )?;
-    files.lib_dirs = ldpath::search_path(&files, &defaults);
+    let (dirs, over) = ldpath::search_path(&files, &defaults);
+    files.lib_dirs = dirs;
+    if let Some(why) = over {
+        return Err(ImageError::budget(why));
+    }
     // ld.so.conf may put another libc first.
     if let Some((_, real)) = files.find_library("libc.so.6") {
         let more = files.to_load(&[real], LIBC_CAP);

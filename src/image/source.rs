@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::tarwalk::{self, EntryKind, Flow};
 use super::ImageError;
+use crate::input::file;
 
 /// The most entries an image archive (not a layer) may hold.
 pub const MAX_ARCHIVE_ENTRIES: u64 = 100_000;
@@ -25,7 +26,8 @@ pub struct Member {
 /// A directory or an archive holding an image.
 #[derive(Debug)]
 pub enum Source {
-    Dir(PathBuf),
+    /// The layout's directory, open: its files are opened relative to it.
+    Dir { path: PathBuf, root: File },
     Archive {
         path: PathBuf,
         members: BTreeMap<String, Member>,
@@ -59,27 +61,15 @@ pub fn sniff(head: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn open_regular(path: &Path, what: &str) -> Result<(File, u64), ImageError> {
-    let file = File::open(path)
-        .map_err(|e| ImageError(format!("opening {what} `{}`: {e}", path.display())))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| ImageError(format!("reading {what} `{}`: {e}", path.display())))?;
-    if !meta.is_file() {
-        // A FIFO or device would block or never end.
-        return Err(ImageError(format!(
-            "{what} `{}` is not a regular file",
-            path.display()
-        )));
-    }
-    Ok((file, meta.len()))
+fn open_regular(path: &Path) -> Result<(File, u64), ImageError> {
+    file::open(path).map_err(|e| ImageError::new(e.0))
 }
 
 impl Source {
     /// An OCI image layout directory.
     pub fn dir(path: &Path) -> Result<Source, ImageError> {
         if !path.is_dir() {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "`{}` is not a directory{}",
                 path.display(),
                 if path.exists() {
@@ -89,29 +79,33 @@ impl Source {
                 }
             )));
         }
-        Ok(Source::Dir(path.to_path_buf()))
+        let root = file::open_root(path).map_err(|e| ImageError::new(e.0))?;
+        Ok(Source::Dir {
+            path: path.to_path_buf(),
+            root,
+        })
     }
 
     /// An uncompressed tar archive, indexed once.
     pub fn archive(path: &Path) -> Result<Source, ImageError> {
         if path.is_dir() {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "`{}` is a directory (for an OCI layout directory write oci:)",
                 path.display()
             )));
         }
-        let (mut file, _) = open_regular(path, "image archive")?;
+        let (mut file, _) = open_regular(path)?;
         let mut head = [0u8; 8];
         let n = file.read(&mut head).unwrap_or(0);
         if let Some(c) = sniff(&head[..n]) {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "`{}` is {c}-compressed: runs-on reads uncompressed image archives (as docker save \
                  and skopeo copy write them); decompress it first",
                 path.display()
             )));
         }
         file.seek(SeekFrom::Start(0))
-            .map_err(|e| ImageError(format!("reading `{}`: {e}", path.display())))?;
+            .map_err(|e| ImageError::new(format!("reading `{}`: {e}", path.display())))?;
         let mut members = BTreeMap::new();
         let what = format!("image archive `{}`", path.display());
         tarwalk::walk(
@@ -119,6 +113,16 @@ impl Source {
             &what,
             MAX_ARCHIVE_ENTRIES,
             |e, _| {
+                if e.path.len() > super::files::MAX_PATH
+                    || e.link
+                        .as_ref()
+                        .is_some_and(|l| l.len() > super::files::MAX_PATH)
+                {
+                    return Err(ImageError::budget(format!(
+                        "{what}: an entry's name or link is longer than {} bytes (MAX_PATH)",
+                        super::files::MAX_PATH
+                    )));
+                }
                 if let Some(name) = clean(&e.path) {
                     members.insert(
                         name,
@@ -142,15 +146,17 @@ impl Source {
     /// The directory or file, for messages.
     pub fn path(&self) -> &Path {
         match self {
-            Source::Dir(p) => p,
-            Source::Archive { path, .. } => path,
+            Source::Dir { path, .. } | Source::Archive { path, .. } => path,
         }
     }
 
     /// Whether the image holds a file by this name.
     pub fn has(&self, name: &str) -> bool {
         match self {
-            Source::Dir(d) => clean(name).is_some_and(|n| d.join(n).is_file()),
+            // Whatever is there: opening it later says what is wrong with it.
+            Source::Dir { path, .. } => {
+                clean(name).is_some_and(|n| path.join(n).symlink_metadata().is_ok())
+            }
             Source::Archive { members, .. } => member(members, name).is_ok(),
         }
     }
@@ -160,12 +166,12 @@ impl Source {
 fn member<'a>(members: &'a BTreeMap<String, Member>, name: &str) -> Result<&'a Member, ImageError> {
     {
         let mut name = clean(name)
-            .ok_or_else(|| ImageError(format!("`{name}` points outside the archive")))?;
+            .ok_or_else(|| ImageError::new(format!("`{name}` points outside the archive")))?;
         // docker save links a layer shared by two images to the first copy.
         for _ in 0..16 {
             let m = members
                 .get(&name)
-                .ok_or_else(|| ImageError(format!("the archive holds no `{name}`")))?;
+                .ok_or_else(|| ImageError::new(format!("the archive holds no `{name}`")))?;
             match (m.kind, &m.link) {
                 (EntryKind::File, _) => return Ok(m),
                 (EntryKind::Symlink, Some(target)) => {
@@ -175,17 +181,19 @@ fn member<'a>(members: &'a BTreeMap<String, Member>, name: &str) -> Result<&'a M
                     } else {
                         format!("{dir}/{target}")
                     };
-                    name = clean(&joined)
-                        .ok_or_else(|| ImageError(format!("`{name}` links outside the archive")))?;
+                    name = clean(&joined).ok_or_else(|| {
+                        ImageError::new(format!("`{name}` links outside the archive"))
+                    })?;
                 }
                 (EntryKind::HardLink, Some(target)) => {
-                    name = clean(target)
-                        .ok_or_else(|| ImageError(format!("`{name}` links outside the archive")))?;
+                    name = clean(target).ok_or_else(|| {
+                        ImageError::new(format!("`{name}` links outside the archive"))
+                    })?;
                 }
-                _ => return Err(ImageError(format!("`{name}` is not a regular file"))),
+                _ => return Err(ImageError::new(format!("`{name}` is not a regular file"))),
             }
         }
-        Err(ImageError(format!("`{name}`: too many links")))
+        Err(ImageError::new(format!("`{name}`: too many links")))
     }
 }
 
@@ -193,17 +201,25 @@ impl Source {
     /// A reader of the named file and its length.
     pub fn open(&self, name: &str) -> Result<(Box<dyn Read + Send>, u64), ImageError> {
         match self {
-            Source::Dir(d) => {
-                let rel = clean(name)
-                    .ok_or_else(|| ImageError(format!("`{name}` points outside the layout")))?;
-                let (file, len) = open_regular(&d.join(rel), "image file")?;
+            Source::Dir { path, root } => {
+                let rel = clean(name).ok_or_else(|| {
+                    ImageError::new(format!("`{name}` points outside the layout"))
+                })?;
+                // Each component opened without following links: a layout's files are
+                // regular files inside it, never a host file a symlink points at.
+                let (file, len) = file::open_in(root, path, &rel).map_err(|e| {
+                    ImageError::new(format!(
+                        "{} (an OCI layout's files must be regular files inside it)",
+                        e.0
+                    ))
+                })?;
                 Ok((Box::new(std::io::BufReader::new(file)), len))
             }
             Source::Archive { path, members } => {
                 let m = member(members, name)?;
-                let (mut file, _) = open_regular(path, "image archive")?;
+                let (mut file, _) = open_regular(path)?;
                 file.seek(SeekFrom::Start(m.offset))
-                    .map_err(|e| ImageError(format!("reading `{}`: {e}", path.display())))?;
+                    .map_err(|e| ImageError::new(format!("reading `{}`: {e}", path.display())))?;
                 Ok((Box::new(std::io::BufReader::new(file).take(m.len)), m.len))
             }
         }
@@ -213,14 +229,14 @@ impl Source {
     pub fn read_all(&self, name: &str, max: u64) -> Result<Vec<u8>, ImageError> {
         let (r, len) = self.open(name)?;
         if len > max {
-            return Err(ImageError(format!(
-                "`{name}` is {len} bytes; a document of at most {max} bytes was expected"
+            return Err(ImageError::budget(format!(
+                "`{name}` is {len} bytes; a document of at most {max} bytes was expected (MAX_JSON)"
             )));
         }
         let mut v = Vec::with_capacity(len as usize);
         r.take(max)
             .read_to_end(&mut v)
-            .map_err(|e| ImageError(format!("reading `{name}`: {e}")))?;
+            .map_err(|e| ImageError::new(format!("reading `{name}`: {e}")))?;
         Ok(v)
     }
 }

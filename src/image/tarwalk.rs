@@ -64,8 +64,26 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-fn io_err(what: &str, e: io::Error) -> ImageError {
-    ImageError(format!("{what}: {e}"))
+/// An I/O error that is a budget passed (a reader below the walk, such as the bound on
+/// unpacked bytes, raises it): the walk reports it as [`ImageError::budget`].
+#[derive(Debug)]
+pub struct OverBudget(pub String);
+
+impl std::fmt::Display for OverBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OverBudget {}
+
+/// An I/O error of the stream `what`, a budget when it carries [`OverBudget`].
+pub fn io_err(what: &str, e: io::Error) -> ImageError {
+    if e.get_ref().is_some_and(|x| x.is::<OverBudget>()) {
+        ImageError::budget(format!("{what}: {e}"))
+    } else {
+        ImageError::new(format!("{what}: {e}"))
+    }
 }
 
 /// Reads one 512-byte block; `Ok(false)` at a clean end of stream.
@@ -75,7 +93,7 @@ fn read_block<R: Read>(r: &mut R, buf: &mut [u8; 512], what: &str) -> Result<boo
         match r.read(&mut buf[got..]) {
             Ok(0) if got == 0 => return Ok(false),
             Ok(0) => {
-                return Err(ImageError(format!(
+                return Err(ImageError::new(format!(
                     "{what}: the tar stream ends inside a header"
                 )))
             }
@@ -90,7 +108,7 @@ fn read_block<R: Read>(r: &mut R, buf: &mut [u8; 512], what: &str) -> Result<boo
 fn skip<R: Read>(r: &mut R, n: u64, what: &str) -> Result<(), ImageError> {
     let copied = io::copy(&mut r.take(n), &mut io::sink()).map_err(|e| io_err(what, e))?;
     if copied < n {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "{what}: the tar stream ends inside an entry's data"
         )));
     }
@@ -103,8 +121,8 @@ fn padding(len: u64) -> u64 {
 
 fn read_extension<R: Read>(r: &mut R, len: u64, what: &str) -> Result<Vec<u8>, ImageError> {
     if len > MAX_EXTENSION {
-        return Err(ImageError(format!(
-            "{what}: an extended header of {len} bytes (at most {MAX_EXTENSION} are read)"
+        return Err(ImageError::budget(format!(
+            "{what}: an extended header of {len} bytes (at most {MAX_EXTENSION} are read: MAX_EXTENSION)"
         )));
     }
     let mut v = Vec::with_capacity(len as usize);
@@ -112,7 +130,7 @@ fn read_extension<R: Read>(r: &mut R, len: u64, what: &str) -> Result<Vec<u8>, I
         .read_to_end(&mut v)
         .map_err(|e| io_err(what, e))?;
     if (v.len() as u64) < len {
-        return Err(ImageError(format!(
+        return Err(ImageError::new(format!(
             "{what}: the tar stream ends inside an extended header"
         )));
     }
@@ -166,7 +184,7 @@ pub fn walk<R: Read>(
         }
         let header = Header::from_byte_slice(&block);
         if !checksum_ok(&block, header) {
-            return Err(ImageError(format!(
+            return Err(ImageError::new(format!(
                 "{what}: not a tar stream, or a damaged one (bad header checksum at offset {header_at})"
             )));
         }
@@ -195,7 +213,7 @@ pub fn walk<R: Read>(
         }
         entries += 1;
         if entries > max_entries {
-            return Err(ImageError(format!(
+            return Err(ImageError::budget(format!(
                 "{what}: more than {max_entries} entries (the bound on one image)"
             )));
         }
@@ -209,7 +227,7 @@ pub fn walk<R: Read>(
                     (Ok("linkpath"), Ok(v)) => link = Some(v.to_string()),
                     (Ok("size"), Ok(v)) => {
                         data_len = v.parse().map_err(|_| {
-                            ImageError(format!(
+                            ImageError::new(format!(
                                 "{what}: entry at offset {header_at} has a PAX size {v:?} that is no number"
                             ))
                         })?;
@@ -238,7 +256,7 @@ pub fn walk<R: Read>(
                 while extended {
                     ext_blocks += 1;
                     if ext_blocks > 4096 || !read_block(&mut r, &mut block, what)? {
-                        return Err(ImageError(format!(
+                        return Err(ImageError::new(format!(
                             "{what}: a sparse file's map at offset {header_at} does not end"
                         )));
                     }
@@ -327,12 +345,12 @@ mod tests {
         bad[10] ^= 0x55;
         assert!(walk(&bad[..], "t", 10, |_, _| Ok(Flow::Continue))
             .unwrap_err()
-            .0
+            .message
             .contains("checksum"));
         // Cut inside the data.
         assert!(walk(&ok[..514], "t", 10, |_, _| Ok(Flow::Continue))
             .unwrap_err()
-            .0
+            .message
             .contains("ends inside"));
         // Too many entries.
         let many = archive(|b| {
@@ -342,7 +360,7 @@ mod tests {
         });
         assert!(walk(&many[..], "t", 3, |_, _| Ok(Flow::Continue))
             .unwrap_err()
-            .0
+            .message
             .contains("more than 3"));
         // A GNU long name that claims more than the cap.
         let mut h = tar::Header::new_gnu();
@@ -353,7 +371,7 @@ mod tests {
         huge.extend(std::iter::repeat(b'a').take(1024));
         assert!(walk(&huge[..], "t", 10, |_, _| Ok(Flow::Continue))
             .unwrap_err()
-            .0
+            .message
             .contains("extended header"));
         // Not a tar at all.
         assert!(walk(&[7u8; 1024][..], "t", 10, |_, _| Ok(Flow::Continue)).is_err());

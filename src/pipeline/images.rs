@@ -1,8 +1,9 @@
 //! Real images named in `runs-on` (`oci:DIR[:TAG]`, `oci-archive:FILE[:TAG]`,
 //! `docker-archive:FILE`): where a relative path is taken from, reading each once per
 //! platform (a cache shared by parallel builds), and handing them to a policy. An image
-//! that cannot be read, or has no manifest for the platform, is a configuration error
-//! (exit 2) naming the reference and the profile line.
+//! that cannot be read (damaged or hostile), or has no manifest for the platform, is a
+//! configuration error (exit 2) naming the reference and the profile line; one whose
+//! reading would pass a budget is handed on marked so, and judged `unknown`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

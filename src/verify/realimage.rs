@@ -295,6 +295,13 @@ pub fn check(
     needs: &GlibcNeeds,
 ) -> Check {
     let id = check_id(name);
+    if let Some(why) = &files.over_budget {
+        return Check::unknown(
+            &id,
+            format!("starts on {name}"),
+            format!("{name} was not read to the end, so it cannot be judged: {why}"),
+        );
+    }
     let arch = goarch.unwrap_or(&files.platform.arch);
     let libc = image_libc(files, arch);
     let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
@@ -406,12 +413,26 @@ pub fn check(
         }
     }
     let musl = loader_family(interp) == Libc::Musl;
-    let missing: Vec<&str> = facts
-        .needed
-        .iter()
-        .filter(|n| !(musl && musl_builtin(n)) && files.find_library(n).is_none())
-        .map(String::as_str)
-        .collect();
+    // Every directory tried for every name, within one budget: a binary needing
+    // thousands of names on an image of symlink chains is answered, as unknown.
+    let mut left = crate::image::files::MAX_LOOKUP_WALK;
+    let mut missing: Vec<&str> = Vec::new();
+    for n in &facts.needed {
+        if musl && musl_builtin(n) {
+            continue;
+        }
+        match files.find_library_within(n, &mut left) {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push(n),
+            Err(why) => {
+                return Check::unknown(
+                    &id,
+                    expected.clone(),
+                    format!("{name}: {why}, so it cannot be judged"),
+                )
+            }
+        }
+    }
     if !missing.is_empty() {
         return fail(format!(
             "{name} has no {} on its library path ({}): install it in the image or link it statically",
