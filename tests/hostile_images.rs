@@ -408,7 +408,12 @@ fn provenance_files_are_read_bounded_and_strict() {
             "dup.json",
             &["dup.json", "`subject` appears twice"][..],
         ),
-        ("a symlink", "link.json", &["link.json", "is a symlink"][..]),
+        // A link the user named is followed to the document, which is then judged.
+        (
+            "a symlink to a document with a key twice",
+            "link.json",
+            &["link.json", "`subject` appears twice"][..],
+        ),
     ] {
         let g = run_guarded(
             root,
