@@ -14,6 +14,7 @@ pub mod error;
 pub mod evidence;
 pub mod image;
 pub mod pipeline;
+pub mod privfs;
 pub mod profile;
 pub mod report;
 pub mod suggest;
