@@ -38,9 +38,7 @@ fn judge(dir: &Path, meta: &std::fs::Metadata, last: bool) -> Result<(), Untrust
     let me = euid();
     let shown = dir.display();
     if !meta.file_type().is_dir() {
-        return Err(Untrusted(format!(
-            "`{shown}` is not a directory: remove it, or point the cache elsewhere"
-        )));
+        return Err(Untrusted(format!("`{shown}` is not a directory")));
     }
     let owner = meta.uid();
     let mode = meta.mode() & 0o7777;
@@ -48,7 +46,7 @@ fn judge(dir: &Path, meta: &std::fs::Metadata, last: bool) -> Result<(), Untrust
     if !owner_ok {
         return Err(Untrusted(format!(
             "`{shown}` belongs to uid {owner}, not to this user (uid {me}): whoever owns it \
-             could plant files the tool would trust; use a directory of your own"
+             could plant files the tool would trust"
         )));
     }
     // Others may write to a sticky directory above ours (/tmp): they cannot rename or
@@ -57,7 +55,7 @@ fn judge(dir: &Path, meta: &std::fs::Metadata, last: bool) -> Result<(), Untrust
     if mode & 0o022 != 0 && (last || !sticky) {
         return Err(Untrusted(format!(
             "`{shown}` is writable by its group or by others (mode {mode:04o}): run \
-             `chmod go-w {shown}`, or use a private directory"
+             `chmod go-w {shown}`"
         )));
     }
     Ok(())

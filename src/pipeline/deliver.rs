@@ -449,6 +449,41 @@ mod tests {
     }
 
     #[test]
+    fn a_destination_that_is_not_a_regular_file_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let sock = t.path().join("sock");
+        let _l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let to_sock = t.path().join("to-sock");
+        std::os::unix::fs::symlink(&sock, &to_sock).unwrap();
+        let file = t.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let to_file = t.path().join("to-file");
+        std::os::unix::fs::symlink(&file, &to_file).unwrap();
+        let dangling = t.path().join("dangling");
+        std::os::unix::fs::symlink(t.path().join("none"), &dangling).unwrap();
+        let to_null = t.path().join("to-null");
+        std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+        for (p, want) in [
+            (&file, Some(Destination::File)),
+            (&to_file, Some(Destination::File)),
+            (&dangling, Some(Destination::File)),
+            (&t.path().join("new"), Some(Destination::File)),
+            (&PathBuf::from("/dev/null"), Some(Destination::Discard)),
+            (&to_null, Some(Destination::Discard)),
+            (&sock, None),
+            (&to_sock, None),
+            (&PathBuf::from("/dev/zero"), None),
+        ] {
+            let got = destination(p);
+            assert_eq!(got.as_ref().ok().copied(), want, "{}: {got:?}", p.display());
+            if let Err(e) = got {
+                assert_eq!(crate::error::exit_for(&e), crate::error::Exit::Usage);
+                assert!(format!("{e}").contains("not a regular file"), "{e}");
+            }
+        }
+    }
+
+    #[test]
     fn sweep_removes_only_dead_runs_files() {
         let t = tempfile::tempdir().unwrap();
         // A pid that cannot exist (above the kernel's pid_max limit of 2^22).

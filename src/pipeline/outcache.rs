@@ -135,8 +135,9 @@ fn untrusted(root: &Path, why: &privfs::Untrusted) -> anyhow::Error {
     failure(
         Exit::Toolchain,
         format!(
-            "the output cache `{}` cannot be trusted: {why}; or set {CACHE_DIR_VAR} to a \
-             private directory of this user's (e.g. {CACHE_DIR_VAR}=$HOME/.cache/xbuild-go)",
+            "the output cache `{}` cannot be trusted: {why}; fix that, or set \
+             {CACHE_DIR_VAR} to a directory of your own that no one else can write to \
+             (e.g. {CACHE_DIR_VAR}=$HOME/.cache/xbuild-go)",
             root.display()
         ),
     )
