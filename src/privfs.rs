@@ -261,6 +261,10 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &file).unwrap();
         assert!(open_own(&file, false).is_err(), "a symlink is refused");
         assert!(read_own(&t.path().join("none"), 10).unwrap().is_none());
+        // A name taken by a symlink is never created through.
+        let e = create_new(&file, 0o600).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
         let names: Vec<_> = std::fs::read_dir(t.path())
             .unwrap()
             .flatten()

@@ -639,3 +639,46 @@ fn output_dev_null_verifies_and_discards() {
         .collect();
     assert!(dev.is_empty(), "nothing written in /dev: {dev:?}");
 }
+
+#[test]
+fn output_dev_stdout_is_exit_2_even_when_stdout_is_a_regular_file() {
+    if !require_root("a private /dev in a mount namespace") {
+        return;
+    }
+    // /dev/stdout is a symlink to /proc/self/fd/1; with stdout a regular file, a rename
+    // over it would replace the symlink in /dev. Run where /dev is a private tmpfs, so
+    // even a broken tool cannot touch the machine's.
+    let p = Project::copy_of("hello");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("stdout.txt");
+    let script = format!(
+        "mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && \
+         ln -s /proc/self/fd/1 /dev/stdout && \"$0\" \"$@\" > '{}'; code=$?; \
+         test -L /dev/stdout || echo 'REPLACED /dev/stdout' >&2; \
+         ls -a /dev >&2; exit $code",
+        out.display()
+    );
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .arg(bin())
+        .args(["--target", "linux/arm64", "-o", "/dev/stdout"])
+        .current_dir(p.path())
+        .env_clear()
+        .envs(base_env());
+    let o = cmd.output().expect("spawn unshare");
+    let r = Run {
+        cmd: format!("{cmd:?}"),
+        cwd: p.path().to_path_buf(),
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    };
+    r.code(2)
+        .stderr_has("output `/dev/stdout` is in /dev, not a regular file");
+    assert!(!r.stderr.contains("REPLACED"), "{r}");
+    assert!(
+        !r.stderr.contains(".xbuild-go"),
+        "a temporary file in /dev\n{r}"
+    );
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), 0, "{r}");
+}

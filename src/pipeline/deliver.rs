@@ -140,46 +140,51 @@ pub fn kind_of(t: std::fs::FileType) -> &'static str {
 /// nothing is replaced, its target left alone): exit 2 naming it. `/dev/null` (or a
 /// path resolving to it) means "verify and discard". A directory is left to the caller.
 pub fn destination(dest: &Path) -> anyhow::Result<Destination> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let shown = crate::report::escape::path(dest);
     let meta = match std::fs::symlink_metadata(dest) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Destination::File),
-        Err(e) => {
-            return Err(usage(format!(
-                "output `{}`: {e}",
-                crate::report::escape::path(dest)
-            )))
-        }
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(usage(format!("output `{shown}`: {e}"))),
     };
-    let t = if meta.file_type().is_symlink() {
-        match std::fs::metadata(dest) {
-            Ok(m) => m.file_type(),
-            Err(_) => return Ok(Destination::File),
-        }
-    } else {
-        meta.file_type()
-    };
-    if t.is_file() || t.is_dir() {
-        return Ok(Destination::File);
-    }
-    {
-        use std::os::unix::fs::FileTypeExt as _;
-        if t.is_char_device()
-            && std::fs::canonicalize(dest).is_ok_and(|c| c == Path::new("/dev/null"))
-        {
-            return Ok(Destination::Discard);
-        }
-    }
-    Err(usage(format!(
-        "output `{}` is {}{}, not a regular file: xbuild-go never replaces one; name a file \
-         to write (or -o /dev/null to verify and discard)",
-        crate::report::escape::path(dest),
-        if meta.file_type().is_symlink() {
-            "a symlink to "
+    if let Some(meta) = meta {
+        let link = meta.file_type().is_symlink();
+        // A dangling symlink is replaced like a file.
+        let t = if link {
+            std::fs::metadata(dest).map(|m| m.file_type()).ok()
         } else {
-            ""
-        },
-        kind_of(t)
-    )))
+            Some(meta.file_type())
+        };
+        if let Some(t) = t.filter(|t| !t.is_file() && !t.is_dir()) {
+            if t.is_char_device()
+                && std::fs::canonicalize(dest).is_ok_and(|c| c == Path::new("/dev/null"))
+            {
+                return Ok(Destination::Discard);
+            }
+            return Err(usage(format!(
+                "output `{shown}` is {}{}, not a regular file: xbuild-go never replaces one; \
+                 name a file to write (or -o /dev/null to verify and discard)",
+                if link { "a symlink to " } else { "" },
+                kind_of(t)
+            )));
+        }
+    }
+    // /dev and /proc hold devices and the kernel's views, not files: `/dev/stdout` is a
+    // symlink to /proc/self/fd/1, which a rename would replace, whatever 1 is.
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(dir) = std::fs::canonicalize(parent) {
+        if dir.starts_with("/dev") || dir.starts_with("/proc") {
+            return Err(usage(format!(
+                "output `{shown}` is in {}, not a regular file: xbuild-go writes files, never \
+                 device or kernel entries (-o /dev/null verifies and discards)",
+                dir.display()
+            )));
+        }
+    }
+    Ok(Destination::File)
 }
 
 /// What delivery did.
@@ -473,6 +478,9 @@ mod tests {
             (&sock, None),
             (&to_sock, None),
             (&PathBuf::from("/dev/zero"), None),
+            (&PathBuf::from("/dev/stdout"), None),
+            (&PathBuf::from("/dev/fd/1"), None),
+            (&PathBuf::from("/dev/new-file"), None),
         ] {
             let got = destination(p);
             assert_eq!(got.as_ref().ok().copied(), want, "{}: {got:?}", p.display());
