@@ -2,6 +2,9 @@
 //! into a temporary file beside it, fsync, rename), or not at all. Directories made
 //! for it are removed again on failure, and only those, compared by canonical path.
 //! Temporary files left by a run that was killed are swept by the next one.
+//! What is written is the verified snapshot, compared through the temporary file's
+//! descriptor before the rename; nothing replaces a FIFO, socket, device or an entry of
+//! `/dev` or `/proc` ([`destination`]), and `-o /dev/null` verifies and discards.
 
 use std::ffi::OsStr;
 use std::fs::File;

@@ -759,26 +759,16 @@ pub fn inspect(
     policy: &Policy,
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
-    use std::os::unix::fs::{FileExt as _, FileTypeExt as _, OpenOptionsExt as _};
+    use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
     let shown = crate::report::escape::path(path);
     // Only a regular file is read: a FIFO, socket or device could block the open or the
     // read forever, or never end. The type is checked through symlinks before the open,
     // the open cannot block (O_NONBLOCK), and the type is checked again on what was
     // opened, in case the path changed in between.
     let not_regular = |t: std::fs::FileType| {
-        let kind = if t.is_dir() {
-            "a directory"
-        } else if t.is_fifo() {
-            "a FIFO (named pipe)"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_block_device() || t.is_char_device() {
-            "a device"
-        } else {
-            "not a regular file"
-        };
         usage(format!(
-            "`{shown}` is {kind}, not a regular file: verify reads executables"
+            "`{shown}` is {}, not a regular file: verify reads executables",
+            deliver::kind_of(t)
         ))
     };
     let meta = std::fs::metadata(path).with_context(|| format!("opening `{shown}`"))?;

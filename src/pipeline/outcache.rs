@@ -9,6 +9,13 @@
 //! of the file as go left it, and a lock. A slot whose artifact no longer matches its
 //! record (changed by anything but this tool) is emptied before go runs, so go links
 //! afresh. Deleting the whole directory is always safe.
+//!
+//! Trust ([`crate::privfs`]): the root and every directory above it must belong to the
+//! user (or root, above it) and be writable by no one else, else exit 4 naming the
+//! path and the fix; `out/` and each slot are checked the same way (a slot is made
+//! 0700). Every file made here is created `O_EXCL|O_NOFOLLOW` and renamed into place;
+//! every existing one is opened `O_NOFOLLOW` and used only as a regular file of the
+//! user. go's output is read once into a [`Snapshot`] that everything after go uses.
 
 use std::fs::File;
 use std::io::Read as _;
