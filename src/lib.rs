@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod image;
 pub mod input;
 pub mod pipeline;
+pub mod privfs;
 pub mod profile;
 pub mod report;
 pub mod suggest;

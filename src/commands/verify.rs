@@ -251,6 +251,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     profile: judge.profile(),
                     path: file.clone(),
                     delivered: false,
+                    discarded: false,
                     rejected_path: None,
                     sha256,
                     size,

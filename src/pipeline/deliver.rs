@@ -2,6 +2,9 @@
 //! into a temporary file beside it, fsync, rename), or not at all. Directories made
 //! for it are removed again on failure, and only those, compared by canonical path.
 //! Temporary files left by a run that was killed are swept by the next one.
+//! What is written is the verified snapshot, compared through the temporary file's
+//! descriptor before the rename; nothing replaces a FIFO, socket, device or an entry of
+//! `/dev` or `/proc` ([`destination`]), and `-o /dev/null` verifies and discards.
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -11,6 +14,8 @@ use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::Context as _;
+
+use crate::error::usage;
 
 /// The prefix of every temporary file this tool makes beside a destination:
 /// `.xbuild-go-tmp.<pid>.<random>`.
@@ -106,6 +111,85 @@ pub fn sweep(dir: &Path) {
     }
 }
 
+/// What `-o` names, as far as delivery is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// A regular file (or nothing yet, or a symlink to one, which is replaced).
+    File,
+    /// `/dev/null`: verify and discard; nothing is written anywhere.
+    Discard,
+}
+
+/// What kind of non-regular file `t` is, for messages.
+pub fn kind_of(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else if t.is_symlink() {
+        "a symlink"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Judges an existing destination before anything is built: nothing ever replaces a
+/// FIFO, socket or device (nor a symlink to one; a symlink to a regular file or to
+/// nothing is replaced, its target left alone): exit 2 naming it. `/dev/null` (or a
+/// path resolving to it) means "verify and discard". A directory is left to the caller.
+pub fn destination(dest: &Path) -> anyhow::Result<Destination> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let shown = crate::report::escape::path(dest);
+    let meta = match std::fs::symlink_metadata(dest) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(usage(format!("output `{shown}`: {e}"))),
+    };
+    if let Some(meta) = meta {
+        let link = meta.file_type().is_symlink();
+        // A dangling symlink is replaced like a file.
+        let t = if link {
+            std::fs::metadata(dest).map(|m| m.file_type()).ok()
+        } else {
+            Some(meta.file_type())
+        };
+        if let Some(t) = t.filter(|t| !t.is_file() && !t.is_dir()) {
+            if t.is_char_device()
+                && std::fs::canonicalize(dest).is_ok_and(|c| c == Path::new("/dev/null"))
+            {
+                return Ok(Destination::Discard);
+            }
+            return Err(usage(format!(
+                "output `{shown}` is {}{}, not a regular file: xbuild-go never replaces one; \
+                 name a file to write (or -o /dev/null to verify and discard)",
+                if link { "a symlink to " } else { "" },
+                kind_of(t)
+            )));
+        }
+    }
+    // /dev and /proc hold devices and the kernel's views, not files: `/dev/stdout` is a
+    // symlink to /proc/self/fd/1, which a rename would replace, whatever 1 is.
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Ok(dir) = std::fs::canonicalize(parent) {
+        if dir.starts_with("/dev") || dir.starts_with("/proc") {
+            return Err(usage(format!(
+                "output `{shown}` is in {}, not a regular file: xbuild-go writes files, never \
+                 device or kernel entries (-o /dev/null verifies and discards)",
+                dir.display()
+            )));
+        }
+    }
+    Ok(Destination::File)
+}
+
 /// What delivery did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivered {
@@ -125,25 +209,42 @@ fn holds(dest: &Path, bytes: &[u8]) -> bool {
     if !meta.file_type().is_file() || meta.len() != bytes.len() as u64 || meta.mode() & 0o111 == 0 {
         return false;
     }
-    let Ok(f) = File::open(dest) else {
+    let Ok(f) = File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(dest)
+    else {
         return false;
     };
-    if bytes.is_empty() {
-        return true;
-    }
-    // SAFETY: read-only map of a file compared once; a concurrent truncation can only
-    // make the comparison fail or fault, as with any mmap reader.
-    match unsafe { memmap2::Mmap::map(&f) } {
-        Ok(m) => m[..] == *bytes,
-        Err(_) => false,
-    }
+    same_content(&f, bytes).unwrap_or(false)
 }
 
-/// Delivers `bytes` (the verified content of `src`) to `dest`: unchanged if it already
-/// holds them; otherwise into a temporary file beside it (a reflink of `src` where the
-/// filesystem can, else a copy of `bytes`), made executable (0777 less the umask, as
-/// go does), synced, and renamed over `dest` (a symlink there is replaced, not followed).
-pub fn deliver(src: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivered> {
+/// True if the file behind `f` holds exactly `bytes`, read through the descriptor.
+fn same_content(f: &File, bytes: &[u8]) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt as _;
+    if f.metadata()?.len() != bytes.len() as u64 {
+        return Ok(false);
+    }
+    let mut buf = vec![0u8; (1 << 20).min(bytes.len().max(1))];
+    let mut at = 0usize;
+    while at < bytes.len() {
+        let n = f.read_at(&mut buf, at as u64)?;
+        if n == 0 || buf[..n] != bytes[at..at + n] {
+            return Ok(false);
+        }
+        at += n;
+    }
+    Ok(true)
+}
+
+/// Delivers `bytes` (the verified snapshot; `src` the descriptor it was read from) to
+/// `dest`: unchanged if it already holds them; otherwise into a temporary file beside
+/// it (a reflink of `src` where the filesystem can, else a copy of `bytes`), made
+/// executable (0777 less the umask, as go does), synced, compared with `bytes` through
+/// its descriptor right before the rename (a reflink of a file that changed since the
+/// snapshot is replaced by a copy), and renamed over `dest` (a symlink there is
+/// replaced, not followed; a FIFO, socket or device is refused).
+pub fn deliver(src: Option<&File>, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivered> {
     if holds(dest, bytes) {
         return Ok(Delivered::Unchanged);
     }
@@ -153,14 +254,36 @@ pub fn deliver(src: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivere
         .unwrap_or(Path::new("."));
     let (tmp, mut file) = create_tmp(parent)?;
     let result = (|| -> anyhow::Result<Delivered> {
-        let how = if reflink(src, &file) {
-            Delivered::Reflinked
+        let mut how = Delivered::Copied;
+        if src.is_some_and(|s| reflink(s, &file)) {
+            how = Delivered::Reflinked;
         } else {
             file.write_all(bytes)?;
-            Delivered::Copied
-        };
+        }
         file.sync_all()?;
+        if !same_content(&file, bytes)? {
+            if how != Delivered::Reflinked {
+                anyhow::bail!(
+                    "the temporary file `{}` changed while written",
+                    tmp.display()
+                );
+            }
+            file.set_len(0)?;
+            std::io::Seek::rewind(&mut file)?;
+            file.write_all(bytes)?;
+            file.sync_all()?;
+            how = Delivered::Copied;
+            if !same_content(&file, bytes)? {
+                anyhow::bail!(
+                    "the temporary file `{}` changed while written",
+                    tmp.display()
+                );
+            }
+        }
         drop(file);
+        if destination(dest)? != Destination::File {
+            anyhow::bail!("the destination turned into a device");
+        }
         std::fs::rename(&tmp, dest)?;
         // The rename itself is durable once the directory is synced.
         if let Ok(d) = File::open(parent) {
@@ -176,6 +299,7 @@ pub fn deliver(src: &Path, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivere
 
 /// Copies `bytes` to `dest` the same way (used for `--keep-rejected`).
 pub fn write_beside(bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
+    destination(dest)?;
     let parent = dest
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -203,10 +327,13 @@ fn create_tmp(dir: &Path) -> anyhow::Result<(PathBuf, File)> {
         let mut name = std::ffi::OsString::from(TMP_PREFIX);
         name.push(format!("{pid}.{nonce:08x}"));
         let path = dir.join(OsStr::new(&name));
+        // Read too: what was written is compared with the verified bytes before use.
         match File::options()
+            .read(true)
             .write(true)
             .create_new(true)
             .mode(0o777)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&path)
         {
             Ok(f) => return Ok((path, f)),
@@ -227,14 +354,11 @@ fn create_tmp(dir: &Path) -> anyhow::Result<(PathBuf, File)> {
 }
 
 /// FICLONE: share `src`'s blocks with `dst` on filesystems that can (btrfs, XFS, ...).
-fn reflink(src: &Path, dst: &File) -> bool {
+fn reflink(src: &File, dst: &File) -> bool {
     use std::os::fd::AsRawFd as _;
     const FICLONE: libc::c_ulong = 0x4004_9409;
-    let Ok(s) = File::open(src) else {
-        return false;
-    };
     // SAFETY: an ioctl between two descriptors we own; no memory is passed.
-    unsafe { libc::ioctl(dst.as_raw_fd(), FICLONE as _, s.as_raw_fd()) == 0 }
+    unsafe { libc::ioctl(dst.as_raw_fd(), FICLONE as _, src.as_raw_fd()) == 0 }
 }
 
 #[cfg(test)]
@@ -294,20 +418,21 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let src = t.path().join("src");
         std::fs::write(&src, b"genuine bytes").unwrap();
+        let srcf = File::open(&src).unwrap();
         let dest = t.path().join("dest");
         assert_ne!(
-            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
             Delivered::Unchanged
         );
         assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
         assert!(std::fs::metadata(&dest).unwrap().mode() & 0o100 != 0);
         assert_eq!(
-            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
             Delivered::Unchanged
         );
         std::fs::write(&dest, b"tampered byte").unwrap();
         assert_ne!(
-            deliver(&src, b"genuine bytes", &dest).unwrap(),
+            deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
             Delivered::Unchanged
         );
         assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
@@ -316,12 +441,12 @@ mod tests {
         std::fs::write(&victim, b"victim").unwrap();
         std::fs::remove_file(&dest).unwrap();
         std::os::unix::fs::symlink(&victim, &dest).unwrap();
-        deliver(&src, b"genuine bytes", &dest).unwrap();
+        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap();
         assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
         assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
         // The directory vanished (a failed sibling build removed it): made again.
         let gone = t.path().join("gone/app");
-        deliver(&src, b"genuine bytes", &gone).unwrap();
+        deliver(Some(&srcf), b"genuine bytes", &gone).unwrap();
         assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
         let left: Vec<_> = std::fs::read_dir(t.path())
             .unwrap()
@@ -329,6 +454,44 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(TMP_PREFIX))
             .collect();
         assert!(left.is_empty(), "no temporary file left: {left:?}");
+    }
+
+    #[test]
+    fn a_destination_that_is_not_a_regular_file_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let sock = t.path().join("sock");
+        let _l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+        let to_sock = t.path().join("to-sock");
+        std::os::unix::fs::symlink(&sock, &to_sock).unwrap();
+        let file = t.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let to_file = t.path().join("to-file");
+        std::os::unix::fs::symlink(&file, &to_file).unwrap();
+        let dangling = t.path().join("dangling");
+        std::os::unix::fs::symlink(t.path().join("none"), &dangling).unwrap();
+        let to_null = t.path().join("to-null");
+        std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+        for (p, want) in [
+            (&file, Some(Destination::File)),
+            (&to_file, Some(Destination::File)),
+            (&dangling, Some(Destination::File)),
+            (&t.path().join("new"), Some(Destination::File)),
+            (&PathBuf::from("/dev/null"), Some(Destination::Discard)),
+            (&to_null, Some(Destination::Discard)),
+            (&sock, None),
+            (&to_sock, None),
+            (&PathBuf::from("/dev/zero"), None),
+            (&PathBuf::from("/dev/stdout"), None),
+            (&PathBuf::from("/dev/fd/1"), None),
+            (&PathBuf::from("/dev/new-file"), None),
+        ] {
+            let got = destination(p);
+            assert_eq!(got.as_ref().ok().copied(), want, "{}: {got:?}", p.display());
+            if let Err(e) = got {
+                assert_eq!(crate::error::exit_for(&e), crate::error::Exit::Usage);
+                assert!(format!("{e}").contains("not a regular file"), "{e}");
+            }
+        }
     }
 
     #[test]

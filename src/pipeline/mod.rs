@@ -605,12 +605,18 @@ pub fn build_one(
             plan.dest.display()
         )));
     }
-    let root = outcache::root(&ctx.host)?;
+    // Nothing ever replaces a FIFO, socket or device; /dev/null verifies and discards.
+    let discard = deliver::destination(&plan.dest)? == deliver::Destination::Discard;
+    let root = outcache::trusted_root(&ctx.host)?;
     outcache::sweep_orphans(&root);
-    deliver::sweep(parent);
-    let created = deliver::create_parents(parent)?;
+    let created = if discard {
+        Vec::new()
+    } else {
+        deliver::sweep(parent);
+        deliver::create_parents(parent)?
+    };
     let result = build_in(
-        ctx, go, plan, opts, smoke, reporter, module_dir, &root, file_name,
+        ctx, go, plan, opts, smoke, reporter, module_dir, &root, file_name, discard,
     );
     if result.as_ref().map_or(true, |r| !r.delivered) {
         deliver::remove_created(&created);
@@ -629,6 +635,7 @@ fn build_in(
     module_dir: &Path,
     cache_root: &Path,
     file_name: &std::ffi::OsStr,
+    discard: bool,
 ) -> anyhow::Result<ArtifactReport> {
     let p = &plan.profile;
     // go writes into this build's private slot of the output cache: nothing of ours is
@@ -685,21 +692,18 @@ fn build_in(
         return Err(e);
     }
     let build_ms = started.elapsed().as_millis();
-    if !out.is_file() {
+    // The bytes go wrote, read once: every check, the sha256, the smoke run and the
+    // delivery below use this snapshot, never the slot's path again.
+    let Some(snap) = slot.snapshot()? else {
         return Err(usage(format!(
             "`{}` is not a main package: go build wrote no executable (name a package \
              with `package main` and a main function)",
             plan.package
         )));
-    }
+    };
     // go build -o of a package that is not `main` writes its archive: not an error of
     // the artifact, of the request.
-    let mut magic = [0u8; 8];
-    let archive = std::fs::File::open(&out)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && &magic == b"!<arch>\n";
-    if archive {
+    if snap.bytes.starts_with(b"!<arch>\n") {
         slot.forget()?;
         return Err(usage(format!(
             "`{}` is not a main package: go build made a package archive, not an \
@@ -707,14 +711,18 @@ fn build_in(
             plan.package
         )));
     }
-    slot.record()?;
+    slot.record(&snap)?;
     // --no-verify still reads the facts for the report, but judges nothing.
     let policy = if opts.no_verify {
         Policy::report_only()
     } else {
         policy_for(ctx, p, &plan.target)?
     };
-    let (mut verdict, sha256, size) = inspect(&out, &policy, opts.checksum)?;
+    let shown = crate::report::escape::path(&out);
+    let mut verdict = verify::verify(&snap.bytes, &policy)
+        .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
+    let size = snap.bytes.len() as u64;
+    let sha256 = opts.checksum.then(|| hex(&Sha256::digest(&snap.bytes)));
     // A smoke run only for an artifact that passed every other check.
     if let (Some(req), true) = (smoke, verdict.passed()) {
         // The run gets a private copy of the bytes just verified.
@@ -740,9 +748,24 @@ fn build_in(
         verdict.checks.push(check);
     }
     if opts.check_reproducible && verdict.passed() {
-        verdict
-            .checks
-            .push(repro::reproducible_check(ctx, &cmd, module_dir, &out)?);
+        verdict.checks.push(repro::reproducible_check(
+            ctx,
+            &cmd,
+            module_dir,
+            file_name,
+            &snap.bytes,
+        )?);
+    }
+    // The artifact may have written or replaced its own file while it ran: what is
+    // verified and delivered is the snapshot either way, but the slot is not trusted
+    // again (go links afresh next time).
+    if !slot.still_holds(&snap) {
+        reporter.detail(&format!(
+            "{} changed after go wrote it (during the smoke run?): delivering the verified \
+             snapshot; the cache slot is emptied",
+            crate::report::shown(&out)
+        ));
+        slot.forget()?;
     }
     let passed = verdict.passed();
     run::check_interrupted()?;
@@ -751,6 +774,7 @@ fn build_in(
         profile: Some(p.name.clone()),
         path: plan.dest.clone(),
         delivered: false,
+        discarded: false,
         rejected_path: None,
         sha256,
         size,
@@ -761,28 +785,24 @@ fn build_in(
         build_ms: Some(build_ms),
         c_toolchain: plan.c_toolchain.clone(),
     };
-    if passed || opts.keep_rejected {
-        let file = std::fs::File::open(&out)
-            .with_context(|| format!("opening the verified artifact `{}`", out.display()))?;
-        // SAFETY: a private file of ours, just verified; see `inspect`.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("mapping `{}`", out.display()))?;
-        if passed {
-            let how = deliver::deliver(&out, &map, &plan.dest)?;
-            if how == deliver::Delivered::Unchanged {
-                reporter.detail(&format!(
-                    "{} already holds these bytes",
-                    crate::report::shown(&plan.dest)
-                ));
-            }
-            report.delivered = true;
-        } else {
-            let mut kept = plan.dest.clone().into_os_string();
-            kept.push(".rejected");
-            let kept = PathBuf::from(kept);
-            deliver::write_beside(&map, &kept)?;
-            report.rejected_path = Some(kept);
+    if discard {
+        // -o /dev/null: verified, and nothing written anywhere.
+        report.discarded = passed;
+    } else if passed {
+        let how = deliver::deliver(Some(&snap.file), &snap.bytes, &plan.dest)?;
+        if how == deliver::Delivered::Unchanged {
+            reporter.detail(&format!(
+                "{} already holds these bytes",
+                crate::report::shown(&plan.dest)
+            ));
         }
+        report.delivered = true;
+    } else if opts.keep_rejected {
+        let mut kept = plan.dest.clone().into_os_string();
+        kept.push(".rejected");
+        let kept = PathBuf::from(kept);
+        deliver::write_beside(&snap.bytes, &kept)?;
+        report.rejected_path = Some(kept);
     }
     if !passed {
         slot.forget()?;
@@ -799,26 +819,16 @@ pub fn inspect(
     policy: &Policy,
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
-    use std::os::unix::fs::{FileExt as _, FileTypeExt as _, OpenOptionsExt as _};
+    use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
     let shown = crate::report::escape::path(path);
     // Only a regular file is read: a FIFO, socket or device could block the open or the
     // read forever, or never end. The type is checked through symlinks before the open,
     // the open cannot block (O_NONBLOCK), and the type is checked again on what was
     // opened, in case the path changed in between.
     let not_regular = |t: std::fs::FileType| {
-        let kind = if t.is_dir() {
-            "a directory"
-        } else if t.is_fifo() {
-            "a FIFO (named pipe)"
-        } else if t.is_socket() {
-            "a socket"
-        } else if t.is_block_device() || t.is_char_device() {
-            "a device"
-        } else {
-            "not a regular file"
-        };
         usage(format!(
-            "`{shown}` is {kind}, not a regular file: verify reads executables"
+            "`{shown}` is {}, not a regular file: verify reads executables",
+            deliver::kind_of(t)
         ))
     };
     let meta = std::fs::metadata(path).with_context(|| format!("opening `{shown}`"))?;

@@ -146,7 +146,9 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
                 &format!("{name}{}", t.exe_suffix()),
             );
             refuse_control_characters(&dest, module_dir, ctx)?;
-            if let Some(other) = plans.iter().find(|o| o.dest == dest) {
+            // Every target may verify and discard into /dev/null.
+            let discard = dest == Path::new("/dev/null");
+            if let Some(other) = plans.iter().find(|o| o.dest == dest && !discard) {
                 return Err(usage(format!(
                     "{} for {} and {} for {t} would both write {}: use an output template such as \
                      \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",

@@ -205,7 +205,8 @@ pub(super) fn reproducible_check(
     ctx: &Context,
     first: &run::GoBuild,
     module_dir: &Path,
-    artifact: &Path,
+    file_name: &std::ffi::OsStr,
+    artifact: &[u8],
 ) -> anyhow::Result<Check> {
     let unknown = |why: String| Check {
         id: "build.reproducible".into(),
@@ -228,10 +229,7 @@ pub(super) fn reproducible_check(
         }
     };
     let module = std::fs::canonicalize(module_dir).unwrap_or_else(|_| module_dir.to_path_buf());
-    let out = tmp
-        .path()
-        .join("out")
-        .join(artifact.file_name().unwrap_or_default());
+    let out = tmp.path().join("out").join(file_name);
     let mut second = first.clone();
     second.dir = src.join(module.strip_prefix(&common).unwrap_or(Path::new("")));
     second.env.insert(
@@ -251,10 +249,9 @@ pub(super) fn reproducible_check(
         }
         return Ok(unknown(format!("the second build failed: {e:#}")));
     }
-    let a = std::fs::read(artifact).with_context(|| format!("reading {}", artifact.display()))?;
     let b = std::fs::read(&out).with_context(|| format!("reading {}", out.display()))?;
     Ok(crate::verify::reproducible::compare(
-        &a,
+        artifact,
         &b,
         &common.display().to_string(),
         &src.display().to_string(),

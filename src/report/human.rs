@@ -115,6 +115,12 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
                 r.clean(&summary)
             ));
             out.extend(smoke_line(r, &a.verdict.checks));
+            if a.discarded {
+                out.push_str(&format!(
+                    "{:>12} {}\n",
+                    "", "discarded: -o /dev/null verifies only; nothing was written"
+                ));
+            }
         }
     } else {
         out.push_str(&format!(

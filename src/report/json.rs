@@ -53,6 +53,8 @@ pub(super) struct Artifact<'a> {
     path: Cow<'a, str>,
     path_bytes: Option<Vec<u8>>,
     delivered: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    discarded: bool,
     rejected_path: Option<Cow<'a, str>>,
     rejected_path_bytes: Option<Vec<u8>>,
     sha256: &'a Option<String>,
@@ -73,6 +75,7 @@ pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
         path: escape::lossless(&a.path),
         path_bytes: escape::raw_bytes(&a.path),
         delivered: a.delivered,
+        discarded: a.discarded,
         rejected_path: a.rejected_path.as_deref().map(escape::lossless),
         rejected_path_bytes: a.rejected_path.as_deref().and_then(escape::raw_bytes),
         sha256: &a.sha256,

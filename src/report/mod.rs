@@ -74,6 +74,9 @@ pub struct ArtifactReport {
     pub path: PathBuf,
     /// True when it passed every check and sits at `path`.
     pub delivered: bool,
+    /// True when it passed every check and `-o /dev/null` asked for nothing to be
+    /// written (verify and discard); `delivered` is then false.
+    pub discarded: bool,
     /// With --keep-rejected, where the rejected file was kept.
     pub rejected_path: Option<PathBuf>,
     /// Computed for JSON output (hashing costs more than verifying); null otherwise.

@@ -158,8 +158,13 @@ fn from_python(
             .filter(|(k, _)| k.starts_with("PYTHON") || k.as_str() == "VIRTUAL_ENV")
             .collect::<Vec<_>>()
     );
-    if let Some(zig) = memo.and_then(|m| memo::get(m, &key)) {
-        return Some(Ok((PathBuf::from(zig), ZigFrom::Python(python))));
+    // The answer names zig's path: trusted only from an entry that names the
+    // interpreter and that very zig among the files it depends on.
+    if let Some(e) = memo.and_then(|m| memo::get(m, &key, &[&python])) {
+        let zig = PathBuf::from(&e.value);
+        if e.files.iter().any(|(f, _)| *f == zig) {
+            return Some(Ok((zig, ZigFrom::Python(python))));
+        }
     }
     // Where the package is, without running zig through Python on every compile.
     let out = super::doctor::probe(
@@ -198,8 +203,9 @@ fn from_python(
 /// `zig version` (remembered per binary), checked against [`MIN_ZIG`].
 fn query_version(zig: &Path, host: &HostEnv, memo: Option<&Path>) -> Result<String, ZigProblem> {
     let key = format!("version {}", zig.display());
-    let version = match memo.and_then(|m| memo::get(m, &key)) {
-        Some(v) => v,
+    // Re-read from the binary whenever its identity changed (or no entry names it).
+    let version = match memo.and_then(|m| memo::get(m, &key, &[zig])) {
+        Some(e) => e.value,
         None => {
             let out = super::doctor::probe(zig, &["version"], &probe_env(host))
                 .map_err(|e| ZigProblem::Unusable(format!("{e}: {INSTALL_HINT}")))?;
@@ -250,10 +256,14 @@ pub fn bundled_glibc(
     memo: Option<&Path>,
 ) -> Result<(String, String), String> {
     let key = format!("glibc {}", zig.path.display());
-    if let Some((lo, hi)) = memo.and_then(|m| memo::get(m, &key)).and_then(|v| {
-        v.split_once(' ')
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-    }) {
+    if let Some((lo, hi)) = memo
+        .and_then(|m| memo::get(m, &key, &[&zig.path]))
+        .and_then(|e| {
+            e.value
+                .split_once(' ')
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        })
+    {
         return Ok((lo, hi));
     }
     let out = super::doctor::probe(&zig.path, &["targets"], &probe_env(host))?;
@@ -265,54 +275,87 @@ pub fn bundled_glibc(
     Ok(range)
 }
 
-/// Earlier answers of python3 and zig, in `DIR/zig-lookups.json`: each with the files it
-/// came from and their size, modification time and inode, and used only while all of
-/// them are unchanged (a `pip install --upgrade ziglang` replaces zig, so it is asked
-/// again). Best effort: an unreadable or unwritable file means asking again.
+/// Earlier answers of python3 and zig, in `DIR/zig-lookups.json` (DIR: the output
+/// cache root): each with the files it came from and their identity (device, inode,
+/// size, mtime and ctime: ctime moves on every write and no process but root can set it
+/// back), used only while all of them are unchanged (a `pip install --upgrade
+/// ziglang` replaces zig, so it is asked again). An entry must name at least the
+/// binary whose answer it holds; one that names none, or is malformed, is ignored and
+/// rebuilt. The file is read only from a directory that belongs to this user and no
+/// one else can write to ([`crate::privfs`]), opened with `O_NOFOLLOW`, and replaced
+/// through a fresh `O_EXCL` name. Best effort: an unreadable or unwritable file means
+/// asking again.
 mod memo {
     use std::path::{Path, PathBuf};
 
     use serde::{Deserialize, Serialize};
 
+    use crate::privfs;
+
     const FILE: &str = "zig-lookups.json";
     /// Entries kept at most (the oldest go first).
     const MAX: usize = 64;
+    /// The file is read up to this size; a larger one is ignored (and replaced).
+    const MAX_BYTES: u64 = 1 << 20;
 
     #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-    struct Entry {
-        key: String,
-        files: Vec<(PathBuf, String)>,
-        value: String,
+    #[serde(deny_unknown_fields)]
+    pub struct Entry {
+        pub key: String,
+        pub files: Vec<(PathBuf, String)>,
+        pub value: String,
     }
 
     fn stamp(path: &Path) -> Option<String> {
         use std::os::unix::fs::MetadataExt;
         let m = std::fs::metadata(path).ok()?;
         Some(format!(
-            "{} {} {} {}",
+            "{} {} {} {}.{} {}.{}",
+            m.dev(),
+            m.ino(),
             m.len(),
             m.mtime(),
             m.mtime_nsec(),
-            m.ino()
+            m.ctime(),
+            m.ctime_nsec()
         ))
     }
 
+    /// The entries of the file that are well formed; none when the directory or the
+    /// file cannot be trusted.
     fn load(dir: &Path) -> Vec<Entry> {
-        std::fs::read(dir.join(FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+        if privfs::check_tree(dir).is_err() {
+            return Vec::new();
+        }
+        let Ok(Some(bytes)) = privfs::read_own(&dir.join(FILE), MAX_BYTES) else {
+            return Vec::new();
+        };
+        let Ok(values) = serde_json::from_slice::<Vec<serde_json::Value>>(&bytes) else {
+            return Vec::new();
+        };
+        values
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<Entry>(v).ok())
+            .filter(|e| !e.files.is_empty())
+            .collect()
     }
 
-    pub fn get(dir: &Path, key: &str) -> Option<String> {
+    /// The remembered answer for `key`, if its entry names every file of `must` and all
+    /// its files are unchanged.
+    pub fn get(dir: &Path, key: &str, must: &[&Path]) -> Option<Entry> {
         let e = load(dir).into_iter().find(|e| e.key == key)?;
-        e.files
+        let names = |p: &Path| e.files.iter().any(|(f, _)| f == p);
+        let fresh = e
+            .files
             .iter()
-            .all(|(p, s)| stamp(p).as_deref() == Some(s.as_str()))
-            .then_some(e.value)
+            .all(|(p, s)| stamp(p).as_deref() == Some(s.as_str()));
+        (fresh && must.iter().all(|p| names(p))).then_some(e)
     }
 
     pub fn put(dir: &Path, key: &str, files: &[&Path], value: &str) {
+        if files.is_empty() {
+            return;
+        }
         let Some(files) = files
             .iter()
             .map(|p| Some((p.to_path_buf(), stamp(p)?)))
@@ -320,7 +363,10 @@ mod memo {
         else {
             return;
         };
-        let mut all = load(dir);
+        let Ok(dir) = privfs::trusted_dir(dir) else {
+            return;
+        };
+        let mut all = load(&dir);
         all.retain(|e| e.key != key);
         all.push(Entry {
             key: key.to_string(),
@@ -331,14 +377,9 @@ mod memo {
         let Ok(text) = serde_json::to_vec(&all[skip..]) else {
             return;
         };
-        // Written beside and renamed, so a concurrent reader sees one whole file.
-        let tmp = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
-        if std::fs::create_dir_all(dir).is_ok()
-            && std::fs::write(&tmp, text).is_ok()
-            && std::fs::rename(&tmp, dir.join(FILE)).is_err()
-        {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        // Written beside under a fresh name and renamed: a concurrent reader sees one
+        // whole file, and a symlink at either name is never followed.
+        let _ = privfs::replace(&dir.join(FILE), &text);
     }
 
     #[cfg(test)]
@@ -351,19 +392,59 @@ mod memo {
             let zig = d.path().join("zig");
             std::fs::write(&zig, "v1").unwrap();
             let memo = d.path().join("memo");
-            assert_eq!(get(&memo, "version z"), None);
+            let value = |k: &str| get(&memo, k, &[&zig]).map(|e| e.value);
+            assert_eq!(value("version z"), None);
             put(&memo, "version z", &[&zig], "0.17.1");
-            assert_eq!(get(&memo, "version z").as_deref(), Some("0.17.1"));
-            assert_eq!(get(&memo, "version other"), None);
+            assert_eq!(value("version z").as_deref(), Some("0.17.1"));
+            assert_eq!(value("version other"), None);
+            // An entry that does not name the binary asked is not its answer.
+            assert!(get(&memo, "version z", &[&memo]).is_none());
+            // Rewritten in place, even with its mtime set back: ctime moved.
+            let mtime = std::fs::metadata(&zig).unwrap().modified().unwrap();
+            std::fs::write(&zig, "v2").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&zig)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            assert_eq!(value("version z"), None);
+            put(&memo, "version z", &[&zig], "0.17.1");
             // Replaced (a reinstall): asked again.
             std::fs::remove_file(&zig).unwrap();
             std::fs::write(&zig, "v2, longer").unwrap();
-            assert_eq!(get(&memo, "version z"), None);
+            assert_eq!(value("version z"), None);
             std::fs::remove_file(&zig).unwrap();
-            assert_eq!(get(&memo, "version z"), None);
+            assert_eq!(value("version z"), None);
             // A file that is not ours is ignored.
             std::fs::write(memo.join(FILE), "not json").unwrap();
-            assert_eq!(get(&memo, "version z"), None);
+            assert_eq!(value("version z"), None);
+        }
+
+        #[test]
+        fn entries_without_files_or_malformed_are_ignored() {
+            let d = tempfile::tempdir().unwrap();
+            let zig = d.path().join("zig");
+            std::fs::write(&zig, "v1").unwrap();
+            let memo = d.path().join("memo");
+            std::fs::create_dir(&memo).unwrap();
+            let key = format!("version {}", zig.display());
+            let forged = serde_json::json!([
+                {"key": key, "files": [], "value": "0.13.0"},
+                {"key": "python x", "files": "nope", "value": "/bin/sh"},
+                {"key": "glibc z", "files": [[zig, stamp(&zig).unwrap()]], "value": "2.17 2.38"},
+            ]);
+            std::fs::write(memo.join(FILE), forged.to_string()).unwrap();
+            assert!(get(&memo, &key, &[&zig]).is_none(), "no files: not trusted");
+            assert!(get(&memo, "python x", &[]).is_none(), "malformed");
+            assert_eq!(
+                get(&memo, "glibc z", &[&zig]).map(|e| e.value).as_deref(),
+                Some("2.17 2.38"),
+                "a well-formed entry beside them still counts"
+            );
+            put(&memo, &key, &[&zig], "0.14.0");
+            let text = std::fs::read_to_string(memo.join(FILE)).unwrap();
+            assert!(!text.contains("0.13.0") && !text.contains("nope"), "{text}");
         }
     }
 }
