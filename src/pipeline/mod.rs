@@ -725,12 +725,7 @@ fn build_in(
     let sha256 = opts.checksum.then(|| hex(&Sha256::digest(&snap.bytes)));
     // A smoke run only for an artifact that passed every other check.
     if let (Some(req), true) = (smoke, verdict.passed()) {
-        // The run gets a private copy of the bytes just verified.
-        let file = std::fs::File::open(&out)
-            .with_context(|| format!("opening the verified artifact `{}`", out.display()))?;
-        // SAFETY: a private file of ours, just verified; see `inspect`.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .with_context(|| format!("mapping `{}`", out.display()))?;
+        // The run gets a private copy of the snapshot just verified, never the slot.
         let name = plan
             .dest
             .file_name()
@@ -738,7 +733,7 @@ fn build_in(
         let check = smoke_check(
             req,
             &plan.target,
-            &map,
+            &snap.bytes,
             name.as_deref().unwrap_or("artifact"),
             verdict.facts.interpreter.as_deref(),
             &plan.env.vars,
