@@ -17,6 +17,7 @@ use super::{
 };
 use crate::target::{self, Format};
 
+const IMAGE_FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
 const IMAGE_FILE_DLL: u16 = 0x2000;
 /// Data directories Windows defines; more are ignored.
 const NUM_DIRECTORIES: u64 = 16;
@@ -163,6 +164,12 @@ impl<'a> PeFile<'a> {
 
     pub fn is_dll(&self) -> bool {
         self.characteristics & IMAGE_FILE_DLL != 0
+    }
+
+    /// Whether the linker marked it loadable (IMAGE_FILE_EXECUTABLE_IMAGE) and it has the
+    /// optional header every image has.
+    pub fn is_image(&self) -> bool {
+        self.characteristics & IMAGE_FILE_EXECUTABLE_IMAGE != 0 && self.subsystem.is_some()
     }
 
     /// The section headers (in bounds: checked by `parse`).
@@ -341,7 +348,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         e_machine: u32::from(machine),
         machine: machine_name(machine),
         osabi: None,
-        kind: if pe.is_dll() {
+        kind: if !pe.is_image() {
+            "object".to_string()
+        } else if pe.is_dll() {
             "dll".to_string()
         } else {
             "exec".to_string()
@@ -358,7 +367,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         go: None,
         runtime: None,
     };
-    let mut checks = vec![format_check(Format::Pe, policy)];
+    let mut checks = vec![
+        format_check(Format::Pe, policy),
+        super::kind::pe_check(policy.kind, pe.characteristics, pe.subsystem.is_some()),
+    ];
     checks.push(super::machine_check(
         "pe.machine",
         want,
