@@ -458,10 +458,23 @@ fn a_c_archive_profile_is_refused_before_the_build() {
         C_SHARED.replace("c-shared", "c-archive"),
     )
     .unwrap();
-    for args in [&["build"][..], &["build", "--no-verify"][..]] {
+    for (args, mode, at) in [
+        (&["build"][..], "c-archive", "xbuild-go.toml:4:9"),
+        (
+            &["build", "--no-verify"][..],
+            "c-archive",
+            "xbuild-go.toml:4:9",
+        ),
+        (
+            &["build", "--", "-buildmode=archive"][..],
+            "archive",
+            "arguments after `--`",
+        ),
+    ] {
         run(p.path(), args)
             .code(2)
-            .stderr_has("-buildmode=c-archive makes an ar archive")
+            .stderr_has(&format!("-buildmode={mode} makes an ar archive"))
+            .stderr_has(at)
             .stderr_has("neither verifies nor delivers archives");
         assert!(
             std::fs::read_dir(p.path()).unwrap().count() == 4,

@@ -239,7 +239,7 @@ pub fn policy_for(
     profile: &ResolvedProfile,
     target: &Target,
 ) -> anyhow::Result<Policy> {
-    verify::kind_of(profile).map_err(|e| usage(format!("profile `{}`: {e}", profile.name)))?;
+    verify::kind_of(profile).map_err(usage)?;
     let mut policy = Policy::from_profile(profile, Some(target));
     ctx.images
         .attach(profile, target, &ctx.work_dir, &mut policy)?;

@@ -209,11 +209,23 @@ impl Policy {
 }
 
 /// The kind of file a profile's build makes, from the last `-buildmode` in its `flags`
-/// and extra go arguments; why this tool does not take it (archives) otherwise.
+/// and extra go arguments; otherwise why this tool does not take it (archives), naming
+/// where the buildmode was set.
 pub fn kind_of(profile: &ResolvedProfile) -> Result<Kind, String> {
     Kind::of_buildmode(&kind::buildmode(
         profile.flags.value.iter().chain(&profile.go_args),
     ))
+    .map_err(|e| {
+        let in_args = profile
+            .go_args
+            .iter()
+            .any(|a| a.trim_start_matches('-').starts_with("buildmode"));
+        if in_args {
+            format!("the go build arguments after `--`: {e}")
+        } else {
+            format!("flags ({}): {e}", profile.flags.source)
+        }
+    })
 }
 
 impl Policy {
