@@ -5,6 +5,7 @@
 //! An object file, a core dump, a shared library or an ELF file without program headers
 //! is not an executable, whatever else it gets right: it cannot be run.
 
+use super::pe::{IMAGE_FILE_DLL, IMAGE_FILE_EXECUTABLE_IMAGE};
 use super::Check;
 
 /// The kind of file a build makes, from its `-buildmode`.
@@ -219,9 +220,6 @@ pub(super) fn macho_check(want: Option<Kind>, filetype: u32) -> Check {
         why(&found, &expected, cause)
     })
 }
-
-const IMAGE_FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
-const IMAGE_FILE_DLL: u16 = 0x2000;
 
 /// The COFF characteristics named, e.g. `0x22 (EXECUTABLE_IMAGE, LARGE_ADDRESS_AWARE)`.
 fn pe_flags(ch: u16) -> String {
