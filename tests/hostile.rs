@@ -307,7 +307,9 @@ fn elf_with_100000_needed_libraries_lists_64() {
 #[test]
 fn elf_with_65000_sections_named_by_one_endless_string_is_answered() {
     let n = 65_000u64;
-    let shoff = 64usize;
+    // One PT_LOAD over the headers, so the file is an executable (`elf.type`).
+    let shoff = 64usize + 56;
+    let load = [1, 5, 0, 0x40_0000, shoff as u64, shoff as u64];
     let str_at = shoff + n as usize * 64;
     let names = vec![b'.'; 1 << 20]; // no NUL anywhere
     let mut shdrs = vec![[0u64; 7]; n as usize];
@@ -315,7 +317,7 @@ fn elf_with_65000_sections_named_by_one_endless_string_is_answered() {
     for s in shdrs.iter_mut().skip(2) {
         *s = [0, 1, 0, str_at as u64, 16, 0, 0];
     }
-    let f = elf64(&[], &shdrs, 1, &[(str_at, &names)]);
+    let f = elf64(&[load], &shdrs, 1, &[(str_at, &names)]);
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "names", &f);
     run_bounded(dir.path(), &["verify", &file, "--message-format", "json"])

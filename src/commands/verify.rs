@@ -43,7 +43,9 @@ impl Judge {
             ..
         } = self
         else {
-            return Ok(Policy::report_only());
+            // Without a target or profile, only the file's type is judged: it must be an
+            // executable.
+            return Ok(Policy::any_executable());
         };
         if let [one] = targets.as_slice() {
             return policy_for(one);

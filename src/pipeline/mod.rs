@@ -232,12 +232,14 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
 }
 
 /// The policy of a profile for a target, with the real images of its `runs-on` read
-/// for the target's platform (exit 2 when one cannot be).
+/// for the target's platform (exit 2 when one cannot be, or when the profile's
+/// `-buildmode` makes what this tool does not verify: an archive).
 pub fn policy_for(
     ctx: &Context,
     profile: &ResolvedProfile,
     target: &Target,
 ) -> anyhow::Result<Policy> {
+    verify::kind_of(profile).map_err(usage)?;
     let mut policy = Policy::from_profile(profile, Some(target));
     ctx.images
         .attach(profile, target, &ctx.work_dir, &mut policy)?;

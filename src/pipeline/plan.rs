@@ -131,6 +131,9 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
     let mut plans: Vec<Plan> = Vec::new();
     for t in &ctx.profile.targets.value {
         let tp = ctx.profile.for_target(t)?;
+        // A buildmode whose output this tool cannot verify (an archive) is refused before
+        // anything builds, --no-verify or not.
+        crate::verify::kind_of(&tp).map_err(usage)?;
         let env = target_env_of(ctx, &tp, t, local.as_ref());
         for package in packages(ctx, go, &tp, &env, module_dir)? {
             let name = binary_name(module_dir, &package)?;

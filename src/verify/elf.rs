@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::elf_file::{ElfFile, Shdr, SHT_SYMTAB};
+use super::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
 use super::{
     arm_attributes, buildinfo, format_check, gnu_property, libs, pclntab, Check, Facts, Found,
     Malformed, Policy, Verdict,
@@ -71,6 +71,12 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     // dynamic: claiming static there would fail open.
     let (has_interp, interpreter) = elf.interpreter();
     let dynamic = elf.dynamic()?;
+    let elf_type = super::kind::ElfType {
+        e_type: elf.e_type,
+        phnum: elf.phnum(),
+        has_interp,
+        pie: dynamic.flags_1.is_some_and(|f| f & DF_1_PIE != 0),
+    };
     let needed = dynamic.needed;
     let needed_more = dynamic.needed_total - needed.len();
     let is_static = !has_interp && dynamic.needed_total == 0;
@@ -181,7 +187,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
 
     let target = policy.target.as_ref();
     let arch: Option<&Arch> = target.and_then(|t| t.arch());
-    let mut checks = vec![format_check(Format::Elf, policy)];
+    let mut checks = vec![
+        format_check(Format::Elf, policy),
+        super::kind::elf_check(policy.kind, &elf_type),
+    ];
 
     // Header.
     match arch {

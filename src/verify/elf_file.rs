@@ -25,6 +25,9 @@ const DT_NULL: u64 = 0;
 const DT_NEEDED: u64 = 1;
 const DT_STRTAB: u64 = 5;
 const DT_STRSZ: u64 = 10;
+const DT_FLAGS_1: u64 = 0x6fff_fffb;
+/// DT_FLAGS_1: the object is a position-independent executable.
+pub const DF_1_PIE: u64 = 0x0800_0000;
 /// More sections, segments, dynamic entries or version records than any executable has;
 /// beyond it a file is malformed. It also bounds how much of a file a walk touches.
 const MAX_ENTRIES: u64 = 1 << 20;
@@ -63,6 +66,8 @@ pub struct Dynamic {
     pub needed: Vec<String>,
     /// How many DT_NEEDED entries there are in all.
     pub needed_total: usize,
+    /// DT_FLAGS_1 (the first), when present: [`DF_1_PIE`] marks an executable.
+    pub flags_1: Option<u64>,
 }
 
 /// An ELF file whose header and header tables were found sound.
@@ -281,6 +286,12 @@ impl<'a> ElfFile<'a> {
         }
     }
 
+    /// How many program headers there are (e_phnum, or section 0's sh_info under
+    /// PN_XNUM); an executable has at least one.
+    pub fn phnum(&self) -> u64 {
+        self.phnum
+    }
+
     pub fn segments(&self) -> impl Iterator<Item = Phdr> + '_ {
         (0..self.phnum).map(|i| self.segment(i))
     }
@@ -384,7 +395,7 @@ impl<'a> ElfFile<'a> {
         let ent = if self.is64 { 16 } else { 8 };
         let mut needed_at = Vec::new();
         let mut total = 0usize;
-        let (mut strtab, mut strsz) = (None, None);
+        let (mut strtab, mut strsz, mut flags_1) = (None, None, None);
         let count = data.len() as u64 / ent;
         if count > MAX_ENTRIES
             && (0..MAX_ENTRIES).all(|i| d.word(i * ent, self.is64) != Some(DT_NULL))
@@ -407,6 +418,7 @@ impl<'a> ElfFile<'a> {
                 }
                 DT_STRTAB => strtab = strtab.or(Some(val)),
                 DT_STRSZ => strsz = strsz.or(Some(val)),
+                DT_FLAGS_1 => flags_1 = flags_1.or(Some(val)),
                 _ => {}
             }
         }
@@ -432,6 +444,7 @@ impl<'a> ElfFile<'a> {
         Ok(Dynamic {
             needed,
             needed_total: total,
+            flags_1,
         })
     }
 

@@ -488,6 +488,8 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             2 => "exec".to_string(),
             6 => "dylib".to_string(),
             1 => "object".to_string(),
+            4 => "core".to_string(),
+            8 => "bundle".to_string(),
             t => format!("{t:#x}"),
         },
         e_flags: Some(macho.flags),
@@ -502,7 +504,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         go: None,
         runtime: None,
     };
-    let mut checks = vec![format_check(Format::Macho, policy)];
+    let mut checks = vec![
+        format_check(Format::Macho, policy),
+        super::kind::macho_check(policy.kind, macho.filetype),
+    ];
     checks.push(super::machine_check(
         "macho.cputype",
         want,

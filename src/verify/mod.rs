@@ -16,7 +16,7 @@ mod elf_file;
 pub mod gnu_property;
 mod gocheck;
 pub mod images;
-
+mod kind;
 mod leb128;
 mod libs;
 mod macho;
@@ -27,6 +27,7 @@ pub mod realimage;
 pub mod reproducible;
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
+pub use kind::Kind;
 pub use leb128::SectionError;
 
 use serde::Serialize;
@@ -148,6 +149,9 @@ pub struct Policy {
     pub require_go: bool,
     /// The profile's `go` requirement, for `go.version`.
     pub go_requirement: Option<GoRequirement>,
+    /// The kind of file it must be (`elf.type`, `macho.filetype`, `pe.characteristics`),
+    /// from the profile's `-buildmode`; `None` reports the type without judging it.
+    pub kind: Option<Kind>,
 }
 
 impl Policy {
@@ -166,6 +170,16 @@ impl Policy {
             expect_go: None,
             require_go: false,
             go_requirement: None,
+            kind: None,
+        }
+    }
+
+    /// Judge only that the file is an executable; report everything else (`verify FILE`
+    /// without a target or profile).
+    pub fn any_executable() -> Policy {
+        Policy {
+            kind: Some(Kind::Executable),
+            ..Policy::report_only()
         }
     }
 
@@ -187,8 +201,31 @@ impl Policy {
                 .map(|t| expected_go_build(profile, t)),
             require_go: v.buildinfo.value,
             go_requirement: profile.go.value.clone(),
+            // A buildmode this tool does not take is refused (exit 2) before any build or
+            // verification (`kind_of`); were one to get here, an executable is required.
+            kind: Some(kind_of(profile).unwrap_or(Kind::Executable)),
         }
     }
+}
+
+/// The kind of file a profile's build makes, from the last `-buildmode` in its `flags`
+/// and extra go arguments; otherwise why this tool does not take it (archives), naming
+/// where the buildmode was set.
+pub fn kind_of(profile: &ResolvedProfile) -> Result<Kind, String> {
+    Kind::of_buildmode(&kind::buildmode(
+        profile.flags.value.iter().chain(&profile.go_args),
+    ))
+    .map_err(|e| {
+        let in_args = profile
+            .go_args
+            .iter()
+            .any(|a| a.trim_start_matches('-').starts_with("buildmode"));
+        if in_args {
+            format!("the go build arguments after `--`: {e}")
+        } else {
+            format!("flags ({}): {e}", profile.flags.source)
+        }
+    })
 }
 
 impl Policy {
@@ -219,17 +256,7 @@ fn expected_go_build(p: &ResolvedProfile, t: &Target) -> GoExpect {
     let trimpath = args
         .iter()
         .any(|a| *a == "-trimpath" || *a == "-trimpath=true" || *a == "--trimpath");
-    let mut buildmode = "exe".to_string();
-    for (i, a) in args.iter().enumerate() {
-        let a = a.trim_start_matches('-');
-        if let Some(m) = a.strip_prefix("buildmode=") {
-            buildmode = m.to_string();
-        } else if a == "buildmode" {
-            if let Some(m) = args.get(i + 1) {
-                buildmode = m.to_string();
-            }
-        }
-    }
+    let buildmode = kind::buildmode(args.iter().copied());
     GoExpect {
         goos: t.goos().to_string(),
         goarch: t.goarch().to_string(),
@@ -460,6 +487,10 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
         _ => {
             let what = if bytes.is_empty() {
                 "the file is empty".to_string()
+            } else if bytes.starts_with(b"!<arch>\n") {
+                "not an executable: an ar archive (a static library: what -buildmode=c-archive, or \
+                 go build of a package that is not main, writes)"
+                    .to_string()
             } else {
                 let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
                 format!(

@@ -17,7 +17,8 @@ use super::{
 };
 use crate::target::{self, Format};
 
-const IMAGE_FILE_DLL: u16 = 0x2000;
+pub(super) const IMAGE_FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
+pub(super) const IMAGE_FILE_DLL: u16 = 0x2000;
 /// Data directories Windows defines; more are ignored.
 const NUM_DIRECTORIES: u64 = 16;
 const IMPORT_DIRECTORY: u64 = 1;
@@ -163,6 +164,17 @@ impl<'a> PeFile<'a> {
 
     pub fn is_dll(&self) -> bool {
         self.characteristics & IMAGE_FILE_DLL != 0
+    }
+
+    /// Whether it has an optional header (every image has; an object file has none).
+    pub fn has_optional_header(&self) -> bool {
+        self.subsystem.is_some()
+    }
+
+    /// Whether the linker marked it loadable (IMAGE_FILE_EXECUTABLE_IMAGE) and it has the
+    /// optional header every image has.
+    pub fn is_image(&self) -> bool {
+        self.characteristics & IMAGE_FILE_EXECUTABLE_IMAGE != 0 && self.has_optional_header()
     }
 
     /// The section headers (in bounds: checked by `parse`).
@@ -341,7 +353,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         e_machine: u32::from(machine),
         machine: machine_name(machine),
         osabi: None,
-        kind: if pe.is_dll() {
+        kind: if !pe.is_image() {
+            "object".to_string()
+        } else if pe.is_dll() {
             "dll".to_string()
         } else {
             "exec".to_string()
@@ -358,7 +372,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         go: None,
         runtime: None,
     };
-    let mut checks = vec![format_check(Format::Pe, policy)];
+    let mut checks = vec![
+        format_check(Format::Pe, policy),
+        super::kind::pe_check(policy.kind, pe.characteristics, pe.has_optional_header()),
+    ];
     checks.push(super::machine_check(
         "pe.machine",
         want,
