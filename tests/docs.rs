@@ -462,3 +462,24 @@ fn runnable_blocks_in_the_docs_run() {
     assert!(ran >= 10, "only {ran} runnable blocks found in the docs");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The README stays a front door: the reference lives in docs/.
+#[test]
+fn readme_is_at_most_300_lines_and_keeps_its_two_commands() {
+    let readme = read(&repo().join("README.md"));
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 300,
+        "README.md has {lines} lines; move reference text to docs/"
+    );
+    // .ci/run and the tests rely on these two commands at the top.
+    for cmd in [
+        "cargo run --release -- xbuild-go -C fixtures/go/hello --target linux/arm64",
+        "cargo test",
+    ] {
+        assert!(
+            readme.lines().take(15).any(|l| l.trim() == cmd),
+            "README.md no longer starts with `{cmd}`"
+        );
+    }
+}
