@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::placeholders;
 use crate::target::Target;
 
 /// What a relative `output` is relative to.
@@ -23,8 +24,8 @@ pub struct Output {
     pub base: OutputBase,
 }
 
-/// Placeholders an output template may use.
-pub const OUTPUT_PLACEHOLDERS: &[&str] = &["name", "os", "arch", "variant", "exe", "profile"];
+/// Placeholders an output template may use: the artifact's ([`placeholders::ARTIFACT`]).
+pub const OUTPUT_PLACEHOLDERS: &[&str] = placeholders::ARTIFACT;
 
 impl Output {
     /// Expands the template for one target. `name` is the main package's binary name.
@@ -75,15 +76,10 @@ impl Output {
             };
             let key = &after[..close];
             if !OUTPUT_PLACEHOLDERS.contains(&key) {
-                return Err(format!(
-                    "unknown placeholder `{{{key}}}` in output template `{}`{}; known: {}",
-                    self.template,
-                    crate::suggest::did_you_mean(key, OUTPUT_PLACEHOLDERS.iter().copied()),
-                    OUTPUT_PLACEHOLDERS
-                        .iter()
-                        .map(|p| format!("{{{p}}}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                return Err(placeholders::unknown(
+                    key,
+                    &format!("output template `{}`", self.template),
+                    OUTPUT_PLACEHOLDERS,
                 ));
             }
             rest = &after[close + 1..];

@@ -225,25 +225,35 @@ fn verify_fields(
     layer.max_size = take(&v.max_size, s);
 }
 
+/// The keys a `target."OS/ARCH"` table may set (the cgo, C toolchain, go flag, env,
+/// stamp and smoke groups), converted alike from such a table and from a profile's own
+/// (`$t` is a [`TargetToml`] or a [`LayerToml`]): the one list of them. The `verify`
+/// sub-table is [`verify_fields`]'.
+macro_rules! per_target_layer {
+    ($file:expr, $t:expr, $s:expr) => {
+        Layer {
+            cgo: take(&$t.cgo, $s),
+            cc: take(&$t.cc, $s),
+            libc: take(&$t.libc, $s),
+            glibc: take(&$t.glibc, $s),
+            ldflags: ldflags_of($file, &$t.ldflags, $s)?,
+            flags: take(&$t.flags, $s),
+            tags: take(&$t.tags, $s),
+            env: env_of($file, &$t.env, $s)?,
+            stamp: stamp_of($file, &$t.stamp, $s)?,
+            smoke: take(&$t.smoke, $s),
+            smoke_required: take(&$t.smoke_required, $s),
+            smoke_timeout: take(&$t.smoke_timeout, $s),
+            smoke_isolation: take(&$t.smoke_isolation, $s),
+            ..Layer::default()
+        }
+    };
+}
+
 /// Converts a `target."OS/ARCH"` table into a layer.
 fn target_layer(file: &ProfileFile, t: &TargetToml, source: SourceFn) -> anyhow::Result<Layer> {
     let s = |span: std::ops::Range<usize>| source(file.location(span.start));
-    let mut layer = Layer {
-        cgo: take(&t.cgo, &s),
-        cc: take(&t.cc, &s),
-        libc: take(&t.libc, &s),
-        glibc: take(&t.glibc, &s),
-        ldflags: ldflags_of(file, &t.ldflags, &s)?,
-        flags: take(&t.flags, &s),
-        tags: take(&t.tags, &s),
-        env: env_of(file, &t.env, &s)?,
-        stamp: stamp_of(file, &t.stamp, &s)?,
-        smoke: take(&t.smoke, &s),
-        smoke_required: take(&t.smoke_required, &s),
-        smoke_timeout: take(&t.smoke_timeout, &s),
-        smoke_isolation: take(&t.smoke_isolation, &s),
-        ..Layer::default()
-    };
+    let mut layer = per_target_layer!(file, t, &s);
     verify_fields(&mut layer, t.verify.as_ref(), &s);
     Ok(layer)
 }
@@ -282,24 +292,11 @@ pub(super) fn toml_layer(
                 s(sp.span()),
             )
         }),
-        cgo: take(&t.cgo, &s),
-        cc: take(&t.cc, &s),
-        libc: take(&t.libc, &s),
-        glibc: take(&t.glibc, &s),
-        ldflags: ldflags_of(file, &t.ldflags, &s)?,
-        flags: take(&t.flags, &s),
-        tags: take(&t.tags, &s),
         rebuild_all: take(&t.rebuild_all, &s),
-        env: env_of(file, &t.env, &s)?,
         pass_env: take(&t.pass_env, &s),
         go: take(&t.go, &s),
-        smoke: take(&t.smoke, &s),
-        smoke_required: take(&t.smoke_required, &s),
-        smoke_timeout: take(&t.smoke_timeout, &s),
-        smoke_isolation: take(&t.smoke_isolation, &s),
-        stamp: stamp_of(file, &t.stamp, &s)?,
         target_tables,
-        ..Layer::default()
+        ..per_target_layer!(file, t, &s)
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
     Ok(layer)
