@@ -115,3 +115,38 @@ fn locations_are_one_based() {
     );
     assert_eq!((l.line, l.column), (1, 9));
 }
+
+/// The known-keys tables of `schema` (for did-you-mean and the docs) name exactly the
+/// keys the TOML structs accept: serde's "expected one of" lists those.
+#[test]
+fn key_tables_match_the_schema() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("top_level", "zzz = 1\n", schema::FILE_KEYS),
+        ("build", "[build]\nzzz = 1\n", schema::LAYER_KEYS),
+        ("profile", "[profile.p]\nzzz = 1\n", schema::LAYER_KEYS),
+        (
+            "target",
+            "[profile.p.target.\"linux/arm64\"]\nzzz = 1\n",
+            schema::TARGET_KEYS,
+        ),
+        ("verify", "[build.verify]\nzzz = 1\n", schema::VERIFY_KEYS),
+        (
+            "target_verify",
+            "[build.target.\"linux/arm64\".verify]\nzzz = 1\n",
+            schema::VERIFY_KEYS,
+        ),
+    ];
+    for (case, text, table) in cases {
+        let err = ProfileFile::parse(Path::new("f.toml"), text.to_string()).unwrap_err();
+        let msg = format!("{err:#}");
+        let expected = msg
+            .split_once("expected ")
+            .unwrap_or_else(|| panic!("case {case}: no expected keys in {msg}"))
+            .1;
+        let mut accepted: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let mut known = table.to_vec();
+        accepted.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(accepted, known, "case {case}: {msg}");
+    }
+}
