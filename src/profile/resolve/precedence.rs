@@ -32,6 +32,28 @@ fn at(source: &Source) -> String {
     }
 }
 
+/// A value parsed, keeping its source; an error is prefixed with where it was set.
+fn parsed<T, U>(
+    v: Sourced<T>,
+    parse: impl FnOnce(&T) -> Result<U, String>,
+) -> anyhow::Result<Sourced<U>> {
+    let value = parse(&v.value).map_err(|e| usage(format!("{}{e}", at(&v.source))))?;
+    Ok(Sourced::new(value, v.source))
+}
+
+/// A value that may be unset: none when no layer sets it (built in) or the nearest
+/// layer sets it to `""`, else parsed like [`parsed`].
+fn optional<U>(
+    v: Option<Sourced<String>>,
+    parse: impl FnOnce(&String) -> Result<U, String>,
+) -> anyhow::Result<Sourced<Option<U>>> {
+    match v {
+        None => Ok(Sourced::new(None, Source::BuiltIn)),
+        Some(v) if v.value.trim().is_empty() => Ok(Sourced::new(None, v.source)),
+        Some(v) => parsed(v, |v| parse(v).map(Some)),
+    }
+}
+
 pub(super) fn finish(
     name: &str,
     file: Option<PathBuf>,
@@ -72,48 +94,23 @@ pub(super) fn finish(
 
     let go = match first(layers, |l| &l.go) {
         None => Sourced::new(None, Source::BuiltIn),
-        Some(g) => Sourced::new(
-            Some(
-                GoRequirement::parse(&g.value)
-                    .map_err(|e| usage(format!("{}{e}", at(&g.source))))?,
-            ),
-            g.source,
-        ),
+        Some(g) => parsed(g, |v| GoRequirement::parse(v).map(Some))?,
     };
-    let max_size = match first(layers, |l| &l.max_size) {
-        None => Sourced::new(None, Source::BuiltIn),
-        Some(m) if m.value.trim().is_empty() => Sourced::new(None, m.source),
-        Some(m) => Sourced::new(
-            Some(
-                parse_size(&m.value)
-                    .map_err(|e| usage(format!("{}max-size: {e}", at(&m.source))))?,
-            ),
-            m.source,
-        ),
-    };
+    let max_size = optional(first(layers, |l| &l.max_size), |v| {
+        parse_size(v).map_err(|e| format!("max-size: {e}"))
+    })?;
     let smoke_timeout = match first(layers, |l| &l.smoke_timeout) {
         None => Sourced::new(duration::DEFAULT_SMOKE_TIMEOUT, Source::BuiltIn),
-        Some(t) => Sourced::new(
-            duration::parse_smoke_timeout(&t.value)
-                .map_err(|e| usage(format!("{}smoke-timeout: {e}", at(&t.source))))?,
-            t.source,
-        ),
+        Some(t) => parsed(t, |v| {
+            duration::parse_smoke_timeout(v).map_err(|e| format!("smoke-timeout: {e}"))
+        })?,
     };
     let libc = pick!(libc);
-    let cc = pick!(cc);
-    let cc = Sourced::new(
-        CcSetting::parse(&cc.value).map_err(|e| usage(format!("{}{e}", at(&cc.source))))?,
-        cc.source,
-    );
-    let glibc = match first(layers, |l| &l.glibc) {
-        None => Sourced::new(None, Source::BuiltIn),
-        Some(g) if g.value.trim().is_empty() => Sourced::new(None, g.source),
-        Some(g) => {
-            check_glibc_version(&g.value)
-                .map_err(|e| usage(format!("{}glibc = \"{}\": {e}", at(&g.source), g.value)))?;
-            Sourced::new(Some(g.value.trim().to_string()), g.source)
-        }
-    };
+    let cc = parsed(pick!(cc), |v| CcSetting::parse(v))?;
+    let glibc = optional(first(layers, |l| &l.glibc), |v| {
+        check_glibc_version(v).map_err(|e| format!("glibc = \"{v}\": {e}"))?;
+        Ok(v.trim().to_string())
+    })?;
     let max_glibc = match first(layers, |l| &l.max_glibc) {
         // No limit set anywhere: a glibc floor is also the limit, so the version needs
         // of the binary prove it.
@@ -121,12 +118,10 @@ pub(super) fn finish(
             (Some(floor), Libc::Glibc) => Sourced::new(Some(floor.clone()), glibc.source.clone()),
             _ => Sourced::new(None, Source::BuiltIn),
         },
-        Some(m) if m.value.trim().is_empty() => Sourced::new(None, m.source),
-        Some(m) => {
-            check_glibc_version(&m.value)
-                .map_err(|e| usage(format!("{}max-glibc = \"{}\": {e}", at(&m.source), m.value)))?;
-            Sourced::new(Some(m.value.clone()), m.source)
-        }
+        max_glibc => optional(max_glibc, |v| {
+            check_glibc_version(v).map_err(|e| format!("max-glibc = \"{v}\": {e}"))?;
+            Ok(v.clone())
+        })?,
     };
 
     // env and stamp merge key by key, higher layers winning; lists and scalars replace.

@@ -411,6 +411,36 @@ fn errors_name_file_line_column_and_suggest() {
             &["/repo/xbuild-go.toml:2:6", "exact pin needs a patch"],
         ),
         (
+            "bad_glibc",
+            "[profile.golden]\nglibc = \"2\"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:9: glibc = \"2\": expected a glibc version"],
+        ),
+        (
+            "bad_max_glibc",
+            "[profile.golden.verify]\nmax-glibc = \"2.x\"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:13: max-glibc = \"2.x\": expected a glibc version"],
+        ),
+        (
+            "bad_smoke_timeout",
+            "[profile.golden]\nsmoke-timeout = \"soon\"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:17: smoke-timeout: `soon` is not a duration"],
+        ),
+        (
+            "bad_size_names_key",
+            "[profile.golden.verify]\nmax-size = \"big\"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:12: max-size: `big` is not a size"],
+        ),
+        (
+            "empty_cc",
+            "[build]\ncc = \" \"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:6: cc = \"\": name \"auto\""],
+        ),
+        (
             "bad_template",
             "[build]\noutput = \"{nme}\"\n",
             "golden",
