@@ -69,20 +69,26 @@ pub fn check<'a>(template: &'a str, known: &[&str]) -> Result<Vec<&'a str>, Stri
     for p in pieces(template)? {
         if let Piece::Name(n) = p {
             if !known.contains(&n) {
-                return Err(format!(
-                    "unknown placeholder `{{{n}}}` in `{template}`{}; known: {}",
-                    crate::suggest::did_you_mean(n, known.iter().copied()),
-                    known
-                        .iter()
-                        .map(|k| format!("{{{k}}}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                ));
+                return Err(unknown(n, &format!("`{template}`"), known));
             }
             used.push(n);
         }
     }
     Ok(used)
+}
+
+/// The error for a placeholder `name` that is not one of `known`, in `what` (the
+/// template, as the message names it): with the closest spelling and every known one.
+pub(super) fn unknown(name: &str, what: &str, known: &[&str]) -> String {
+    format!(
+        "unknown placeholder `{{{name}}}` in {what}{}; known: {}",
+        crate::suggest::did_you_mean(name, known.iter().copied()),
+        known
+            .iter()
+            .map(|k| format!("{{{k}}}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
 }
 
 /// True if `template` uses a placeholder of the source (so git must be asked).

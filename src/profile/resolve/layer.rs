@@ -1,0 +1,303 @@
+//! One layer of a profile, every value optional and sourced: the built-in golden
+//! profile, the command line, or a TOML table (`[build]`, `[profile.NAME]`, and their
+//! `target."OS/ARCH[/VARIANT]"` tables) of a profile file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::values::{check_env, check_stamp, go_quote};
+use super::Overrides;
+use crate::error::usage;
+use crate::profile::schema::{
+    BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, SmokeIsolation, TargetToml, VerifyToml,
+};
+use crate::profile::{Location, Output, OutputBase, ProfileFile, Source, Sourced};
+use crate::target::Target;
+
+/// One layer, every field optional, each value already carrying its source.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Layer {
+    pub(super) targets: Option<Sourced<Vec<String>>>,
+    pub(super) package: Option<Sourced<Vec<String>>>,
+    pub(super) output: Option<Sourced<Output>>,
+    pub(super) cgo: Option<Sourced<bool>>,
+    pub(super) cc: Option<Sourced<String>>,
+    pub(super) libc: Option<Sourced<Libc>>,
+    pub(super) glibc: Option<Sourced<String>>,
+    pub(super) ldflags: Option<Sourced<String>>,
+    pub(super) flags: Option<Sourced<Vec<String>>>,
+    pub(super) tags: Option<Sourced<Vec<String>>>,
+    pub(super) rebuild_all: Option<Sourced<bool>>,
+    pub(super) env: BTreeMap<String, Sourced<String>>,
+    pub(super) pass_env: Option<Sourced<Vec<String>>>,
+    pub(super) go: Option<Sourced<String>>,
+    pub(super) smoke: Option<Sourced<Vec<String>>>,
+    pub(super) smoke_required: Option<Sourced<bool>>,
+    pub(super) smoke_timeout: Option<Sourced<String>>,
+    pub(super) smoke_isolation: Option<Sourced<SmokeIsolation>>,
+    pub(super) static_: Option<Sourced<bool>>,
+    pub(super) stripped: Option<Sourced<bool>>,
+    pub(super) buildinfo: Option<Sourced<bool>>,
+    pub(super) runs_on: Option<Sourced<Vec<String>>>,
+    pub(super) max_glibc: Option<Sourced<String>>,
+    pub(super) arm_float_abi: Option<Sourced<FloatAbi>>,
+    pub(super) aarch64_bti: Option<Sourced<BtiPolicy>>,
+    pub(super) max_size: Option<Sourced<String>>,
+    /// `-X` stamps, merged key by key like `env`.
+    pub(super) stamp: BTreeMap<String, Sourced<String>>,
+    /// `target."OS/ARCH[/VARIANT]"` tables of this layer, in the file's order.
+    pub(super) target_tables: Vec<(TargetKey, Layer)>,
+}
+
+/// The key of a per-target table: a whole target, or `os/arch` for all its variants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct TargetKey {
+    pub(super) target: Target,
+    /// True when the key names a variant (`linux/arm/v7`): an exact match.
+    pub(super) exact: bool,
+}
+
+impl TargetKey {
+    fn parse(key: &str) -> Result<TargetKey, String> {
+        let target = Target::parse(key)?;
+        Ok(TargetKey {
+            exact: key.trim().split('/').count() == 3,
+            target,
+        })
+    }
+
+    pub(super) fn matches(&self, t: &Target) -> bool {
+        if self.exact {
+            &self.target == t
+        } else {
+            self.target.goos() == t.goos() && self.target.goarch() == t.goarch()
+        }
+    }
+}
+
+pub(super) fn builtin() -> Layer {
+    fn b<T>(v: T) -> Option<Sourced<T>> {
+        Some(Sourced::new(v, Source::BuiltIn))
+    }
+    Layer {
+        targets: b(vec!["linux/arm64".to_string()]),
+        package: b(vec![".".to_string()]),
+        output: Some(Sourced::new(
+            Output {
+                template: "{name}{exe}".to_string(),
+                base: OutputBase::ModuleDir,
+            },
+            Source::BuiltIn,
+        )),
+        cgo: Some(Sourced::new(false, Source::BuiltIn)),
+        cc: b("auto".to_string()),
+        libc: Some(Sourced::new(Libc::Glibc, Source::BuiltIn)),
+        glibc: None,
+        ldflags: b("-s -w".to_string()),
+        flags: b(vec![]),
+        tags: b(vec![]),
+        rebuild_all: Some(Sourced::new(false, Source::BuiltIn)),
+        env: BTreeMap::new(),
+        pass_env: b(vec![]),
+        go: None,
+        smoke: None,
+        smoke_required: Some(Sourced::new(false, Source::BuiltIn)),
+        smoke_timeout: None,
+        smoke_isolation: Some(Sourced::new(SmokeIsolation::BestEffort, Source::BuiltIn)),
+        static_: Some(Sourced::new(true, Source::BuiltIn)),
+        stripped: Some(Sourced::new(true, Source::BuiltIn)),
+        buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
+        runs_on: b(vec![]),
+        max_glibc: None,
+        arm_float_abi: Some(Sourced::new(FloatAbi::Any, Source::BuiltIn)),
+        aarch64_bti: Some(Sourced::new(BtiPolicy::Any, Source::BuiltIn)),
+        max_size: None,
+        stamp: BTreeMap::new(),
+        target_tables: Vec::new(),
+    }
+}
+
+pub(super) fn cli_layer(o: &Overrides) -> Layer {
+    fn f<T: Clone>(v: &Option<T>, flag: &'static str) -> Option<Sourced<T>> {
+        v.clone().map(|v| Sourced::new(v, Source::Flag(flag)))
+    }
+    Layer {
+        targets: f(&o.targets, "--target"),
+        package: o
+            .package
+            .as_ref()
+            .map(|p| Sourced::new(vec![p.clone()], Source::Flag("--package"))),
+        output: o.output.as_ref().map(|t| {
+            Sourced::new(
+                Output {
+                    template: t.clone(),
+                    base: OutputBase::WorkDir,
+                },
+                Source::Flag("-o"),
+            )
+        }),
+        cgo: f(&o.cgo, "--cgo/--no-cgo"),
+        ldflags: f(&o.ldflags, "--ldflags"),
+        tags: f(&o.tags, "--tags"),
+        rebuild_all: f(&o.rebuild_all, "--rebuild-all"),
+        static_: f(&o.static_, "--static/--no-static"),
+        stamp: o
+            .stamp
+            .iter()
+            .map(|(k, v)| (k.clone(), Sourced::new(v.clone(), Source::Flag("--stamp"))))
+            .collect(),
+        ..Layer::default()
+    }
+}
+
+type SourceFn<'a> = &'a dyn Fn(Location) -> Source;
+
+fn take<T: Clone>(
+    v: &Option<Spanned<T>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> Option<Sourced<T>> {
+    v.as_ref()
+        .map(|sp| Sourced::new(sp.get_ref().clone(), s(sp.span())))
+}
+
+/// `ldflags` as one string in go's syntax (a list is joined with go's quoting).
+fn ldflags_of(
+    file: &ProfileFile,
+    v: &Option<Spanned<LdflagsToml>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<Option<Sourced<String>>> {
+    let Some(sp) = v else { return Ok(None) };
+    let text = match sp.get_ref() {
+        LdflagsToml::Str(s) => s.clone(),
+        LdflagsToml::List(l) => l
+            .iter()
+            .map(|a| go_quote(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| usage(format!("{}: {e}", file.location(sp.span().start))))?
+            .join(" "),
+    };
+    Ok(Some(Sourced::new(text, s(sp.span()))))
+}
+
+/// `env` and `stamp` tables: keys checked, values sourced.
+fn env_of(
+    file: &ProfileFile,
+    t: &Option<BTreeMap<String, Spanned<String>>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<BTreeMap<String, Sourced<String>>> {
+    let mut env = BTreeMap::new();
+    for (k, v) in t.iter().flatten() {
+        check_env(k, v.get_ref(), &file.location(v.span().start))?;
+        env.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
+    }
+    Ok(env)
+}
+
+fn stamp_of(
+    file: &ProfileFile,
+    t: &Option<BTreeMap<String, Spanned<String>>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) -> anyhow::Result<BTreeMap<String, Sourced<String>>> {
+    let mut stamp = BTreeMap::new();
+    for (k, v) in t.iter().flatten() {
+        let at = file.location(v.span().start);
+        check_stamp(k, v.get_ref()).map_err(|e| usage(format!("{at}: {e}")))?;
+        stamp.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
+    }
+    Ok(stamp)
+}
+
+fn verify_fields(
+    layer: &mut Layer,
+    verify: Option<&VerifyToml>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) {
+    let Some(v) = verify else { return };
+    layer.static_ = take(&v.static_, s);
+    layer.stripped = take(&v.stripped, s);
+    layer.buildinfo = take(&v.buildinfo, s);
+    layer.runs_on = take(&v.runs_on, s);
+    layer.max_glibc = take(&v.max_glibc, s);
+    layer.arm_float_abi = take(&v.arm_float_abi, s);
+    layer.aarch64_bti = take(&v.aarch64_bti, s);
+    layer.max_size = take(&v.max_size, s);
+}
+
+/// The keys a `target."OS/ARCH"` table may set (the cgo, C toolchain, go flag, env,
+/// stamp and smoke groups), converted alike from such a table and from a profile's own
+/// (`$t` is a [`TargetToml`] or a [`LayerToml`]): the one list of them. The `verify`
+/// sub-table is [`verify_fields`]'.
+macro_rules! per_target_layer {
+    ($file:expr, $t:expr, $s:expr) => {
+        Layer {
+            cgo: take(&$t.cgo, $s),
+            cc: take(&$t.cc, $s),
+            libc: take(&$t.libc, $s),
+            glibc: take(&$t.glibc, $s),
+            ldflags: ldflags_of($file, &$t.ldflags, $s)?,
+            flags: take(&$t.flags, $s),
+            tags: take(&$t.tags, $s),
+            env: env_of($file, &$t.env, $s)?,
+            stamp: stamp_of($file, &$t.stamp, $s)?,
+            smoke: take(&$t.smoke, $s),
+            smoke_required: take(&$t.smoke_required, $s),
+            smoke_timeout: take(&$t.smoke_timeout, $s),
+            smoke_isolation: take(&$t.smoke_isolation, $s),
+            ..Layer::default()
+        }
+    };
+}
+
+/// Converts a `target."OS/ARCH"` table into a layer.
+fn target_layer(file: &ProfileFile, t: &TargetToml, source: SourceFn) -> anyhow::Result<Layer> {
+    let s = |span: std::ops::Range<usize>| source(file.location(span.start));
+    let mut layer = per_target_layer!(file, t, &s);
+    verify_fields(&mut layer, t.verify.as_ref(), &s);
+    Ok(layer)
+}
+
+/// Converts a TOML table into a layer; `source` makes the provenance of a span.
+pub(super) fn toml_layer(
+    file: &ProfileFile,
+    t: &LayerToml,
+    source: SourceFn,
+) -> anyhow::Result<Layer> {
+    let s = |span: std::ops::Range<usize>| source(file.location(span.start));
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut target_tables = Vec::new();
+    for (key, table) in t.target.iter().flatten() {
+        let at = file.location(table.span().start);
+        let k = TargetKey::parse(key)
+            .map_err(|e| usage(format!("{at}: target table \"{key}\": {e}")))?;
+        target_tables.push((k, target_layer(file, table.get_ref(), source)?));
+    }
+    let mut layer = Layer {
+        targets: take(&t.targets, &s),
+        package: t
+            .package
+            .as_ref()
+            .map(|sp| Sourced::new(sp.get_ref().to_vec(), s(sp.span()))),
+        output: t.output.as_ref().map(|sp| {
+            Sourced::new(
+                Output {
+                    template: sp.get_ref().clone(),
+                    base: OutputBase::Dir(dir.clone()),
+                },
+                s(sp.span()),
+            )
+        }),
+        rebuild_all: take(&t.rebuild_all, &s),
+        pass_env: take(&t.pass_env, &s),
+        go: take(&t.go, &s),
+        target_tables,
+        ..per_target_layer!(file, t, &s)
+    };
+    verify_fields(&mut layer, t.verify.as_ref(), &s);
+    Ok(layer)
+}
