@@ -18,7 +18,7 @@
 //! are strings, Tag_compatibility (32) is a ULEB128 followed by a string, every other tag below 32
 //! is a ULEB128, and from 32 upwards even tags are ULEB128 and odd tags are strings.
 
-use super::leb128::Reader;
+use crate::verify::leb128::Reader;
 
 /// The only defined format-version byte, `'A'`.
 pub const FORMAT_VERSION: u8 = b'A';
@@ -221,7 +221,7 @@ impl ArmAttributes {
 }
 
 /// A malformed `.ARM.attributes` section.
-pub type AttrError = super::leb128::SectionError;
+pub type AttrError = crate::verify::leb128::SectionError;
 
 /// The attribute name for `tag` as readelf and the Arm ABI spell it (e.g. "Tag_CPU_arch"), or
 /// `None` for a tag this parser does not know.

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use super::bytes::text;
-use super::elf_file::ElfFile;
-use super::Malformed;
+use crate::verify::bytes::text;
+use crate::verify::elf_file::ElfFile;
+use crate::verify::Malformed;
 
 use super::images::{self, Image, Libc};
 use super::needs::{self, Need};
-use super::{Check, Facts};
+use crate::verify::{Check, Facts};
 
 /// Distinct GLIBC versions beyond which a file is malformed: glibc has defined about
 /// fifty in thirty years.
@@ -198,7 +198,7 @@ pub fn runs_on_check(
     };
     let j = needs::judge(runtime, name, image);
     if !j.unmet.is_empty() {
-        c.status = super::Status::Fail;
+        c.status = crate::verify::Status::Fail;
         c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
         let mut msg = j.unmet.join("; ");
         if !j.notes.is_empty() {
@@ -339,12 +339,12 @@ fn starts_on(
 
 /// The `GLIBC_x.y` versions a shared library defines (its `.gnu.version_d`), sorted
 /// from lowest to highest: a glibc's `libc.so.6` defines every version up to its own.
-pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
-    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, super::Malformed> {
+pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, Malformed> {
+    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, Malformed> {
         // The bounded reader vets the layout before goblin reads the version section.
         ElfFile::parse(bytes)?;
-        let elf = goblin::elf::Elf::parse(bytes)
-            .map_err(|e| super::Malformed(format!("malformed ELF: {e}")))?;
+        let elf =
+            goblin::elf::Elf::parse(bytes).map_err(|e| Malformed(format!("malformed ELF: {e}")))?;
         let mut versions: Vec<String> = Vec::new();
         if let Some(verdef) = &elf.verdef {
             for def in verdef.iter() {
@@ -376,7 +376,7 @@ pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
         Ok(versions)
     });
     parsed.unwrap_or_else(|_| {
-        Err(super::Malformed(
+        Err(Malformed(
             "the ELF parser gave up on this file (internal panic caught)".into(),
         ))
     })

@@ -13,7 +13,7 @@ use crate::target;
 
 use super::images::Libc;
 use super::libs::{self, loader_family, GlibcNeeds};
-use super::{Check, Facts};
+use crate::verify::{Check, Facts};
 
 /// The CA bundles Go's crypto/x509 reads on Linux, in its order (root_linux.go).
 pub const CA_FILES: &[&str] = &[

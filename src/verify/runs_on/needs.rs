@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::images::{EntryKind, ImageContents, Libc};
-use super::pclntab::{self, PclnError, Pclntab};
+use crate::verify::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
