@@ -4,3 +4,6 @@
 
 pub mod arm_attributes;
 pub mod gnu_property;
+mod note;
+#[cfg(test)]
+mod test_bytes;
