@@ -1,4 +1,7 @@
-//! Builders of note and attribute-section bytes for the unit tests of both readers.
+//! Builders of note and attribute-section bytes for the unit tests of both readers, and
+//! the check of a malformed case's error.
+
+use crate::verify::leb128::SectionError;
 
 /// `v` as four bytes in the given order.
 pub fn u32b(v: u32, le: bool) -> [u8; 4] {
@@ -48,4 +51,21 @@ pub fn section(subsections: &[Vec<u8>]) -> Vec<u8> {
         out.extend_from_slice(s);
     }
     out
+}
+
+/// A malformed-input case's error: at `offset`, saying `msg`, naming its offset in hex,
+/// and shown as its message.
+pub fn assert_malformed(name: &str, err: &SectionError, offset: usize, msg: &str) {
+    assert_eq!(err.offset, offset, "case {name}: offset ({})", err.message);
+    assert!(
+        err.message.contains(msg),
+        "case {name}: message {:?} lacks {msg:?}",
+        err.message
+    );
+    assert!(
+        err.message.contains(&format!("0x{:x}", err.offset)),
+        "case {name}: message {:?} lacks its offset",
+        err.message
+    );
+    assert_eq!(err.to_string(), err.message, "case {name}: Display");
 }

@@ -1,7 +1,7 @@
 //! Unit tests of the GNU property note and AArch64 build-attributes readers.
 
 use super::*;
-use crate::verify::abi::test_bytes::{pad_to, section, subsection, u32b};
+use crate::verify::abi::test_bytes::{assert_malformed, pad_to, section, subsection, u32b};
 
 // ---- builders -------------------------------------------------------------------------
 
@@ -435,17 +435,7 @@ fn malformed_notes() {
     ];
     for (name, bytes, is_64, le, offset, msg) in cases {
         let err = parse_note_section(&bytes, is_64, le).expect_err(name);
-        assert_eq!(err.offset, offset, "case {name}: offset ({})", err.message);
-        assert!(
-            err.message.contains(msg),
-            "case {name}: message {:?} lacks {msg:?}",
-            err.message
-        );
-        assert!(
-            err.message.contains(&format!("0x{:x}", err.offset)),
-            "case {name}: message {:?} lacks its offset",
-            err.message
-        );
+        assert_malformed(name, &err, offset, msg);
     }
 }
 
@@ -649,18 +639,7 @@ fn malformed_aarch64_attributes() {
     ];
     for (name, bytes, offset, msg) in cases {
         let err = parse_aarch64_attributes(&bytes, le).expect_err(name);
-        assert_eq!(err.offset, offset, "case {name}: offset ({})", err.message);
-        assert!(
-            err.message.contains(msg),
-            "case {name}: message {:?} lacks {msg:?}",
-            err.message
-        );
-        assert!(
-            err.message.contains(&format!("0x{:x}", err.offset)),
-            "case {name}: message {:?} lacks its offset",
-            err.message
-        );
-        assert_eq!(err.to_string(), err.message, "case {name}: Display");
+        assert_malformed(name, &err, offset, msg);
     }
 }
 
