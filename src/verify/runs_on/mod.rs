@@ -6,4 +6,5 @@
 pub mod images;
 pub(crate) mod libs;
 pub mod needs;
+pub mod provides;
 pub mod realimage;
