@@ -9,6 +9,7 @@ use crate::verify::Malformed;
 
 use super::images::{self, Image, Libc};
 use super::needs::{self, Need};
+use super::start;
 use crate::verify::{Check, Facts};
 
 /// Distinct GLIBC versions beyond which a file is malformed: glibc has defined about
@@ -241,24 +242,16 @@ fn starts_on(
         }
         Err(e) => return Err(Check::unknown(&id, "a known image", e)),
     };
-    let expected = match (image.libc, &image.glibc) {
-        (Libc::Glibc, Some(v)) => format!("starts on {name} (glibc {v})"),
-        (Libc::Musl, _) => format!("starts on {name} (musl)"),
-        _ => format!("starts on {name} (no libc)"),
-    };
-    let fail = |why: String| {
-        let mut c = Check::judged(&id, false, expected.clone(), "would not start");
-        c.message = Some(why);
-        Err(c)
-    };
-    if facts.format != "elf" {
-        return fail(format!(
-            "{} is a Linux image; this is a {} file",
-            name, facts.format
-        ));
-    }
-    let Some(arch) = goarch else {
-        return fail(format!("machine {} is not one Go targets", facts.machine));
+    // The table requires a version of every glibc image.
+    let expected = format!(
+        "starts on {name} ({})",
+        start::libc_text(image.libc, image.glibc.as_deref())
+    );
+    let fail =
+        |why: String| -> Result<Check, Check> { Err(start::would_not_start(&id, &expected, why)) };
+    let arch = match start::linux_goarch(name, facts, goarch) {
+        Ok(a) => a,
+        Err(why) => return fail(why),
     };
     if !image.arches.iter().any(|a| a == arch) {
         return fail(format!(
@@ -277,10 +270,7 @@ fn starts_on(
     }
     let interp = facts.interpreter.as_deref().unwrap_or("");
     if !interp.is_empty() && !image.loaders.iter().any(|l| l == interp) {
-        let family = match loader_family(interp) {
-            Libc::Musl => "musl",
-            _ => "glibc",
-        };
+        let family = start::wanted_libc(interp);
         return fail(format!(
             "{} has no {interp}: the binary needs {family}{}",
             name,

@@ -8,3 +8,4 @@ pub(crate) mod libs;
 pub mod needs;
 pub mod provides;
 pub mod realimage;
+mod start;

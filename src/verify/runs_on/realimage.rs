@@ -15,6 +15,7 @@ use crate::target;
 use super::images::{Entry, EntryKind, ImageContents, Libc};
 use super::libs::{self, loader_family, GlibcNeeds};
 use super::provides::Provided;
+use super::start;
 use crate::verify::{Check, Facts};
 
 /// A check id for an entry: characters the report schema does not allow in ids become `_`.
@@ -258,12 +259,11 @@ pub fn image_libc(files: &ImageFiles, goarch: &str) -> ImageLibc {
 
 impl ImageLibc {
     fn describe(&self) -> String {
-        match (self.family, &self.glibc) {
-            (Libc::Glibc, Some((_, Ok(v)))) => format!("glibc {v}"),
-            (Libc::Glibc, _) => "glibc".to_string(),
-            (Libc::Musl, _) => "musl".to_string(),
-            (Libc::None, _) => "no libc".to_string(),
-        }
+        let version = match &self.glibc {
+            Some((_, Ok(v))) => Some(v.as_str()),
+            _ => None,
+        };
+        start::libc_text(self.family, version)
     }
 }
 
@@ -299,20 +299,11 @@ pub fn check(
     let arch = goarch.unwrap_or(&files.platform.arch);
     let libc = image_libc(files, arch);
     let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
-    let fail = |why: String| {
-        let mut c = Check::judged(&id, false, expected.clone(), "would not start");
-        c.message = Some(why);
-        c
-    };
+    let fail = |why: String| start::would_not_start(&id, &expected, why);
     let runtime = RuntimeFiles::of(files).describe();
-    if facts.format != "elf" {
-        return fail(format!(
-            "{name} is a Linux image; this is a {} file",
-            facts.format
-        ));
-    }
-    let Some(goarch) = goarch else {
-        return fail(format!("machine {} is not one Go targets", facts.machine));
+    let goarch = match start::linux_goarch(name, facts, goarch) {
+        Ok(a) => a,
+        Err(why) => return fail(why),
     };
     if files.platform.arch != goarch {
         return fail(format!(
@@ -328,10 +319,7 @@ pub fn check(
     let mut found = Vec::new();
     let interp = facts.interpreter.as_deref().unwrap_or("");
     if !interp.is_empty() {
-        let family = match loader_family(interp) {
-            Libc::Musl => "musl",
-            _ => "glibc",
-        };
+        let family = start::wanted_libc(interp);
         let has = match (&libc.family, &libc.loader) {
             (Libc::None, _) => ", and the image has no libc at all".to_string(),
             (_, Some(l)) => format!(", the image has {} ({l})", libc.describe()),
