@@ -441,6 +441,13 @@ fn malformed_notes() {
 
 // ---- AArch64 build attributes ---------------------------------------------------------
 
+/// The subsections of `full`: (name, optional, attributes).
+const FULL: &[(&str, bool, usize)] = &[
+    ("aeabi_pauthabi", false, 2),
+    ("aeabi_feature_and_bits", true, 3),
+    ("private_vendor", true, 2),
+];
+
 struct AttrCase {
     name: &'static str,
     bytes: Vec<u8>,
@@ -470,22 +477,14 @@ fn valid_aarch64_attributes() {
             name: "pauthabi, all features, private NTBS subsection",
             bytes: full(true),
             le: true,
-            subsections: &[
-                ("aeabi_pauthabi", false, 2),
-                ("aeabi_feature_and_bits", true, 3),
-                ("private_vendor", true, 2),
-            ],
+            subsections: FULL,
             features: &["BTI", "PAC", "GCS"],
         },
         AttrCase {
             name: "same, big-endian",
             bytes: full(false),
             le: false,
-            subsections: &[
-                ("aeabi_pauthabi", false, 2),
-                ("aeabi_feature_and_bits", true, 3),
-                ("private_vendor", true, 2),
-            ],
+            subsections: FULL,
             features: &["BTI", "PAC", "GCS"],
         },
         AttrCase {
