@@ -546,23 +546,14 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         checks.push(libs::glibc_check(&found.glibc, max));
     }
     for image in &policy.runs_on {
-        checks.push(match policy.images.get(image) {
-            Some(files) => {
-                realimage::check(image, files, &verdict.facts, found.goarch, &found.glibc)
-            }
-            None if crate::image::ImageRef::is_reference(image) => Check::unknown(
-                &realimage::check_id(image),
-                format!("starts on {image}"),
-                format!("the image {image} was not read for this target, so it cannot be judged"),
-            ),
-            None => libs::runs_on_check(
-                image,
-                &verdict.facts,
-                found.goarch,
-                &found.glibc,
-                found.runtime.as_ref(),
-            ),
-        });
+        checks.push(runs_on::check(
+            image,
+            policy.images.get(image).map(|f| &**f),
+            &verdict.facts,
+            found.goarch,
+            &found.glibc,
+            found.runtime.as_ref(),
+        ));
     }
     verdict
 }
