@@ -286,6 +286,10 @@ pub struct Judgement {
 pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement {
     let mut j = Judgement::default();
     let has = Provided::of(image);
+    // The paths a need reads that the image has, and those it has not, in Go's order.
+    let split = |n: &Need| -> (Vec<&'static str>, Vec<&'static str>) {
+        n.reads.iter().partition(|p| image.lookup(p).is_some())
+    };
     for n in needs {
         if n.satisfied_by_binary {
             j.met.push(format!(
@@ -316,12 +320,7 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement
                 None => j.unmet.push(lacks("/usr/share/zoneinfo", ZONE_DIRS)),
             },
             "passwd" => {
-                let missing: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_none())
-                    .collect();
+                let (_, missing) = split(n);
                 if missing.is_empty() {
                     let users = image
                         .lookup("/etc/passwd")
@@ -356,18 +355,7 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement
                 None => j.unmet.push(lacks("/tmp", &["/tmp"])),
             },
             _ => {
-                let present: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_some())
-                    .collect();
-                let absent: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_none())
-                    .collect();
+                let (present, absent) = split(n);
                 let mut note = format!("{}: ", n.need);
                 if !present.is_empty() {
                     note.push_str(&format!("{name} has {}", present.join(", ")));
