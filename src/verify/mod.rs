@@ -7,24 +7,26 @@
 //! windows artifact): it never rejects.
 //! No processes, no terminal, no process environment in here.
 
-pub mod arm_attributes;
 mod bound;
 pub mod buildinfo;
 mod bytes;
 mod elf;
 mod elf_file;
-pub mod gnu_property;
 mod gocheck;
-pub mod images;
 mod kind;
 mod leb128;
-mod libs;
 mod macho;
-pub mod needs;
 pub mod pclntab;
 mod pe;
-pub mod realimage;
 pub mod reproducible;
+
+// ELF notes and attribute sections (one note reader); what an image provides (one judgement).
+pub mod abi;
+pub mod runs_on;
+// The old paths, for code written before the split (removed once all callers move).
+pub use abi::{arm_attributes, gnu_property};
+use runs_on::libs;
+pub use runs_on::{images, needs, realimage};
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
 pub use kind::Kind;
@@ -544,23 +546,14 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         checks.push(libs::glibc_check(&found.glibc, max));
     }
     for image in &policy.runs_on {
-        checks.push(match policy.images.get(image) {
-            Some(files) => {
-                realimage::check(image, files, &verdict.facts, found.goarch, &found.glibc)
-            }
-            None if crate::image::ImageRef::is_reference(image) => Check::unknown(
-                &realimage::check_id(image),
-                format!("starts on {image}"),
-                format!("the image {image} was not read for this target, so it cannot be judged"),
-            ),
-            None => libs::runs_on_check(
-                image,
-                &verdict.facts,
-                found.goarch,
-                &found.glibc,
-                found.runtime.as_ref(),
-            ),
-        });
+        checks.push(runs_on::check(
+            image,
+            policy.images.get(image).map(|f| &**f),
+            &verdict.facts,
+            found.goarch,
+            &found.glibc,
+            found.runtime.as_ref(),
+        ));
     }
     verdict
 }

@@ -81,11 +81,13 @@ struct RawTable {
     image: Vec<RawImage>,
 }
 
-/// A file or a directory.
+/// A file or a directory (or, in a real image, something else).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
     File,
     Dir,
+    /// A device, FIFO or socket: never what a need asks for.
+    Other,
 }
 
 /// What an image has at a path.
@@ -99,6 +101,9 @@ pub struct Entry {
     pub note: Option<String>,
     /// Where the fact comes from.
     pub source: String,
+    /// Whether there is something in it: a file with bytes, a directory with entries.
+    /// True for every file the table lists.
+    pub filled: bool,
 }
 
 /// A documented absence: paths an image lacks and what that means ("no CA bundle").
@@ -256,6 +261,7 @@ fn entry(e: &RawEntry) -> Result<Entry, String> {
         mode,
         note: e.note.clone(),
         source: e.source.clone(),
+        filled: true,
     })
 }
 

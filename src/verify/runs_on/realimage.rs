@@ -6,33 +6,17 @@
 //! `DT_NEEDED` library is on the loader's search path; the `GLIBC_x.y` versions the
 //! binary needs are defined by the image's `libc.so.6`. Reported (not judged yet): the
 //! files Go reads at run time, a CA bundle, zoneinfo, `/etc/passwd`, `/etc/group`,
-//! `/etc/nsswitch.conf`, `/tmp` ([`RuntimeFiles`]).
+//! `/etc/nsswitch.conf`, `/tmp` ([`RuntimeFiles`]), found by the same questions
+//! ([`Provided`]) the named-image table answers, through [`ImageContents`].
 
 use crate::image::{ImageFiles, Kind, Lookup, Small};
 use crate::target;
 
-use super::images::Libc;
+use super::images::{Entry, EntryKind, ImageContents, Libc};
 use super::libs::{self, loader_family, GlibcNeeds};
-use super::{Check, Facts};
-
-/// The CA bundles Go's crypto/x509 reads on Linux, in its order (root_linux.go).
-pub const CA_FILES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/pki/tls/cacert.pem",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
-/// The certificate directories it reads when no bundle is found.
-pub const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
-/// Where Go's time package looks for zoneinfo (zoneinfo_unix.go).
-pub const ZONEINFO_DIRS: &[&str] = &[
-    "/usr/share/zoneinfo",
-    "/usr/share/lib/zoneinfo",
-    "/usr/lib/locale/TZ",
-    "/etc/zoneinfo",
-];
+use super::provides::Provided;
+use super::start;
+use crate::verify::{Check, Facts};
 
 /// A check id for an entry: characters the report schema does not allow in ids become `_`.
 pub fn check_id(name: &str) -> String {
@@ -59,11 +43,11 @@ pub struct User {
 /// The files of an image that Go binaries read at run time, as facts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RuntimeFiles {
-    /// The first CA bundle of [`CA_FILES`] the image has (a non-empty file).
+    /// The first CA bundle of [`CA_FILES`](super::provides::CA_FILES) the image has (a non-empty file).
     pub ca_bundle: Option<String>,
-    /// Else a certificate directory of [`CA_DIRS`] with files in it.
+    /// Else a certificate directory of [`CA_DIRS`](super::provides::CA_DIRS) with files in it.
     pub ca_dir: Option<String>,
-    /// The first zoneinfo directory of [`ZONEINFO_DIRS`] with zones in it.
+    /// The first zoneinfo directory of [`ZONE_DIRS`](super::provides::ZONE_DIRS) with zones in it.
     pub zoneinfo: Option<String>,
     /// `/etc/passwd`'s users; `None` without the file. `Some(empty)` when it could not
     /// be read or lists nobody.
@@ -78,27 +62,15 @@ pub struct RuntimeFiles {
 
 impl RuntimeFiles {
     pub fn of(files: &ImageFiles) -> RuntimeFiles {
-        let nonempty_file = |p: &str| {
-            files
-                .stat(p)
-                .is_some_and(|(_, n)| n.kind == Kind::File && n.size > 0)
-        };
-        let ca_bundle = CA_FILES
-            .iter()
-            .find(|p| nonempty_file(p))
-            .map(|p| p.to_string());
+        let has = Provided::of(files);
+        let tmp_mode = has.tmp_dir_mode().flatten();
+        let ca_bundle = has.ca_bundle.map(|e| e.path);
         let ca_dir = if ca_bundle.is_some() {
             None
         } else {
-            CA_DIRS
-                .iter()
-                .find(|d| !files.list_dir(d).is_empty())
-                .map(|d| d.to_string())
+            has.ca_dir.map(|e| e.path)
         };
-        let zoneinfo = ZONEINFO_DIRS
-            .iter()
-            .find(|d| !files.list_dir(d).is_empty())
-            .map(|d| d.to_string());
+        let zoneinfo = has.zoneinfo.map(|e| e.path);
         let passwd = match files.read_small("/etc/passwd", crate::image::SMALL_CAP) {
             Small::Missing | Small::NotFile => None,
             Small::Bytes(b) => Some(parse_passwd(b)),
@@ -123,10 +95,7 @@ impl RuntimeFiles {
             passwd,
             group: files.is_file("/etc/group"),
             nsswitch_hosts,
-            tmp_mode: files
-                .stat("/tmp")
-                .filter(|(_, n)| n.kind == Kind::Dir)
-                .map(|(_, n)| n.mode),
+            tmp_mode,
         }
     }
 
@@ -178,6 +147,32 @@ impl RuntimeFiles {
             None => "no /tmp".to_string(),
         });
         parts.join("; ")
+    }
+}
+
+/// A real image answers the questions about its files from its index: symlinks resolved
+/// inside the image, the path as asked.
+impl ImageContents for ImageFiles {
+    fn libc(&self) -> Libc {
+        image_libc(self, &self.platform.arch).family
+    }
+
+    fn lookup(&self, path: &str) -> Option<Entry> {
+        let want = path.trim_end_matches('/');
+        let (_, node) = self.stat(want)?;
+        let (kind, filled) = match node.kind {
+            Kind::File => (EntryKind::File, node.size > 0),
+            Kind::Dir => (EntryKind::Dir, !self.list_dir(want).is_empty()),
+            Kind::Symlink | Kind::Special => (EntryKind::Other, false),
+        };
+        Some(Entry {
+            path: want.to_string(),
+            kind,
+            mode: Some(node.mode),
+            note: None,
+            source: format!("the image ({})", self.platform),
+            filled,
+        })
     }
 }
 
@@ -264,12 +259,11 @@ pub fn image_libc(files: &ImageFiles, goarch: &str) -> ImageLibc {
 
 impl ImageLibc {
     fn describe(&self) -> String {
-        match (self.family, &self.glibc) {
-            (Libc::Glibc, Some((_, Ok(v)))) => format!("glibc {v}"),
-            (Libc::Glibc, _) => "glibc".to_string(),
-            (Libc::Musl, _) => "musl".to_string(),
-            (Libc::None, _) => "no libc".to_string(),
-        }
+        let version = match &self.glibc {
+            Some((_, Ok(v))) => Some(v.as_str()),
+            _ => None,
+        };
+        start::libc_text(self.family, version)
     }
 }
 
@@ -305,20 +299,11 @@ pub fn check(
     let arch = goarch.unwrap_or(&files.platform.arch);
     let libc = image_libc(files, arch);
     let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
-    let fail = |why: String| {
-        let mut c = Check::judged(&id, false, expected.clone(), "would not start");
-        c.message = Some(why);
-        c
-    };
+    let fail = |why: String| start::would_not_start(&id, &expected, why);
     let runtime = RuntimeFiles::of(files).describe();
-    if facts.format != "elf" {
-        return fail(format!(
-            "{name} is a Linux image; this is a {} file",
-            facts.format
-        ));
-    }
-    let Some(goarch) = goarch else {
-        return fail(format!("machine {} is not one Go targets", facts.machine));
+    let goarch = match start::linux_goarch(name, facts, goarch) {
+        Ok(a) => a,
+        Err(why) => return fail(why),
     };
     if files.platform.arch != goarch {
         return fail(format!(
@@ -334,10 +319,7 @@ pub fn check(
     let mut found = Vec::new();
     let interp = facts.interpreter.as_deref().unwrap_or("");
     if !interp.is_empty() {
-        let family = match loader_family(interp) {
-            Libc::Musl => "musl",
-            _ => "glibc",
-        };
+        let family = start::wanted_libc(interp);
         let has = match (&libc.family, &libc.loader) {
             (Libc::None, _) => ", and the image has no libc at all".to_string(),
             (_, Some(l)) => format!(", the image has {} ({l})", libc.describe()),

@@ -11,7 +11,8 @@
 use serde::Serialize;
 
 use super::images::{EntryKind, ImageContents, Libc};
-use super::pclntab::{self, PclnError, Pclntab};
+use super::provides::Provided;
+use crate::verify::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
@@ -33,24 +34,7 @@ pub struct Need {
     pub judged: bool,
 }
 
-/// The CA bundles Go reads on Linux, in its order (`crypto/x509/root_linux.go`).
-pub const CA_FILES: &[&str] = &[
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/pki/tls/cacert.pem",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
-/// The certificate directories Go reads on Linux when no bundle loads.
-pub const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
-/// Where Go looks for zone files on Unix (`time/zoneinfo_unix.go`), before its GOROOT zip.
-pub const ZONE_DIRS: &[&str] = &[
-    "/usr/share/zoneinfo",
-    "/usr/share/lib/zoneinfo",
-    "/usr/lib/locale/TZ",
-    "/etc/zoneinfo",
-];
+pub use super::provides::{CA_DIRS, CA_FILES, ZONE_DIRS};
 
 /// What a name is evidence of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -301,13 +285,10 @@ pub struct Judgement {
 /// Judges `needs` against the files of image `name`.
 pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement {
     let mut j = Judgement::default();
-    let first = |paths: &[&str], kind: Option<EntryKind>| -> Option<String> {
-        paths.iter().find_map(|p| {
-            image
-                .lookup(p)
-                .filter(|e| kind.map_or(true, |k| e.kind == k))
-                .map(|e| e.path)
-        })
+    let has = Provided::of(image);
+    // The paths a need reads that the image has, and those it has not, in Go's order.
+    let split = |n: &Need| -> (Vec<&'static str>, Vec<&'static str>) {
+        n.reads.iter().partition(|p| image.lookup(p).is_some())
     };
     for n in needs {
         if n.satisfied_by_binary {
@@ -327,26 +308,19 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement
             format!("the binary {} and {has}: {}", describe(n), fixes(n))
         };
         match n.need {
-            "ca-roots" => match first(CA_FILES, Some(EntryKind::File))
-                .or_else(|| first(CA_DIRS, Some(EntryKind::Dir)))
-            {
-                Some(p) => j.met.push(format!("ca-roots: {p}")),
+            "ca-roots" => match has.ca_roots() {
+                Some(e) => j.met.push(format!("ca-roots: {}", e.path)),
                 None => j.unmet.push(lacks(
                     &format!("CA bundle (Go reads {})", CA_FILES.join(", ")),
                     CA_FILES,
                 )),
             },
-            "zoneinfo" => match first(ZONE_DIRS, Some(EntryKind::Dir)) {
-                Some(p) => j.met.push(format!("zoneinfo: {p}")),
+            "zoneinfo" => match &has.zoneinfo {
+                Some(e) => j.met.push(format!("zoneinfo: {}", e.path)),
                 None => j.unmet.push(lacks("/usr/share/zoneinfo", ZONE_DIRS)),
             },
             "passwd" => {
-                let missing: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_none())
-                    .collect();
+                let (_, missing) = split(n);
                 if missing.is_empty() {
                     let users = image
                         .lookup("/etc/passwd")
@@ -365,7 +339,7 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement
                     .push("nss: musl (no NSS; reads the files itself)".to_string()),
                 Libc::None => j.unmet.push(lacks("libc (and so no NSS modules)", &[])),
             },
-            "tmpdir" => match image.lookup("/tmp") {
+            "tmpdir" => match &has.tmp {
                 Some(e) if e.kind == EntryKind::Dir && e.mode.map_or(true, |m| m & 0o002 != 0) => {
                     j.met.push(format!(
                         "tmpdir: /tmp{}",
@@ -381,18 +355,7 @@ pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement
                 None => j.unmet.push(lacks("/tmp", &["/tmp"])),
             },
             _ => {
-                let present: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_some())
-                    .collect();
-                let absent: Vec<&str> = n
-                    .reads
-                    .iter()
-                    .copied()
-                    .filter(|p| image.lookup(p).is_none())
-                    .collect();
+                let (present, absent) = split(n);
                 let mut note = format!("{}: ", n.need);
                 if !present.is_empty() {
                     note.push_str(&format!("{name} has {}", present.join(", ")));
@@ -517,6 +480,7 @@ mod tests {
                     mode: *m,
                     note: None,
                     source: "test".into(),
+                    filled: true,
                 }
             })
         }

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use super::bytes::text;
-use super::elf_file::ElfFile;
-use super::Malformed;
+use crate::verify::bytes::text;
+use crate::verify::elf_file::ElfFile;
+use crate::verify::Malformed;
 
 use super::images::{self, Image, Libc};
 use super::needs::{self, Need};
-use super::{Check, Facts};
+use super::start;
+use crate::verify::{Check, Facts};
 
 /// Distinct GLIBC versions beyond which a file is malformed: glibc has defined about
 /// fifty in thirty years.
@@ -198,7 +199,7 @@ pub fn runs_on_check(
     };
     let j = needs::judge(runtime, name, image);
     if !j.unmet.is_empty() {
-        c.status = super::Status::Fail;
+        c.status = crate::verify::Status::Fail;
         c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
         let mut msg = j.unmet.join("; ");
         if !j.notes.is_empty() {
@@ -241,24 +242,16 @@ fn starts_on(
         }
         Err(e) => return Err(Check::unknown(&id, "a known image", e)),
     };
-    let expected = match (image.libc, &image.glibc) {
-        (Libc::Glibc, Some(v)) => format!("starts on {name} (glibc {v})"),
-        (Libc::Musl, _) => format!("starts on {name} (musl)"),
-        _ => format!("starts on {name} (no libc)"),
-    };
-    let fail = |why: String| {
-        let mut c = Check::judged(&id, false, expected.clone(), "would not start");
-        c.message = Some(why);
-        Err(c)
-    };
-    if facts.format != "elf" {
-        return fail(format!(
-            "{} is a Linux image; this is a {} file",
-            name, facts.format
-        ));
-    }
-    let Some(arch) = goarch else {
-        return fail(format!("machine {} is not one Go targets", facts.machine));
+    // The table requires a version of every glibc image.
+    let expected = format!(
+        "starts on {name} ({})",
+        start::libc_text(image.libc, image.glibc.as_deref())
+    );
+    let fail =
+        |why: String| -> Result<Check, Check> { Err(start::would_not_start(&id, &expected, why)) };
+    let arch = match start::linux_goarch(name, facts, goarch) {
+        Ok(a) => a,
+        Err(why) => return fail(why),
     };
     if !image.arches.iter().any(|a| a == arch) {
         return fail(format!(
@@ -277,10 +270,7 @@ fn starts_on(
     }
     let interp = facts.interpreter.as_deref().unwrap_or("");
     if !interp.is_empty() && !image.loaders.iter().any(|l| l == interp) {
-        let family = match loader_family(interp) {
-            Libc::Musl => "musl",
-            _ => "glibc",
-        };
+        let family = start::wanted_libc(interp);
         return fail(format!(
             "{} has no {interp}: the binary needs {family}{}",
             name,
@@ -339,12 +329,12 @@ fn starts_on(
 
 /// The `GLIBC_x.y` versions a shared library defines (its `.gnu.version_d`), sorted
 /// from lowest to highest: a glibc's `libc.so.6` defines every version up to its own.
-pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
-    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, super::Malformed> {
+pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, Malformed> {
+    let parsed = std::panic::catch_unwind(|| -> Result<Vec<String>, Malformed> {
         // The bounded reader vets the layout before goblin reads the version section.
         ElfFile::parse(bytes)?;
-        let elf = goblin::elf::Elf::parse(bytes)
-            .map_err(|e| super::Malformed(format!("malformed ELF: {e}")))?;
+        let elf =
+            goblin::elf::Elf::parse(bytes).map_err(|e| Malformed(format!("malformed ELF: {e}")))?;
         let mut versions: Vec<String> = Vec::new();
         if let Some(verdef) = &elf.verdef {
             for def in verdef.iter() {
@@ -376,7 +366,7 @@ pub fn glibc_defined(bytes: &[u8]) -> Result<Vec<String>, super::Malformed> {
         Ok(versions)
     });
     parsed.unwrap_or_else(|_| {
-        Err(super::Malformed(
+        Err(Malformed(
             "the ELF parser gave up on this file (internal panic caught)".into(),
         ))
     })
