@@ -7,6 +7,7 @@ pub mod childenv;
 pub mod doctor;
 pub mod goenv;
 pub mod locate;
+pub mod probe;
 pub mod run;
 pub mod smoke;
 pub mod vcs;

@@ -268,7 +268,7 @@ fn cc_sysroot(
         .map_err(|_| format!("CC `{program}` is not on PATH"))?;
     let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
     args.push("-print-sysroot");
-    let out = super::doctor::probe(&program, &args, env)?;
+    let out = super::probe::probe(&program, &args, env)?;
     let printed = out.trim();
     if printed.is_empty() {
         return Ok(None);
@@ -332,7 +332,7 @@ pub fn runner_for_on(
         Ok(r) => format!("{} ({}) has none", r.dir.display(), r.from),
         Err(why) => why.clone(),
     };
-    let install = match super::doctor::cross_compiler(target) {
+    let install = match super::locate::cross_compiler(target) {
         Some((_, pkg)) => format!(
             "install {pkg} (it brings the target's C library{}) or ",
             target
