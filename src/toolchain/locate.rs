@@ -191,6 +191,17 @@ pub fn default_cc(goos: &str) -> &'static str {
     }
 }
 
+/// The qemu-user emulator named `qemu` (e.g. `aarch64`) on the host PATH:
+/// `qemu-NAME-static`, else `qemu-NAME`; else the two names looked for.
+pub fn qemu_user(qemu: &str, host: &HostEnv, cwd: &Path) -> Result<PathBuf, [String; 2]> {
+    let path = host.get("PATH").cloned().unwrap_or_default();
+    let names = [format!("qemu-{qemu}-static"), format!("qemu-{qemu}")];
+    names
+        .iter()
+        .find_map(|name| which::which_in(name, Some(&path), cwd).ok())
+        .ok_or(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ pub mod cc;
 pub mod childenv;
 pub mod doctor;
 pub mod goenv;
+pub mod interrupt;
 pub mod locate;
 pub mod probe;
 pub mod run;

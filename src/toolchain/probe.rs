@@ -5,7 +5,7 @@
 //! with [`super::locate`]: it imports nothing above it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long one probe (`go version`, `go env`, `zig version`, ...) may take before it is given up.
@@ -131,6 +131,32 @@ pub fn root_version(root: &Path) -> Option<String> {
     let text = std::fs::read_to_string(root.join("VERSION")).ok()?;
     let first = text.lines().next()?.trim();
     first.starts_with("go").then(|| first.to_string())
+}
+
+/// What `CC -print-sysroot` names, when it is an existing directory other than `/` (`cc`
+/// split as go splits `CC`, looked up on `env`'s PATH and run with `env`).
+pub fn cc_sysroot(
+    cc: &str,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> Result<Option<PathBuf>, String> {
+    let words = crate::verify::go_split(cc).unwrap_or_default();
+    let Some((program, args)) = words.split_first() else {
+        return Ok(None);
+    };
+    let path = env.get("PATH").map(String::as_str).unwrap_or("");
+    let program = which::which_in(program, Some(path), cwd)
+        .map_err(|_| format!("CC `{program}` is not on PATH"))?;
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.push("-print-sysroot");
+    let out = probe(&program, &args, env)?;
+    let printed = out.trim();
+    if printed.is_empty() {
+        return Ok(None);
+    }
+    let dir = cwd.join(printed);
+    let is_root = std::fs::canonicalize(&dir).is_ok_and(|d| d == Path::new("/"));
+    Ok((dir.is_dir() && !is_root).then_some(dir))
 }
 
 #[cfg(test)]
