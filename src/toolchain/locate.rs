@@ -102,23 +102,8 @@ fn read_root(go: &Path) -> (Option<PathBuf>, Option<String>) {
     }
 }
 
-/// Asks `go env GOVERSION` (used only when no VERSION file sits beside the binary).
-pub fn query_version(
-    go: &Go,
-    env: &std::collections::BTreeMap<String, String>,
-) -> anyhow::Result<GoVersion> {
-    let out = super::go_output(go, &["env", "GOVERSION"], env)?;
-    let text = String::from_utf8_lossy(&out);
-    GoVersion::parse(text.trim()).map_err(|e| {
-        failure(
-            Exit::Toolchain,
-            format!(
-                "`{} env GOVERSION` printed no version: {e}",
-                go.path.display()
-            ),
-        )
-    })
-}
+// The old path of `go::query_version`, for the branches merged with this one.
+pub use super::go::query_version;
 
 impl Go {
     /// The version as a comparable value, if known.

@@ -9,9 +9,9 @@
 //! in `/`, with `GOTOOLCHAIN=local` so a probe never downloads a toolchain.
 //!
 //! Doctor only judges: the tools are found and run by [`super::locate`] and
-//! [`super::probe`]. By area: [`go`] (the go binary, its root, GOROOT, the profile's
-//! requirement), [`env`] (the `go env -w` file and exported variables), [`host`] (the
-//! host and the caches), [`cc`] (zig and the C compiler of cgo builds), [`qemu`]
+//! [`super::probe`]. By area: `go` (the go binary, its root, GOROOT, the profile's
+//! requirement), `env` (the `go env -w` file and exported variables), `host` (the
+//! host and the caches), `cc` (zig and the C compiler of cgo builds), `qemu`
 //! (smoke runs of each target).
 
 mod cc;

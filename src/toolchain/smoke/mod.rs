@@ -41,9 +41,9 @@
 //! the artifact is exec'd directly as the leader of its session.
 
 //!
-//! By responsibility: [`runner`] finds how the artifact can run here (natively, which
-//! qemu, which library root); [`capture`] reads its two output streams, capped;
-//! [`contain`] and [`sandbox`] build its containment; this file runs it.
+//! By responsibility: `runner` finds how the artifact can run here (natively, which
+//! qemu, which library root); `capture` reads its two output streams, capped;
+//! `contain` and `sandbox` build its containment; this file runs it.
 
 mod capture;
 mod contain;
