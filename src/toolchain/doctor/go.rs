@@ -102,6 +102,13 @@ pub(super) fn probe_toolchain(
 }
 
 impl Toolchain {
+    /// The version to show: what `go version` said, else `$root/VERSION`.
+    pub(super) fn said_version(&self) -> Option<&str> {
+        self.version
+            .as_deref()
+            .ok()
+            .or(self.root_version.as_deref())
+    }
     /// The version to judge requirements by: the one builds use (`$GOROOT/VERSION`),
     /// else what `go version` said.
     fn best_version(&self) -> Option<&str> {
@@ -131,12 +138,7 @@ pub(super) fn from_text(from: &GoFrom) -> &'static str {
 }
 
 pub(super) fn go_line(go: &Go, t: &Toolchain) -> Check {
-    let version = t
-        .version
-        .as_deref()
-        .ok()
-        .or(t.root_version.as_deref())
-        .unwrap_or("version unknown");
+    let version = t.said_version().unwrap_or("version unknown");
     Check::ok(
         "go",
         format!("{} ({version}, {})", go.path.display(), from_text(&go.from)),
@@ -198,7 +200,7 @@ pub(super) fn other_gos(
     let path_var = i.host.get("PATH").map(String::as_str);
     let found = canonical(&go.path);
     let all = all_on_path("go", path_var, i.work_dir);
-    let mine = t.version.as_deref().ok().or(t.root_version.as_deref());
+    let mine = t.said_version();
     let mut out = Vec::new();
     for (n, p) in all.iter().enumerate() {
         if canonical(p) == found {
@@ -248,12 +250,7 @@ pub(super) fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
     let id = "goroot";
     let host_goroot = i.host.get("GOROOT").filter(|v| !v.is_empty());
     let own_root = t.root.as_deref();
-    let bin = t
-        .version
-        .as_deref()
-        .ok()
-        .or(t.root_version.as_deref())
-        .unwrap_or("version unknown");
+    let bin = t.said_version().unwrap_or("version unknown");
     // Who set it, and how to undo it.
     let (who, fix) = match host_goroot {
         Some(v) => (

@@ -58,12 +58,7 @@ pub(super) fn host_and_caches(t: &Toolchain) -> Vec<Check> {
 /// of a cache go cannot use.
 pub(super) fn cache_line(key: &str, value: &str, bad: Level) -> Check {
     let id = format!("cache.{key}");
-    let judge = |message: String, fix: String| Check {
-        id: id.clone(),
-        level: bad,
-        message,
-        fix: Some(fix),
-    };
+    let judge = |message: String, fix: String| Check::with_fix(bad, id.clone(), message, fix);
     let point = format!("point {key} at a writable directory");
     if value.is_empty() {
         return judge(

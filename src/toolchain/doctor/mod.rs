@@ -84,21 +84,25 @@ impl Check {
             fix: None,
         }
     }
-    fn warn(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
+    /// A line of `level` with what to do about it.
+    fn with_fix(
+        level: Level,
+        id: impl Into<String>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
         Check {
             id: id.into(),
-            level: Level::Warn,
+            level,
             message: message.into(),
             fix: Some(fix.into()),
         }
     }
+    fn warn(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check::with_fix(Level::Warn, id, message, fix)
+    }
     fn error(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check {
-            id: id.into(),
-            level: Level::Error,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
+        Check::with_fix(Level::Error, id, message, fix)
     }
 }
 
