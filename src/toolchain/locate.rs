@@ -9,7 +9,7 @@ use crate::error::{failure, Exit};
 use crate::profile::GoVersion;
 use crate::target::Target;
 
-use super::HostEnv;
+use super::hostenv::HostEnv;
 
 /// The variable that points the tool at another `go`.
 pub const GO_VAR: &str = "XBUILD_GO_GO";

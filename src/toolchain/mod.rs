@@ -5,7 +5,7 @@
 //! The room in layers, each file importing only those below it:
 //! - [`locate`] (find `go`, other tools on PATH, cross compilers, qemu) and [`probe`]
 //!   (run a found tool to learn about it, bounded), with [`interrupt`] (Ctrl-C and the
-//!   process groups it stops), [`watchdog`], [`goenv`] and [`vcs`];
+//!   process groups it stops), [`hostenv`], [`watchdog`], [`goenv`] and [`vcs`];
 //! - [`go`] (ask go for its version, targets, main packages);
 //! - [`zig`], then [`cc`] (the C toolchain of a cgo build), then [`childenv`] (the
 //!   scrubbed environment of a build);
@@ -17,6 +17,7 @@ pub mod childenv;
 pub mod doctor;
 pub mod go;
 pub mod goenv;
+pub mod hostenv;
 pub mod interrupt;
 pub mod locate;
 pub mod probe;
@@ -26,22 +27,10 @@ pub mod vcs;
 pub mod watchdog;
 pub mod zig;
 
-use std::collections::BTreeMap;
-
 pub use childenv::{child_env, ChildEnv, GoEnvFile};
 pub use go::{dist_list, go_output, list_main_packages, DistTarget};
+pub use hostenv::{host_env, HostEnv};
 pub use locate::{locate, Go, GoFrom};
-
-/// The host environment, passed in as a value so tests never touch the real one.
-pub type HostEnv = BTreeMap<String, String>;
-
-/// The real process environment as a value (variables that are not UTF-8 are skipped:
-/// none of the ones the scrub keeps can be).
-pub fn host_env() -> HostEnv {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
-}
 
 /// Reads the `go env -w` file named by the host environment, if it exists.
 pub fn read_goenv(host: &HostEnv) -> GoEnvFile {

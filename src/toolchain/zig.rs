@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::profile::Libc;
 use crate::target::Target;
 
-use super::HostEnv;
+use super::hostenv::HostEnv;
 
 /// The variable that points the tool at a `zig` binary.
 pub const ZIG_VAR: &str = "XBUILD_GO_ZIG";

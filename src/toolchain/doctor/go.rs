@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use crate::profile::{GoRequirement, GoVersion, ResolvedProfile};
 use crate::toolchain::childenv::{host_allowed, GO_NETWORK_AND_CACHE};
+use crate::toolchain::hostenv::HostEnv;
 use crate::toolchain::locate::{all_on_path, canonical};
 use crate::toolchain::probe::{go_env, go_version, root_version};
-use crate::toolchain::{goenv, Go, GoEnvFile, GoFrom, HostEnv};
+use crate::toolchain::{goenv, Go, GoEnvFile, GoFrom};
 
 use super::{Check, Inputs};
 

@@ -28,7 +28,8 @@ use serde::Serialize;
 
 use crate::profile::ResolvedProfile;
 
-use super::{Go, GoEnvFile, HostEnv};
+use super::hostenv::HostEnv;
+use super::{Go, GoEnvFile};
 
 pub use super::probe::PROBE_TIMEOUT;
 pub use env::effect;

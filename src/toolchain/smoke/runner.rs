@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::target::{Format, Target};
+use crate::toolchain::hostenv::HostEnv;
 use crate::toolchain::locate::{cross_compiler, qemu_user};
 use crate::toolchain::probe::cc_sysroot;
-use crate::toolchain::HostEnv;
 
 /// How an artifact can be started on this host.
 #[derive(Debug, Clone, PartialEq, Eq)]
