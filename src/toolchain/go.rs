@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::error::{failure, usage, Exit};
 use crate::profile::GoVersion;
 
-use super::Go;
+use super::locate::Go;
 
 /// One `go tool dist list -json` entry.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]

@@ -3,6 +3,8 @@
 
 use crate::profile::ResolvedProfile;
 use crate::target::Target;
+use crate::toolchain::cc::CToolchain;
+use crate::toolchain::zig::{ZigProblem, INSTALL_HINT};
 
 use super::{Check, Inputs};
 
@@ -56,7 +58,7 @@ pub(super) fn cgo_line(p: &ResolvedProfile, target: &Target, i: &Inputs) -> Chec
 
 /// `cc = "auto" (...): zig 0.17.1 (...) for aarch64-linux-musl; CC="..."; -ldflags adds
 /// -linkmode=external ...`.
-pub(super) fn describe_pick(t: &crate::toolchain::cc::CToolchain) -> String {
+pub(super) fn describe_pick(t: &CToolchain) -> String {
     let mut out = t.why.clone();
     if let Some(cc) = &t.cc {
         out.push_str(&format!("; CC={cc:?}"));
@@ -94,14 +96,14 @@ pub(super) fn zig_line(i: &Inputs) -> Check {
                 ),
             )
         }
-        Err(crate::toolchain::zig::ZigProblem::NotFound(m)) => Check::ok(
+        Err(ZigProblem::NotFound(m)) => Check::ok(
             "zig",
             format!(
                 "{m}; cgo builds with libc = \"musl\" or a glibc floor need it: {}",
-                crate::toolchain::zig::INSTALL_HINT
+                INSTALL_HINT
             ),
         ),
-        Err(crate::toolchain::zig::ZigProblem::Unusable(m)) => Check::warn(
+        Err(ZigProblem::Unusable(m)) => Check::warn(
             "zig",
             m,
             "install a newer zig (pip install --upgrade ziglang), or point --zig / XBUILD_GO_ZIG at one",

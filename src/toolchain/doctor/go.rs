@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::profile::{GoRequirement, GoVersion, ResolvedProfile};
-use crate::toolchain::childenv::{host_allowed, GO_NETWORK_AND_CACHE};
+use crate::toolchain::childenv::{host_allowed, GoEnvFile, GO_NETWORK_AND_CACHE};
+use crate::toolchain::goenv;
 use crate::toolchain::hostenv::HostEnv;
-use crate::toolchain::locate::{all_on_path, canonical};
+use crate::toolchain::locate::{all_on_path, canonical, Go, GoFrom};
 use crate::toolchain::probe::{go_env, go_version, root_version};
-use crate::toolchain::{goenv, Go, GoEnvFile, GoFrom};
 
 use super::{Check, Inputs};
 

@@ -28,8 +28,9 @@ use serde::Serialize;
 
 use crate::profile::ResolvedProfile;
 
+use super::childenv::GoEnvFile;
 use super::hostenv::HostEnv;
-use super::{Go, GoEnvFile};
+use super::locate::Go;
 
 pub use super::probe::PROBE_TIMEOUT;
 pub use env::effect;

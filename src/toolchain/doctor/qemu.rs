@@ -46,7 +46,7 @@ pub(super) fn qemu_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &I
     } else {
         "-buildmode=pie"
     };
-    let env = crate::toolchain::child_env(i.host, i.goenv, p, target).vars;
+    let env = crate::toolchain::childenv::child_env(i.host, i.goenv, p, target).vars;
     let loaders = target.arch().map_or(&[][..], |a| a.glibc_loaders);
     let mut first_err = None;
     for loader in loaders {
