@@ -22,9 +22,9 @@ use crate::error::{failure, usage, Exit};
 use crate::profile::{go_quote, CcSetting, Libc, ResolvedProfile};
 use crate::target::Target;
 
-use super::doctor::{cross_compiler, default_cc, find_tool};
+use super::hostenv::HostEnv;
+use super::locate::{cross_compiler, default_cc, find_tool};
 use super::zig::{self, Zig, ZigProblem};
-use super::HostEnv;
 
 /// What kind of C compiler a cgo build runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

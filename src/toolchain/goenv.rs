@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::HostEnv;
+use super::hostenv::HostEnv;
 
 /// `$GOENV`, else the user config dir's `go/env` (`$XDG_CONFIG_HOME` or
 /// `$HOME/.config` on Linux, `$HOME/Library/Application Support` on macOS), as Go finds

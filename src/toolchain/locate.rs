@@ -1,12 +1,15 @@
 //! Finding `go`: `--go`, else `XBUILD_GO_GO`, else the host `PATH`; its GOROOT and
-//! version read from files, so the build path runs no extra `go` command.
+//! version read from files, so the build path runs no extra `go` command. Also finding
+//! the other tools: every `go` on PATH, a tool named as `CC` names it, and the Debian
+//! cross compiler of a target. The bottom of `toolchain` with [`super::probe`].
 
 use std::path::{Path, PathBuf};
 
 use crate::error::{failure, Exit};
 use crate::profile::GoVersion;
+use crate::target::Target;
 
-use super::HostEnv;
+use super::hostenv::HostEnv;
 
 /// The variable that points the tool at another `go`.
 pub const GO_VAR: &str = "XBUILD_GO_GO";
@@ -99,23 +102,8 @@ fn read_root(go: &Path) -> (Option<PathBuf>, Option<String>) {
     }
 }
 
-/// Asks `go env GOVERSION` (used only when no VERSION file sits beside the binary).
-pub fn query_version(
-    go: &Go,
-    env: &std::collections::BTreeMap<String, String>,
-) -> anyhow::Result<GoVersion> {
-    let out = super::go_output(go, &["env", "GOVERSION"], env)?;
-    let text = String::from_utf8_lossy(&out);
-    GoVersion::parse(text.trim()).map_err(|e| {
-        failure(
-            Exit::Toolchain,
-            format!(
-                "`{} env GOVERSION` printed no version: {e}",
-                go.path.display()
-            ),
-        )
-    })
-}
+// The old path of `go::query_version`, for the branches merged with this one.
+pub use super::go::query_version;
 
 impl Go {
     /// The version as a comparable value, if known.
@@ -123,5 +111,152 @@ impl Go {
         self.version
             .as_deref()
             .and_then(|v| GoVersion::parse(v).ok())
+    }
+}
+
+/// Every `name` on `path_var`, in PATH order, one per real file (`/bin/go` and
+/// `/usr/bin/go` on a merged-/usr system are one).
+pub fn all_on_path(name: &str, path_var: Option<&str>, cwd: &Path) -> Vec<PathBuf> {
+    let Some(path_var) = path_var.filter(|p| !p.is_empty()) else {
+        return Vec::new();
+    };
+    let Ok(found) = which::which_in_all(name, Some(path_var), cwd) else {
+        return Vec::new();
+    };
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for p in found {
+        let real = canonical(&p);
+        if !seen.contains(&real) {
+            seen.push(real);
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// A tool named as `CC` names it: a path when it has a slash, else looked up on PATH.
+pub fn find_tool(name: &str, path_var: Option<&str>, cwd: &Path) -> Option<PathBuf> {
+    if name.contains('/') {
+        let p = cwd.join(name);
+        return p.is_file().then_some(p);
+    }
+    which::which_in(name, path_var.filter(|p| !p.is_empty()), cwd).ok()
+}
+
+/// `p` with symlinks resolved, or `p` itself when it cannot be.
+pub fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// The Debian/Ubuntu GNU C cross compiler for a target: (command, package).
+pub fn cross_compiler(target: &Target) -> Option<(String, String)> {
+    let gnu = |triplet: &str| {
+        Some((
+            format!("{triplet}-gcc"),
+            format!("gcc-{}", triplet.replace('_', "-")),
+        ))
+    };
+    match (target.goos(), target.goarch()) {
+        ("linux", _) => gnu(target.gnu_triplet()?),
+        ("windows", "amd64") => Some((
+            "x86_64-w64-mingw32-gcc".into(),
+            "gcc-mingw-w64-x86-64".into(),
+        )),
+        ("windows", "386") => Some(("i686-w64-mingw32-gcc".into(), "gcc-mingw-w64-i686".into())),
+        _ => None,
+    }
+}
+
+/// The C compiler go runs by default for a GOOS (`cmd/go`'s DefaultCC).
+pub fn default_cc(goos: &str) -> &'static str {
+    match goos {
+        "darwin" | "ios" | "freebsd" | "openbsd" => "clang",
+        _ => "gcc",
+    }
+}
+
+/// The qemu-user emulator named `qemu` (e.g. `aarch64`) on the host PATH:
+/// `qemu-NAME-static`, else `qemu-NAME`; else the two names looked for.
+pub fn qemu_user(qemu: &str, host: &HostEnv, cwd: &Path) -> Result<PathBuf, [String; 2]> {
+    let path = host.get("PATH").cloned().unwrap_or_default();
+    let names = [format!("qemu-{qemu}-static"), format!("qemu-{qemu}")];
+    names
+        .iter()
+        .find_map(|name| which::which_in(name, Some(&path), cwd).ok())
+        .ok_or(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_compilers_follow_debian_names() {
+        for (target, cmd, pkg) in [
+            (
+                "linux/arm64",
+                "aarch64-linux-gnu-gcc",
+                "gcc-aarch64-linux-gnu",
+            ),
+            (
+                "linux/arm/v7",
+                "arm-linux-gnueabihf-gcc",
+                "gcc-arm-linux-gnueabihf",
+            ),
+            (
+                "linux/arm",
+                "arm-linux-gnueabihf-gcc",
+                "gcc-arm-linux-gnueabihf",
+            ),
+            (
+                "linux/arm/v6",
+                "arm-linux-gnueabi-gcc",
+                "gcc-arm-linux-gnueabi",
+            ),
+            (
+                "linux/arm/v5",
+                "arm-linux-gnueabi-gcc",
+                "gcc-arm-linux-gnueabi",
+            ),
+            (
+                "linux/amd64",
+                "x86_64-linux-gnu-gcc",
+                "gcc-x86-64-linux-gnu",
+            ),
+            ("linux/386", "i686-linux-gnu-gcc", "gcc-i686-linux-gnu"),
+            (
+                "linux/riscv64",
+                "riscv64-linux-gnu-gcc",
+                "gcc-riscv64-linux-gnu",
+            ),
+            (
+                "linux/ppc64le",
+                "powerpc64le-linux-gnu-gcc",
+                "gcc-powerpc64le-linux-gnu",
+            ),
+            ("linux/s390x", "s390x-linux-gnu-gcc", "gcc-s390x-linux-gnu"),
+            (
+                "linux/mips64le",
+                "mips64el-linux-gnuabi64-gcc",
+                "gcc-mips64el-linux-gnuabi64",
+            ),
+            (
+                "windows/amd64",
+                "x86_64-w64-mingw32-gcc",
+                "gcc-mingw-w64-x86-64",
+            ),
+        ] {
+            let t = Target::parse(target).unwrap();
+            assert_eq!(
+                cross_compiler(&t),
+                Some((cmd.to_string(), pkg.to_string())),
+                "{target}"
+            );
+        }
+        assert_eq!(
+            cross_compiler(&Target::parse("darwin/arm64").unwrap()),
+            None
+        );
     }
 }

@@ -1,145 +1,40 @@
 //! The Go toolchain: finding `go` and its version, the `go env -w` file, the child
 //! environment, the C toolchain of cgo builds (cross gcc, zig), and running
 //! `go build`. The only module that spawns processes.
+//!
+//! The room in layers, each file importing only those below it:
+//! - [`locate`] (find `go`, other tools on PATH, cross compilers, qemu) and [`probe`]
+//!   (run a found tool to learn about it, bounded), with [`interrupt`] (Ctrl-C and the
+//!   process groups it stops), [`hostenv`], [`watchdog`], [`goenv`] and [`vcs`];
+//! - [`go`] (ask go for its version, targets, main packages);
+//! - [`zig`], then [`cc`] (the C toolchain of a cgo build), then [`childenv`] (the
+//!   scrubbed environment of a build);
+//! - [`run`] (`go build` in its own process group) and [`smoke`] (contained smoke runs);
+//! - [`doctor`] on top: it only judges what the others find.
 
 pub mod cc;
 pub mod childenv;
 pub mod doctor;
+pub mod go;
 pub mod goenv;
+pub mod hostenv;
+pub mod interrupt;
 pub mod locate;
+pub mod probe;
 pub mod run;
 pub mod smoke;
 pub mod vcs;
 pub mod watchdog;
 pub mod zig;
 
-use std::collections::BTreeMap;
-
 pub use childenv::{child_env, ChildEnv, GoEnvFile};
+pub use go::{dist_list, go_output, list_main_packages, DistTarget};
+pub use hostenv::{host_env, HostEnv};
 pub use locate::{locate, Go, GoFrom};
-
-/// The host environment, passed in as a value so tests never touch the real one.
-pub type HostEnv = BTreeMap<String, String>;
-
-/// The real process environment as a value (variables that are not UTF-8 are skipped:
-/// none of the ones the scrub keeps can be).
-pub fn host_env() -> HostEnv {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
-}
 
 /// Reads the `go env -w` file named by the host environment, if it exists.
 pub fn read_goenv(host: &HostEnv) -> GoEnvFile {
     let path = goenv::path(host);
     let text = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
     GoEnvFile { path, text }
-}
-
-/// One `go tool dist list -json` entry.
-#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
-pub struct DistTarget {
-    #[serde(rename = "GOOS")]
-    pub goos: String,
-    #[serde(rename = "GOARCH")]
-    pub goarch: String,
-    #[serde(rename = "CgoSupported", default)]
-    pub cgo_supported: bool,
-    #[serde(rename = "FirstClass", default)]
-    pub first_class: bool,
-}
-
-/// Runs `go ARGS` in `env` and returns its stdout. A `go` that cannot be started or
-/// fails is exit 4, naming the command and quoting go's stderr.
-pub fn go_output(
-    go: &Go,
-    args: &[&str],
-    env: &BTreeMap<String, String>,
-) -> anyhow::Result<Vec<u8>> {
-    use crate::error::{failure, Exit};
-    let shown = format!("{} {}", go.path.display(), args.join(" "));
-    let out = duct::cmd(&go.path, args)
-        .full_env(env)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .run()
-        .map_err(|e| failure(Exit::Toolchain, format!("cannot run `{shown}`: {e}")))?;
-    if !out.status.success() {
-        return Err(failure(
-            Exit::Toolchain,
-            format!(
-                "`{shown}` failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
-    Ok(out.stdout)
-}
-
-/// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
-/// in the scrubbed environment of a build.
-pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
-    let out = go_output(go, &["tool", "dist", "list", "-json"], env)?;
-    serde_json::from_slice(&out).map_err(|e| {
-        crate::error::failure(
-            crate::error::Exit::Toolchain,
-            format!(
-                "`{} tool dist list -json` printed no target list: {e}",
-                go.path.display()
-            ),
-        )
-    })
-}
-
-/// The main packages a pattern such as `./cmd/...` matches, as go lists them in `dir`
-/// with the target's environment and build tags (build constraints apply): import
-/// paths of packages named `main`. A pattern go cannot list is exit 2 with go's words.
-pub fn list_main_packages(
-    go: &Go,
-    dir: &std::path::Path,
-    env: &BTreeMap<String, String>,
-    tags: &[String],
-    pattern: &str,
-) -> anyhow::Result<Vec<String>> {
-    use crate::error::{failure, usage, Exit};
-    let mut args = vec!["list".to_string(), "-e".to_string()];
-    if !tags.is_empty() {
-        args.push(format!("-tags={}", tags.join(",")));
-    }
-    args.push("-f={{.ImportPath}}\t{{.Name}}\t{{if .Error}}{{.Error}}{{end}}".to_string());
-    args.push(pattern.to_string());
-    let out = duct::cmd(&go.path, &args)
-        .dir(dir)
-        .full_env(env)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .run()
-        .map_err(|e| {
-            failure(
-                Exit::Toolchain,
-                format!("cannot run `{} list`: {e}", go.path.display()),
-            )
-        })?;
-    if !out.status.success() {
-        return Err(usage(format!(
-            "package pattern `{pattern}`: go list failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    let mut mains = Vec::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let mut f = line.splitn(3, '\t');
-        let (Some(path), Some(name), err) = (f.next(), f.next(), f.next()) else {
-            continue;
-        };
-        if let Some(e) = err.filter(|e| !e.is_empty()) {
-            return Err(usage(format!("package pattern `{pattern}`: {path}: {e}")));
-        }
-        if name == "main" {
-            mains.push(path.to_string());
-        }
-    }
-    Ok(mains)
 }

@@ -2,64 +2,14 @@
 //! the caller can clean up before exiting 130; the group dies with the tool even on
 //! SIGKILL (see [`super::watchdog`]).
 
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Once};
-
-use anyhow::Context;
 
 use crate::error::{failure, Exit};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-/// Process groups of the go builds running now (several with -j).
-static CHILD_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
-static HANDLER: Once = Once::new();
-
-/// Installs the Ctrl-C / SIGTERM / SIGHUP handler (once). It records the interrupt and
-/// forwards SIGINT to the running go process group.
-pub fn install_interrupt_handler() {
-    HANDLER.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            INTERRUPTED.store(true, Ordering::SeqCst);
-            signal_groups();
-            super::smoke::stop_all();
-        });
-    });
-}
-
-fn signal_groups() {
-    let groups = CHILD_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
-    for pgid in groups.into_iter().filter(|p| *p > 0) {
-        // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
-        unsafe {
-            libc::kill(-pgid, libc::SIGINT);
-        }
-    }
-}
-
-fn track(pgid: i32, running: bool) {
-    if let Ok(mut g) = CHILD_GROUPS.lock() {
-        if running {
-            g.push(pgid);
-        } else {
-            g.retain(|p| *p != pgid);
-        }
-    }
-}
-
-/// True once Ctrl-C (or SIGTERM/SIGHUP) arrived.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
-
-/// Exit 130 if interrupted.
-pub fn check_interrupted() -> anyhow::Result<()> {
-    if interrupted() {
-        return Err(failure(Exit::Interrupted, "interrupted"));
-    }
-    Ok(())
-}
+pub use super::interrupt::{check_interrupted, install_interrupt_handler, interrupted};
+use super::interrupt::{track, Stop};
 
 /// One `go build` invocation, fully spelled out.
 #[derive(Debug, Clone)]
@@ -152,16 +102,14 @@ impl GoBuild {
             )
         })?;
         let pgid = handle.pids().first().map_or(0, |p| *p as i32);
-        track(pgid, true);
+        // Ctrl-C sends the group SIGINT (at once, when it came already).
+        track(pgid, Stop::Interrupt, true);
         // Kills the group if this process dies before go does (SIGKILL included). Best
         // effort: without it, go itself still dies with us (PR_SET_PDEATHSIG).
         let watchdog = super::watchdog::Watchdog::spawn(pgid).ok();
-        if interrupted() {
-            signal_groups();
-        }
         let out = handle.wait().cloned();
         drop(watchdog);
-        track(pgid, false);
+        track(pgid, Stop::Interrupt, false);
         let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
         check_interrupted()?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

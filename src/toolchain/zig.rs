@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::profile::Libc;
 use crate::target::Target;
 
-use super::HostEnv;
+use super::hostenv::HostEnv;
 
 /// The variable that points the tool at a `zig` binary.
 pub const ZIG_VAR: &str = "XBUILD_GO_ZIG";
@@ -86,7 +86,7 @@ pub fn locate(
             let abs = cwd.join(p);
             abs.is_file().then_some(abs)
         } else {
-            super::doctor::find_tool(&p.to_string_lossy(), path_var, cwd)
+            super::locate::find_tool(&p.to_string_lossy(), path_var, cwd)
         };
         found.ok_or_else(|| {
             ZigProblem::Unusable(format!(
@@ -99,7 +99,7 @@ pub fn locate(
         (named(p, "--zig")?, ZigFrom::Flag)
     } else if let Some(p) = host.get(ZIG_VAR).filter(|v| !v.is_empty()) {
         (named(Path::new(p), ZIG_VAR)?, ZigFrom::Variable)
-    } else if let Some(p) = super::doctor::find_tool("zig", path_var, cwd) {
+    } else if let Some(p) = super::locate::find_tool("zig", path_var, cwd) {
         (p, ZigFrom::Path)
     } else {
         match from_python(host, path_var, cwd, memo) {
@@ -145,7 +145,7 @@ fn from_python(
     cwd: &Path,
     memo: Option<&Path>,
 ) -> Option<Result<(PathBuf, ZigFrom), ZigProblem>> {
-    let python = super::doctor::find_tool("python3", path_var, cwd)?;
+    let python = super::locate::find_tool("python3", path_var, cwd)?;
     let mut env = probe_env(host);
     if let Some(p) = path_var {
         env.insert("PATH".into(), p.to_string());
@@ -167,7 +167,7 @@ fn from_python(
         }
     }
     // Where the package is, without running zig through Python on every compile.
-    let out = super::doctor::probe(
+    let out = super::probe::probe(
         &python,
         &[
             "-c",
@@ -207,7 +207,7 @@ fn query_version(zig: &Path, host: &HostEnv, memo: Option<&Path>) -> Result<Stri
     let version = match memo.and_then(|m| memo::get(m, &key, &[zig])) {
         Some(e) => e.value,
         None => {
-            let out = super::doctor::probe(zig, &["version"], &probe_env(host))
+            let out = super::probe::probe(zig, &["version"], &probe_env(host))
                 .map_err(|e| ZigProblem::Unusable(format!("{e}: {INSTALL_HINT}")))?;
             let v = out.trim().to_string();
             if let (Some(m), Some(_)) = (memo, parse_version(&v)) {
@@ -266,7 +266,7 @@ pub fn bundled_glibc(
     {
         return Ok((lo, hi));
     }
-    let out = super::doctor::probe(&zig.path, &["targets"], &probe_env(host))?;
+    let out = super::probe::probe(&zig.path, &["targets"], &probe_env(host))?;
     let range = glibc_range(&out)
         .ok_or_else(|| format!("`{} targets` lists no glibc versions", zig.path.display()))?;
     if let Some(m) = memo {

@@ -1,0 +1,131 @@
+//! Asking the located `go` what the build needs: its version (when no VERSION file
+//! sits beside it), the targets it supports, the main packages a pattern matches.
+//! Each runs go in the scrubbed environment of a build; failing to run is exit 4.
+
+use std::collections::BTreeMap;
+
+use crate::error::{failure, usage, Exit};
+use crate::profile::GoVersion;
+
+use super::locate::Go;
+
+/// One `go tool dist list -json` entry.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct DistTarget {
+    #[serde(rename = "GOOS")]
+    pub goos: String,
+    #[serde(rename = "GOARCH")]
+    pub goarch: String,
+    #[serde(rename = "CgoSupported", default)]
+    pub cgo_supported: bool,
+    #[serde(rename = "FirstClass", default)]
+    pub first_class: bool,
+}
+
+/// Runs `go ARGS` in `env` and returns its stdout. A `go` that cannot be started or
+/// fails is exit 4, naming the command and quoting go's stderr.
+pub fn go_output(
+    go: &Go,
+    args: &[&str],
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<u8>> {
+    let shown = format!("{} {}", go.path.display(), args.join(" "));
+    let out = duct::cmd(&go.path, args)
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| failure(Exit::Toolchain, format!("cannot run `{shown}`: {e}")))?;
+    if !out.status.success() {
+        return Err(failure(
+            Exit::Toolchain,
+            format!(
+                "`{shown}` failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        ));
+    }
+    Ok(out.stdout)
+}
+
+/// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
+/// in the scrubbed environment of a build.
+pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
+    let out = go_output(go, &["tool", "dist", "list", "-json"], env)?;
+    serde_json::from_slice(&out).map_err(|e| {
+        crate::error::failure(
+            crate::error::Exit::Toolchain,
+            format!(
+                "`{} tool dist list -json` printed no target list: {e}",
+                go.path.display()
+            ),
+        )
+    })
+}
+
+/// The main packages a pattern such as `./cmd/...` matches, as go lists them in `dir`
+/// with the target's environment and build tags (build constraints apply): import
+/// paths of packages named `main`. A pattern go cannot list is exit 2 with go's words.
+pub fn list_main_packages(
+    go: &Go,
+    dir: &std::path::Path,
+    env: &BTreeMap<String, String>,
+    tags: &[String],
+    pattern: &str,
+) -> anyhow::Result<Vec<String>> {
+    let mut args = vec!["list".to_string(), "-e".to_string()];
+    if !tags.is_empty() {
+        args.push(format!("-tags={}", tags.join(",")));
+    }
+    args.push("-f={{.ImportPath}}\t{{.Name}}\t{{if .Error}}{{.Error}}{{end}}".to_string());
+    args.push(pattern.to_string());
+    let out = duct::cmd(&go.path, &args)
+        .dir(dir)
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{} list`: {e}", go.path.display()),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(usage(format!(
+            "package pattern `{pattern}`: go list failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let mut mains = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut f = line.splitn(3, '\t');
+        let (Some(path), Some(name), err) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        if let Some(e) = err.filter(|e| !e.is_empty()) {
+            return Err(usage(format!("package pattern `{pattern}`: {path}: {e}")));
+        }
+        if name == "main" {
+            mains.push(path.to_string());
+        }
+    }
+    Ok(mains)
+}
+
+/// Asks `go env GOVERSION` (used only when no VERSION file sits beside the binary).
+pub fn query_version(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<GoVersion> {
+    let out = go_output(go, &["env", "GOVERSION"], env)?;
+    let text = String::from_utf8_lossy(&out);
+    GoVersion::parse(text.trim()).map_err(|e| {
+        failure(
+            Exit::Toolchain,
+            format!(
+                "`{} env GOVERSION` printed no version: {e}",
+                go.path.display()
+            ),
+        )
+    })
+}
