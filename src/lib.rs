@@ -10,6 +10,8 @@
 
 pub mod cli;
 pub mod commands;
+pub mod digest;
+pub mod envvars;
 pub mod error;
 pub mod evidence;
 pub mod image;
@@ -18,6 +20,7 @@ pub mod pipeline;
 pub mod privfs;
 pub mod profile;
 pub mod report;
+pub mod sanitize;
 pub mod suggest;
 pub mod target;
 pub mod toolchain;

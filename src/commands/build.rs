@@ -25,7 +25,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         host_paths: args.evidence.provenance_host_paths,
     };
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         package: args.package.clone(),
         output: args.output.clone(),
         cgo: args.cgo(),
@@ -38,7 +38,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         static_: args.static_(),
         version: args.version_override.clone(),
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
     let plans = pipeline::plan(&ctx, &go)?;

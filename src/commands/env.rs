@@ -13,11 +13,11 @@ use crate::toolchain::{self, run::shell_quote, HostEnv};
 
 pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         pass_env: args.pass_env.clone(),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let p = &ctx.profile;
     // The local go's version decides whether a go.mod toolchain line switches; read from

@@ -120,10 +120,10 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     let invocation_id = pipeline::evidence::invocation_id(&host);
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     // The provenance each file is checked against, read before any file.
     let provenance = match &args.provenance {
         None => None,
@@ -336,5 +336,5 @@ fn sha512_of(path: &std::path::Path) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut h = sha2::Sha512::new();
     std::io::copy(&mut f, &mut h).ok()?;
-    Some(crate::image::manifest::hex(&h.finalize()))
+    Some(crate::digest::hex(&h.finalize()))
 }

@@ -8,7 +8,7 @@
 //! `pipeline::evidence`, and the documents are written through the report layer
 //! ([`crate::report::Reporter::write_evidence`]): atomically, host secrets masked. The
 //! child environment recorded in a provenance is the one the tool decided, redacted by
-//! [`crate::report::redact::env`].
+//! [`crate::sanitize::redact::env`].
 
 pub mod check;
 pub mod provenance;
@@ -18,8 +18,8 @@ pub mod vsa;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+pub use crate::digest::{hex, sha256_hex};
 use crate::report::ArtifactReport;
 use crate::verify::buildinfo::Module;
 use crate::verify::Policy;
@@ -235,16 +235,6 @@ pub fn canonical_json(v: &Value) -> String {
         ),
         other => other.to_string(),
     }
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// sha256 of `bytes`, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 /// The in-toto `dirHash` digest of a Go `h1:` sum: the base64 SHA-256 directory hash,

@@ -11,7 +11,7 @@ use super::{
     built_module, dirhash_hex, golang_purl, subject, tool_id, Command, Evidence, BUILD_TYPE,
     PROVENANCE_TYPE, RECORDED_BUILD_TYPE, STATEMENT_TYPE, TOOL_VERSION,
 };
-use crate::report::redact;
+use crate::sanitize::redact;
 
 /// The artifacts a provenance names: delivered ones after a build, every file with a
 /// digest after verify.

@@ -225,7 +225,7 @@ fn nothing_to_attest(flag: &str, path: &Path) -> anyhow::Error {
 /// An artifact of a build for the documents.
 pub fn built_artifact<'a>(
     report: &'a crate::report::ArtifactReport,
-    plan: &super::Plan,
+    plan: &super::plan::Plan,
     policy: &crate::verify::Policy,
     work_dir: &Path,
 ) -> Artifact<'a> {

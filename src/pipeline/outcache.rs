@@ -83,10 +83,7 @@ impl SlotKey<'_> {
             h.update((part.len() as u64).to_le_bytes());
             h.update(part);
         }
-        h.finalize()[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::digest::hex(&h.finalize()[..12])
     }
 }
 

@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::stamp::{self, SourceVars};
-use super::{Context, GoMod};
+use super::context::{toolchain_file, Context};
+use super::gomod::GoMod;
+use super::stamp;
 use crate::error::usage;
 use crate::profile::{self, GoRequirement, GoVersion, ResolvedProfile};
 use crate::target::Target;
@@ -137,7 +138,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
         let env = target_env_of(ctx, &tp, t, local.as_ref());
         for package in packages(ctx, go, &tp, &env, module_dir)? {
             let name = binary_name(module_dir, &package)?;
-            let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+            let read = || ctx.source_vars();
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
             let origin = |n: &str| stamp::origin(n, &read);
             let mut profile = stamp::fill(&tp, &vars, &origin)?;
@@ -218,16 +219,6 @@ fn packages(
     Ok(out)
 }
 
-/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
-/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
-pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
-    match (&ctx.gowork, &ctx.gomod) {
-        (Some(Ok(w)), _) => Some(w),
-        (None, Some(Ok(m))) => Some(m),
-        _ => None,
-    }
-}
-
 /// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
 /// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
 /// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
@@ -259,7 +250,7 @@ pub fn target_profile(ctx: &Context, target: &Target) -> anyhow::Result<Resolved
         .as_deref()
         .and_then(|m| binary_name(m, tp.package.value.first()?).ok())
         .unwrap_or_default();
-    let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+    let read = || ctx.source_vars();
     let vars = |n: &str| stamp::var(n, &name, target, &tp, &read);
     let origin = |n: &str| stamp::origin(n, &read);
     stamp::fill(&tp, &vars, &origin)

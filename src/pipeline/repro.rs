@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
-use super::Context;
+use super::context::Context;
 use crate::error::Exit;
 use crate::toolchain::{run, vcs};
 use crate::verify::{Check, Status};

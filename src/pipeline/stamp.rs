@@ -5,12 +5,12 @@
 //! version, `SOURCE_DATE_EPOCH` the date.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use super::Context;
 use crate::error::usage;
 use crate::profile::{placeholders, ResolvedProfile, Source};
 use crate::target::Target;
-use crate::toolchain::vcs;
+use crate::toolchain::{vcs, HostEnv};
 
 /// The variable that sets `{version}` (as `--version-override` does).
 pub const VERSION_VAR: &str = "XBUILD_GO_VERSION";
@@ -26,15 +26,20 @@ pub struct SourceVars {
 }
 
 impl SourceVars {
-    /// Reads git (the checkout holding the module) and the overrides.
-    pub fn read(ctx: &Context) -> SourceVars {
-        let dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
-        let git = which::which_in("git", ctx.host.get("PATH").cloned(), &ctx.work_dir).ok();
+    /// Reads git (the checkout `dir` holding the module; git found on the host's PATH
+    /// from `work_dir`), the host's CI and release variables and `--version-override`.
+    pub fn read(
+        dir: &Path,
+        work_dir: &Path,
+        host: &HostEnv,
+        version_override: Option<&str>,
+    ) -> SourceVars {
+        let git = which::which_in("git", host.get("PATH").cloned(), work_dir).ok();
         let facts = git
             .as_deref()
             .map(|g| vcs::source_facts(g, dir))
             .unwrap_or_default();
-        let host = |k: &str| ctx.host.get(k).filter(|v| !v.is_empty()).cloned();
+        let host = |k: &str| host.get(k).filter(|v| !v.is_empty()).cloned();
         let mut origins = Vec::new();
         let ref_tag = (host("GITHUB_REF_TYPE").as_deref() == Some("tag"))
             .then(|| host("GITHUB_REF_NAME"))
@@ -48,8 +53,8 @@ impl SourceVars {
             .commit
             .as_deref()
             .map(|c| c.chars().take(12).collect::<String>());
-        let (version, version_from) = if let Some(v) = &ctx.version_override {
-            (v.clone(), "--version-override".to_string())
+        let (version, version_from) = if let Some(v) = version_override {
+            (v.to_string(), "--version-override".to_string())
         } else if let Some(v) = host(VERSION_VAR) {
             (v, VERSION_VAR.to_string())
         } else if !tag.is_empty() {
@@ -154,18 +159,7 @@ pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
 const SPLIT_FLAGS: &[&str] = &["ldflags", "gcflags", "asmflags", "gccgoflags", "toolexec"];
 
 /// Variables of the child whose value go splits into words.
-const SPLIT_VARS: &[&str] = &[
-    "CC",
-    "CXX",
-    "FC",
-    "AR",
-    "PKG_CONFIG",
-    "CGO_CFLAGS",
-    "CGO_CPPFLAGS",
-    "CGO_CXXFLAGS",
-    "CGO_FFLAGS",
-    "CGO_LDFLAGS",
-];
+const SPLIT_VARS: &[&str] = crate::envvars::WORD_SPLIT;
 
 /// Fills placeholders with a value's source and a way to name where each came from.
 struct Filler<'a> {

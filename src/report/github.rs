@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::{ArtifactReport, Reporter};
+use crate::sanitize::escape::markup_entity;
 use crate::verify::Status;
 
 /// Escapes a workflow-command message (`%`, CR, LF).
@@ -90,11 +91,11 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
 pub(super) fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
+        if let Some(entity) = markup_entity(c) {
+            out.push_str(entity);
+            continue;
+        }
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
             '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
             | '@' | '{' | '}' | '=' => {
                 out.push('\\');

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{escape, redact, ArtifactReport, SCHEMA_VERSION};
+use super::{ArtifactReport, SCHEMA_VERSION};
+use crate::sanitize::{escape, redact};
 use crate::verify::Verdict;
 
 #[derive(Serialize)]

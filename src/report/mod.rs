@@ -1,20 +1,19 @@
 //! One report of what happened, and its renderers: human (cargo's look, on stderr),
 //! JSON Lines and GitHub workflow commands (on stdout), JUnit, checksums, the job
-//! summary and the `env --format` exports. The only module that writes to stdout, and
-//! the one escaping and redaction layer: every byte the tool prints or writes passes
-//! through [`Reporter`], which masks host secrets ([`redact`]), escapes for the
-//! consumer ([`escape`]), writes files atomically ([`files`]) and remembers a failed
-//! write so the run ends with exit 2 instead of a silent success.
+//! summary and the `env --format` exports. The only module that writes to stdout:
+//! every byte the tool prints or writes passes through [`Reporter`], which masks host
+//! secrets and escapes for the consumer (both from the bottom layer
+//! [`crate::sanitize`]), writes files atomically ([`files`]) and remembers a failed
+//! write so the run ends with exit 2 instead of a silent success. It knows nothing of
+//! the layers above it: evidence is rendered from the Report, not by it.
 
 pub mod checksums;
 pub mod envfmt;
-pub mod escape;
 pub mod files;
 mod github;
 mod human;
 mod json;
 pub mod junit;
-pub mod redact;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,9 +23,11 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::error::Exit;
+// The old paths, for code not yet pointed at `crate::sanitize`.
+pub use crate::sanitize::{escape, redact};
 use crate::verify::Verdict;
 
-pub use redact::Secrets;
+pub use crate::sanitize::redact::Secrets;
 
 /// Version of the JSON Lines schema (README, "JSON output").
 pub const SCHEMA_VERSION: u32 = 1;
@@ -85,7 +86,7 @@ pub struct ArtifactReport {
     /// The child environment of the build (build only).
     pub env: Option<std::collections::BTreeMap<String, String>>,
     /// Host variables and go env -w keys kept out of the build (build only).
-    pub env_dropped: Option<Vec<crate::toolchain::childenv::Dropped>>,
+    pub env_dropped: Option<Vec<crate::envvars::Dropped>>,
     /// The go build command line (build only).
     pub command: Option<String>,
     pub verdict: Verdict,
@@ -519,11 +520,10 @@ impl Reporter {
     /// Writes an evidence document like [`Reporter::write_file`] and returns the sha256
     /// of the bytes written (after masking), which other documents refer to.
     pub fn write_evidence(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
-        use sha2::Digest as _;
         let masked = self.mask_bytes(bytes);
         files::write_atomic(path, &masked)
             .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))?;
-        Ok(crate::evidence::hex(&sha2::Sha256::digest(&masked)))
+        Ok(crate::digest::sha256_hex(&masked))
     }
 
     /// An evidence document was written: a status line, or an `evidence` event.

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::envvars::ARCH_LEVELS;
+pub use crate::envvars::{Dropped, BUILD_AFFECTING};
 use crate::profile::{GoRequirement, ResolvedProfile, Source};
 use crate::target::Target;
 
@@ -53,50 +55,6 @@ pub fn host_allowed(name: &str) -> bool {
     HOST_BASICS.contains(&name) || GO_NETWORK_AND_CACHE.contains(&name)
 }
 
-/// Variables that change what `go build` produces. Found in the host environment or the
-/// `go env -w` file they are dropped, and reported as such.
-pub const BUILD_AFFECTING: &[&str] = &[
-    "GOOS",
-    "GOARCH",
-    "GOFLAGS",
-    "CGO_ENABLED",
-    "GOARM",
-    "GOARM64",
-    "GOAMD64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-    "GOEXPERIMENT",
-    "GOTOOLCHAIN",
-    "GOROOT",
-    "GOENV",
-    "GODEBUG",
-    "GOFIPS140",
-    "GO_EXTLINK_ENABLED",
-    "GOWORK",
-    "CC",
-    "CXX",
-    "FC",
-    "AR",
-    "PKG_CONFIG",
-    "CGO_CFLAGS",
-    "CGO_CPPFLAGS",
-    "CGO_CXXFLAGS",
-    "CGO_FFLAGS",
-    "CGO_LDFLAGS",
-    "CGO_CFLAGS_ALLOW",
-    "CGO_CFLAGS_DISALLOW",
-    "CGO_LDFLAGS_ALLOW",
-    "CGO_LDFLAGS_DISALLOW",
-    "GCCGO",
-    "GO_GCFLAGS",
-    "GO_LDFLAGS",
-    "GOCOVERDIR",
-];
-
 /// Why a child variable has its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -117,16 +75,6 @@ pub enum Origin {
     ProfileEnv { by: String },
     /// The C toolchain chosen for a cgo build (`cc`, `libc`, `glibc`).
     CToolchain { by: String },
-}
-
-/// A host variable or `go env -w` key that did not reach the child: its name and why,
-/// never its value (which may be a secret, and is reported nowhere).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Dropped {
-    pub name: String,
-    /// "host" or the `go env -w` file's path.
-    pub from: String,
-    pub reason: String,
 }
 
 /// The child's whole environment, with the reason for every variable in it and every
@@ -290,19 +238,6 @@ pub fn child_env(
         dropped,
     }
 }
-
-/// Arch-level variables: the target's own is always set, so the others do not matter.
-const ARCH_LEVELS: &[&str] = &[
-    "GOARM",
-    "GOARM64",
-    "GOAMD64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-];
 
 /// Whether a build-affecting variable the child does not have could change this build
 /// if a consumer's shell held it: not another architecture's level, not a C toolchain

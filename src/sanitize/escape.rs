@@ -1,5 +1,5 @@
 //! Escaping for each consumer of what the tool prints or writes: a person's terminal,
-//! a GitHub runner reading a log, `sha256sum -c`, JSON readers of file names that are
+//! a GitHub runner reading a log, `sha256sum -c`, JUnit's XML, JSON readers of file names that are
 //! not UTF-8. Every value that reaches one of them passes through here.
 
 use std::borrow::Cow;
@@ -119,6 +119,39 @@ pub fn checksum_name(name: &[u8]) -> (bool, Vec<u8>) {
         }
     }
     (true, out)
+}
+
+/// The entity of an HTML and XML markup character (`&`, `<`, `>`, `"`).
+pub fn markup_entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        _ => None,
+    }
+}
+
+/// Text for an XML attribute or element: markup characters as entities, tab, newline
+/// and carriage return as character references (attribute values keep them), and the
+/// control characters XML 1.0 cannot hold dropped.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if let Some(entity) = markup_entity(c) {
+            out.push_str(entity);
+            continue;
+        }
+        match c {
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -51,29 +51,12 @@ pub fn is_credential_name(name: &str) -> bool {
 /// levels, GOTOOLCHAIN, ...) and only when the value looks like one of them. Anything
 /// else (GOFLAGS, CC, CGO_CFLAGS, GOEXPERIMENT, GODEBUG, ...) is reported by name.
 pub fn setting<'a>(name: &str, value: &'a str) -> Option<&'a str> {
-    const ENUMERATED: &[&str] = &[
-        "GOOS",
-        "GOARCH",
-        "CGO_ENABLED",
-        "GOARM",
-        "GOARM64",
-        "GOAMD64",
-        "GO386",
-        "GOMIPS",
-        "GOMIPS64",
-        "GOPPC64",
-        "GORISCV64",
-        "GOWASM",
-        "GOTOOLCHAIN",
-        "GOFIPS140",
-        "GO_EXTLINK_ENABLED",
-    ];
     let plain = !value.is_empty()
         && value.len() <= 32
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '+' | '-' | '_'));
-    (ENUMERATED.contains(&name) && plain && !is_credential_name(name)).then_some(value)
+    (crate::envvars::is_closed_set(name) && plain && !is_credential_name(name)).then_some(value)
 }
 
 /// Proxy variables may hold `user:pass@host:port` without a scheme.
@@ -305,7 +288,7 @@ impl Secrets {
                 .strip_prefix('"')
                 .and_then(|j| j.strip_suffix('"'))
                 .unwrap_or(s);
-            for spelling in [s, json, &super::junit::xml(s)] {
+            for spelling in [s, json, &super::escape::xml(s)] {
                 if !spelling.is_empty() && !needles.iter().any(|n| n == spelling) {
                     needles.push(spelling.to_string());
                 }
@@ -346,7 +329,7 @@ pub struct DroppedShown<'a> {
 }
 
 /// The dropped list as JSON shows it.
-pub fn dropped(list: &[crate::toolchain::childenv::Dropped]) -> Vec<DroppedShown<'_>> {
+pub fn dropped(list: &[crate::envvars::Dropped]) -> Vec<DroppedShown<'_>> {
     list.iter()
         .map(|d| DroppedShown {
             name: &d.name,
