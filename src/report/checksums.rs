@@ -81,7 +81,7 @@ pub fn merge(old: Vec<Entry>, new: &[Entry]) -> Vec<Entry> {
 pub fn render(entries: &[Entry]) -> Vec<u8> {
     let mut text = Vec::new();
     for e in entries {
-        let (escaped, name) = super::escape::checksum_name(&e.name);
+        let (escaped, name) = crate::sanitize::escape::checksum_name(&e.name);
         if escaped {
             text.push(b'\\');
         }

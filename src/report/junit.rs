@@ -3,7 +3,7 @@
 //! skipped one (a smoke run this host cannot do) `<skipped message="why"/>`, counted in
 //! the suite's `skipped`.
 
-use super::ArtifactReport;
+use super::artifact::ArtifactReport;
 use crate::sanitize::escape::xml;
 use crate::verify::Status;
 
@@ -20,7 +20,7 @@ pub fn render(
         let class = xml(&format!(
             "{} {}",
             a.target.as_deref().unwrap_or("any"),
-            super::escape::lossless(&a.path)
+            crate::sanitize::escape::lossless(&a.path)
         ));
         let slices = a
             .verdict
