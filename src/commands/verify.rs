@@ -215,14 +215,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         let policy = match judge.policy(&path) {
             Ok(p) => p,
             Err(e) => {
-                let exit = exit_for(&e);
-                reporter.error(None, exit, &format!("{e:#}"));
-                worst = worst.worse(exit);
-                unreadable.push((
-                    escape::lossless(file).into_owned(),
-                    "match".to_string(),
-                    format!("{e:#}"),
-                ));
+                no_artifact(reporter, &mut worst, &mut unreadable, file, "match", &e);
                 continue;
             }
         };
@@ -275,14 +268,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
             }
             Err(e) => {
                 // Not an executable: exit 1; a file that cannot be opened: exit 2.
-                let exit = exit_for(&e);
-                reporter.error(None, exit, &format!("{e:#}"));
-                worst = worst.worse(exit);
-                unreadable.push((
-                    escape::lossless(file).into_owned(),
-                    "read".to_string(),
-                    format!("{e:#}"),
-                ));
+                no_artifact(reporter, &mut worst, &mut unreadable, file, "read", &e);
             }
         }
     }
@@ -337,4 +323,25 @@ fn sha512_of(path: &std::path::Path) -> Option<String> {
     let mut h = sha2::Sha512::new();
     std::io::copy(&mut f, &mut h).ok()?;
     Some(crate::digest::hex(&h.finalize()))
+}
+
+/// A file that gave no artifact at `step` (`match`: no policy fits it, `read`: it is
+/// no executable or cannot be opened): the error reported, its exit folded into
+/// `worst`, and a JUnit failure kept.
+fn no_artifact(
+    reporter: &Reporter,
+    worst: &mut Exit,
+    unreadable: &mut Vec<(String, String, String)>,
+    file: &std::path::Path,
+    step: &str,
+    e: &anyhow::Error,
+) {
+    let exit = exit_for(e);
+    reporter.error(None, exit, &format!("{e:#}"));
+    *worst = worst.worse(exit);
+    unreadable.push((
+        escape::lossless(file).into_owned(),
+        step.to_string(),
+        format!("{e:#}"),
+    ));
 }

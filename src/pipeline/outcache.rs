@@ -356,11 +356,17 @@ fn flock(f: &File, op: libc::c_int) -> std::io::Result<bool> {
 mod tests {
     use super::*;
 
-    fn host(pairs: &[(&str, &str)]) -> HostEnv {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+    use crate::toolchain::childenv::host_of as host;
+
+    /// The slot key of `app` for linux/arm64, profile golden, in module `/m`.
+    fn app_key() -> SlotKey<'static> {
+        SlotKey {
+            module_dir: Path::new("/m"),
+            package: ".",
+            target: "linux/arm64",
+            profile: "golden",
+            file_name: std::ffi::OsStr::new("app"),
+        }
     }
 
     #[test]
@@ -438,13 +444,7 @@ mod tests {
     #[test]
     fn a_changed_artifact_is_forgotten() {
         let root = tempfile::tempdir().unwrap();
-        let key = SlotKey {
-            module_dir: Path::new("/m"),
-            package: ".",
-            target: "linux/arm64",
-            profile: "golden",
-            file_name: std::ffi::OsStr::new("app"),
-        };
+        let key = app_key();
         let open = || Slot::open(root.path(), &key, || {}, || Ok(())).unwrap();
         let slot = open();
         std::fs::write(&slot.output, b"genuine").unwrap();
@@ -502,13 +502,7 @@ mod tests {
     #[test]
     fn the_slot_is_exclusive() {
         let root = tempfile::tempdir().unwrap();
-        let key = SlotKey {
-            module_dir: Path::new("/m"),
-            package: ".",
-            target: "linux/arm64",
-            profile: "golden",
-            file_name: std::ffi::OsStr::new("app"),
-        };
+        let key = app_key();
         let first = Slot::open(root.path(), &key, || {}, || Ok(())).unwrap();
         // A second opener waits; cancel it on the first poll.
         let mut waited = false;

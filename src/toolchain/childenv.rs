@@ -326,18 +326,22 @@ pub fn pin_toolchain(env: &mut ChildEnv, name: &str, by: String) {
         .insert("GOTOOLCHAIN".into(), Origin::Setting { by });
 }
 
+/// A host environment of `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn host_of(pairs: &[(&str, &str)]) -> HostEnv {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::profile::{resolve, Overrides, ProfileFile};
     use std::path::Path;
 
-    fn host(pairs: &[(&str, &str)]) -> HostEnv {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::host_of as host;
 
     fn golden() -> ResolvedProfile {
         resolve(None, "golden", &Overrides::default()).unwrap()
