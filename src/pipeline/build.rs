@@ -65,28 +65,48 @@ pub fn build_one(
         deliver::sweep(parent);
         deliver::create_parents(parent)?
     };
-    let result = build_in(
-        ctx, go, plan, opts, smoke, reporter, module_dir, &root, file_name, discard,
-    );
+    let job = Job {
+        ctx,
+        go,
+        plan,
+        opts,
+        smoke,
+        reporter,
+    };
+    let result = build_in(job, module_dir, &root, file_name, discard);
     if result.as_ref().map_or(true, |r| !r.delivered) {
         deliver::remove_created(&created);
     }
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build_in(
-    ctx: &Context,
-    go: &Go,
-    plan: &Plan,
+/// What [`build_one`] was asked, handed on to [`build_in`] whole.
+struct Job<'a> {
+    ctx: &'a Context,
+    go: &'a Go,
+    plan: &'a Plan,
     opts: BuildOptions,
-    smoke: Option<&SmokeRequest>,
-    reporter: &Reporter,
+    smoke: Option<&'a SmokeRequest>,
+    reporter: &'a Reporter,
+}
+
+/// The build in the output cache's slot under `cache_root`, once the destination's
+/// parents exist (or `discard` says nothing is written).
+fn build_in(
+    job: Job,
     module_dir: &Path,
     cache_root: &Path,
     file_name: &std::ffi::OsStr,
     discard: bool,
 ) -> anyhow::Result<ArtifactReport> {
+    let Job {
+        ctx,
+        go,
+        plan,
+        opts,
+        smoke,
+        reporter,
+    } = job;
     let p = &plan.profile;
     // go writes into this build's private slot of the output cache: nothing of ours is
     // in the work tree while go runs, go's up-to-date check still works across runs,

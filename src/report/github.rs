@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::artifact::ArtifactReport;
 use super::style::{shown, Style};
-use crate::sanitize::escape::markup_entity;
+use crate::sanitize::escape::markup;
 use crate::verify::Status;
 
 /// Escapes a workflow-command message (`%`, CR, LF).
@@ -92,22 +92,14 @@ pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> Vec<String> {
 /// images, math, emoji, references) backslash-escaped, so a value can neither end the
 /// cell, start markup nor inject HTML.
 pub(super) fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if let Some(entity) = markup_entity(c) {
-            out.push_str(entity);
-            continue;
+    markup(s, |c, out| match c {
+        '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
+        | '@' | '{' | '}' | '=' => {
+            out.push('\\');
+            out.push(c);
         }
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
-            | '@' | '{' | '}' | '=' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+        c => out.push(c),
+    })
 }
 
 /// The summary table as markdown, every cell cleaned and escaped.

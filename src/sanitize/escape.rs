@@ -121,8 +121,21 @@ pub fn checksum_name(name: &[u8]) -> (bool, Vec<u8>) {
     (true, out)
 }
 
+/// `s` with the markup characters (`&`, `<`, `>`, `"`) as entities, and every other
+/// character written by `rest`.
+pub fn markup(s: &str, rest: impl Fn(char, &mut String)) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match markup_entity(c) {
+            Some(entity) => out.push_str(entity),
+            None => rest(c, &mut out),
+        }
+    }
+    out
+}
+
 /// The entity of an HTML and XML markup character (`&`, `<`, `>`, `"`).
-pub fn markup_entity(c: char) -> Option<&'static str> {
+fn markup_entity(c: char) -> Option<&'static str> {
     match c {
         '&' => Some("&amp;"),
         '<' => Some("&lt;"),
@@ -136,22 +149,14 @@ pub fn markup_entity(c: char) -> Option<&'static str> {
 /// and carriage return as character references (attribute values keep them), and the
 /// control characters XML 1.0 cannot hold dropped.
 pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if let Some(entity) = markup_entity(c) {
-            out.push_str(entity);
-            continue;
-        }
-        match c {
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    markup(s, |c, out| match c {
+        '\'' => out.push_str("&apos;"),
+        '\t' => out.push_str("&#9;"),
+        '\n' => out.push_str("&#10;"),
+        '\r' => out.push_str("&#13;"),
+        c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+        c => out.push(c),
+    })
 }
 
 #[cfg(test)]
