@@ -8,7 +8,8 @@ use crate::error::{usage, Exit};
 use crate::pipeline;
 use crate::profile::Overrides;
 use crate::report::envfmt::{self, EnvFormat};
-use crate::report::{redact, MessageFormat, Reporter};
+use crate::report::{MessageFormat, Reporter};
+use crate::sanitize::redact;
 use crate::toolchain::{self, run::shell_quote, HostEnv};
 
 pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {

@@ -188,7 +188,7 @@ fn build_in(
     } else {
         policy_for(ctx, p, &plan.target)?
     };
-    let shown = crate::report::escape::path(&out);
+    let shown = crate::sanitize::escape::path(&out);
     let mut verdict = verify::verify(&snap.bytes, &policy)
         .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
     let size = snap.bytes.len() as u64;

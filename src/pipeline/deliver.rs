@@ -144,7 +144,7 @@ pub fn kind_of(t: std::fs::FileType) -> &'static str {
 /// path resolving to it) means "verify and discard". A directory is left to the caller.
 pub fn destination(dest: &Path) -> anyhow::Result<Destination> {
     use std::os::unix::fs::FileTypeExt as _;
-    let shown = crate::report::escape::path(dest);
+    let shown = crate::sanitize::escape::path(dest);
     let meta = match std::fs::symlink_metadata(dest) {
         Ok(m) => Some(m),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

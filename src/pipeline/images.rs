@@ -59,7 +59,7 @@ pub fn check_references(profile: &ResolvedProfile, work_dir: &Path) -> anyhow::R
                     Transport::OciDir => "directory",
                     _ => "file",
                 },
-                crate::report::escape::path(&path),
+                crate::sanitize::escape::path(&path),
                 if path.exists() {
                     match r.transport {
                         Transport::OciDir => {

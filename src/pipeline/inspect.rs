@@ -21,7 +21,7 @@ pub fn inspect(
     checksum: bool,
 ) -> anyhow::Result<(Verdict, Option<String>, u64)> {
     use std::os::unix::fs::{FileExt as _, OpenOptionsExt as _};
-    let shown = crate::report::escape::path(path);
+    let shown = crate::sanitize::escape::path(path);
     // Only a regular file is read: a FIFO, socket or device could block the open or the
     // read forever, or never end. The type is checked through symlinks before the open,
     // the open cannot block (O_NONBLOCK), and the type is checked again on what was

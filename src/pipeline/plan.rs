@@ -318,7 +318,7 @@ fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> a
     if own.to_string_lossy().chars().any(char::is_control) {
         return Err(usage(format!(
             "output `{}` holds a control character: name the file without one",
-            crate::report::escape::path(dest)
+            crate::sanitize::escape::path(dest)
         )));
     }
     Ok(())
