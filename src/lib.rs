@@ -7,9 +7,17 @@
 //! report ([`report`]); release evidence ([`evidence`]) is rendered from the same
 //! reports. [`commands`] glues them together; [`pipeline`] holds the build
 //! and delivery steps every build command shares.
+//!
+//! At the bottom, used by every layer above: [`target`] and [`error`]; [`sanitize`]
+//! (redaction of host secrets and escaping for each consumer: every printed or written
+//! host value passes through it); [`envvars`] (the variable-name facts the scrub,
+//! doctor and redaction share); [`digest`] (hex and sha256); [`input`], [`privfs`] and
+//! [`suggest`].
 
 pub mod cli;
 pub mod commands;
+pub mod digest;
+pub mod envvars;
 pub mod error;
 pub mod evidence;
 pub mod image;
@@ -18,6 +26,7 @@ pub mod pipeline;
 pub mod privfs;
 pub mod profile;
 pub mod report;
+pub mod sanitize;
 pub mod suggest;
 pub mod target;
 pub mod toolchain;

@@ -268,6 +268,19 @@ const EVIDENCE_ARGS: &[&str] = &[
     "json",
 ];
 
+/// The linux/arm64 and linux/amd64 artifacts `dist/{name}-linux-{arch}` under `dir`.
+fn linux_arm64_amd64(dir: &Path, name: &str) -> Vec<(String, PathBuf)> {
+    ["arm64", "amd64"]
+        .iter()
+        .map(|a| {
+            (
+                format!("linux/{a}"),
+                dir.join(format!("dist/{name}-linux-{a}")),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
     let python = python();
@@ -289,15 +302,7 @@ fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
         .map(|l| l["kind"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(kinds, ["provenance", "vsa", "sbom", "sbom"], "{r}");
-    let artifacts: Vec<(String, PathBuf)> = ["arm64", "amd64"]
-        .iter()
-        .map(|a| {
-            (
-                format!("linux/{a}"),
-                p.path().join(format!("dist/hello-linux-{a}")),
-            )
-        })
-        .collect();
+    let artifacts = linux_arm64_amd64(p.path(), "hello");
     check_build_documents(p.path(), &artifacts, "golden", python.as_deref());
 
     // verify --provenance: the artifact passes.
@@ -518,15 +523,7 @@ fn gojq_for_two_targets_has_every_dependency_in_the_evidence() {
     args.extend_from_slice(EVIDENCE_ARGS);
     let r = run_env(src.path(), &args, &env);
     r.code(0);
-    let artifacts: Vec<(String, PathBuf)> = ["arm64", "amd64"]
-        .iter()
-        .map(|a| {
-            (
-                format!("linux/{a}"),
-                src.path().join(format!("dist/gojq-linux-{a}")),
-            )
-        })
-        .collect();
+    let artifacts = linux_arm64_amd64(src.path(), "gojq");
     let prov = check_build_documents(src.path(), &artifacts, "golden", python.as_deref());
     let resolved: Vec<&serde_json::Value> = prov["predicate"]["buildDefinition"]
         ["resolvedDependencies"]
@@ -575,25 +572,7 @@ fn a_git_checkout_is_the_source_with_its_commit() {
         return;
     }
     let p = Project::copy_of("hello");
-    let git = |args: &[&str]| {
-        let o = Command::new("git")
-            .args(args)
-            .current_dir(p.path())
-            .env_clear()
-            .envs(base_env())
-            .env("GIT_AUTHOR_NAME", "t")
-            .env("GIT_AUTHOR_EMAIL", "t@example.com")
-            .env("GIT_COMMITTER_NAME", "t")
-            .env("GIT_COMMITTER_EMAIL", "t@example.com")
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).trim().to_string()
-    };
+    let git = |args: &[&str]| util::git(p.path(), args).trim().to_string();
     git(&["init", "-q", "-b", "main"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "x"]);

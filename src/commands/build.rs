@@ -25,7 +25,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         host_paths: args.evidence.provenance_host_paths,
     };
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         package: args.package.clone(),
         output: args.output.clone(),
         cgo: args.cgo(),
@@ -38,7 +38,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         static_: args.static_(),
         version: args.version_override.clone(),
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
     let plans = pipeline::plan(&ctx, &go)?;
@@ -396,7 +396,7 @@ fn write_checksums(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating `{}`", crate::report::escape::path(dir)))?;
+        .with_context(|| format!("creating `{}`", crate::sanitize::escape::path(dir)))?;
     let new: Vec<Entry> = sums
         .iter()
         .map(|(sha, path)| Entry {
@@ -416,13 +416,13 @@ fn write_checksums(
             crate::error::usage(format!(
                 "{}:{line}: {why}: --checksums merges into an existing sha256sum file; \
                  name another file or remove this one",
-                crate::report::escape::path(file)
+                crate::sanitize::escape::path(file)
             ))
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
             return Err(e)
-                .with_context(|| format!("reading `{}`", crate::report::escape::path(file)))
+                .with_context(|| format!("reading `{}`", crate::sanitize::escape::path(file)))
         }
     };
     reporter.write_evidence(file, &checksums::render(&checksums::merge(old, &new)))

@@ -14,10 +14,10 @@ use crate::toolchain::{self, HostEnv};
 
 pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     // A missing -C directory is a usage error; a profile that does not resolve is a
     // doctor finding, reported with everything else.
     let work_dir = pipeline::work_dir(&req)?;

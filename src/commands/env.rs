@@ -8,16 +8,17 @@ use crate::error::{usage, Exit};
 use crate::pipeline;
 use crate::profile::Overrides;
 use crate::report::envfmt::{self, EnvFormat};
-use crate::report::{redact, MessageFormat, Reporter};
+use crate::report::{MessageFormat, Reporter};
+use crate::sanitize::redact;
 use crate::toolchain::{self, run::shell_quote, HostEnv};
 
 pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         pass_env: args.pass_env.clone(),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let p = &ctx.profile;
     // The local go's version decides whether a go.mod toolchain line switches; read from

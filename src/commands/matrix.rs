@@ -10,10 +10,10 @@ use crate::toolchain::HostEnv;
 
 pub fn exec(args: &MatrixArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let entries: Vec<serde_json::Value> = ctx
         .profile

@@ -1,5 +1,6 @@
 //! One file per subcommand: glue from parsed arguments to library calls.
 
+mod args;
 mod build;
 mod doctor;
 mod env;
@@ -8,10 +9,8 @@ mod profiles;
 mod targets;
 mod verify;
 
-use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs, ProfileArgs};
+use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs};
 use crate::error::{exit_for, Exit};
-use crate::pipeline::Request;
-use crate::profile::{Overrides, BUILTIN_PROFILE};
 use crate::report::{ColorChoice, MessageFormat, Reporter, Secrets};
 use crate::toolchain::HostEnv;
 
@@ -101,21 +100,4 @@ fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
         .filter(|p| !p.is_empty())
         .map(std::path::PathBuf::from);
     r
-}
-
-fn request<'a>(p: &'a ProfileArgs, overrides: Overrides) -> anyhow::Result<Request<'a>> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| crate::error::usage(format!("cannot read the working directory: {e}")))?;
-    Ok(Request {
-        cwd,
-        dir: p.dir.as_deref(),
-        config: p.config.as_deref(),
-        profile: p.profile.as_deref().unwrap_or(BUILTIN_PROFILE),
-        overrides,
-        zig: p.zig.as_deref(),
-    })
-}
-
-fn targets(p: &ProfileArgs) -> Option<Vec<String>> {
-    (!p.targets.is_empty()).then(|| p.targets.clone())
 }

@@ -12,7 +12,7 @@ use crate::toolchain::HostEnv;
 
 pub fn exec(args: &ProfilesArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     // Resolve the default profile first: it finds and parses the file (errors name it).
-    let req = super::request(&args.profile, Overrides::default())?;
+    let req = super::args::request(&args.profile, Overrides::default())?;
     let ctx = pipeline::context(&req, host.clone())?;
     let file = ctx.profile.file.clone();
     let loaded = file.as_deref().map(ProfileFile::load).transpose()?;

@@ -6,7 +6,8 @@ use crate::error::{exit_for, Exit};
 use crate::pipeline;
 use crate::profile::Overrides;
 use crate::profile::Source;
-use crate::report::{escape, ArtifactReport, Reporter};
+use crate::report::{ArtifactReport, Reporter};
+use crate::sanitize::escape;
 use crate::target::{Format, Target};
 use crate::toolchain::HostEnv;
 use crate::verify::{Facts, Policy};
@@ -120,10 +121,10 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     let invocation_id = pipeline::evidence::invocation_id(&host);
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
     let overrides = Overrides {
-        targets: super::targets(&args.profile),
+        targets: super::args::targets(&args.profile),
         ..Overrides::default()
     };
-    let req = super::request(&args.profile, overrides)?;
+    let req = super::args::request(&args.profile, overrides)?;
     // The provenance each file is checked against, read before any file.
     let provenance = match &args.provenance {
         None => None,
@@ -215,14 +216,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         let policy = match judge.policy(&path) {
             Ok(p) => p,
             Err(e) => {
-                let exit = exit_for(&e);
-                reporter.error(None, exit, &format!("{e:#}"));
-                worst = worst.worse(exit);
-                unreadable.push((
-                    escape::lossless(file).into_owned(),
-                    "match".to_string(),
-                    format!("{e:#}"),
-                ));
+                no_artifact(reporter, &mut worst, &mut unreadable, file, "match", &e);
                 continue;
             }
         };
@@ -275,14 +269,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
             }
             Err(e) => {
                 // Not an executable: exit 1; a file that cannot be opened: exit 2.
-                let exit = exit_for(&e);
-                reporter.error(None, exit, &format!("{e:#}"));
-                worst = worst.worse(exit);
-                unreadable.push((
-                    escape::lossless(file).into_owned(),
-                    "read".to_string(),
-                    format!("{e:#}"),
-                ));
+                no_artifact(reporter, &mut worst, &mut unreadable, file, "read", &e);
             }
         }
     }
@@ -336,5 +323,26 @@ fn sha512_of(path: &std::path::Path) -> Option<String> {
     let mut f = std::fs::File::open(path).ok()?;
     let mut h = sha2::Sha512::new();
     std::io::copy(&mut f, &mut h).ok()?;
-    Some(crate::image::manifest::hex(&h.finalize()))
+    Some(crate::digest::hex(&h.finalize()))
+}
+
+/// A file that gave no artifact at `step` (`match`: no policy fits it, `read`: it is
+/// no executable or cannot be opened): the error reported, its exit folded into
+/// `worst`, and a JUnit failure kept.
+fn no_artifact(
+    reporter: &Reporter,
+    worst: &mut Exit,
+    unreadable: &mut Vec<(String, String, String)>,
+    file: &std::path::Path,
+    step: &str,
+    e: &anyhow::Error,
+) {
+    let exit = exit_for(e);
+    reporter.error(None, exit, &format!("{e:#}"));
+    *worst = worst.worse(exit);
+    unreadable.push((
+        escape::lossless(file).into_owned(),
+        step.to_string(),
+        format!("{e:#}"),
+    ));
 }

@@ -8,7 +8,7 @@
 //! `pipeline::evidence`, and the documents are written through the report layer
 //! ([`crate::report::Reporter::write_evidence`]): atomically, host secrets masked. The
 //! child environment recorded in a provenance is the one the tool decided, redacted by
-//! [`crate::report::redact::env`].
+//! [`crate::sanitize::redact::env`].
 
 pub mod check;
 pub mod provenance;
@@ -18,8 +18,8 @@ pub mod vsa;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+pub use crate::digest::{hex, sha256_hex};
 use crate::report::ArtifactReport;
 use crate::verify::buildinfo::Module;
 use crate::verify::Policy;
@@ -237,16 +237,6 @@ pub fn canonical_json(v: &Value) -> String {
     }
 }
 
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// sha256 of `bytes`, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 /// The in-toto `dirHash` digest of a Go `h1:` sum: the base64 SHA-256 directory hash,
 /// in lowercase hex (in-toto attestation spec v1, DigestSet). `None` for anything else.
 pub fn dirhash_hex(sum: &str) -> Option<String> {
@@ -363,42 +353,4 @@ pub fn to_bytes(v: &Value) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn h1_sums_become_hex_dirhashes() {
-        // The empty directory's hash, as the in-toto DigestSet spec's example gives it.
-        assert_eq!(
-            dirhash_hex("h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=").as_deref(),
-            Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        );
-        for bad in [
-            "",
-            "h1:",
-            "h2:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
-            "h1:abc",
-        ] {
-            assert_eq!(dirhash_hex(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn purls() {
-        for (path, version, want) in [
-            (
-                "github.com/itchyny/gojq",
-                "v0.12.17",
-                "pkg:golang/github.com/itchyny/gojq@v0.12.17",
-            ),
-            (
-                "github.com/x/y",
-                "v2.0.0+incompatible",
-                "pkg:golang/github.com/x/y@v2.0.0%2Bincompatible",
-            ),
-            ("example.com/app", "(devel)", "pkg:golang/example.com/app"),
-        ] {
-            assert_eq!(golang_purl(path, version), want, "{path}@{version}");
-        }
-    }
-}
+mod tests;

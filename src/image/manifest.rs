@@ -91,9 +91,7 @@ pub fn check_digest(bytes: &[u8], d: &Digest) -> Result<(), ImageError> {
     Ok(())
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::digest::hex;
 
 /// Refuses a JSON document with a key twice in one object (`what` names it).
 pub fn no_duplicate_keys(bytes: &[u8], what: &str) -> Result<(), ImageError> {

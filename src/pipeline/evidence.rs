@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::evidence::{self, Artifact, Evidence, ProfileInfo, SourceInfo, Toolchain, Written};
-use crate::report::{redact, Reporter};
+use crate::report::Reporter;
+use crate::sanitize::redact;
 use crate::toolchain::{vcs, Go, HostEnv};
 
 /// The documents asked for on the command line.
@@ -56,7 +57,7 @@ pub fn invocation_id(host: &HostEnv) -> Option<String> {
 /// A path as documents name it: relative to the working directory when under it.
 pub fn subject_name(path: &Path, work_dir: &Path) -> String {
     let rel = path.strip_prefix(work_dir).unwrap_or(path);
-    crate::report::escape::lossless(rel).into_owned()
+    crate::sanitize::escape::lossless(rel).into_owned()
 }
 
 /// The profile's name, and its file with that file's sha256.
@@ -71,7 +72,7 @@ pub fn profile_info(
             let bytes = std::fs::read(f).with_context(|| {
                 format!(
                     "reading the profile file `{}`",
-                    crate::report::escape::path(f)
+                    crate::sanitize::escape::path(f)
                 )
             })?;
             Some((subject_name(f, work_dir), evidence::sha256_hex(&bytes)))
@@ -176,7 +177,7 @@ pub fn write(
         if let Err(err) = std::fs::create_dir_all(&dir).with_context(|| {
             format!(
                 "creating the SBOM directory `{}`",
-                crate::report::escape::path(&dir)
+                crate::sanitize::escape::path(&dir)
             )
         }) {
             errors.push(crate::error::usage(format!("{err:#}")));
@@ -205,7 +206,7 @@ fn write_doc(reporter: &Reporter, path: &Path, doc: &serde_json::Value) -> anyho
         std::fs::create_dir_all(parent).map_err(|e| {
             crate::error::usage(format!(
                 "creating `{}`: {e}",
-                crate::report::escape::path(parent)
+                crate::sanitize::escape::path(parent)
             ))
         })?;
     }
@@ -217,7 +218,7 @@ fn nothing_to_attest(flag: &str, path: &Path) -> anyhow::Error {
         crate::error::Exit::VerifyFailed,
         format!(
             "{flag} {}: no artifact to attest (none was delivered, or none could be hashed)",
-            crate::report::escape::path(path)
+            crate::sanitize::escape::path(path)
         ),
     )
 }
@@ -225,7 +226,7 @@ fn nothing_to_attest(flag: &str, path: &Path) -> anyhow::Error {
 /// An artifact of a build for the documents.
 pub fn built_artifact<'a>(
     report: &'a crate::report::ArtifactReport,
-    plan: &super::Plan,
+    plan: &super::plan::Plan,
     policy: &crate::verify::Policy,
     work_dir: &Path,
 ) -> Artifact<'a> {

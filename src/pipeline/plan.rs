@@ -5,8 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::stamp::{self, SourceVars};
-use super::{Context, GoMod};
+use super::context::{toolchain_file, Context};
+use super::gomod::GoMod;
+use super::stamp;
 use crate::error::usage;
 use crate::profile::{self, GoRequirement, GoVersion, ResolvedProfile};
 use crate::target::Target;
@@ -137,7 +138,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
         let env = target_env_of(ctx, &tp, t, local.as_ref());
         for package in packages(ctx, go, &tp, &env, module_dir)? {
             let name = binary_name(module_dir, &package)?;
-            let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+            let read = || ctx.source_vars();
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
             let origin = |n: &str| stamp::origin(n, &read);
             let mut profile = stamp::fill(&tp, &vars, &origin)?;
@@ -218,16 +219,6 @@ fn packages(
     Ok(out)
 }
 
-/// The file whose `go` and `toolchain` lines select the toolchain, as go reads them:
-/// go.work in workspace mode (go ignores the modules' lines then), else go.mod.
-pub fn toolchain_file(ctx: &Context) -> Option<&GoMod> {
-    match (&ctx.gowork, &ctx.gomod) {
-        (Some(Ok(w)), _) => Some(w),
-        (None, Some(Ok(m))) => Some(m),
-        _ => None,
-    }
-}
-
 /// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`
 /// would: the go.mod (or go.work) `toolchain` line when it names a newer Go than the
 /// local one. The profile's exact `go = "X.Y.Z"` pin overrides it (child_env sets that).
@@ -259,7 +250,7 @@ pub fn target_profile(ctx: &Context, target: &Target) -> anyhow::Result<Resolved
         .as_deref()
         .and_then(|m| binary_name(m, tp.package.value.first()?).ok())
         .unwrap_or_default();
-    let read = || ctx.source.get_or_init(|| SourceVars::read(ctx)).clone();
+    let read = || ctx.source_vars();
     let vars = |n: &str| stamp::var(n, &name, target, &tp, &read);
     let origin = |n: &str| stamp::origin(n, &read);
     stamp::fill(&tp, &vars, &origin)
@@ -327,71 +318,11 @@ fn refuse_control_characters(dest: &Path, module_dir: &Path, ctx: &Context) -> a
     if own.to_string_lossy().chars().any(char::is_control) {
         return Err(usage(format!(
             "output `{}` holds a control character: name the file without one",
-            crate::report::escape::path(dest)
+            crate::sanitize::escape::path(dest)
         )));
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn binary_names() {
-        let t = tempfile::tempdir().unwrap();
-        let cases = [
-            ("module example.com/hello\n", ".", "hello"),
-            ("module example.com/hello // comment\n", "./", "hello"),
-            ("module \"example.com/svc/v2\"\n", ".", "svc"),
-            ("module example.com/multi\n", "./cmd/a", "a"),
-            ("module example.com/multi\n", "./cmd/a/", "a"),
-            ("module example.com/multi\n", "./cmd/x/../a", "a"),
-            ("module example.com/multi\n", "example.com/multi/cmd/b", "b"),
-            ("// leading comment\nmodule hello\n", ".", "hello"),
-            ("module example.com/x\n", "./tools/gen.go", "gen"),
-            ("module example.com/tool/v3\n", "./", "tool"),
-        ];
-        for (text, pkg, want) in cases {
-            std::fs::write(t.path().join("go.mod"), text).unwrap();
-            assert_eq!(
-                binary_name(t.path(), pkg).unwrap(),
-                want,
-                "go.mod {text:?} package {pkg}"
-            );
-        }
-        assert!(binary_name(t.path(), "./...").is_err(), "patterns rejected");
-    }
-
-    #[test]
-    fn packages_of_workspace_members_are_named_from_their_own_go_mod() {
-        let t = tempfile::tempdir().unwrap();
-        let ws = t.path();
-        std::fs::create_dir_all(ws.join("app/cmd/srv")).unwrap();
-        std::fs::create_dir_all(ws.join("tool")).unwrap();
-        std::fs::write(ws.join("go.work"), "go 1.22\nuse (./app ./tool)\n").unwrap();
-        std::fs::write(ws.join("app/go.mod"), "module example.com/app/v2\n").unwrap();
-        std::fs::write(ws.join("tool/go.mod"), "module example.com/gen\n").unwrap();
-        let cases = [
-            (ws.to_path_buf(), "./app", "example.com/app/v2", "app"),
-            (
-                ws.to_path_buf(),
-                "./app/cmd/srv",
-                "example.com/app/v2/cmd/srv",
-                "srv",
-            ),
-            (ws.to_path_buf(), "./tool", "example.com/gen", "gen"),
-            (ws.join("app"), "../tool", "example.com/gen", "gen"),
-            (
-                ws.to_path_buf(),
-                "example.com/gen",
-                "example.com/gen",
-                "gen",
-            ),
-        ];
-        for (dir, pkg, import, name) in cases {
-            assert_eq!(import_path(&dir, pkg), import, "{pkg} in {}", dir.display());
-            assert_eq!(binary_name(&dir, pkg).unwrap(), name, "{pkg}");
-        }
-    }
-}
+mod tests;

@@ -5,12 +5,12 @@
 //! version, `SOURCE_DATE_EPOCH` the date.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use super::Context;
 use crate::error::usage;
 use crate::profile::{placeholders, ResolvedProfile, Source};
 use crate::target::Target;
-use crate::toolchain::vcs;
+use crate::toolchain::{vcs, HostEnv};
 
 /// The variable that sets `{version}` (as `--version-override` does).
 pub const VERSION_VAR: &str = "XBUILD_GO_VERSION";
@@ -26,15 +26,20 @@ pub struct SourceVars {
 }
 
 impl SourceVars {
-    /// Reads git (the checkout holding the module) and the overrides.
-    pub fn read(ctx: &Context) -> SourceVars {
-        let dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
-        let git = which::which_in("git", ctx.host.get("PATH").cloned(), &ctx.work_dir).ok();
+    /// Reads git (the checkout `dir` holding the module; git found on the host's PATH
+    /// from `work_dir`), the host's CI and release variables and `--version-override`.
+    pub fn read(
+        dir: &Path,
+        work_dir: &Path,
+        host: &HostEnv,
+        version_override: Option<&str>,
+    ) -> SourceVars {
+        let git = which::which_in("git", host.get("PATH").cloned(), work_dir).ok();
         let facts = git
             .as_deref()
             .map(|g| vcs::source_facts(g, dir))
             .unwrap_or_default();
-        let host = |k: &str| ctx.host.get(k).filter(|v| !v.is_empty()).cloned();
+        let host = |k: &str| host.get(k).filter(|v| !v.is_empty()).cloned();
         let mut origins = Vec::new();
         let ref_tag = (host("GITHUB_REF_TYPE").as_deref() == Some("tag"))
             .then(|| host("GITHUB_REF_NAME"))
@@ -48,8 +53,8 @@ impl SourceVars {
             .commit
             .as_deref()
             .map(|c| c.chars().take(12).collect::<String>());
-        let (version, version_from) = if let Some(v) = &ctx.version_override {
-            (v.clone(), "--version-override".to_string())
+        let (version, version_from) = if let Some(v) = version_override {
+            (v.to_string(), "--version-override".to_string())
         } else if let Some(v) = host(VERSION_VAR) {
             (v, VERSION_VAR.to_string())
         } else if !tag.is_empty() {
@@ -154,18 +159,7 @@ pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
 const SPLIT_FLAGS: &[&str] = &["ldflags", "gcflags", "asmflags", "gccgoflags", "toolexec"];
 
 /// Variables of the child whose value go splits into words.
-const SPLIT_VARS: &[&str] = &[
-    "CC",
-    "CXX",
-    "FC",
-    "AR",
-    "PKG_CONFIG",
-    "CGO_CFLAGS",
-    "CGO_CPPFLAGS",
-    "CGO_CXXFLAGS",
-    "CGO_FFLAGS",
-    "CGO_LDFLAGS",
-];
+const SPLIT_VARS: &[&str] = crate::envvars::WORD_SPLIT;
 
 /// Fills placeholders with a value's source and a way to name where each came from.
 struct Filler<'a> {
@@ -357,103 +351,4 @@ pub fn fill(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::profile::{resolve, Overrides, ProfileFile};
-    use std::path::Path;
-
-    fn filled(toml: &str, version: &str) -> anyhow::Result<ResolvedProfile> {
-        let file = ProfileFile::parse(Path::new("/repo/xbuild-go.toml"), toml.to_string())
-            .expect("parses");
-        let p = resolve(Some(&file), "golden", &Overrides::default()).expect("resolves");
-        let vars = |n: &str| (n == "version").then(|| version.to_string());
-        let origin = |_: &str| "XBUILD_GO_VERSION".to_string();
-        fill(&p, &vars, &origin)
-    }
-
-    #[test]
-    fn values_stay_in_their_word_everywhere_go_splits() {
-        let evil = "1 -extld=/tmp/evil";
-        // (case, profile, what the filled profile must hold)
-        type Holds<'a> = &'a dyn Fn(&ResolvedProfile) -> bool;
-        let cases: &[(&str, &str, Holds)] = &[
-            (
-                "ldflags string",
-                "[profile.golden]\nldflags = \"-s -X main.v={version}\"\n",
-                &|p| p.ldflags.value == "-s -X 'main.v=1 -extld=/tmp/evil'",
-            ),
-            (
-                "gcflags with a pattern",
-                "[profile.golden]\nflags = [\"-gcflags=all=-N -d={version}\"]\n",
-                &|p| p.flags.value == ["-gcflags=all=-N '-d=1 -extld=/tmp/evil'"],
-            ),
-            (
-                "-ldflags VALUE pair",
-                "[profile.golden]\nflags = [\"--ldflags\", \"-X a.b={version}\", \"-tags={version}\"]\n",
-                &|p| {
-                    p.flags.value
-                        == [
-                            "--ldflags",
-                            "-X 'a.b=1 -extld=/tmp/evil'",
-                            "-tags=1 -extld=/tmp/evil",
-                        ]
-                },
-            ),
-            (
-                "CGO_LDFLAGS",
-                "[profile.golden]\nenv = { CGO_LDFLAGS = \"-L/x/{version}\", NOTE = \"{version}\" }\n",
-                &|p| {
-                    p.env.iter().any(|(k, v)| k == "CGO_LDFLAGS" && v.value == "'-L/x/1 -extld=/tmp/evil'")
-                        && p.env.iter().any(|(k, v)| k == "NOTE" && v.value == evil)
-                },
-            ),
-            (
-                "no placeholder: as written",
-                "[profile.golden]\nldflags = \"-X \\\"a.b=c d\\\"\"\n",
-                &|p| p.ldflags.value == "-X \"a.b=c d\"",
-            ),
-        ];
-        for (case, toml, ok) in cases {
-            let p = filled(toml, evil).unwrap_or_else(|e| panic!("{case}: {e:#}"));
-            assert!(
-                ok(&p),
-                "{case}: {:?} {:?} {:?}",
-                p.ldflags.value,
-                p.flags.value,
-                p.env
-            );
-        }
-    }
-
-    #[test]
-    fn values_go_cannot_carry_are_refused_by_name() {
-        let cases = [
-            (
-                "[profile.golden]\nldflags = \"-X a.b={version}\"\n",
-                "1' \"2",
-            ),
-            (
-                "[profile.golden]\nldflags = [\"-X\", \"a.b={version}\"]\n",
-                "1\n2",
-            ),
-            (
-                "[profile.golden]\nflags = [\"-gcflags={version}=-N\"]\n",
-                "x=-N",
-            ),
-            ("[profile.golden]\nenv = { CC = \"{version}\" }\n", "a\0b"),
-        ];
-        for (toml, v) in cases {
-            let err = filled(toml, v).expect_err(toml);
-            let e = format!("{err:#}");
-            assert!(
-                e.contains("`{version}`") && e.contains("XBUILD_GO_VERSION"),
-                "{toml}: {e}"
-            );
-            assert_eq!(
-                crate::error::exit_for(&err),
-                crate::error::Exit::Usage,
-                "{e}"
-            );
-        }
-    }
-}
+mod tests;

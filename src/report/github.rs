@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use super::{ArtifactReport, Reporter};
+use super::artifact::ArtifactReport;
+use super::style::{shown, Style};
+use crate::sanitize::escape::markup;
 use crate::verify::Status;
 
 /// Escapes a workflow-command message (`%`, CR, LF).
@@ -23,7 +25,7 @@ fn escape_property(s: &str) -> String {
 /// message are cleaned (secrets masked, unsafe characters escaped), then encoded for the
 /// runner, so a value can add neither a line nor a property.
 pub(super) fn annotation(
-    r: &Reporter,
+    r: &Style,
     level: &str,
     file: Option<&Path>,
     title: &str,
@@ -33,7 +35,7 @@ pub(super) fn annotation(
     if let Some(f) = file {
         props.push(format!(
             "file={}",
-            escape_property(&r.clean_value(&super::shown(f)))
+            escape_property(&r.clean_value(&shown(f)))
         ));
     }
     props.push(format!("title={}", escape_property(&r.clean_value(title))));
@@ -46,7 +48,8 @@ pub(super) fn annotation(
 
 /// An `::error` per failed check of an artifact (and of its slices), a `::notice` per
 /// skipped one (a smoke run this runner cannot do, with the reason).
-pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
+pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> Vec<String> {
+    let mut lines = Vec::new();
     let target = a.target.as_deref().unwrap_or("artifact");
     let slices = a
         .verdict
@@ -56,7 +59,7 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     for (suffix, checks) in std::iter::once((String::new(), &a.verdict.checks)).chain(slices) {
         for c in checks.iter().filter(|c| c.status != Status::Pass) {
             if c.status == Status::Skip {
-                r.write_command(&annotation(
+                lines.push(annotation(
                     r,
                     "notice",
                     Some(&a.path),
@@ -72,7 +75,7 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
             if let Some(m) = &c.message {
                 msg.push_str(&format!("\nhint: {m}"));
             }
-            r.write_command(&annotation(
+            lines.push(annotation(
                 r,
                 "error",
                 Some(&a.path),
@@ -81,6 +84,7 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
             ));
         }
     }
+    lines
 }
 
 /// One table cell for the job summary: on one line, HTML special characters as
@@ -88,26 +92,18 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
 /// images, math, emoji, references) backslash-escaped, so a value can neither end the
 /// cell, start markup nor inject HTML.
 pub(super) fn cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
-            | '@' | '{' | '}' | '=' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
+    markup(s, |c, out| match c {
+        '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '!' | '|' | '~' | '$' | ':' | '#'
+        | '@' | '{' | '}' | '=' => {
+            out.push('\\');
+            out.push(c);
         }
-    }
-    out
+        c => out.push(c),
+    })
 }
 
 /// The summary table as markdown, every cell cleaned and escaped.
-pub(super) fn summary(r: &Reporter, header: &[&str], rows: &[[String; 5]]) -> String {
+pub(super) fn summary(r: &Style, header: &[&str], rows: &[[String; 5]]) -> String {
     let mut md = String::from("### cargo xbuild-go\n\n");
     md.push_str(&format!("| {} |\n", header.join(" | ")));
     md.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
@@ -120,15 +116,4 @@ pub(super) fn summary(r: &Reporter, header: &[&str], rows: &[[String; 5]]) -> St
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_hold_no_markup() {
-        assert_eq!(
-            cell("dist/<img src=x>|*b*`c`"),
-            "dist/&lt;img src\\=x&gt;\\|\\*b\\*\\`c\\`"
-        );
-        assert_eq!(cell("a&b \"q\""), "a&amp;b &quot;q&quot;");
-    }
-}
+mod tests;

@@ -1,8 +1,9 @@
 //! Human output in cargo's look: right-aligned coloured verbs on stderr. Every value is
-//! cleaned by the reporter before it is painted; each block is written at once, so
+//! cleaned before it is painted; each block is returned whole and written at once, so
 //! concurrent builds never interleave inside one.
 
-use super::{ArtifactReport, Reporter, Stream};
+use super::artifact::ArtifactReport;
+use super::style::{shown, Style};
 use crate::verify::{human_size, Status};
 
 #[derive(Clone, Copy)]
@@ -12,7 +13,7 @@ pub(super) enum Tone {
     Bad,
 }
 
-fn head(r: &Reporter, verb: &str, tone: Tone) -> String {
+fn head(r: &Style, verb: &str, tone: Tone) -> String {
     // cargo right-aligns verbs in 12 columns; `error:`/`warning:` stand at the left.
     let head = match tone {
         Tone::Warn | Tone::Bad if verb == "error" || verb == "warning" => format!("{verb}:"),
@@ -30,12 +31,12 @@ fn head(r: &Reporter, verb: &str, tone: Tone) -> String {
     }
 }
 
-pub(super) fn status(r: &Reporter, verb: &str, message: &str, tone: Tone) {
-    let text = format!("{} {}\n", head(r, verb, tone), r.clean(message));
-    r.write(Stream::Err, &text);
+/// One status line: the verb, then the message cleaned.
+pub(super) fn status(r: &Style, verb: &str, message: &str, tone: Tone) -> String {
+    format!("{} {}\n", head(r, verb, tone), r.clean(message))
 }
 
-fn paint(r: &Reporter, code: &str, s: &str) -> String {
+fn paint(r: &Style, code: &str, s: &str) -> String {
     if r.color {
         format!("\x1b[{code}m{s}\x1b[0m")
     } else {
@@ -45,7 +46,7 @@ fn paint(r: &Reporter, code: &str, s: &str) -> String {
 
 /// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
 /// A skipped check has its own line ([`smoke_line`]) without -v.
-fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::verify::Check]) {
+fn print_checks(out: &mut String, r: &Style, prefix: &str, checks: &[crate::verify::Check]) {
     for c in checks {
         if c.status.passes() && r.verbose == 0 {
             continue;
@@ -77,7 +78,7 @@ fn print_checks(out: &mut String, r: &Reporter, prefix: &str, checks: &[crate::v
 /// `Smoke ok (natively, PID, mount and network namespaces): hello 1.2.0`, or `Smoke
 /// skipped: qemu-user cannot run PE files: ...`. A failed run is among the failed
 /// checks instead.
-fn smoke_line(r: &Reporter, checks: &[crate::verify::Check]) -> Option<String> {
+fn smoke_line(r: &Style, checks: &[crate::verify::Check]) -> Option<String> {
     let c = checks.iter().find(|c| c.id == "run.smoke")?;
     let (text, tone) = match c.status {
         Status::Pass => (
@@ -98,10 +99,11 @@ fn smoke_line(r: &Reporter, checks: &[crate::verify::Check]) -> Option<String> {
     Some(format!("{} {}\n", head(r, "Smoke", tone), r.clean(&text)))
 }
 
-pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
+/// An artifact's block: verdict line, smoke line, checks, notes and the file's fate.
+pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> String {
     let summary = format!(
         "{}  {}  {}",
-        super::shown(&a.path),
+        shown(&a.path),
         a.verdict.facts.summary(),
         human_size(a.size)
     );
@@ -144,7 +146,7 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
     }
     if !passed {
         let fate = match (&a.rejected_path, a.command.is_some()) {
-            (Some(p), _) => format!("kept the rejected file as {}", super::shown(p)),
+            (Some(p), _) => format!("kept the rejected file as {}", shown(p)),
             (None, true) => {
                 "the rejected file was deleted; the destination is untouched".to_string()
             }
@@ -154,5 +156,5 @@ pub(super) fn artifact(r: &Reporter, a: &ArtifactReport) {
             out.push_str(&format!("{:>12} {}\n", "", r.clean(&fate)));
         }
     }
-    r.write(Stream::Err, &out);
+    out
 }

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{escape, redact, ArtifactReport, SCHEMA_VERSION};
+use super::artifact::ArtifactReport;
+use crate::sanitize::{escape, redact};
 use crate::verify::Verdict;
 
 #[derive(Serialize)]
@@ -43,6 +44,9 @@ pub(super) enum Event<'a> {
         elapsed_ms: u128,
     },
 }
+
+/// Version of the JSON Lines schema (README, "JSON output").
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// An artifact as JSON shows it: paths as text plus their raw bytes when they are not
 /// UTF-8, the environment redacted, dropped variables by name and reason.

@@ -3,30 +3,9 @@
 //! skipped one (a smoke run this host cannot do) `<skipped message="why"/>`, counted in
 //! the suite's `skipped`.
 
-use super::ArtifactReport;
+use super::artifact::ArtifactReport;
+use crate::sanitize::escape::xml;
 use crate::verify::Status;
-
-/// Text for an XML attribute or element: markup characters as entities, tab, newline
-/// and carriage return as character references (attribute values keep them), and the
-/// control characters XML 1.0 cannot hold dropped.
-pub(crate) fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders the suite. `failures` are (class, case, message) for what produced no
 /// artifact: a failed `go build`, or for `verify` a file that is no executable.
@@ -41,7 +20,7 @@ pub fn render(
         let class = xml(&format!(
             "{} {}",
             a.target.as_deref().unwrap_or("any"),
-            super::escape::lossless(&a.path)
+            crate::sanitize::escape::lossless(&a.path)
         ));
         let slices = a
             .verdict

@@ -1,20 +1,21 @@
 //! One report of what happened, and its renderers: human (cargo's look, on stderr),
 //! JSON Lines and GitHub workflow commands (on stdout), JUnit, checksums, the job
-//! summary and the `env --format` exports. The only module that writes to stdout, and
-//! the one escaping and redaction layer: every byte the tool prints or writes passes
-//! through [`Reporter`], which masks host secrets ([`redact`]), escapes for the
-//! consumer ([`escape`]), writes files atomically ([`files`]) and remembers a failed
-//! write so the run ends with exit 2 instead of a silent success.
+//! summary and the `env --format` exports. The only module that writes to stdout:
+//! every byte the tool prints or writes passes through [`Reporter`], which masks host
+//! secrets and escapes for the consumer (both from the bottom layer
+//! [`crate::sanitize`]), writes files atomically ([`files`]) and remembers a failed
+//! write so the run ends with exit 2 instead of a silent success. It knows nothing of
+//! the layers above it: evidence is rendered from the Report, not by it.
 
+mod artifact;
 pub mod checksums;
 pub mod envfmt;
-pub mod escape;
 pub mod files;
 mod github;
 mod human;
 mod json;
 pub mod junit;
-pub mod redact;
+mod style;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -24,19 +25,13 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::error::Exit;
-use crate::verify::Verdict;
+// The old paths, for code not yet pointed at `crate::sanitize`.
+pub use crate::sanitize::{escape, redact};
 
-pub use redact::Secrets;
-
-/// Version of the JSON Lines schema (README, "JSON output").
-pub const SCHEMA_VERSION: u32 = 1;
-
-/// A path for people: relative to the working directory when under it, as cargo does;
-/// one line, unsafe characters and invalid UTF-8 escaped.
-pub fn shown(path: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    escape::path(path.strip_prefix(&cwd).unwrap_or(path))
-}
+pub use crate::sanitize::redact::Secrets;
+pub use artifact::ArtifactReport;
+pub use json::SCHEMA_VERSION;
+pub use style::{shown, Style};
 
 /// `--message-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,44 +56,6 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
-}
-
-/// One verified (or rejected) artifact. It holds real values (the build's whole
-/// environment among them); the renderers decide what of it may be shown.
-#[derive(Debug, Clone)]
-pub struct ArtifactReport {
-    /// The target it was built or judged for, if any.
-    pub target: Option<String>,
-    pub profile: Option<String>,
-    /// Where it is now: the destination when delivered, else where it was judged.
-    pub path: PathBuf,
-    /// True when it passed every check and sits at `path`.
-    pub delivered: bool,
-    /// True when it passed every check and `-o /dev/null` asked for nothing to be
-    /// written (verify and discard); `delivered` is then false.
-    pub discarded: bool,
-    /// With --keep-rejected, where the rejected file was kept.
-    pub rejected_path: Option<PathBuf>,
-    /// Computed for JSON output (hashing costs more than verifying); null otherwise.
-    pub sha256: Option<String>,
-    pub size: u64,
-    /// The child environment of the build (build only).
-    pub env: Option<std::collections::BTreeMap<String, String>>,
-    /// Host variables and go env -w keys kept out of the build (build only).
-    pub env_dropped: Option<Vec<crate::toolchain::childenv::Dropped>>,
-    /// The go build command line (build only).
-    pub command: Option<String>,
-    pub verdict: Verdict,
-    /// Milliseconds spent in go build (build only).
-    pub build_ms: Option<u128>,
-    /// The C toolchain of a cgo build: kind, CC/CXX, why, link flags (build only).
-    pub c_toolchain: Option<crate::toolchain::cc::CToolchain>,
-}
-
-impl ArtifactReport {
-    pub fn passed(&self) -> bool {
-        self.verdict.passed()
-    }
 }
 
 /// stdout or stderr.
@@ -206,12 +163,30 @@ impl Reporter {
     /// Free text as it may be shown: secrets masked, URL credentials hidden, unsafe
     /// characters escaped (newlines and tabs kept).
     pub fn clean(&self, text: &str) -> String {
-        escape::text(&self.secrets.clean(text)).into_owned()
+        self.style().clean(text)
     }
 
     /// One value as it may be shown on one line (newlines escaped too).
     pub fn clean_value(&self, text: &str) -> String {
-        escape::value(&self.secrets.clean(text)).into_owned()
+        self.style().clean_value(text)
+    }
+
+    /// The look the renderers draw with.
+    pub fn style(&self) -> Style<'_> {
+        Style {
+            color: self.color,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            secrets: &self.secrets,
+        }
+    }
+
+    /// A cargo-style line on stderr.
+    fn human_status(&self, verb: &str, message: &str, tone: human::Tone) {
+        self.write(
+            Stream::Err,
+            &human::status(&self.style(), verb, message, tone),
+        );
     }
 
     /// Writes composed text: in the GitHub format no line of it may read as a
@@ -246,7 +221,7 @@ impl Reporter {
                 exit: Exit::Usage.code(),
             }),
             MessageFormat::Github => self.write_command(&github::annotation(
-                self,
+                &self.style(),
                 "error",
                 None,
                 "cargo xbuild-go",
@@ -260,21 +235,21 @@ impl Reporter {
     /// A cargo-style status line (`   Building linux/arm64`), human format only.
     pub fn status(&self, verb: &str, message: &str) {
         if self.format.is_human() && !self.quiet {
-            human::status(self, verb, message, human::Tone::Good);
+            self.human_status(verb, message, human::Tone::Good);
         }
     }
 
     /// A detail shown with -v.
     pub fn detail(&self, message: &str) {
         if self.format.is_human() && self.verbose > 0 {
-            human::status(self, "", message, human::Tone::Good);
+            self.human_status("", message, human::Tone::Good);
         }
     }
 
     /// A warning, human format only (JSON carries it in events).
     pub fn warn(&self, message: &str) {
         if self.format.is_human() {
-            human::status(self, "warning", message, human::Tone::Warn);
+            self.human_status("warning", message, human::Tone::Warn);
         }
     }
 
@@ -287,11 +262,11 @@ impl Reporter {
             None => message.to_string(),
         };
         match self.format {
-            MessageFormat::Human => human::status(self, "error", &shown, human::Tone::Bad),
+            MessageFormat::Human => self.human_status("error", &shown, human::Tone::Bad),
             MessageFormat::Github => {
-                human::status(self, "error", &shown, human::Tone::Bad);
+                self.human_status("error", &shown, human::Tone::Bad);
                 self.write_command(&github::annotation(
-                    self,
+                    &self.style(),
                     "error",
                     None,
                     "cargo xbuild-go",
@@ -339,7 +314,7 @@ impl Reporter {
             MessageFormat::Human | MessageFormat::Github => {
                 if self.format == MessageFormat::Github {
                     self.write_command(&github::annotation(
-                        self,
+                        &self.style(),
                         "error",
                         None,
                         &format!("go build failed for {target}"),
@@ -348,7 +323,7 @@ impl Reporter {
                 }
                 // Captured: shown now, escaped, as one block.
                 self.go_said(stderr);
-                human::status(self, "error", message, human::Tone::Bad)
+                self.human_status("error", message, human::Tone::Bad)
             }
             MessageFormat::Json => self.write_json(&json::Event::CompilerFailed {
                 target,
@@ -360,10 +335,12 @@ impl Reporter {
 
     pub fn artifact(&self, a: &ArtifactReport) {
         match self.format {
-            MessageFormat::Human => human::artifact(self, a),
+            MessageFormat::Human => self.write(Stream::Err, &human::artifact(&self.style(), a)),
             MessageFormat::Github => {
-                human::artifact(self, a);
-                github::artifact(self, a);
+                self.write(Stream::Err, &human::artifact(&self.style(), a));
+                for line in github::artifact(&self.style(), a) {
+                    self.write_command(&line);
+                }
             }
             MessageFormat::Json => {
                 self.write_json(&json::Event::Artifact(Box::new(json::artifact(a))))
@@ -398,7 +375,7 @@ impl Reporter {
                     } else {
                         human::Tone::Bad
                     };
-                    human::status(self, "Finished", &msg, tone);
+                    self.human_status("Finished", &msg, tone);
                 }
             }
             MessageFormat::Json => self.write_json(&json::Event::BuildFinished {
@@ -417,7 +394,10 @@ impl Reporter {
         let mut summary = Ok(());
         if self.format == MessageFormat::Github {
             if let Some(path) = &self.step_summary {
-                summary = self.append_file(path, github::summary(self, header, rows).as_bytes());
+                summary = self.append_file(
+                    path,
+                    github::summary(&self.style(), header, rows).as_bytes(),
+                );
             }
         }
         if !self.format.is_human() || self.quiet {
@@ -454,7 +434,13 @@ impl Reporter {
     pub fn annotate(&self, error: bool, title: &str, message: &str) {
         if self.format == MessageFormat::Github {
             let level = if error { "error" } else { "warning" };
-            self.write_command(&github::annotation(self, level, None, title, message));
+            self.write_command(&github::annotation(
+                &self.style(),
+                level,
+                None,
+                title,
+                message,
+            ));
         }
     }
 
@@ -519,11 +505,10 @@ impl Reporter {
     /// Writes an evidence document like [`Reporter::write_file`] and returns the sha256
     /// of the bytes written (after masking), which other documents refer to.
     pub fn write_evidence(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
-        use sha2::Digest as _;
         let masked = self.mask_bytes(bytes);
         files::write_atomic(path, &masked)
             .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))?;
-        Ok(crate::evidence::hex(&sha2::Sha256::digest(&masked)))
+        Ok(crate::digest::sha256_hex(&masked))
     }
 
     /// An evidence document was written: a status line, or an `evidence` event.

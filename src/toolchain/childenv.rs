@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::envvars::ARCH_LEVELS;
+pub use crate::envvars::{Dropped, BUILD_AFFECTING};
 use crate::profile::{GoRequirement, ResolvedProfile, Source};
 use crate::target::Target;
 
@@ -53,50 +55,6 @@ pub fn host_allowed(name: &str) -> bool {
     HOST_BASICS.contains(&name) || GO_NETWORK_AND_CACHE.contains(&name)
 }
 
-/// Variables that change what `go build` produces. Found in the host environment or the
-/// `go env -w` file they are dropped, and reported as such.
-pub const BUILD_AFFECTING: &[&str] = &[
-    "GOOS",
-    "GOARCH",
-    "GOFLAGS",
-    "CGO_ENABLED",
-    "GOARM",
-    "GOARM64",
-    "GOAMD64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-    "GOEXPERIMENT",
-    "GOTOOLCHAIN",
-    "GOROOT",
-    "GOENV",
-    "GODEBUG",
-    "GOFIPS140",
-    "GO_EXTLINK_ENABLED",
-    "GOWORK",
-    "CC",
-    "CXX",
-    "FC",
-    "AR",
-    "PKG_CONFIG",
-    "CGO_CFLAGS",
-    "CGO_CPPFLAGS",
-    "CGO_CXXFLAGS",
-    "CGO_FFLAGS",
-    "CGO_LDFLAGS",
-    "CGO_CFLAGS_ALLOW",
-    "CGO_CFLAGS_DISALLOW",
-    "CGO_LDFLAGS_ALLOW",
-    "CGO_LDFLAGS_DISALLOW",
-    "GCCGO",
-    "GO_GCFLAGS",
-    "GO_LDFLAGS",
-    "GOCOVERDIR",
-];
-
 /// Why a child variable has its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -117,16 +75,6 @@ pub enum Origin {
     ProfileEnv { by: String },
     /// The C toolchain chosen for a cgo build (`cc`, `libc`, `glibc`).
     CToolchain { by: String },
-}
-
-/// A host variable or `go env -w` key that did not reach the child: its name and why,
-/// never its value (which may be a secret, and is reported nowhere).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Dropped {
-    pub name: String,
-    /// "host" or the `go env -w` file's path.
-    pub from: String,
-    pub reason: String,
 }
 
 /// The child's whole environment, with the reason for every variable in it and every
@@ -291,19 +239,6 @@ pub fn child_env(
     }
 }
 
-/// Arch-level variables: the target's own is always set, so the others do not matter.
-const ARCH_LEVELS: &[&str] = &[
-    "GOARM",
-    "GOARM64",
-    "GOAMD64",
-    "GO386",
-    "GOMIPS",
-    "GOMIPS64",
-    "GOPPC64",
-    "GORISCV64",
-    "GOWASM",
-];
-
 /// Whether a build-affecting variable the child does not have could change this build
 /// if a consumer's shell held it: not another architecture's level, not a C toolchain
 /// setting without cgo, not the toolchain's own bootstrap flags.
@@ -391,18 +326,22 @@ pub fn pin_toolchain(env: &mut ChildEnv, name: &str, by: String) {
         .insert("GOTOOLCHAIN".into(), Origin::Setting { by });
 }
 
+/// A host environment of `pairs`, for tests.
+#[cfg(test)]
+pub(crate) fn host_of(pairs: &[(&str, &str)]) -> HostEnv {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::profile::{resolve, Overrides, ProfileFile};
     use std::path::Path;
 
-    fn host(pairs: &[(&str, &str)]) -> HostEnv {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use super::host_of as host;
 
     fn golden() -> ResolvedProfile {
         resolve(None, "golden", &Overrides::default()).unwrap()

@@ -1,5 +1,5 @@
 //! Escaping for each consumer of what the tool prints or writes: a person's terminal,
-//! a GitHub runner reading a log, `sha256sum -c`, JSON readers of file names that are
+//! a GitHub runner reading a log, `sha256sum -c`, JUnit's XML, JSON readers of file names that are
 //! not UTF-8. Every value that reaches one of them passes through here.
 
 use std::borrow::Cow;
@@ -121,48 +121,43 @@ pub fn checksum_name(name: &[u8]) -> (bool, Vec<u8>) {
     (true, out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::ffi::OsStr;
-    use std::os::unix::ffi::OsStrExt;
-
-    #[test]
-    fn terminal_escapes() {
-        assert_eq!(value("a\nb\tc"), "a\\nb\\tc");
-        assert_eq!(text("a\nb\tc"), "a\nb\tc");
-        assert_eq!(text("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07");
-        assert_eq!(text("csi\u{9b}2J"), "csi\\u{9b}2J");
-        assert_eq!(value("rtl\u{202e}txt"), "rtl\\u{202e}txt");
-        assert_eq!(value("plain ünïcode"), "plain ünïcode");
-        assert!(matches!(value("plain"), Cow::Borrowed(_)));
+/// `s` with the markup characters (`&`, `<`, `>`, `"`) as entities, and every other
+/// character written by `rest`.
+pub fn markup(s: &str, rest: impl Fn(char, &mut String)) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match markup_entity(c) {
+            Some(entity) => out.push_str(entity),
+            None => rest(c, &mut out),
+        }
     }
+    out
+}
 
-    #[test]
-    fn github_guard() {
-        assert_eq!(
-            github_lines("ok\n::warning x\n  ::error y\n##[group]z\na::b"),
-            "ok\n\\::warning x\n\\  ::error y\n\\##[group]z\na::b"
-        );
-        assert!(is_workflow_command("\u{2003}::set-env"));
-        assert!(!is_workflow_command("\\::x"));
-    }
-
-    #[test]
-    fn paths_keep_invalid_bytes_distinct() {
-        let p = Path::new(OsStr::from_bytes(b"bin/\xff\xfeapp\n"));
-        assert_eq!(lossless(p), "bin/\\xff\\xfeapp\n");
-        assert_eq!(path(p), "bin/\\xff\\xfeapp\\n");
-        assert_eq!(raw_bytes(p), Some(b"bin/\xff\xfeapp\n".to_vec()));
-        assert_eq!(raw_bytes(Path::new("ok")), None);
-    }
-
-    #[test]
-    fn checksum_names_as_sha256sum_writes_them() {
-        assert_eq!(checksum_name(b"dist/app"), (false, b"dist/app".to_vec()));
-        assert_eq!(
-            checksum_name(b"a\\b\nc\rd"),
-            (true, b"a\\\\b\\nc\\rd".to_vec())
-        );
+/// The entity of an HTML and XML markup character (`&`, `<`, `>`, `"`).
+fn markup_entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        '"' => Some("&quot;"),
+        _ => None,
     }
 }
+
+/// Text for an XML attribute or element: markup characters as entities, tab, newline
+/// and carriage return as character references (attribute values keep them), and the
+/// control characters XML 1.0 cannot hold dropped.
+pub fn xml(s: &str) -> String {
+    markup(s, |c, out| match c {
+        '\'' => out.push_str("&apos;"),
+        '\t' => out.push_str("&#9;"),
+        '\n' => out.push_str("&#10;"),
+        '\r' => out.push_str("&#13;"),
+        c if c.is_control() || matches!(c, '\u{fffe}' | '\u{ffff}') => {}
+        c => out.push(c),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -51,29 +51,12 @@ pub fn is_credential_name(name: &str) -> bool {
 /// levels, GOTOOLCHAIN, ...) and only when the value looks like one of them. Anything
 /// else (GOFLAGS, CC, CGO_CFLAGS, GOEXPERIMENT, GODEBUG, ...) is reported by name.
 pub fn setting<'a>(name: &str, value: &'a str) -> Option<&'a str> {
-    const ENUMERATED: &[&str] = &[
-        "GOOS",
-        "GOARCH",
-        "CGO_ENABLED",
-        "GOARM",
-        "GOARM64",
-        "GOAMD64",
-        "GO386",
-        "GOMIPS",
-        "GOMIPS64",
-        "GOPPC64",
-        "GORISCV64",
-        "GOWASM",
-        "GOTOOLCHAIN",
-        "GOFIPS140",
-        "GO_EXTLINK_ENABLED",
-    ];
     let plain = !value.is_empty()
         && value.len() <= 32
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '+' | '-' | '_'));
-    (ENUMERATED.contains(&name) && plain && !is_credential_name(name)).then_some(value)
+    (crate::envvars::is_closed_set(name) && plain && !is_credential_name(name)).then_some(value)
 }
 
 /// Proxy variables may hold `user:pass@host:port` without a scheme.
@@ -305,7 +288,7 @@ impl Secrets {
                 .strip_prefix('"')
                 .and_then(|j| j.strip_suffix('"'))
                 .unwrap_or(s);
-            for spelling in [s, json, &super::junit::xml(s)] {
+            for spelling in [s, json, &super::escape::xml(s)] {
                 if !spelling.is_empty() && !needles.iter().any(|n| n == spelling) {
                     needles.push(spelling.to_string());
                 }
@@ -346,7 +329,7 @@ pub struct DroppedShown<'a> {
 }
 
 /// The dropped list as JSON shows it.
-pub fn dropped(list: &[crate::toolchain::childenv::Dropped]) -> Vec<DroppedShown<'_>> {
+pub fn dropped(list: &[crate::envvars::Dropped]) -> Vec<DroppedShown<'_>> {
     list.iter()
         .map(|d| DroppedShown {
             name: &d.name,
@@ -358,135 +341,4 @@ pub fn dropped(list: &[crate::toolchain::childenv::Dropped]) -> Vec<DroppedShown
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credential_names() {
-        for n in [
-            "GITHUB_TOKEN",
-            "AWS_SECRET_ACCESS_KEY",
-            "NPM_TOKEN",
-            "DB_PASSWORD",
-            "ftp_passwd",
-            "SIGNING_KEY",
-            "GOAUTH",
-            "HTTP_AUTHORIZATION",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-            "SESSION_COOKIE",
-            "NETRC",
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-        ] {
-            assert!(is_credential_name(n), "{n} is credential-like");
-        }
-        for n in [
-            "GOPROXY",
-            "PATH",
-            "HOME",
-            "GOPRIVATE",
-            "KEYBOARD",
-            "GOFLAGS",
-        ] {
-            assert!(!is_credential_name(n), "{n} is not credential-like");
-        }
-    }
-
-    #[test]
-    fn values_are_shown_redacted() {
-        let cases = [
-            ("GITHUB_TOKEN", "ghp_abc", "***"),
-            ("GITHUB_TOKEN", "", ""),
-            (
-                "GOPROXY",
-                "https://user:pa55@proxy.example/x,direct",
-                "https://user:***@proxy.example/x,direct",
-            ),
-            (
-                "GOPROXY",
-                "https://a:b@one|https://tok@two",
-                "https://a:***@one|https://***@two",
-            ),
-            ("HTTPS_PROXY", "http://u:p@h:3128", "http://u:***@h:3128"),
-            ("https_proxy", "u:p@h:3128", "u:***@h:3128"),
-            ("GOPROXY", "https://proxy.example", "https://proxy.example"),
-            ("GONOSUMDB", "git@corp/x", "git@corp/x"),
-            ("NOTE", "mail me@example.com", "mail me@example.com"),
-        ];
-        for (name, v, want) in cases {
-            assert_eq!(value(name, v), want, "{name}={v}");
-        }
-        assert_eq!(
-            urls("Get \"https://bob:hunter22@proxy/x\": 401"),
-            "Get \"https://bob:***@proxy/x\": 401"
-        );
-    }
-
-    #[test]
-    fn query_credentials_are_shown_redacted() {
-        let cases = [
-            (
-                "GOPROXY",
-                "https://proxy.example/?token=abc123,direct",
-                "https://proxy.example/?token=***,direct",
-            ),
-            (
-                "GOPROXY",
-                "https://p.example/m?mode=x&access_token=t0k&ok=1|https://u:pw@q/?API_KEY=k#frag",
-                "https://p.example/m?mode=x&access_token=***&ok=1|https://u:***@q/?API_KEY=***#frag",
-            ),
-            (
-                "NOTE",
-                "see https://b.s3.amazonaws.com/o?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=f00d&X-Amz-Security-Token=s;x-goog-signature=g and more",
-                "see https://b.s3.amazonaws.com/o?X-Amz-Credential=***&X-Amz-Signature=***&X-Amz-Security-Token=***;x-goog-signature=*** and more",
-            ),
-            (
-                "GOPROXY",
-                "https://p/?page=2&sort=asc&keyboard=us",
-                "https://p/?page=2&sort=asc&keyboard=us",
-            ),
-            ("GOPROXY", "https://p/?sig=&Key=v", "https://p/?sig=&Key=***"),
-            (
-                "NOTE",
-                "a?token=not-a-url https://h/?password=pw",
-                "a?token=not-a-url https://h/?password=***",
-            ),
-            (
-                "NOTE",
-                "https://h/cb?next=https://u:p@i/?secret=s",
-                "https://h/cb?next=https://u:***@i/?secret=***",
-            ),
-        ];
-        for (name, v, want) in cases {
-            assert_eq!(value(name, v), want, "{name}={v}");
-        }
-        let s = Secrets::collect(
-            [(
-                "GOPROXY",
-                "https://proxy.example/?token=querysecret9,direct",
-            )],
-            [],
-            None,
-        );
-        assert_eq!(s.mask("go: querysecret9 rejected"), "go: *** rejected");
-    }
-
-    #[test]
-    fn secrets_are_masked_in_every_spelling() {
-        let s = Secrets::collect(
-            [
-                ("GITHUB_TOKEN", "ghp_0123456789"),
-                ("HTTPS_PROXY", "http://u:longpassword@h"),
-                ("TOKEN", "1"),
-                ("PATH", "/usr/bin"),
-            ],
-            [("NPM_TOKEN", "quote\"pass")],
-            Some("machine x login me password netrcpass99\n"),
-        );
-        assert_eq!(s.mask("a ghp_0123456789 b"), "a *** b");
-        assert_eq!(s.mask("longpassword"), "***");
-        assert_eq!(s.mask("netrcpass99"), "***");
-        assert_eq!(s.mask("{\"x\":\"quote\\\"pass\"}"), "{\"x\":\"***\"}");
-        assert_eq!(s.mask("1 /usr/bin"), "1 /usr/bin", "short and harmless");
-        assert!(!format!("{s:?}").contains("ghp_"), "Debug shows no secret");
-    }
-}
+mod tests;

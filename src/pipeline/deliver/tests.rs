@@ -1,0 +1,163 @@
+use super::*;
+
+#[test]
+fn parents_created_are_the_only_ones_removed() {
+    let t = tempfile::tempdir().unwrap();
+    let base = t.path();
+    std::fs::create_dir_all(base.join("dist/E")).unwrap();
+    // dist/N/../E/../O: N and O are new, E exists and must survive.
+    let created = create_parents(&base.join("dist/N/../E/../O")).unwrap();
+    let canon = |p: &str| std::fs::canonicalize(base.join(p)).unwrap();
+    assert_eq!(created, vec![canon("dist/N"), canon("dist/O")]);
+    remove_created(&created);
+    assert!(base.join("dist/E").is_dir(), "pre-existing E kept");
+    assert!(!base.join("dist/N").exists() && !base.join("dist/O").exists());
+    assert!(base.join("dist").is_dir());
+}
+
+#[test]
+fn a_file_in_the_way_is_an_error_and_nothing_is_left() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::create_dir(t.path().join("a")).unwrap();
+    std::fs::write(t.path().join("a/file"), b"").unwrap();
+    assert!(create_parents(&t.path().join("a/new/../file/x")).is_err());
+    assert!(
+        !t.path().join("a/new").exists(),
+        "created dir removed on error"
+    );
+}
+
+#[test]
+fn output_directory_semantics() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("out");
+    std::fs::create_dir(&dir).unwrap();
+    let cases = [
+        (format!("{}/", t.path().join("new").display()), "new/app"),
+        (dir.display().to_string(), "out/app"),
+        (format!("{}/", dir.display()), "out/app"),
+        (t.path().join("file").display().to_string(), "file"),
+    ];
+    for (given, want) in cases {
+        let got = into_dir_if_dir(PathBuf::from(&given), "app");
+        assert_eq!(
+            got.strip_prefix(t.path()).unwrap(),
+            Path::new(want),
+            "-o {given}"
+        );
+    }
+}
+
+#[test]
+fn deliver_replaces_changed_bytes_and_skips_equal_ones() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    std::fs::write(&src, b"genuine bytes").unwrap();
+    let srcf = File::open(&src).unwrap();
+    let dest = t.path().join("dest");
+    assert_ne!(
+        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        Delivered::Unchanged
+    );
+    assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+    assert!(std::fs::metadata(&dest).unwrap().mode() & 0o100 != 0);
+    assert_eq!(
+        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        Delivered::Unchanged
+    );
+    std::fs::write(&dest, b"tampered byte").unwrap();
+    assert_ne!(
+        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        Delivered::Unchanged
+    );
+    assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+    // A symlink at the destination is replaced, its target left alone.
+    let victim = t.path().join("victim");
+    std::fs::write(&victim, b"victim").unwrap();
+    std::fs::remove_file(&dest).unwrap();
+    std::os::unix::fs::symlink(&victim, &dest).unwrap();
+    deliver(Some(&srcf), b"genuine bytes", &dest).unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
+    assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
+    // The directory vanished (a failed sibling build removed it): made again.
+    let gone = t.path().join("gone/app");
+    deliver(Some(&srcf), b"genuine bytes", &gone).unwrap();
+    assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(TMP_PREFIX))
+        .collect();
+    assert!(left.is_empty(), "no temporary file left: {left:?}");
+}
+
+#[test]
+fn a_destination_that_is_not_a_regular_file_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let sock = t.path().join("sock");
+    let _l = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let to_sock = t.path().join("to-sock");
+    std::os::unix::fs::symlink(&sock, &to_sock).unwrap();
+    let file = t.path().join("file");
+    std::fs::write(&file, b"x").unwrap();
+    let to_file = t.path().join("to-file");
+    std::os::unix::fs::symlink(&file, &to_file).unwrap();
+    let dangling = t.path().join("dangling");
+    std::os::unix::fs::symlink(t.path().join("none"), &dangling).unwrap();
+    let to_null = t.path().join("to-null");
+    std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+    for (p, want) in [
+        (&file, Some(Destination::File)),
+        (&to_file, Some(Destination::File)),
+        (&dangling, Some(Destination::File)),
+        (&t.path().join("new"), Some(Destination::File)),
+        (&PathBuf::from("/dev/null"), Some(Destination::Discard)),
+        (&to_null, Some(Destination::Discard)),
+        (&sock, None),
+        (&to_sock, None),
+        (&PathBuf::from("/dev/zero"), None),
+        (&PathBuf::from("/dev/stdout"), None),
+        (&PathBuf::from("/dev/fd/1"), None),
+        (&PathBuf::from("/dev/new-file"), None),
+    ] {
+        let got = destination(p);
+        assert_eq!(got.as_ref().ok().copied(), want, "{}: {got:?}", p.display());
+        if let Err(e) = got {
+            assert_eq!(crate::error::exit_for(&e), crate::error::Exit::Usage);
+            assert!(format!("{e}").contains("not a regular file"), "{e}");
+        }
+    }
+}
+
+#[test]
+fn sweep_removes_only_dead_runs_files() {
+    let t = tempfile::tempdir().unwrap();
+    // A pid that cannot exist (above the kernel's pid_max limit of 2^22).
+    let dead = format!("{TMP_PREFIX}99999999.0000abcd");
+    let live = format!("{TMP_PREFIX}{}.0000abcd", std::process::id());
+    for n in [
+        &dead,
+        &live,
+        &".xbuild-go-tmp.notapid".to_string(),
+        &"app".to_string(),
+    ] {
+        std::fs::write(t.path().join(n), b"x").unwrap();
+    }
+    std::fs::create_dir(t.path().join(".xbuild-go-AbC123")).unwrap();
+    sweep(t.path());
+    let mut left: Vec<String> = std::fs::read_dir(t.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    // A fresh legacy directory may belong to a running older version: kept.
+    let mut want = vec![
+        live,
+        ".xbuild-go-tmp.notapid".to_string(),
+        "app".to_string(),
+        ".xbuild-go-AbC123".to_string(),
+    ];
+    want.sort();
+    assert_eq!(left, want);
+}
