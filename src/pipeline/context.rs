@@ -225,7 +225,7 @@ pub fn check_requirement(ctx: &Context, go: &Go, env: &ChildEnv) -> anyhow::Resu
     let found = match go.parsed_version() {
         Some(v) => v,
         // No VERSION file beside the binary: ask go (only in this case).
-        None => toolchain::locate::query_version(go, &env.vars)?,
+        None => toolchain::go::query_version(go, &env.vars)?,
     };
     if !req.is_met_by(&found) {
         return Err(failure(

@@ -102,9 +102,6 @@ fn read_root(go: &Path) -> (Option<PathBuf>, Option<String>) {
     }
 }
 
-// The old path of `go::query_version`, for the branches merged with this one.
-pub use super::go::query_version;
-
 impl Go {
     /// The version as a comparable value, if known.
     pub fn parsed_version(&self) -> Option<GoVersion> {

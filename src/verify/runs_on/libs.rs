@@ -159,14 +159,7 @@ pub fn glibc_check(needs: &GlibcNeeds, max: &str) -> Check {
     c
 }
 
-/// The libc family a loader path belongs to.
-pub fn loader_family(interp: &str) -> Libc {
-    if interp.contains("ld-musl") {
-        Libc::Musl
-    } else {
-        Libc::Glibc
-    }
-}
+pub use super::start::loader_family;
 
 /// `runs-on.IMAGE`: will this artifact start on the image, and will the files it reads at
 /// run time (`runtime`: its needs, `None` for files without a pclntab) be there?

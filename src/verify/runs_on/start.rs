@@ -3,7 +3,6 @@
 //! artifact would not start and why, and libcs are named the same way in messages.
 
 use super::images::Libc;
-use super::libs::loader_family;
 use crate::verify::{Check, Facts};
 
 /// The failing `runs-on` check: the artifact would not start there, and why.
@@ -44,5 +43,14 @@ pub(super) fn libc_text(family: Libc, glibc: Option<&str>) -> String {
         (Libc::Glibc, None) => "glibc".to_string(),
         (Libc::Musl, _) => "musl".to_string(),
         (Libc::None, _) => "no libc".to_string(),
+    }
+}
+
+/// The libc family a loader path belongs to.
+pub fn loader_family(interp: &str) -> Libc {
+    if interp.contains("ld-musl") {
+        Libc::Musl
+    } else {
+        Libc::Glibc
     }
 }
