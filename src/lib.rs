@@ -1,18 +1,31 @@
 //! `cargo xbuild-go`: cross-build Go binaries from a named profile in an environment
 //! built from scratch, then prove the artifact before it reaches its destination.
 //!
-//! The data flows one way, and the modules say so:
-//! arguments and profile file ([`cli`], [`profile`]) → resolved profile → scrubbed
-//! environment and `go build` ([`toolchain`]) → artifact → checks ([`verify`]) →
-//! report ([`report`]); release evidence ([`evidence`]) is rendered from the same
-//! reports. [`commands`] glues them together; [`pipeline`] holds the build
-//! and delivery steps every build command shares.
+//! The data flows one way: arguments and profile file → resolved profile → scrubbed
+//! environment → `go build` → artifact → checks → report → delivery → evidence. The
+//! modules are layers, bottom first; a module imports only its own layer and those
+//! below it, and no two files import each other (`tests/house.rs` reads every
+//! `crate::`, `super::` and `use` path and fails on a layer broken or a cycle):
 //!
-//! At the bottom, used by every layer above: [`target`] and [`error`]; [`sanitize`]
-//! (redaction of host secrets and escaping for each consumer: every printed or written
-//! host value passes through it); [`envvars`] (the variable-name facts the scrub,
-//! doctor and redaction share); [`digest`] (hex and sha256); [`input`], [`privfs`] and
-//! [`suggest`].
+//! 1. [`target`] (the per-target facts table) and [`error`] (exit codes), with the
+//!    neutral helpers every layer uses: [`sanitize`] (redaction of host secrets and
+//!    escaping for each consumer: every printed or written host value passes through
+//!    it), [`envvars`] (the variable-name facts the scrub, doctor and redaction share),
+//!    [`digest`] (hex and sha256), [`input`] (data files read safely, JSON without
+//!    duplicate keys), [`privfs`] (the caches' private files) and [`suggest`].
+//! 2. [`profile`]: the TOML schema, discovery, inheritance, precedence with provenance.
+//! 3. [`image`] (real images read into a bounded file index) and [`verify`] (pure
+//!    functions from bytes to checks: format readers parse, extractors use the parsed
+//!    form, one judgement of what an image provides).
+//! 4. [`toolchain`]: the only layer that spawns processes: locate and probe at its
+//!    bottom, then go, the C toolchains, smoke runs, and doctor on top.
+//! 5. [`report`]: the one Report type and its renderers.
+//! 6. [`evidence`]: provenance, VSA and SBOM documents rendered from the reports.
+//! 7. [`pipeline`]: plan → build into the output cache → verify → smoke → deliver.
+//! 8. [`commands`] and [`cli`]: one file per subcommand, glue from arguments to the
+//!    library.
+//!
+//! docs/architecture.md says the same at more length, with how one build flows.
 
 pub mod cli;
 pub mod commands;
