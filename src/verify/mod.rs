@@ -8,23 +8,21 @@
 //! No processes, no terminal, no process environment in here.
 
 pub mod arm_attributes;
-mod bound;
-pub mod buildinfo;
-mod bytes;
-mod elf;
-mod elf_file;
 pub mod gnu_property;
-mod gocheck;
 pub mod images;
 mod kind;
-mod leb128;
 mod libs;
-mod macho;
 pub mod needs;
-pub mod pclntab;
-mod pe;
 pub mod realimage;
 pub mod reproducible;
+
+mod format;
+pub mod go;
+// The old paths of the format readers and Go extractors, kept while other branches use them.
+use format::{bound, bytes, elf, elf_file, leb128, macho, pe};
+pub use format::{sniff, Malformed, MAX_LIST, MAX_TEXT};
+use go::gocheck;
+pub use go::{buildinfo, pclntab};
 
 pub use gocheck::{go_split, GoExpect, GoFacts};
 pub use kind::Kind;
@@ -36,12 +34,6 @@ pub use bytes::clip;
 pub use elf_file::ElfFile;
 pub use macho::MachFile;
 pub use pe::PeFile;
-
-/// The most entries of a list taken from a file (needed libraries, build settings, ...)
-/// that a verdict names; the rest are counted.
-pub const MAX_LIST: usize = 64;
-/// The longest string taken from a file that a verdict shows; longer ones are cut.
-pub const MAX_TEXT: usize = 1024;
 
 use crate::profile::{BtiPolicy, FloatAbi, GoRequirement, ResolvedProfile};
 use crate::target::{self, Format, Target};
@@ -383,18 +375,6 @@ impl Verdict {
     }
 }
 
-/// The file could not be read as an executable at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed(pub String);
-
-impl std::fmt::Display for Malformed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Malformed {}
-
 /// Verifies an artifact's bytes against a policy.
 pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     // The readers are careful, but "never a panic" is a promise we keep ourselves: a panic in
@@ -410,21 +390,21 @@ pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
 
 /// What a format's verifier found: its facts and checks, and the inputs of the checks
 /// every format shares.
-struct Found {
-    verdict: Verdict,
+pub(crate) struct Found {
+    pub(crate) verdict: Verdict,
     /// The GOARCH of the file's machine, when the target table knows it.
-    goarch: Option<&'static str>,
-    glibc: libs::GlibcNeeds,
+    pub(crate) goarch: Option<&'static str>,
+    pub(crate) glibc: libs::GlibcNeeds,
     /// `None`: no build info; `Some(Err)`: build info present but unreadable.
-    go: Option<Result<buildinfo::BuildInfo, String>>,
+    pub(crate) go: Option<Result<buildinfo::BuildInfo, String>>,
     /// `None`: no pclntab; `Some(Err)`: present but unreadable.
-    runtime: Option<Result<Vec<needs::Need>, String>>,
+    pub(crate) runtime: Option<Result<Vec<needs::Need>, String>>,
 }
 
 /// The runtime needs of a located pclntab. A Go binary (one with build info) whose table
 /// cannot be found is an error, not "no needs": judging it as needing nothing would fail
 /// open.
-fn runtime_needs(
+pub(crate) fn runtime_needs(
     found: Result<Option<pclntab::Pclntab<'_>>, pclntab::PclnError>,
     is_go: bool,
 ) -> Option<Result<Vec<needs::Need>, String>> {
@@ -565,21 +545,8 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
     verdict
 }
 
-/// The format by magic number.
-pub fn sniff(bytes: &[u8]) -> Option<Format> {
-    match bytes.get(..4)? {
-        [0x7f, b'E', b'L', b'F'] => Some(Format::Elf),
-        [0xfe, 0xed, 0xfa, 0xce | 0xcf]
-        | [0xce | 0xcf, 0xfa, 0xed, 0xfe]
-        | [0xca, 0xfe, 0xba, 0xbe]
-        | [0xbe, 0xba, 0xfe, 0xca] => Some(Format::Macho),
-        [b'M', b'Z', ..] => Some(Format::Pe),
-        _ => None,
-    }
-}
-
 /// The `format` check shared by all formats.
-fn format_check(found: Format, policy: &Policy) -> Check {
+pub(crate) fn format_check(found: Format, policy: &Policy) -> Check {
     match &policy.target {
         Some(t) => Check::judged(
             "format",
@@ -600,7 +567,7 @@ fn format_check(found: Format, policy: &Policy) -> Check {
 }
 
 /// The CPU check of Mach-O and PE: judged when the target names a CPU, else reported.
-fn machine_check<T: PartialEq + Copy>(
+pub(crate) fn machine_check<T: PartialEq + Copy>(
     id: &str,
     want: Option<T>,
     found: T,
@@ -615,7 +582,7 @@ fn machine_check<T: PartialEq + Copy>(
 
 /// `link.static` of Mach-O and PE: only the system's own libraries. `omitted` libraries
 /// beyond the listed ones were not examined, so they count as foreign.
-fn link_check(
+pub(crate) fn link_check(
     policy: &Policy,
     libs: &[String],
     foreign: &[&String],
@@ -655,7 +622,7 @@ fn link_check(
 }
 
 /// `symbols.stripped` of Mach-O and PE.
-fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
+pub(crate) fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
     if policy.require_stripped {
         Check::judged(
             "symbols.stripped",

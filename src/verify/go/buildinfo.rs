@@ -19,9 +19,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::elf_file::{ElfFile, PF_W, PF_X, PT_LOAD, SHT_NOBITS};
-use super::macho::{fixed_name, MachFile};
-use super::pe::PeFile;
+use crate::verify::format::elf_file::{ElfFile, PF_W, PF_X, PT_LOAD, SHT_NOBITS};
+use crate::verify::format::macho::{fixed_name, MachFile};
+use crate::verify::format::pe::PeFile;
 use serde::Serialize;
 
 /// The first 14 bytes of the build info blob. The `\xff` is invalid UTF-8, which makes an
@@ -532,7 +532,7 @@ pub fn from_pe(pe: &PeFile) -> Result<Option<BuildInfo>, String> {
 /// executable's magic is malformed, or its build info is.
 pub fn from_bytes(bytes: &[u8]) -> Result<Option<BuildInfo>, String> {
     use crate::target::Format;
-    match super::sniff(bytes) {
+    match crate::verify::format::sniff(bytes) {
         Some(Format::Elf) => {
             let elf = ElfFile::parse(bytes).map_err(|e| format!("malformed ELF: {e}"))?;
             from_elf(&elf)
@@ -542,8 +542,8 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Option<BuildInfo>, String> {
             from_pe(&pe)
         }
         Some(Format::Macho) => {
-            let slices =
-                super::macho::slices(bytes).map_err(|e| format!("malformed Mach-O: {e}"))?;
+            let slices = crate::verify::format::macho::slices(bytes)
+                .map_err(|e| format!("malformed Mach-O: {e}"))?;
             let Some((_, slice, offset)) = slices.first() else {
                 return Err("universal binary with no slices".into());
             };

@@ -11,11 +11,9 @@
 //! its offset: nothing is skipped.
 
 use super::bytes::{cstr, text, Bytes};
-use super::{
-    buildinfo, format_check, libs, pclntab, Facts, Found, Malformed, Policy, Verdict, MAX_LIST,
-    MAX_TEXT,
-};
+use super::{Malformed, MAX_LIST, MAX_TEXT};
 use crate::target::{self, Format};
+use crate::verify::{buildinfo, format_check, libs, pclntab, Facts, Found, Policy, Verdict};
 
 /// More slices than any universal file has (real ones have two or three).
 pub const MAX_SLICES: u64 = 64;
@@ -355,12 +353,12 @@ impl<'a> MachFile<'a> {
 }
 
 /// A slice's cputype (from the universal header), bytes and file offset.
-pub(super) type SliceRef<'a> = (u32, &'a [u8], u64);
+pub(crate) type SliceRef<'a> = (u32, &'a [u8], u64);
 
 /// The slices of a Mach-O file with their cputypes and offsets: one for a thin file,
 /// one per architecture for a universal one, each checked to lie in the file, apart
 /// from the others, and to be a thin Mach-O file of the cputype the header names.
-pub(super) fn slices(bytes: &[u8]) -> Result<Vec<SliceRef<'_>>, Malformed> {
+pub(crate) fn slices(bytes: &[u8]) -> Result<Vec<SliceRef<'_>>, Malformed> {
     let b = Bytes::new(bytes, true);
     match b.u32(0) {
         Some(FAT_MAGIC) => {}
@@ -457,7 +455,7 @@ fn is_system_dylib(path: &str) -> bool {
 }
 
 /// One thin Mach-O file (or slice).
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+pub(crate) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
     let macho = MachFile::parse(bytes)?;
     let want = policy
         .target
@@ -506,22 +504,22 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
     let mut checks = vec![
         format_check(Format::Macho, policy),
-        super::kind::macho_check(policy.kind, macho.filetype),
+        crate::verify::kind::macho_check(policy.kind, macho.filetype),
     ];
-    checks.push(super::machine_check(
+    checks.push(crate::verify::machine_check(
         "macho.cputype",
         want,
         cputype,
         cpu_name,
     ));
-    checks.push(super::link_check(
+    checks.push(crate::verify::link_check(
         policy, &libs, &foreign, omitted, "dylibs",
     ));
     let actual = match (dwarf, locals) {
         (false, 0) => "stripped".to_string(),
         (d, n) => format!("{}{n} local symbols", if d { "DWARF, " } else { "" }),
     };
-    checks.push(super::strip_check(policy, stripped, actual));
+    checks.push(crate::verify::strip_check(policy, stripped, actual));
     let go = buildinfo::from_macho(&macho).transpose();
     Ok(Found {
         verdict: Verdict::new(facts, checks),
@@ -530,7 +528,10 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             .find(|a| a.macho_cputype == Some(cputype))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        runtime: super::runtime_needs(pclntab::from_macho(&macho, go.is_some()), go.is_some()),
+        runtime: crate::verify::runtime_needs(
+            pclntab::from_macho(&macho, go.is_some()),
+            go.is_some(),
+        ),
         go,
     })
 }

@@ -11,14 +11,12 @@
 //! with its offset.
 
 use super::bytes::{cstr, text, Bytes};
-use super::{
-    buildinfo, format_check, libs, pclntab, Check, Facts, Found, Malformed, Policy, Verdict,
-    MAX_LIST,
-};
+use super::{Malformed, MAX_LIST};
 use crate::target::{self, Format};
+use crate::verify::{buildinfo, format_check, libs, pclntab, Check, Facts, Found, Policy, Verdict};
 
-pub(super) const IMAGE_FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
-pub(super) const IMAGE_FILE_DLL: u16 = 0x2000;
+pub(crate) const IMAGE_FILE_EXECUTABLE_IMAGE: u16 = 0x0002;
+pub(crate) const IMAGE_FILE_DLL: u16 = 0x2000;
 /// Data directories Windows defines; more are ignored.
 const NUM_DIRECTORIES: u64 = 16;
 const IMPORT_DIRECTORY: u64 = 1;
@@ -321,7 +319,7 @@ fn is_system_dll(name: &str) -> bool {
     SYSTEM.contains(&lower.as_str()) || lower.starts_with("api-ms-win-")
 }
 
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+pub(crate) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
     let pe = PeFile::parse(bytes)?;
     let machine = pe.machine;
     let want = policy
@@ -374,9 +372,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
     let mut checks = vec![
         format_check(Format::Pe, policy),
-        super::kind::pe_check(policy.kind, pe.characteristics, pe.has_optional_header()),
+        crate::verify::kind::pe_check(policy.kind, pe.characteristics, pe.has_optional_header()),
     ];
-    checks.push(super::machine_check(
+    checks.push(crate::verify::machine_check(
         "pe.machine",
         want,
         machine,
@@ -390,7 +388,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     // Go links console programs unless -H windowsgui is in the ldflags.
     checks.push(match &policy.expect_go {
         Some(e) => {
-            let flags = super::go_split(&e.ldflags).unwrap_or_default();
+            let flags = crate::verify::go_split(&e.ldflags).unwrap_or_default();
             let gui = flags.iter().any(|f| f == "-H=windowsgui")
                 || flags.windows(2).any(|w| w[0] == "-H" && w[1] == "windowsgui");
             let (want, code) = if gui { ("windows GUI", 2) } else { ("console", 3) };
@@ -400,7 +398,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         }
         None => Check::info("pe.subsystem", sub),
     });
-    checks.push(super::link_check(policy, &libs, &foreign, omitted, "DLLs"));
+    checks.push(crate::verify::link_check(
+        policy, &libs, &foreign, omitted, "DLLs",
+    ));
     let actual = if stripped {
         "stripped".to_string()
     } else {
@@ -419,7 +419,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             }
         )
     };
-    checks.push(super::strip_check(policy, stripped, actual));
+    checks.push(crate::verify::strip_check(policy, stripped, actual));
     let go = buildinfo::from_pe(&pe).transpose();
     Ok(Found {
         verdict: Verdict::new(facts, checks),
@@ -428,7 +428,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
             .find(|a| a.pe_machine == Some(machine))
             .map(|a| a.goarch),
         glibc: libs::GlibcNeeds::default(),
-        runtime: super::runtime_needs(pclntab::from_pe(&pe, go.is_some()), go.is_some()),
+        runtime: crate::verify::runtime_needs(pclntab::from_pe(&pe, go.is_some()), go.is_some()),
         go,
     })
 }

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
-use super::{
-    arm_attributes, buildinfo, format_check, gnu_property, libs, pclntab, Check, Facts, Found,
-    Malformed, Policy, Verdict,
-};
+use super::Malformed;
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
+use crate::verify::{
+    arm_attributes, buildinfo, format_check, gnu_property, libs, pclntab, Check, Facts, Found,
+    Policy, Verdict,
+};
 
 const EM_ARM: u16 = 40;
 const EM_AARCH64: u16 = 183;
@@ -62,7 +63,7 @@ fn kind_name(e_type: u16) -> String {
     .to_string()
 }
 
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+pub(crate) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
     let elf = ElfFile::parse(bytes)?;
     let class = if elf.is64 { Class::Elf64 } else { Class::Elf32 };
     let endian = if elf.big { Endian::Big } else { Endian::Little };
@@ -71,7 +72,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     // dynamic: claiming static there would fail open.
     let (has_interp, interpreter) = elf.interpreter();
     let dynamic = elf.dynamic()?;
-    let elf_type = super::kind::ElfType {
+    let elf_type = crate::verify::kind::ElfType {
         e_type: elf.e_type,
         phnum: elf.phnum(),
         has_interp,
@@ -189,7 +190,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     let arch: Option<&Arch> = target.and_then(|t| t.arch());
     let mut checks = vec![
         format_check(Format::Elf, policy),
-        super::kind::elf_check(policy.kind, &elf_type),
+        crate::verify::kind::elf_check(policy.kind, &elf_type),
     ];
 
     // Header.
@@ -405,7 +406,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
     let go = buildinfo::from_elf(&elf).transpose();
     // Without a .gopclntab section, the segments are scanned only for Go binaries.
-    let runtime = super::runtime_needs(pclntab::from_elf(&elf, go.is_some()), go.is_some());
+    let runtime = crate::verify::runtime_needs(pclntab::from_elf(&elf, go.is_some()), go.is_some());
     Ok(Found {
         verdict: Verdict::new(facts, checks),
         goarch: target::arch_by_elf(elf.e_machine, class, endian).map(|a| a.goarch),
