@@ -19,7 +19,9 @@ pub mod reproducible;
 mod format;
 pub mod go;
 // The old paths of the format readers and Go extractors, kept while other branches use them.
-use format::{bound, bytes, elf, elf_file, leb128, macho, pe};
+mod checks;
+use checks::bound;
+use format::{bytes, elf_file, leb128, macho, pe};
 pub use format::{sniff, Malformed, MAX_LIST, MAX_TEXT};
 use go::gocheck;
 pub use go::{buildinfo, pclntab};
@@ -390,21 +392,38 @@ pub fn verify(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
 
 /// What a format's verifier found: its facts and checks, and the inputs of the checks
 /// every format shares.
-pub(crate) struct Found {
-    pub(crate) verdict: Verdict,
+struct Found {
+    verdict: Verdict,
     /// The GOARCH of the file's machine, when the target table knows it.
-    pub(crate) goarch: Option<&'static str>,
-    pub(crate) glibc: libs::GlibcNeeds,
+    goarch: Option<&'static str>,
+    glibc: libs::GlibcNeeds,
     /// `None`: no build info; `Some(Err)`: build info present but unreadable.
-    pub(crate) go: Option<Result<buildinfo::BuildInfo, String>>,
+    go: Option<Result<buildinfo::BuildInfo, String>>,
     /// `None`: no pclntab; `Some(Err)`: present but unreadable.
-    pub(crate) runtime: Option<Result<Vec<needs::Need>, String>>,
+    runtime: Option<Result<Vec<needs::Need>, String>>,
+}
+
+impl Found {
+    fn new(
+        judged: checks::Judged,
+        glibc: libs::GlibcNeeds,
+        go: Option<Result<buildinfo::BuildInfo, String>>,
+        runtime: Option<Result<Vec<needs::Need>, String>>,
+    ) -> Found {
+        Found {
+            verdict: judged.verdict,
+            goarch: judged.goarch,
+            glibc,
+            go,
+            runtime,
+        }
+    }
 }
 
 /// The runtime needs of a located pclntab. A Go binary (one with build info) whose table
 /// cannot be found is an error, not "no needs": judging it as needing nothing would fail
 /// open.
-pub(crate) fn runtime_needs(
+fn runtime_needs(
     found: Result<Option<pclntab::Pclntab<'_>>, pclntab::PclnError>,
     is_go: bool,
 ) -> Option<Result<Vec<needs::Need>, String>> {
@@ -418,11 +437,45 @@ pub(crate) fn runtime_needs(
     }
 }
 
+/// An ELF file: its checks, then what the extractors read from the same parsed form
+/// (glibc version needs of a dynamic file, Go build info, the pclntab's runtime needs).
+fn verify_elf(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+    let elf = ElfFile::parse(bytes)?;
+    let judged = checks::elf::verify(&elf, policy)?;
+    let glibc = if judged.verdict.facts.static_ {
+        libs::GlibcNeeds::default()
+    } else {
+        libs::glibc_needs(&elf)?
+    };
+    let go = buildinfo::from_elf(&elf).transpose();
+    // Without a .gopclntab section, the segments are scanned only for Go binaries.
+    let runtime = runtime_needs(pclntab::from_elf(&elf, go.is_some()), go.is_some());
+    Ok(Found::new(judged, glibc, go, runtime))
+}
+
+/// A PE file: its checks, then its Go build info and pclntab.
+fn verify_pe(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+    let pe = PeFile::parse(bytes)?;
+    let judged = checks::pe::verify(&pe, policy)?;
+    let go = buildinfo::from_pe(&pe).transpose();
+    let runtime = runtime_needs(pclntab::from_pe(&pe, go.is_some()), go.is_some());
+    Ok(Found::new(judged, libs::GlibcNeeds::default(), go, runtime))
+}
+
+/// A thin Mach-O file (or slice): its checks, then its Go build info and pclntab.
+fn verify_macho(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
+    let macho = MachFile::parse(bytes)?;
+    let judged = checks::macho::verify(&macho, policy);
+    let go = buildinfo::from_macho(&macho).transpose();
+    let runtime = runtime_needs(pclntab::from_macho(&macho, go.is_some()), go.is_some());
+    Ok(Found::new(judged, libs::GlibcNeeds::default(), go, runtime))
+}
+
 fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
     let size = bytes.len() as u64;
     let mut verdict = match sniff(bytes) {
-        Some(Format::Elf) => finish(elf::verify(bytes, policy)?, policy),
-        Some(Format::Pe) => finish(pe::verify(bytes, policy)?, policy),
+        Some(Format::Elf) => finish(verify_elf(bytes, policy)?, policy),
+        Some(Format::Pe) => finish(verify_pe(bytes, policy)?, policy),
         Some(Format::Macho) => {
             // A universal file: one verdict per slice, each judged for its own
             // architecture; the target's slice (or the first) leads.
@@ -438,7 +491,7 @@ fn verify_inner(bytes: &[u8], policy: &Policy) -> Result<Verdict, Malformed> {
                     .find(|a| a.macho_cputype == Some(cputype))
                     .map(|a| a.goarch);
                 let slice_policy = policy.for_arch(goarch);
-                let found = macho::verify(slice, &slice_policy).map_err(|e| {
+                let found = verify_macho(slice, &slice_policy).map_err(|e| {
                     if offset != 0 {
                         Malformed(format!("universal binary slice at offset {offset:#x}: {e}"))
                     } else {
@@ -543,97 +596,6 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
         });
     }
     verdict
-}
-
-/// The `format` check shared by all formats.
-pub(crate) fn format_check(found: Format, policy: &Policy) -> Check {
-    match &policy.target {
-        Some(t) => Check::judged(
-            "format",
-            t.format() == found,
-            t.format().name(),
-            found.name(),
-        )
-        .hint_on_fail(|| {
-            format!(
-                "a {} target should produce {}: GOOS was not {} for this build",
-                t.goos(),
-                t.format().name(),
-                t.goos()
-            )
-        }),
-        None => Check::info("format", found.name()),
-    }
-}
-
-/// The CPU check of Mach-O and PE: judged when the target names a CPU, else reported.
-pub(crate) fn machine_check<T: PartialEq + Copy>(
-    id: &str,
-    want: Option<T>,
-    found: T,
-    name: fn(T) -> String,
-) -> Check {
-    match want {
-        Some(w) => Check::judged(id, w == found, name(w), name(found))
-            .hint_on_fail(|| "built for another CPU: GOARCH was overridden".into()),
-        None => Check::info(id, name(found)),
-    }
-}
-
-/// `link.static` of Mach-O and PE: only the system's own libraries. `omitted` libraries
-/// beyond the listed ones were not examined, so they count as foreign.
-pub(crate) fn link_check(
-    policy: &Policy,
-    libs: &[String],
-    foreign: &[&String],
-    omitted: usize,
-    what: &str,
-) -> Check {
-    let more = if omitted > 0 {
-        format!(" and {omitted} more not examined")
-    } else {
-        String::new()
-    };
-    let actual = if foreign.is_empty() && omitted == 0 {
-        format!("only system {what} ({})", libs.join(", "))
-    } else {
-        format!(
-            "needs {}{more}",
-            foreign
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    if policy.require_static {
-        Check::judged(
-            "link.static",
-            foreign.is_empty() && omitted == 0,
-            format!("only system {what}"),
-            actual,
-        )
-        .hint_on_fail(|| {
-            "links libraries the OS does not ship: the build used cgo; set cgo = false".into()
-        })
-    } else {
-        Check::info("link.static", actual)
-    }
-}
-
-/// `symbols.stripped` of Mach-O and PE.
-pub(crate) fn strip_check(policy: &Policy, stripped: bool, actual: String) -> Check {
-    if policy.require_stripped {
-        Check::judged(
-            "symbols.stripped",
-            stripped,
-            "no symbol table, no DWARF",
-            actual,
-        )
-        .hint_on_fail(|| "add -s -w to ldflags".into())
-    } else {
-        Check::info("symbols.stripped", actual)
-    }
 }
 
 /// `2.7 MiB`.

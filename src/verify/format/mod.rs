@@ -3,9 +3,7 @@
 //! nothing here judges a file or knows about Go; the checks and extractors above use
 //! the parsed form.
 
-pub mod bound;
 pub mod bytes;
-pub mod elf;
 pub mod elf_file;
 pub mod leb128;
 pub mod macho;

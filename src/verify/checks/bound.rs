@@ -4,8 +4,8 @@
 //! universal file whose every slice is full of long names — is cut harder, then loses
 //! slice details, each cut said in `notes`.
 
-use super::bytes::clip;
-use super::{MAX_LIST, MAX_TEXT};
+use crate::verify::format::bytes::clip;
+use crate::verify::format::{MAX_LIST, MAX_TEXT};
 use crate::verify::{Check, Facts, Verdict};
 
 /// The most a verdict may take as JSON. The report around it (path, sha256, target) and
