@@ -4,9 +4,10 @@
 //! universal file whose every slice is full of long names — is cut harder, then loses
 //! slice details, each cut said in `notes`.
 
+use crate::verify::check::Check;
 use crate::verify::format::bytes::clip;
 use crate::verify::format::{MAX_LIST, MAX_TEXT};
-use crate::verify::{Check, Facts, Verdict};
+use crate::verify::verdict::{Facts, Verdict};
 
 /// The most a verdict may take as JSON. The report around it (path, sha256, target) and
 /// the human rendering (which shows less) stay well under the 1 MiB a file may print.

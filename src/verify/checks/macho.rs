@@ -4,7 +4,8 @@
 use super::{format_check, link_check, machine_check, strip_check, Judged};
 use crate::target::{self, Format};
 use crate::verify::format::macho::{cpu_name, fixed_name, MachFile};
-use crate::verify::{Facts, Policy, Verdict};
+use crate::verify::policy::Policy;
+use crate::verify::verdict::{Facts, Verdict};
 
 /// Libraries every darwin system has.
 fn is_system_dylib(path: &str) -> bool {

@@ -8,7 +8,9 @@ pub mod macho;
 pub mod pe;
 
 use crate::target::Format;
-use crate::verify::{Check, Policy, Verdict};
+use crate::verify::check::Check;
+use crate::verify::policy::Policy;
+use crate::verify::verdict::Verdict;
 
 /// What a format's checks found: its facts and checks, and the GOARCH of the file's
 /// machine, when the target table knows it.

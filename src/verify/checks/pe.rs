@@ -3,9 +3,12 @@
 
 use super::{format_check, link_check, machine_check, strip_check, Judged};
 use crate::target::{self, Format};
+use crate::verify::check::Check;
 use crate::verify::format::macho::fixed_name;
 use crate::verify::format::pe::PeFile;
-use crate::verify::{Check, Facts, Malformed, Policy, Verdict};
+use crate::verify::format::Malformed;
+use crate::verify::policy::Policy;
+use crate::verify::verdict::{Facts, Verdict};
 
 fn machine_name(machine: u16) -> String {
     match machine {
@@ -116,7 +119,7 @@ pub(crate) fn verify(pe: &PeFile, policy: &Policy) -> Result<Judged, Malformed> 
     // Go links console programs unless -H windowsgui is in the ldflags.
     checks.push(match &policy.expect_go {
         Some(e) => {
-            let flags = crate::verify::go_split(&e.ldflags).unwrap_or_default();
+            let flags = crate::verify::go::gocheck::go_split(&e.ldflags).unwrap_or_default();
             let gui = flags.iter().any(|f| f == "-H=windowsgui")
                 || flags.windows(2).any(|w| w[0] == "-H" && w[1] == "windowsgui");
             let (want, code) = if gui { ("windows GUI", 2) } else { ("console", 3) };

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::buildinfo::{BuildInfo, Module};
 use crate::profile::{GoRequirement, GoVersion};
 use crate::target::Target;
-use crate::verify::Check;
+use crate::verify::check::Check;
 
 /// The build the profile asked for, as Go would record it.
 #[derive(Debug, Clone, PartialEq, Eq)]

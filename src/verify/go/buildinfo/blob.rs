@@ -2,8 +2,8 @@
 //! Go version and module info, inline (Go 1.18 on, varint-prefixed) or through Go string
 //! headers (up to Go 1.17).
 
+use super::info::BuildInfo;
 use super::modinfo::parse_modinfo;
-use super::BuildInfo;
 
 /// The first 14 bytes of the build info blob. The `\xff` is invalid UTF-8, which makes an
 /// accidental match in string data unlikely.

@@ -2,7 +2,7 @@
 //! Mach-O and PE files, turned into an address map for the blob reader.
 
 use super::blob::{from_regions, Region, MAX_REGIONS};
-use super::BuildInfo;
+use super::info::BuildInfo;
 use crate::verify::format::elf_file::{ElfFile, PF_W, PF_X, PT_LOAD, SHT_NOBITS};
 use crate::verify::format::macho::{fixed_name, MachFile};
 use crate::verify::format::pe::PeFile;

@@ -1,8 +1,8 @@
 //! The module info text (`runtime/debug.ParseBuildInfo`): `path`, `mod`, `dep`, `=>` and
 //! `build` lines into modules and build settings.
 
-use super::quote::{unquote, unquote_prefix};
-use super::Module;
+use super::info::Module;
+use super::quote::{key_needs_quotes, unquote, unquote_prefix, value_needs_quotes};
 
 /// Parses module info text (`runtime/debug.ParseBuildInfo`, minus the Go version): returns
 /// the main package path, the main module, the dependencies and the build settings.
@@ -92,16 +92,6 @@ pub(super) fn module_line(cols: &str) -> Result<Module, String> {
             cols.split('\t').count()
         )),
     }
-}
-
-/// Whether Go quotes a build setting key (`runtime/debug.quoteKey`).
-pub fn key_needs_quotes(key: &str) -> bool {
-    key.is_empty() || key.contains(['=', ' ', '\t', '\r', '\n', '"', '`'])
-}
-
-/// Whether Go quotes a build setting value (`runtime/debug.quoteValue`).
-pub fn value_needs_quotes(value: &str) -> bool {
-    value.contains([' ', '\t', '\r', '\n', '"', '`'])
 }
 
 /// The `KEY=VALUE` of a `build` line, unquoted.

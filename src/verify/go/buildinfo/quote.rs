@@ -1,6 +1,16 @@
 //! Go string literals: `strconv.Quote` and `strconv.Unquote`, as the module info uses them
 //! for keys and values with blanks, quotes or `=`.
 
+/// Whether Go quotes a build setting key (`runtime/debug.quoteKey`).
+pub fn key_needs_quotes(key: &str) -> bool {
+    key.is_empty() || key.contains(['=', ' ', '\t', '\r', '\n', '"', '`'])
+}
+
+/// Whether Go quotes a build setting value (`runtime/debug.quoteValue`).
+pub fn value_needs_quotes(value: &str) -> bool {
+    value.contains([' ', '\t', '\r', '\n', '"', '`'])
+}
+
 /// Unquotes a whole Go string literal, `"..."` or `` `...` `` (`strconv.Unquote`).
 pub fn unquote(s: &str) -> Result<String, String> {
     let (value, used) = unquote_prefix(s)?;
