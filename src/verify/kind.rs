@@ -5,8 +5,8 @@
 //! An object file, a core dump, a shared library or an ELF file without program headers
 //! is not an executable, whatever else it gets right: it cannot be run.
 
-use super::pe::{IMAGE_FILE_DLL, IMAGE_FILE_EXECUTABLE_IMAGE};
-use super::Check;
+use super::check::Check;
+use super::format::pe::{IMAGE_FILE_DLL, IMAGE_FILE_EXECUTABLE_IMAGE};
 
 /// The kind of file a build makes, from its `-buildmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,10 @@
 //! universal file whose every slice is full of long names — is cut harder, then loses
 //! slice details, each cut said in `notes`.
 
-use super::bytes::clip;
-use super::{Check, Facts, Verdict, MAX_LIST, MAX_TEXT};
+use crate::verify::check::Check;
+use crate::verify::format::bytes::clip;
+use crate::verify::format::{MAX_LIST, MAX_TEXT};
+use crate::verify::verdict::{Facts, Verdict};
 
 /// The most a verdict may take as JSON. The report around it (path, sha256, target) and
 /// the human rendering (which shows less) stay well under the 1 MiB a file may print.
@@ -17,7 +19,7 @@ const TIGHT_TEXT: usize = 128;
 const MAX_NOTES: usize = 16;
 
 /// Cuts `v` to the output budget, in place.
-pub(super) fn bound(v: &mut Verdict) {
+pub(crate) fn bound(v: &mut Verdict) {
     // The common case, cheaply: every string and list already small, and even escaped
     // six times over the verdict is under budget. Nothing to cut or count.
     if small(v) {

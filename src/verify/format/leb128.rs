@@ -13,7 +13,7 @@ pub struct SectionError {
 
 impl SectionError {
     /// Builds an error at `offset`.
-    pub(super) fn new(offset: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn new(offset: usize, message: impl Into<String>) -> Self {
         SectionError {
             offset,
             message: message.into(),
@@ -30,20 +30,20 @@ impl std::fmt::Display for SectionError {
 impl std::error::Error for SectionError {}
 
 /// The reader's own name for its errors.
-pub(super) type ReadError = SectionError;
+pub(crate) type ReadError = SectionError;
 
 /// A cursor over a window of a section. Offsets reported by the reader (and in its errors) are
 /// absolute, i.e. relative to the start of the whole section, also for sub-readers made by
 /// [`Reader::take`] and [`Reader::length_prefixed`].
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
     base: usize,
 }
 
 /// Rounds `value` up to a multiple of `align` (a power of two, or 1); `None` on overflow.
-pub(super) fn align_up(value: usize, align: usize) -> Option<usize> {
+pub(crate) fn align_up(value: usize, align: usize) -> Option<usize> {
     if align <= 1 {
         return Some(value);
     }
@@ -57,7 +57,7 @@ pub(super) fn align_up(value: usize, align: usize) -> Option<usize> {
 
 impl<'a> Reader<'a> {
     /// A reader over a whole section; offsets start at 0.
-    pub(super) fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         Reader {
             data,
             pos: 0,
@@ -66,17 +66,17 @@ impl<'a> Reader<'a> {
     }
 
     /// Absolute offset (within the section) of the next unread byte.
-    pub(super) fn offset(&self) -> usize {
+    pub(crate) fn offset(&self) -> usize {
         self.base.saturating_add(self.pos)
     }
 
     /// Number of unread bytes in this reader's window.
-    pub(super) fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.data.len().saturating_sub(self.pos)
     }
 
     /// True when every byte of the window has been consumed.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
 
@@ -85,12 +85,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Advances by up to `n` bytes (stops at the end of the window).
-    pub(super) fn skip(&mut self, n: usize) {
+    pub(crate) fn skip(&mut self, n: usize) {
         self.pos = self.pos.saturating_add(n).min(self.data.len());
     }
 
     /// Reads `n` raw bytes.
-    pub(super) fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], ReadError> {
+    pub(crate) fn bytes(&mut self, n: usize, what: &str) -> Result<&'a [u8], ReadError> {
         let start = self.offset();
         match self.rest().get(..n) {
             Some(b) => {
@@ -108,20 +108,20 @@ impl<'a> Reader<'a> {
     }
 
     /// Splits off the next `n` bytes as a sub-reader (with absolute offsets) and skips them here.
-    pub(super) fn take(&mut self, n: usize, what: &str) -> Result<Reader<'a>, ReadError> {
+    pub(crate) fn take(&mut self, n: usize, what: &str) -> Result<Reader<'a>, ReadError> {
         let base = self.offset();
         let data = self.bytes(n, what)?;
         Ok(Reader { data, pos: 0, base })
     }
 
     /// Reads one byte.
-    pub(super) fn u8(&mut self, what: &str) -> Result<u8, ReadError> {
+    pub(crate) fn u8(&mut self, what: &str) -> Result<u8, ReadError> {
         let b = self.bytes(1, what)?;
         Ok(b.first().copied().unwrap_or(0))
     }
 
     /// Reads a 4-byte unsigned integer in the given byte order.
-    pub(super) fn u32(&mut self, little_endian: bool, what: &str) -> Result<u32, ReadError> {
+    pub(crate) fn u32(&mut self, little_endian: bool, what: &str) -> Result<u32, ReadError> {
         let b = self.bytes(4, what)?;
         let mut arr = [0u8; 4];
         arr.copy_from_slice(b);
@@ -135,7 +135,7 @@ impl<'a> Reader<'a> {
     /// Reads an unsigned LEB128 number. Fails if the encoding runs off the end of the window or
     /// encodes a value that does not fit in 64 bits (redundant zero continuation bytes are
     /// accepted, as LLVM does).
-    pub(super) fn uleb128(&mut self, what: &str) -> Result<u64, ReadError> {
+    pub(crate) fn uleb128(&mut self, what: &str) -> Result<u64, ReadError> {
         let start = self.offset();
         let mut value: u64 = 0;
         let mut shift: u32 = 0;
@@ -168,7 +168,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a NUL-terminated byte string and returns it without the NUL.
-    pub(super) fn ntbs(&mut self, what: &str) -> Result<&'a [u8], ReadError> {
+    pub(crate) fn ntbs(&mut self, what: &str) -> Result<&'a [u8], ReadError> {
         let start = self.offset();
         let rest = self.rest();
         match rest.iter().position(|&b| b == 0) {
@@ -190,7 +190,7 @@ impl<'a> Reader<'a> {
     /// `counted_before` header bytes already consumed just before it (e.g. a 1-byte tag), and the
     /// body. Returns a sub-reader over the body (everything after the length field) and advances
     /// past the whole block. `min_len` is the smallest length that can hold the block's header.
-    pub(super) fn length_prefixed(
+    pub(crate) fn length_prefixed(
         &mut self,
         little_endian: bool,
         counted_before: usize,

@@ -4,7 +4,7 @@
 
 /// A file's bytes with the byte order of its format.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Bytes<'a> {
+pub(crate) struct Bytes<'a> {
     pub data: &'a [u8],
     pub big: bool,
 }
@@ -61,14 +61,14 @@ impl<'a> Bytes<'a> {
 /// A NUL-terminated string at the start of `b`, looked for within `max` bytes: the
 /// bytes before the NUL, or `None` when there is no NUL within `max` bytes (nor before
 /// the end of `b`).
-pub(super) fn cstr(b: &[u8], max: usize) -> Option<&[u8]> {
+pub(crate) fn cstr(b: &[u8], max: usize) -> Option<&[u8]> {
     let window = &b[..b.len().min(max)];
     window.iter().position(|&c| c == 0).map(|n| &window[..n])
 }
 
 /// The NUL-terminated string at the start of `b` as text for a verdict: looked for within
 /// `max` bytes; a longer one is shown cut, marked as such.
-pub(super) fn name_text(b: &[u8], max: usize) -> String {
+pub(crate) fn name_text(b: &[u8], max: usize) -> String {
     match cstr(b, max + 1) {
         Some(s) => text(s, max),
         None => {

@@ -24,9 +24,9 @@
 //! together at most [`name_budget`] bytes. Malformed input is an error naming the offset,
 //! never a panic.
 
-use super::elf_file::{ElfFile, PT_LOAD, SHT_NOBITS};
-use super::macho::{fixed_name, MachFile};
-use super::pe::PeFile;
+use crate::verify::format::elf_file::{ElfFile, PT_LOAD, SHT_NOBITS};
+use crate::verify::format::macho::{fixed_name, MachFile};
+use crate::verify::format::pe::PeFile;
 
 /// At most this many function names are read (cmd/compile has about 30 000; the largest
 /// Go binaries known a few hundred thousand).
@@ -624,7 +624,7 @@ fn coff_symbol(bytes: &[u8], (pointer, number): (u32, u32), want: &str) -> Optio
 /// none or is not an executable the bounded readers accept.
 pub fn from_bytes(bytes: &[u8]) -> Result<Option<Pclntab<'_>>, PclnError> {
     use crate::target::Format;
-    match super::sniff(bytes) {
+    match crate::verify::format::sniff(bytes) {
         Some(Format::Elf) => match ElfFile::parse(bytes) {
             Ok(elf) => from_elf(&elf, true),
             Err(_) => Ok(None),

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::buildinfo::{BuildInfo, Module};
-use super::Check;
 use crate::profile::{GoRequirement, GoVersion};
 use crate::target::Target;
+use crate::verify::check::Check;
 
 /// The build the profile asked for, as Go would record it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,13 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use super::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
-use super::{
-    arm_attributes, buildinfo, format_check, gnu_property, libs, pclntab, Check, Facts, Found,
-    Malformed, Policy, Verdict,
-};
+use super::{format_check, Judged};
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
+use crate::verify::check::Check;
+use crate::verify::format::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
+use crate::verify::format::Malformed;
+use crate::verify::policy::Policy;
+use crate::verify::verdict::{Facts, Verdict};
+use crate::verify::{arm_attributes, gnu_property};
 
 const EM_ARM: u16 = 40;
 const EM_AARCH64: u16 = 183;
@@ -62,8 +64,7 @@ fn kind_name(e_type: u16) -> String {
     .to_string()
 }
 
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
-    let elf = ElfFile::parse(bytes)?;
+pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed> {
     let class = if elf.is64 { Class::Elf64 } else { Class::Elf32 };
     let endian = if elf.big { Endian::Big } else { Endian::Little };
     let osabi = elf.osabi;
@@ -71,7 +72,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     // dynamic: claiming static there would fail open.
     let (has_interp, interpreter) = elf.interpreter();
     let dynamic = elf.dynamic()?;
-    let elf_type = super::kind::ElfType {
+    let elf_type = crate::verify::kind::ElfType {
         e_type: elf.e_type,
         phnum: elf.phnum(),
         has_interp,
@@ -104,7 +105,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
 
     // ARM attributes (32-bit arm only; AArch64 reuses the type number for its own format).
     let arm_attrs = if elf.e_machine == EM_ARM {
-        match section(&elf, Some(".ARM.attributes"), Some(SHT_ARM_ATTRIBUTES)) {
+        match section(elf, Some(".ARM.attributes"), Some(SHT_ARM_ATTRIBUTES)) {
             None => None,
             Some(Err(e)) => Some(Err(e.0)),
             Some(Ok(data)) => Some(
@@ -116,7 +117,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     };
 
     // GNU properties: every SHT_NOTE named .note.gnu.property.
-    let props = match section(&elf, Some(".note.gnu.property"), None) {
+    let props = match section(elf, Some(".note.gnu.property"), None) {
         None => None,
         Some(Err(e)) => Some(Err(e.0)),
         Some(Ok(data)) => Some(
@@ -125,7 +126,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         ),
     };
     let aarch64_attrs = if elf.e_machine == EM_AARCH64 {
-        match section(&elf, None, Some(SHT_ARM_ATTRIBUTES)) {
+        match section(elf, None, Some(SHT_ARM_ATTRIBUTES)) {
             None => None,
             Some(Err(e)) => Some(Err(e.0)),
             Some(Ok(data)) => Some(
@@ -189,7 +190,7 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
     let arch: Option<&Arch> = target.and_then(|t| t.arch());
     let mut checks = vec![
         format_check(Format::Elf, policy),
-        super::kind::elf_check(policy.kind, &elf_type),
+        crate::verify::kind::elf_check(policy.kind, &elf_type),
     ];
 
     // Header.
@@ -398,20 +399,9 @@ pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> 
         checks.push(aarch64_check(&props, &aarch64_attrs, &features, policy));
     }
 
-    let glibc = if is_static {
-        libs::GlibcNeeds::default()
-    } else {
-        libs::glibc_needs(&elf)?
-    };
-    let go = buildinfo::from_elf(&elf).transpose();
-    // Without a .gopclntab section, the segments are scanned only for Go binaries.
-    let runtime = super::runtime_needs(pclntab::from_elf(&elf, go.is_some()), go.is_some());
-    Ok(Found {
+    Ok(Judged {
         verdict: Verdict::new(facts, checks),
         goarch: target::arch_by_elf(elf.e_machine, class, endian).map(|a| a.goarch),
-        glibc,
-        go,
-        runtime,
     })
 }
 
@@ -735,7 +725,9 @@ mod tests {
         h.resize(64, 0);
         for n in 0..h.len() {
             assert!(
-                verify(&h[..n], &Policy::report_only()).is_err(),
+                ElfFile::parse(&h[..n])
+                    .and_then(|elf| verify(&elf, &Policy::report_only()))
+                    .is_err(),
                 "cut at {n}"
             );
         }

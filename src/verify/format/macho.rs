@@ -11,11 +11,8 @@
 //! its offset: nothing is skipped.
 
 use super::bytes::{cstr, text, Bytes};
-use super::{
-    buildinfo, format_check, libs, pclntab, Facts, Found, Malformed, Policy, Verdict, MAX_LIST,
-    MAX_TEXT,
-};
-use crate::target::{self, Format};
+use super::{Malformed, MAX_LIST, MAX_TEXT};
+use crate::target;
 
 /// More slices than any universal file has (real ones have two or three).
 pub const MAX_SLICES: u64 = 64;
@@ -333,7 +330,7 @@ impl<'a> MachFile<'a> {
 
     /// Defined, non-external symbols: what `-s` removes (imports stay).
     /// At most [`MAX_SYMBOLS`] are examined; a file with more counts all beyond as local.
-    fn local_symbols(&self) -> u64 {
+    pub fn local_symbols(&self) -> u64 {
         let Some((symoff, nsyms)) = self.symtab else {
             return 0;
         };
@@ -355,12 +352,12 @@ impl<'a> MachFile<'a> {
 }
 
 /// A slice's cputype (from the universal header), bytes and file offset.
-pub(super) type SliceRef<'a> = (u32, &'a [u8], u64);
+pub(crate) type SliceRef<'a> = (u32, &'a [u8], u64);
 
 /// The slices of a Mach-O file with their cputypes and offsets: one for a thin file,
 /// one per architecture for a universal one, each checked to lie in the file, apart
 /// from the others, and to be a thin Mach-O file of the cputype the header names.
-pub(super) fn slices(bytes: &[u8]) -> Result<Vec<SliceRef<'_>>, Malformed> {
+pub(crate) fn slices(bytes: &[u8]) -> Result<Vec<SliceRef<'_>>, Malformed> {
     let b = Bytes::new(bytes, true);
     match b.u32(0) {
         Some(FAT_MAGIC) => {}
@@ -451,94 +448,15 @@ pub fn cpu_name(cputype: u32) -> String {
         .unwrap_or_else(|| format!("cputype {cputype:#x}"))
 }
 
-/// Libraries every darwin system has.
-fn is_system_dylib(path: &str) -> bool {
-    path.starts_with("/usr/lib/") || path.starts_with("/System/Library/")
-}
-
-/// One thin Mach-O file (or slice).
-pub(super) fn verify(bytes: &[u8], policy: &Policy) -> Result<Found, Malformed> {
-    let macho = MachFile::parse(bytes)?;
-    let want = policy
-        .target
-        .as_ref()
-        .and_then(|t| t.arch())
-        .and_then(|a| a.macho_cputype);
-    let cputype = macho.cputype;
-    let libs = macho.dylibs.clone();
-    let omitted = macho.dylibs_total - libs.len();
-    let foreign: Vec<&String> = libs.iter().filter(|l| !is_system_dylib(l)).collect();
-    let dwarf = macho.segments.iter().any(|s| {
-        fixed_name(&s.name) == b"__DWARF"
-            || macho.sections(s).any(|sec| {
-                let n = fixed_name(&sec.name);
-                n.starts_with(b"__debug_") || n.starts_with(b"__zdebug_")
-            })
-    });
-    let locals = macho.local_symbols();
-    let stripped = !dwarf && locals == 0;
-    let facts = Facts {
-        format: "macho",
-        class: None,
-        endian: if macho.b.big { "big" } else { "little" },
-        e_machine: cputype,
-        machine: cpu_name(cputype),
-        osabi: None,
-        kind: match macho.filetype {
-            2 => "exec".to_string(),
-            6 => "dylib".to_string(),
-            1 => "object".to_string(),
-            4 => "core".to_string(),
-            8 => "bundle".to_string(),
-            t => format!("{t:#x}"),
-        },
-        e_flags: Some(macho.flags),
-        interpreter: None,
-        needed: libs.clone(),
-        needed_omitted: omitted,
-        static_: foreign.is_empty() && omitted == 0,
-        stripped,
-        arm_attributes: None,
-        gnu_properties: Vec::new(),
-        glibc_max: None,
-        go: None,
-        runtime: None,
-    };
-    let mut checks = vec![
-        format_check(Format::Macho, policy),
-        super::kind::macho_check(policy.kind, macho.filetype),
-    ];
-    checks.push(super::machine_check(
-        "macho.cputype",
-        want,
-        cputype,
-        cpu_name,
-    ));
-    checks.push(super::link_check(
-        policy, &libs, &foreign, omitted, "dylibs",
-    ));
-    let actual = match (dwarf, locals) {
-        (false, 0) => "stripped".to_string(),
-        (d, n) => format!("{}{n} local symbols", if d { "DWARF, " } else { "" }),
-    };
-    checks.push(super::strip_check(policy, stripped, actual));
-    let go = buildinfo::from_macho(&macho).transpose();
-    Ok(Found {
-        verdict: Verdict::new(facts, checks),
-        goarch: target::ARCHES
-            .iter()
-            .find(|a| a.macho_cputype == Some(cputype))
-            .map(|a| a.goarch),
-        glibc: libs::GlibcNeeds::default(),
-        runtime: super::runtime_needs(pclntab::from_macho(&macho, go.is_some()), go.is_some()),
-        go,
-    })
-}
-
 impl<'a> MachFile<'a> {
     /// The file's bytes.
     pub fn bytes(&self) -> &'a [u8] {
         self.b.data
+    }
+
+    /// Whether the file is big-endian.
+    pub fn big_endian(&self) -> bool {
+        self.b.big
     }
 }
 
