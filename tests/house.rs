@@ -1,7 +1,8 @@
 //! The house rules of `src/` (src/lib.rs's module doc and docs/architecture.md say
 //! them), read off the source itself so they stay true:
 //! - each top-level module imports only modules of its own layer or below;
-//! - no import cycle between files;
+//! - no import cycle between files (but the few in [`KNOWN_CYCLES`], which may only
+//!   shrink);
 //! - no file over [`MAX_CODE_LINES`] lines of code (unit tests in a file of their own
 //!   do not count; tests inline in a module do).
 //!
@@ -11,6 +12,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// The cycles left to break, each between a `mod.rs` and its own children (the parent
+/// calls the children, which use items the parent defines; the cure is to move those
+/// items into a leaf file of the room). The list may only shrink: a cycle not listed
+/// fails, and so does a listed one that is gone or changed.
+const KNOWN_CYCLES: &[&str] = &[
+    "profile::resolve <-> profile::resolve::layer <-> profile::resolve::precedence <-> profile::resolved",
+    "toolchain::doctor <-> toolchain::doctor::cc <-> toolchain::doctor::env <-> toolchain::doctor::go <-> toolchain::doctor::host <-> toolchain::doctor::qemu",
+    "verify <-> verify::checks <-> verify::checks::bound <-> verify::kind <-> verify::policy <-> verify::runs_on <-> verify::runs_on::images <-> verify::runs_on::libs <-> verify::runs_on::needs <-> verify::runs_on::provides <-> verify::runs_on::start <-> verify::verdict",
+];
 
 /// Lines of code (not blank, not a comment) a file may have.
 const MAX_CODE_LINES: usize = 800;
@@ -178,18 +189,25 @@ fn code_only(text: &str) -> String {
 
 /// Every `use` statement's paths (braces expanded) and every inline
 /// `crate::`/`super::`/`self::` path.
-fn paths_in(code: &str) -> Vec<Vec<String>> {
+fn paths_in(code: &str) -> Vec<(Vec<String>, bool)> {
     let mut paths = Vec::new();
     // use statements, braces expanded.
     let mut rest = code;
     while let Some(at) = find_word(rest, "use") {
         let after = &rest[at + 3..];
         let Some(end) = after.find(';') else { break };
+        // A `pub use` re-export is the module's face, not a use of what it names.
+        let before = rest[..at].trim_end();
+        let reexport = before.ends_with("pub")
+            || (before.ends_with(')')
+                && before.rsplit("pub(").next().is_some_and(|t| t.len() < 12));
         let tree = after[..end]
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        expand(&tree, &mut Vec::new(), &mut paths);
+        let mut found = Vec::new();
+        expand(&tree, &mut Vec::new(), &mut found);
+        paths.extend(found.into_iter().map(|p| (p, reexport)));
         rest = &after[end..];
     }
     // Inline paths.
@@ -211,7 +229,7 @@ fn paths_in(code: &str) -> Vec<Vec<String>> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect();
-            paths.push(segs);
+            paths.push((segs, false));
         }
     }
     paths
@@ -285,56 +303,106 @@ fn split_top(s: &str) -> Vec<&str> {
     parts
 }
 
-/// The files a source depends on, by module path.
-fn deps_of(src: &Source, modules: &BTreeSet<Vec<String>>) -> BTreeSet<Vec<String>> {
-    let code = code_only(&src.text);
-    // The module `super` and `self` are relative to: a `foo.rs` file's own module is
-    // `foo`; `super` is its parent.
-    let here = src.module.clone();
-    let mut deps = BTreeSet::new();
-    for path in paths_in(&code) {
-        let Some(first) = path.first() else { continue };
-        let absolute: Vec<String> = match first.as_str() {
-            "crate" => path[1..].to_vec(),
-            "self" => here.iter().chain(&path[1..]).cloned().collect(),
-            "super" => {
-                let mut base = here.clone();
-                let mut segs = &path[..];
-                while segs.first().map(String::as_str) == Some("super") {
-                    base.pop();
-                    segs = &segs[1..];
-                }
-                base.into_iter().chain(segs.iter().cloned()).collect()
+/// A module's `pub use` re-exports: (module, name) → the path it names.
+type Reexports = BTreeMap<(Vec<String>, String), Vec<String>>;
+/// Each file's dependencies, by module path.
+type Graph = BTreeMap<Vec<String>, BTreeSet<Vec<String>>>;
+
+/// `path` as written in module `here`, made absolute; `None` for another crate's path.
+fn absolute(
+    here: &[String],
+    path: &[String],
+    modules: &BTreeSet<Vec<String>>,
+) -> Option<Vec<String>> {
+    let first = path.first()?;
+    Some(match first.as_str() {
+        "crate" => path[1..].to_vec(),
+        "self" => here.iter().chain(&path[1..]).cloned().collect(),
+        "super" => {
+            let mut base = here.to_vec();
+            let mut segs = path;
+            while segs.first().map(String::as_str) == Some("super") {
+                base.pop();
+                segs = &segs[1..];
             }
-            _ => {
-                // `use child::…` of a child module (2018 uniform paths).
-                let mut child = here.clone();
-                child.push(first.clone());
-                if modules.contains(&child) {
-                    here.iter().chain(&path).cloned().collect()
-                } else {
-                    continue;
-                }
+            base.into_iter().chain(segs.iter().cloned()).collect()
+        }
+        _ => {
+            // `use child::…` of a child module (2018 uniform paths).
+            let mut child = here.to_vec();
+            child.push(first.clone());
+            if !modules.contains(&child) {
+                return None;
             }
-        };
-        // The longest prefix that is a file of ours.
-        let mut p = absolute;
+            here.iter().chain(path).cloned().collect()
+        }
+    })
+}
+
+/// The file that defines what `path` names: the longest prefix that is a file of ours,
+/// following that file's `pub use` re-exports to where the item really lives.
+fn file_of(mut path: Vec<String>, modules: &BTreeSet<Vec<String>>, re: &Reexports) -> Vec<String> {
+    for _ in 0..16 {
+        let mut p = path.clone();
         while !p.is_empty() && !modules.contains(&p) {
             p.pop();
         }
-        if !p.is_empty() && p != here && !here.starts_with(&p) {
+        if p.len() < path.len() {
+            if let Some(target) = re.get(&(p.clone(), path[p.len()].clone())) {
+                let mut next = target.clone();
+                next.extend(path[p.len() + 1..].iter().cloned());
+                if next != path {
+                    path = next;
+                    continue;
+                }
+            }
+        }
+        return p;
+    }
+    path
+}
+
+fn reexports(srcs: &[Source], modules: &BTreeSet<Vec<String>>) -> Reexports {
+    let mut re = Reexports::new();
+    for src in srcs {
+        for (path, is_reexport) in paths_in(&code_only(&src.text)) {
+            let (true, Some(last)) = (is_reexport, path.last()) else {
+                continue;
+            };
+            if let Some(abs) = absolute(&src.module, &path, modules) {
+                re.insert((src.module.clone(), last.clone()), abs);
+            }
+        }
+    }
+    re
+}
+
+/// The files a source depends on, by module path. A `pub use` re-export is the
+/// module's face, not a use of what it names: it is followed, not counted.
+fn deps_of(src: &Source, modules: &BTreeSet<Vec<String>>, re: &Reexports) -> BTreeSet<Vec<String>> {
+    let mut deps = BTreeSet::new();
+    for (path, is_reexport) in paths_in(&code_only(&src.text)) {
+        if is_reexport {
+            continue;
+        }
+        let Some(abs) = absolute(&src.module, &path, modules) else {
+            continue;
+        };
+        let p = file_of(abs, modules, re);
+        if !p.is_empty() && p != src.module {
             deps.insert(p);
         }
     }
     deps
 }
 
-fn graph() -> (Vec<Source>, BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) {
+fn graph() -> (Vec<Source>, Graph) {
     let srcs = sources();
     let modules: BTreeSet<Vec<String>> = srcs.iter().map(|s| s.module.clone()).collect();
+    let re = reexports(&srcs, &modules);
     let g = srcs
         .iter()
-        .map(|s| (s.module.clone(), deps_of(s, &modules)))
+        .map(|s| (s.module.clone(), deps_of(s, &modules, &re)))
         .collect();
     (srcs, g)
 }
@@ -385,7 +453,7 @@ fn no_import_cycle_between_files() {
     let (_, g) = graph();
     // Tarjan's strongly connected components.
     struct T<'a> {
-        g: &'a BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+        g: &'a Graph,
         index: BTreeMap<&'a Vec<String>, usize>,
         low: BTreeMap<&'a Vec<String>, usize>,
         on: BTreeSet<&'a Vec<String>>,
@@ -443,13 +511,34 @@ fn no_import_cycle_between_files() {
             visit(&mut t, v);
         }
     }
+    let mut known_seen = BTreeSet::new();
     let cycles: Vec<String> = t
         .sccs
         .iter()
+        .filter(|scc| {
+            let mut names: Vec<String> = scc.iter().map(|m| name(m)).collect();
+            names.sort();
+            let joined = names.join(" <-> ");
+            let known = KNOWN_CYCLES.contains(&joined.as_str());
+            if known {
+                known_seen.insert(joined);
+            }
+            !known
+        })
         .map(|scc| {
             let mut names: Vec<String> = scc.iter().map(|m| name(m)).collect();
             names.sort();
-            names.join(" <-> ")
+            // The edges inside the cycle, so the one to cut can be chosen.
+            let mut edges = Vec::new();
+            for from in scc {
+                for to in g.get(*from).into_iter().flatten() {
+                    if scc.contains(&to) {
+                        edges.push(format!("  {} -> {}", name(from), name(to)));
+                    }
+                }
+            }
+            edges.sort();
+            format!("{}\n{}", names.join(" <-> "), edges.join("\n"))
         })
         .collect();
     assert!(
@@ -457,6 +546,15 @@ fn no_import_cycle_between_files() {
         "{} import cycles between files:\n{}",
         cycles.len(),
         cycles.join("\n")
+    );
+    let gone: Vec<&&str> = KNOWN_CYCLES
+        .iter()
+        .filter(|k| !known_seen.contains(**k))
+        .collect();
+    assert!(
+        gone.is_empty(),
+        "cycles listed in KNOWN_CYCLES are gone or changed: remove them from the list \
+         (it may only shrink):\n{gone:#?}"
     );
 }
 
@@ -511,7 +609,7 @@ fn the_reader_finds_use_trees_inline_paths_and_skips_comments_and_strings() {
          let c = '\"'; let x = crate::toolchain::run::go(1);\n\
          use super::super::up;\n",
     );
-    let got: BTreeSet<String> = paths_in(&code).iter().map(|p| p.join("::")).collect();
+    let got: BTreeSet<String> = paths_in(&code).iter().map(|(p, _)| p.join("::")).collect();
     for want in [
         "crate::verify::elf",
         "crate::verify::pe::Pe",
