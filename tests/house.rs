@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 /// fails, and so does a listed one that is gone or changed.
 const KNOWN_CYCLES: &[&str] = &[
     "profile::resolve <-> profile::resolve::layer <-> profile::resolve::precedence <-> profile::resolved",
-    "toolchain::doctor <-> toolchain::doctor::cc <-> toolchain::doctor::env <-> toolchain::doctor::go <-> toolchain::doctor::host <-> toolchain::doctor::qemu",
     "verify <-> verify::checks <-> verify::checks::bound <-> verify::kind <-> verify::policy <-> verify::runs_on <-> verify::runs_on::images <-> verify::runs_on::libs <-> verify::runs_on::needs <-> verify::runs_on::provides <-> verify::runs_on::start <-> verify::verdict",
 ];
 

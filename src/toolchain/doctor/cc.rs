@@ -6,7 +6,7 @@ use crate::target::Target;
 use crate::toolchain::cc::CToolchain;
 use crate::toolchain::zig::{ZigProblem, INSTALL_HINT};
 
-use super::{Check, Inputs};
+use super::check::{Check, Inputs};
 
 /// The C toolchains usable for a target (Debian's cross gcc, zig with its triple) and
 /// what the profile's `cc` picks: an error only when cgo is on and nothing can build it.

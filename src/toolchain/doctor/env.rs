@@ -6,7 +6,7 @@ use crate::sanitize::redact;
 use crate::toolchain::childenv::{BUILD_AFFECTING, GO_NETWORK_AND_CACHE};
 use crate::toolchain::goenv;
 
-use super::{Check, Inputs};
+use super::check::{Check, Inputs};
 
 pub(super) fn goenv_lines(i: &Inputs) -> Vec<Check> {
     let id = "goenv";

@@ -12,7 +12,7 @@ use crate::toolchain::hostenv::HostEnv;
 use crate::toolchain::locate::{all_on_path, canonical, Go, GoFrom};
 use crate::toolchain::probe::{go_env, go_version, root_version};
 
-use super::{Check, Inputs};
+use super::check::{Check, Inputs};
 
 /// The keys `doctor` asks `go env -json` for.
 pub const GO_ENV_KEYS: &[&str] = &[

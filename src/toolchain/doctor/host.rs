@@ -6,8 +6,8 @@ use std::path::Path;
 use crate::toolchain::probe::{dir_usage, writable};
 use crate::verify::human_size;
 
+use super::check::{Check, Level};
 use super::go::Toolchain;
-use super::{Check, Level};
 
 /// GOHOSTOS/GOHOSTARCH: from `go env`, else this tool's own platform.
 #[derive(Debug, Clone)]

@@ -15,6 +15,7 @@
 //! (smoke runs of each target).
 
 mod cc;
+mod check;
 mod env;
 mod go;
 mod host;
@@ -22,17 +23,8 @@ mod qemu;
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
-
-use serde::Serialize;
-
-use crate::profile::ResolvedProfile;
-
-use super::childenv::GoEnvFile;
-use super::hostenv::HostEnv;
-use super::locate::Go;
-
 pub use super::probe::PROBE_TIMEOUT;
+pub use check::{Check, Inputs, Level};
 pub use env::effect;
 pub use go::GO_ENV_KEYS;
 
@@ -44,84 +36,6 @@ use go::{
 };
 use host::{host_and_caches, host_platform};
 use qemu::qemu_line;
-
-/// The verdict of one line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Ok,
-    Warn,
-    Error,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Ok => "ok",
-            Level::Warn => "warn",
-            Level::Error => "error",
-        }
-    }
-}
-
-/// One doctor line. Ids are stable: `go`, `go.version`, `go.other` (one per other `go`
-/// on PATH), `goroot`, `goenv`, `goenv.KEY`, `env` / `env.NAME`, `host`,
-/// `cache.GOCACHE`, `cache.GOMODCACHE`, `profile`, `profile.go`, `zig`, `cgo.TARGET`,
-/// `qemu.TARGET`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    pub id: String,
-    pub level: Level,
-    pub message: String,
-    /// What to do about it; `None` on ok lines.
-    pub fix: Option<String>,
-}
-
-impl Check {
-    fn ok(id: impl Into<String>, message: impl Into<String>) -> Check {
-        Check {
-            id: id.into(),
-            level: Level::Ok,
-            message: message.into(),
-            fix: None,
-        }
-    }
-    /// A line of `level` with what to do about it.
-    fn with_fix(
-        level: Level,
-        id: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check {
-            id: id.into(),
-            level,
-            message: message.into(),
-            fix: Some(fix.into()),
-        }
-    }
-    fn warn(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check::with_fix(Level::Warn, id, message, fix)
-    }
-    fn error(id: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check::with_fix(Level::Error, id, message, fix)
-    }
-}
-
-/// What doctor looks at.
-#[derive(Debug)]
-pub struct Inputs<'a> {
-    pub host: &'a HostEnv,
-    pub goenv: &'a GoEnvFile,
-    /// The `go` found as builds find it (`--go`, `XBUILD_GO_GO`, PATH), or why none was.
-    pub go: Result<&'a Go, String>,
-    /// The selected profile, or why it could not be resolved.
-    pub profile: Result<&'a ResolvedProfile, String>,
-    /// The working directory (after `-C`): relative tool names resolve against it.
-    pub work_dir: &'a Path,
-    /// zig for cgo builds (`--zig`, XBUILD_GO_ZIG, PATH, the ziglang package).
-    pub zig: &'a crate::toolchain::cc::ZigFinder,
-}
 
 /// Runs every probe and returns the lines in screen order.
 pub fn diagnose(i: &Inputs) -> Vec<Check> {

@@ -5,8 +5,8 @@ use crate::profile::ResolvedProfile;
 use crate::target::Target;
 use crate::toolchain::smoke::Runner;
 
+use super::check::{Check, Inputs};
 use super::host::Host;
-use super::{Check, Inputs};
 
 /// How `--smoke` would run the target's artifacts here (the rule of
 /// [`crate::toolchain::smoke::runner_for`]): natively, under which qemu, or skipped and why. For a

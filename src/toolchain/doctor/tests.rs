@@ -4,7 +4,8 @@ use super::env::effect;
 use super::go::{own_env, plain_env};
 use super::host::cache_line;
 use super::*;
-use crate::toolchain::childenv::BUILD_AFFECTING;
+use crate::toolchain::childenv::{GoEnvFile, BUILD_AFFECTING};
+use crate::toolchain::hostenv::HostEnv;
 
 #[test]
 fn every_build_affecting_variable_has_a_specific_effect() {
