@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::overrides::Overrides;
 use super::values::{check_env, check_stamp, go_quote};
-use super::Overrides;
 use crate::error::usage;
 use crate::profile::schema::{
     BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, SmokeIsolation, TargetToml, VerifyToml,

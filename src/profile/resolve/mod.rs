@@ -11,13 +11,17 @@
 
 mod inherit;
 mod layer;
+mod overrides;
 mod precedence;
+mod stack;
 mod values;
 
 #[cfg(test)]
 mod tests;
 
 pub use inherit::Resolver;
+pub use overrides::Overrides;
+pub(super) use stack::Stack;
 pub use values::is_env_name;
 pub(crate) use values::{check_stamp, go_quote, GO_SPACE};
 
@@ -29,28 +33,6 @@ use precedence::finish;
 /// The name of the built-in profile, and the default `--profile`.
 pub const BUILTIN_PROFILE: &str = "golden";
 
-/// Settings from the command line; each `Some` overrides every profile layer.
-#[derive(Debug, Clone, Default)]
-pub struct Overrides {
-    pub targets: Option<Vec<String>>,
-    pub package: Option<String>,
-    /// `-o`: a path or template relative to the working directory.
-    pub output: Option<String>,
-    pub cgo: Option<bool>,
-    pub ldflags: Option<String>,
-    pub tags: Option<Vec<String>>,
-    pub rebuild_all: Option<bool>,
-    /// Added to the profile's `pass-env`.
-    pub pass_env: Vec<String>,
-    pub go_args: Vec<String>,
-    /// `--stamp KEY=VALUE`, added to (and overriding keys of) the profile's `stamp`.
-    pub stamp: Vec<(String, String)>,
-    /// `--static` / `--no-static`: the `verify.static` requirement for this run.
-    pub static_: Option<bool>,
-    /// `--version-override`: the value of `{version}` (not a profile setting).
-    pub version: Option<String>,
-}
-
 /// Resolves the named profile from the file (if any), the built-in golden profile and
 /// the command line. To resolve several profiles of one file, use one [`Resolver`].
 pub fn resolve(
@@ -59,15 +41,6 @@ pub fn resolve(
     cli: &Overrides,
 ) -> anyhow::Result<ResolvedProfile> {
     Resolver::new(file).resolve(name, cli)
-}
-
-/// The layers a profile was resolved from, kept so that each target can be resolved
-/// again with its `target."..."` tables in place.
-#[derive(Debug)]
-pub(super) struct Stack {
-    /// Command line, the named profile's chain, `[build]`, built-in.
-    layers: Vec<Layer>,
-    cli: Overrides,
 }
 
 impl ResolvedProfile {

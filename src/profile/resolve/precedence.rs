@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::layer::Layer;
+use super::overrides::Overrides;
+use super::stack::Stack;
 use super::values::{check_glibc_version, check_stamp, is_env_name};
-use super::{Overrides, Stack};
 use crate::error::usage;
 use crate::profile::schema::Libc;
 use crate::profile::{duration, parse_size, placeholders};
