@@ -25,8 +25,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::error::Exit;
-// The old paths, for code not yet pointed at `crate::sanitize`.
-pub use crate::sanitize::{escape, redact};
+use crate::sanitize::escape;
 
 pub use crate::sanitize::redact::Secrets;
 pub use artifact::ArtifactReport;
