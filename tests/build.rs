@@ -595,21 +595,9 @@ fn a_package_that_is_not_main_is_exit_2_and_nothing_is_delivered() {
         "nothing delivered, no directory left"
     );
     // The package archive go made is not kept in the output cache either.
-    let left: Vec<_> = walkdir(cache.path())
+    let left: Vec<_> = walk_files(cache.path())
         .into_iter()
         .filter(|f| f.file_name().is_some_and(|n| n == "lib"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walkdir(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }

@@ -17,20 +17,7 @@ const TRICKY: &[(&str, &str)] = &[
 ];
 
 fn project() -> Project {
-    let p = Project::copy_of("hello");
-    let env: Vec<String> = TRICKY
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-        .collect();
-    p.file(
-        "xbuild-go.toml",
-        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
-    );
-    p
-}
-
-fn toml_str(v: &str) -> String {
-    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    golden_env_project(TRICKY)
 }
 
 fn env_in(p: &Project, format: &str) -> String {

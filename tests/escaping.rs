@@ -47,16 +47,6 @@ fn go_str(s: &str) -> String {
         .collect()
 }
 
-/// The host's GOARCH, so a smoke run is native.
-fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        other => other,
-    }
-}
-
 #[test]
 fn a_hostile_file_name_is_escaped_for_people_and_runners() {
     let dir = tempfile::tempdir().unwrap();

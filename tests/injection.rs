@@ -41,35 +41,8 @@ fn dockerable(v: &str) -> bool {
     !v.chars().any(|c| c.is_control() && c != '\t')
 }
 
-/// A TOML basic string holding exactly `v`.
-fn toml_str(v: &str) -> String {
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn project(values: &[(&str, &str)]) -> Project {
-    let p = Project::copy_of("hello");
-    let env: Vec<String> = values
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-        .collect();
-    p.file(
-        "xbuild-go.toml",
-        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
-    );
-    p
+    golden_env_project(values)
 }
 
 /// A host environment that changes plain `go build` every way it can: build variables

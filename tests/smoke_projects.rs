@@ -27,15 +27,6 @@ smoke = []
 static = false
 "#;
 
-fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        other => other,
-    }
-}
-
 fn native() -> String {
     format!("linux/{}", host_arch())
 }

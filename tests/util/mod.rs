@@ -391,6 +391,9 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 }
 
 pub mod guard;
+pub mod shared;
+#[allow(unused_imports)]
+pub use shared::*;
 
 /// Writes `files` (relative path, text) under `root`, making directories.
 pub fn write_tree(root: &Path, files: &[(&str, &str)]) {

@@ -1,0 +1,60 @@
+//! Small helpers several test files used to carry a copy of each.
+
+use std::path::{Path, PathBuf};
+
+use super::Project;
+
+/// The host's GOARCH, so a smoke run is native.
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
+}
+
+/// Every file below `dir`, depth first.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk_files(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+/// A TOML basic string holding exactly `v`.
+pub fn toml_str(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A copy of the `hello` fixture whose `golden` profile sets exactly `values` as `env`.
+pub fn golden_env_project(values: &[(&str, &str)]) -> Project {
+    let p = Project::copy_of("hello");
+    let env: Vec<String> = values
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+        .collect();
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
+    );
+    p
+}
