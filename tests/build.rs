@@ -173,13 +173,8 @@ fn hostile_environment_gives_a_byte_identical_artifact() {
     let goenv_dir = tempfile::tempdir().unwrap();
     let goenv = goenv_dir.path().join("env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\n").unwrap();
-    let mut env = base_env();
+    let mut env = env_with(HOSTILE_GO_VARS);
     for (k, v) in [
-        ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
-        ("GOARCH", "amd64"),
-        ("GOOS", "windows"),
-        ("CGO_ENABLED", "1"),
-        ("GOROOT", "/nonexistent"),
         ("CC", "false"),
         ("GOARM64", "v9.5"),
         ("GOENV", goenv.to_str().unwrap()),

@@ -50,13 +50,8 @@ fn project(values: &[(&str, &str)]) -> Project {
 fn hostile(p: &Project) -> BTreeMap<String, String> {
     let goenv = p.path().join("hostile-go-env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\nCGO_ENABLED=1\n").unwrap();
-    let mut env = base_env();
+    let mut env = env_with(HOSTILE_GO_VARS);
     for (k, v) in [
-        ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
-        ("GOARCH", "amd64"),
-        ("GOOS", "windows"),
-        ("CGO_ENABLED", "1"),
-        ("GOROOT", "/nonexistent"),
         ("GOEXPERIMENT", "nosuchexperiment"),
         ("GOWORK", "/nonexistent/go.work"),
         ("GOARM64", "v9.5"),

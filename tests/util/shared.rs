@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Project;
+use std::collections::BTreeMap;
+
+use super::{base_env, Project};
 
 /// The host's GOARCH, so a smoke run is native.
 pub fn host_arch() -> &'static str {
@@ -25,6 +27,24 @@ pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Host build variables that would change a plain `go build` (the tool must drop them).
+pub const HOSTILE_GO_VARS: &[(&str, &str)] = &[
+    ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
+    ("GOARCH", "amd64"),
+    ("GOOS", "windows"),
+    ("CGO_ENABLED", "1"),
+    ("GOROOT", "/nonexistent"),
+];
+
+/// The base environment with `vars` set on top.
+pub fn env_with(vars: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut env = base_env();
+    for (k, v) in vars {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env
 }
 
 /// A TOML basic string holding exactly `v`.
