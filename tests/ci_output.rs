@@ -75,11 +75,7 @@ fn github_format_annotates_a_failed_go_build_with_its_stderr() {
 
 #[test]
 fn junit_has_one_case_per_artifact_check_and_per_failed_build() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "broken_amd64.go",
-        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
-    );
+    let p = broken_on_amd64();
     let r = run(
         p.path(),
         &[

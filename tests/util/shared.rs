@@ -47,6 +47,17 @@ pub fn env_with(vars: &[(&str, &str)]) -> BTreeMap<String, String> {
     env
 }
 
+/// A copy of `hello` with a file only linux/amd64 compiles, and it does not compile
+/// (`undefinedOnAmd64`).
+pub fn broken_on_amd64() -> Project {
+    let p = Project::copy_of("hello");
+    p.file(
+        "broken_amd64.go",
+        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
+    );
+    p
+}
+
 /// A TOML basic string holding exactly `v`.
 pub fn toml_str(v: &str) -> String {
     let mut out = String::from("\"");
