@@ -66,19 +66,14 @@ fn one_failed_target_does_not_stop_the_others_unless_fail_fast() {
     // A file only linux/amd64 compiles, and it does not compile.
     let p = broken_on_amd64();
     let targets = "linux/amd64,linux/arm64,linux/riscv64";
-    let r = run(
-        p.path(),
-        &[
-            "--target",
-            targets,
-            "-o",
-            TEMPLATE,
-            "-j",
-            "1",
-            "--message-format",
-            "json",
-        ],
-    );
+    // All three targets, one job at a time, and `extra`.
+    let one_job = |p: &Project, extra: &[&str]| {
+        run(
+            p.path(),
+            &[&["--target", targets, "-o", TEMPLATE, "-j", "1"][..], extra].concat(),
+        )
+    };
+    let r = one_job(&p, &["--message-format", "json"]);
     r.code(3);
     let arts = r.artifacts();
     assert_eq!(arts.len(), 2, "the other targets still built\n{r}");
@@ -94,18 +89,7 @@ fn one_failed_target_does_not_stop_the_others_unless_fail_fast() {
     );
     // --fail-fast with one job: nothing after the failed first target starts.
     let p2 = broken_on_amd64();
-    let r = run(
-        p2.path(),
-        &[
-            "--target",
-            targets,
-            "-o",
-            TEMPLATE,
-            "-j",
-            "1",
-            "--fail-fast",
-        ],
-    );
+    let r = one_job(&p2, &["--fail-fast"]);
     r.code(3).stderr_has("skipped");
     assert!(
         !p2.path().join("dist").exists() || p2.ls("dist").is_empty(),

@@ -120,6 +120,19 @@ impl Run {
     }
 }
 
+/// The run as a shell-like line: `K="v" ... /path/to/bin "arg" ...`.
+fn command_line(args: &[&str], env: &BTreeMap<String, String>) -> String {
+    format!(
+        "{} {}{}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        bin().display(),
+        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
+    )
+}
+
 /// Runs the tool with exactly `env` (nothing inherited) in `cwd`.
 pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run {
     let out = Command::new(bin())
@@ -130,15 +143,7 @@ pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run
         .output()
         .expect("spawn cargo-xbuild-go");
     Run {
-        cmd: format!(
-            "{} {}{}",
-            env.iter()
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            bin().display(),
-            args.iter().map(|a| format!(" {a:?}")).collect::<String>()
-        ),
+        cmd: command_line(args, env),
         cwd: cwd.to_path_buf(),
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -181,15 +186,7 @@ pub fn run_guarded(
             kept
         })
     }
-    let cmd = format!(
-        "{} {}{}",
-        env.iter()
-            .map(|(k, v)| format!("{k}={v:?}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        bin().display(),
-        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
-    );
+    let cmd = command_line(args, env);
     let started = Instant::now();
     let mut child = Command::new(bin())
         .args(args)
