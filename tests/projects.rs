@@ -225,35 +225,25 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
         a["verdict"]["facts"]["go"]["settings"]["-ldflags"],
         "-s -w -X main.version=1.4.2"
     );
+    // `--target T -o dist/h EXTRA...` under `env`.
+    let to_h = |extra: &[&str], env: &BTreeMap<String, String>| {
+        run_env(
+            p.path(),
+            &[&["--target", t.as_str(), "-o", "dist/h"][..], extra].concat(),
+            env,
+        )
+    };
     // The override, from the command line or the environment, wins over the tag.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--version-override",
-            "9.9.9",
-        ],
-    )
-    .code(0);
+    to_h(&["--version-override", "9.9.9"], &base_env()).code(0);
     assert_eq!(run_version(&p.path().join("dist/h")), "hello 9.9.9");
     let mut env = base_env();
     env.insert("XBUILD_GO_VERSION".into(), "8.8.8".into());
-    run_env(p.path(), &["--target", &t, "-o", "dist/h"], &env).code(0);
+    to_h(&[], &env).code(0);
     assert_eq!(run_version(&p.path().join("dist/h")), "hello 8.8.8");
     // --stamp overrides the profile's key; commit date from git, or SOURCE_DATE_EPOCH.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version={commit-date}/{dirty}",
-        ],
+    to_h(
+        &["--stamp", "main.version={commit-date}/{dirty}"],
+        &base_env(),
     )
     .code(0);
     assert_eq!(
@@ -262,36 +252,13 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
     );
     let mut env = base_env();
     env.insert("SOURCE_DATE_EPOCH".into(), "0".into());
-    run_env(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version={commit-date}",
-        ],
-        &env,
-    )
-    .code(0);
+    to_h(&["--stamp", "main.version={commit-date}"], &env).code(0);
     assert_eq!(
         run_version(&p.path().join("dist/h")),
         "hello 1970-01-01T00:00:00Z"
     );
     // A value with a space survives go's flag quoting.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version=1.0 (beta {os})",
-        ],
-    )
-    .code(0);
+    to_h(&["--stamp", "main.version=1.0 (beta {os})"], &base_env()).code(0);
     assert_eq!(
         run_version(&p.path().join("dist/h")),
         "hello 1.0 (beta linux)"
