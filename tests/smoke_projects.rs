@@ -42,6 +42,34 @@ fn smoke_of(r: &Run) -> Value {
     check(&artifacts[0], "run.smoke").clone()
 }
 
+/// `--profile arm64` in JSON under `env`; it must exit 0.
+fn arm64_json(p: &Project, env: &BTreeMap<String, String>) -> Run {
+    let r = run_env(
+        p.path(),
+        &["--profile", "arm64", "--message-format", "json"],
+        env,
+    );
+    r.code(0);
+    r
+}
+
+/// The artifact `a` of `r` has arm64's loader (else fails saying `what`) and its smoke
+/// run passed under qemu with Debian's cross root; that run.smoke check.
+fn smoke_passed_with_the_cross_root(a: &Value, what: &str, r: &Run) -> Value {
+    assert_eq!(
+        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
+        "{what}\n{r}"
+    );
+    let c = check(a, "run.smoke").clone();
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        text(&c, "actual")
+            .starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
+        "{c}"
+    );
+    c
+}
+
 fn has_check(artifact: &Value, id: &str) -> bool {
     artifact["verdict"]["checks"]
         .as_array()
@@ -68,25 +96,12 @@ fn a_cgo_arm64_build_smoke_runs_under_qemu_with_the_cross_root() {
     }
     let p = Project::copy_of("netuser");
     p.file("xbuild-go.toml", CGO_ARM64);
-    let r = run(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-    );
-    r.code(0);
+    let r = arm64_json(&p, &base_env());
     let a = &r.artifacts()[0];
-    assert_eq!(
-        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
-        "a dynamically linked artifact\n{r}"
-    );
-    let c = check(a, "run.smoke");
-    assert_eq!(c["status"], "pass", "{c}");
-    let actual = text(c, "actual");
     // Debian's cross gcc prints `/` (or nothing) for -print-sysroot: its libraries are
     // in /usr/aarch64-linux-gnu.
-    assert!(
-        actual.starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
-        "{c}"
-    );
+    let c = smoke_passed_with_the_cross_root(a, "a dynamically linked artifact", &r);
+    let actual = text(&c, "actual");
     // netuser writes its diagnostics to stderr first, then `netuser ok` to stdout.
     assert!(actual.ends_with("): netuser ok"), "the stdout line: {c}");
     assert_eq!(a["delivered"], true);
@@ -117,12 +132,7 @@ fn the_c_compilers_sysroot_is_qemus_library_root_unless_it_is_slash() {
         (String::new(), "/usr/aarch64-linux-gnu".to_string()),
     ] {
         p.file("cc/sysroot.txt", &format!("{printed}\n"));
-        let r = run(
-            p.path(),
-            &["--profile", "arm64", "--message-format", "json"],
-        );
-        r.code(0);
-        let c = smoke_of(&r);
+        let c = smoke_of(&arm64_json(&p, &base_env()));
         assert_eq!(c["status"], "pass", "sysroot {printed:?}: {c}");
         assert!(
             text(&c, "actual").contains(&format!("-L {want}, ")),
@@ -141,13 +151,7 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
     let root = arm64_root(&p.path().join("prefix"));
     let mut env = base_env();
     env.insert("QEMU_LD_PREFIX".into(), root.display().to_string());
-    let r = run_env(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-        &env,
-    );
-    r.code(0);
-    let c = smoke_of(&r);
+    let c = smoke_of(&arm64_json(&p, &env));
     assert_eq!(c["status"], "pass", "{c}");
     assert!(
         text(&c, "actual").contains(&format!("-L {}, ", root.display())),
@@ -159,13 +163,7 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
     let empty = p.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     env.insert("QEMU_LD_PREFIX".into(), empty.display().to_string());
-    let r = run_env(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-        &env,
-    );
-    r.code(0);
-    let c = smoke_of(&r);
+    let c = smoke_of(&arm64_json(&p, &env));
     assert_eq!(c["status"], "skip", "{c}");
     for needle in [
         "/lib/ld-linux-aarch64.so.1",
@@ -198,18 +196,8 @@ fn a_pie_arm64_build_smoke_runs_with_the_cross_root() {
     );
     r.code(0);
     let a = &r.artifacts()[0];
-    assert_eq!(
-        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
-        "a PIE has a loader\n{r}"
-    );
-    let c = check(a, "run.smoke");
-    assert_eq!(c["status"], "pass", "{c}");
-    assert!(
-        text(c, "actual")
-            .starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
-        "{c}"
-    );
-    assert!(text(c, "actual").ends_with("): hello 0.1.0"), "{c}");
+    let c = smoke_passed_with_the_cross_root(a, "a PIE has a loader", &r);
+    assert!(text(&c, "actual").ends_with("): hello 0.1.0"), "{c}");
 }
 
 #[test]
