@@ -72,6 +72,19 @@ fn doctor_line(
     (r, v)
 }
 
+/// The `go.other` line naming `go`; `r` is printed when there is none.
+fn go_other_naming<'a>(v: &'a Value, go: &Path, r: &Run) -> &'a Value {
+    all(v, "go.other")
+        .into_iter()
+        .find(|c| {
+            c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&*go.to_string_lossy())
+        })
+        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"))
+}
+
 /// Every check with `id`.
 fn all<'a>(v: &'a Value, id: &str) -> Vec<&'a Value> {
     v["checks"]
@@ -315,30 +328,14 @@ fn second_go_on_path_is_listed_with_its_version() {
         "ok",
         &[&real.display().to_string(), "first on PATH"],
     );
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "warn", &["go1.20.1", "shadowed"], &r);
 
     // Before it, with XBUILD_GO_GO choosing the real one: plain go runs the fake.
     env.insert("PATH".into(), format!("{}:{path}", fake_bin.display()));
     env.insert("XBUILD_GO_GO".into(), real.display().to_string());
     let (r, v) = doctor_line(p.path(), &env, 0, "go", "ok", &["from XBUILD_GO_GO"]);
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "warn", &["go1.20.1", "first on PATH"], &r);
 
     // A second copy of the same release is only listed.
@@ -353,15 +350,7 @@ fn second_go_on_path_is_listed_with_its_version() {
     env.remove("XBUILD_GO_GO");
     env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
     let (r, v) = doctor(p.path(), &[], &env);
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "ok", &["the same release"], &r);
 
     // --go wins over the variable, and says so.
