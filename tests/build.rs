@@ -262,16 +262,14 @@ fn exit_code_3_when_go_build_fails_and_stderr_is_shown_unchanged() {
 #[test]
 fn exit_code_4_when_go_is_missing() {
     let p = Project::copy_of("hello");
-    let mut env = base_env();
-    env.insert("PATH".into(), "/nonexistent".into());
+    let env = env_with(&[("PATH", "/nonexistent")]);
     run_env(p.path(), &[], &env)
         .code(4)
         .stderr_has("`go` was not found");
     run(p.path(), &["--go", "/nonexistent/go"])
         .code(4)
         .stderr_has("--go names");
-    let mut env = base_env();
-    env.insert("XBUILD_GO_GO".into(), "/nope/go".into());
+    let env = env_with(&[("XBUILD_GO_GO", "/nope/go")]);
     run_env(p.path(), &[], &env)
         .code(4)
         .stderr_has("XBUILD_GO_GO");

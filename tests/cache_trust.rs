@@ -68,21 +68,13 @@ fn open_tempdir() -> tempfile::TempDir {
 }
 
 fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.insert("XBUILD_GO_CACHE_DIR".into(), cache.display().to_string());
+    let env = env_with(&[("XBUILD_GO_CACHE_DIR", &cache.display().to_string())]);
     env
 }
 
+/// Every directory and file below `dir`, `dir` included.
 fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![dir.to_path_buf()];
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
+    walk_tree(dir, true)
 }
 
 /// The cached artifact named `name` (exactly one).

@@ -183,8 +183,7 @@ fn fake_zig(p: &Project, version: &str) -> std::path::PathBuf {
 #[test]
 fn cgo_without_any_c_compiler_is_exit_4_naming_both_ways_before_go_runs() {
     let p = Project::copy_of("netuser");
-    let mut env = base_env();
-    env.insert("PATH".into(), go_only_path(&p));
+    let env = env_with(&[("PATH", &go_only_path(&p))]);
     run_env(p.path(), &["--cgo", "--target", "linux/arm64"], &env)
         .code(4)
         .stderr_has("no C compiler for it was found")
@@ -273,8 +272,7 @@ libc = "musl"
 glibc = "2.39"
 "#,
     );
-    let mut env = base_env();
-    env.insert("XBUILD_GO_ZIG".into(), zig.display().to_string());
+    let env = env_with(&[("XBUILD_GO_ZIG", &zig.display().to_string())]);
     let r = run_env(
         p.path(),
         &[

@@ -34,8 +34,7 @@ fn go_version_m(file: &Path) -> String {
 
 /// An environment with a private output cache, so a test can look into it.
 fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.insert("XBUILD_GO_CACHE_DIR".into(), cache.display().to_string());
+    let env = env_with(&[("XBUILD_GO_CACHE_DIR", &cache.display().to_string())]);
     env
 }
 

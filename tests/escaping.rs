@@ -174,8 +174,7 @@ fn rows(md: &str) -> Vec<Vec<String>> {
 fn job_summary_cells_escape_markdown_and_html() {
     let p = Project::copy_of("hello");
     let summary = p.path().join("summary.md");
-    let mut env = base_env();
-    env.insert("GITHUB_STEP_SUMMARY".into(), summary.display().to_string());
+    let env = env_with(&[("GITHUB_STEP_SUMMARY", &summary.display().to_string())]);
     std::fs::write(&summary, "earlier step\n").unwrap();
     let r = run_env(
         p.path(),

@@ -423,8 +423,7 @@ fn exports_never_carry_host_network_cache_or_pass_env_variables() {
         "xbuild-go.toml",
         "[profile.golden]\npass-env = [\"CI\"]\nenv = { PATH = \"/profile/bin\", HTTPS_PROXY = \"http://proxy.profile:3128\" }\n",
     );
-    let mut env = base_env();
-    env.insert("HTTPS_PROXY".into(), "http://u:p@host:3128".into());
+    let mut env = env_with(&[("HTTPS_PROXY", "http://u:p@host:3128")]);
     env.insert("SSL_CERT_FILE".into(), "/etc/ssl/host.pem".into());
     env.insert("CI".into(), "true".into());
     for format in ["shell", "make", "github", "json", "dockerfile"] {

@@ -199,8 +199,7 @@ fn a_smoke_run_without_an_emulator_is_skipped_not_rejected() {
         "[profile.golden]\nsmoke = [\"--version\"]\n",
     );
     let go_dir = which("go").unwrap().parent().unwrap().to_path_buf();
-    let mut env = base_env();
-    env.insert("PATH".into(), go_dir.display().to_string());
+    let env = env_with(&[("PATH", &go_dir.display().to_string())]);
     let r = run_env(p.path(), &["--message-format", "json"], &env);
     r.code(0);
     let c = check(&r.artifacts()[0], "run.smoke").clone();

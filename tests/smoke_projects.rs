@@ -149,8 +149,7 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
     let p = Project::copy_of("netuser");
     p.file("xbuild-go.toml", CGO_ARM64);
     let root = arm64_root(&p.path().join("prefix"));
-    let mut env = base_env();
-    env.insert("QEMU_LD_PREFIX".into(), root.display().to_string());
+    let mut env = env_with(&[("QEMU_LD_PREFIX", &root.display().to_string())]);
     let c = smoke_of(&arm64_json(&p, &env));
     assert_eq!(c["status"], "pass", "{c}");
     assert!(
@@ -320,8 +319,7 @@ fn without_an_emulator_a_smoke_run_is_skipped_unless_required() {
     // PATH holds only go: no qemu for riscv64 (nor for any other architecture).
     let p = Project::copy_of("hello");
     let go_dir = which("go").unwrap().parent().unwrap().to_path_buf();
-    let mut env = base_env();
-    env.insert("PATH".into(), go_dir.display().to_string());
+    let env = env_with(&[("PATH", &go_dir.display().to_string())]);
     let args = [
         "--target",
         "linux/riscv64",
@@ -579,8 +577,7 @@ fn doctor_says_what_a_cgo_profiles_smoke_run_will_use() {
     ] {
         assert!(text(&c, "message").contains(needle), "{needle}: {c}");
     }
-    let mut env = base_env();
-    env.insert("QEMU_LD_PREFIX".into(), "/nonexistent/xbg".into());
+    let env = env_with(&[("QEMU_LD_PREFIX", "/nonexistent/xbg")]);
     let c = doctor_line(p.path(), &["--profile", "arm64"], &env, "qemu.linux/arm64");
     assert_eq!(c["level"], "warn", "{c}");
     assert!(

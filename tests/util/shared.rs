@@ -18,10 +18,19 @@ pub fn host_arch() -> &'static str {
 
 /// Every file below `dir`, depth first.
 pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    walk_tree(dir, false)
+}
+
+/// Every file below `dir`, depth first; with `dirs`, each directory too, before what
+/// it holds (`dir` first).
+pub fn walk_tree(dir: &Path, dirs: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
+    if dirs {
+        out.push(dir.to_path_buf());
+    }
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         if e.file_type().unwrap().is_dir() {
-            out.extend(walk_files(&e.path()));
+            out.extend(walk_tree(&e.path(), dirs));
         } else {
             out.push(e.path());
         }
