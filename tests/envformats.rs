@@ -21,20 +21,12 @@ fn project() -> Project {
 }
 
 fn env_in(p: &Project, format: &str) -> String {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm/v6", "--format", format],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm/v6", format);
     r.stdout
 }
 
 fn expected(p: &Project) -> BTreeMap<String, String> {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm/v6", "--format", "json"],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm/v6", "json");
     let v: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
     v["env"]
         .as_object()

@@ -65,11 +65,7 @@ fn hostile(p: &Project) -> BTreeMap<String, String> {
 
 /// The exported values, as the JSON format states them.
 fn expected(p: &Project) -> BTreeMap<String, String> {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm64", "--format", "json"],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm64", "json");
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
     v["env"]
         .as_object()
@@ -80,11 +76,7 @@ fn expected(p: &Project) -> BTreeMap<String, String> {
 }
 
 fn export(p: &Project, format: &str) -> String {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm64", "--format", format],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm64", format);
     r.stdout
 }
 

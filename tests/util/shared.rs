@@ -67,6 +67,13 @@ pub fn broken_on_amd64() -> Project {
     p
 }
 
+/// `env --target TARGET --format FORMAT` in `p`; it must exit 0.
+pub fn env_run(p: &Project, target: &str, format: &str) -> super::Run {
+    let r = super::run(p.path(), &["env", "--target", target, "--format", format]);
+    r.code(0);
+    r
+}
+
 /// A TOML basic string holding exactly `v`.
 pub fn toml_str(v: &str) -> String {
     let mut out = String::from("\"");
