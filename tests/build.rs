@@ -535,11 +535,7 @@ fn runs_as_a_cargo_subcommand() {
         .env("PATH", path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo xbuild-go failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, "cargo xbuild-go failed: ");
     assert_eq!(readelf(&p.path().join("hello")).machine, "AArch64");
 }
 

@@ -82,11 +82,7 @@ fn make_format_round_trips_through_make() {
             .env("PATH", std::env::var("PATH").unwrap())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "make print-{k}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out, &format!("make print-{k}: "));
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             v,

@@ -125,11 +125,7 @@ fn junit_and_checksums_replace_a_symlink_atomically_with_the_umask_mode() {
             .envs(base_env())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out, "");
         assert_eq!(
             std::fs::read_to_string(&victim).unwrap(),
             "precious\n",

@@ -414,11 +414,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded(&o, &format!("git {args:?}: "));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

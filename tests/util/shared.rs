@@ -74,6 +74,15 @@ pub fn env_run(p: &Project, target: &str, format: &str) -> super::Run {
     r
 }
 
+/// `out` is of a command that succeeded; else fails with `what` then its stderr.
+pub fn assert_succeeded(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A TOML basic string holding exactly `v`.
 pub fn toml_str(v: &str) -> String {
     let mut out = String::from("\"");
