@@ -53,11 +53,7 @@ fn as_nobody(script: &str) {
         .env("PATH", "/usr/bin:/bin")
         .output()
         .expect("spawn setpriv");
-    assert!(
-        out.status.success(),
-        "as uid {NOBODY}: {script}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, &format!("as uid {NOBODY}: {script}\n"));
 }
 
 /// A temporary directory other users may enter (0755), for what uid 65534 touches.

@@ -64,12 +64,7 @@ fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
         .args(files)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "{kind} validation failed for {files:?}:\n{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded_saying_all(&o, &format!("{kind} validation failed for {files:?}:\n"));
 }
 
 fn sha256_file(p: &Path) -> String {

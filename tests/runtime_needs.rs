@@ -96,11 +96,7 @@ fn build(
             .env_clear()
             .envs(&env_all);
         let out = tidy.output().expect("go mod tidy");
-        assert!(
-            out.status.success(),
-            "go mod tidy: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out, "go mod tidy: ");
     }
     let stripped = dir.join(format!("{}{suffix}-sw", p.name));
     let full = dir.join(format!("{}{suffix}-full", p.name));
@@ -118,12 +114,7 @@ fn build(
             .envs(&env_all)
             .output()
             .expect("spawn go");
-        assert!(
-            o.status.success(),
-            "go {args:?} in {}: {}",
-            src.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_succeeded(&o, &format!("go {args:?} in {}: ", src.display()));
     }
     (stripped, full)
 }

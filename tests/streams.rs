@@ -395,10 +395,5 @@ fn checksum_files_escape_names_as_sha256sum_does() {
         .current_dir(p.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "sha256sum -c: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded_saying_all(&out, "sha256sum -c: ");
 }

@@ -459,11 +459,9 @@ pub fn bare_go_build(
         .envs(env)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "bare go build {args:?} {pkg} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&o.stderr)
+    assert_succeeded(
+        &o,
+        &format!("bare go build {args:?} {pkg} in {}: ", dir.display()),
     );
     std::fs::read(out).unwrap()
 }
@@ -583,12 +581,7 @@ pub fn fetch(module: &str, version: &str) -> tempfile::TempDir {
         .env("GOFLAGS", "-mod=mod")
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "go mod download {module}@{version}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded_saying_all(&o, &format!("go mod download {module}@{version}: "));
     let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let dir = info["Dir"].as_str().expect("Dir in go mod download -json");
     let t = tempfile::tempdir().unwrap();

@@ -83,6 +83,16 @@ pub fn assert_succeeded(out: &std::process::Output, what: &str) {
     );
 }
 
+/// Like [`assert_succeeded`], with its stdout before its stderr.
+pub fn assert_succeeded_saying_all(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A TOML basic string holding exactly `v`.
 pub fn toml_str(v: &str) -> String {
     let mut out = String::from("\"");
