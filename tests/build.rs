@@ -173,13 +173,8 @@ fn hostile_environment_gives_a_byte_identical_artifact() {
     let goenv_dir = tempfile::tempdir().unwrap();
     let goenv = goenv_dir.path().join("env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\n").unwrap();
-    let mut env = base_env();
+    let mut env = env_with(HOSTILE_GO_VARS);
     for (k, v) in [
-        ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
-        ("GOARCH", "amd64"),
-        ("GOOS", "windows"),
-        ("CGO_ENABLED", "1"),
-        ("GOROOT", "/nonexistent"),
         ("CC", "false"),
         ("GOARM64", "v9.5"),
         ("GOENV", goenv.to_str().unwrap()),
@@ -267,16 +262,14 @@ fn exit_code_3_when_go_build_fails_and_stderr_is_shown_unchanged() {
 #[test]
 fn exit_code_4_when_go_is_missing() {
     let p = Project::copy_of("hello");
-    let mut env = base_env();
-    env.insert("PATH".into(), "/nonexistent".into());
+    let env = env_with(&[("PATH", "/nonexistent")]);
     run_env(p.path(), &[], &env)
         .code(4)
         .stderr_has("`go` was not found");
     run(p.path(), &["--go", "/nonexistent/go"])
         .code(4)
         .stderr_has("--go names");
-    let mut env = base_env();
-    env.insert("XBUILD_GO_GO".into(), "/nope/go".into());
+    let env = env_with(&[("XBUILD_GO_GO", "/nope/go")]);
     run_env(p.path(), &[], &env)
         .code(4)
         .stderr_has("XBUILD_GO_GO");
@@ -542,11 +535,7 @@ fn runs_as_a_cargo_subcommand() {
         .env("PATH", path)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "cargo xbuild-go failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, "cargo xbuild-go failed: ");
     assert_eq!(readelf(&p.path().join("hello")).machine, "AArch64");
 }
 
@@ -595,21 +584,9 @@ fn a_package_that_is_not_main_is_exit_2_and_nothing_is_delivered() {
         "nothing delivered, no directory left"
     );
     // The package archive go made is not kept in the output cache either.
-    let left: Vec<_> = walkdir(cache.path())
+    let left: Vec<_> = walk_files(cache.path())
         .into_iter()
         .filter(|f| f.file_name().is_some_and(|n| n == "lib"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-}
-
-fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walkdir(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }

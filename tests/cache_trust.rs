@@ -53,11 +53,7 @@ fn as_nobody(script: &str) {
         .env("PATH", "/usr/bin:/bin")
         .output()
         .expect("spawn setpriv");
-    assert!(
-        out.status.success(),
-        "as uid {NOBODY}: {script}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, &format!("as uid {NOBODY}: {script}\n"));
 }
 
 /// A temporary directory other users may enter (0755), for what uid 65534 touches.
@@ -68,21 +64,13 @@ fn open_tempdir() -> tempfile::TempDir {
 }
 
 fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.insert("XBUILD_GO_CACHE_DIR".into(), cache.display().to_string());
+    let env = env_with(&[("XBUILD_GO_CACHE_DIR", &cache.display().to_string())]);
     env
 }
 
+/// Every directory and file below `dir`, `dir` included.
 fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![dir.to_path_buf()];
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
+    walk_tree(dir, true)
 }
 
 /// The cached artifact named `name` (exactly one).

@@ -53,17 +53,23 @@ fn have_cross() -> bool {
         )
 }
 
+/// A copy of `netuser` with PROFILES, built with `--profile PROFILE` in JSON.
+fn netuser_json(profile: &str) -> (Project, Run) {
+    let p = Project::copy_of("netuser");
+    p.file("xbuild-go.toml", PROFILES);
+    let r = run(
+        p.path(),
+        &["--profile", profile, "--message-format", "json"],
+    );
+    (p, r)
+}
+
 #[test]
 fn cgo_arm64_build_passes_where_glibc_is_new_enough() {
     if !have_cross() {
         return;
     }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", PROFILES);
-    let r = run(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-    );
+    let (p, r) = netuser_json("arm64");
     r.code(0);
     let a = &r.artifacts()[0];
     let f = &a["verdict"]["facts"];
@@ -103,12 +109,7 @@ fn cgo_arm64_build_is_rejected_for_old_glibc_musl_and_no_libc_images() {
     if !have_cross() {
         return;
     }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", PROFILES);
-    let r = run(
-        p.path(),
-        &["--profile", "arm64-old", "--message-format", "json"],
-    );
+    let (p, r) = netuser_json("arm64-old");
     r.code(1);
     let a = &r.artifacts()[0];
     assert_eq!(a["delivered"], false);
@@ -138,12 +139,7 @@ fn cgo_armhf_build_declares_hard_float() {
     if !have_cross() {
         return;
     }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", PROFILES);
-    let r = run(
-        p.path(),
-        &["--profile", "armhf", "--message-format", "json"],
-    );
+    let (p, r) = netuser_json("armhf");
     r.code(0);
     let a = &r.artifacts()[0];
     let re = readelf(&p.path().join("netuser"));
@@ -187,8 +183,7 @@ fn fake_zig(p: &Project, version: &str) -> std::path::PathBuf {
 #[test]
 fn cgo_without_any_c_compiler_is_exit_4_naming_both_ways_before_go_runs() {
     let p = Project::copy_of("netuser");
-    let mut env = base_env();
-    env.insert("PATH".into(), go_only_path(&p));
+    let env = env_with(&[("PATH", &go_only_path(&p))]);
     run_env(p.path(), &["--cgo", "--target", "linux/arm64"], &env)
         .code(4)
         .stderr_has("no C compiler for it was found")
@@ -277,8 +272,7 @@ libc = "musl"
 glibc = "2.39"
 "#,
     );
-    let mut env = base_env();
-    env.insert("XBUILD_GO_ZIG".into(), zig.display().to_string());
+    let env = env_with(&[("XBUILD_GO_ZIG", &zig.display().to_string())]);
     let r = run_env(
         p.path(),
         &[

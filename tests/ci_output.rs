@@ -8,8 +8,7 @@ use util::*;
 fn github_format_annotates_failures_and_writes_a_job_summary() {
     let p = Project::copy_of("hello");
     let summary = p.path().join("summary.md");
-    let mut env = base_env();
-    env.insert("GITHUB_STEP_SUMMARY".into(), summary.display().to_string());
+    let env = env_with(&[("GITHUB_STEP_SUMMARY", &summary.display().to_string())]);
     let r = run_env(
         p.path(),
         &[
@@ -75,11 +74,7 @@ fn github_format_annotates_a_failed_go_build_with_its_stderr() {
 
 #[test]
 fn junit_has_one_case_per_artifact_check_and_per_failed_build() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "broken_amd64.go",
-        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
-    );
+    let p = broken_on_amd64();
     let r = run(
         p.path(),
         &[
@@ -120,8 +115,7 @@ fn junit_has_one_case_per_artifact_check_and_per_failed_build() {
 #[test]
 fn doctor_in_github_format_annotates_warnings_and_errors() {
     let p = Project::copy_of("hello");
-    let mut env = base_env();
-    env.insert("GOFLAGS".into(), "-race".into());
+    let mut env = env_with(&[("GOFLAGS", "-race")]);
     env.insert("GOENV".into(), "/nonexistent/env".into());
     let r = run_env(p.path(), &["doctor", "--message-format", "github"], &env);
     let line = r

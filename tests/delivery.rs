@@ -34,8 +34,7 @@ fn go_version_m(file: &Path) -> String {
 
 /// An environment with a private output cache, so a test can look into it.
 fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.insert("XBUILD_GO_CACHE_DIR".into(), cache.display().to_string());
+    let env = env_with(&[("XBUILD_GO_CACHE_DIR", &cache.display().to_string())]);
     env
 }
 
@@ -229,7 +228,7 @@ fn a_tampered_destination_or_cache_is_replaced_by_the_genuine_build() {
     assert_eq!(second.artifacts()[0]["sha256"], sha256(&genuine));
 
     // 2. The cache slot itself, the same way.
-    let slots: Vec<PathBuf> = walk(cache.path())
+    let slots: Vec<PathBuf> = walk_files(cache.path())
         .into_iter()
         .filter(|f| f.file_name().is_some_and(|n| n == "hello"))
         .collect();
@@ -247,18 +246,6 @@ fn a_tampered_destination_or_cache_is_replaced_by_the_genuine_build() {
         std::fs::read(&slots[0]).unwrap() == genuine,
         "the slot was rebuilt"
     );
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        if e.file_type().unwrap().is_dir() {
-            out.extend(walk(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }
 
 /// (pid, ppid, pgid, args) of every process.

@@ -56,6 +56,35 @@ fn doctor(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> (Run, Va
     (r, v)
 }
 
+/// [`doctor`] with no arguments: it exits `code`, and its one `id` line is at `level`
+/// and names every needle. The run and the object.
+fn doctor_line(
+    cwd: &Path,
+    env: &BTreeMap<String, String>,
+    code: i32,
+    id: &str,
+    level: &str,
+    needles: &[&str],
+) -> (Run, Value) {
+    let (r, v) = doctor(cwd, &[], env);
+    r.code(code);
+    expect(one(&v, id, &r), level, needles, &r);
+    (r, v)
+}
+
+/// The `go.other` line naming `go`; `r` is printed when there is none.
+fn go_other_naming<'a>(v: &'a Value, go: &Path, r: &Run) -> &'a Value {
+    all(v, "go.other")
+        .into_iter()
+        .find(|c| {
+            c["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains(&*go.to_string_lossy())
+        })
+        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"))
+}
+
 /// Every check with `id`.
 fn all<'a>(v: &'a Value, id: &str) -> Vec<&'a Value> {
     v["checks"]
@@ -180,10 +209,11 @@ fn fake_goroot_is_an_error() {
     .unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOROOT".into(), fake.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(
-        one(&v, "goroot", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "goroot",
         "error",
         &[
             &fake.display().to_string(),
@@ -191,7 +221,6 @@ fn fake_goroot_is_an_error() {
             "syscall table offset",
             "unset GOROOT",
         ],
-        &r,
     );
     let h = run_env(p.path(), &["doctor"], &env);
     h.code(1).stdout_has("  error goroot");
@@ -199,9 +228,7 @@ fn fake_goroot_is_an_error() {
     // GOROOT exported as the toolchain's own root is harmless.
     let own = sh("go", &["env", "GOROOT"]);
     env.insert("GOROOT".into(), own.trim().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(one(&v, "goroot", &r), "ok", &["own root"], &r);
+    doctor_line(p.path(), &env, 0, "goroot", "ok", &["own root"]);
 
     // Another copy of the same release: a warning.
     let copy = p.path().join("copy-go");
@@ -209,13 +236,13 @@ fn fake_goroot_is_an_error() {
     let version = sh("go", &["env", "GOVERSION"]);
     std::fs::write(copy.join("VERSION"), format!("{}\n", version.trim())).unwrap();
     env.insert("GOROOT".into(), copy.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(
-        one(&v, "goroot", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        0,
+        "goroot",
         "warn",
         &["another copy of the same release", "unset GOROOT"],
-        &r,
     );
 
     // A GOROOT that does not exist makes plain go fail outright.
@@ -223,9 +250,7 @@ fn fake_goroot_is_an_error() {
         "GOROOT".into(),
         p.path().join("nowhere").display().to_string(),
     );
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(one(&v, "goroot", &r), "error", &["unset GOROOT"], &r);
+    doctor_line(p.path(), &env, 1, "goroot", "error", &["unset GOROOT"]);
 }
 
 #[test]
@@ -295,40 +320,22 @@ fn second_go_on_path_is_listed_with_its_version() {
 
     // After the real one: shadowed, listed with its version.
     env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(
-        one(&v, "go", &r),
+    let (r, v) = doctor_line(
+        p.path(),
+        &env,
+        0,
+        "go",
         "ok",
         &[&real.display().to_string(), "first on PATH"],
-        &r,
     );
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "warn", &["go1.20.1", "shadowed"], &r);
 
     // Before it, with XBUILD_GO_GO choosing the real one: plain go runs the fake.
     env.insert("PATH".into(), format!("{}:{path}", fake_bin.display()));
     env.insert("XBUILD_GO_GO".into(), real.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(one(&v, "go", &r), "ok", &["from XBUILD_GO_GO"], &r);
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let (r, v) = doctor_line(p.path(), &env, 0, "go", "ok", &["from XBUILD_GO_GO"]);
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "warn", &["go1.20.1", "first on PATH"], &r);
 
     // A second copy of the same release is only listed.
@@ -343,15 +350,7 @@ fn second_go_on_path_is_listed_with_its_version() {
     env.remove("XBUILD_GO_GO");
     env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
     let (r, v) = doctor(p.path(), &[], &env);
-    let other = all(&v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*fake.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"));
+    let other = go_other_naming(&v, &fake, &r);
     expect(other, "ok", &["the same release"], &r);
 
     // --go wins over the variable, and says so.
@@ -411,9 +410,7 @@ fn exported_build_variables_warn_with_their_effect() {
     env.insert("GOFLAGS".into(), String::new());
     env.insert("GOTOOLCHAIN".into(), "local".into());
     env.insert("CC".into(), "clang".into());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(one(&v, "env.GOFLAGS", &r), "ok", &["empty"], &r);
+    let (r, v) = doctor_line(p.path(), &env, 0, "env.GOFLAGS", "ok", &["empty"]);
     expect(one(&v, "env.GOTOOLCHAIN", &r), "ok", &["use too"], &r);
     expect(one(&v, "env.CC", &r), "ok", &["pass-env"], &r);
 }
@@ -423,13 +420,13 @@ fn unmet_go_requirement_is_an_error() {
     let p = Project::copy_of("hello");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(
-        one(&v, "profile.go", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "profile.go",
         "error",
         &[">=1.999", "xbuild-go.toml:2", "install a matching Go"],
-        &r,
     );
     run_env(p.path(), &["doctor"], &env)
         .code(1)
@@ -437,9 +434,14 @@ fn unmet_go_requirement_is_an_error() {
 
     // A requirement the go found meets.
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.21\"\n");
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(one(&v, "profile.go", &r), "ok", &[">=1.21", "meets it"], &r);
+    doctor_line(
+        p.path(),
+        &env,
+        0,
+        "profile.go",
+        "ok",
+        &[">=1.21", "meets it"],
+    );
 
     // A pinned release that is not downloaded cannot be fetched with GOPROXY=off.
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
@@ -449,17 +451,17 @@ fn unmet_go_requirement_is_an_error() {
         p.path().join("empty-modcache").display().to_string(),
     );
     env.insert("GOPROXY".into(), "off".into());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(
-        one(&v, "profile.go", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        0,
+        "profile.go",
         "warn",
         &[
             "pinned to go1.22.12",
             "GOPROXY=off",
             "GOTOOLCHAIN=go1.22.12 go version",
         ],
-        &r,
     );
 }
 
@@ -483,13 +485,13 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         "[profile.golden]\ncgo = true\ntargets = [\"linux/arm64\"]\nenv = { CC = \"no-such-gcc-xbuild\" }\n",
     );
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(
-        one(&v, "cgo.linux/arm64", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "cgo.linux/arm64",
         "error",
         &["no-such-gcc-xbuild", "not found", "gcc-aarch64-linux-gnu"],
-        &r,
     );
 
     // No CC, no cross gcc and no zig for a cross target: both ways are named.
@@ -566,13 +568,13 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         "[profile.golden]\ncgo = false\ntargets = [\"linux/arm64\"]\nenv = { CC = \"no-such-gcc-xbuild\" }\n",
     );
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(
-        one(&v, "cgo.linux/arm64", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        0,
+        "cgo.linux/arm64",
         "warn",
         &["not needed (cgo = false)", "no-such-gcc-xbuild"],
-        &r,
     );
 
     // A native cgo build runs go's default compiler.
@@ -600,9 +602,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
             real.display()
         ),
     );
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(one(&v, "cgo.linux/arm64", &r), "ok", &["env.CC ("], &r);
+    doctor_line(p.path(), &env, 0, "cgo.linux/arm64", "ok", &["env.CC ("]);
 }
 
 #[test]
@@ -697,22 +697,27 @@ fn missing_go_is_an_error_but_the_rest_is_still_reported() {
     let empty = p.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
     env.insert("PATH".into(), empty.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(one(&v, "go", &r), "error", &["not found", "install Go"], &r);
+    let (r, v) = doctor_line(
+        p.path(),
+        &env,
+        1,
+        "go",
+        "error",
+        &["not found", "install Go"],
+    );
     one(&v, "goenv", &r);
     one(&v, "profile", &r);
     one(&v, "cgo.linux/arm64", &r);
     one(&v, "qemu.linux/arm64", &r);
 
     env.insert("XBUILD_GO_GO".into(), "/nonexistent/go".into());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(
-        one(&v, "go", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "go",
         "error",
         &["XBUILD_GO_GO", "/nonexistent/go"],
-        &r,
     );
 }
 
@@ -724,35 +729,40 @@ fn caches_report_size_and_writability() {
     std::fs::write(cache.join("00/a-d"), vec![0u8; 3 * 1024]).unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOCACHE".into(), cache.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    expect(
-        one(&v, "cache.GOCACHE", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        0,
+        "cache.GOCACHE",
         "ok",
         &[
             &cache.display().to_string(),
             "3.0 KiB in 1 file",
             "writable",
         ],
-        &r,
     );
 
     // Under a regular file the cache can never be created: every go build would fail.
     let blocked = p.path().join("go.mod").join("cache");
     env.insert("GOCACHE".into(), blocked.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(
-        one(&v, "cache.GOCACHE", &r),
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "cache.GOCACHE",
         "error",
         &["cannot be created", "point GOCACHE at a writable directory"],
-        &r,
     );
 
     env.insert("GOCACHE".into(), "off".into());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(1);
-    expect(one(&v, "cache.GOCACHE", &r), "error", &["GOCACHE=off"], &r);
+    doctor_line(
+        p.path(),
+        &env,
+        1,
+        "cache.GOCACHE",
+        "error",
+        &["GOCACHE=off"],
+    );
 }
 
 #[test]

@@ -17,37 +17,16 @@ const TRICKY: &[(&str, &str)] = &[
 ];
 
 fn project() -> Project {
-    let p = Project::copy_of("hello");
-    let env: Vec<String> = TRICKY
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-        .collect();
-    p.file(
-        "xbuild-go.toml",
-        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
-    );
-    p
-}
-
-fn toml_str(v: &str) -> String {
-    format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+    golden_env_project(TRICKY)
 }
 
 fn env_in(p: &Project, format: &str) -> String {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm/v6", "--format", format],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm/v6", format);
     r.stdout
 }
 
 fn expected(p: &Project) -> BTreeMap<String, String> {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm/v6", "--format", "json"],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm/v6", "json");
     let v: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
     v["env"]
         .as_object()
@@ -103,11 +82,7 @@ fn make_format_round_trips_through_make() {
             .env("PATH", std::env::var("PATH").unwrap())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "make print-{k}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out, &format!("make print-{k}: "));
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),
             v,

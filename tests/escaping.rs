@@ -47,16 +47,6 @@ fn go_str(s: &str) -> String {
         .collect()
 }
 
-/// The host's GOARCH, so a smoke run is native.
-fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        other => other,
-    }
-}
-
 #[test]
 fn a_hostile_file_name_is_escaped_for_people_and_runners() {
     let dir = tempfile::tempdir().unwrap();
@@ -184,8 +174,7 @@ fn rows(md: &str) -> Vec<Vec<String>> {
 fn job_summary_cells_escape_markdown_and_html() {
     let p = Project::copy_of("hello");
     let summary = p.path().join("summary.md");
-    let mut env = base_env();
-    env.insert("GITHUB_STEP_SUMMARY".into(), summary.display().to_string());
+    let env = env_with(&[("GITHUB_STEP_SUMMARY", &summary.display().to_string())]);
     std::fs::write(&summary, "earlier step\n").unwrap();
     let r = run_env(
         p.path(),

@@ -64,12 +64,7 @@ fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
         .args(files)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "{kind} validation failed for {files:?}:\n{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded_saying_all(&o, &format!("{kind} validation failed for {files:?}:\n"));
 }
 
 fn sha256_file(p: &Path) -> String {
@@ -334,32 +329,22 @@ fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
         );
     }
     // --profile must agree with the recorded one.
-    run(
-        p.path(),
-        &[
-            "verify",
-            "dist/hello-linux-arm64",
-            "--provenance",
-            "dist/provenance.json",
-            "--profile",
-            "golden",
-        ],
-    )
-    .code(0);
+    let verify_as = |profile: &str| {
+        run(
+            p.path(),
+            &[
+                "verify",
+                "dist/hello-linux-arm64",
+                "--provenance",
+                "dist/provenance.json",
+                "--profile",
+                profile,
+            ],
+        )
+    };
+    verify_as("golden").code(0);
     p.file("xbuild-go.toml", "[profile.other]\ninherits = \"golden\"\n");
-    run(
-        p.path(),
-        &[
-            "verify",
-            "dist/hello-linux-arm64",
-            "--provenance",
-            "dist/provenance.json",
-            "--profile",
-            "other",
-        ],
-    )
-    .code(1)
-    .stderr_has("provenance.profile");
+    verify_as("other").code(1).stderr_has("provenance.profile");
 
     // A changed copy is not a subject: exit 1.
     let mut bytes = std::fs::read(p.path().join("dist/hello-linux-arm64")).unwrap();

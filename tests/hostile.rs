@@ -25,6 +25,25 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     name.to_string()
 }
 
+/// `verify FILE --profile golden --target TARGET EXTRA...` under the bounds.
+fn verify_golden(dir: &Path, file: &str, target: &str, extra: &[&str]) -> Bounded {
+    run_bounded(
+        dir,
+        &[
+            &["verify", file, "--profile", "golden", "--target", target][..],
+            extra,
+        ]
+        .concat(),
+    )
+}
+
+/// [`verify_golden`] in JSON, within the bounds and rejected (exit 1).
+fn rejected_in_json(dir: &Path, file: &str, target: &str) -> Bounded {
+    let r = verify_golden(dir, file, target, &["--message-format", "json"]);
+    r.within_bounds(1).code(1);
+    r
+}
+
 /// The load commands of a thin 64-bit little-endian Mach-O: (offset, cmd).
 fn load_commands(m: &[u8]) -> Vec<(usize, u32)> {
     let le = |at: usize| u32::from_le_bytes(m[at..at + 4].try_into().unwrap());
@@ -365,20 +384,7 @@ fn go_build_info_with_20000_settings_and_a_huge_value_prints_under_a_mebibyte() 
     let f = go_elf("go1.26.8", &text);
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "settings", &f);
-    let r = run_bounded(
-        dir.path(),
-        &[
-            "verify",
-            &file,
-            "--message-format",
-            "json",
-            "--profile",
-            "golden",
-            "--target",
-            "linux/amd64",
-        ],
-    );
-    r.within_bounds(1).code(1);
+    let r = rejected_in_json(dir.path(), &file, "linux/amd64");
     let a = &r.run.artifacts()[0];
     let settings = a["verdict"]["facts"]["go"]["settings"]
         .as_object()
@@ -391,20 +397,9 @@ fn go_build_info_with_20000_settings_and_a_huge_value_prints_under_a_mebibyte() 
         "{r}"
     );
     // Human output too.
-    run_bounded(
-        dir.path(),
-        &[
-            "verify",
-            &file,
-            "--profile",
-            "golden",
-            "--target",
-            "linux/amd64",
-            "-vv",
-        ],
-    )
-    .within_bounds(1)
-    .code(1);
+    verify_golden(dir.path(), &file, "linux/amd64", &["-vv"])
+        .within_bounds(1)
+        .code(1);
 }
 
 #[test]
@@ -412,20 +407,10 @@ fn go_version_longer_than_any_is_unreadable_build_info() {
     let f = go_elf(&"go".repeat(5000), "path\tx\n");
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "version", &f);
-    run_bounded(
-        dir.path(),
-        &[
-            "verify",
-            &file,
-            "--profile",
-            "golden",
-            "--target",
-            "linux/amd64",
-        ],
-    )
-    .within_bounds(1)
-    .code(1)
-    .stderr_has("bytes long; real ones are under 100");
+    verify_golden(dir.path(), &file, "linux/amd64", &[])
+        .within_bounds(1)
+        .code(1)
+        .stderr_has("bytes long; real ones are under 100");
 }
 
 fn windows_hello() -> Vec<u8> {
@@ -497,20 +482,7 @@ fn pe_importing_100000_dlls_lists_64() {
     f[name_at..name_at + 8].copy_from_slice(b"evil.dll");
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "imports", &f);
-    let r = run_bounded(
-        dir.path(),
-        &[
-            "verify",
-            &file,
-            "--message-format",
-            "json",
-            "--profile",
-            "golden",
-            "--target",
-            "windows/amd64",
-        ],
-    );
-    r.within_bounds(1).code(1);
+    let r = rejected_in_json(dir.path(), &file, "windows/amd64");
     let a = &r.run.artifacts()[0];
     assert_eq!(
         a["verdict"]["facts"]["needed"].as_array().map(Vec::len),

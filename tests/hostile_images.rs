@@ -11,21 +11,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use util::oci::{sha256, Layout};
 use util::*;
 
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const LAYER: &str = "application/vnd.oci.image.layer.v1.tar";
-
-fn sha256(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
 
 /// One entry of a layer: a file with bytes, a directory, or a symlink.
 enum E<'a> {
@@ -55,26 +48,7 @@ fn tar_of(entries: &[E]) -> Vec<u8> {
     b.into_inner().unwrap()
 }
 
-/// An OCI layout written by hand: blobs by content, documents as given.
-struct Layout {
-    dir: PathBuf,
-}
-
 impl Layout {
-    fn new(dir: &Path) -> Layout {
-        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-        std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        Layout {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    fn blob(&self, media_type: &str, bytes: &[u8]) -> Value {
-        let d = sha256(bytes);
-        std::fs::write(self.dir.join("blobs/sha256").join(&d), bytes).unwrap();
-        json!({"mediaType": media_type, "digest": format!("sha256:{d}"), "size": bytes.len()})
-    }
-
     fn config(&self, layers: &[&[u8]]) -> Value {
         let diff_ids: Vec<String> = layers
             .iter()
@@ -645,7 +619,7 @@ fn docs_security_states_every_budget_as_the_code_has_it() {
 
 #[test]
 fn provenance_subjects_in_unverified_algorithms_never_match() {
-    use sha2::Sha512;
+    use sha2::{Digest, Sha512};
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let bin = static_bin();

@@ -11,19 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use util::oci::{sha256, Layout};
 use util::*;
 
 const SYSROOT_ARM64: &str = "/usr/aarch64-linux-gnu/lib";
 const SYSROOT_ARMHF: &str = "/usr/arm-linux-gnueabihf/lib";
-
-fn sha256(b: &[u8]) -> String {
-    Sha256::digest(b)
-        .iter()
-        .map(|x| format!("{x:02x}"))
-        .collect()
-}
 
 /// One entry of a layer.
 #[derive(Clone)]
@@ -108,26 +101,7 @@ fn compress(tar: &[u8], c: Comp) -> (Vec<u8>, &'static str) {
     }
 }
 
-/// An OCI image layout being written.
-struct Layout {
-    dir: PathBuf,
-}
-
 impl Layout {
-    fn new(dir: &Path) -> Layout {
-        std::fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
-        std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
-        Layout {
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    fn blob(&self, media_type: &str, bytes: &[u8]) -> Value {
-        let d = sha256(bytes);
-        std::fs::write(self.dir.join("blobs/sha256").join(&d), bytes).unwrap();
-        json!({"mediaType": media_type, "digest": format!("sha256:{d}"), "size": bytes.len()})
-    }
-
     /// An image manifest for `arch` (and `variant`) with these layers.
     fn image(&self, arch: &str, variant: Option<&str>, layers: &[(Vec<E>, Comp)]) -> Value {
         let mut descs = Vec::new();

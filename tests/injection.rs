@@ -41,35 +41,8 @@ fn dockerable(v: &str) -> bool {
     !v.chars().any(|c| c.is_control() && c != '\t')
 }
 
-/// A TOML basic string holding exactly `v`.
-fn toml_str(v: &str) -> String {
-    let mut out = String::from("\"");
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn project(values: &[(&str, &str)]) -> Project {
-    let p = Project::copy_of("hello");
-    let env: Vec<String> = values
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
-        .collect();
-    p.file(
-        "xbuild-go.toml",
-        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
-    );
-    p
+    golden_env_project(values)
 }
 
 /// A host environment that changes plain `go build` every way it can: build variables
@@ -77,13 +50,8 @@ fn project(values: &[(&str, &str)]) -> Project {
 fn hostile(p: &Project) -> BTreeMap<String, String> {
     let goenv = p.path().join("hostile-go-env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\nCGO_ENABLED=1\n").unwrap();
-    let mut env = base_env();
+    let mut env = env_with(HOSTILE_GO_VARS);
     for (k, v) in [
-        ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
-        ("GOARCH", "amd64"),
-        ("GOOS", "windows"),
-        ("CGO_ENABLED", "1"),
-        ("GOROOT", "/nonexistent"),
         ("GOEXPERIMENT", "nosuchexperiment"),
         ("GOWORK", "/nonexistent/go.work"),
         ("GOARM64", "v9.5"),
@@ -97,11 +65,7 @@ fn hostile(p: &Project) -> BTreeMap<String, String> {
 
 /// The exported values, as the JSON format states them.
 fn expected(p: &Project) -> BTreeMap<String, String> {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm64", "--format", "json"],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm64", "json");
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
     v["env"]
         .as_object()
@@ -112,11 +76,7 @@ fn expected(p: &Project) -> BTreeMap<String, String> {
 }
 
 fn export(p: &Project, format: &str) -> String {
-    let r = run(
-        p.path(),
-        &["env", "--target", "linux/arm64", "--format", format],
-    );
-    r.code(0);
+    let r = env_run(p, "linux/arm64", format);
     r.stdout
 }
 
@@ -455,8 +415,7 @@ fn exports_never_carry_host_network_cache_or_pass_env_variables() {
         "xbuild-go.toml",
         "[profile.golden]\npass-env = [\"CI\"]\nenv = { PATH = \"/profile/bin\", HTTPS_PROXY = \"http://proxy.profile:3128\" }\n",
     );
-    let mut env = base_env();
-    env.insert("HTTPS_PROXY".into(), "http://u:p@host:3128".into());
+    let mut env = env_with(&[("HTTPS_PROXY", "http://u:p@host:3128")]);
     env.insert("SSL_CERT_FILE".into(), "/etc/ssl/host.pem".into());
     env.insert("CI".into(), "true".into());
     for format in ["shell", "make", "github", "json", "dockerfile"] {

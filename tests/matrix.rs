@@ -40,16 +40,7 @@ fn a_matrix_builds_every_target_concurrently_with_a_summary_and_checksums() {
     let sums = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
     assert_eq!(sums.lines().count(), 4, "{sums}");
     if require_tool("sha256sum", "checking the checksum file") {
-        let out = std::process::Command::new("sha256sum")
-            .args(["-c", "SHA256SUMS"])
-            .current_dir(p.path().join("dist"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        sha256sum_check(&p.path().join("dist"));
     }
     // -j 1 gives the same bytes.
     let r = run(
@@ -72,26 +63,17 @@ fn a_matrix_builds_every_target_concurrently_with_a_summary_and_checksums() {
 
 #[test]
 fn one_failed_target_does_not_stop_the_others_unless_fail_fast() {
-    let p = Project::copy_of("hello");
     // A file only linux/amd64 compiles, and it does not compile.
-    p.file(
-        "broken_amd64.go",
-        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
-    );
+    let p = broken_on_amd64();
     let targets = "linux/amd64,linux/arm64,linux/riscv64";
-    let r = run(
-        p.path(),
-        &[
-            "--target",
-            targets,
-            "-o",
-            TEMPLATE,
-            "-j",
-            "1",
-            "--message-format",
-            "json",
-        ],
-    );
+    // All three targets, one job at a time, and `extra`.
+    let one_job = |p: &Project, extra: &[&str]| {
+        run(
+            p.path(),
+            &[&["--target", targets, "-o", TEMPLATE, "-j", "1"][..], extra].concat(),
+        )
+    };
+    let r = one_job(&p, &["--message-format", "json"]);
     r.code(3);
     let arts = r.artifacts();
     assert_eq!(arts.len(), 2, "the other targets still built\n{r}");
@@ -106,23 +88,8 @@ fn one_failed_target_does_not_stop_the_others_unless_fail_fast() {
         (Some(2), Some(1))
     );
     // --fail-fast with one job: nothing after the failed first target starts.
-    let p2 = Project::copy_of("hello");
-    p2.file(
-        "broken_amd64.go",
-        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
-    );
-    let r = run(
-        p2.path(),
-        &[
-            "--target",
-            targets,
-            "-o",
-            TEMPLATE,
-            "-j",
-            "1",
-            "--fail-fast",
-        ],
-    );
+    let p2 = broken_on_amd64();
+    let r = one_job(&p2, &["--fail-fast"]);
     r.code(3).stderr_has("skipped");
     assert!(
         !p2.path().join("dist").exists() || p2.ls("dist").is_empty(),
@@ -232,8 +199,7 @@ fn a_smoke_run_without_an_emulator_is_skipped_not_rejected() {
         "[profile.golden]\nsmoke = [\"--version\"]\n",
     );
     let go_dir = which("go").unwrap().parent().unwrap().to_path_buf();
-    let mut env = base_env();
-    env.insert("PATH".into(), go_dir.display().to_string());
+    let env = env_with(&[("PATH", &go_dir.display().to_string())]);
     let r = run_env(p.path(), &["--message-format", "json"], &env);
     r.code(0);
     let c = check(&r.artifacts()[0], "run.smoke").clone();
@@ -258,31 +224,23 @@ fn checksums_merge_across_runs() {
         return;
     }
     let p = Project::copy_of("hello");
-    let out = |t: &str| format!("dist/hello-{}", t.replace('/', "-"));
-    for t in ["linux/arm64", "linux/amd64"] {
+    // `--target T -o dist/hello-T EXTRA...`
+    let build = |t: &str, extra: &[&str]| {
+        let out = format!("dist/hello-{}", t.replace('/', "-"));
         run(
             p.path(),
-            &[
-                "--target",
-                t,
-                "-o",
-                &out(t),
-                "--checksums",
-                "dist/SHA256SUMS",
-            ],
+            &[&["--target", t, "-o", &out][..], extra].concat(),
         )
-        .code(0);
+    };
+    for t in ["linux/arm64", "linux/amd64"] {
+        build(t, &["--checksums", "dist/SHA256SUMS"]).code(0);
     }
     let sums = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
     assert_eq!(sums.lines().count(), 2, "both runs' entries: {sums}");
     // A rebuild of one target with other bytes replaces its line in place.
-    run(
-        p.path(),
+    build(
+        "linux/arm64",
         &[
-            "--target",
-            "linux/arm64",
-            "-o",
-            &out("linux/arm64"),
             "--ldflags",
             "-s -w -X main.version=2",
             "--checksums",
@@ -303,33 +261,28 @@ fn checksums_merge_across_runs() {
         sums.lines().nth(1),
         "amd64's line kept"
     );
-    let check = std::process::Command::new("sha256sum")
-        .args(["-c", "SHA256SUMS"])
-        .current_dir(p.path().join("dist"))
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    sha256sum_check(&p.path().join("dist"));
     // A file that is not a checksums file is not overwritten.
     p.file("notes.txt", "my notes\n");
-    run(
-        p.path(),
-        &[
-            "--target",
-            "linux/arm64",
-            "-o",
-            &out("linux/arm64"),
-            "--checksums",
-            "notes.txt",
-        ],
-    )
-    .code(2)
-    .stderr_has("notes.txt:1: not a `SHA256  NAME` line");
+    build("linux/arm64", &["--checksums", "notes.txt"])
+        .code(2)
+        .stderr_has("notes.txt:1: not a `SHA256  NAME` line");
     assert_eq!(
         std::fs::read_to_string(p.path().join("notes.txt")).unwrap(),
         "my notes\n"
+    );
+}
+
+/// `sha256sum -c SHA256SUMS` in `dir` succeeds (its stdout printed when it does not).
+fn sha256sum_check(dir: &std::path::Path) {
+    let out = std::process::Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }

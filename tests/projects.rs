@@ -122,8 +122,7 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
         "go1.24.3",
         &fixture("bin/aarch64-static-nolibc"),
     );
-    let mut env: BTreeMap<String, String> = base_env();
-    env.insert("XBUILD_GO_GO".into(), go.display().to_string());
+    let env = env_with(&[("XBUILD_GO_GO", &go.display().to_string())]);
     let cases = [
         // (toolchain line, profile, GOTOOLCHAIN the child gets)
         ("toolchain go1.25.1\n", "", "go1.25.1"),
@@ -225,73 +224,38 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
         a["verdict"]["facts"]["go"]["settings"]["-ldflags"],
         "-s -w -X main.version=1.4.2"
     );
+    // `--target T -o dist/h EXTRA...` under `env`.
+    let to_h = |extra: &[&str], env: &BTreeMap<String, String>| {
+        run_env(
+            p.path(),
+            &[&["--target", t.as_str(), "-o", "dist/h"][..], extra].concat(),
+            env,
+        )
+    };
     // The override, from the command line or the environment, wins over the tag.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--version-override",
-            "9.9.9",
-        ],
-    )
-    .code(0);
+    to_h(&["--version-override", "9.9.9"], &base_env()).code(0);
     assert_eq!(run_version(&p.path().join("dist/h")), "hello 9.9.9");
-    let mut env = base_env();
-    env.insert("XBUILD_GO_VERSION".into(), "8.8.8".into());
-    run_env(p.path(), &["--target", &t, "-o", "dist/h"], &env).code(0);
+    let env = env_with(&[("XBUILD_GO_VERSION", "8.8.8")]);
+    to_h(&[], &env).code(0);
     assert_eq!(run_version(&p.path().join("dist/h")), "hello 8.8.8");
     // --stamp overrides the profile's key; commit date from git, or SOURCE_DATE_EPOCH.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version={commit-date}/{dirty}",
-        ],
+    to_h(
+        &["--stamp", "main.version={commit-date}/{dirty}"],
+        &base_env(),
     )
     .code(0);
     assert_eq!(
         run_version(&p.path().join("dist/h")),
         "hello 2026-01-02T03:04:05Z/false"
     );
-    let mut env = base_env();
-    env.insert("SOURCE_DATE_EPOCH".into(), "0".into());
-    run_env(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version={commit-date}",
-        ],
-        &env,
-    )
-    .code(0);
+    let env = env_with(&[("SOURCE_DATE_EPOCH", "0")]);
+    to_h(&["--stamp", "main.version={commit-date}"], &env).code(0);
     assert_eq!(
         run_version(&p.path().join("dist/h")),
         "hello 1970-01-01T00:00:00Z"
     );
     // A value with a space survives go's flag quoting.
-    run(
-        p.path(),
-        &[
-            "--target",
-            &t,
-            "-o",
-            "dist/h",
-            "--stamp",
-            "main.version=1.0 (beta {os})",
-        ],
-    )
-    .code(0);
+    to_h(&["--stamp", "main.version=1.0 (beta {os})"], &base_env()).code(0);
     assert_eq!(
         run_version(&p.path().join("dist/h")),
         "hello 1.0 (beta linux)"

@@ -53,19 +53,11 @@ const TEMP: Prog = Prog {
     body: r#"d, err := os.MkdirTemp("", "x"); fmt.Println(d, err)"#,
 };
 
-fn go_env() -> BTreeMap<String, String> {
-    let mut env = base_env();
-    for (k, v) in [
-        ("GOFLAGS", ""),
-        ("GOENV", "off"),
-        ("GOTOOLCHAIN", "local"),
-        ("GOPROXY", "off"),
-        ("CGO_ENABLED", "0"),
-        ("GOOS", "linux"),
-        ("GOARCH", "arm64"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
+/// util's hermetic go environment, aimed at linux/arm64.
+fn arm64_go_env() -> BTreeMap<String, String> {
+    let mut env = go_env();
+    env.insert("GOOS".into(), "linux".into());
+    env.insert("GOARCH".into(), "arm64".into());
     env
 }
 
@@ -104,11 +96,7 @@ fn build(
             .env_clear()
             .envs(&env_all);
         let out = tidy.output().expect("go mod tidy");
-        assert!(
-            out.status.success(),
-            "go mod tidy: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_succeeded(&out, "go mod tidy: ");
     }
     let stripped = dir.join(format!("{}{suffix}-sw", p.name));
     let full = dir.join(format!("{}{suffix}-full", p.name));
@@ -126,12 +114,7 @@ fn build(
             .envs(&env_all)
             .output()
             .expect("spawn go");
-        assert!(
-            o.status.success(),
-            "go {args:?} in {}: {}",
-            src.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_succeeded(&o, &format!("go {args:?} in {}: ", src.display()));
     }
     (stripped, full)
 }
@@ -139,7 +122,7 @@ fn build(
 /// The go environment with `env` applied; an empty value removes the variable (so an empty
 /// GOPROXY means Go's default proxy).
 fn with(env: &[(&str, &str)]) -> BTreeMap<String, String> {
-    let mut all = go_env();
+    let mut all = arm64_go_env();
     for (k, v) in env {
         if v.is_empty() {
             all.remove(*k);
@@ -164,7 +147,7 @@ fn needs_from_nm(file: &Path) -> Vec<needs::Need> {
     let out = Command::new("go")
         .args(["tool", "nm", &file.display().to_string()])
         .env_clear()
-        .envs(go_env())
+        .envs(arm64_go_env())
         .output()
         .expect("go tool nm");
     assert!(out.status.success(), "go tool nm {}", file.display());

@@ -173,25 +173,25 @@ fn no_host_secret_in_any_output_or_file() {
     let two = "linux/arm64,linux/amd64";
     let dist = "dist/{name}-{arch}";
 
+    let both = ["--go", go, "--target", two, "-o", dist];
+
     // A build in JSON, with JUnit and checksums: go gets the real values it may have.
     let r = run_env(
         p.path(),
         &[
-            "--go",
-            go,
-            "--target",
-            two,
-            "-o",
-            dist,
-            "--junit",
-            "junit.xml",
-            "--checksums",
-            "SHA256SUMS",
-            "--provenance",
-            "provenance.json",
-            "--message-format",
-            "json",
-        ],
+            &both[..],
+            &[
+                "--junit",
+                "junit.xml",
+                "--checksums",
+                "SHA256SUMS",
+                "--provenance",
+                "provenance.json",
+                "--message-format",
+                "json",
+            ],
+        ]
+        .concat(),
         &env,
     );
     r.code(0);
@@ -238,18 +238,10 @@ fn no_host_secret_in_any_output_or_file() {
     let r = run_env(
         p.path(),
         &[
-            "--go",
-            go,
-            "--target",
-            two,
-            "-o",
-            dist,
-            "--ldflags",
-            "",
-            "--message-format",
-            "github",
-            "-vv",
-        ],
+            &both[..],
+            &["--ldflags", "", "--message-format", "github", "-vv"],
+        ]
+        .concat(),
         &with_summary,
     );
     r.code(1);

@@ -93,8 +93,7 @@ fn in_namespace(check: &Value) -> bool {
 fn env_for(p: &Project) -> std::collections::BTreeMap<String, String> {
     let tmp = p.path().join(".tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let mut env = base_env();
-    env.insert("TMPDIR".into(), tmp.display().to_string());
+    let env = env_with(&[("TMPDIR", &tmp.display().to_string())]);
     env
 }
 

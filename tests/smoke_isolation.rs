@@ -403,11 +403,7 @@ fn the_artifact_reaches_no_secret_no_host_and_not_what_is_delivered() {
     let line = report_line(&c, &r);
     assert_denied(&line, &r);
     if isolated {
-        assert_eq!(
-            said(&line, "pids"),
-            "1[1]",
-            "only itself in /proc: {line}\n{r}"
-        );
+        assert_only_itself(&line, &r);
     } else {
         eprintln!("SKIP part: no namespaces here ({actual})");
     }
@@ -416,6 +412,36 @@ fn the_artifact_reaches_no_secret_no_host_and_not_what_is_delivered() {
     }
     a.assert_nothing_reached(&r);
     a.assert_delivered_verified(&r, &artifact);
+}
+
+/// The report line says the artifact saw only itself in /proc.
+fn assert_only_itself(line: &str, r: &Run) {
+    assert_eq!(
+        said(line, "pids"),
+        "1[1]",
+        "only itself in /proc: {line}\n{r}"
+    );
+}
+
+/// The attack started `how`, run natively in a user, PID, mount and network namespace:
+/// exit 0, every probe denied, only itself in /proc. The attack, the run, the artifact
+/// and the report line.
+fn in_every_namespace(how: As) -> (Attack, Run, Value, String) {
+    let a = Attack::new(how);
+    let r = a.run(how);
+    r.code(0);
+    let (c, artifact) = smoke_of(&r);
+    assert!(
+        c["actual"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("(natively, user, PID, mount and network namespaces)"),
+        "{c}\n{r}"
+    );
+    let line = report_line(&c, &r);
+    assert_denied(&line, &r);
+    assert_only_itself(&line, &r);
+    (a, r, artifact, line)
 }
 
 #[test]
@@ -429,24 +455,7 @@ fn run_by_an_unprivileged_user_the_artifact_gets_a_user_namespace() {
         eprintln!("SKIP: this case drops from root to uid {USER}; the test is not root");
         return;
     }
-    let a = Attack::new(As::User);
-    let r = a.run(As::User);
-    r.code(0);
-    let (c, artifact) = smoke_of(&r);
-    assert!(
-        c["actual"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("(natively, user, PID, mount and network namespaces)"),
-        "{c}\n{r}"
-    );
-    let line = report_line(&c, &r);
-    assert_denied(&line, &r);
-    assert_eq!(
-        said(&line, "pids"),
-        "1[1]",
-        "only itself in /proc: {line}\n{r}"
-    );
+    let (a, r, artifact, line) = in_every_namespace(As::User);
     assert_eq!(
         said(&line, "uid"),
         USER.to_string(),
@@ -548,11 +557,7 @@ fn under_qemu_the_artifact_is_as_contained() {
     assert_denied(&line, &r);
     if isolated {
         // qemu is PID 1: the artifact is qemu's guest, in the same process.
-        assert_eq!(
-            said(&line, "pids"),
-            "1[1]",
-            "only itself in /proc: {line}\n{r}"
-        );
+        assert_only_itself(&line, &r);
     }
     if is_root() {
         assert_ne!(said(&line, "uid"), "0", "never host root: {line}\n{r}");
@@ -568,24 +573,7 @@ fn root_refused_privileged_namespaces_drops_to_nobody_in_a_user_namespace() {
         eprintln!("SKIP: this case is about a root tool; the test is not root");
         return;
     }
-    let a = Attack::new(As::UserOnly);
-    let r = a.run(As::UserOnly);
-    r.code(0);
-    let (c, artifact) = smoke_of(&r);
-    assert!(
-        c["actual"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("(natively, user, PID, mount and network namespaces)"),
-        "{c}\n{r}"
-    );
-    let line = report_line(&c, &r);
-    assert_denied(&line, &r);
-    assert_eq!(
-        said(&line, "pids"),
-        "1[1]",
-        "only itself in /proc: {line}\n{r}"
-    );
+    let (a, r, artifact, line) = in_every_namespace(As::UserOnly);
     assert_eq!(said(&line, "uid"), "65534", "nobody, not root: {line}\n{r}");
     a.assert_nothing_reached(&r);
     a.assert_delivered_verified(&r, &artifact);

@@ -27,15 +27,6 @@ smoke = []
 static = false
 "#;
 
-fn host_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        other => other,
-    }
-}
-
 fn native() -> String {
     format!("linux/{}", host_arch())
 }
@@ -49,6 +40,34 @@ fn smoke_of(r: &Run) -> Value {
     let artifacts = r.artifacts();
     assert_eq!(artifacts.len(), 1, "one artifact\n{r}");
     check(&artifacts[0], "run.smoke").clone()
+}
+
+/// `--profile arm64` in JSON under `env`; it must exit 0.
+fn arm64_json(p: &Project, env: &BTreeMap<String, String>) -> Run {
+    let r = run_env(
+        p.path(),
+        &["--profile", "arm64", "--message-format", "json"],
+        env,
+    );
+    r.code(0);
+    r
+}
+
+/// The artifact `a` of `r` has arm64's loader (else fails saying `what`) and its smoke
+/// run passed under qemu with Debian's cross root; that run.smoke check.
+fn smoke_passed_with_the_cross_root(a: &Value, what: &str, r: &Run) -> Value {
+    assert_eq!(
+        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
+        "{what}\n{r}"
+    );
+    let c = check(a, "run.smoke").clone();
+    assert_eq!(c["status"], "pass", "{c}");
+    assert!(
+        text(&c, "actual")
+            .starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
+        "{c}"
+    );
+    c
 }
 
 fn has_check(artifact: &Value, id: &str) -> bool {
@@ -77,25 +96,12 @@ fn a_cgo_arm64_build_smoke_runs_under_qemu_with_the_cross_root() {
     }
     let p = Project::copy_of("netuser");
     p.file("xbuild-go.toml", CGO_ARM64);
-    let r = run(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-    );
-    r.code(0);
+    let r = arm64_json(&p, &base_env());
     let a = &r.artifacts()[0];
-    assert_eq!(
-        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
-        "a dynamically linked artifact\n{r}"
-    );
-    let c = check(a, "run.smoke");
-    assert_eq!(c["status"], "pass", "{c}");
-    let actual = text(c, "actual");
     // Debian's cross gcc prints `/` (or nothing) for -print-sysroot: its libraries are
     // in /usr/aarch64-linux-gnu.
-    assert!(
-        actual.starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
-        "{c}"
-    );
+    let c = smoke_passed_with_the_cross_root(a, "a dynamically linked artifact", &r);
+    let actual = text(&c, "actual");
     // netuser writes its diagnostics to stderr first, then `netuser ok` to stdout.
     assert!(actual.ends_with("): netuser ok"), "the stdout line: {c}");
     assert_eq!(a["delivered"], true);
@@ -126,12 +132,7 @@ fn the_c_compilers_sysroot_is_qemus_library_root_unless_it_is_slash() {
         (String::new(), "/usr/aarch64-linux-gnu".to_string()),
     ] {
         p.file("cc/sysroot.txt", &format!("{printed}\n"));
-        let r = run(
-            p.path(),
-            &["--profile", "arm64", "--message-format", "json"],
-        );
-        r.code(0);
-        let c = smoke_of(&r);
+        let c = smoke_of(&arm64_json(&p, &base_env()));
         assert_eq!(c["status"], "pass", "sysroot {printed:?}: {c}");
         assert!(
             text(&c, "actual").contains(&format!("-L {want}, ")),
@@ -148,15 +149,8 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
     let p = Project::copy_of("netuser");
     p.file("xbuild-go.toml", CGO_ARM64);
     let root = arm64_root(&p.path().join("prefix"));
-    let mut env = base_env();
-    env.insert("QEMU_LD_PREFIX".into(), root.display().to_string());
-    let r = run_env(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-        &env,
-    );
-    r.code(0);
-    let c = smoke_of(&r);
+    let mut env = env_with(&[("QEMU_LD_PREFIX", &root.display().to_string())]);
+    let c = smoke_of(&arm64_json(&p, &env));
     assert_eq!(c["status"], "pass", "{c}");
     assert!(
         text(&c, "actual").contains(&format!("-L {}, ", root.display())),
@@ -168,13 +162,7 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
     let empty = p.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     env.insert("QEMU_LD_PREFIX".into(), empty.display().to_string());
-    let r = run_env(
-        p.path(),
-        &["--profile", "arm64", "--message-format", "json"],
-        &env,
-    );
-    r.code(0);
-    let c = smoke_of(&r);
+    let c = smoke_of(&arm64_json(&p, &env));
     assert_eq!(c["status"], "skip", "{c}");
     for needle in [
         "/lib/ld-linux-aarch64.so.1",
@@ -207,18 +195,8 @@ fn a_pie_arm64_build_smoke_runs_with_the_cross_root() {
     );
     r.code(0);
     let a = &r.artifacts()[0];
-    assert_eq!(
-        a["verdict"]["facts"]["interpreter"], "/lib/ld-linux-aarch64.so.1",
-        "a PIE has a loader\n{r}"
-    );
-    let c = check(a, "run.smoke");
-    assert_eq!(c["status"], "pass", "{c}");
-    assert!(
-        text(c, "actual")
-            .starts_with("exit 0 (under qemu-aarch64-static -L /usr/aarch64-linux-gnu, "),
-        "{c}"
-    );
-    assert!(text(c, "actual").ends_with("): hello 0.1.0"), "{c}");
+    let c = smoke_passed_with_the_cross_root(a, "a PIE has a loader", &r);
+    assert!(text(&c, "actual").ends_with("): hello 0.1.0"), "{c}");
 }
 
 #[test]
@@ -341,8 +319,7 @@ fn without_an_emulator_a_smoke_run_is_skipped_unless_required() {
     // PATH holds only go: no qemu for riscv64 (nor for any other architecture).
     let p = Project::copy_of("hello");
     let go_dir = which("go").unwrap().parent().unwrap().to_path_buf();
-    let mut env = base_env();
-    env.insert("PATH".into(), go_dir.display().to_string());
+    let env = env_with(&[("PATH", &go_dir.display().to_string())]);
     let args = [
         "--target",
         "linux/riscv64",
@@ -600,8 +577,7 @@ fn doctor_says_what_a_cgo_profiles_smoke_run_will_use() {
     ] {
         assert!(text(&c, "message").contains(needle), "{needle}: {c}");
     }
-    let mut env = base_env();
-    env.insert("QEMU_LD_PREFIX".into(), "/nonexistent/xbg".into());
+    let env = env_with(&[("QEMU_LD_PREFIX", "/nonexistent/xbg")]);
     let c = doctor_line(p.path(), &["--profile", "arm64"], &env, "qemu.linux/arm64");
     assert_eq!(c["level"], "warn", "{c}");
     assert!(

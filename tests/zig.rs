@@ -24,8 +24,7 @@ const GUARD: Duration = Duration::from_secs(40 * 60);
 
 /// The base environment with XBUILD_GO_ZIG naming the zig the tests found.
 fn zig_env(zig: &Path) -> BTreeMap<String, String> {
-    let mut env = base_env();
-    env.insert("XBUILD_GO_ZIG".into(), zig.display().to_string());
+    let env = env_with(&[("XBUILD_GO_ZIG", &zig.display().to_string())]);
     env
 }
 

@@ -120,6 +120,19 @@ impl Run {
     }
 }
 
+/// The run as a shell-like line: `K="v" ... /path/to/bin "arg" ...`.
+fn command_line(args: &[&str], env: &BTreeMap<String, String>) -> String {
+    format!(
+        "{} {}{}",
+        env.iter()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        bin().display(),
+        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
+    )
+}
+
 /// Runs the tool with exactly `env` (nothing inherited) in `cwd`.
 pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run {
     let out = Command::new(bin())
@@ -130,15 +143,7 @@ pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run
         .output()
         .expect("spawn cargo-xbuild-go");
     Run {
-        cmd: format!(
-            "{} {}{}",
-            env.iter()
-                .map(|(k, v)| format!("{k}={v:?}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            bin().display(),
-            args.iter().map(|a| format!(" {a:?}")).collect::<String>()
-        ),
+        cmd: command_line(args, env),
         cwd: cwd.to_path_buf(),
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -181,15 +186,7 @@ pub fn run_guarded(
             kept
         })
     }
-    let cmd = format!(
-        "{} {}{}",
-        env.iter()
-            .map(|(k, v)| format!("{k}={v:?}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        bin().display(),
-        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
-    );
+    let cmd = command_line(args, env);
     let started = Instant::now();
     let mut child = Command::new(bin())
         .args(args)
@@ -391,6 +388,10 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 }
 
 pub mod guard;
+pub mod oci;
+pub mod shared;
+#[allow(unused_imports)]
+pub use shared::*;
 
 /// Writes `files` (relative path, text) under `root`, making directories.
 pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
@@ -413,11 +414,7 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded(&o, &format!("git {args:?}: "));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -462,11 +459,9 @@ pub fn bare_go_build(
         .envs(env)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "bare go build {args:?} {pkg} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&o.stderr)
+    assert_succeeded(
+        &o,
+        &format!("bare go build {args:?} {pkg} in {}: ", dir.display()),
     );
     std::fs::read(out).unwrap()
 }
@@ -586,12 +581,7 @@ pub fn fetch(module: &str, version: &str) -> tempfile::TempDir {
         .env("GOFLAGS", "-mod=mod")
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "go mod download {module}@{version}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_succeeded_saying_all(&o, &format!("go mod download {module}@{version}: "));
     let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let dir = info["Dir"].as_str().expect("Dir in go mod download -json");
     let t = tempfile::tempdir().unwrap();

@@ -1,0 +1,126 @@
+//! Small helpers several test files used to carry a copy of each.
+
+use std::path::{Path, PathBuf};
+
+use std::collections::BTreeMap;
+
+use super::{base_env, Project};
+
+/// The host's GOARCH, so a smoke run is native.
+pub fn host_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
+}
+
+/// Every file below `dir`, depth first.
+pub fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    walk_tree(dir, false)
+}
+
+/// Every file below `dir`, depth first; with `dirs`, each directory too, before what
+/// it holds (`dir` first).
+pub fn walk_tree(dir: &Path, dirs: bool) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if dirs {
+        out.push(dir.to_path_buf());
+    }
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            out.extend(walk_tree(&e.path(), dirs));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+/// Host build variables that would change a plain `go build` (the tool must drop them).
+pub const HOSTILE_GO_VARS: &[(&str, &str)] = &[
+    ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
+    ("GOARCH", "amd64"),
+    ("GOOS", "windows"),
+    ("CGO_ENABLED", "1"),
+    ("GOROOT", "/nonexistent"),
+];
+
+/// The base environment with `vars` set on top.
+pub fn env_with(vars: &[(&str, &str)]) -> BTreeMap<String, String> {
+    let mut env = base_env();
+    for (k, v) in vars {
+        env.insert(k.to_string(), v.to_string());
+    }
+    env
+}
+
+/// A copy of `hello` with a file only linux/amd64 compiles, and it does not compile
+/// (`undefinedOnAmd64`).
+pub fn broken_on_amd64() -> Project {
+    let p = Project::copy_of("hello");
+    p.file(
+        "broken_amd64.go",
+        "//go:build linux && amd64\n\npackage main\n\nvar _ = undefinedOnAmd64\n",
+    );
+    p
+}
+
+/// `env --target TARGET --format FORMAT` in `p`; it must exit 0.
+pub fn env_run(p: &Project, target: &str, format: &str) -> super::Run {
+    let r = super::run(p.path(), &["env", "--target", target, "--format", format]);
+    r.code(0);
+    r
+}
+
+/// `out` is of a command that succeeded; else fails with `what` then its stderr.
+pub fn assert_succeeded(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Like [`assert_succeeded`], with its stdout before its stderr.
+pub fn assert_succeeded_saying_all(out: &std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A TOML basic string holding exactly `v`.
+pub fn toml_str(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A copy of the `hello` fixture whose `golden` profile sets exactly `values` as `env`.
+pub fn golden_env_project(values: &[(&str, &str)]) -> Project {
+    let p = Project::copy_of("hello");
+    let env: Vec<String> = values
+        .iter()
+        .map(|(k, v)| format!("{k} = {}", toml_str(v)))
+        .collect();
+    p.file(
+        "xbuild-go.toml",
+        &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
+    );
+    p
+}
