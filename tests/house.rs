@@ -86,6 +86,22 @@ fn sources() -> Vec<Source> {
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    // Never pass by looking at nothing: the walk must have found the crate's rooms.
+    for room in [
+        "target",
+        "profile",
+        "verify",
+        "toolchain",
+        "report",
+        "pipeline",
+    ] {
+        assert!(
+            out.iter()
+                .any(|s| s.module.first().map(String::as_str) == Some(room)),
+            "tests/house.rs found no source of `{room}` under {}",
+            root.display()
+        );
+    }
     out
 }
 
