@@ -10,7 +10,7 @@ use std::process::Command;
 use criterion::{criterion_group, criterion_main, Criterion};
 use xbuild_go::profile::{resolve, Overrides};
 use xbuild_go::target::Target;
-use xbuild_go::verify::{needs, pclntab, verify, Policy};
+use xbuild_go::verify::{go::pclntab, runs_on::needs, verify, Policy};
 
 fn large_go_binary() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-fixtures");

@@ -252,7 +252,7 @@ pub struct BuildArgs {
     pub no_smoke: bool,
     /// How long a smoke run may take before it is killed and fails: `3s`, `500ms`, `2m`.
     /// [default: the profile's `smoke-timeout`, built-in 20s]
-    #[arg(long, value_name = "DURATION", value_parser = crate::toolchain::smoke::parse_timeout)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::profile::duration::parse_smoke_timeout)]
     pub smoke_timeout: Option<std::time::Duration>,
     #[command(flatten)]
     pub output_args: OutputArgs,

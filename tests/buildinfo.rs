@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use util::*;
-use xbuild_go::verify::buildinfo::{self, BuildInfo, Module};
+use xbuild_go::verify::go::buildinfo::{self, BuildInfo, Module};
 use xbuild_go::verify::{ElfFile, MachFile, PeFile};
 
 /// What `go version -m` printed about one file.

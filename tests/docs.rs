@@ -483,3 +483,87 @@ fn readme_is_at_most_300_lines_and_keeps_its_two_commands() {
         );
     }
 }
+
+/// Every source file of `src/` but the unit-test files, relative to `src/`.
+fn source_files(dir: &Path, out: &mut BTreeSet<String>) {
+    for e in std::fs::read_dir(dir).expect("src/ is readable").flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if name != "tests" {
+                source_files(&p, out);
+            }
+        } else if name.ends_with(".rs") && name != "tests.rs" {
+            out.insert(rel(&p).trim_start_matches("src/").to_string());
+        }
+    }
+}
+
+#[test]
+fn architecture_names_every_source_file_in_its_room() {
+    let text = read(&repo().join("docs/architecture.md"));
+    let table = text
+        .split_once("<!-- files -->")
+        .expect("docs/architecture.md has a `<!-- files -->` table")
+        .1;
+    let mut named = BTreeSet::new();
+    let mut rows = 0;
+    for line in table.lines().skip_while(|l| l.trim().is_empty()) {
+        if !line.starts_with('|') {
+            break;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let room = cells[1].split(' ').next().unwrap_or("").trim_matches('`');
+        let files = cells[2];
+        let Some(dir) = room.strip_prefix("src/") else {
+            continue;
+        };
+        rows += 1;
+        for f in files.split_whitespace() {
+            let path = format!("{dir}{}", f.trim_matches('`'));
+            assert!(named.insert(path.clone()), "{path} is named twice");
+        }
+    }
+    assert!(rows > 10, "only {rows} rooms in the table");
+    let mut actual = BTreeSet::new();
+    source_files(&repo().join("src"), &mut actual);
+    let missing: Vec<_> = actual.difference(&named).collect();
+    let stale: Vec<_> = named.difference(&actual).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "docs/architecture.md's file table is out of date:\n  not named: {missing:?}\n  named but absent: {stale:?}"
+    );
+}
+
+#[test]
+fn every_source_path_the_docs_name_exists() {
+    let mut broken = Vec::new();
+    let mut checked = 0;
+    for page in pages() {
+        let text = read(&page);
+        for (n, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(i) = rest.find("src/") {
+                let tail = &rest[i..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || "_/.-".contains(c)))
+                    .unwrap_or(tail.len());
+                let path = tail[..end].trim_end_matches('.');
+                rest = &tail[end..];
+                let before = line.len() - tail.len();
+                let standalone = before == 0
+                    || !line.as_bytes()[before - 1].is_ascii_alphanumeric()
+                        && line.as_bytes()[before - 1] != b'/';
+                if !standalone || !path.ends_with(".rs") {
+                    continue;
+                }
+                checked += 1;
+                if !repo().join(path).is_file() {
+                    broken.push(format!("{}:{}: {path} does not exist", rel(&page), n + 1));
+                }
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} source paths found in the docs");
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use util::*;
-use xbuild_go::verify::pclntab::{self, Pclntab, Version};
+use xbuild_go::verify::go::pclntab::{self, Pclntab, Version};
 
 fn goroot() -> PathBuf {
     PathBuf::from(go(&["env", "GOROOT"], &std::env::temp_dir(), &[]).trim())

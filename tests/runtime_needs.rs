@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use util::*;
-use xbuild_go::verify::{needs, pclntab};
+use xbuild_go::verify::{go::pclntab, runs_on::needs};
 
 /// One fixture program: a name, its main.go body, the build flags and environment.
 struct Prog {

@@ -103,8 +103,8 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         {
             reporter.detail(line);
         }
-        let affecting = |d: &&toolchain::childenv::Dropped| {
-            d.from != "host" || toolchain::childenv::BUILD_AFFECTING.contains(&d.name.as_str())
+        let affecting = |d: &&crate::envvars::Dropped| {
+            d.from != "host" || crate::envvars::BUILD_AFFECTING.contains(&d.name.as_str())
         };
         // By name and reason only: a dropped value is never shown.
         for d in first.env.dropped.iter().filter(affecting) {
@@ -140,7 +140,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
-                if stop.load(Ordering::SeqCst) || toolchain::run::interrupted() {
+                if stop.load(Ordering::SeqCst) || toolchain::interrupt::interrupted() {
                     return;
                 }
                 let i = next.fetch_add(1, Ordering::SeqCst);
@@ -309,7 +309,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         failed,
         started.elapsed(),
     );
-    if toolchain::run::interrupted() {
+    if toolchain::interrupt::interrupted() {
         return Err(crate::error::failure(Exit::Interrupted, "interrupted"));
     }
     Ok(worst)

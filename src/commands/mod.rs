@@ -11,7 +11,8 @@ mod verify;
 
 use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs};
 use crate::error::{exit_for, Exit};
-use crate::report::{ColorChoice, MessageFormat, Reporter, Secrets};
+use crate::report::{ColorChoice, MessageFormat, Reporter};
+use crate::sanitize::redact::Secrets;
 use crate::toolchain::HostEnv;
 
 /// Runs the parsed command line and returns the exit code. Every failure is reported

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 pub use crate::digest::{hex, sha256_hex};
 use crate::report::ArtifactReport;
-use crate::verify::buildinfo::Module;
+use crate::verify::go::buildinfo::Module;
 use crate::verify::Policy;
 
 /// in-toto Statement v1.

@@ -8,10 +8,11 @@ use std::io::{self, BufRead, BufReader, Read};
 use sha2::{Digest as _, Sha256, Sha512};
 
 use super::files::ImageFiles;
-use super::manifest::{hex, Blob};
+use super::manifest::Blob;
 use super::source::{sniff, Source};
 use super::tarwalk::{self, io_err, Flow, OverBudget};
 use super::ImageError;
+use crate::digest::hex;
 
 /// Unpacked bytes read from all layers of one image, each pass counted (a tar bomb
 /// stops here).

@@ -91,7 +91,7 @@ pub fn check_digest(bytes: &[u8], d: &Digest) -> Result<(), ImageError> {
     Ok(())
 }
 
-pub use crate::digest::hex;
+use crate::digest::hex;
 
 /// Refuses a JSON document with a key twice in one object (`what` names it).
 pub fn no_duplicate_keys(bytes: &[u8], what: &str) -> Result<(), ImageError> {

@@ -12,7 +12,7 @@ use super::{deliver, outcache, repro};
 use crate::digest::sha256_hex;
 use crate::error::{failure, usage, Exit};
 use crate::report::{ArtifactReport, Reporter};
-use crate::toolchain::{run, Go};
+use crate::toolchain::{interrupt, run, Go};
 use crate::verify::{self, Policy};
 
 /// Options of one build run.
@@ -128,7 +128,7 @@ fn build_in(
                 "waiting for another run building {target} of the same package and profile"
             ))
         },
-        run::check_interrupted,
+        interrupt::check_interrupted,
     )?;
     let out = slot.output.clone();
     let cmd = run::GoBuild::new(
@@ -233,7 +233,7 @@ fn build_in(
         slot.forget()?;
     }
     let passed = verdict.passed();
-    run::check_interrupted()?;
+    interrupt::check_interrupted()?;
     let mut report = ArtifactReport {
         target: Some(plan.target.to_string()),
         profile: Some(p.name.clone()),

@@ -155,15 +155,15 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
         if crate::image::ImageRef::is_reference(name) {
             continue;
         }
-        match verify::images::find(name) {
+        match verify::runs_on::images::find(name) {
             Ok(Some(_)) => {}
             Ok(None) => {
                 return Err(usage(format!(
                     "{}: unknown runs-on image `{name}`{}; known images: {}; or a real image: \
                      oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE",
                     runs_on.source,
-                    crate::suggest::did_you_mean(name, verify::images::spellings()),
-                    verify::images::names().join(", ")
+                    crate::suggest::did_you_mean(name, verify::runs_on::images::spellings()),
+                    verify::runs_on::images::names().join(", ")
                 )))
             }
             Err(e) => return Err(usage(e)),

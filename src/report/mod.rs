@@ -26,8 +26,8 @@ use serde::Serialize;
 
 use crate::error::Exit;
 use crate::sanitize::escape;
+use crate::sanitize::redact::Secrets;
 
-pub use crate::sanitize::redact::Secrets;
 pub use artifact::ArtifactReport;
 pub use json::SCHEMA_VERSION;
 pub use style::{shown, Style};

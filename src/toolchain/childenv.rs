@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::envvars::ARCH_LEVELS;
-pub use crate::envvars::{Dropped, BUILD_AFFECTING};
+use crate::envvars::{Dropped, BUILD_AFFECTING};
 use crate::profile::{GoRequirement, ResolvedProfile, Source};
 use crate::target::Target;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{failure, Exit};
 
-pub use super::interrupt::{check_interrupted, install_interrupt_handler, interrupted};
+use super::interrupt::{check_interrupted, install_interrupt_handler};
 use super::interrupt::{track, Stop};
 
 /// One `go build` invocation, fully spelled out.

@@ -26,21 +26,17 @@ pub mod go;
 mod policy;
 mod verdict;
 pub use check::{Check, Status};
-pub use format::{sniff, Malformed, MAX_LIST, MAX_TEXT};
-pub use policy::{kind_of, Policy};
-pub use verdict::{Facts, Slice, Verdict};
-// The old paths, for code written before the split (removed once all callers move).
-pub use abi::{arm_attributes, gnu_property};
 use checks::bound;
-use format::{bytes, elf_file, leb128, macho, pe};
-use go::gocheck;
-pub use go::{buildinfo, pclntab};
-use runs_on::libs;
-pub use runs_on::{images, needs, realimage};
+use format::{bytes, elf_file, macho, pe};
+pub use format::{sniff, Malformed, MAX_LIST, MAX_TEXT};
+use go::{buildinfo, gocheck, pclntab};
+pub use policy::{kind_of, Policy};
+use runs_on::{libs, needs};
+pub use verdict::{Facts, Slice, Verdict};
 
+pub use format::leb128::SectionError;
 pub use gocheck::{go_split, GoExpect, GoFacts};
 pub use kind::Kind;
-pub use leb128::SectionError;
 
 pub use bytes::clip;
 pub use elf_file::ElfFile;

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::check::Check;
 use super::go::gocheck::GoFacts;
-use super::needs;
+use super::runs_on::needs;
 
 /// What was found in an artifact, whatever the policy. The `facts` object of the JSON
 /// report.

@@ -2,8 +2,9 @@
 //! drop or keep: the `go env -w` file's keys and the exported build-affecting
 //! variables, each with what it would do.
 
+use crate::envvars::BUILD_AFFECTING;
 use crate::sanitize::redact;
-use crate::toolchain::childenv::{BUILD_AFFECTING, GO_NETWORK_AND_CACHE};
+use crate::toolchain::childenv::GO_NETWORK_AND_CACHE;
 use crate::toolchain::goenv;
 
 use super::check::{Check, Inputs};

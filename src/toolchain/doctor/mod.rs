@@ -23,7 +23,6 @@ mod qemu;
 #[cfg(test)]
 mod tests;
 
-pub use super::probe::PROBE_TIMEOUT;
 pub use check::{Check, Inputs, Level};
 pub use env::effect;
 pub use go::GO_ENV_KEYS;

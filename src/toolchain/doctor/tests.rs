@@ -4,7 +4,8 @@ use super::env::effect;
 use super::go::{own_env, plain_env};
 use super::host::cache_line;
 use super::*;
-use crate::toolchain::childenv::{GoEnvFile, BUILD_AFFECTING};
+use crate::envvars::BUILD_AFFECTING;
+use crate::toolchain::childenv::GoEnvFile;
 use crate::toolchain::hostenv::HostEnv;
 
 #[test]

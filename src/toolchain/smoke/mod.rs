@@ -66,10 +66,7 @@ pub use runner::{
     Runner,
 };
 
-pub use crate::profile::duration::{
-    parse_smoke_timeout as parse_timeout, DEFAULT_SMOKE_TIMEOUT as DEFAULT_TIMEOUT,
-    MAX_SMOKE_TIMEOUT as MAX_TIMEOUT,
-};
+use crate::profile::duration::MAX_SMOKE_TIMEOUT as MAX_TIMEOUT;
 
 use capture::{pipe, Capture, Streams};
 

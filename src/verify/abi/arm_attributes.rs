@@ -19,7 +19,7 @@
 //! is a ULEB128, and from 32 upwards even tags are ULEB128 and odd tags are strings.
 
 use super::note;
-use crate::verify::leb128::Reader;
+use crate::verify::format::leb128::Reader;
 
 /// The only defined format-version byte, `'A'`.
 pub const FORMAT_VERSION: u8 = b'A';
@@ -222,7 +222,7 @@ impl ArmAttributes {
 }
 
 /// A malformed `.ARM.attributes` section.
-pub type AttrError = crate::verify::leb128::SectionError;
+pub type AttrError = crate::verify::format::leb128::SectionError;
 
 /// The attribute name for `tag` as readelf and the Arm ABI spell it (e.g. "Tag_CPU_arch"), or
 /// `None` for a tag this parser does not know.

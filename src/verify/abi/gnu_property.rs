@@ -14,7 +14,7 @@
 
 use super::arm_attributes::AttrValue;
 use super::note;
-use crate::verify::leb128::{align_up, Reader};
+use crate::verify::format::leb128::{align_up, Reader};
 
 /// Note type of the GNU property note.
 pub const NT_GNU_PROPERTY_TYPE_0: u32 = 5;
@@ -130,7 +130,7 @@ impl GnuProperties {
 }
 
 /// A malformed GNU property note or AArch64 build-attributes section.
-pub type PropError = crate::verify::leb128::SectionError;
+pub type PropError = crate::verify::format::leb128::SectionError;
 
 fn u32_from(data: &[u8], little_endian: bool) -> Option<u32> {
     let arr: [u8; 4] = data.try_into().ok()?;

@@ -4,7 +4,7 @@
 //! the layout of both `.ARM.attributes` kinds. Every length is checked against what is
 //! left before it is used; malformed input is a [`SectionError`] naming the offset.
 
-use crate::verify::leb128::{align_up, Reader, SectionError};
+use crate::verify::format::leb128::{align_up, Reader, SectionError};
 
 /// One ELF note, its descriptor still to be read.
 pub(super) struct Note<'a> {

@@ -1,7 +1,7 @@
 //! Builders of note and attribute-section bytes for the unit tests of both readers, and
 //! the check of a malformed case's error.
 
-use crate::verify::leb128::SectionError;
+use crate::verify::format::leb128::SectionError;
 
 /// `v` as four bytes in the given order.
 pub fn u32b(v: u32, le: bool) -> [u8; 4] {

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 use super::{format_check, Judged};
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
+use crate::verify::abi::{arm_attributes, gnu_property};
 use crate::verify::check::Check;
 use crate::verify::format::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
 use crate::verify::format::Malformed;
 use crate::verify::policy::Policy;
 use crate::verify::verdict::{Facts, Verdict};
-use crate::verify::{arm_attributes, gnu_property};
 
 const EM_ARM: u16 = 40;
 const EM_AARCH64: u16 = 183;

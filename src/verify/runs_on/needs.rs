@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::images::{EntryKind, ImageContents, Libc};
 use super::provides::Provided;
-use crate::verify::pclntab::{self, PclnError, Pclntab};
+use crate::verify::go::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn needs_come_from_every_table_layout_and_corruption_never_panics() {
-        use crate::verify::pclntab::{tests::synth, Version};
+        use crate::verify::go::pclntab::{tests::synth, Version};
         let names = [
             "runtime.main",
             "crypto/x509.loadSystemRoots",
@@ -471,10 +471,10 @@ mod tests {
         fn libc(&self) -> Libc {
             self.0
         }
-        fn lookup(&self, path: &str) -> Option<crate::verify::images::Entry> {
+        fn lookup(&self, path: &str) -> Option<crate::verify::runs_on::images::Entry> {
             let want = path.trim_end_matches('/');
             self.1.iter().find(|(p, _, _)| *p == want).map(|(p, k, m)| {
-                crate::verify::images::Entry {
+                crate::verify::runs_on::images::Entry {
                     path: p.to_string(),
                     kind: *k,
                     mode: *m,
