@@ -564,6 +564,9 @@ fn every_source_path_the_docs_name_exists() {
             }
         }
     }
-    assert!(checked > 10, "only {checked} source paths found in the docs");
+    assert!(
+        checked > 10,
+        "only {checked} source paths found in the docs"
+    );
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

@@ -389,6 +389,7 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 
 pub mod guard;
 pub mod oci;
+pub mod rootfs;
 pub mod shared;
 #[allow(unused_imports)]
 pub use shared::*;
