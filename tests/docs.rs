@@ -334,6 +334,20 @@ fn anchors(text: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Every `(page, line, item)` that `find` picks out of the pages' texts.
+fn in_pages(find: impl Fn(&str) -> Vec<(usize, String)>) -> Vec<(PathBuf, usize, String)> {
+    let mut out = Vec::new();
+    for page in pages() {
+        let found = find(&read(&page));
+        out.extend(
+            found
+                .into_iter()
+                .map(|(line, item)| (page.clone(), line, item)),
+        );
+    }
+    out
+}
+
 /// Every `](target)` in the prose of `text`.
 fn links(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
@@ -353,40 +367,37 @@ fn links(text: &str) -> Vec<(usize, String)> {
 #[test]
 fn every_relative_link_resolves() {
     let mut broken = Vec::new();
-    let mut checked = 0;
-    for page in pages() {
-        let text = read(&page);
-        for (line, target) in links(&text) {
-            if target.contains("://") || target.starts_with("mailto:") {
-                continue;
-            }
-            checked += 1;
-            let (file, anchor) = match target.split_once('#') {
-                Some((f, a)) => (f, Some(a)),
-                None => (target.as_str(), None),
-            };
-            let dest = if file.is_empty() {
-                page.clone()
+    let relative: Vec<_> = in_pages(links)
+        .into_iter()
+        .filter(|(_, _, target)| !target.contains("://") && !target.starts_with("mailto:"))
+        .collect();
+    for (page, line, target) in &relative {
+        let (file, anchor) = match target.split_once('#') {
+            Some((f, a)) => (f, Some(a)),
+            None => (target.as_str(), None),
+        };
+        let dest = if file.is_empty() {
+            page.clone()
+        } else {
+            page.parent().unwrap().join(file)
+        };
+        let at = format!("{}:{line}: `{target}`", rel(page));
+        if !dest.exists() {
+            broken.push(format!("{at}: {} does not exist", dest.display()));
+            continue;
+        }
+        if let Some(a) = anchor {
+            let dest_text = if dest.is_file() {
+                read(&dest)
             } else {
-                page.parent().unwrap().join(file)
+                String::new()
             };
-            let at = format!("{}:{line}: `{target}`", rel(&page));
-            if !dest.exists() {
-                broken.push(format!("{at}: {} does not exist", dest.display()));
-                continue;
-            }
-            if let Some(a) = anchor {
-                let dest_text = if dest.is_file() {
-                    read(&dest)
-                } else {
-                    String::new()
-                };
-                if !anchors(&dest_text).contains(a) {
-                    broken.push(format!("{at}: {} has no heading #{a}", rel(&dest)));
-                }
+            if !anchors(&dest_text).contains(a) {
+                broken.push(format!("{at}: {} has no heading #{a}", rel(&dest)));
             }
         }
     }
+    let checked = relative.len();
     assert!(checked > 20, "only {checked} relative links found");
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }
@@ -535,35 +546,39 @@ fn architecture_names_every_source_file_in_its_room() {
     );
 }
 
-#[test]
-fn every_source_path_the_docs_name_exists() {
-    let mut broken = Vec::new();
-    let mut checked = 0;
-    for page in pages() {
-        let text = read(&page);
-        for (n, line) in text.lines().enumerate() {
-            let mut rest = line;
-            while let Some(i) = rest.find("src/") {
-                let tail = &rest[i..];
-                let end = tail
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || "_/.-".contains(c)))
-                    .unwrap_or(tail.len());
-                let path = tail[..end].trim_end_matches('.');
-                rest = &tail[end..];
-                let before = line.len() - tail.len();
-                let standalone = before == 0
-                    || !line.as_bytes()[before - 1].is_ascii_alphanumeric()
-                        && line.as_bytes()[before - 1] != b'/';
-                if !standalone || !path.ends_with(".rs") {
-                    continue;
-                }
-                checked += 1;
-                if !repo().join(path).is_file() {
-                    broken.push(format!("{}:{}: {path} does not exist", rel(&page), n + 1));
-                }
+/// Every `src/….rs` path in `text` (not part of a longer path or word), with its line.
+fn source_paths(text: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(i) = rest.find("src/") {
+            let tail = &rest[i..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "_/.-".contains(c)))
+                .unwrap_or(tail.len());
+            let path = tail[..end].trim_end_matches('.');
+            rest = &tail[end..];
+            let before = line.len() - tail.len();
+            let standalone = before == 0
+                || !line.as_bytes()[before - 1].is_ascii_alphanumeric()
+                    && line.as_bytes()[before - 1] != b'/';
+            if standalone && path.ends_with(".rs") {
+                out.push((n + 1, path.to_string()));
             }
         }
     }
+    out
+}
+
+#[test]
+fn every_source_path_the_docs_name_exists() {
+    let named = in_pages(source_paths);
+    let broken: Vec<String> = named
+        .iter()
+        .filter(|(_, _, path)| !repo().join(path).is_file())
+        .map(|(page, line, path)| format!("{}:{line}: {path} does not exist", rel(page)))
+        .collect();
+    let checked = named.len();
     assert!(
         checked > 10,
         "only {checked} source paths found in the docs"

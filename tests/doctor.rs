@@ -22,8 +22,22 @@ fn clean_env(scratch: &Path) -> BTreeMap<String, String> {
     env
 }
 
-/// Runs `doctor --message-format json ARGS` and returns the run and its one object.
-fn doctor(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> (Run, Value) {
+/// One `doctor --message-format json` run and its one object.
+struct Doctor {
+    r: Run,
+    v: Value,
+}
+
+impl std::fmt::Display for Doctor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.r.fmt(f)
+    }
+}
+
+/// Runs `doctor --message-format json ARGS` and checks the object's frame: one object,
+/// every line at a known level with a message, a fix exactly on warn and error lines,
+/// and `ok` agreeing with the lines.
+fn doctor(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Doctor {
     let mut all = vec!["doctor", "--message-format", "json"];
     all.extend_from_slice(args);
     let r = run_env(cwd, &all, env);
@@ -53,58 +67,57 @@ fn doctor(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> (Run, Va
         .map_or(0, |cs| cs.iter().filter(|c| c["level"] == "error").count());
     assert_eq!(v["ok"], errors == 0, "ok agrees with the lines\n{r}");
     assert!(!r.stderr.contains("panicked"), "{r}");
-    (r, v)
+    Doctor { r, v }
 }
 
-/// [`doctor`] with no arguments: it exits `code`, and its one `id` line is at `level`
-/// and names every needle. The run and the object.
-fn doctor_line(
-    cwd: &Path,
-    env: &BTreeMap<String, String>,
-    code: i32,
-    id: &str,
-    level: &str,
-    needles: &[&str],
-) -> (Run, Value) {
-    let (r, v) = doctor(cwd, &[], env);
-    r.code(code);
-    expect(one(&v, id, &r), level, needles, &r);
-    (r, v)
-}
+impl Doctor {
+    /// It exited `want`.
+    fn code(&self, want: i32) -> &Self {
+        self.r.code(want);
+        self
+    }
 
-/// The `go.other` line naming `go`; `r` is printed when there is none.
-fn go_other_naming<'a>(v: &'a Value, go: &Path, r: &Run) -> &'a Value {
-    all(v, "go.other")
-        .into_iter()
-        .find(|c| {
-            c["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains(&*go.to_string_lossy())
-        })
-        .unwrap_or_else(|| panic!("the fake go is not listed\n{r}"))
-}
+    /// Every check with `id`.
+    fn all(&self, id: &str) -> Vec<&Value> {
+        self.v["checks"]
+            .as_array()
+            .map(|cs| cs.iter().filter(|c| c["id"] == id).collect())
+            .unwrap_or_default()
+    }
 
-/// Every check with `id`.
-fn all<'a>(v: &'a Value, id: &str) -> Vec<&'a Value> {
-    v["checks"]
-        .as_array()
-        .map(|cs| cs.iter().filter(|c| c["id"] == id).collect())
-        .unwrap_or_default()
-}
+    /// The one check with `id`.
+    fn one(&self, id: &str) -> &Value {
+        let found = self.all(id);
+        assert_eq!(found.len(), 1, "expected one `{id}` line\n{self}");
+        found[0]
+    }
 
-/// The one check with `id`; `r` is printed when it is missing.
-fn one<'a>(v: &'a Value, id: &str, r: &Run) -> &'a Value {
-    let found = all(v, id);
-    assert_eq!(found.len(), 1, "expected one `{id}` line\n{r}");
-    found[0]
-}
+    /// `c` is at `level` and names every needle in its message or fix.
+    fn expect(&self, c: &Value, level: &str, needles: &[&str]) {
+        assert_eq!(c["level"], level, "level of {c}\n{self}");
+        let text = format!("{} {}", c["message"], c["fix"]);
+        for n in needles {
+            assert!(text.contains(n), "{c} lacks {n:?}\n{self}");
+        }
+    }
 
-fn expect(c: &Value, level: &str, needles: &[&str], r: &Run) {
-    assert_eq!(c["level"], level, "level of {c}\n{r}");
-    let text = format!("{} {}", c["message"], c["fix"]);
-    for n in needles {
-        assert!(text.contains(n), "{c} lacks {n:?}\n{r}");
+    /// Its one `id` line is at `level` and names every needle.
+    fn line(&self, id: &str, level: &str, needles: &[&str]) -> &Self {
+        self.expect(self.one(id), level, needles);
+        self
+    }
+
+    /// The `go.other` line naming `go`.
+    fn go_other(&self, go: &Path) -> &Value {
+        self.all("go.other")
+            .into_iter()
+            .find(|c| {
+                c["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(&*go.to_string_lossy())
+            })
+            .unwrap_or_else(|| panic!("the fake go is not listed\n{self}"))
     }
 }
 
@@ -134,58 +147,37 @@ fn host_goarch() -> &'static str {
 fn clean_environment_is_healthy() {
     let p = Project::copy_of("hello");
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    assert_eq!(v["ok"], true, "{r}");
-    for c in v["checks"].as_array().unwrap() {
+    let d = doctor(p.path(), &[], &env);
+    d.code(0);
+    assert_eq!(d.v["ok"], true, "{d}");
+    for c in d.v["checks"].as_array().unwrap() {
         assert_ne!(
             c["level"], "error",
-            "a clean environment has no errors: {c}\n{r}"
+            "a clean environment has no errors: {c}\n{d}"
         );
     }
     let go = real_go();
-    expect(
-        one(&v, "go", &r),
-        "ok",
-        &[&go.display().to_string(), "first on PATH"],
-        &r,
-    );
-    expect(one(&v, "go.version", &r), "ok", &["VERSION"], &r);
-    expect(one(&v, "goroot", &r), "ok", &["not set"], &r);
-    expect(one(&v, "goenv", &r), "ok", &["does not exist"], &r);
-    expect(
-        one(&v, "env", &r),
-        "ok",
-        &["no build-affecting variable"],
-        &r,
-    );
+    d.line("go", "ok", &[&go.display().to_string(), "first on PATH"]);
+    d.line("go.version", "ok", &["VERSION"]);
+    d.line("goroot", "ok", &["not set"]);
+    d.line("goenv", "ok", &["does not exist"]);
+    d.line("env", "ok", &["no build-affecting variable"]);
     let hostos = sh("go", &["env", "GOHOSTOS"]);
     let hostarch = sh("go", &["env", "GOHOSTARCH"]);
-    expect(
-        one(&v, "host", &r),
+    d.line(
+        "host",
         "ok",
         &[
             &format!("GOHOSTOS={}", hostos.trim()),
             &format!("GOHOSTARCH={}", hostarch.trim()),
         ],
-        &r,
     );
-    one(&v, "cache.GOCACHE", &r);
-    one(&v, "cache.GOMODCACHE", &r);
-    expect(
-        one(&v, "profile", &r),
-        "ok",
-        &["`golden`", "linux/arm64"],
-        &r,
-    );
-    expect(one(&v, "profile.go", &r), "ok", &[], &r);
-    expect(
-        one(&v, "cgo.linux/arm64", &r),
-        "ok",
-        &["not needed (cgo = false)"],
-        &r,
-    );
-    one(&v, "qemu.linux/arm64", &r);
+    d.one("cache.GOCACHE");
+    d.one("cache.GOMODCACHE");
+    d.line("profile", "ok", &["`golden`", "linux/arm64"]);
+    d.line("profile.go", "ok", &[]);
+    d.line("cgo.linux/arm64", "ok", &["not needed (cgo = false)"]);
+    d.one("qemu.linux/arm64");
 
     // The same findings on the human screen, one line each, on stdout.
     let h = run_env(p.path(), &["doctor"], &env);
@@ -209,10 +201,7 @@ fn fake_goroot_is_an_error() {
     .unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOROOT".into(), fake.display().to_string());
-    doctor_line(
-        p.path(),
-        &env,
-        1,
+    doctor(p.path(), &[], &env).code(1).line(
         "goroot",
         "error",
         &[
@@ -228,7 +217,9 @@ fn fake_goroot_is_an_error() {
     // GOROOT exported as the toolchain's own root is harmless.
     let own = sh("go", &["env", "GOROOT"]);
     env.insert("GOROOT".into(), own.trim().to_string());
-    doctor_line(p.path(), &env, 0, "goroot", "ok", &["own root"]);
+    doctor(p.path(), &[], &env)
+        .code(0)
+        .line("goroot", "ok", &["own root"]);
 
     // Another copy of the same release: a warning.
     let copy = p.path().join("copy-go");
@@ -236,10 +227,7 @@ fn fake_goroot_is_an_error() {
     let version = sh("go", &["env", "GOVERSION"]);
     std::fs::write(copy.join("VERSION"), format!("{}\n", version.trim())).unwrap();
     env.insert("GOROOT".into(), copy.display().to_string());
-    doctor_line(
-        p.path(),
-        &env,
-        0,
+    doctor(p.path(), &[], &env).code(0).line(
         "goroot",
         "warn",
         &["another copy of the same release", "unset GOROOT"],
@@ -250,7 +238,9 @@ fn fake_goroot_is_an_error() {
         "GOROOT".into(),
         p.path().join("nowhere").display().to_string(),
     );
-    doctor_line(p.path(), &env, 1, "goroot", "error", &["unset GOROOT"]);
+    doctor(p.path(), &[], &env)
+        .code(1)
+        .line("goroot", "error", &["unset GOROOT"]);
 }
 
 #[test]
@@ -264,21 +254,20 @@ fn goenv_file_with_goarch_warns() {
     .unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOENV".into(), file.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
+    let d = doctor(p.path(), &[], &env);
+    d.code(0);
     let shown = file.display().to_string();
-    expect(
-        one(&v, "goenv", &r),
+    d.line(
+        "goenv",
         "ok",
         &[
             &shown,
             "4 keys",
             "GOARCH, GOPROXY, GOTELEMETRY, GOTOOLCHAIN",
         ],
-        &r,
     );
-    expect(
-        one(&v, "goenv.GOARCH", &r),
+    d.line(
+        "goenv.GOARCH",
         "warn",
         &[
             "GOARCH=386",
@@ -286,26 +275,19 @@ fn goenv_file_with_goarch_warns() {
             "GOARCH=386 instead",
             "go env -u GOARCH",
         ],
-        &r,
     );
-    expect(
-        one(&v, "goenv.GOPROXY", &r),
-        "ok",
-        &["honoured by xbuild-go builds"],
-        &r,
-    );
-    expect(one(&v, "goenv.GOTELEMETRY", &r), "ok", &["ignored"], &r);
-    expect(
-        one(&v, "goenv.GOTOOLCHAIN", &r),
+    d.line("goenv.GOPROXY", "ok", &["honoured by xbuild-go builds"]);
+    d.line("goenv.GOTELEMETRY", "ok", &["ignored"]);
+    d.line(
+        "goenv.GOTOOLCHAIN",
         "ok",
         &["what xbuild-go builds use too"],
-        &r,
     );
 
     // A go env -w file that cannot be read breaks plain go commands.
     env.insert("GOENV".into(), p.path().display().to_string());
-    let (r, v) = doctor(p.path(), &[], &env);
-    expect(one(&v, "goenv", &r), "warn", &["cannot read"], &r);
+    let d = doctor(p.path(), &[], &env);
+    d.line("goenv", "warn", &["cannot read"]);
 }
 
 #[test]
@@ -320,23 +302,19 @@ fn second_go_on_path_is_listed_with_its_version() {
 
     // After the real one: shadowed, listed with its version.
     env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
-    let (r, v) = doctor_line(
-        p.path(),
-        &env,
-        0,
-        "go",
-        "ok",
-        &[&real.display().to_string(), "first on PATH"],
-    );
-    let other = go_other_naming(&v, &fake, &r);
-    expect(other, "warn", &["go1.20.1", "shadowed"], &r);
+    let d = doctor(p.path(), &[], &env);
+    d.code(0)
+        .line("go", "ok", &[&real.display().to_string(), "first on PATH"]);
+    let other = d.go_other(&fake);
+    d.expect(other, "warn", &["go1.20.1", "shadowed"]);
 
     // Before it, with XBUILD_GO_GO choosing the real one: plain go runs the fake.
     env.insert("PATH".into(), format!("{}:{path}", fake_bin.display()));
     env.insert("XBUILD_GO_GO".into(), real.display().to_string());
-    let (r, v) = doctor_line(p.path(), &env, 0, "go", "ok", &["from XBUILD_GO_GO"]);
-    let other = go_other_naming(&v, &fake, &r);
-    expect(other, "warn", &["go1.20.1", "first on PATH"], &r);
+    let d = doctor(p.path(), &[], &env);
+    d.code(0).line("go", "ok", &["from XBUILD_GO_GO"]);
+    let other = d.go_other(&fake);
+    d.expect(other, "warn", &["go1.20.1", "first on PATH"]);
 
     // A second copy of the same release is only listed.
     let version = sh("go", &["env", "GOVERSION"]);
@@ -349,14 +327,14 @@ fn second_go_on_path_is_listed_with_its_version() {
     );
     env.remove("XBUILD_GO_GO");
     env.insert("PATH".into(), format!("{path}:{}", fake_bin.display()));
-    let (r, v) = doctor(p.path(), &[], &env);
-    let other = go_other_naming(&v, &fake, &r);
-    expect(other, "ok", &["the same release"], &r);
+    let d = doctor(p.path(), &[], &env);
+    let other = d.go_other(&fake);
+    d.expect(other, "ok", &["the same release"]);
 
     // --go wins over the variable, and says so.
     env.insert("XBUILD_GO_GO".into(), real.display().to_string());
-    let (r, v) = doctor(p.path(), &["--go", &real.display().to_string()], &env);
-    expect(one(&v, "go", &r), "ok", &["from --go"], &r);
+    let d = doctor(p.path(), &["--go", &real.display().to_string()], &env);
+    d.line("go", "ok", &["from --go"]);
 }
 
 #[test]
@@ -376,15 +354,15 @@ fn exported_build_variables_warn_with_their_effect() {
     for (name, value, effect, shown) in cases {
         let mut env = clean_env(p.path());
         env.insert(name.to_string(), value.to_string());
-        let (r, v) = doctor(p.path(), &[], &env);
-        r.code(0);
-        let line = one(&v, &format!("env.{name}"), &r);
+        let d = doctor(p.path(), &[], &env);
+        d.code(0);
+        let line = d.one(&format!("env.{name}"));
         let exported = if *shown {
             value.to_string()
         } else {
             "exported (value not shown)".to_string()
         };
-        expect(
+        d.expect(
             line,
             "warn",
             &[
@@ -393,15 +371,14 @@ fn exported_build_variables_warn_with_their_effect() {
                 "xbuild-go builds drop it",
                 &format!("unset {name}"),
             ],
-            &r,
         );
         if !shown {
             assert!(
-                !r.stdout.contains(value),
-                "{name}'s value {value:?} is printed\n{r}"
+                !d.r.stdout.contains(value),
+                "{name}'s value {value:?} is printed\n{d}"
             );
         }
-        assert!(all(&v, "env").is_empty(), "no `env` all-clear line\n{r}");
+        assert!(d.all("env").is_empty(), "no `env` all-clear line\n{d}");
     }
 
     // Empty is no effect; GOTOOLCHAIN=local is what builds use; pass-env lets CC through.
@@ -410,9 +387,10 @@ fn exported_build_variables_warn_with_their_effect() {
     env.insert("GOFLAGS".into(), String::new());
     env.insert("GOTOOLCHAIN".into(), "local".into());
     env.insert("CC".into(), "clang".into());
-    let (r, v) = doctor_line(p.path(), &env, 0, "env.GOFLAGS", "ok", &["empty"]);
-    expect(one(&v, "env.GOTOOLCHAIN", &r), "ok", &["use too"], &r);
-    expect(one(&v, "env.CC", &r), "ok", &["pass-env"], &r);
+    let d = doctor(p.path(), &[], &env);
+    d.code(0).line("env.GOFLAGS", "ok", &["empty"]);
+    d.line("env.GOTOOLCHAIN", "ok", &["use too"]);
+    d.line("env.CC", "ok", &["pass-env"]);
 }
 
 #[test]
@@ -420,10 +398,7 @@ fn unmet_go_requirement_is_an_error() {
     let p = Project::copy_of("hello");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
     let env = clean_env(p.path());
-    doctor_line(
-        p.path(),
-        &env,
-        1,
+    doctor(p.path(), &[], &env).code(1).line(
         "profile.go",
         "error",
         &[">=1.999", "xbuild-go.toml:2", "install a matching Go"],
@@ -434,14 +409,9 @@ fn unmet_go_requirement_is_an_error() {
 
     // A requirement the go found meets.
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.21\"\n");
-    doctor_line(
-        p.path(),
-        &env,
-        0,
-        "profile.go",
-        "ok",
-        &[">=1.21", "meets it"],
-    );
+    doctor(p.path(), &[], &env)
+        .code(0)
+        .line("profile.go", "ok", &[">=1.21", "meets it"]);
 
     // A pinned release that is not downloaded cannot be fetched with GOPROXY=off.
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
@@ -451,10 +421,7 @@ fn unmet_go_requirement_is_an_error() {
         p.path().join("empty-modcache").display().to_string(),
     );
     env.insert("GOPROXY".into(), "off".into());
-    doctor_line(
-        p.path(),
-        &env,
-        0,
+    doctor(p.path(), &[], &env).code(0).line(
         "profile.go",
         "warn",
         &[
@@ -469,10 +436,10 @@ fn unmet_go_requirement_is_an_error() {
 fn a_profile_that_does_not_resolve_is_an_error_line() {
     let p = Project::copy_of("hello");
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &["--profile", "nosuch"], &env);
-    r.code(1);
-    expect(one(&v, "profile", &r), "error", &["nosuch"], &r);
-    one(&v, "go", &r);
+    let d = doctor(p.path(), &["--profile", "nosuch"], &env);
+    d.code(1);
+    d.line("profile", "error", &["nosuch"]);
+    d.one("go");
 }
 
 #[test]
@@ -485,10 +452,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         "[profile.golden]\ncgo = true\ntargets = [\"linux/arm64\"]\nenv = { CC = \"no-such-gcc-xbuild\" }\n",
     );
-    doctor_line(
-        p.path(),
-        &env,
-        1,
+    doctor(p.path(), &[], &env).code(1).line(
         "cgo.linux/arm64",
         "error",
         &["no-such-gcc-xbuild", "not found", "gcc-aarch64-linux-gnu"],
@@ -509,24 +473,18 @@ fn cgo_needs_a_c_compiler_for_each_target() {
     std::os::unix::fs::symlink(real_go(), bare.join("go")).unwrap();
     let mut bare_env = env.clone();
     bare_env.insert("PATH".into(), bare.display().to_string());
-    let (r, v) = doctor(p.path(), &[], &bare_env);
-    r.code(1);
-    expect(
-        one(&v, &format!("cgo.{cross}"), &r),
+    let d = doctor(p.path(), &[], &bare_env);
+    d.code(1);
+    d.line(
+        &format!("cgo.{cross}"),
         "error",
         &[
             "no C compiler for it was found",
             "apt-get install gcc-",
             "pip install ziglang",
         ],
-        &r,
     );
-    expect(
-        one(&v, "zig", &r),
-        "ok",
-        &["zig was not found", "pip install ziglang"],
-        &r,
-    );
+    d.line("zig", "ok", &["zig was not found", "pip install ziglang"]);
     // A zig too old to drive is a warning on its own line, and no way out for musl.
     let old = p.path().join("old-zig");
     write_script(&old, "#!/bin/sh\necho 0.9.1\n");
@@ -535,31 +493,25 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         &format!("[profile.golden]\ncgo = true\nlibc = \"musl\"\ntargets = [\"{cross}\"]\n"),
     );
-    let (r, v) = doctor(p.path(), &[], &bare_env);
-    r.code(1);
-    expect(one(&v, "zig", &r), "warn", &["zig 0.9.1, too old"], &r);
-    expect(
-        one(&v, &format!("cgo.{cross}"), &r),
-        "error",
-        &["too old"],
-        &r,
-    );
+    let d = doctor(p.path(), &[], &bare_env);
+    d.code(1);
+    d.line("zig", "warn", &["zig 0.9.1, too old"]);
+    d.line(&format!("cgo.{cross}"), "error", &["too old"]);
     // With the cross compiler installed, cc = "auto" picks it.
     if which("aarch64-linux-gnu-gcc").is_some() {
         p.file(
             "xbuild-go.toml",
             "[profile.golden]\ncgo = true\ntargets = [\"linux/arm64\"]\n",
         );
-        let (r, v) = doctor(p.path(), &[], &env);
-        expect(
-            one(&v, "cgo.linux/arm64", &r),
+        let d = doctor(p.path(), &[], &env);
+        d.line(
+            "cgo.linux/arm64",
             "ok",
             &[
                 "(built-in golden profile): Debian's cross gcc for linux/arm64",
                 "aarch64-linux-gnu-gcc",
                 "installed: cross gcc",
             ],
-            &r,
         );
     }
 
@@ -568,10 +520,7 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         "[profile.golden]\ncgo = false\ntargets = [\"linux/arm64\"]\nenv = { CC = \"no-such-gcc-xbuild\" }\n",
     );
-    doctor_line(
-        p.path(),
-        &env,
-        0,
+    doctor(p.path(), &[], &env).code(0).line(
         "cgo.linux/arm64",
         "warn",
         &["not needed (cgo = false)", "no-such-gcc-xbuild"],
@@ -583,14 +532,14 @@ fn cgo_needs_a_c_compiler_for_each_target() {
         "xbuild-go.toml",
         &format!("[profile.golden]\ncgo = true\ntargets = [\"{native}\"]\n"),
     );
-    let (r, v) = doctor(p.path(), &[], &env);
-    let c = one(&v, &format!("cgo.{native}"), &r);
+    let d = doctor(p.path(), &[], &env);
+    let c = d.one(&format!("cgo.{native}"));
     if which("gcc").is_some() {
-        r.code(0);
-        expect(c, "ok", &["native build, the host's gcc"], &r);
+        d.code(0);
+        d.expect(c, "ok", &["native build, the host's gcc"]);
     } else {
-        r.code(1);
-        expect(c, "error", &["`gcc` is not on PATH"], &r);
+        d.code(1);
+        d.expect(c, "error", &["`gcc` is not on PATH"]);
     }
 
     // A CC that is installed: the real go stands in for a compiler that exists.
@@ -602,52 +551,47 @@ fn cgo_needs_a_c_compiler_for_each_target() {
             real.display()
         ),
     );
-    doctor_line(p.path(), &env, 0, "cgo.linux/arm64", "ok", &["env.CC ("]);
+    doctor(p.path(), &[], &env)
+        .code(0)
+        .line("cgo.linux/arm64", "ok", &["env.CC ("]);
 }
 
 #[test]
 fn qemu_presence_is_reported_per_target() {
     let p = Project::copy_of("hello");
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &["--target", "linux/arm64,darwin/arm64"], &env);
-    r.code(0);
-    let c = one(&v, "qemu.linux/arm64", &r);
+    let d = doctor(p.path(), &["--target", "linux/arm64,darwin/arm64"], &env);
+    d.code(0);
+    let c = d.one("qemu.linux/arm64");
     if host_goarch() == "arm64" {
-        expect(c, "ok", &["native"], &r);
+        d.expect(c, "ok", &["native"]);
     } else if which("qemu-aarch64-static").is_some() {
-        expect(c, "ok", &["qemu-aarch64-static"], &r);
+        d.expect(c, "ok", &["qemu-aarch64-static"]);
     } else if which("qemu-aarch64").is_some() {
-        expect(c, "ok", &["qemu-aarch64"], &r);
+        d.expect(c, "ok", &["qemu-aarch64"]);
     } else {
-        expect(c, "warn", &["qemu-aarch64-static", "qemu-user-static"], &r);
+        d.expect(c, "warn", &["qemu-aarch64-static", "qemu-user-static"]);
     }
-    expect(
-        one(&v, "qemu.darwin/arm64", &r),
+    d.line(
+        "qemu.darwin/arm64",
         "ok",
         &["skipped", "qemu-user cannot run Mach-O files"],
-        &r,
     );
     let native = format!("linux/{}", host_goarch());
-    let (r, v) = doctor(p.path(), &["--target", &native], &env);
-    expect(
-        one(&v, &format!("qemu.{native}"), &r),
-        "ok",
-        &["native"],
-        &r,
-    );
+    let d = doctor(p.path(), &["--target", &native], &env);
+    d.line(&format!("qemu.{native}"), "ok", &["native"]);
 
     // With only go's own directory on PATH there is no emulator: a warning, never an error.
     if host_goarch() != "arm64" {
         let mut bare = env.clone();
         let go_dir = real_go().parent().unwrap().display().to_string();
         bare.insert("PATH".into(), go_dir);
-        let (r, v) = doctor(p.path(), &["--target", "linux/arm64"], &bare);
-        r.code(0);
-        expect(
-            one(&v, "qemu.linux/arm64", &r),
+        let d = doctor(p.path(), &["--target", "linux/arm64"], &bare);
+        d.code(0);
+        d.line(
+            "qemu.linux/arm64",
             "warn",
             &["qemu-aarch64-static", "apt-get install qemu-user-static"],
-            &r,
         );
     }
 }
@@ -674,11 +618,11 @@ fn go_binary_and_its_root_disagree() {
         ),
     );
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &["--go", &go.display().to_string()], &env);
-    r.code(1);
-    expect(one(&v, "go", &r), "ok", &["from --go", "go1.20.1"], &r);
-    expect(
-        one(&v, "go.version", &r),
+    let d = doctor(p.path(), &["--go", &go.display().to_string()], &env);
+    d.code(1);
+    d.line("go", "ok", &["from --go", "go1.20.1"]);
+    d.line(
+        "go.version",
         "error",
         &[
             "go1.20.1",
@@ -686,7 +630,6 @@ fn go_binary_and_its_root_disagree() {
             "syscall table offset",
             "reinstall Go",
         ],
-        &r,
     );
 }
 
@@ -697,28 +640,17 @@ fn missing_go_is_an_error_but_the_rest_is_still_reported() {
     let empty = p.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
     env.insert("PATH".into(), empty.display().to_string());
-    let (r, v) = doctor_line(
-        p.path(),
-        &env,
-        1,
-        "go",
-        "error",
-        &["not found", "install Go"],
-    );
-    one(&v, "goenv", &r);
-    one(&v, "profile", &r);
-    one(&v, "cgo.linux/arm64", &r);
-    one(&v, "qemu.linux/arm64", &r);
+    let d = doctor(p.path(), &[], &env);
+    d.code(1).line("go", "error", &["not found", "install Go"]);
+    d.one("goenv");
+    d.one("profile");
+    d.one("cgo.linux/arm64");
+    d.one("qemu.linux/arm64");
 
     env.insert("XBUILD_GO_GO".into(), "/nonexistent/go".into());
-    doctor_line(
-        p.path(),
-        &env,
-        1,
-        "go",
-        "error",
-        &["XBUILD_GO_GO", "/nonexistent/go"],
-    );
+    doctor(p.path(), &[], &env)
+        .code(1)
+        .line("go", "error", &["XBUILD_GO_GO", "/nonexistent/go"]);
 }
 
 #[test]
@@ -729,10 +661,7 @@ fn caches_report_size_and_writability() {
     std::fs::write(cache.join("00/a-d"), vec![0u8; 3 * 1024]).unwrap();
     let mut env = clean_env(p.path());
     env.insert("GOCACHE".into(), cache.display().to_string());
-    doctor_line(
-        p.path(),
-        &env,
-        0,
+    doctor(p.path(), &[], &env).code(0).line(
         "cache.GOCACHE",
         "ok",
         &[
@@ -745,24 +674,16 @@ fn caches_report_size_and_writability() {
     // Under a regular file the cache can never be created: every go build would fail.
     let blocked = p.path().join("go.mod").join("cache");
     env.insert("GOCACHE".into(), blocked.display().to_string());
-    doctor_line(
-        p.path(),
-        &env,
-        1,
+    doctor(p.path(), &[], &env).code(1).line(
         "cache.GOCACHE",
         "error",
         &["cannot be created", "point GOCACHE at a writable directory"],
     );
 
     env.insert("GOCACHE".into(), "off".into());
-    doctor_line(
-        p.path(),
-        &env,
-        1,
-        "cache.GOCACHE",
-        "error",
-        &["GOCACHE=off"],
-    );
+    doctor(p.path(), &[], &env)
+        .code(1)
+        .line("cache.GOCACHE", "error", &["GOCACHE=off"]);
 }
 
 #[test]
@@ -774,15 +695,14 @@ fn a_go_that_does_not_run_is_an_error() {
     write_script(&bad, "");
     std::fs::write(&bad, b"\x7fELF\x02\x01\x01garbage").unwrap();
     let env = clean_env(p.path());
-    let (r, v) = doctor(p.path(), &["--go", &bad.display().to_string()], &env);
-    r.code(1);
-    expect(
-        one(&v, "go.version", &r),
+    let d = doctor(p.path(), &["--go", &bad.display().to_string()], &env);
+    d.code(1);
+    d.line(
+        "go.version",
         "error",
         &["does not run", &bad.display().to_string()],
-        &r,
     );
-    expect(one(&v, "host", &r), "error", &["`go env` fails"], &r);
+    d.line("host", "error", &["`go env` fails"]);
 
     // One later on PATH that fails is listed as such.
     let failing_bin = p.path().join("failing-bin");
@@ -793,11 +713,12 @@ fn a_go_that_does_not_run_is_an_error() {
     let mut env = clean_env(p.path());
     let path = env.get("PATH").cloned().unwrap_or_default();
     env.insert("PATH".into(), format!("{path}:{}", failing_bin.display()));
-    let (r, v) = doctor(p.path(), &[], &env);
-    r.code(0);
-    let other = all(&v, "go.other")
+    let d = doctor(p.path(), &[], &env);
+    d.code(0);
+    let other = d
+        .all("go.other")
         .into_iter()
         .find(|c| c["message"].as_str().unwrap_or("").contains("failing-bin"))
-        .unwrap_or_else(|| panic!("the failing go is not listed\n{r}"));
-    expect(other, "warn", &["does not run", "status 3", "boom"], &r);
+        .unwrap_or_else(|| panic!("the failing go is not listed\n{d}"));
+    d.expect(other, "warn", &["does not run", "status 3", "boom"]);
 }

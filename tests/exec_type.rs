@@ -91,11 +91,7 @@ fn gcc(name: &str, args: &[&str]) -> PathBuf {
             .arg(&src)
             .output()
             .unwrap();
-        assert!(
-            o.status.success(),
-            "gcc {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_succeeded(&o, &format!("gcc {args:?}: "));
     })
 }
 
@@ -118,10 +114,12 @@ fn le32(b: &mut [u8], at: usize, v: u32) {
     b[at..at + 4].copy_from_slice(&v.to_le_bytes());
 }
 
-/// The offset of a PE file's COFF Characteristics field: e_lfanew (at 0x3c) + 4 (the
-/// signature) + 18.
-fn pe_characteristics_at(b: &[u8]) -> usize {
-    u32::from_le_bytes(b[0x3c..0x40].try_into().unwrap()) as usize + 4 + 18
+/// Sets a PE file's COFF Characteristics to `change` of them. The field is at e_lfanew
+/// (at 0x3c) + 4 (the signature) + 18.
+fn pe_characteristics(b: &mut [u8], change: impl FnOnce(u16) -> u16) {
+    let at = u32::from_le_bytes(b[0x3c..0x40].try_into().unwrap()) as usize + 4 + 18;
+    let ch = u16::from_le_bytes([b[at], b[at + 1]]);
+    le16(b, at, change(ch));
 }
 
 fn go_exe() -> PathBuf {
@@ -149,9 +147,32 @@ fn go_darwin_exe() -> PathBuf {
 }
 
 fn verify_json(file: &Path, args: &[&str]) -> Run {
+    verify_json_in(module(), file, args)
+}
+
+/// `verify --message-format json FILE ARGS` in `dir`.
+fn verify_json_in(dir: &Path, file: &Path, args: &[&str]) -> Run {
     let mut a = vec!["verify", "--message-format", "json", file.to_str().unwrap()];
     a.extend_from_slice(args);
-    run(module(), &a)
+    run(dir, &a)
+}
+
+/// A copy of the module with `profile` as its xbuild-go.toml.
+fn module_with(profile: &str) -> tempfile::TempDir {
+    let p = tempfile::tempdir().unwrap();
+    for f in ["go.mod", "main.go", "export.go"] {
+        std::fs::copy(module().join(f), p.path().join(f)).unwrap();
+    }
+    std::fs::write(p.path().join("xbuild-go.toml"), profile).unwrap();
+    p
+}
+
+/// Fails unless the check's `key` is a string holding `needle`; `what` names the case.
+fn assert_says(c: &serde_json::Value, key: &str, needle: &str, what: &str) {
+    assert!(
+        c[key].as_str().is_some_and(|v| v.contains(needle)),
+        "{what}: {key} does not say {needle:?}: {c}"
+    );
 }
 
 /// The check `id` of the only artifact of `r`.
@@ -227,9 +248,7 @@ fn files_that_are_not_executables_fail_their_type_check() {
             // COFF Characteristics |= IMAGE_FILE_DLL (0x2000).
             "crafted_pe_dll",
             crafted("pe-dll.exe", &win, |b| {
-                let at = pe_characteristics_at(b);
-                let ch = u16::from_le_bytes([b[at], b[at + 1]]);
-                le16(b, at, ch | 0x2000);
+                pe_characteristics(b, |ch| ch | 0x2000)
             }),
             "pe.characteristics",
             &["DLL"],
@@ -239,9 +258,7 @@ fn files_that_are_not_executables_fail_their_type_check() {
             // COFF Characteristics &= !IMAGE_FILE_EXECUTABLE_IMAGE (0x0002).
             "crafted_pe_not_executable_image",
             crafted("pe-not-image.exe", &win, |b| {
-                let at = pe_characteristics_at(b);
-                let ch = u16::from_le_bytes([b[at], b[at + 1]]);
-                le16(b, at, ch & !0x0002);
+                pe_characteristics(b, |ch| ch & !0x0002)
             }),
             "pe.characteristics",
             &[],
@@ -262,14 +279,14 @@ fn files_that_are_not_executables_fail_their_type_check() {
             assert_eq!(c["status"], "fail", "case {case} {args:?}: {c}\n{r}");
             let actual = c["actual"].as_str().unwrap();
             for f in *found {
-                assert!(actual.contains(f), "case {case} {args:?}: {c}");
+                assert_says(&c, "actual", f, &format!("case {case} {args:?}"));
             }
             let msg = c["message"].as_str().unwrap();
             assert!(
                 msg.starts_with(actual) && msg.contains("expected an executable"),
                 "case {case} {args:?}: the message names what was found and expected: {c}"
             );
-            assert!(msg.contains(hint), "case {case} {args:?}: {c}");
+            assert_says(&c, "message", hint, &format!("case {case} {args:?}"));
             let artifacts = r.artifacts();
             let failed: Vec<&str> = artifacts[0]["verdict"]["checks"]
                 .as_array()
@@ -346,10 +363,7 @@ fn executables_of_every_kind_pass() {
             r.code(0);
             let c = the_check(&r, id);
             assert_eq!(c["status"], "pass", "case {case} {args:?}: {c}");
-            assert!(
-                c["actual"].as_str().unwrap().contains(found),
-                "case {case} {args:?}: {c}"
-            );
+            assert_says(&c, "actual", found, &format!("case {case} {args:?}"));
             assert!(
                 c["expected"].as_str().unwrap().starts_with("an executable"),
                 "case {case} {args:?}: {c}"
@@ -378,11 +392,7 @@ fn a_c_shared_profile_expects_a_shared_object() {
     if !require_tool("gcc", "cgo builds") {
         return;
     }
-    let p = tempfile::tempdir().unwrap();
-    std::fs::copy(module().join("go.mod"), p.path().join("go.mod")).unwrap();
-    std::fs::copy(module().join("main.go"), p.path().join("main.go")).unwrap();
-    std::fs::copy(module().join("export.go"), p.path().join("export.go")).unwrap();
-    std::fs::write(p.path().join("xbuild-go.toml"), C_SHARED).unwrap();
+    let p = module_with(C_SHARED);
     // The build verifies what it made as a shared object, and delivers it.
     let r = run(
         p.path(),
@@ -392,72 +402,31 @@ fn a_c_shared_profile_expects_a_shared_object() {
     let c = the_check(&r, "elf.type");
     assert_eq!(c["status"], "pass", "{c}");
     assert_eq!(c["actual"], "ET_DYN (shared object)", "{c}");
-    assert!(
-        c["expected"]
-            .as_str()
-            .unwrap()
-            .contains("shared object (ET_DYN without DF_1_PIE)"),
-        "{c}"
-    );
+    let want = "shared object (ET_DYN without DF_1_PIE)";
+    assert_says(&c, "expected", want, "the build");
     let so = p.path().join("libhello.so");
     assert!(so.is_file(), "delivered\n{r}");
     // verify with the profile agrees; without it, a shared library is no executable.
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "--message-format",
-            "json",
-            "--profile",
-            "golden",
-            "libhello.so",
-        ],
-    );
+    let golden = ["--profile", "golden"];
+    let r = verify_json_in(p.path(), Path::new("libhello.so"), &golden);
     r.code(0);
     assert_eq!(the_check(&r, "elf.type")["status"], "pass");
-    let r = run(
-        p.path(),
-        &["verify", "--message-format", "json", "libhello.so"],
-    );
+    let r = verify_json_in(p.path(), Path::new("libhello.so"), &[]);
     r.code(1);
     assert_eq!(the_check(&r, "elf.type")["status"], "fail");
     // An executable judged against the c-shared profile fails the other way.
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "--message-format",
-            "json",
-            "--profile",
-            "golden",
-            go_build("go-cgo-pie", &["-buildmode=pie"], &[CGO])
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let pie = go_build("go-cgo-pie", &["-buildmode=pie"], &[CGO]);
+    let r = verify_json_in(p.path(), &pie, &golden);
     r.code(1);
     let c = the_check(&r, "elf.type");
     assert_eq!(c["status"], "fail", "{c}");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap()
-            .contains("not the library the profile's -buildmode makes"),
-        "{c}"
-    );
+    let why = "not the library the profile's -buildmode makes";
+    assert_says(&c, "message", why, "an executable against c-shared");
 }
 
 #[test]
 fn a_c_archive_profile_is_refused_before_the_build() {
-    let p = tempfile::tempdir().unwrap();
-    std::fs::copy(module().join("go.mod"), p.path().join("go.mod")).unwrap();
-    std::fs::copy(module().join("main.go"), p.path().join("main.go")).unwrap();
-    std::fs::copy(module().join("export.go"), p.path().join("export.go")).unwrap();
-    std::fs::write(
-        p.path().join("xbuild-go.toml"),
-        C_SHARED.replace("c-shared", "c-archive"),
-    )
-    .unwrap();
+    let p = module_with(&C_SHARED.replace("c-shared", "c-archive"));
     for (args, mode, at) in [
         (&["build"][..], "c-archive", "xbuild-go.toml:4:9"),
         (

@@ -23,6 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use util::cases::Rng;
 use util::guard::*;
 use util::*;
 use xbuild_go::profile::{resolve, Overrides};
@@ -87,23 +88,6 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOC: Counting = Counting;
 
 // ------------------------------------------------------------------------------------
-// Deterministic randomness.
-
-/// xorshift64*: small, fixed, so a failing case reproduces from its number.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-// ------------------------------------------------------------------------------------
 // Seeds and the fields worth hitting in each.
 
 /// A field of a seed: where, how wide, which byte order, and what it is.
@@ -113,6 +97,47 @@ struct Field {
     width: usize,
     big: bool,
     what: String,
+}
+
+/// The fields of a seed being mapped, in one byte order; those that do not fit in the
+/// file are left out.
+struct Fields {
+    len: usize,
+    big: bool,
+    list: Vec<Field>,
+}
+
+impl Fields {
+    fn new(len: usize, big: bool) -> Fields {
+        Fields {
+            len,
+            big,
+            list: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, at: usize, width: usize, what: impl Into<String>) {
+        if at + width <= self.len {
+            self.list.push(Field {
+                at,
+                width,
+                big: self.big,
+                what: what.into(),
+            });
+        }
+    }
+
+    /// The members of a C struct at `at`, each `(name, width)` right after the one
+    /// before, as the format's header declares them; those named `_` are passed over.
+    fn members(&mut self, at: usize, prefix: &str, members: &[(&str, usize)]) {
+        let mut off = at;
+        for (name, width) in members {
+            if *name != "_" {
+                self.add(off, *width, format!("{prefix}.{name}"));
+            }
+            off += width;
+        }
+    }
 }
 
 struct Seed {
@@ -125,6 +150,26 @@ struct Seed {
     cuts: Vec<usize>,
     /// Ranges of header bytes, where flips land most often.
     hot: Vec<(usize, usize)>,
+}
+
+impl Seed {
+    fn new(
+        name: &str,
+        bytes: Vec<u8>,
+        target: &'static str,
+        fields: Fields,
+        cuts: Vec<usize>,
+        hot: Vec<(usize, usize)>,
+    ) -> Seed {
+        Seed {
+            name: name.to_string(),
+            bytes,
+            target,
+            fields: fields.list,
+            cuts,
+            hot,
+        }
+    }
 }
 
 fn rd(b: &[u8], at: usize, width: usize, big: bool) -> u64 {
@@ -151,27 +196,16 @@ fn wr(b: &mut [u8], at: usize, width: usize, big: bool, v: u64) {
 fn elf_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
     let elf = goblin::elf::Elf::parse(&bytes).expect("seed parses");
     let is64 = elf.is_64;
-    let big = !elf.little_endian;
     let w = if is64 { 8 } else { 4 };
-    let mut f = Vec::new();
-    let mut field = |at: usize, width: usize, what: String| {
-        if at + width <= bytes.len() {
-            f.push(Field {
-                at,
-                width,
-                big,
-                what,
-            })
-        }
-    };
+    let mut f = Fields::new(bytes.len(), !elf.little_endian);
     let h = &elf.header;
     let (phoff_at, shoff_at, ph_at) = if is64 {
         (0x20, 0x28, 0x36)
     } else {
         (0x1c, 0x20, 0x2a)
     };
-    field(phoff_at, w, "e_phoff".into());
-    field(shoff_at, w, "e_shoff".into());
+    f.add(phoff_at, w, "e_phoff");
+    f.add(shoff_at, w, "e_shoff");
     for (i, n) in [
         "e_phentsize",
         "e_phnum",
@@ -182,65 +216,52 @@ fn elf_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
     .iter()
     .enumerate()
     {
-        field(ph_at + 2 * i, 2, n.to_string());
+        f.add(ph_at + 2 * i, 2, *n);
     }
+    // Elf64_Phdr puts p_flags second, Elf32_Phdr second to last.
+    let phdr: &[(&str, usize)] = if is64 {
+        &[
+            ("p_type", 4),
+            ("_", 4),
+            ("p_offset", 8),
+            ("p_vaddr", 8),
+            ("_", 8),
+            ("p_filesz", 8),
+            ("p_memsz", 8),
+        ]
+    } else {
+        &[
+            ("p_type", 4),
+            ("p_offset", 4),
+            ("p_vaddr", 4),
+            ("_", 4),
+            ("p_filesz", 4),
+            ("p_memsz", 4),
+        ]
+    };
     let phsize = if is64 { 56 } else { 32 };
     for i in 0..usize::from(h.e_phnum) {
-        let at = h.e_phoff as usize + i * phsize;
-        let offs: &[(usize, &str)] = if is64 {
-            &[
-                (0, "p_type"),
-                (8, "p_offset"),
-                (16, "p_vaddr"),
-                (32, "p_filesz"),
-                (40, "p_memsz"),
-            ]
-        } else {
-            &[
-                (0, "p_type"),
-                (4, "p_offset"),
-                (8, "p_vaddr"),
-                (16, "p_filesz"),
-                (20, "p_memsz"),
-            ]
-        };
-        for (o, n) in offs {
-            field(at + o, if *o == 0 { 4 } else { w }, format!("phdr{i}.{n}"));
-        }
+        f.members(h.e_phoff as usize + i * phsize, &format!("phdr{i}"), phdr);
     }
+    let shdr = [
+        ("sh_name", 4),
+        ("sh_type", 4),
+        ("_", w),
+        ("sh_addr", w),
+        ("sh_offset", w),
+        ("sh_size", w),
+        ("sh_link", 4),
+        ("sh_info", 4),
+    ];
     let shsize = if is64 { 64 } else { 40 };
     for i in 0..usize::from(h.e_shnum) {
-        let at = h.e_shoff as usize + i * shsize;
-        let offs: &[(usize, usize, &str)] = if is64 {
-            &[
-                (0, 4, "sh_name"),
-                (4, 4, "sh_type"),
-                (16, 8, "sh_addr"),
-                (24, 8, "sh_offset"),
-                (32, 8, "sh_size"),
-                (40, 4, "sh_link"),
-                (44, 4, "sh_info"),
-            ]
-        } else {
-            &[
-                (0, 4, "sh_name"),
-                (4, 4, "sh_type"),
-                (12, 4, "sh_addr"),
-                (16, 4, "sh_offset"),
-                (20, 4, "sh_size"),
-                (24, 4, "sh_link"),
-                (28, 4, "sh_info"),
-            ]
-        };
-        for (o, width, n) in offs {
-            field(at + o, *width, format!("shdr{i}.{n}"));
-        }
+        f.members(h.e_shoff as usize + i * shsize, &format!("shdr{i}"), &shdr);
     }
     // Dynamic entries' values, and the version needs' counts and links.
     for ph in elf.program_headers.iter().filter(|p| p.p_type == 2) {
         let n = (ph.p_filesz as usize / (2 * w)).min(64);
         for i in 0..n {
-            field(
+            f.add(
                 ph.p_offset as usize + i * 2 * w + w,
                 w,
                 format!("dyn{i}.d_val"),
@@ -254,10 +275,10 @@ fn elf_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
     {
         let o = sh.sh_offset as usize;
         for (d, width, n) in [(2, 2, "vn_cnt"), (8, 4, "vn_aux"), (12, 4, "vn_next")] {
-            field(o + d, width, format!("verneed.{n}"));
+            f.add(o + d, width, format!("verneed.{n}"));
         }
         for (d, width, n) in [(16 + 8, 4, "vna_name"), (16 + 12, 4, "vna_next")] {
-            field(o + d, width, format!("vernaux.{n}"));
+            f.add(o + d, width, format!("vernaux.{n}"));
         }
     }
     // The Go build info blob's varint lengths and pointers.
@@ -273,7 +294,7 @@ fn elf_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
             (32, 1, "vers len"),
             (33, 4, "vers/modinfo"),
         ] {
-            field(o + d, width, format!("buildinfo.{n}"));
+            f.add(o + d, width, format!("buildinfo.{n}"));
         }
     }
     let mut cuts = vec![4, 16, 52, 64];
@@ -287,29 +308,13 @@ fn elf_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
             (h.e_shoff as usize + usize::from(h.e_shnum) * shsize).min(bytes.len()),
         ),
     ];
-    Seed {
-        name: name.to_string(),
-        bytes,
-        target,
-        fields: f,
-        cuts,
-        hot,
-    }
+    Seed::new(name, bytes, target, f, cuts, hot)
 }
 
 /// Fields of a thin Mach-O starting at `base` (0, or a slice's offset).
-fn macho_fields(b: &[u8], base: usize, f: &mut Vec<Field>, cuts: &mut Vec<usize>) {
+fn macho_fields(b: &[u8], base: usize, f: &mut Fields, cuts: &mut Vec<usize>) {
     let le = |at: usize| rd(b, base + at, 4, false) as usize;
-    let mut field = |at: usize, width: usize, what: String| {
-        if base + at + width <= b.len() {
-            f.push(Field {
-                at: base + at,
-                width,
-                big: false,
-                what,
-            })
-        }
-    };
+    let mut field = |at: usize, width: usize, what: String| f.add(base + at, width, what);
     field(16, 4, "ncmds".into());
     field(20, 4, "sizeofcmds".into());
     let mut off = 32;
@@ -354,18 +359,11 @@ fn macho_fields(b: &[u8], base: usize, f: &mut Vec<Field>, cuts: &mut Vec<usize>
 }
 
 fn macho_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
-    let mut fields = Vec::new();
+    let mut fields = Fields::new(bytes.len(), false);
     let mut cuts = vec![4, 28, 32];
     macho_fields(&bytes, 0, &mut fields, &mut cuts);
     let hot = vec![(0, rd(&bytes, 20, 4, false) as usize + 32)];
-    Seed {
-        name: name.to_string(),
-        bytes,
-        target,
-        fields,
-        cuts,
-        hot,
-    }
+    Seed::new(name, bytes, target, fields, cuts, hot)
 }
 
 /// A universal file of `thins`, each slice aligned to 16 KiB, as lipo makes it.
@@ -391,36 +389,22 @@ fn universal(thins: &[(u32, &[u8])]) -> (Vec<u8>, Vec<usize>) {
 
 fn fat_seed(name: &str, thins: &[(u32, &[u8])], target: &'static str) -> Seed {
     let (bytes, offsets) = universal(thins);
-    let mut fields = vec![Field {
-        at: 4,
-        width: 4,
-        big: true,
-        what: "nfat_arch".into(),
-    }];
+    // The fat header is big-endian; the thin files in it are not.
+    let mut fields = Fields::new(bytes.len(), true);
+    fields.add(4, 4, "nfat_arch");
     for i in 0..thins.len() {
         for (d, n) in [(0, "cputype"), (8, "offset"), (12, "size"), (16, "align")] {
-            fields.push(Field {
-                at: 8 + i * 20 + d,
-                width: 4,
-                big: true,
-                what: format!("fat{i}.{n}"),
-            });
+            fields.add(8 + i * 20 + d, 4, format!("fat{i}.{n}"));
         }
     }
+    fields.big = false;
     let mut cuts = vec![8, 28, 48];
     for o in &offsets {
         macho_fields(&bytes, *o, &mut fields, &mut cuts);
     }
     let mut hot = vec![(0, 8 + 20 * thins.len())];
     hot.extend(offsets.iter().map(|o| (*o, o + 0x800)));
-    Seed {
-        name: name.to_string(),
-        bytes,
-        target,
-        fields,
-        cuts,
-        hot,
-    }
+    Seed::new(name, bytes, target, fields, cuts, hot)
 }
 
 fn pe_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
@@ -430,15 +414,8 @@ fn pe_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
     let size_opt = rd(&bytes, coff + 16, 2, false) as usize;
     let plus = rd(&bytes, opt, 2, false) == 0x20b;
     let count_at = opt + if plus { 108 } else { 92 };
-    let mut fields = Vec::new();
-    let mut field = |at: usize, width: usize, what: String| {
-        fields.push(Field {
-            at,
-            width,
-            big: false,
-            what,
-        })
-    };
+    let mut fields = Fields::new(bytes.len(), false);
+    let mut field = |at: usize, width: usize, what: String| fields.add(at, width, what);
     field(0x3c, 4, "e_lfanew".into());
     field(coff + 2, 2, "NumberOfSections".into());
     field(coff + 8, 4, "PointerToSymbolTable".into());
@@ -482,51 +459,25 @@ fn pe_seed(name: &str, bytes: Vec<u8>, target: &'static str) -> Seed {
     }
     let cuts = vec![0x3c, lf, coff + 20, opt + 64, sections, sections + n * 40];
     let hot = vec![(0, sections + n * 40)];
-    Seed {
-        name: name.to_string(),
-        bytes,
-        target,
-        fields,
-        cuts,
-        hot,
-    }
+    Seed::new(name, bytes, target, fields, cuts, hot)
 }
 
 fn seeds() -> Vec<Seed> {
     let read = |p: std::path::PathBuf| std::fs::read(p).expect("seed");
-    let mut s = vec![
-        elf_seed(
-            "go-linux-amd64",
-            read(go_hello("linux/amd64", "-s -w", false)),
-            "linux/amd64",
-        ),
-        elf_seed(
-            "go-linux-arm64-unstripped",
-            read(go_hello("linux/arm64", "", false)),
-            "linux/arm64",
-        ),
-        elf_seed(
-            "go-linux-arm-v7",
-            read(go_hello("linux/arm/v7", "-s -w", false)),
-            "linux/arm/v7",
-        ),
-        elf_seed(
-            "go-linux-386",
-            read(go_hello("linux/386", "-s -w", false)),
-            "linux/386",
-        ),
-        elf_seed(
-            "go-linux-s390x",
-            read(go_hello("linux/s390x", "-s -w", false)),
-            "linux/s390x",
-        ),
-    ];
+    let go = |target: &str, ldflags: &str| read(go_hello(target, ldflags, false));
+    let mut s: Vec<Seed> = [
+        ("go-linux-amd64", "linux/amd64", "-s -w"),
+        ("go-linux-arm64-unstripped", "linux/arm64", ""),
+        ("go-linux-arm-v7", "linux/arm/v7", "-s -w"),
+        ("go-linux-386", "linux/386", "-s -w"),
+        ("go-linux-s390x", "linux/s390x", "-s -w"),
+    ]
+    .into_iter()
+    .map(|(name, target, ldflags)| elf_seed(name, go(target, ldflags), target))
+    .collect();
     if require_tool("gcc", "a cgo-dynamic Go seed for the fuzzer") {
-        s.push(elf_seed(
-            "go-linux-amd64-cgo-dynamic",
-            read(go_hello("linux/amd64", "", true)),
-            "linux/amd64",
-        ));
+        let cgo = read(go_hello("linux/amd64", "", true));
+        s.push(elf_seed("go-linux-amd64-cgo-dynamic", cgo, "linux/amd64"));
     }
     for (name, target) in [
         ("aarch64-dynamic", "linux/arm64"),
@@ -536,35 +487,23 @@ fn seeds() -> Vec<Seed> {
         ("armel-static-nolibc-soft", "linux/arm/v5"),
         ("x86_64-dynamic", "linux/amd64"),
     ] {
-        s.push(elf_seed(
-            &format!("c-{name}"),
-            read(fixture(&format!("bin/{name}"))),
-            target,
-        ));
+        let c = read(fixture(&format!("bin/{name}")));
+        s.push(elf_seed(&format!("c-{name}"), c, target));
     }
-    let arm64 = read(go_hello("darwin/arm64", "-s -w", false));
-    let amd64 = read(go_hello("darwin/amd64", "", false));
-    s.push(fat_seed(
-        "go-darwin-universal",
-        &[(0x0100_000c, &arm64), (0x0100_0007, &amd64)],
-        "darwin/arm64",
-    ));
+    let arm64 = go("darwin/arm64", "-s -w");
+    let amd64 = go("darwin/amd64", "");
+    let thins: &[(u32, &[u8])] = &[(0x0100_000c, &arm64), (0x0100_0007, &amd64)];
+    s.push(fat_seed("go-darwin-universal", thins, "darwin/arm64"));
     s.push(macho_seed("go-darwin-arm64", arm64, "darwin/arm64"));
     s.push(macho_seed(
         "go-darwin-amd64-unstripped",
         amd64,
         "darwin/amd64",
     ));
-    s.push(pe_seed(
-        "go-windows-amd64",
-        read(go_hello("windows/amd64", "-s -w", false)),
-        "windows/amd64",
-    ));
-    s.push(pe_seed(
-        "go-windows-386-unstripped",
-        read(go_hello("windows/386", "", false)),
-        "windows/386",
-    ));
+    let win = go("windows/amd64", "-s -w");
+    s.push(pe_seed("go-windows-amd64", win, "windows/amd64"));
+    let win32 = go("windows/386", "");
+    s.push(pe_seed("go-windows-386-unstripped", win32, "windows/386"));
     s
 }
 

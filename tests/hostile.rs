@@ -44,6 +44,16 @@ fn rejected_in_json(dir: &Path, file: &str, target: &str) -> Bounded {
     r
 }
 
+/// `verify NAME ARGS...` of `bytes` written as NAME in a fresh directory, under the
+/// bounds; it must be rejected (exit 1).
+fn verify_rejected(name: &str, bytes: &[u8], args: &[&str]) -> Bounded {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), name, bytes);
+    let r = run_bounded(dir.path(), &[&["verify", &f][..], args].concat());
+    r.within_bounds(1).code(1);
+    r
+}
+
 /// The load commands of a thin 64-bit little-endian Mach-O: (offset, cmd).
 fn load_commands(m: &[u8]) -> Vec<(usize, u32)> {
     let le = |at: usize| u32::from_le_bytes(m[at..at + 4].try_into().unwrap());
@@ -68,11 +78,7 @@ fn macho_segment_claiming_four_billion_sections_is_malformed() {
         .find(|&(off, cmd)| cmd == 0x19 && &m[off + 8..off + 14] == b"__TEXT")
         .expect("__TEXT segment");
     put32(&mut m, text + 64, 0xffff_ffff);
-    let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "nsects", &m);
-    run_bounded(dir.path(), &["verify", &f, "--target", "darwin/arm64"])
-        .within_bounds(1)
-        .code(1)
+    verify_rejected("nsects", &m, &["--target", "darwin/arm64"])
         .stderr_has("claims 4294967295 sections")
         .stderr_has(&format!("nsects at offset {:#x}", text + 64));
 }
@@ -85,11 +91,7 @@ fn macho_symtab_claiming_four_billion_symbols_is_malformed() {
         .find(|&(_, cmd)| cmd == 0x2)
         .expect("LC_SYMTAB");
     put32(&mut m, symtab + 12, 0xffff_ffff);
-    let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "nsyms", &m);
-    run_bounded(dir.path(), &["verify", &f])
-        .within_bounds(1)
-        .code(1)
+    verify_rejected("nsyms", &m, &[])
         .stderr_has("4294967295 symbols")
         .stderr_has(&format!("LC_SYMTAB at offset {symtab:#x}"));
 }
@@ -422,15 +424,10 @@ fn pe_claiming_65535_sections_is_malformed() {
     let mut p = windows_hello();
     let lfanew = u32::from_le_bytes(p[0x3c..0x40].try_into().unwrap()) as usize;
     p[lfanew + 6..lfanew + 8].copy_from_slice(&0xffffu16.to_le_bytes());
-    let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "nsections", &p);
-    run_bounded(dir.path(), &["verify", &f])
-        .within_bounds(1)
-        .code(1)
-        .stderr_has(&format!(
-            "65535 sections of 40 bytes, NumberOfSections at offset {:#x}",
-            lfanew + 6
-        ));
+    verify_rejected("nsections", &p, &[]).stderr_has(&format!(
+        "65535 sections of 40 bytes, NumberOfSections at offset {:#x}",
+        lfanew + 6
+    ));
 }
 
 #[test]
@@ -439,14 +436,9 @@ fn pe_claiming_four_billion_data_directories_is_malformed() {
     let lfanew = u32::from_le_bytes(p[0x3c..0x40].try_into().unwrap()) as usize;
     let count_at = lfanew + 24 + 108; // PE32+
     put32(&mut p, count_at, 0xffff_ffff);
-    let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "ndirs", &p);
-    run_bounded(dir.path(), &["verify", &f])
-        .within_bounds(1)
-        .code(1)
-        .stderr_has(&format!(
-            "NumberOfRvaAndSizes 4294967295 (at offset {count_at:#x})"
-        ));
+    verify_rejected("ndirs", &p, &[]).stderr_has(&format!(
+        "NumberOfRvaAndSizes 4294967295 (at offset {count_at:#x})"
+    ));
 }
 
 #[test]

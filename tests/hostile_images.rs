@@ -78,6 +78,15 @@ impl Layout {
     }
 }
 
+/// An OCI layout `root/name` of one image whose one layer holds `entries`; the image
+/// reference, `oci:name`.
+fn oci_image(root: &Path, name: &str, entries: &[E]) -> String {
+    let l = Layout::new(&root.join(name));
+    let m = l.image(&[&tar_of(entries)]);
+    l.finish(m);
+    format!("oci:{name}")
+}
+
 fn static_bin() -> PathBuf {
     fixture("bin/aarch64-static-nolibc")
 }
@@ -93,19 +102,23 @@ fn verify_on(root: &Path, image: &str, file: &Path) -> Guarded {
         format!("[build.verify]\nbuildinfo = false\nstatic = false\nruns-on = [{image:?}]\n"),
     )
     .unwrap();
-    run_guarded(
+    let file = file.to_str().unwrap();
+    watched(
         root,
         &[
             "verify",
             "--message-format",
             "json",
-            file.to_str().unwrap(),
+            file,
             "--target",
             "linux/arm64",
         ],
-        &base_env(),
-        Duration::from_secs(60),
     )
+}
+
+/// `ARGS` in `root` under the watchdog: killed after 60 s, and the test fails.
+fn watched(root: &Path, args: &[&str]) -> Guarded {
+    run_guarded(root, args, &base_env(), Duration::from_secs(60))
 }
 
 fn mkfifo(path: &Path) {
@@ -126,6 +139,15 @@ fn refused(g: &Guarded, case: &str, needles: &[&str]) {
         );
     }
     assert!(r.artifacts().is_empty(), "case {case}: nothing judged\n{r}");
+}
+
+/// The tool's own peak memory in the run `g` stayed under `mib` MiB.
+fn assert_resident_under(g: &Guarded, mib: u64, case: &str) {
+    assert!(
+        g.peak_rss_kib < mib * 1024,
+        "case {case}: {} KiB resident",
+        g.peak_rss_kib
+    );
 }
 
 /// The runs-on check's status and message.
@@ -389,22 +411,13 @@ fn provenance_files_are_read_bounded_and_strict() {
             &["link.json", "`subject` appears twice"][..],
         ),
     ] {
-        let g = run_guarded(
-            root,
-            &["verify", bin.to_str().unwrap(), "--provenance", p],
-            &base_env(),
-            Duration::from_secs(60),
-        );
+        let g = watched(root, &["verify", bin.to_str().unwrap(), "--provenance", p]);
         let r = &g.run;
         assert_eq!(r.code, Some(2), "case {case}\n{r}");
         for n in needles {
             assert!(r.stderr.contains(n), "case {case}: {n:?}\n{r}");
         }
-        assert!(
-            g.peak_rss_kib < 128 * 1024,
-            "case {case}: {} KiB resident",
-            g.peak_rss_kib
-        );
+        assert_resident_under(&g, 128, case);
     }
 }
 
@@ -419,6 +432,9 @@ fn include_fanout() -> Vec<u8> {
 fn images_past_a_budget_are_judged_unknown_in_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
+    // Each image as it is made: (case, image, the budget its verdict names).
+    let mut cases: Vec<(&str, String, &str)> = Vec::new();
+
     // ld.so.conf include fan-out.
     let fan = include_fanout();
     let mut entries = vec![E::File("etc/ld.so.conf", &fan)];
@@ -428,23 +444,35 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
     for n in &names {
         entries.push(E::File(n, b"/opt/lib\n"));
     }
-    let l = Layout::new(&root.join("fanout"));
-    let m = l.image(&[&tar_of(&entries)]);
-    l.finish(m);
+    let image = oci_image(root, "fanout", &entries);
+    cases.push(("ld.so.conf include fan-out", image, "MAX_INCLUDE_READS"));
     // An included file that includes itself.
-    let l = Layout::new(&root.join("recursive"));
-    let m = l.image(&[&tar_of(&[
-        E::File("etc/ld.so.conf", b"include ld.so.conf.d/*.conf\n"),
-        E::File(
-            "etc/ld.so.conf.d/self.conf",
-            b"include /etc/ld.so.conf.d/self.conf\n",
-        ),
-    ])]);
-    l.finish(m);
+    let image = oci_image(
+        root,
+        "recursive",
+        &[
+            E::File("etc/ld.so.conf", b"include ld.so.conf.d/*.conf\n"),
+            E::File(
+                "etc/ld.so.conf.d/self.conf",
+                b"include /etc/ld.so.conf.d/self.conf\n",
+            ),
+        ],
+    );
+    cases.push(("ld.so.conf including itself", image, "MAX_INCLUDE_DEPTH"));
 
     // Nested indexes: each level lists the next 50 times, four levels (50^4 reads); one
     // index in another, six deep; one index of 10001 entries.
-    for (name, levels, fan) in [("nested", 4, 50), ("deepindex", 6, 1), ("wide", 1, 10_001)] {
+    for (case, name, levels, fan, budget) in [
+        ("nested index fan-out", "nested", 4, 50, "MAX_INDEXES"),
+        ("indexes six deep", "deepindex", 6, 1, "MAX_INDEX_DEPTH"),
+        (
+            "an index of 10001 entries",
+            "wide",
+            1,
+            10_001,
+            "MAX_DESCRIPTORS",
+        ),
+    ] {
         let l = Layout::new(&root.join(name));
         let mut d = l.image(&[&tar_of(&[E::File("etc/passwd", b"x")])]);
         d["platform"] = json!({"architecture": "arm64", "os": "linux"});
@@ -452,32 +480,30 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
             d = l.blob(INDEX, &Layout::index_doc(vec![d; fan]));
         }
         l.finish(d);
+        cases.push((case, format!("oci:{name}"), budget));
     }
 
     // Names longer than a path may be: in a layer, and in the archive itself.
     let long = "n".repeat(5000);
-    let l = Layout::new(&root.join("longpath"));
-    let m = l.image(&[&tar_of(&[E::File(&long, b"x")])]);
-    l.finish(m);
+    let image = oci_image(root, "longpath", &[E::File(&long, b"x")]);
+    cases.push(("a layer entry's name of 5000 bytes", image, "MAX_PATH"));
     std::fs::write(root.join("longname.tar"), tar_of(&[E::File(&long, b"x")])).unwrap();
+    let image = "oci-archive:longname.tar".to_string();
+    cases.push(("an archive member's name of 5000 bytes", image, "MAX_PATH"));
 
     // A path 300 directories deep.
     let deep = format!("{}f", "d/".repeat(300));
-    let l = Layout::new(&root.join("deep"));
-    let m = l.image(&[&tar_of(&[E::File(&deep, b"x")])]);
-    l.finish(m);
+    let image = oci_image(root, "deep", &[E::File(&deep, b"x")]);
+    cases.push(("a path 300 deep", image, "MAX_PATH_DEPTH"));
 
     // Symlinks that amplify: each of 40 links climbs through 127 `r/..` pairs to the
-    // next, so every entry placed under l0 walks ~10000 components.
-    let hops: Vec<(String, String)> = (0..40)
-        .map(|k| {
-            let next = if k == 39 {
-                "r".to_string()
-            } else {
-                format!("l{}", k + 1)
-            };
-            (format!("l{k}"), format!("{}{next}", "r/../".repeat(127)))
-        })
+    // next (the last to r), so every entry placed under l0 walks ~10000 components.
+    let climb = "r/../".repeat(127);
+    let hops: Vec<(String, String)> = (1..40)
+        .map(|k| format!("l{k}"))
+        .chain(["r".to_string()])
+        .enumerate()
+        .map(|(k, next)| (format!("l{k}"), format!("{climb}{next}")))
         .collect();
     let mut entries: Vec<E> = vec![E::File("r/keep", b"")];
     for (at, to) in &hops {
@@ -490,9 +516,8 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
         entries.push(E::File(a, b""));
         entries.push(E::File(b, b""));
     }
-    let l = Layout::new(&root.join("amplify"));
-    let m = l.image(&[&tar_of(&entries)]);
-    l.finish(m);
+    let image = oci_image(root, "amplify", &entries);
+    cases.push(("amplifying symlinks", image, "MAX_WALK"));
 
     // Whiteouts that rescan: 5000 files of this layer in one directory, then 2100 opaque
     // markers there, each looking at all of them again.
@@ -501,49 +526,17 @@ fn images_past_a_budget_are_judged_unknown_in_seconds() {
     for _ in 0..2100 {
         entries.push(E::File("d/.wh..wh..opq", b""));
     }
-    let l = Layout::new(&root.join("rescan"));
-    let m = l.image(&[&tar_of(&entries)]);
-    l.finish(m);
+    let image = oci_image(root, "rescan", &entries);
+    cases.push(("whiteouts that rescan", image, "MAX_WALK"));
 
-    for (case, image, needle) in [
-        (
-            "ld.so.conf include fan-out",
-            "oci:fanout",
-            "MAX_INCLUDE_READS",
-        ),
-        (
-            "ld.so.conf including itself",
-            "oci:recursive",
-            "MAX_INCLUDE_DEPTH",
-        ),
-        ("nested index fan-out", "oci:nested", "MAX_INDEXES"),
-        ("indexes six deep", "oci:deepindex", "MAX_INDEX_DEPTH"),
-        ("an index of 10001 entries", "oci:wide", "MAX_DESCRIPTORS"),
-        (
-            "a layer entry's name of 5000 bytes",
-            "oci:longpath",
-            "MAX_PATH",
-        ),
-        (
-            "an archive member's name of 5000 bytes",
-            "oci-archive:longname.tar",
-            "MAX_PATH",
-        ),
-        ("a path 300 deep", "oci:deep", "MAX_PATH_DEPTH"),
-        ("amplifying symlinks", "oci:amplify", "MAX_WALK"),
-        ("whiteouts that rescan", "oci:rescan", "MAX_WALK"),
-    ] {
+    for (case, image, needle) in &cases {
         let g = verify_on(root, image, &dynamic_bin());
         let r = &g.run;
         assert_eq!(r.code, Some(1), "case {case}: unknown fails the file\n{r}");
         let (status, text) = verdict(&g, image);
         assert_eq!(status, "unknown", "case {case}: {text}");
         assert!(text.contains(needle), "case {case}: {needle:?} in {text}");
-        assert!(
-            g.peak_rss_kib < 512 * 1024,
-            "case {case}: {} KiB resident",
-            g.peak_rss_kib
-        );
+        assert_resident_under(&g, 512, case);
     }
 }
 
@@ -555,13 +548,12 @@ fn a_glob_built_to_backtrack_is_matched_in_linear_time() {
     // every way of splitting the name among the stars.
     let conf = b"include /etc/ld.so.conf.d/a*a*a*a*a*a*a*a*a*a*b\n/opt/lib\n";
     let long = format!("etc/ld.so.conf.d/{}", "a".repeat(250));
-    let l = Layout::new(&root.join("glob"));
-    let m = l.image(&[&tar_of(&[
-        E::File("etc/ld.so.conf", conf),
-        E::File(&long, b"/never\n"),
-    ])]);
-    l.finish(m);
-    let g = verify_on(root, "oci:glob", &static_bin());
+    let image = oci_image(
+        root,
+        "glob",
+        &[E::File("etc/ld.so.conf", conf), E::File(&long, b"/never\n")],
+    );
+    let g = verify_on(root, &image, &static_bin());
     assert_eq!(g.run.code, Some(0), "{}", g.run);
     assert_eq!(verdict(&g, "oci:glob").0, "pass");
 }
@@ -673,18 +665,17 @@ fn provenance_subjects_in_unverified_algorithms_never_match() {
         ),
     ] {
         std::fs::write(root.join("p.json"), statement(digest)).unwrap();
-        let g = run_guarded(
+        let bin = bin.to_str().unwrap();
+        let g = watched(
             root,
             &[
                 "verify",
                 "--message-format",
                 "json",
-                bin.to_str().unwrap(),
+                bin,
                 "--provenance",
                 "p.json",
             ],
-            &base_env(),
-            Duration::from_secs(60),
         );
         let arts = g.run.artifacts();
         assert!(!arts.is_empty(), "case {case}\n{}", g.run);
@@ -722,9 +713,5 @@ fn two_hundred_thousand_long_named_entries_are_read_in_bounded_memory() {
     let g = verify_on(root, "oci:many", &static_bin());
     assert_eq!(g.run.code, Some(0), "{}", g.run);
     assert_eq!(verdict(&g, "oci:many").0, "pass");
-    assert!(
-        g.peak_rss_kib < 384 * 1024,
-        "{} KiB resident for 200000 entries",
-        g.peak_rss_kib
-    );
+    assert_resident_under(&g, 384, "200000 entries");
 }

@@ -50,17 +50,15 @@ fn project(values: &[(&str, &str)]) -> Project {
 fn hostile(p: &Project) -> BTreeMap<String, String> {
     let goenv = p.path().join("hostile-go-env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\nCGO_ENABLED=1\n").unwrap();
-    let mut env = env_with(HOSTILE_GO_VARS);
-    for (k, v) in [
+    let goenv = goenv.display().to_string();
+    let more = [
         ("GOEXPERIMENT", "nosuchexperiment"),
         ("GOWORK", "/nonexistent/go.work"),
         ("GOARM64", "v9.5"),
         ("GOTOOLCHAIN", "go1.1.1"),
-    ] {
-        env.insert(k.into(), v.into());
-    }
-    env.insert("GOENV".into(), goenv.display().to_string());
-    env
+        ("GOENV", goenv.as_str()),
+    ];
+    env_with(&[HOSTILE_GO_VARS, &more].concat())
 }
 
 /// The exported values, as the JSON format states them.
@@ -96,11 +94,8 @@ fn same_bytes(p: &Project, tool: &[u8], built: &str, consumer: &str) {
 }
 
 fn no_pwned(p: &Project, consumer: &str) {
-    let pwned: Vec<String> = p
-        .ls(".")
-        .into_iter()
-        .filter(|f| f.starts_with("PWNED"))
-        .collect();
+    let mut pwned = p.ls(".");
+    pwned.retain(|f| f.starts_with("PWNED"));
     assert!(pwned.is_empty(), "{consumer} ran a command: {pwned:?}");
 }
 
@@ -117,6 +112,34 @@ fn assert_carries(got: &BTreeMap<String, String>, want: &BTreeMap<String, String
     for (k, v) in want {
         assert_eq!(got.get(k), Some(v), "{who}: {k} does not round-trip");
     }
+}
+
+/// A parser of one export format: the variables it defines, or why the text is invalid.
+type Parser = fn(&str) -> Result<BTreeMap<String, String>, String>;
+
+/// The `format` export of `p`, read back by `parse`, must be exactly the exported
+/// variables with exactly their values; `go build` with them over the hostile host
+/// environment must build the tool's bytes.
+fn read_back_and_build(p: &Project, format: &str, parse: Parser, consumer: &str) {
+    let want = expected(p);
+    let tool = tool_build(p);
+    let text = export(p, format);
+    let got = parse(&text).unwrap_or_else(|e| panic!("{consumer}: {e}\n{text}"));
+    assert_eq!(
+        got, want,
+        "{consumer}: exactly the exported variables, exactly their values"
+    );
+    let built = format!("{format}-built");
+    output_of(
+        Command::new("go")
+            .args(["build", "-ldflags=-s -w", "-o", &built, "."])
+            .current_dir(p.path())
+            .env_clear()
+            .envs(hostile(p))
+            .envs(&got),
+        &format!("go build with the {consumer} variables"),
+    );
+    same_bytes(p, &tool, &built, consumer);
 }
 
 fn output_of(cmd: &mut Command, what: &str) -> std::process::Output {
@@ -253,24 +276,7 @@ fn parse_github_env(text: &str) -> Result<BTreeMap<String, String>, String> {
 #[test]
 fn github_env_file_reads_every_value_exactly_defines_nothing_else_and_builds_the_same_bytes() {
     let p = project(TRICKY);
-    let want = expected(&p);
-    let tool = tool_build(&p);
-    let text = export(&p, "github");
-    let got = parse_github_env(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    assert_eq!(
-        got, want,
-        "exactly the exported variables, exactly their values"
-    );
-    output_of(
-        Command::new("go")
-            .args(["build", "-ldflags=-s -w", "-o", "gh-built", "."])
-            .current_dir(p.path())
-            .env_clear()
-            .envs(hostile(&p))
-            .envs(&got),
-        "go build with the $GITHUB_ENV variables",
-    );
-    same_bytes(&p, &tool, "gh-built", "$GITHUB_ENV");
+    read_back_and_build(&p, "github", parse_github_env, "$GITHUB_ENV");
 }
 
 /// A Dockerfile as its reference describes it: `#` lines are comments (also inside a
@@ -379,24 +385,7 @@ fn dockerfile_reads_every_value_exactly_adds_no_instruction_and_builds_the_same_
         .filter(|(_, v)| dockerable(v))
         .collect();
     let p = project(&values);
-    let want = expected(&p);
-    let tool = tool_build(&p);
-    let text = export(&p, "dockerfile");
-    let got = parse_dockerfile(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    assert_eq!(
-        got, want,
-        "exactly the exported variables, exactly their values"
-    );
-    output_of(
-        Command::new("go")
-            .args(["build", "-ldflags=-s -w", "-o", "docker-built", "."])
-            .current_dir(p.path())
-            .env_clear()
-            .envs(hostile(&p))
-            .envs(&got),
-        "go build with the Dockerfile's ENV",
-    );
-    same_bytes(&p, &tool, "docker-built", "Dockerfile");
+    read_back_and_build(&p, "dockerfile", parse_dockerfile, "Dockerfile");
 
     // A value a Dockerfile cannot hold is refused, not written half.
     let p = project(&[("MULTI", "a\nRUN touch PWNED")]);
@@ -565,6 +554,31 @@ fn recorded_ldflags(artifact: &Path) -> String {
     }
 }
 
+/// Profiles that put `{version}` in the linker flags: in the `ldflags` string, and as a
+/// word of the `ldflags` list.
+const STRING_FORM: &str = "[profile.golden]\nldflags = \"-s -w -X main.version={version}\"\n";
+const LIST_FORM: &str =
+    "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version={version}\"]\n";
+
+/// `hello` built for linux/amd64 into dist/h under `profile`, `{version}` being `value`
+/// from XBUILD_GO_VERSION (`from_env`) or else --version-override; the project, the run
+/// and where the value came from.
+fn build_with_version(profile: &str, value: &str, from_env: bool) -> (Project, Run, &'static str) {
+    let p = Project::copy_of("hello");
+    p.file("xbuild-go.toml", profile);
+    let mut env = base_env();
+    let mut args = vec!["--target", "linux/amd64", "-o", "dist/h"];
+    let source = if from_env {
+        env.insert("XBUILD_GO_VERSION".into(), value.to_string());
+        "XBUILD_GO_VERSION"
+    } else {
+        args.extend(["--version-override", value]);
+        "--version-override"
+    };
+    let r = run_env(p.path(), &args, &env);
+    (p, r, source)
+}
+
 #[test]
 fn placeholder_values_stay_inside_their_ldflags_word() {
     // A value that, pasted raw, adds `-X main.version=pwned` (the linker's last -X wins,
@@ -572,9 +586,6 @@ fn placeholder_values_stay_inside_their_ldflags_word() {
     const EVIL: &str = "1.0 -X main.version=pwned -extld=/tmp/evil";
     const SINGLE: &str = "1.0' -X main.version=pwned -extld=/tmp/evil '";
     const DOUBLE: &str = "1.0\" -X main.version=pwned -extld=/tmp/evil \"";
-    let string_form = "[profile.golden]\nldflags = \"-s -w -X main.version={version}\"\n";
-    let list_form =
-        "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version={version}\"]\n";
     let quoted_form = "[profile.golden]\nldflags = \"-s -w -X 'main.version={version}'\"\n";
     let stamp_form = "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n";
     // go.buildinfo expects the profile's ldflags: off where `flags` carries them.
@@ -582,27 +593,18 @@ fn placeholder_values_stay_inside_their_ldflags_word() {
     let flags_pair = "[profile.golden]\nldflags = \"\"\nflags = [\"-ldflags\", \"-s -w -X main.version={version}\"]\n[profile.golden.verify]\nbuildinfo = false\n";
     // (case, profile, value, from the environment or --version-override)
     let cases: &[(&str, &str, &str, bool)] = &[
-        ("string form, env", string_form, EVIL, true),
-        ("string form, single quote", string_form, SINGLE, false),
-        ("string form, double quote", string_form, DOUBLE, true),
-        ("list form, env", list_form, EVIL, true),
-        ("list form, single quote", list_form, SINGLE, true),
+        ("string form, env", STRING_FORM, EVIL, true),
+        ("string form, single quote", STRING_FORM, SINGLE, false),
+        ("string form, double quote", STRING_FORM, DOUBLE, true),
+        ("list form, env", LIST_FORM, EVIL, true),
+        ("list form, single quote", LIST_FORM, SINGLE, true),
         ("quoted in the string", quoted_form, DOUBLE, false),
         ("stamp", stamp_form, SINGLE, true),
         ("flags -ldflags=", flags_form, EVIL, true),
         ("flags -ldflags VALUE", flags_pair, DOUBLE, false),
     ];
     for (case, profile, value, from_env) in cases {
-        let p = Project::copy_of("hello");
-        p.file("xbuild-go.toml", profile);
-        let mut env = base_env();
-        let mut args = vec!["--target", "linux/amd64", "-o", "dist/h"];
-        if *from_env {
-            env.insert("XBUILD_GO_VERSION".into(), value.to_string());
-        } else {
-            args.extend(["--version-override", value]);
-        }
-        let r = run_env(p.path(), &args, &env);
+        let (p, r, _) = build_with_version(profile, value, *from_env);
         assert_eq!(r.code, Some(0), "case {case}\n{r}");
         let artifact = p.path().join("dist/h");
         let words = go_words(&recorded_ldflags(&artifact));
@@ -633,33 +635,19 @@ fn placeholder_values_stay_inside_their_ldflags_word() {
 fn placeholder_values_go_cannot_quote_are_refused() {
     // Both kinds of quote and a space: no quoting keeps it in one word.
     const BOTH: &str = "1.0' -X \"main.version=pwned";
-    let string_form = "[profile.golden]\nldflags = \"-s -w -X main.version={version}\"\n";
-    let list_form =
-        "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version={version}\"]\n";
     let stamp_form = "[profile.golden]\nstamp = { \"main.version\" = \"v{version}\" }\n";
     let cc_form = "[profile.golden]\nenv = { CGO_LDFLAGS = \"-L/opt/{version}\" }\n";
     // (case, profile, value, from the environment)
     let cases: &[(&str, &str, &str, bool)] = &[
-        ("both quotes, env", string_form, BOTH, true),
-        ("both quotes, flag", list_form, BOTH, false),
-        ("newline", string_form, "1.0\n-X main.version=pwned", true),
-        ("carriage return", list_form, "1.0\r-extld=/tmp/evil", false),
+        ("both quotes, env", STRING_FORM, BOTH, true),
+        ("both quotes, flag", LIST_FORM, BOTH, false),
+        ("newline", STRING_FORM, "1.0\n-X main.version=pwned", true),
+        ("carriage return", LIST_FORM, "1.0\r-extld=/tmp/evil", false),
         ("stamp", stamp_form, BOTH, true),
         ("CGO_LDFLAGS", cc_form, BOTH, true),
     ];
     for (case, profile, value, from_env) in cases {
-        let p = Project::copy_of("hello");
-        p.file("xbuild-go.toml", profile);
-        let mut env = base_env();
-        let mut args = vec!["--target", "linux/amd64", "-o", "dist/h"];
-        let source = if *from_env {
-            env.insert("XBUILD_GO_VERSION".into(), value.to_string());
-            "XBUILD_GO_VERSION"
-        } else {
-            args.extend(["--version-override", value]);
-            "--version-override"
-        };
-        let r = run_env(p.path(), &args, &env);
+        let (p, r, source) = build_with_version(profile, value, *from_env);
         assert_eq!(r.code, Some(2), "case {case}: exit 2\n{r}");
         assert!(
             r.stderr.contains("`{version}`") && r.stderr.contains(source),

@@ -5,21 +5,8 @@
 
 mod util;
 
+use util::cases::Rng;
 use util::*;
-
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn corpus(good: &[u8]) -> Vec<(String, Vec<u8>)> {
     let elf = goblin::elf::Elf::parse(good).expect("the seed binary parses");

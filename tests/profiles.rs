@@ -147,24 +147,20 @@ fn row<'a>(stdout: &'a str, name: &str, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {key} row for {name}"))
 }
 
+/// `ARGS` in `dir` under a hang guard: the tool is killed after 20 s and the test fails.
+fn guarded(dir: &std::path::Path, args: &[&str]) -> Run {
+    run_guarded(dir, args, &base_env(), std::time::Duration::from_secs(20)).run
+}
+
 /// Large files resolve (each table's chain is walked once, not once per profile): a
 /// hang guard kills the tool after 20 s and fails, no tighter timing. Before the fix
 /// these took 4-25 s, 19-26 s and over a minute.
 #[test]
 fn profiles_of_large_files_finish_and_are_right() {
     let t = tempfile::tempdir().unwrap();
-    let guard = std::time::Duration::from_secs(20);
-    let env = base_env();
-
     let many = t.path().join("many.toml");
     std::fs::write(&many, many_profiles(2000)).unwrap();
-    let g = run_guarded(
-        t.path(),
-        &["profiles", "--config", many.to_str().unwrap()],
-        &env,
-        guard,
-    );
-    let r = &g.run;
+    let r = guarded(t.path(), &["profiles", "--config", many.to_str().unwrap()]);
     r.code(0);
     let names = sections(&r.stdout);
     assert_eq!(names.len(), 2001, "2,000 profiles and golden\n{}", r.cmd);
@@ -177,8 +173,7 @@ fn profiles_of_large_files_finish_and_are_right() {
         let path = t.path().join(file);
         std::fs::write(&path, chain(n)).unwrap();
         let config = path.to_str().unwrap();
-        let g = run_guarded(t.path(), &["profiles", "--config", config], &env, guard);
-        let r = &g.run;
+        let r = guarded(t.path(), &["profiles", "--config", config]);
         r.code(0);
         assert_eq!(
             sections(&r.stdout).len(),
@@ -203,13 +198,8 @@ fn profiles_of_large_files_finish_and_are_right() {
         assert!(targets.contains("# profile `p0` at "), "{file}: {targets}");
 
         // `env` of the deepest profile merges the env keys of the whole chain.
-        let g = run_guarded(
-            t.path(),
-            &["env", "--config", config, "--profile", &last, "--explain"],
-            &env,
-            guard,
-        );
-        let r = &g.run;
+        let args = ["env", "--config", config, "--profile", &last, "--explain"];
+        let r = guarded(t.path(), &args);
         r.code(0);
         let keys = r.stdout.lines().filter(|l| l.starts_with('K')).count();
         assert_eq!(
@@ -231,20 +221,9 @@ fn a_chain_deeper_than_any_recursion_limit_with_a_cycle_is_reported() {
     let text = chain(5000).replacen("[profile.p0]\n", "[profile.p0]\ninherits = \"p4999\"\n", 1);
     let path = t.path().join("cyclic.toml");
     std::fs::write(&path, text).unwrap();
-    let g = run_guarded(
-        t.path(),
-        &[
-            "env",
-            "--config",
-            path.to_str().unwrap(),
-            "--profile",
-            "p4999",
-        ],
-        &base_env(),
-        std::time::Duration::from_secs(20),
-    );
-    g.run
-        .code(2)
+    let config = path.to_str().unwrap();
+    let r = guarded(t.path(), &["env", "--config", config, "--profile", "p4999"]);
+    r.code(2)
         .stderr_has("cyclic.toml:2:12: profile inheritance cycle: p4999 -> p4998 -> ")
         .stderr_has("-> p1 -> p0 -> p4999");
 }

@@ -193,14 +193,10 @@ impl Attack {
         }
         let out = cmd.output().expect("spawn cargo-xbuild-go");
         Run {
+            // The command's Debug form is a shell line: its directory, `env -i` and
+            // every variable, the binary and its arguments.
             cmd: format!(
-                "{} {}{}{}",
-                env.iter()
-                    .map(|(k, v)| format!("{k}={v:?}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                bin().display(),
-                args.iter().map(|a| format!(" {a:?}")).collect::<String>(),
+                "{cmd:?}{}",
                 match how {
                     As::Invoked => "",
                     As::User => " (as uid 1000)",
@@ -387,29 +383,43 @@ fn assert_denied(line: &str, r: &Run) {
     );
 }
 
-#[test]
-fn the_artifact_reaches_no_secret_no_host_and_not_what_is_delivered() {
-    let a = Attack::new(As::Invoked);
-    let r = a.run(As::Invoked);
+/// The attack started `how`, built and smoke-run for `target`: exit 0. The attack, the
+/// run, the smoke check and the artifact event.
+fn attacked(how: As, target: &str) -> (Attack, Run, Value, Value) {
+    let a = Attack::new(how);
+    let r = a.run_for(how, target);
     r.code(0);
     let (c, artifact) = smoke_of(&r);
-    let actual = c["actual"].as_str().unwrap_or_default();
-    let isolated = actual.contains(", PID, mount and network namespaces)")
-        || actual.contains(", user, PID, mount and network namespaces)");
+    (a, r, c, artifact)
+}
+
+/// The smoke check `c` says every probe was denied; when `isolated` (which CI=true
+/// requires) the artifact saw only itself in /proc (under qemu, qemu is PID 1 and the
+/// artifact its guest, in the same process); it never ran as host root.
+fn assert_contained(c: &Value, r: &Run, isolated: bool) {
     assert!(
         isolated || !in_ci(),
         "every namespace under CI=true (root there): {c}\n{r}"
     );
-    let line = report_line(&c, &r);
-    assert_denied(&line, &r);
+    let line = report_line(c, r);
+    assert_denied(&line, r);
     if isolated {
-        assert_only_itself(&line, &r);
+        assert_only_itself(&line, r);
     } else {
-        eprintln!("SKIP part: no namespaces here ({actual})");
+        eprintln!("SKIP part: no namespaces here ({})", c["actual"]);
     }
     if is_root() {
         assert_ne!(said(&line, "uid"), "0", "never host root: {line}\n{r}");
     }
+}
+
+#[test]
+fn the_artifact_reaches_no_secret_no_host_and_not_what_is_delivered() {
+    let (a, r, c, artifact) = attacked(As::Invoked, "linux/amd64");
+    let actual = c["actual"].as_str().unwrap_or_default();
+    let isolated = actual.contains(", PID, mount and network namespaces)")
+        || actual.contains(", user, PID, mount and network namespaces)");
+    assert_contained(&c, &r, isolated);
     a.assert_nothing_reached(&r);
     a.assert_delivered_verified(&r, &artifact);
 }
@@ -427,10 +437,7 @@ fn assert_only_itself(line: &str, r: &Run) {
 /// exit 0, every probe denied, only itself in /proc. The attack, the run, the artifact
 /// and the report line.
 fn in_every_namespace(how: As) -> (Attack, Run, Value, String) {
-    let a = Attack::new(how);
-    let r = a.run(how);
-    r.code(0);
-    let (c, artifact) = smoke_of(&r);
+    let (a, r, c, artifact) = attacked(how, "linux/amd64");
     assert!(
         c["actual"]
             .as_str()
@@ -467,10 +474,7 @@ fn run_by_an_unprivileged_user_the_artifact_gets_a_user_namespace() {
 
 #[test]
 fn where_the_kernel_refuses_namespaces_landlock_keeps_the_secrets() {
-    let a = Attack::new(As::NoUnshare);
-    let r = a.run(As::NoUnshare);
-    r.code(0);
-    let (c, artifact) = smoke_of(&r);
+    let (a, r, c, artifact) = attacked(As::NoUnshare, "linux/amd64");
     assert!(
         c["actual"].as_str().unwrap_or_default().contains(
             "(natively, process group and Landlock only: unshare: Operation not permitted"
@@ -542,26 +546,11 @@ fn under_qemu_the_artifact_is_as_contained() {
     if !require_tool("qemu-aarch64-static", "smoke runs under qemu-user") {
         return;
     }
-    let a = Attack::new(As::Invoked);
-    let r = a.run_for(As::Invoked, "linux/arm64");
-    r.code(0);
-    let (c, artifact) = smoke_of(&r);
+    let (a, r, c, artifact) = attacked(As::Invoked, "linux/arm64");
     let actual = c["actual"].as_str().unwrap_or_default();
     assert!(actual.contains("(under qemu-aarch64-static, "), "{c}\n{r}");
     let isolated = actual.contains("PID, mount and network namespaces)");
-    assert!(
-        isolated || !in_ci(),
-        "every namespace under CI=true: {c}\n{r}"
-    );
-    let line = report_line(&c, &r);
-    assert_denied(&line, &r);
-    if isolated {
-        // qemu is PID 1: the artifact is qemu's guest, in the same process.
-        assert_only_itself(&line, &r);
-    }
-    if is_root() {
-        assert_ne!(said(&line, "uid"), "0", "never host root: {line}\n{r}");
-    }
+    assert_contained(&c, &r, isolated);
     a.assert_nothing_reached(&r);
     a.assert_delivered_verified_for(&r, &artifact, ("arm64", ("GOARM64", "v8.0")));
 }

@@ -387,6 +387,7 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .unwrap_or_else(|| panic!("no check {id} in {artifact:#}"))
 }
 
+pub mod cases;
 pub mod guard;
 pub mod oci;
 pub mod rootfs;
