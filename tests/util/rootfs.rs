@@ -78,13 +78,8 @@ fn run(cmd: &mut Command) -> String {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("starting {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let what = format!("{cmd:?} failed ({}):\n", out.status);
+    super::shared::assert_succeeded_saying_all(&out, &what);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
