@@ -104,12 +104,7 @@ fn secret_env(mut env: BTreeMap<String, String>, proxy_tail: &str) -> BTreeMap<S
 
 /// No secret in any file under `dir`.
 fn assert_no_secret(dir: &Path) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            assert_no_secret(&p);
-            continue;
-        }
+    for p in walk_files(dir) {
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue; // the binaries
         };

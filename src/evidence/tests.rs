@@ -44,7 +44,11 @@ fn padding_only_ends_a_sum() {
     assert_eq!(base64_decode("aGk=").as_deref(), Some(&b"hi"[..]));
     assert_eq!(base64_decode("aA==").as_deref(), Some(&b"h"[..]));
     assert_eq!(base64_decode("a==="), None);
-    assert_eq!(base64_decode("aA==aGk="), None, "padding before the last group");
+    assert_eq!(
+        base64_decode("aA==aGk="),
+        None,
+        "padding before the last group"
+    );
 }
 
 fn module(path: &str, version: &str, sum: &str, replace: Option<Module>) -> Module {
