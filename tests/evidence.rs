@@ -75,6 +75,13 @@ fn sha256_file(p: &Path) -> String {
         .collect()
 }
 
+/// The document `--sbom DIR` writes for `artifact` (under `work`): its path relative
+/// to `work` with `/` as `_`, then `.cdx.json` (docs/evidence.md).
+fn sbom_of(sbom_dir: &Path, work: &Path, artifact: &Path) -> PathBuf {
+    let rel = artifact.strip_prefix(work).unwrap().to_str().unwrap();
+    sbom_dir.join(format!("{}.cdx.json", rel.replace('/', "_")))
+}
+
 fn read_json(p: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", p.display()))
@@ -97,12 +104,7 @@ fn secret_env(mut env: BTreeMap<String, String>, proxy_tail: &str) -> BTreeMap<S
 
 /// No secret in any file under `dir`.
 fn assert_no_secret(dir: &Path) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            assert_no_secret(&p);
-            continue;
-        }
+    for p in walk_files(dir) {
         let Ok(text) = std::fs::read_to_string(&p) else {
             continue; // the binaries
         };
@@ -215,8 +217,7 @@ fn check_build_documents(
 
     let mut sboms = Vec::new();
     for (target, path) in artifacts {
-        let name = path.file_name().unwrap().to_string_lossy();
-        let sbom_path = dir.join(format!("dist/sbom/{name}.cdx.json"));
+        let sbom_path = sbom_of(&dir.join("dist/sbom"), dir, path);
         let sbom = read_json(&sbom_path);
         assert_eq!(sbom["specVersion"], "1.6");
         let c = &sbom["metadata"]["component"];
@@ -459,8 +460,8 @@ fn verify_writes_evidence_about_files_built_elsewhere() {
 
 // ---- a real module with dependencies, through the module proxy (opt-in) ----
 
-/// `path@version` of every `dep` line of `go version -m FILE`.
-fn go_version_deps(file: &Path) -> Vec<String> {
+/// What `go version -m FILE` prints.
+fn go_version_m(file: &Path) -> String {
     let o = Command::new("go")
         .args(["version", "-m"])
         .arg(file)
@@ -468,8 +469,13 @@ fn go_version_deps(file: &Path) -> Vec<String> {
         .envs(base_env())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout)
+    assert_succeeded_saying_all(&o, &format!("go version -m {}: ", file.display()));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `path@version` of every `dep` line of `go version -m FILE`.
+fn go_version_deps(file: &Path) -> Vec<String> {
+    go_version_m(file)
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -520,7 +526,7 @@ fn gojq_for_two_targets_has_every_dependency_in_the_evidence() {
         let deps = go_version_deps(file);
         assert!(!deps.is_empty(), "gojq has dependencies");
         let name = file.file_name().unwrap().to_string_lossy();
-        let sbom = read_json(&src.path().join(format!("dist/sbom/{name}.cdx.json")));
+        let sbom = read_json(&sbom_of(&src.path().join("dist/sbom"), src.path(), file));
         for dep in &deps {
             let (path, version) = dep.split_once('@').unwrap();
             let purl = format!("pkg:golang/{path}@{version}");
@@ -678,5 +684,292 @@ fn provenance_leaves_host_paths_out_unless_asked() {
     assert!(text.contains(&go_dir.display().to_string()), "{text}");
     if let Some(py) = &python {
         validate(py, "provenance", &[p.path().join("prov.json")]);
+    }
+}
+
+// ---- the SBOM against `go version -m` ----
+
+/// The value of property `name` of a CycloneDX component.
+fn property<'c>(c: &'c serde_json::Value, name: &str) -> Option<&'c str> {
+    c["properties"]
+        .as_array()?
+        .iter()
+        .find(|p| p["name"] == name)
+        .and_then(|p| p["value"].as_str())
+}
+
+/// The component whose `key` (`purl`, `name`) is `value`.
+fn component<'b>(sbom: &'b serde_json::Value, key: &str, value: &str) -> &'b serde_json::Value {
+    sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c[key] == value)
+        .unwrap_or_else(|| panic!("no component with {key} {value}\n{sbom:#}"))
+}
+
+/// The tool in `p` with `args`, writing SBOMs into `sbom/`, JSON events on stdout.
+fn run_with_sbom(p: &Project, args: &[&str]) -> Run {
+    let mut all = args.to_vec();
+    all.extend(["--sbom", "sbom", "--message-format", "json"]);
+    run(p.path(), &all)
+}
+
+/// The `sbom` evidence events of a JSON run: (path, sha256) in order.
+fn sbom_events(r: &Run) -> Vec<(PathBuf, String)> {
+    r.json()
+        .iter()
+        .filter(|l| l["reason"] == "evidence" && l["kind"] == "sbom")
+        .map(|l| {
+            let path = PathBuf::from(l["path"].as_str().unwrap());
+            (path, l["sha256"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// Whether `go version -m` printed the line of these words.
+fn go_recorded(m: &str, words: &[&str]) -> bool {
+    m.lines()
+        .any(|l| l.split_whitespace().eq(words.iter().copied()))
+}
+
+#[test]
+fn two_targets_of_one_binary_get_one_sbom_each() {
+    let python = python();
+    let p = Project::copy_of("hello");
+    // The common layout: one directory per platform, the binary's own name in each.
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\noutput = \"_dist/{os}-{arch}/{name}\"\n",
+    );
+    let r = run_with_sbom(&p, &["--target", "linux/arm64,linux/amd64"]);
+    r.code(0);
+    assert_eq!(
+        p.ls("sbom"),
+        [
+            "_dist_linux-amd64_hello.cdx.json",
+            "_dist_linux-arm64_hello.cdx.json"
+        ],
+        "{r}"
+    );
+    // Each document announced is one written, with the digest of its bytes.
+    let events = sbom_events(&r);
+    assert_eq!(events.len(), 2, "{r}");
+    assert_ne!(events[0].0, events[1].0, "{r}");
+    for (path, sha) in &events {
+        assert_eq!(&sha256_file(path), sha, "{}", path.display());
+    }
+    let mut docs = Vec::new();
+    for arch in ["arm64", "amd64"] {
+        let artifact = p.path().join(format!("_dist/linux-{arch}/hello"));
+        let doc = p
+            .path()
+            .join(format!("sbom/_dist_linux-{arch}_hello.cdx.json"));
+        let sbom = read_json(&doc);
+        let main = &sbom["metadata"]["component"];
+        assert_eq!(
+            main["hashes"][0]["content"],
+            sha256_file(&artifact).as_str(),
+            "{arch}: its own artifact's digest\n{main:#}"
+        );
+        assert_eq!(
+            property(main, "xbuild-go:artifact"),
+            Some(format!("_dist/linux-{arch}/hello").as_str())
+        );
+        // What Go recorded, as `go version -m` prints it.
+        let m = go_version_m(&artifact);
+        let go = m.lines().next().and_then(|l| l.split_whitespace().nth(1));
+        let go = go.unwrap_or_else(|| panic!("no Go version in {m}"));
+        assert!(
+            go_recorded(&m, &["build", &format!("GOARCH={arch}")]),
+            "{m}"
+        );
+        assert_eq!(property(main, "xbuild-go:build:GOARCH"), Some(arch));
+        // The main module is `(devel)`: neither the purl nor the component has a version.
+        assert!(
+            go_recorded(&m, &["mod", "example.com/hello", "(devel)"]),
+            "{m}"
+        );
+        assert_eq!(main["purl"], "pkg:golang/example.com/hello", "{main:#}");
+        assert!(main.get("version").is_none(), "{main:#}");
+        // The standard library at `go1.26.8` in the version and the purl alike.
+        let std = component(&sbom, "purl", &format!("pkg:golang/stdlib@{go}"));
+        assert_eq!(std["version"], go, "{std:#}");
+        docs.push(doc);
+    }
+    if let Some(py) = &python {
+        validate(py, "sbom", &docs);
+    }
+}
+
+#[test]
+fn sbom_names_that_cannot_be_written_are_refused_before_anything_is_built() {
+    let p = Project::copy_of("hello");
+    // Each directory name is short enough; the SBOM's name (the path, `/` as `_`) is not.
+    let long = format!("{0}/{0}/{0}/{{name}}-{{arch}}", "d".repeat(100));
+    let r = run_with_sbom(&p, &["--target", "linux/arm64,linux/amd64", "-o", &long]);
+    // The error event (JSON on stdout) says why.
+    r.code(2).stdout_has("--sbom").stdout_has("at most 255");
+    assert!(
+        r.json().iter().all(|l| l["reason"] != "artifact"),
+        "nothing was built: {r}"
+    );
+    assert!(!p.path().join("d".repeat(100)).exists(), "{r}");
+    assert!(!p.path().join("sbom").exists(), "{r}");
+}
+
+#[test]
+fn verify_refuses_two_files_whose_sboms_would_share_a_name() {
+    let p = Project::copy_of("hello");
+    run(p.path(), &["--target", "linux/arm64", "-o", "a/b"]).code(0);
+    std::fs::copy(p.path().join("a/b"), p.path().join("a_b")).unwrap();
+    let r = run_with_sbom(
+        &p,
+        &["verify", "a/b", "a_b", "--emit-provenance", "prov.json"],
+    );
+    r.code(2)
+        .stdout_has("`a/b` and `a_b`")
+        .stdout_has("sbom/a_b.cdx.json");
+    assert!(sbom_events(&r).is_empty(), "{r}");
+    // Nothing is written: no SBOM, nor the provenance asked for with it.
+    assert!(p.ls("sbom").is_empty(), "{:?}", p.ls("sbom"));
+    assert!(!p.path().join("prov.json").exists(), "{r}");
+}
+
+/// A module with one dependency replaced by a directory and one by another module, both
+/// vendored (so the build needs no network).
+fn replaced_modules() -> Project {
+    let p = Project::copy_of("hello");
+    let x = "package x\n\nfunc Hello() string { return \"x\" }\n";
+    let z = "package z\n\nfunc Name() string { return \"z\" }\n";
+    write_tree(
+        p.path(),
+        &[
+            (
+                "go.mod",
+                "module example.com/hello\n\ngo 1.21\n\n\
+                 require (\n\texample.com/x v1.2.3\n\texample.com/z v0.4.0\n)\n\n\
+                 replace example.com/x => ./third_party/x\n\n\
+                 replace example.com/z => example.com/zfork v0.4.1\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/x\"\n\t\"example.com/z\"\n)\n\n\
+                 func main() { fmt.Println(x.Hello(), z.Name()) }\n",
+            ),
+            ("third_party/x/go.mod", "module example.com/x\n\ngo 1.21\n"),
+            ("third_party/x/x.go", x),
+            ("vendor/example.com/x/x.go", x),
+            ("vendor/example.com/z/z.go", z),
+            (
+                "vendor/modules.txt",
+                "# example.com/x v1.2.3 => ./third_party/x\n## explicit; go 1.21\nexample.com/x\n\
+                 # example.com/z v0.4.0 => example.com/zfork v0.4.1\n## explicit; go 1.21\nexample.com/z\n\
+                 # example.com/x => ./third_party/x\n\
+                 # example.com/z => example.com/zfork v0.4.1\n",
+            ),
+        ],
+    );
+    p
+}
+
+#[test]
+fn replaced_modules_keep_valid_purls_in_the_sbom_and_the_provenance() {
+    let python = python();
+    let p = replaced_modules();
+    let args = [
+        "--target",
+        "linux/amd64",
+        "-o",
+        "app",
+        "--provenance",
+        "prov.json",
+    ];
+    run_with_sbom(&p, &args).code(0);
+    let m = go_version_m(&p.path().join("app"));
+    let sbom = read_json(&p.path().join("sbom/app.cdx.json"));
+    let prov = read_json(&p.path().join("prov.json"));
+    let resolved = prov["predicate"]["buildDefinition"]["resolvedDependencies"]
+        .as_array()
+        .unwrap();
+    // What Go recorded (a `dep PATH VERSION` line, then `=> REPLACEMENT VERSION`), the
+    // purl it becomes, and the SBOM's property and provenance's annotation beside it. A
+    // directory: the module the go.mod requires, the directory beside it. A module: the
+    // replacement, naming the module it replaces (cyclonedx-gomod lists the replacement).
+    let lines: Vec<Vec<&str>> = m.lines().map(|l| l.split_whitespace().collect()).collect();
+    let replaced: Vec<String> = lines
+        .windows(2)
+        .filter(|w| w[0].first() == Some(&"dep") && w[1].first() == Some(&"=>"))
+        .map(|w| format!("{} {}", w[0][1..].join(" "), w[1].join(" ")))
+        .collect();
+    for (recorded, purl, (property_name, annotation, value)) in [
+        (
+            "example.com/x v1.2.3 => ./third_party/x (devel)",
+            "pkg:golang/example.com/x@v1.2.3",
+            ("xbuild-go:replaced-by", "replacedBy", "./third_party/x"),
+        ),
+        (
+            "example.com/z v0.4.0 => example.com/zfork v0.4.1",
+            "pkg:golang/example.com/zfork@v0.4.1",
+            (
+                "xbuild-go:replaces",
+                "replaces",
+                "pkg:golang/example.com/z@v0.4.0",
+            ),
+        ),
+    ] {
+        assert!(replaced.iter().any(|r| r == recorded), "{recorded} in\n{m}");
+        let c = component(&sbom, "purl", purl);
+        let version = purl.rsplit_once('@').map(|(_, v)| v);
+        assert_eq!(c["version"].as_str(), version, "{c:#}");
+        assert_eq!(property(c, property_name), Some(value), "{c:#}");
+        let d = resolved
+            .iter()
+            .find(|d| d["uri"] == purl)
+            .unwrap_or_else(|| panic!("{purl} not in resolvedDependencies\n{prov:#}"));
+        assert_eq!(d["annotations"][annotation], value, "{d:#}");
+    }
+    let purls = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["purl"]);
+    let uris = resolved.iter().map(|d| &d["uri"]);
+    assert!(
+        purls
+            .chain(uris)
+            .all(|u| !u.to_string().contains("third_party")),
+        "no purl of a directory\n{sbom:#}\n{prov:#}"
+    );
+    if let Some(py) = &python {
+        validate(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
+        validate(py, "provenance", &[p.path().join("prov.json")]);
+    }
+}
+
+#[test]
+fn a_cgo_sbom_names_the_glibc_version_the_binary_needs() {
+    if !require_tool("readelf", "the GLIBC versions a binary needs") {
+        return;
+    }
+    let python = python();
+    let p = Project::copy_of("cgohello");
+    run_with_sbom(&p, &["--cgo", "--target", "linux/amd64", "-o", "app"]).code(0);
+    let app = p.path().join("app");
+    assert!(go_recorded(
+        &go_version_m(&app),
+        &["build", "CGO_ENABLED=1"]
+    ));
+    let want = readelf_glibc_max(&app).expect("a glibc cgo build needs GLIBC versions");
+    let sbom = read_json(&p.path().join("sbom/app.cdx.json"));
+    let libc = component(&sbom, "name", "libc.so.6");
+    assert_eq!(libc["version"], want.as_str(), "{libc:#}");
+    assert_eq!(
+        property(libc, "xbuild-go:version-need"),
+        Some(format!("GLIBC_{want}").as_str())
+    );
+    assert_eq!(property(libc, "xbuild-go:dt-needed"), Some("true"));
+    if let Some(py) = &python {
+        validate(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
     }
 }

@@ -42,6 +42,7 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let ctx = pipeline::context(&req, host)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
     let plans = pipeline::plan(&ctx, &go)?;
+    pipeline::evidence::check_sbom_names(&outs, &plans, &ctx.work_dir)?;
     let toolchain_line = pipeline::plan::toolchain_line_choice(&ctx, go.parsed_version().as_ref())
         .map(|(name, why)| format!("{name} ({why})"));
     if let Some(first) = plans.first() {

@@ -15,11 +15,10 @@ pub mod provenance;
 pub mod sbom;
 pub mod vsa;
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Value};
 
 pub use crate::digest::{hex, sha256_hex};
+use crate::profile::ResolvedProfile;
 use crate::report::ArtifactReport;
 use crate::verify::go::buildinfo::Module;
 use crate::verify::Policy;
@@ -111,17 +110,12 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// The build parameters of one artifact (build only).
-#[derive(Debug, Clone)]
-pub struct BuildParams {
-    pub package: String,
-    pub cgo: bool,
-    pub ldflags: String,
-    pub flags: Vec<String>,
-    pub tags: Vec<String>,
-    pub rebuild_all: bool,
-    pub go_args: Vec<String>,
-    pub stamps: BTreeMap<String, String>,
+/// How one artifact was built (build only): its package and the resolved profile of
+/// its target, whose values the provenance records as the build's parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Build<'a> {
+    pub package: &'a str,
+    pub profile: &'a ResolvedProfile,
 }
 
 /// One artifact and what the documents say of it.
@@ -131,7 +125,7 @@ pub struct Artifact<'a> {
     /// The subject name: the path as given or delivered, relative to the working
     /// directory when under it.
     pub name: String,
-    pub build: Option<BuildParams>,
+    pub build: Option<Build<'a>>,
     /// The resolved policy it was judged against.
     pub policy: Value,
 }
@@ -245,35 +239,29 @@ pub fn dirhash_hex(sum: &str) -> Option<String> {
     (raw.len() == 32).then(|| hex(&raw))
 }
 
-/// Standard base64 with padding.
+/// The base64 alphabet (RFC 4648, table 1): a character's value is its index.
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding; `=` only at the end of the last group.
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
     let bytes = s.as_bytes();
     if bytes.len() % 4 != 0 {
         return None;
     }
+    let text = (bytes
+        .strip_suffix(b"==")
+        .or_else(|| bytes.strip_suffix(b"=")))
+    .unwrap_or(bytes);
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    for chunk in bytes.chunks(4) {
-        let pad = chunk.iter().rev().take_while(|c| **c == b'=').count();
-        if pad > 2 {
-            return None;
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text {
+        let v = BASE64.iter().position(|a| a == c)? as u32;
+        acc = (acc << 6 | v) & 0xffff;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
         }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - pad] {
-            n = (n << 6) | val(c)?;
-        }
-        n <<= 6 * pad as u32;
-        let got = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&got[..3 - pad]);
     }
     Some(out)
 }
@@ -300,15 +288,22 @@ pub fn golang_purl(path: &str, version: &str) -> String {
         .map(purl_escape)
         .collect::<Vec<_>>()
         .join("/");
-    if version.is_empty() || version == "(devel)" {
-        format!("pkg:golang/{path}")
-    } else {
-        format!("pkg:golang/{path}@{}", purl_escape(version))
+    match purl_version(version) {
+        None => format!("pkg:golang/{path}"),
+        Some(v) => format!("pkg:golang/{path}@{}", purl_escape(v)),
     }
 }
 
-/// A dependency as built: the replacement when it has a version (a module), else the
-/// module itself (replaced by a local directory: no sum).
+/// The version a purl (and so its component) carries: none for an empty or `(devel)`
+/// one (the main module of a build from a checkout).
+pub fn purl_version(version: &str) -> Option<&str> {
+    (!version.is_empty() && version != "(devel)").then_some(version)
+}
+
+/// A dependency as built. Replaced by a module: the replacement (what cyclonedx-gomod
+/// lists too), naming the original in `replaces`. Replaced by a directory: the module
+/// the go.mod required, by its own path and version (a directory has no purl), with
+/// the directory in `replaced_by_dir` and no sum.
 pub struct BuiltModule<'m> {
     pub path: &'m str,
     pub version: &'m str,
@@ -319,28 +314,37 @@ pub struct BuiltModule<'m> {
     pub replaced_by_dir: Option<&'m str>,
 }
 
+/// Whether a `replace` target is a directory rather than a module: a file path as Go's
+/// `modfile.IsDirectoryPath` reads one (`./`, `../`, `/`, their `\` forms, a drive
+/// letter), or no version (Go records a directory's as `(devel)`).
+fn is_directory(r: &Module) -> bool {
+    let p = r.path.as_str();
+    let drive = matches!(p.as_bytes(), [letter, b':', ..] if letter.is_ascii_alphabetic());
+    r.version.is_empty()
+        || r.version == "(devel)"
+        || drive
+        || matches!(p, "." | "..")
+        || ["./", "../", "/", ".\\", "..\\", "\\"]
+            .iter()
+            .any(|pre| p.starts_with(pre))
+}
+
 pub fn built_module(m: &Module) -> BuiltModule<'_> {
-    match m.replace.as_deref() {
-        Some(r) if !r.version.is_empty() => BuiltModule {
+    let replaced = m.replace.as_deref();
+    match replaced {
+        Some(r) if !is_directory(r) => BuiltModule {
             path: &r.path,
             version: &r.version,
             sum: &r.sum,
             replaces: Some(golang_purl(&m.path, &m.version)),
             replaced_by_dir: None,
         },
-        Some(r) => BuiltModule {
+        _ => BuiltModule {
             path: &m.path,
             version: &m.version,
-            sum: "",
+            sum: if replaced.is_some() { "" } else { &m.sum },
             replaces: None,
-            replaced_by_dir: Some(&r.path),
-        },
-        None => BuiltModule {
-            path: &m.path,
-            version: &m.version,
-            sum: &m.sum,
-            replaces: None,
-            replaced_by_dir: None,
+            replaced_by_dir: replaced.map(|r| r.path.as_str()),
         },
     }
 }

@@ -48,7 +48,7 @@ pub fn render(e: &Evidence) -> Option<Value> {
         Command::Build => {
             let mut packages: Vec<&str> = artifacts
                 .iter()
-                .filter_map(|a| a.build.as_ref().map(|b| b.package.as_str()))
+                .filter_map(|a| a.build.map(|b| b.package))
                 .collect();
             packages.sort();
             packages.dedup();
@@ -57,17 +57,23 @@ pub fn render(e: &Evidence) -> Option<Value> {
                 .iter()
                 .filter_map(|a| {
                     let b = a.build.as_ref()?;
+                    let p = b.profile;
+                    let stamps: BTreeMap<&str, &str> = p
+                        .stamp
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.value.as_str()))
+                        .collect();
                     Some(json!({
                         "artifact": a.name,
                         "target": a.report.target,
                         "package": b.package,
-                        "cgo": b.cgo,
-                        "ldflags": b.ldflags,
-                        "flags": b.flags,
-                        "tags": b.tags,
-                        "rebuildAll": b.rebuild_all,
-                        "goArgs": b.go_args,
-                        "stamps": b.stamps,
+                        "cgo": p.cgo.value,
+                        "ldflags": p.ldflags.value,
+                        "flags": p.flags.value,
+                        "tags": p.tags.value,
+                        "rebuildAll": p.rebuild_all.value,
+                        "goArgs": p.go_args,
+                        "stamps": stamps,
                     }))
                 })
                 .collect();

@@ -8,21 +8,46 @@
 
 use serde_json::{json, Value};
 
-use super::{built_module, dirhash_hex, golang_purl, sha256_hex, Artifact, TOOL_VERSION};
+use super::{
+    built_module, dirhash_hex, golang_purl, purl_version, sha256_hex, Artifact, TOOL_VERSION,
+};
 
-/// The file name of an artifact's SBOM: `<artifact file name>.cdx.json`.
-pub fn file_name(a: &Artifact) -> String {
-    let base = a
-        .report
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "artifact".into());
-    format!("{base}.cdx.json")
+/// The file name of an artifact's SBOM in `--sbom DIR`: its subject name (the path the
+/// provenance names it by: relative to the working directory when under it) with every
+/// `/` as `_`, then `.cdx.json`, so that two targets' `_dist/linux-arm64/helm` and
+/// `_dist/linux-amd64/helm` get `_dist_linux-arm64_helm.cdx.json` and
+/// `_dist_linux-amd64_helm.cdx.json`. Empty and `.` segments are dropped (an absolute
+/// path loses its leading `/`).
+pub fn file_name(subject: &str) -> String {
+    let segments: Vec<&str> = subject
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    let flat = if segments.is_empty() {
+        "artifact".to_string()
+    } else {
+        segments.join("_")
+    };
+    format!("{flat}.cdx.json")
 }
+
+/// The glibc soname whose component carries the highest `GLIBC_x.y` the binary needs.
+const GLIBC_SONAME: &str = "libc.so.6";
 
 fn prop(name: &str, value: impl Into<String>) -> Value {
     json!({ "name": name, "value": value.into() })
+}
+
+/// A Go module as a library component: its purl is its `bom-ref`, and its `version` is
+/// the one the purl holds (none for an empty or `(devel)` version), so the two agree.
+fn golang_component(name: &str, version: &str) -> Value {
+    let purl = golang_purl(name, version);
+    let mut c = json!({ "type": "library", "bom-ref": purl, "name": name });
+    if let Some(v) = purl_version(version) {
+        c["version"] = json!(v);
+    }
+    c["purl"] = json!(purl);
+    c
 }
 
 /// The document, or `None` for an artifact without a digest.
@@ -60,32 +85,19 @@ pub fn render(a: &Artifact, timestamp: &str) -> Option<Value> {
             props.push(prop(&format!("xbuild-go:build:{k}"), v.clone()));
         }
     }
-    let mut component = json!({
-        "type": "application",
-        "bom-ref": main_purl,
-        "name": main_name,
-        "purl": main_purl,
-        "hashes": [{ "alg": "SHA-256", "content": sha }],
-        "properties": props,
-    });
-    if !main_version.is_empty() {
-        component["version"] = json!(main_version);
-    }
+    let mut component = golang_component(&main_name, &main_version);
+    component["type"] = json!("application");
+    component["hashes"] = json!([{ "alg": "SHA-256", "content": sha }]);
+    component["properties"] = json!(props);
 
     let mut components: Vec<Value> = Vec::new();
     let mut refs: Vec<String> = Vec::new();
     if let Some(v) = a.go_version() {
-        let bare = v.strip_prefix("go").unwrap_or(v);
-        let purl = format!("pkg:golang/stdlib@{bare}");
-        components.push(json!({
-            "type": "library",
-            "bom-ref": purl,
-            "name": "stdlib",
-            "version": v,
-            "purl": purl,
-            "description": "The Go standard library",
-        }));
-        refs.push(purl);
+        // `go1.26.8` in the version and the purl alike, as cyclonedx-gomod writes it.
+        let mut c = golang_component("stdlib", v);
+        c["description"] = json!("The Go standard library");
+        refs.push(golang_purl("stdlib", v));
+        components.push(c);
     }
     for m in a.deps() {
         let b = built_module(m);
@@ -93,13 +105,7 @@ pub fn render(a: &Artifact, timestamp: &str) -> Option<Value> {
         if refs.contains(&purl) || purl == main_purl {
             continue;
         }
-        let mut c = json!({
-            "type": "library",
-            "bom-ref": purl,
-            "name": b.path,
-            "version": b.version,
-            "purl": purl,
-        });
+        let mut c = golang_component(b.path, b.version);
         if let Some(h) = dirhash_hex(b.sum) {
             c["hashes"] = json!([{ "alg": "SHA-256", "content": h }]);
         }
@@ -141,12 +147,22 @@ pub fn render(a: &Artifact, timestamp: &str) -> Option<Value> {
             if refs.contains(&r) {
                 continue;
             }
-            components.push(json!({
+            let mut c = json!({
                 "type": "library",
                 "bom-ref": r,
                 "name": lib,
                 "properties": [prop("xbuild-go:dt-needed", "true")],
-            }));
+            });
+            // glibc's libc at the version the binary needs at least.
+            let glibc = a.report.verdict.facts.glibc_max.as_deref();
+            if let Some(v) = glibc.filter(|_| lib == GLIBC_SONAME) {
+                c["version"] = json!(v);
+                c["properties"] = json!([
+                    prop("xbuild-go:dt-needed", "true"),
+                    prop("xbuild-go:version-need", format!("GLIBC_{v}")),
+                ]);
+            }
+            components.push(c);
             refs.push(r);
         }
     }

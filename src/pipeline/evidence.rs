@@ -140,6 +140,13 @@ pub fn write(
     work_dir: &Path,
 ) -> Vec<anyhow::Error> {
     let mut errors = Vec::new();
+    // Colliding SBOM names are refused before any document is written.
+    if let Some(dir) = &outs.sbom {
+        let subjects = sbom_artifacts(e).map(|a| a.name.as_str());
+        if let Err(err) = distinct_sbom_names(dir, subjects) {
+            return vec![err];
+        }
+    }
     let count = |doc: &serde_json::Value| doc["subject"].as_array().map_or(0, Vec::len);
     if let Some(file) = &outs.provenance {
         let path = work_dir.join(file);
@@ -183,22 +190,91 @@ pub fn write(
             errors.push(crate::error::usage(format!("{err:#}")));
             return errors;
         }
-        let included = e
-            .artifacts
-            .iter()
-            .filter(|a| a.report.delivered || e.command == evidence::Command::Verify);
-        for a in included {
+        let mut written: Vec<&str> = Vec::new();
+        for a in sbom_artifacts(e) {
+            // The same file judged twice has one document, written once.
+            if written.contains(&a.name.as_str()) {
+                continue;
+            }
             let Some(doc) = evidence::sbom::render(a, &e.finished_on) else {
                 continue;
             };
-            let path = dir.join(evidence::sbom::file_name(a));
+            let path = dir.join(evidence::sbom::file_name(&a.name));
             match write_doc(reporter, &path, &doc) {
-                Ok(sha) => reporter.evidence("sbom", &path, &sha, 1),
+                Ok(sha) => {
+                    reporter.evidence("sbom", &path, &sha, 1);
+                    written.push(&a.name);
+                }
                 Err(err) => errors.push(err),
             }
         }
     }
     errors
+}
+
+/// The artifacts `--sbom` writes a document for: the delivered ones of a build, every
+/// file of verify, each with a digest.
+fn sbom_artifacts<'e, 'a>(e: &'e Evidence<'a>) -> impl Iterator<Item = &'e Artifact<'a>> {
+    e.artifacts.iter().filter(|a| {
+        a.sha256().is_some() && (a.report.delivered || e.command == evidence::Command::Verify)
+    })
+}
+
+/// The longest file name most file systems take, in bytes (Linux's `NAME_MAX`).
+const NAME_MAX: usize = 255;
+
+/// `--sbom DIR` names each artifact's document by its path ([`evidence::sbom::file_name`]):
+/// two different artifacts whose documents would have one name, or a name longer than
+/// a file name may be, are refused (exit 2), so that no document replaces another.
+/// `build` asks this of its plans' destinations before anything builds (`/dev/null`,
+/// where every target may discard, gets no document); [`write`] asks it again before
+/// writing anything.
+pub fn check_sbom_names(
+    outs: &Outputs,
+    plans: &[super::plan::Plan],
+    work_dir: &Path,
+) -> anyhow::Result<()> {
+    let Some(dir) = &outs.sbom else {
+        return Ok(());
+    };
+    let subjects: Vec<String> = plans
+        .iter()
+        .filter(|p| p.dest != Path::new("/dev/null"))
+        .map(|p| subject_name(&p.dest, work_dir))
+        .collect();
+    distinct_sbom_names(dir, subjects.iter().map(String::as_str))
+}
+
+fn distinct_sbom_names<'s>(
+    dir: &Path,
+    subjects: impl IntoIterator<Item = &'s str>,
+) -> anyhow::Result<()> {
+    let shown = |s: &str| crate::sanitize::escape::value(s).into_owned();
+    let mut seen: Vec<(String, &str)> = Vec::new();
+    for subject in subjects {
+        let name = evidence::sbom::file_name(subject);
+        let file = crate::sanitize::escape::path(&dir.join(&name));
+        if name.len() > NAME_MAX {
+            return Err(crate::error::usage(format!(
+                "--sbom: the SBOM of `{}` would be `{file}`, a file name of {} bytes (at most \
+                 {NAME_MAX}): the name is the artifact's path with `/` as `_`; choose a \
+                 shorter output path",
+                shown(subject),
+                name.len()
+            )));
+        }
+        if let Some((_, other)) = seen.iter().find(|(n, o)| *n == name && *o != subject) {
+            return Err(crate::error::usage(format!(
+                "--sbom: the SBOMs of `{}` and `{}` would both be `{file}` (the name is the \
+                 artifact's path with `/` as `_`): choose output paths that differ other \
+                 than by `/` and `_`",
+                shown(other),
+                shown(subject)
+            )));
+        }
+        seen.push((name, subject));
+    }
+    Ok(())
 }
 
 fn write_doc(reporter: &Reporter, path: &Path, doc: &serde_json::Value) -> anyhow::Result<String> {
@@ -226,27 +302,16 @@ fn nothing_to_attest(flag: &str, path: &Path) -> anyhow::Error {
 /// An artifact of a build for the documents.
 pub fn built_artifact<'a>(
     report: &'a crate::report::ArtifactReport,
-    plan: &super::plan::Plan,
+    plan: &'a super::plan::Plan,
     policy: &crate::verify::Policy,
     work_dir: &Path,
 ) -> Artifact<'a> {
-    let p = &plan.profile;
     Artifact {
         report,
         name: subject_name(&plan.dest, work_dir),
-        build: Some(evidence::BuildParams {
-            package: plan.package.clone(),
-            cgo: p.cgo.value,
-            ldflags: p.ldflags.value.clone(),
-            flags: p.flags.value.clone(),
-            tags: p.tags.value.clone(),
-            rebuild_all: p.rebuild_all.value,
-            go_args: p.go_args.clone(),
-            stamps: p
-                .stamp
-                .iter()
-                .map(|(k, v)| (k.clone(), v.value.clone()))
-                .collect(),
+        build: Some(evidence::Build {
+            package: &plan.package,
+            profile: &plan.profile,
         }),
         policy: evidence::policy_json(policy),
     }

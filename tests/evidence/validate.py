@@ -6,7 +6,8 @@
                                   bindings type verifiedLevels as a string, the spec as a
                                   list, so the test checks the predicate itself)
     validate.py sbom FILE...      CycloneDX 1.6 JSON, cyclonedx-python-lib's strict schema
-                                  validator
+                                  validator; every purl parsed by packageurl-python, with
+                                  the component's version
 
 Prints "ok" and exits 0, or prints what is wrong and exits 1.
 """
@@ -49,6 +50,28 @@ def sbom(text):
     errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
     if errors:
         raise ValueError(str(errors))
+    purls_agree(json.loads(text))
+
+
+def purls_agree(bom):
+    """Every purl parses (packageurl-python), its version is the component's, and no
+    bom-ref is given twice."""
+    from packageurl import PackageURL
+
+    refs = set()
+    components = [bom["metadata"]["component"]] + bom.get("components", [])
+    for c in components:
+        ref = c.get("bom-ref")
+        if ref in refs:
+            raise ValueError(f"bom-ref {ref!r} is given twice")
+        refs.add(ref)
+        if "purl" not in c:
+            continue
+        p = PackageURL.from_string(c["purl"])
+        if p.version != c.get("version"):
+            raise ValueError(
+                f"{c['name']}: version {c.get('version')!r} but purl {c['purl']} has {p.version!r}"
+            )
 
 
 def main():
