@@ -325,7 +325,8 @@ pub struct EvidenceArgs {
     /// working directory]
     #[arg(long, value_name = "URI")]
     pub vsa_resource_uri: Option<String>,
-    /// Write one CycloneDX 1.6 JSON SBOM per artifact into DIR (`<artifact>.cdx.json`).
+    /// Write one CycloneDX 1.6 JSON SBOM per artifact into DIR, named by the artifact's path
+    /// relative to the work dir with `/` as `_` (`_dist_linux-arm64_app.cdx.json`).
     #[arg(long, value_name = "DIR")]
     pub sbom: Option<PathBuf>,
     /// Record the host's paths in the provenance as they are: HOME, PATH, TMPDIR, USER,
