@@ -59,17 +59,7 @@ fn golden_build_for_seven_targets_agrees_with_readelf_and_file() {
     let have_file = require_tool("file", "cross-checking the verdict with file(1)");
     for (target, class, machine, flags, _) in GOLDEN {
         let out_name = format!("dist/hello-{}", target.replace('/', "-"));
-        let r = run(
-            p.path(),
-            &[
-                "--target",
-                target,
-                "-o",
-                &out_name,
-                "--message-format",
-                "json",
-            ],
-        );
+        let r = run_json(p.path(), &["--target", target, "-o", &out_name]);
         r.code(0);
         let arts = r.artifacts();
         assert_eq!(arts.len(), 1, "one artifact for {target}\n{r}");
@@ -103,15 +93,7 @@ fn golden_build_for_seven_targets_agrees_with_readelf_and_file() {
         assert_eq!(f["e_flags"], *flags, "{target}");
         assert_eq!(f["static"], true, "{target}");
         assert_eq!(f["stripped"], true, "{target}");
-        assert_eq!(
-            f["endian"],
-            if re.data.contains("big") {
-                "big"
-            } else {
-                "little"
-            },
-            "{target}"
-        );
+        assert_eq!(f["endian"], re.endian(), "{target}");
         assert_eq!(a["sha256"].as_str().unwrap().len(), 64);
         assert_eq!(a["size"], std::fs::metadata(&path).unwrap().len());
         if have_file {
@@ -277,8 +259,7 @@ fn exit_code_4_when_go_is_missing() {
 
 #[test]
 fn exit_code_4_when_the_go_requirement_is_unmet() {
-    let p = Project::copy_of("hello");
-    p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
+    let p = Project::with_profile("hello", "[profile.golden]\ngo = \">=1.999\"\n");
     run(p.path(), &[]).code(4).stderr_has("requires go >=1.999");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.21\"\n");
     run(p.path(), &[]).code(0);
@@ -383,9 +364,8 @@ fn no_verify_delivers_without_judging() {
 
 #[test]
 fn profile_file_targets_output_template_and_package() {
-    let p = Project::copy_of("multi");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "multi",
         r#"[build]
 package = "./cmd/a"
 output = "dist/{name}-{os}-{arch}{variant}{exe}"
@@ -452,9 +432,8 @@ fn ldflags_with_spaces_and_quotes_reach_the_linker_intact() {
     if !require_tool("qemu-aarch64-static", "running the linux/arm64 artifact") {
         return;
     }
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version=1.0 \\\"quoted\\\" build\"]\n",
     );
     run(p.path(), &[]).code(0);

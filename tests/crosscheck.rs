@@ -305,12 +305,7 @@ fn verify_agrees_with_readelf_and_go_version_on_every_elf_file() {
             format!("{:?}", facts["interpreter"].as_str()),
             format!("{:?}", seen.interpreter.as_deref()),
         );
-        let needed: Vec<String> = facts["needed"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
+        let needed = strings(&facts["needed"], "");
         diff(
             "needed",
             format!("{needed:?}"),

@@ -85,25 +85,11 @@ fn a_workspace_go_line_newer_than_the_toolchain_is_exit_4() {
 }
 
 /// A fake go with a VERSION file (so the tool knows the local version without running
-/// it) that records its environment and writes `payload` as the output.
+/// it) that records its argv and environment and writes `payload` as the output.
 fn fake_go(root: &Path, version: &str, payload: &Path) -> PathBuf {
     std::fs::create_dir_all(root.join("bin")).unwrap();
     std::fs::write(root.join("VERSION"), format!("{version}\ntime x\n")).unwrap();
-    let script = root.join("bin/go");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nenv | sort > {log}/env\n\
-             out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -o ] && out=\"$a\"; prev=\"$a\"; done\n\
-             cp {payload} \"$out\"\n",
-            log = root.display(),
-            payload = payload.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    fake_go_script(&root.join("bin/go"), root, payload)
 }
 
 fn child_var(root: &Path, name: &str) -> Option<String> {

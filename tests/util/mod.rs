@@ -247,6 +247,11 @@ pub fn run(cwd: &Path, args: &[&str]) -> Run {
     run_env(cwd, args, &base_env())
 }
 
+/// Runs the tool with the base environment and `--message-format json` after `args`.
+pub fn run_json(cwd: &Path, args: &[&str]) -> Run {
+    run(cwd, &[args, &["--message-format", "json"]].concat())
+}
+
 /// A scratch copy of a fixture module, so builds write into a temp dir.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -257,6 +262,12 @@ impl Project {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&fixture(&format!("go/{fixture_module}")), dir.path());
         Project { dir }
+    }
+    /// A copy of `fixture_module` whose `xbuild-go.toml` holds `profile`.
+    pub fn with_profile(fixture_module: &str, profile: &str) -> Project {
+        let p = Project::copy_of(fixture_module);
+        p.file("xbuild-go.toml", profile);
+        p
     }
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -318,6 +329,17 @@ pub struct ReadElf {
     pub arm_vfp_args: Option<String>,
     pub arm_cpu_arch: Option<String>,
     pub properties: String,
+}
+
+impl ReadElf {
+    /// "big" or "little", as the tool's facts name the byte order readelf shows.
+    pub fn endian(&self) -> &'static str {
+        if self.data.contains("big") {
+            "big"
+        } else {
+            "little"
+        }
+    }
 }
 
 pub fn readelf(path: &Path) -> ReadElf {
@@ -385,6 +407,36 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["id"] == id))
         .unwrap_or_else(|| panic!("no check {id} in {artifact:#}"))
+}
+
+/// The string at JSON `pointer` ("" for the element itself) of every element of the
+/// array `v`; fails showing `v` when it is no array or an element has no such string.
+pub fn strings<'a>(v: &'a serde_json::Value, pointer: &str) -> Vec<&'a str> {
+    let items = v.as_array().unwrap_or_else(|| panic!("not an array: {v}"));
+    items
+        .iter()
+        .map(|e| {
+            e.pointer(pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_else(|| panic!("no string at {pointer:?} in {e} of {v}"))
+        })
+        .collect()
+}
+
+/// The check `c` says `status` and its message holds `needle`; else fails showing it.
+pub fn assert_check(c: &serde_json::Value, status: &str, needle: &str) {
+    assert_eq!(c["status"], status, "{c}");
+    let message = c["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "message lacks {needle:?}: {c}");
+}
+
+/// Every check of `ids` in `artifact` passed; else fails naming `what`, the id and the
+/// check.
+pub fn assert_passed(artifact: &serde_json::Value, ids: &[&str], what: &str) {
+    for id in ids {
+        let c = check(artifact, id);
+        assert_eq!(c["status"], "pass", "{what} {id}: {c}");
+    }
 }
 
 pub mod guard;

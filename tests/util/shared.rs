@@ -124,3 +124,45 @@ pub fn golden_env_project(values: &[(&str, &str)]) -> Project {
     );
     p
 }
+
+/// Standard base64 (RFC 4648): the bytes that `text`'s alphabet characters spell, with
+/// padding, line breaks and anything else skipped.
+pub fn base64_decode(text: &[u8]) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextets: Vec<u32> = text
+        .iter()
+        .filter_map(|c| ALPHABET.iter().position(|a| a == c))
+        .map(|v| v as u32)
+        .collect();
+    // Four sextets are three bytes; a last group of two or three is one or two.
+    sextets
+        .chunks(4)
+        .flat_map(|group| {
+            let n = (0..4).fold(0, |n, i| n << 6 | group.get(i).copied().unwrap_or(0));
+            n.to_be_bytes()[1..group.len()].to_vec()
+        })
+        .collect()
+}
+
+/// Writes `text` to `path` as an executable script.
+pub fn write_script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A stand-in `go` at `path`: it writes its arguments, one a line, to `log/argv` and its
+/// environment, sorted, to `log/env`, and copies `payload` to the file after its `-o`.
+pub fn fake_go_script(path: &Path, log: &Path, payload: &Path) -> PathBuf {
+    write_script(
+        path,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {log}/argv\nenv | sort > {log}/env\n\
+             out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -o ] && out=\"$a\"; prev=\"$a\"; done\n\
+             cp {payload} \"$out\"\n",
+            log = log.display(),
+            payload = payload.display()
+        ),
+    );
+    path.to_path_buf()
+}
