@@ -268,13 +268,14 @@ fn exit_code_4_when_the_go_requirement_is_unmet() {
 #[test]
 fn exit_code_2_for_usage_and_profile_errors() {
     let p = Project::copy_of("hello");
-    run(p.path(), &["--target", "linux/arm46"])
-        .code(2)
-        .stderr_has("did you mean `linux/arm64`");
-    run(p.path(), &["--profile", "relase"])
-        .code(2)
-        .stderr_has("unknown profile `relase`");
-    run(p.path(), &["--bogus"]).code(2);
+    // `ARGS` (split at white space) is a usage error whose message says `says`.
+    let usage_error = |args: &str, says: &str| {
+        run(p.path(), &words(args)).code(2).stderr_has(says);
+    };
+    usage_error("--target linux/arm46", "did you mean `linux/arm64`");
+    usage_error("--profile relase", "unknown profile `relase`");
+    usage_error("--bogus", "unexpected argument '--bogus'");
+    usage_error("verify .", "is a directory");
     p.file("xbuild-go.toml", "[profile.golden]\npakage = \"./cmd\"\n");
     run(p.path(), &[])
         .code(2)
@@ -282,12 +283,8 @@ fn exit_code_2_for_usage_and_profile_errors() {
         .stderr_has("did you mean `package`?");
     p.file("bad.toml", "[profile.golden.verify]\nstatic = \"yes\"\n");
     std::fs::remove_file(p.path().join("xbuild-go.toml")).unwrap();
-    run(p.path(), &["--config", "bad.toml"])
-        .code(2)
-        .stderr_has("bad.toml:2:10");
-    run(p.path(), &["--target", "linux/arm64,linux/amd64"])
-        .code(2)
-        .stderr_has("would both write");
+    usage_error("--config bad.toml", "bad.toml:2:10");
+    usage_error("--target linux/arm64,linux/amd64", "would both write");
     let empty = tempfile::tempdir().unwrap();
     run(empty.path(), &[]).code(2).stderr_has("no go.mod");
 }
@@ -521,29 +518,28 @@ fn runs_as_a_cargo_subcommand() {
 #[test]
 fn a_module_needing_a_newer_go_is_exit_4_before_go_runs() {
     let p = Project::copy_of("hello");
-    p.file("go.mod", "module example.com/hello\n\ngo 1.999\n");
-    run(p.path(), &[])
-        .code(4)
-        .stderr_has("go.mod:3: the module requires go >= 1.999")
-        .stderr_has("go = \"1.999.0\"");
-    // The exact version needed, not the series.
-    p.file("go.mod", "module example.com/hello\n\ngo 1.26.99\n");
-    run(p.path(), &[])
-        .code(4)
-        .stderr_has("install Go 1.26.99 or newer")
-        .stderr_has("go = \"1.26.99\"");
+    // (the go line's version, what stderr says); the second, the exact version needed,
+    // not the series.
+    for (go, says) in [
+        (
+            "1.999",
+            [
+                "go.mod:3: the module requires go >= 1.999",
+                "go = \"1.999.0\"",
+            ],
+        ),
+        (
+            "1.26.99",
+            ["install Go 1.26.99 or newer", "go = \"1.26.99\""],
+        ),
+    ] {
+        p.file("go.mod", &format!("module example.com/hello\n\ngo {go}\n"));
+        run(p.path(), &[]).code(4).stderr_has_all(&says);
+    }
     // A pin older than the module's go line is caught the same way.
     p.file("go.mod", "module example.com/hello\n\ngo 1.23\n");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
     run(p.path(), &[]).code(4).stderr_has("would run go1.22.12");
-}
-
-#[test]
-fn verify_of_a_directory_is_a_usage_error() {
-    let p = Project::copy_of("hello");
-    run(p.path(), &["verify", "."])
-        .code(2)
-        .stderr_has("is a directory");
 }
 
 #[test]

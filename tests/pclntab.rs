@@ -230,12 +230,7 @@ fn gosym_names(reader: &Path, file: &Path, offset: u64) -> Vec<String> {
         .arg(format!("{offset:#x}"))
         .output()
         .expect("run gosym reader");
-    assert!(
-        out.status.success(),
-        "gosym reader on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, &format!("gosym reader on {}: ", file.display()));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)

@@ -174,18 +174,16 @@ fn run_version(bin: &Path) -> String {
 
 #[test]
 fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
-    if !require_tool("git", "version stamping") {
+    let files = [
+        (".gitignore", "/hello\n/dist/\n"),
+        (
+            "xbuild-go.toml",
+            "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n",
+        ),
+    ];
+    let Some(p) = hello_checkout("version stamping", &files) else {
         return;
-    }
-    let p = Project::copy_of("hello");
-    p.file(".gitignore", "/hello\n/dist/\n");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n",
-    );
-    git(p.path(), &["init", "-q"]);
-    git(p.path(), &["add", "-A"]);
-    git(p.path(), &["commit", "-qm", "one"]);
+    };
     let t = host_target();
     // No tag yet: a development version naming the commit.
     let r = run(p.path(), &["--target", &t, "-o", "dist/h", "-v"]);

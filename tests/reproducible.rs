@@ -84,15 +84,11 @@ fn replace_directories_and_workspaces_are_copied_for_the_second_build() {
 
 #[test]
 fn a_git_checkout_is_reproducible_with_its_vcs_stamps() {
-    if !require_tool("git", "VCS stamping") {
+    let files = [("xbuild-go.toml", TRIMPATH), (".gitignore", "/hello\n")];
+    let Some(p) = hello_checkout("VCS stamping", &files) else {
         return;
-    }
-    let p = Project::with_profile("hello", TRIMPATH);
-    p.file(".gitignore", "/hello\n");
+    };
     let git = |args: &[&str]| git(p.path(), args);
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "fixture"]);
     let index = std::fs::read(p.path().join(".git/index")).unwrap();
     let a = assert_reproducible(p.path(), &[]);
     let settings = a["verdict"]["facts"]["go"].to_string();

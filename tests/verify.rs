@@ -12,10 +12,9 @@ fn verify_json(args: &[&str]) -> Run {
     run_json(&fixture("bin"), &[&["verify"], args].concat())
 }
 
-/// `verify WORDS... --message-format json` in `dir`, `words` split at spaces.
-fn verify_in(dir: &Path, words: &str) -> Run {
-    let args: Vec<&str> = std::iter::once("verify").chain(words.split(' ')).collect();
-    run_json(dir, &args)
+/// `verify ARGS... --message-format json` in `dir`, `args` split at white space.
+fn verify_in(dir: &Path, args: &str) -> Run {
+    run_json(dir, &[&["verify"], &words(args)[..]].concat())
 }
 
 /// Verifies with a profile file; these binaries are not Go, so Go's build info is not
@@ -327,8 +326,7 @@ fn verdicts_on_foreign_binaries() {
         ),
     ];
     for (case, args, profile, code, id, status, msg) in cases {
-        let args: Vec<&str> = args.split(' ').collect();
-        let r = verify_with_profile(profile, &args);
+        let r = verify_with_profile(profile, &words(args));
         assert_eq!(r.code, Some(code), "case {case}\n{r}");
         let art = &r.artifacts()[0];
         let c = check(art, id);
@@ -349,8 +347,7 @@ fn an_unknown_runs_on_image_is_a_configuration_error_before_anything_builds() {
         "[profile.golden.verify]\nruns-on = [\"debian:12-slim\", \"debain:12-slim\"]\n",
     );
     for args in ["", "verify hello --target linux/arm64", "env"] {
-        let args: Vec<&str> = args.split_whitespace().collect();
-        let r = run(p.path(), &args);
+        let r = run(p.path(), &words(args));
         r.code(2)
             .stderr_has("xbuild-go.toml:2:11: unknown runs-on image `debain:12-slim`")
             .stderr_has("did you mean `debian:12-slim`?")

@@ -74,6 +74,11 @@ pub fn env_run(p: &Project, target: &str, format: &str) -> super::Run {
     r
 }
 
+/// The words of `s` (split at white space): a command line written as one string.
+pub fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
 /// `out` is of a command that succeeded; else fails with `what` then its stderr.
 pub fn assert_succeeded(out: &std::process::Output, what: &str) {
     assert!(
@@ -165,4 +170,23 @@ pub fn fake_go_script(path: &Path, log: &Path, payload: &Path) -> PathBuf {
         ),
     );
     path.to_path_buf()
+}
+
+/// A copy of `hello` with `files` (relative path, text) written into it, all committed
+/// as a git checkout, when git is here (for `why`); else None after a SKIP (a failure
+/// under CI=true).
+pub fn hello_checkout(why: &str, files: &[(&str, &str)]) -> Option<Project> {
+    if !super::require_tool("git", why) {
+        return None;
+    }
+    let p = Project::copy_of("hello");
+    super::write_tree(p.path(), files);
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "fixture"],
+    ] {
+        super::git(p.path(), args);
+    }
+    Some(p)
 }
