@@ -155,14 +155,12 @@ fn hostile_environment_gives_a_byte_identical_artifact() {
     let goenv_dir = tempfile::tempdir().unwrap();
     let goenv = goenv_dir.path().join("env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\n").unwrap();
-    let mut env = env_with(HOSTILE_GO_VARS);
-    for (k, v) in [
+    let more = [
         ("CC", "false"),
         ("GOARM64", "v9.5"),
         ("GOENV", goenv.to_str().unwrap()),
-    ] {
-        env.insert(k.into(), v.into());
-    }
+    ];
+    let env = env_with(&[HOSTILE_GO_VARS, &more].concat());
     let r = run_env(
         p.path(),
         &["-o", "hostile", "--message-format", "json"],

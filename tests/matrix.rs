@@ -256,16 +256,12 @@ fn checksums_merge_across_runs() {
     );
 }
 
-/// `sha256sum -c SHA256SUMS` in `dir` succeeds (its stdout printed when it does not).
+/// `sha256sum -c SHA256SUMS` in `dir` succeeds (what it said printed when it does not).
 fn sha256sum_check(dir: &std::path::Path) {
     let out = std::process::Command::new("sha256sum")
         .args(["-c", "SHA256SUMS"])
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_succeeded_saying_all(&out, "sha256sum -c SHA256SUMS: ");
 }

@@ -142,11 +142,7 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
         // env says the same, and where it came from.
         let e = run_env(p.path(), &["env", "--explain"], &env);
         e.code(0);
-        let line = e
-            .stdout
-            .lines()
-            .find(|l| l.starts_with("GOTOOLCHAIN="))
-            .unwrap_or_else(|| panic!("no GOTOOLCHAIN line\n{e}"));
+        let line = e.stdout_line("GOTOOLCHAIN=");
         assert!(line.starts_with(&format!("GOTOOLCHAIN={want} ")), "{line}");
         if want == "go1.25.1" {
             assert!(
@@ -262,18 +258,9 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
 #[test]
 fn package_lists_and_patterns_build_every_main_package() {
     let p = Project::copy_of("multi");
-    let r = run(
+    let r = run_json(
         p.path(),
-        &[
-            "--package",
-            "./...",
-            "--target",
-            "linux/arm64,linux/amd64",
-            "-o",
-            "dist/{name}-{arch}",
-            "--message-format",
-            "json",
-        ],
+        &words("--package ./... --target linux/arm64,linux/amd64 -o dist/{name}-{arch}"),
     );
     r.code(0);
     let mut paths: Vec<String> = r

@@ -103,6 +103,13 @@ impl Run {
         assert!(text.contains(needle), "{name} lacks {needle:?}\n{self}");
         self
     }
+    /// The first line of stdout that starts with `prefix`; else fails showing the run.
+    pub fn stdout_line(&self, prefix: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} on stdout\n{self}"))
+    }
     /// The JSON Lines on stdout.
     pub fn json(&self) -> Vec<serde_json::Value> {
         self.stdout
