@@ -190,3 +190,33 @@ pub fn hello_checkout(why: &str, files: &[(&str, &str)]) -> Option<Project> {
     }
     Some(p)
 }
+
+/// The string at JSON `pointer` ("" for the element itself) of every element of the
+/// array `v`; fails showing `v` when it is no array or an element has no such string.
+pub fn strings<'a>(v: &'a serde_json::Value, pointer: &str) -> Vec<&'a str> {
+    let items = v.as_array().unwrap_or_else(|| panic!("not an array: {v}"));
+    items
+        .iter()
+        .map(|e| {
+            e.pointer(pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_else(|| panic!("no string at {pointer:?} in {e} of {v}"))
+        })
+        .collect()
+}
+
+/// The check `c` says `status` and its message holds `needle`; else fails showing it.
+pub fn assert_check(c: &serde_json::Value, status: &str, needle: &str) {
+    assert_eq!(c["status"], status, "{c}");
+    let message = c["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "message lacks {needle:?}: {c}");
+}
+
+/// Every check of `ids` in `artifact` passed; else fails naming `what`, the id and the
+/// check.
+pub fn assert_passed(artifact: &serde_json::Value, ids: &[&str], what: &str) {
+    for id in ids {
+        let c = super::check(artifact, id);
+        assert_eq!(c["status"], "pass", "{what} {id}: {c}");
+    }
+}
