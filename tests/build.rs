@@ -59,17 +59,7 @@ fn golden_build_for_seven_targets_agrees_with_readelf_and_file() {
     let have_file = require_tool("file", "cross-checking the verdict with file(1)");
     for (target, class, machine, flags, _) in GOLDEN {
         let out_name = format!("dist/hello-{}", target.replace('/', "-"));
-        let r = run(
-            p.path(),
-            &[
-                "--target",
-                target,
-                "-o",
-                &out_name,
-                "--message-format",
-                "json",
-            ],
-        );
+        let r = run_json(p.path(), &["--target", target, "-o", &out_name]);
         r.code(0);
         let arts = r.artifacts();
         assert_eq!(arts.len(), 1, "one artifact for {target}\n{r}");
@@ -103,15 +93,7 @@ fn golden_build_for_seven_targets_agrees_with_readelf_and_file() {
         assert_eq!(f["e_flags"], *flags, "{target}");
         assert_eq!(f["static"], true, "{target}");
         assert_eq!(f["stripped"], true, "{target}");
-        assert_eq!(
-            f["endian"],
-            if re.data.contains("big") {
-                "big"
-            } else {
-                "little"
-            },
-            "{target}"
-        );
+        assert_eq!(f["endian"], re.endian(), "{target}");
         assert_eq!(a["sha256"].as_str().unwrap().len(), 64);
         assert_eq!(a["size"], std::fs::metadata(&path).unwrap().len());
         if have_file {
@@ -173,14 +155,12 @@ fn hostile_environment_gives_a_byte_identical_artifact() {
     let goenv_dir = tempfile::tempdir().unwrap();
     let goenv = goenv_dir.path().join("env");
     std::fs::write(&goenv, "GOARCH=386\nGOFLAGS=-tags=evil\n").unwrap();
-    let mut env = env_with(HOSTILE_GO_VARS);
-    for (k, v) in [
+    let more = [
         ("CC", "false"),
         ("GOARM64", "v9.5"),
         ("GOENV", goenv.to_str().unwrap()),
-    ] {
-        env.insert(k.into(), v.into());
-    }
+    ];
+    let env = env_with(&[HOSTILE_GO_VARS, &more].concat());
     let r = run_env(
         p.path(),
         &["-o", "hostile", "--message-format", "json"],
@@ -277,8 +257,7 @@ fn exit_code_4_when_go_is_missing() {
 
 #[test]
 fn exit_code_4_when_the_go_requirement_is_unmet() {
-    let p = Project::copy_of("hello");
-    p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
+    let p = Project::with_profile("hello", "[profile.golden]\ngo = \">=1.999\"\n");
     run(p.path(), &[]).code(4).stderr_has("requires go >=1.999");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.21\"\n");
     run(p.path(), &[]).code(0);
@@ -287,13 +266,14 @@ fn exit_code_4_when_the_go_requirement_is_unmet() {
 #[test]
 fn exit_code_2_for_usage_and_profile_errors() {
     let p = Project::copy_of("hello");
-    run(p.path(), &["--target", "linux/arm46"])
-        .code(2)
-        .stderr_has("did you mean `linux/arm64`");
-    run(p.path(), &["--profile", "relase"])
-        .code(2)
-        .stderr_has("unknown profile `relase`");
-    run(p.path(), &["--bogus"]).code(2);
+    // `ARGS` (split at white space) is a usage error whose message says `says`.
+    let usage_error = |args: &str, says: &str| {
+        run(p.path(), &words(args)).code(2).stderr_has(says);
+    };
+    usage_error("--target linux/arm46", "did you mean `linux/arm64`");
+    usage_error("--profile relase", "unknown profile `relase`");
+    usage_error("--bogus", "unexpected argument '--bogus'");
+    usage_error("verify .", "is a directory");
     p.file("xbuild-go.toml", "[profile.golden]\npakage = \"./cmd\"\n");
     run(p.path(), &[])
         .code(2)
@@ -301,12 +281,8 @@ fn exit_code_2_for_usage_and_profile_errors() {
         .stderr_has("did you mean `package`?");
     p.file("bad.toml", "[profile.golden.verify]\nstatic = \"yes\"\n");
     std::fs::remove_file(p.path().join("xbuild-go.toml")).unwrap();
-    run(p.path(), &["--config", "bad.toml"])
-        .code(2)
-        .stderr_has("bad.toml:2:10");
-    run(p.path(), &["--target", "linux/arm64,linux/amd64"])
-        .code(2)
-        .stderr_has("would both write");
+    usage_error("--config bad.toml", "bad.toml:2:10");
+    usage_error("--target linux/arm64,linux/amd64", "would both write");
     let empty = tempfile::tempdir().unwrap();
     run(empty.path(), &[]).code(2).stderr_has("no go.mod");
 }
@@ -383,9 +359,8 @@ fn no_verify_delivers_without_judging() {
 
 #[test]
 fn profile_file_targets_output_template_and_package() {
-    let p = Project::copy_of("multi");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "multi",
         r#"[build]
 package = "./cmd/a"
 output = "dist/{name}-{os}-{arch}{variant}{exe}"
@@ -452,9 +427,8 @@ fn ldflags_with_spaces_and_quotes_reach_the_linker_intact() {
     if !require_tool("qemu-aarch64-static", "running the linux/arm64 artifact") {
         return;
     }
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden]\nldflags = [\"-s\", \"-w\", \"-X\", \"main.version=1.0 \\\"quoted\\\" build\"]\n",
     );
     run(p.path(), &[]).code(0);
@@ -542,29 +516,28 @@ fn runs_as_a_cargo_subcommand() {
 #[test]
 fn a_module_needing_a_newer_go_is_exit_4_before_go_runs() {
     let p = Project::copy_of("hello");
-    p.file("go.mod", "module example.com/hello\n\ngo 1.999\n");
-    run(p.path(), &[])
-        .code(4)
-        .stderr_has("go.mod:3: the module requires go >= 1.999")
-        .stderr_has("go = \"1.999.0\"");
-    // The exact version needed, not the series.
-    p.file("go.mod", "module example.com/hello\n\ngo 1.26.99\n");
-    run(p.path(), &[])
-        .code(4)
-        .stderr_has("install Go 1.26.99 or newer")
-        .stderr_has("go = \"1.26.99\"");
+    // (the go line's version, what stderr says); the second, the exact version needed,
+    // not the series.
+    for (go, says) in [
+        (
+            "1.999",
+            [
+                "go.mod:3: the module requires go >= 1.999",
+                "go = \"1.999.0\"",
+            ],
+        ),
+        (
+            "1.26.99",
+            ["install Go 1.26.99 or newer", "go = \"1.26.99\""],
+        ),
+    ] {
+        p.file("go.mod", &format!("module example.com/hello\n\ngo {go}\n"));
+        run(p.path(), &[]).code(4).stderr_has_all(&says);
+    }
     // A pin older than the module's go line is caught the same way.
     p.file("go.mod", "module example.com/hello\n\ngo 1.23\n");
     p.file("xbuild-go.toml", "[profile.golden]\ngo = \"1.22.12\"\n");
     run(p.path(), &[]).code(4).stderr_has("would run go1.22.12");
-}
-
-#[test]
-fn verify_of_a_directory_is_a_usage_error() {
-    let p = Project::copy_of("hello");
-    run(p.path(), &["verify", "."])
-        .code(2)
-        .stderr_has("is a directory");
 }
 
 #[test]

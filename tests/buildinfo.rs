@@ -477,33 +477,6 @@ fn toolchain_binaries_agree_with_go_version_m() {
     }
 }
 
-/// Standard base64 (RFC 4648 with padding, line breaks ignored).
-fn base64_decode(text: &[u8]) -> Vec<u8> {
-    let value = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in text {
-        let Some(v) = value(c) else { continue };
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
 /// Go's own test binaries for `debug/buildinfo`: a Go 1.17 hello world (the pointer
 /// format, the only pre-1.18 binary on the machine) and a C hello world.
 #[test]

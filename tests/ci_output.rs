@@ -60,11 +60,7 @@ fn github_format_annotates_a_failed_go_build_with_its_stderr() {
     let p = Project::copy_of("broken");
     let r = run(p.path(), &["--message-format", "github"]);
     r.code(3);
-    let line = r
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("::error "))
-        .unwrap_or_else(|| panic!("{r}"));
+    let line = r.stdout_line("::error ");
     assert!(
         line.contains("title=go build failed for linux/arm64"),
         "{line}"

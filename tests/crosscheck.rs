@@ -282,52 +282,38 @@ fn verify_agrees_with_readelf_and_go_version_on_every_elf_file() {
                 disagreements.push(format!("{}: {what}: ours {a}, readelf {b}", f.display()));
             }
         };
-        diff(
-            "class",
-            facts["class"].as_str().unwrap_or("").into(),
-            seen.class.clone(),
-        );
-        diff(
-            "endian",
-            facts["endian"].as_str().unwrap_or("").into(),
-            seen.endian.clone(),
-        );
+        // The facts readelf names in words, then those it may not show at all.
+        for (key, theirs) in [
+            ("class", &seen.class),
+            ("endian", &seen.endian),
+            ("type", &seen.kind),
+        ] {
+            diff(
+                key,
+                facts[key].as_str().unwrap_or("").into(),
+                theirs.clone(),
+            );
+        }
         if let Some(m) = seen.machine {
             diff("machine", facts["e_machine"].to_string(), m.to_string());
         }
-        diff(
-            "type",
-            facts["type"].as_str().unwrap_or("").into(),
-            seen.kind.clone(),
-        );
-        diff(
-            "interpreter",
-            format!("{:?}", facts["interpreter"].as_str()),
-            format!("{:?}", seen.interpreter.as_deref()),
-        );
-        let needed: Vec<String> = facts["needed"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
+        for (key, theirs) in [
+            ("interpreter", &seen.interpreter),
+            ("glibc_max", &seen.glibc_max),
+        ] {
+            let ours = format!("{:?}", facts[key].as_str());
+            diff(key, ours, format!("{:?}", theirs.as_deref()));
+        }
+        let needed = strings(&facts["needed"], "");
         diff(
             "needed",
             format!("{needed:?}"),
             format!("{:?}", seen.needed),
         );
         let is_static = !seen.has_interp && seen.needed.is_empty();
-        diff("static", facts["static"].to_string(), is_static.to_string());
-        diff(
-            "stripped",
-            facts["stripped"].to_string(),
-            seen.stripped.to_string(),
-        );
-        diff(
-            "glibc_max",
-            format!("{:?}", facts["glibc_max"].as_str()),
-            format!("{:?}", seen.glibc_max.as_deref()),
-        );
+        for (key, theirs) in [("static", is_static), ("stripped", seen.stripped)] {
+            diff(key, facts[key].to_string(), theirs.to_string());
+        }
     }
 
     // Go facts against go version -m.

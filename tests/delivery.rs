@@ -21,12 +21,6 @@ fn bare_build(dir: &Path, pkg: &str, out: &Path) -> Vec<u8> {
     bare_go_build(dir, &bare_env(), &["-ldflags=-s -w"], pkg, out)
 }
 
-fn commit_all(dir: &Path) {
-    git(dir, &["init", "-q"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-qm", "fixture"]);
-}
-
 /// `go version -m` of a file, as text.
 fn go_version_m(file: &Path) -> String {
     sh("go", &["version", "-m", file.to_str().unwrap()])
@@ -40,13 +34,10 @@ fn env_with_cache(cache: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn a_clean_checkout_stays_clean_and_matches_go_build_three_times() {
-    if !require_tool("git", "VCS stamping") {
-        return;
-    }
-    let p = Project::copy_of("hello");
     // The destination inside the module is ignored, as a project would ignore it.
-    p.file(".gitignore", "/hello\n/bare\n");
-    commit_all(p.path());
+    let Some(p) = hello_checkout("VCS stamping", &[(".gitignore", "/hello\n/bare\n")]) else {
+        return;
+    };
     let outside = tempfile::tempdir().unwrap();
     let bare = bare_build(p.path(), ".", &outside.path().join("bare"));
     assert!(
@@ -85,6 +76,23 @@ fn a_clean_checkout_stays_clean_and_matches_go_build_three_times() {
     }
 }
 
+/// The tool's linux/arm64 build of `module` to `out/NAME` is byte for byte what a bare
+/// go build makes (to `out/bare-NAME`); else fails saying `what`.
+fn assert_like_bare_go_build(module: &Path, out: &Path, name: &str, what: &str) {
+    let bare = bare_build(module, ".", &out.join(format!("bare-{name}")));
+    let dest = out.join(name);
+    run(
+        module,
+        &["--target", "linux/arm64", "-o", dest.to_str().unwrap()],
+    )
+    .code(0);
+    assert!(
+        std::fs::read(&dest).unwrap() == bare,
+        "{what}: bytes differ from go build\n{}",
+        go_version_m(&dest)
+    );
+}
+
 #[test]
 fn a_workspace_member_and_a_vendored_module_match_go_build() {
     let ws = tempfile::tempdir().unwrap();
@@ -111,22 +119,7 @@ fn a_workspace_member_and_a_vendored_module_match_go_build() {
         std::fs::write(f, text).unwrap();
     }
     let out = tempfile::tempdir().unwrap();
-    let bare = bare_build(&w.join("app"), ".", &out.path().join("bare"));
-    run(
-        &w.join("app"),
-        &[
-            "--target",
-            "linux/arm64",
-            "-o",
-            out.path().join("app").to_str().unwrap(),
-        ],
-    )
-    .code(0);
-    assert!(
-        std::fs::read(out.path().join("app")).unwrap() == bare,
-        "workspace member: bytes differ from go build\n{}",
-        go_version_m(&out.path().join("app"))
-    );
+    assert_like_bare_go_build(&w.join("app"), out.path(), "app", "workspace member");
 
     // The same app as a module that vendors the library through a replace.
     let v = tempfile::tempdir().unwrap();
@@ -138,33 +131,9 @@ fn a_workspace_member_and_a_vendored_module_match_go_build() {
         "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
     )
     .unwrap();
-    let mut env = bare_env();
-    env.insert("GOOS".into(), String::new());
-    env.insert("GOARCH".into(), String::new());
-    let o = Command::new("go")
-        .args(["mod", "vendor"])
-        .current_dir(&m)
-        .env_clear()
-        .envs(&env)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    go(&["mod", "vendor"], &m, &[]);
     assert!(m.join("vendor/modules.txt").is_file());
-    let bare = bare_build(&m, ".", &out.path().join("bare-vendored"));
-    run(
-        &m,
-        &[
-            "--target",
-            "linux/arm64",
-            "-o",
-            out.path().join("vendored").to_str().unwrap(),
-        ],
-    )
-    .code(0);
-    assert!(
-        std::fs::read(out.path().join("vendored")).unwrap() == bare,
-        "vendored module: bytes differ from go build"
-    );
+    assert_like_bare_go_build(&m, out.path(), "vendored", "vendored module");
 }
 
 /// Changes the first occurrence of `from` in `file` to `to` (same length), in place.
@@ -213,19 +182,21 @@ fn a_tampered_destination_or_cache_is_replaced_by_the_genuine_build() {
     assert_eq!(first.artifacts()[0]["sha256"], sha256(&genuine));
     let build_id = |f: &Path| sh("go", &["tool", "buildid", f.to_str().unwrap()]);
     let genuine_id = build_id(&dest);
+    // A rebuild delivers the genuine bytes and reports their digest; else fails saying
+    // `what`.
+    let delivers_genuine = |what: &str| {
+        let r = run_env(p.path(), &args, &env);
+        r.code(0);
+        assert!(std::fs::read(&dest).unwrap() == genuine, "{what}\n{r}");
+        assert_eq!(r.artifacts()[0]["sha256"], sha256(&genuine), "{r}");
+    };
 
     // 1. The destination: a string in .rodata changed, the Go build ID intact.
     patch(&dest, b"hello from", b"HELLO FROM");
     let tampered = std::fs::read(&dest).unwrap();
     assert_ne!(tampered, genuine);
     assert_eq!(build_id(&dest), genuine_id, "build ID kept");
-    let second = run_env(p.path(), &args, &env);
-    second.code(0);
-    assert!(
-        std::fs::read(&dest).unwrap() == genuine,
-        "the tampered destination was not replaced\n{second}"
-    );
-    assert_eq!(second.artifacts()[0]["sha256"], sha256(&genuine));
+    delivers_genuine("the tampered destination was not replaced");
 
     // 2. The cache slot itself, the same way.
     let slots: Vec<PathBuf> = walk_files(cache.path())
@@ -235,13 +206,7 @@ fn a_tampered_destination_or_cache_is_replaced_by_the_genuine_build() {
     assert_eq!(slots.len(), 1, "one cached artifact: {slots:?}");
     patch(&slots[0], b"hello from", b"HELLO FROM");
     std::fs::remove_file(&dest).unwrap();
-    let third = run_env(p.path(), &args, &env);
-    third.code(0);
-    assert!(
-        std::fs::read(&dest).unwrap() == genuine,
-        "the tampered cache was delivered\n{third}"
-    );
-    assert_eq!(third.artifacts()[0]["sha256"], sha256(&genuine));
+    delivers_genuine("the tampered cache was delivered");
     assert!(
         std::fs::read(&slots[0]).unwrap() == genuine,
         "the slot was rebuilt"

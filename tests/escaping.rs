@@ -131,9 +131,8 @@ fn go_output_and_smoke_output_are_escaped() {
 
 #[test]
 fn profile_values_are_escaped_in_env_and_profiles() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden]\nenv = { NOTE = \"\\u001B]0;pwned\\u0007\\n::warning::gotcha\" }\nflags = [\"-ldflags=\\u001B[2J\"]\n",
     );
     for args in [

@@ -100,9 +100,8 @@ fn one_failed_target_does_not_stop_the_others_unless_fail_fast() {
 
 #[test]
 fn matrix_prints_a_github_actions_matrix() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.release]\ntargets = [\"linux/arm64\", \"linux/arm/v7\", \"windows/amd64\"]\n",
     );
     let r = run(
@@ -111,13 +110,10 @@ fn matrix_prints_a_github_actions_matrix() {
     );
     r.code(0);
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
-    let targets: Vec<&str> = v["include"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["target"].as_str().unwrap())
-        .collect();
-    assert_eq!(targets, ["linux/arm64", "linux/arm/v7", "windows/amd64"]);
+    assert_eq!(
+        strings(&v["include"], "/target"),
+        ["linux/arm64", "linux/arm/v7", "windows/amd64"]
+    );
     assert_eq!(v["include"][1]["variant"], "v7");
 }
 
@@ -134,18 +130,9 @@ fn smoke_runs_under_qemu_for_four_architectures() {
             continue;
         }
         let out = format!("smoke/{}", target.replace('/', "-"));
-        let r = run(
+        let r = run_json(
             p.path(),
-            &[
-                "--target",
-                target,
-                "-o",
-                &out,
-                "--smoke",
-                "--version",
-                "--message-format",
-                "json",
-            ],
+            &["--target", target, "-o", &out, "--smoke", "--version"],
         );
         r.code(0);
         let c = check(&r.artifacts()[0], "run.smoke").clone();
@@ -193,11 +180,7 @@ fn a_failing_smoke_run_rejects_the_artifact() {
 fn a_smoke_run_without_an_emulator_is_skipped_not_rejected() {
     // PATH without any qemu: the run cannot happen here, whether the profile or only the
     // command line asks for it; a skip with the reason, and the artifact is delivered.
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\nsmoke = [\"--version\"]\n",
-    );
+    let p = Project::with_profile("hello", "[profile.golden]\nsmoke = [\"--version\"]\n");
     let go_dir = which("go").unwrap().parent().unwrap().to_path_buf();
     let env = env_with(&[("PATH", &go_dir.display().to_string())]);
     let r = run_env(p.path(), &["--message-format", "json"], &env);
@@ -273,16 +256,12 @@ fn checksums_merge_across_runs() {
     );
 }
 
-/// `sha256sum -c SHA256SUMS` in `dir` succeeds (its stdout printed when it does not).
+/// `sha256sum -c SHA256SUMS` in `dir` succeeds (what it said printed when it does not).
 fn sha256sum_check(dir: &std::path::Path) {
     let out = std::process::Command::new("sha256sum")
         .args(["-c", "SHA256SUMS"])
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_succeeded_saying_all(&out, "sha256sum -c SHA256SUMS: ");
 }

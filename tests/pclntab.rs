@@ -230,12 +230,7 @@ fn gosym_names(reader: &Path, file: &Path, offset: u64) -> Vec<String> {
         .arg(format!("{offset:#x}"))
         .output()
         .expect("run gosym reader");
-    assert!(
-        out.status.success(),
-        "gosym reader on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_succeeded(&out, &format!("gosym reader on {}: ", file.display()));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -339,28 +334,4 @@ fn truncated_binaries_are_errors_or_nothing_never_panics() {
             Ok(None) => {}
         }
     }
-}
-
-fn base64_decode(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for &c in text {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
 }

@@ -85,25 +85,11 @@ fn a_workspace_go_line_newer_than_the_toolchain_is_exit_4() {
 }
 
 /// A fake go with a VERSION file (so the tool knows the local version without running
-/// it) that records its environment and writes `payload` as the output.
+/// it) that records its argv and environment and writes `payload` as the output.
 fn fake_go(root: &Path, version: &str, payload: &Path) -> PathBuf {
     std::fs::create_dir_all(root.join("bin")).unwrap();
     std::fs::write(root.join("VERSION"), format!("{version}\ntime x\n")).unwrap();
-    let script = root.join("bin/go");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nenv | sort > {log}/env\n\
-             out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -o ] && out=\"$a\"; prev=\"$a\"; done\n\
-             cp {payload} \"$out\"\n",
-            log = root.display(),
-            payload = payload.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    fake_go_script(&root.join("bin/go"), root, payload)
 }
 
 fn child_var(root: &Path, name: &str) -> Option<String> {
@@ -156,11 +142,7 @@ fn the_toolchain_line_is_honoured_as_go_auto_would_and_a_profile_pin_wins() {
         // env says the same, and where it came from.
         let e = run_env(p.path(), &["env", "--explain"], &env);
         e.code(0);
-        let line = e
-            .stdout
-            .lines()
-            .find(|l| l.starts_with("GOTOOLCHAIN="))
-            .unwrap_or_else(|| panic!("no GOTOOLCHAIN line\n{e}"));
+        let line = e.stdout_line("GOTOOLCHAIN=");
         assert!(line.starts_with(&format!("GOTOOLCHAIN={want} ")), "{line}");
         if want == "go1.25.1" {
             assert!(
@@ -188,18 +170,16 @@ fn run_version(bin: &Path) -> String {
 
 #[test]
 fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
-    if !require_tool("git", "version stamping") {
+    let files = [
+        (".gitignore", "/hello\n/dist/\n"),
+        (
+            "xbuild-go.toml",
+            "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n",
+        ),
+    ];
+    let Some(p) = hello_checkout("version stamping", &files) else {
         return;
-    }
-    let p = Project::copy_of("hello");
-    p.file(".gitignore", "/hello\n/dist/\n");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\nstamp = { \"main.version\" = \"{version}\" }\n",
-    );
-    git(p.path(), &["init", "-q"]);
-    git(p.path(), &["add", "-A"]);
-    git(p.path(), &["commit", "-qm", "one"]);
+    };
     let t = host_target();
     // No tag yet: a development version naming the commit.
     let r = run(p.path(), &["--target", &t, "-o", "dist/h", "-v"]);
@@ -278,18 +258,9 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
 #[test]
 fn package_lists_and_patterns_build_every_main_package() {
     let p = Project::copy_of("multi");
-    let r = run(
+    let r = run_json(
         p.path(),
-        &[
-            "--package",
-            "./...",
-            "--target",
-            "linux/arm64,linux/amd64",
-            "-o",
-            "dist/{name}-{arch}",
-            "--message-format",
-            "json",
-        ],
+        &words("--package ./... --target linux/arm64,linux/amd64 -o dist/{name}-{arch}"),
     );
     r.code(0);
     let mut paths: Vec<String> = r

@@ -7,15 +7,8 @@ use util::*;
 
 #[test]
 fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\nflags = [\"-trimpath\"]\n\n[profile.plain]\n",
-    );
-    let r = run(
-        p.path(),
-        &["--check-reproducible", "--message-format", "json"],
-    );
+    let p = Project::with_profile("hello", &format!("{TRIMPATH}\n[profile.plain]\n"));
+    let r = run_json(p.path(), &["--check-reproducible"]);
     r.code(0);
     let c = check(&r.artifacts()[0], "build.reproducible").clone();
     assert_eq!(
@@ -26,16 +19,7 @@ fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
 
     // Without -trimpath the module's directory is written into the binary.
     std::fs::write(p.path().join("hello"), b"previous").unwrap();
-    let r = run(
-        p.path(),
-        &[
-            "--profile",
-            "plain",
-            "--check-reproducible",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = run_json(p.path(), &["--profile", "plain", "--check-reproducible"]);
     r.code(1);
     let c = check(&r.artifacts()[0], "build.reproducible").clone();
     assert_eq!(c["status"], "fail", "{c}");
@@ -55,9 +39,7 @@ const LIB: &str = "package lib\n\nfunc Greeting() string { return \"hello from l
 const TRIMPATH: &str = "[profile.golden]\nflags = [\"-trimpath\"]\n";
 
 fn assert_reproducible(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
-    let mut all = vec!["--check-reproducible", "--message-format", "json"];
-    all.extend_from_slice(args);
-    let r = run(dir, &all);
+    let r = run_json(dir, &[&["--check-reproducible"], args].concat());
     r.code(0);
     let a = r.artifacts()[0].clone();
     let c = check(&a, "build.reproducible").clone();
@@ -102,16 +84,11 @@ fn replace_directories_and_workspaces_are_copied_for_the_second_build() {
 
 #[test]
 fn a_git_checkout_is_reproducible_with_its_vcs_stamps() {
-    if !require_tool("git", "VCS stamping") {
+    let files = [("xbuild-go.toml", TRIMPATH), (".gitignore", "/hello\n")];
+    let Some(p) = hello_checkout("VCS stamping", &files) else {
         return;
-    }
-    let p = Project::copy_of("hello");
-    p.file("xbuild-go.toml", TRIMPATH);
-    p.file(".gitignore", "/hello\n");
+    };
     let git = |args: &[&str]| git(p.path(), args);
-    git(&["init", "-q"]);
-    git(&["add", "-A"]);
-    git(&["commit", "-qm", "fixture"]);
     let index = std::fs::read(p.path().join(".git/index")).unwrap();
     let a = assert_reproducible(p.path(), &[]);
     let settings = a["verdict"]["facts"]["go"].to_string();

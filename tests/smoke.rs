@@ -97,7 +97,15 @@ fn env_for(p: &Project) -> std::collections::BTreeMap<String, String> {
     env
 }
 
-fn smoke(p: &Project, target: &str, args: &str, timeout: &str) -> Guarded {
+/// Smoke-runs the hostile artifact built for `target` as `MODE MARKER [ARGS...]` (`run`
+/// is `MODE [ARGS...]`; the marker a fresh one named after the arch and mode) with
+/// `timeout`, under the hang guard and the memory bound. The run.smoke check must say
+/// `want`, and the tool exit 0 for a pass and 1 for a fail. The marker and the check.
+fn smoke(p: &Project, target: &str, run: &str, timeout: &str, want: &str) -> (String, Value) {
+    let (mode, args) = run.split_once(' ').unwrap_or((run, ""));
+    let arch = target.rsplit('/').next().unwrap_or(target);
+    let m = marker(&format!("{arch}-{mode}"));
+    let smoke_args = format!("{mode} {m} {args}");
     let out = format!("out/{}", target.replace('/', "-"));
     let g = run_guarded(
         p.path(),
@@ -107,7 +115,7 @@ fn smoke(p: &Project, target: &str, args: &str, timeout: &str) -> Guarded {
             "-o",
             &out,
             "--smoke",
-            args,
+            smoke_args.trim_end(),
             "--smoke-timeout",
             timeout,
             "--message-format",
@@ -122,13 +130,12 @@ fn smoke(p: &Project, target: &str, args: &str, timeout: &str) -> Guarded {
         g.peak_rss_kib,
         g.run
     );
-    g
-}
-
-fn smoke_check(g: &Guarded) -> Value {
+    g.run.code(if want == "pass" { 0 } else { 1 });
     let artifacts = g.run.artifacts();
     assert_eq!(artifacts.len(), 1, "{}", g.run);
-    check(&artifacts[0], "run.smoke").clone()
+    let c = check(&artifacts[0], "run.smoke").clone();
+    assert_eq!(c["status"], want, "{run}: {c}");
+    (m, c)
 }
 
 fn text<'a>(check: &'a Value, key: &str) -> &'a str {
@@ -138,11 +145,7 @@ fn text<'a>(check: &'a Value, key: &str) -> &'a str {
 #[test]
 fn a_passing_run_passes_and_says_how_it_was_contained() {
     let p = Project::copy_of("hostile");
-    let m = marker("ok");
-    let g = smoke(&p, "linux/amd64", &format!("ok {m}"), "20s");
-    g.run.code(0);
-    let c = smoke_check(&g);
-    assert_eq!(c["status"], "pass", "{c}");
+    let (m, c) = smoke(&p, "linux/amd64", "ok", "20s", "pass");
     assert!(text(&c, "actual").starts_with("exit 0 (natively, "), "{c}");
     assert!(text(&c, "actual").ends_with(&format!("ok {m}")), "{c}");
     assert!(text(&c, "actual").contains("namespace"), "{c}");
@@ -151,11 +154,7 @@ fn a_passing_run_passes_and_says_how_it_was_contained() {
 #[test]
 fn a_daemon_started_by_the_artifact_does_not_outlive_the_run() {
     let p = Project::copy_of("hostile");
-    let m = marker("daemon");
-    let g = smoke(&p, "linux/amd64", &format!("daemon {m}"), "20s");
-    g.run.code(0);
-    let c = smoke_check(&g);
-    assert_eq!(c["status"], "pass", "{c}");
+    let (m, c) = smoke(&p, "linux/amd64", "daemon", "20s", "pass");
     assert!(text(&c, "actual").contains("daemon started pid="), "{c}");
     if in_namespace(&c) {
         assert_none_left(&m, "setsid daemon");
@@ -168,11 +167,7 @@ fn a_daemon_started_by_the_artifact_does_not_outlive_the_run() {
 fn a_child_holding_stdout_does_not_stall_the_tool() {
     // Before: the tool read stdout to EOF, so it waited for the child (300 s).
     let p = Project::copy_of("hostile");
-    let m = marker("hold");
-    let g = smoke(&p, "linux/amd64", &format!("hold {m}"), "20s");
-    g.run.code(0);
-    let c = smoke_check(&g);
-    assert_eq!(c["status"], "pass", "{c}");
+    let (m, c) = smoke(&p, "linux/amd64", "hold", "20s", "pass");
     assert!(text(&c, "actual").contains("child holding stdout"), "{c}");
     // The child stayed in the group, so it is killed with or without a namespace.
     assert_none_left(&m, "child holding stdout");
@@ -182,11 +177,7 @@ fn a_child_holding_stdout_does_not_stall_the_tool() {
 fn flooding_stdout_is_capped_counted_and_cut_at_the_deadline() {
     let p = Project::copy_of("hostile");
     // Forever: gigabytes in a few seconds; the tool keeps 64 KiB and counts the rest.
-    let m = marker("flood");
-    let g = smoke(&p, "linux/amd64", &format!("flood {m} -1 0"), "4s");
-    g.run.code(1);
-    let c = smoke_check(&g);
-    assert_eq!(c["status"], "fail", "{c}");
+    let (m, c) = smoke(&p, "linux/amd64", "flood -1 0", "4s", "fail");
     assert!(
         text(&c, "actual").starts_with("no exit within 4s (natively, "),
         "{c}"
@@ -203,10 +194,7 @@ fn flooding_stdout_is_capped_counted_and_cut_at_the_deadline() {
     assert_none_left(&m, "flood");
 
     // Exactly 100 MiB, then exit 1: counted to the byte.
-    let m = marker("flood-finite");
-    let g = smoke(&p, "linux/amd64", &format!("flood {m} 104857600 1"), "20s");
-    g.run.code(1);
-    let c = smoke_check(&g);
+    let (_, c) = smoke(&p, "linux/amd64", "flood 104857600 1", "20s", "fail");
     assert!(text(&c, "actual").starts_with("exit 1 (natively, "), "{c}");
     assert!(
         text(&c, "message").contains("(104857600 bytes in all; the first 65536 kept"),
@@ -218,11 +206,7 @@ fn flooding_stdout_is_capped_counted_and_cut_at_the_deadline() {
 fn ignoring_sigterm_or_sleeping_past_the_timeout_is_killed_at_the_deadline() {
     let p = Project::copy_of("hostile");
     for mode in ["ignore-term", "sleep"] {
-        let m = marker(mode);
-        let g = smoke(&p, "linux/amd64", &format!("{mode} {m}"), "3s");
-        g.run.code(1);
-        let c = smoke_check(&g);
-        assert_eq!(c["status"], "fail", "{mode}: {c}");
+        let (m, c) = smoke(&p, "linux/amd64", mode, "3s", "fail");
         let actual = text(&c, "actual");
         assert!(
             actual.starts_with("no exit within 3s (natively, ") && actual.ends_with("); killed"),
@@ -235,11 +219,8 @@ fn ignoring_sigterm_or_sleeping_past_the_timeout_is_killed_at_the_deadline() {
 #[test]
 fn the_run_has_an_empty_environment_and_a_private_home_removed_afterwards() {
     let p = Project::copy_of("hostile");
-    let m = marker("env");
-    let g = smoke(&p, "linux/amd64", &format!("env {m}"), "20s");
     // The program exits 3 on purpose, so its output is in the report.
-    g.run.code(1);
-    let c = smoke_check(&g);
+    let (_, c) = smoke(&p, "linux/amd64", "env", "20s", "fail");
     let line = text(&c, "actual")
         .split_once(": env=")
         .map(|(_, l)| l.to_string())
@@ -351,11 +332,7 @@ fn contained_under_qemu_too() {
     }
     let p = Project::copy_of("hostile");
     for mode in ["daemon", "hold"] {
-        let m = marker(&format!("qemu-{mode}"));
-        let g = smoke(&p, "linux/arm64", &format!("{mode} {m}"), "20s");
-        g.run.code(0);
-        let c = smoke_check(&g);
-        assert_eq!(c["status"], "pass", "{mode}: {c}");
+        let (m, c) = smoke(&p, "linux/arm64", mode, "20s", "pass");
         assert!(
             text(&c, "actual").contains("(under qemu-aarch64-static, "),
             "{mode}: {c}"
@@ -366,10 +343,7 @@ fn contained_under_qemu_too() {
             kill_all(&with_marker(&m, &[]));
         }
     }
-    let m = marker("qemu-sleep");
-    let g = smoke(&p, "linux/arm64", &format!("sleep {m}"), "3s");
-    g.run.code(1);
-    let c = smoke_check(&g);
+    let (m, c) = smoke(&p, "linux/arm64", "sleep", "3s", "fail");
     assert!(
         text(&c, "actual").starts_with("no exit within 3s (under qemu-aarch64-static, "),
         "{c}"

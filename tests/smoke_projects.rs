@@ -81,6 +81,12 @@ fn cross_and_qemu() -> bool {
         & require_tool("qemu-aarch64-static", "smoke runs under qemu-user")
 }
 
+/// A copy of `module` whose profile is `profile`, when the arm64 cross compiler and
+/// qemu are here; else None after a SKIP (a failure under CI=true).
+fn cross_project(module: &str, profile: &str) -> Option<Project> {
+    cross_and_qemu().then(|| Project::with_profile(module, profile))
+}
+
 /// A directory shaped like a sysroot for arm64 (`lib` holds the loader and glibc),
 /// made of a link into Debian's cross root.
 fn arm64_root(at: &Path) -> std::path::PathBuf {
@@ -91,11 +97,9 @@ fn arm64_root(at: &Path) -> std::path::PathBuf {
 
 #[test]
 fn a_cgo_arm64_build_smoke_runs_under_qemu_with_the_cross_root() {
-    if !cross_and_qemu() {
+    let Some(p) = cross_project("netuser", CGO_ARM64) else {
         return;
-    }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", CGO_ARM64);
+    };
     let r = arm64_json(&p, &base_env());
     let a = &r.artifacts()[0];
     // Debian's cross gcc prints `/` (or nothing) for -print-sysroot: its libraries are
@@ -143,11 +147,9 @@ fn the_c_compilers_sysroot_is_qemus_library_root_unless_it_is_slash() {
 
 #[test]
 fn qemu_ld_prefix_from_the_host_is_the_library_root() {
-    if !cross_and_qemu() {
+    let Some(p) = cross_project("netuser", CGO_ARM64) else {
         return;
-    }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", CGO_ARM64);
+    };
     let root = arm64_root(&p.path().join("prefix"));
     let mut env = env_with(&[("QEMU_LD_PREFIX", &root.display().to_string())]);
     let c = smoke_of(&arm64_json(&p, &env));
@@ -181,18 +183,13 @@ fn qemu_ld_prefix_from_the_host_is_the_library_root() {
 
 #[test]
 fn a_pie_arm64_build_smoke_runs_with_the_cross_root() {
-    if !cross_and_qemu() {
-        return;
-    }
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let Some(p) = cross_project(
+        "hello",
         "[profile.golden]\nflags = [\"-buildmode=pie\"]\nsmoke = [\"--version\"]\n\n[profile.golden.verify]\nstatic = false\n",
-    );
-    let r = run(
-        p.path(),
-        &["--target", "linux/arm64", "--message-format", "json"],
-    );
+    ) else {
+        return;
+    };
+    let r = run_json(p.path(), &["--target", "linux/arm64"]);
     r.code(0);
     let a = &r.artifacts()[0];
     let c = smoke_passed_with_the_cross_root(a, "a PIE has a loader", &r);
@@ -282,9 +279,8 @@ fn windows_and_darwin_smoke_runs_are_skipped_with_the_reason() {
 
 #[test]
 fn smoke_required_turns_a_skip_into_a_failure() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden]\nsmoke = [\"--version\"]\nsmoke-required = true\ntargets = [\"windows/amd64\"]\n",
     );
     let r = run(p.path(), &["--message-format", "json"]);
@@ -557,17 +553,11 @@ fn doctor_line(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>, id: &s
 
 #[test]
 fn doctor_says_what_a_cgo_profiles_smoke_run_will_use() {
-    if !cross_and_qemu() {
+    let Some(p) = cross_project("netuser", CGO_ARM64) else {
         return;
-    }
-    let p = Project::copy_of("netuser");
-    p.file("xbuild-go.toml", CGO_ARM64);
-    let c = doctor_line(
-        p.path(),
-        &["--profile", "arm64"],
-        &base_env(),
-        "qemu.linux/arm64",
-    );
+    };
+    let env = base_env();
+    let c = doctor_line(p.path(), &["--profile", "arm64"], &env, "qemu.linux/arm64");
     assert_eq!(c["level"], "ok", "{c}");
     for needle in [
         "qemu-aarch64-static",
@@ -577,8 +567,8 @@ fn doctor_says_what_a_cgo_profiles_smoke_run_will_use() {
     ] {
         assert!(text(&c, "message").contains(needle), "{needle}: {c}");
     }
-    let env = env_with(&[("QEMU_LD_PREFIX", "/nonexistent/xbg")]);
-    let c = doctor_line(p.path(), &["--profile", "arm64"], &env, "qemu.linux/arm64");
+    let bad = env_with(&[("QEMU_LD_PREFIX", "/nonexistent/xbg")]);
+    let c = doctor_line(p.path(), &["--profile", "arm64"], &bad, "qemu.linux/arm64");
     assert_eq!(c["level"], "warn", "{c}");
     assert!(
         text(&c, "message").contains("QEMU_LD_PREFIX=/nonexistent/xbg is not a directory"),
@@ -588,7 +578,7 @@ fn doctor_says_what_a_cgo_profiles_smoke_run_will_use() {
     let c = doctor_line(
         p.path(),
         &["--target", "windows/amd64"],
-        &base_env(),
+        &env,
         "qemu.windows/amd64",
     );
     assert_eq!(c["level"], "ok", "{c}");

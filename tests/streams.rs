@@ -144,11 +144,8 @@ fn junit_and_checksums_replace_a_symlink_atomically_with_the_umask_mode() {
             .unwrap()
             .ends_with("  app\n"));
     }
-    let leftovers: Vec<String> = p
-        .ls(".")
-        .into_iter()
-        .filter(|f| f.ends_with(".tmp"))
-        .collect();
+    let mut leftovers = p.ls(".");
+    leftovers.retain(|f| f.ends_with(".tmp"));
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
@@ -348,17 +345,9 @@ fn checksum_files_escape_names_as_sha256sum_does() {
         return;
     }
     let p = Project::copy_of("hello");
-    let r = run(
-        p.path(),
-        &[
-            "--target",
-            "linux/arm64,linux/amd64",
-            "-o",
-            "dist/back\\slash-{arch}",
-            "--checksums",
-            "dist/SHA256SUMS",
-        ],
-    );
+    let args =
+        "--target linux/arm64,linux/amd64 -o dist/back\\slash-{arch} --checksums dist/SHA256SUMS";
+    let r = run(p.path(), &words(args));
     r.code(0);
     let sums = std::fs::read_to_string(p.path().join("dist/SHA256SUMS")).unwrap();
     assert_eq!(sums.lines().count(), 2, "{sums}");

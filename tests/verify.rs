@@ -9,9 +9,12 @@ use std::path::Path;
 use util::*;
 
 fn verify_json(args: &[&str]) -> Run {
-    let mut a = vec!["verify", "--message-format", "json"];
-    a.extend_from_slice(args);
-    run(&fixture("bin"), &a)
+    run_json(&fixture("bin"), &[&["verify"], args].concat())
+}
+
+/// `verify ARGS... --message-format json` in `dir`, `args` split at white space.
+fn verify_in(dir: &Path, args: &str) -> Run {
+    run_json(dir, &[&["verify"], &words(args)[..]].concat())
 }
 
 /// Verifies with a profile file; these binaries are not Go, so Go's build info is not
@@ -60,28 +63,14 @@ fn facts_agree_with_readelf_for_every_elf_fixture() {
             },
             "{name}"
         );
-        assert_eq!(
-            f["endian"],
-            if re.data.contains("big") {
-                "big"
-            } else {
-                "little"
-            },
-            "{name}"
-        );
+        assert_eq!(f["endian"], re.endian(), "{name}");
         assert_eq!(f["e_flags"], re.flags, "{name}");
         assert_eq!(
             f["interpreter"].as_str().map(str::to_string),
             re.interpreter,
             "{name}"
         );
-        let needed: Vec<String> = f["needed"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(needed, re.needed, "{name}");
+        assert_eq!(strings(&f["needed"], ""), re.needed, "{name}");
         assert_eq!(
             f["static"],
             re.interpreter.is_none() && re.needed.is_empty(),
@@ -124,15 +113,13 @@ fn facts_agree_with_readelf_for_every_elf_fixture() {
     }
 }
 
-/// (case, file, extra args, profile text, expected exit, check id, expected status, text in message)
+/// (case, file and arguments, profile text, expected exit, check id, expected status, text in message)
 #[test]
-#[allow(clippy::type_complexity)]
 fn verdicts_on_foreign_binaries() {
-    let cases: &[(&str, &str, &[&str], &str, i32, &str, &str, &str)] = &[
+    let cases = [
         (
             "dynamic_glibc_rejected_by_golden",
-            "aarch64-dynamic",
-            &["--target", "linux/arm64", "--profile", "golden"],
+            "aarch64-dynamic --target linux/arm64 --profile golden",
             "",
             1,
             "link.static",
@@ -141,8 +128,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "dynamic_allowed_when_static_false",
-            "aarch64-dynamic",
-            &["--target", "linux/arm64"],
+            "aarch64-dynamic --target linux/arm64",
             "[profile.golden.verify]\nstatic = false\n",
             0,
             "link.interpreter",
@@ -151,8 +137,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "unstripped_rejected",
-            "aarch64-dynamic-unstripped",
-            &["--target", "linux/arm64", "--profile", "golden"],
+            "aarch64-dynamic-unstripped --target linux/arm64 --profile golden",
             "[profile.golden.verify]\nstatic = false\n",
             1,
             "symbols.stripped",
@@ -161,8 +146,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "wrong_machine",
-            "x86_64-dynamic",
-            &["--target", "linux/arm64"],
+            "x86_64-dynamic --target linux/arm64",
             "",
             1,
             "elf.machine",
@@ -171,8 +155,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "wrong_class",
-            "armhf-static-nolibc",
-            &["--target", "linux/arm64"],
+            "armhf-static-nolibc --target linux/arm64",
             "",
             1,
             "elf.class",
@@ -181,8 +164,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "armhf_loader_on_arm",
-            "armhf-dynamic",
-            &["--target", "linux/arm/v7"],
+            "armhf-dynamic --target linux/arm/v7",
             "[profile.golden.verify]\nstatic = false\narm-float-abi = \"hard\"\n",
             0,
             "arm.attributes",
@@ -191,8 +173,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "armhf_on_goarm6_needs_newer_cpu",
-            "armhf-static-nolibc",
-            &["--target", "linux/arm/v6"],
+            "armhf-static-nolibc --target linux/arm/v6",
             "",
             1,
             "arm.attributes",
@@ -201,8 +182,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "hard_float_policy_rejects_soft",
-            "armel-static-nolibc-soft",
-            &["--target", "linux/arm/v5"],
+            "armel-static-nolibc-soft --target linux/arm/v5",
             "[profile.golden.verify]\narm-float-abi = \"hard\"\n",
             1,
             "elf.flags",
@@ -211,8 +191,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "soft_float_policy_accepts_soft",
-            "armel-static-nolibc-soft",
-            &["--target", "linux/arm/v5"],
+            "armel-static-nolibc-soft --target linux/arm/v5",
             "[profile.golden.verify]\narm-float-abi = \"soft\"\n",
             0,
             "arm.attributes",
@@ -221,8 +200,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "bti_required_and_present",
-            "aarch64-bti",
-            &["--target", "linux/arm64"],
+            "aarch64-bti --target linux/arm64",
             "[profile.golden.verify]\naarch64-bti = \"require\"\n",
             0,
             "aarch64.features",
@@ -231,8 +209,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "bti_required_and_absent",
-            "aarch64-static-nolibc",
-            &["--target", "linux/arm64"],
+            "aarch64-static-nolibc --target linux/arm64",
             "[profile.golden.verify]\naarch64-bti = \"require\"\n",
             1,
             "aarch64.features",
@@ -241,8 +218,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "bti_forbidden_and_present",
-            "aarch64-bti",
-            &["--target", "linux/arm64"],
+            "aarch64-bti --target linux/arm64",
             "[profile.golden.verify]\naarch64-bti = \"forbid\"\n",
             1,
             "aarch64.features",
@@ -251,8 +227,7 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "size_budget",
-            "aarch64-dynamic",
-            &["--target", "linux/arm64"],
+            "aarch64-dynamic --target linux/arm64",
             "[profile.golden.verify]\nstatic = false\nmax-size = \"1KiB\"\n",
             1,
             "size.max",
@@ -261,46 +236,101 @@ fn verdicts_on_foreign_binaries() {
         ),
         (
             "wrong_os_format",
-            "aarch64-static-nolibc",
-            &["--target", "windows/arm64"],
+            "aarch64-static-nolibc --target windows/arm64",
             "",
             1,
             "format",
             "fail",
             "GOOS",
         ),
-        ("glibc_too_new_names_symbols", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.31\"\n", 1, "libc.glibc", "fail",
-            "GLIBC_2.34 (__libc_start_main)"),
-        ("glibc_within_limit", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.36\"\n", 0, "libc.glibc", "pass", ""),
-        ("runs_on_debian11_glibc_too_old", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:11-slim\"]\n", 1, "runs-on.debian:11-slim", "fail",
-            "GLIBC_2.34 not found"),
-        ("runs_on_debian12", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:12-slim\"]\n", 0, "runs-on.debian:12-slim", "pass", ""),
-        ("runs_on_alpine_needs_glibc_loader", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nruns-on = [\"alpine:3.20\"]\n", 1, "runs-on.alpine:3.20", "fail",
-            "alpine:3.20 has no /lib/ld-linux-aarch64.so.1: the binary needs glibc"),
-        ("runs_on_distroless_static_has_no_libc", "aarch64-dynamic", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nstatic = false\nruns-on = [\"distroless/static\"]\n", 1, "runs-on.distroless/static", "fail",
-            "no libc"),
-        ("runs_on_ubi9_armhf_not_published", "armhf-dynamic", &["--target", "linux/arm/v7"],
-            "[profile.golden.verify]\nstatic = false\nruns-on = [\"ubi9\"]\n", 1, "runs-on.ubi9", "fail",
-            "not published for arm"),
-        ("runs_on_scratch_static", "aarch64-static-nolibc", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nruns-on = [\"scratch\", \"alpine:3.20\", \"debian:10-slim\"]\n", 0, "runs-on.scratch", "pass", ""),
-        ("c_binary_with_buildinfo_required", "aarch64-static-nolibc", &["--target", "linux/arm64"],
-            "[profile.golden.verify]\nbuildinfo = true\n", 1, "go.buildinfo", "unknown", "not a Go binary"),
+        (
+            "glibc_too_new_names_symbols",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.31\"\n",
+            1,
+            "libc.glibc",
+            "fail",
+            "GLIBC_2.34 (__libc_start_main)",
+        ),
+        (
+            "glibc_within_limit",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nmax-glibc = \"2.36\"\n",
+            0,
+            "libc.glibc",
+            "pass",
+            "",
+        ),
+        (
+            "runs_on_debian11_glibc_too_old",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:11-slim\"]\n",
+            1,
+            "runs-on.debian:11-slim",
+            "fail",
+            "GLIBC_2.34 not found",
+        ),
+        (
+            "runs_on_debian12",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"debian:12-slim\"]\n",
+            0,
+            "runs-on.debian:12-slim",
+            "pass",
+            "",
+        ),
+        (
+            "runs_on_alpine_needs_glibc_loader",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"alpine:3.20\"]\n",
+            1,
+            "runs-on.alpine:3.20",
+            "fail",
+            "alpine:3.20 has no /lib/ld-linux-aarch64.so.1: the binary needs glibc",
+        ),
+        (
+            "runs_on_distroless_static_has_no_libc",
+            "aarch64-dynamic --target linux/arm64",
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"distroless/static\"]\n",
+            1,
+            "runs-on.distroless/static",
+            "fail",
+            "no libc",
+        ),
+        (
+            "runs_on_ubi9_armhf_not_published",
+            "armhf-dynamic --target linux/arm/v7",
+            "[profile.golden.verify]\nstatic = false\nruns-on = [\"ubi9\"]\n",
+            1,
+            "runs-on.ubi9",
+            "fail",
+            "not published for arm",
+        ),
+        (
+            "runs_on_scratch_static",
+            "aarch64-static-nolibc --target linux/arm64",
+            "[profile.golden.verify]\nruns-on = [\"scratch\", \"alpine:3.20\", \"debian:10-slim\"]\n",
+            0,
+            "runs-on.scratch",
+            "pass",
+            "",
+        ),
+        (
+            "c_binary_with_buildinfo_required",
+            "aarch64-static-nolibc --target linux/arm64",
+            "[profile.golden.verify]\nbuildinfo = true\n",
+            1,
+            "go.buildinfo",
+            "unknown",
+            "not a Go binary",
+        ),
     ];
-    for (case, file, args, profile, code, id, status, msg) in cases {
-        let mut a: Vec<&str> = vec![file];
-        a.extend_from_slice(args);
-        let r = verify_with_profile(profile, &a);
-        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+    for (case, args, profile, code, id, status, msg) in cases {
+        let r = verify_with_profile(profile, &words(args));
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
         let art = &r.artifacts()[0];
         let c = check(art, id);
-        assert_eq!(c["status"], *status, "case {case}: {c}");
+        assert_eq!(c["status"], status, "case {case}: {c}");
         if !msg.is_empty() {
             assert!(
                 c["message"].as_str().unwrap_or("").contains(msg),
@@ -312,17 +342,12 @@ fn verdicts_on_foreign_binaries() {
 
 #[test]
 fn an_unknown_runs_on_image_is_a_configuration_error_before_anything_builds() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden.verify]\nruns-on = [\"debian:12-slim\", \"debain:12-slim\"]\n",
     );
-    for args in [
-        &[][..],
-        &["verify", "hello", "--target", "linux/arm64"][..],
-        &["env"][..],
-    ] {
-        let r = run(p.path(), args);
+    for args in ["", "verify hello --target linux/arm64", "env"] {
+        let r = run(p.path(), &words(args));
         r.code(2)
             .stderr_has("xbuild-go.toml:2:11: unknown runs-on image `debain:12-slim`")
             .stderr_has("did you mean `debian:12-slim`?")
@@ -339,15 +364,11 @@ fn an_unknown_runs_on_image_is_a_configuration_error_before_anything_builds() {
 fn go_internal_linker_arm_binary_has_no_float_abi_so_hard_policy_is_unknown() {
     // Go writes e_flags 0x5000002 and no .ARM.attributes: a hard-float requirement
     // cannot be proven from the ELF, and unknown rejects (never fail open).
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
+    let p = Project::with_profile(
+        "hello",
         "[profile.golden.verify]\narm-float-abi = \"hard\"\n",
     );
-    let r = run(
-        p.path(),
-        &["--target", "linux/arm/v7", "--message-format", "json"],
-    );
+    let r = run_json(p.path(), &["--target", "linux/arm/v7"]);
     r.code(1);
     let a = &r.artifacts()[0];
     assert_eq!(check(a, "elf.flags")["status"], "unknown", "{r}");
@@ -410,19 +431,7 @@ fn verify_judges_a_go_build_made_by_hand() {
         .status()
         .unwrap();
     assert!(st.success());
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "plain",
-            "--target",
-            "linux/amd64",
-            "--profile",
-            "golden",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "plain --target linux/amd64 --profile golden");
     r.code(1); // not stripped, as the golden profile asks
     assert_eq!(
         check(&r.artifacts()[0], "symbols.stripped")["status"],
@@ -432,22 +441,10 @@ fn verify_judges_a_go_build_made_by_hand() {
 }
 
 /// A fake `go` that records its argv and environment, then writes a chosen file to -o.
+/// A stand-in `go` in `dir` that logs its argv and environment there and writes
+/// `payload` as the output.
 fn fake_go(dir: &Path, payload: &Path) -> std::path::PathBuf {
-    let script = dir.join("go");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {log}/argv\nenv | sort > {log}/env\n\
-             out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -o ] && out=\"$a\"; prev=\"$a\"; done\n\
-             cp {payload} \"$out\"\n",
-            log = dir.display(),
-            payload = payload.display()
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    fake_go_script(&dir.join("go"), dir, payload)
 }
 
 #[test]
@@ -618,78 +615,76 @@ fn go_buildinfo_catches_what_plain_builds_let_through() {
     hand_build(p.path(), "tagged", &tagged, &["-ldflags=-s -w"]);
     // With a profile named, the recorded settings are judged against it; with only a
     // target, what the target implies: the platform and an arch level it runs.
-    let cases: &[(&str, &[&str], i32, &str, &str)] = &[
+    let cases = [
         (
             "goarm_left_in_the_environment",
-            &["arm6", "--profile", "golden", "--target", "linux/arm/v7"],
+            "arm6 --profile golden --target linux/arm/v7",
             1,
             "fail",
             "GOARM: expected 7, recorded 6",
         ),
         (
             "goarm_as_asked",
-            &["arm6", "--profile", "golden", "--target", "linux/arm/v6"],
+            "arm6 --profile golden --target linux/arm/v6",
             0,
             "pass",
             "",
         ),
         (
             "tags_from_goflags",
-            &["tagged", "--profile", "golden", "--target", "linux/arm/v6"],
+            "tagged --profile golden --target linux/arm/v6",
             1,
             "fail",
             "-tags: expected [], recorded [netgo]",
         ),
         (
             "goarch_mismatch_is_caught_twice",
-            &["arm6", "--profile", "golden", "--target", "linux/386"],
+            "arm6 --profile golden --target linux/386",
             1,
             "fail",
             "GOARCH: expected 386, recorded arm",
         ),
         (
             "a_v6_binary_runs_on_v7_hardware",
-            &["arm6", "--target", "linux/arm/v7"],
+            "arm6 --target linux/arm/v7",
             0,
             "pass",
             "",
         ),
         (
             "tags_are_reported_without_a_profile",
-            &["tagged", "--target", "linux/arm/v6"],
+            "tagged --target linux/arm/v6",
             0,
             "pass",
             "",
         ),
         (
             "a_v6_binary_on_v5_hardware_is_not",
-            &["arm6", "--target", "linux/arm/v5"],
+            "arm6 --target linux/arm/v5",
             1,
             "fail",
             "built for GOARM=6, which linux/arm/v5 (GOARM=5) cannot run",
         ),
         (
             "goarch_mismatch_without_a_profile",
-            &["arm6", "--target", "linux/386"],
+            "arm6 --target linux/386",
             1,
             "fail",
             "GOARCH: recorded arm, the target is 386",
         ),
     ];
     for (case, args, code, status, msg) in cases {
-        let mut a = vec!["verify", "--message-format", "json"];
-        a.extend_from_slice(args);
-        let r = run(p.path(), &a);
-        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+        let r = verify_in(p.path(), args);
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
         let c = check(&r.artifacts()[0], "go.buildinfo").clone();
-        assert_eq!(c["status"], *status, "case {case}: {c}");
+        assert_eq!(c["status"], status, "case {case}: {c}");
         assert!(
             c["message"].as_str().unwrap_or("").contains(msg),
             "case {case}: {c}"
         );
     }
     // The Go facts carry what was recorded.
-    let r = run(p.path(), &["verify", "arm6", "--message-format", "json"]);
+    let r = verify_in(p.path(), "arm6");
     let go = &r.artifacts()[0]["verdict"]["facts"]["go"];
     assert_eq!(go["settings"]["GOARM"], "6");
     assert_eq!(go["settings"]["-ldflags"], "-s -w");
@@ -699,25 +694,14 @@ fn go_buildinfo_catches_what_plain_builds_let_through() {
 
 #[test]
 fn go_version_requirement_is_checked_against_the_recorded_version() {
-    let p = Project::copy_of("hello");
-    p.file("xbuild-go.toml", "[profile.golden]\ngo = \">=1.999\"\n");
+    let p = Project::with_profile("hello", "[profile.golden]\ngo = \">=1.999\"\n");
     hand_build(
         p.path(),
         "app",
         &[("GOOS", "linux"), ("GOARCH", "arm64"), ("CGO_ENABLED", "0")],
         &["-ldflags=-s -w"],
     );
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "app",
-            "--target",
-            "linux/arm64",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "app --target linux/arm64");
     r.code(1);
     let c = check(&r.artifacts()[0], "go.version").clone();
     assert_eq!(c["status"], "fail", "{c}");
@@ -726,21 +710,13 @@ fn go_version_requirement_is_checked_against_the_recorded_version() {
 
 #[test]
 fn trimpath_builds_record_no_ldflags_and_still_pass() {
-    let p = Project::copy_of("hello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\nflags = [\"-trimpath\"]\n",
-    );
+    let p = Project::with_profile("hello", "[profile.golden]\nflags = [\"-trimpath\"]\n");
     let r = run(p.path(), &["--message-format", "json"]);
     r.code(0);
-    let c = check(&r.artifacts()[0], "go.buildinfo").clone();
-    assert_eq!(c["status"], "pass", "{c}");
-    assert!(
-        c["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("omits -ldflags"),
-        "{c}"
+    assert_check(
+        check(&r.artifacts()[0], "go.buildinfo"),
+        "pass",
+        "omits -ldflags",
     );
 }
 
@@ -786,34 +762,15 @@ fn universal_macho_gets_one_verdict_per_slice() {
     )
     .code(1);
     let read = |n: &str| std::fs::read(p.path().join(n)).unwrap();
-    std::fs::write(
-        p.path().join("fat"),
-        lipo(&[
-            (0x0100_0007, 3, read("amd64")),
+    for (fat, amd64) in [("fat", "amd64"), ("fat-bad", "amd64-full.rejected")] {
+        let slices = [
+            (0x0100_0007, 3, read(amd64)),
             (0x0100_000c, 0, read("arm64")),
-        ]),
-    )
-    .unwrap();
-    std::fs::write(
-        p.path().join("fat-bad"),
-        lipo(&[
-            (0x0100_0007, 3, read("amd64-full.rejected")),
-            (0x0100_000c, 0, read("arm64")),
-        ]),
-    )
-    .unwrap();
+        ];
+        std::fs::write(p.path().join(fat), lipo(&slices)).unwrap();
+    }
     // Judged for darwin/arm64: the arm64 slice leads, the amd64 slice is judged as darwin/amd64.
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "fat",
-            "--target",
-            "darwin/arm64",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "fat --target darwin/arm64");
     r.code(0);
     let v = &r.artifacts()[0]["verdict"];
     assert_eq!(v["facts"]["machine"], "arm64", "{v}");
@@ -823,19 +780,7 @@ fn universal_macho_gets_one_verdict_per_slice() {
         assert_eq!(c["status"], "pass", "{c}");
     }
     // An unstripped amd64 slice rejects the whole file, and says which slice.
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "fat-bad",
-            "--target",
-            "darwin/arm64",
-            "--profile",
-            "golden",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "fat-bad --target darwin/arm64 --profile golden");
     r.code(1);
     let v = &r.artifacts()[0]["verdict"];
     let bad: Vec<&serde_json::Value> = v["slices"][0]["checks"]
@@ -863,7 +808,6 @@ fn universal_macho_gets_one_verdict_per_slice() {
 }
 
 #[test]
-#[allow(clippy::type_complexity)]
 fn windows_artifacts_are_judged_by_machine_and_subsystem() {
     let p = Project::copy_of("hello");
     run(p.path(), &["--target", "windows/amd64", "-o", "con.exe"]).code(0);
@@ -879,10 +823,10 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ],
     )
     .code(0);
-    let cases: &[(&str, &[&str], i32, &str, &str, &str)] = &[
+    let cases = [
         (
             "console_as_built",
-            &["con.exe", "--target", "windows/amd64"],
+            "con.exe --target windows/amd64",
             0,
             "pe.subsystem",
             "pass",
@@ -890,7 +834,7 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ),
         (
             "wrong_cpu",
-            &["con.exe", "--target", "windows/arm64"],
+            "con.exe --target windows/arm64",
             1,
             "pe.machine",
             "fail",
@@ -898,13 +842,7 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ),
         (
             "gui_where_console_expected",
-            &[
-                "gui.exe",
-                "--target",
-                "windows/amd64",
-                "--profile",
-                "golden",
-            ],
+            "gui.exe --target windows/amd64 --profile golden",
             1,
             "pe.subsystem",
             "fail",
@@ -912,7 +850,7 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ),
         (
             "kernel32_only_is_static",
-            &["con.exe", "--target", "windows/amd64"],
+            "con.exe --target windows/amd64",
             0,
             "link.static",
             "pass",
@@ -920,12 +858,10 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
         ),
     ];
     for (case, args, code, id, status, actual) in cases {
-        let mut a = vec!["verify", "--message-format", "json"];
-        a.extend_from_slice(args);
-        let r = run(p.path(), &a);
-        assert_eq!(r.code, Some(*code), "case {case}\n{r}");
+        let r = verify_in(p.path(), args);
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
         let c = check(&r.artifacts()[0], id).clone();
-        assert_eq!(c["status"], *status, "case {case}: {c}");
+        assert_eq!(c["status"], status, "case {case}: {c}");
         assert!(
             c["actual"].as_str().unwrap().contains(actual),
             "case {case}: {c}"
@@ -936,17 +872,7 @@ fn windows_artifacts_are_judged_by_machine_and_subsystem() {
 #[test]
 fn verify_target_judges_any_file_and_a_named_profile_requires_go_build_info() {
     let dir = fixture("bin");
-    let r = run(
-        &dir,
-        &[
-            "verify",
-            "aarch64-static-nolibc",
-            "--target",
-            "linux/arm64",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(&dir, "aarch64-static-nolibc --target linux/arm64");
     r.code(0);
     let c = check(&r.artifacts()[0], "go.buildinfo").clone();
     assert_eq!(
@@ -954,18 +880,9 @@ fn verify_target_judges_any_file_and_a_named_profile_requires_go_build_info() {
         (Some("pass"), true),
         "{c}"
     );
-    let r = run(
+    let r = verify_in(
         &dir,
-        &[
-            "verify",
-            "aarch64-static-nolibc",
-            "--target",
-            "linux/arm64",
-            "--profile",
-            "golden",
-            "--message-format",
-            "json",
-        ],
+        "aarch64-static-nolibc --target linux/arm64 --profile golden",
     );
     r.code(1);
     assert_eq!(
@@ -993,17 +910,7 @@ fn a_third_party_binary_passes_verify_target_and_its_settings_are_reported() {
         &["-trimpath", "-ldflags=-X main.version=1.2.3"],
     );
     for file in ["stamped", "debuggable"] {
-        let r = run(
-            p.path(),
-            &[
-                "verify",
-                file,
-                "--target",
-                "linux/arm64",
-                "--message-format",
-                "json",
-            ],
-        );
+        let r = verify_in(p.path(), &format!("{file} --target linux/arm64"));
         r.code(0);
         let a = &r.artifacts()[0];
         let c = check(a, "go.buildinfo");
@@ -1011,19 +918,7 @@ fn a_third_party_binary_passes_verify_target_and_its_settings_are_reported() {
         assert_eq!(a["verdict"]["facts"]["go"]["settings"]["-trimpath"], "true");
     }
     // Named, the golden profile judges the settings it asks for.
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "stamped",
-            "--target",
-            "linux/arm64",
-            "--profile",
-            "golden",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "stamped --target linux/arm64 --profile golden");
     r.code(1);
     let c = check(&r.artifacts()[0], "go.buildinfo").clone();
     assert!(
@@ -1053,9 +948,7 @@ fn verify_with_a_multi_target_profile_matches_each_file_to_its_target() {
         "dist/hello-linux-arm",
         "dist/hello-windows-amd64.exe",
     ];
-    let mut args = vec!["verify", "--profile", "release", "--message-format", "json"];
-    args.extend_from_slice(&files);
-    let r = run(p.path(), &args);
+    let r = verify_in(p.path(), &format!("--profile release {}", files.join(" ")));
     r.code(0);
     let artifacts = r.artifacts();
     let targets: Vec<&str> = artifacts
@@ -1082,17 +975,7 @@ fn verify_with_a_multi_target_profile_matches_each_file_to_its_target() {
         ],
         &["-ldflags=-s -w"],
     );
-    let r = run(
-        p.path(),
-        &[
-            "verify",
-            "--profile",
-            "release",
-            "arm6",
-            "--message-format",
-            "json",
-        ],
-    );
+    let r = verify_in(p.path(), "--profile release arm6");
     r.code(1);
     let a = &r.artifacts()[0];
     assert_eq!(a["target"], "linux/arm/v7");

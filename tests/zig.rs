@@ -52,9 +52,18 @@ fn sysroot(goarch: &str) -> Option<&'static str> {
     }
 }
 
-fn have_qemu() -> bool {
-    require_tool("qemu-aarch64-static", "running arm64 cgo binaries")
-        & require_tool("qemu-arm-static", "running arm cgo binaries")
+/// zig for `why`, when qemu for arm64 and arm is there too; else None after a SKIP (a
+/// failure under CI=true).
+fn zig_and_qemu(why: &str) -> Option<PathBuf> {
+    let zig = require_zig(why)?;
+    let qemu = require_tool("qemu-aarch64-static", "running arm64 cgo binaries")
+        & require_tool("qemu-arm-static", "running arm cgo binaries");
+    qemu.then_some(zig)
+}
+
+/// The golden profile for cgo on linux/arm64, then `more` (lines of the same table).
+fn arm64_cgo(more: &str) -> String {
+    format!("[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\n{more}")
 }
 
 const TARGETS: [(&str, &str); 3] = [
@@ -85,18 +94,21 @@ libc = "musl"
 runs-on = ["alpine:3.20", "distroless/static", "scratch"]
 "#;
 
+/// `cgohello` with PROFILES built through zig with `--profile NAME`, which must succeed:
+/// zig, the project, the run and its artifacts. None after a SKIP.
+fn build_profile(name: &str, why: &str) -> Option<(PathBuf, Project, Run, Vec<Value>)> {
+    let zig = zig_and_qemu(why)?;
+    let p = Project::with_profile("cgohello", PROFILES);
+    let (r, arts) = build(&p, &["--profile", name], &zig_env(&zig));
+    r.code(0);
+    Some((zig, p, r, arts))
+}
+
 #[test]
 fn a_glibc_floor_of_2_28_holds_on_three_targets_and_runs() {
-    let Some(zig) = require_zig("cgo builds with a glibc floor") else {
+    let Some((zig, p, r, arts)) = build_profile("floor", "cgo builds with a glibc floor") else {
         return;
     };
-    if !have_qemu() {
-        return;
-    }
-    let p = Project::copy_of("cgohello");
-    p.file("xbuild-go.toml", PROFILES);
-    let (r, arts) = build(&p, &["--profile", "floor"], &zig_env(&zig));
-    r.code(0);
     let mut ccs = Vec::new();
     for (target, goarch) in TARGETS {
         let a = artifact(&arts, target, &r);
@@ -131,14 +143,7 @@ fn a_glibc_floor_of_2_28_holds_on_three_targets_and_runs() {
             Some(max.as_str()),
             "{target}"
         );
-        for id in ["runs-on.debian:10-slim", "link.interpreter"] {
-            assert_eq!(
-                check(a, id)["status"],
-                "pass",
-                "{target} {id}: {}",
-                check(a, id)
-            );
-        }
+        assert_passed(a, &["runs-on.debian:10-slim", "link.interpreter"], target);
         let (ok, out, err) = run_artifact(&path, goarch, sysroot(goarch));
         assert!(ok, "{target}: {out}{err}");
         assert!(
@@ -160,42 +165,21 @@ fn a_glibc_floor_of_2_28_holds_on_three_targets_and_runs() {
     );
     let (r, arts) = build(&p, &["--profile", "newer"], &zig_env(&zig));
     r.code(1);
-    let g = check(&arts[0], "libc.glibc");
-    assert_eq!(g["status"], "fail", "{g}");
-    assert!(
-        g["message"]
-            .as_str()
-            .unwrap_or("")
-            .contains("GLIBC_2.30 (gettid"),
-        "{g}"
-    );
+    assert_check(check(&arts[0], "libc.glibc"), "fail", "GLIBC_2.30 (gettid");
 }
 
 #[test]
 fn static_musl_on_three_targets_runs_on_no_libc_images() {
-    let Some(zig) = require_zig("static musl cgo builds") else {
+    // libc = "musl" with the default cc = "auto": only zig gives musl.
+    let Some((_zig, _p, r, arts)) = build_profile("musl", "static musl cgo builds") else {
         return;
     };
-    if !have_qemu() {
-        return;
-    }
-    let p = Project::copy_of("cgohello");
-    p.file("xbuild-go.toml", PROFILES);
-    // libc = "musl" with the default cc = "auto": only zig gives musl.
-    let (r, arts) = build(&p, &["--profile", "musl"], &zig_env(&zig));
-    r.code(0);
     for (target, goarch) in TARGETS {
         let a = artifact(&arts, target, &r);
         let c = &a["c_toolchain"];
         assert_eq!(c["kind"], "zig", "{target}: {c}");
-        let flags: Vec<&str> = c["link_flags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["flag"].as_str().unwrap())
-            .collect();
         assert_eq!(
-            flags,
+            strings(&c["link_flags"], "/flag"),
             [
                 "-linkmode=external",
                 "'-extldflags=-static -Wl,--strip-all'"
@@ -210,21 +194,15 @@ fn static_musl_on_three_targets_runs_on_no_libc_images() {
             "{target}: {}",
             a["command"]
         );
-        for id in [
+        let ids = [
             "link.static",
             "symbols.stripped",
             "go.buildinfo",
             "runs-on.alpine:3.20",
             "runs-on.distroless/static",
             "runs-on.scratch",
-        ] {
-            assert_eq!(
-                check(a, id)["status"],
-                "pass",
-                "{target} {id}: {}",
-                check(a, id)
-            );
-        }
+        ];
+        assert_passed(a, &ids, target);
         let path = PathBuf::from(a["path"].as_str().unwrap());
         let re = readelf(&path);
         assert_eq!(re.interpreter, None, "{target}: no PT_INTERP");
@@ -242,23 +220,16 @@ fn static_musl_on_three_targets_runs_on_no_libc_images() {
 
 #[test]
 fn glibc_then_musl_then_glibc_in_one_cache_each_is_what_was_asked() {
-    let Some(zig) = require_zig("alternating libc builds") else {
+    let Some(zig) = zig_and_qemu("alternating libc builds") else {
         return;
     };
-    if !have_qemu() {
-        return;
-    }
     let p = Project::copy_of("cgohello");
     let env = zig_env(&zig);
     // One profile name and one output: the same slot of the output cache and the same
     // Go build cache; only libc changes between the runs.
     for (round, libc) in [(1, "glibc"), (2, "musl"), (3, "glibc")] {
-        p.file(
-            "xbuild-go.toml",
-            &format!(
-                "[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\ncc = \"zig\"\nlibc = \"{libc}\"\nglibc = \"2.28\"\n"
-            ),
-        );
+        let more = format!("cc = \"zig\"\nlibc = \"{libc}\"\nglibc = \"2.28\"\n");
+        p.file("xbuild-go.toml", &arm64_cgo(&more));
         let (r, arts) = build(&p, &[], &env);
         r.code(0);
         let f = &arts[0]["verdict"]["facts"];
@@ -290,11 +261,7 @@ fn auto_picks_the_installed_cross_gcc_and_zig_for_musl_or_a_floor() {
     if !require_tool("aarch64-linux-gnu-gcc", "cc = auto picking the cross gcc") {
         return;
     }
-    let p = Project::copy_of("cgohello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\n",
-    );
+    let p = Project::with_profile("cgohello", &arm64_cgo(""));
     let (r, arts) = build(&p, &[], &base_env());
     r.code(0);
     let a = &arts[0];
@@ -323,10 +290,7 @@ fn auto_picks_the_installed_cross_gcc_and_zig_for_musl_or_a_floor() {
         ("glibc = \"2.28\"", "aarch64-linux-gnu.2.28"),
         ("libc = \"musl\"", "aarch64-linux-musl"),
     ] {
-        p.file(
-            "xbuild-go.toml",
-            &format!("[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\n{key}\n"),
-        );
+        p.file("xbuild-go.toml", &arm64_cgo(&format!("{key}\n")));
         let e = run_env(
             p.path(),
             &["env", "--format", "json", "--target", "linux/arm64"],
@@ -356,11 +320,7 @@ fn zig_is_found_through_the_ziglang_python_package() {
         eprintln!("SKIP: python3 on PATH has no ziglang package (pip install ziglang)");
         return;
     };
-    let p = Project::copy_of("cgohello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\ncc = \"zig\"\nlibc = \"musl\"\n",
-    );
+    let p = Project::with_profile("cgohello", &arm64_cgo("cc = \"zig\"\nlibc = \"musl\"\n"));
     // PATH: python3's directory and go's (a venv's python finds its packages from
     // where it sits), nothing with a zig in it.
     let dirs: Vec<PathBuf> = ["python3", "go"]
@@ -424,11 +384,7 @@ fn a_floor_newer_than_zig_bundles_is_exit_4_before_go_runs() {
     let Some(zig) = require_zig("the bundled glibc range") else {
         return;
     };
-    let p = Project::copy_of("cgohello");
-    p.file(
-        "xbuild-go.toml",
-        "[profile.golden]\ntargets = [\"linux/arm64\"]\ncgo = true\ncc = \"zig\"\nglibc = \"2.99\"\n",
-    );
+    let p = Project::with_profile("cgohello", &arm64_cgo("cc = \"zig\"\nglibc = \"2.99\"\n"));
     run_env(p.path(), &[], &zig_env(&zig))
         .code(4)
         .stderr_has("glibc = \"2.99\"")
@@ -469,13 +425,12 @@ fn go_sqlite3_from_the_module_proxy_builds_static_musl_for_arm64() {
     }
     r.code(0);
     let a = &arts[0];
-    for id in [
+    let ids = [
         "link.static",
         "runs-on.alpine:3.20",
         "runs-on.distroless/static",
-    ] {
-        assert_eq!(check(a, id)["status"], "pass", "{id}: {}", check(a, id));
-    }
+    ];
+    assert_passed(a, &ids, "go-sqlite3");
     let path = p.path().join("sqlite");
     assert_eq!(readelf(&path).interpreter, None);
     let (ok, out, err) = run_artifact(&path, "arm64", None);

@@ -87,18 +87,28 @@ impl Run {
         self
     }
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}\n{self}"
-        );
+        self.has("stderr", &self.stderr, needle)
+    }
+    pub fn stderr_has_all(&self, needles: &[&str]) -> &Self {
+        for needle in needles {
+            self.stderr_has(needle);
+        }
         self
     }
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}\n{self}"
-        );
+        self.has("stdout", &self.stdout, needle)
+    }
+    /// `text`, the stream called `name`, holds `needle`; else fails showing the run.
+    fn has(&self, name: &str, text: &str, needle: &str) -> &Self {
+        assert!(text.contains(needle), "{name} lacks {needle:?}\n{self}");
         self
+    }
+    /// The first line of stdout that starts with `prefix`; else fails showing the run.
+    pub fn stdout_line(&self, prefix: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} on stdout\n{self}"))
     }
     /// The JSON Lines on stdout.
     pub fn json(&self) -> Vec<serde_json::Value> {
@@ -121,16 +131,11 @@ impl Run {
 }
 
 /// The run as a shell-like line: `K="v" ... /path/to/bin "arg" ...`.
-fn command_line(args: &[&str], env: &BTreeMap<String, String>) -> String {
-    format!(
-        "{} {}{}",
-        env.iter()
-            .map(|(k, v)| format!("{k}={v:?}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        bin().display(),
-        args.iter().map(|a| format!(" {a:?}")).collect::<String>()
-    )
+pub fn command_line(args: &[&str], env: &BTreeMap<String, String>) -> String {
+    let mut words: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    words.push(bin().display().to_string());
+    words.extend(args.iter().map(|a| format!("{a:?}")));
+    words.join(" ")
 }
 
 /// Runs the tool with exactly `env` (nothing inherited) in `cwd`.
@@ -247,6 +252,11 @@ pub fn run(cwd: &Path, args: &[&str]) -> Run {
     run_env(cwd, args, &base_env())
 }
 
+/// Runs the tool with the base environment and `--message-format json` after `args`.
+pub fn run_json(cwd: &Path, args: &[&str]) -> Run {
+    run(cwd, &[args, &["--message-format", "json"]].concat())
+}
+
 /// A scratch copy of a fixture module, so builds write into a temp dir.
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -257,6 +267,12 @@ impl Project {
         let dir = tempfile::tempdir().expect("tempdir");
         copy_dir(&fixture(&format!("go/{fixture_module}")), dir.path());
         Project { dir }
+    }
+    /// A copy of `fixture_module` whose `xbuild-go.toml` holds `profile`.
+    pub fn with_profile(fixture_module: &str, profile: &str) -> Project {
+        let p = Project::copy_of(fixture_module);
+        p.file("xbuild-go.toml", profile);
+        p
     }
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -320,16 +336,30 @@ pub struct ReadElf {
     pub properties: String,
 }
 
+impl ReadElf {
+    /// "big" or "little", as the tool's facts name the byte order readelf shows.
+    pub fn endian(&self) -> &'static str {
+        if self.data.contains("big") {
+            "big"
+        } else {
+            "little"
+        }
+    }
+}
+
+/// What follows the first `:` on the first line of `text` that starts with `name`
+/// (after indentation), trimmed: readelf's `Name: value` lines.
+fn value_after(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .find(|line| line.trim_start().starts_with(name))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+}
+
 pub fn readelf(path: &Path) -> ReadElf {
     let p = path.to_str().unwrap();
     let h = sh("readelf", &["-h", "-W", p]);
-    let field = |name: &str| {
-        h.lines()
-            .find(|l| l.trim_start().starts_with(name))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| value_after(&h, name).unwrap_or_default();
     let flags_text = field("Flags:");
     let flags = u32::from_str_radix(
         flags_text
@@ -358,12 +388,7 @@ pub fn readelf(path: &Path) -> ReadElf {
         .lines()
         .any(|line| line.contains(" .debug_") || line.contains(" .zdebug_"));
     let a = sh("readelf", &["-A", "-W", p]);
-    let attr = |name: &str| {
-        a.lines()
-            .find(|line| line.trim_start().starts_with(name))
-            .and_then(|line| line.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-    };
+    let attr = |name: &str| value_after(&a, name);
     ReadElf {
         class: field("Class:"),
         data: field("Data:"),
@@ -623,12 +648,11 @@ pub fn go(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> String {
         .envs(extra.iter().copied())
         .output()
         .expect("spawn go");
-    assert!(
-        out.status.success(),
-        "go {args:?} {extra:?} in {} failed: {}\n{}",
+    let what = format!(
+        "go {args:?} {extra:?} in {} failed: {}\n",
         cwd.display(),
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
+        out.status
     );
+    assert_succeeded(&out, &what);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

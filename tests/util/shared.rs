@@ -74,6 +74,11 @@ pub fn env_run(p: &Project, target: &str, format: &str) -> super::Run {
     r
 }
 
+/// The words of `s` (split at white space): a command line written as one string.
+pub fn words(s: &str) -> Vec<&str> {
+    s.split_whitespace().collect()
+}
+
 /// `out` is of a command that succeeded; else fails with `what` then its stderr.
 pub fn assert_succeeded(out: &std::process::Output, what: &str) {
     assert!(
@@ -123,4 +128,95 @@ pub fn golden_env_project(values: &[(&str, &str)]) -> Project {
         &format!("[profile.golden]\nenv = {{ {} }}\n", env.join(", ")),
     );
     p
+}
+
+/// Standard base64 (RFC 4648): the bytes that `text`'s alphabet characters spell, with
+/// padding, line breaks and anything else skipped.
+pub fn base64_decode(text: &[u8]) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let sextets: Vec<u32> = text
+        .iter()
+        .filter_map(|c| ALPHABET.iter().position(|a| a == c))
+        .map(|v| v as u32)
+        .collect();
+    // Four sextets are three bytes; a last group of two or three is one or two.
+    sextets
+        .chunks(4)
+        .flat_map(|group| {
+            let n = (0..4).fold(0, |n, i| n << 6 | group.get(i).copied().unwrap_or(0));
+            n.to_be_bytes()[1..group.len()].to_vec()
+        })
+        .collect()
+}
+
+/// Writes `text` to `path` as an executable script.
+pub fn write_script(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A stand-in `go` at `path`: it writes its arguments, one a line, to `log/argv` and its
+/// environment, sorted, to `log/env`, and copies `payload` to the file after its `-o`.
+pub fn fake_go_script(path: &Path, log: &Path, payload: &Path) -> PathBuf {
+    write_script(
+        path,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {log}/argv\nenv | sort > {log}/env\n\
+             out=''; prev=''\nfor a in \"$@\"; do [ \"$prev\" = -o ] && out=\"$a\"; prev=\"$a\"; done\n\
+             cp {payload} \"$out\"\n",
+            log = log.display(),
+            payload = payload.display()
+        ),
+    );
+    path.to_path_buf()
+}
+
+/// A copy of `hello` with `files` (relative path, text) written into it, all committed
+/// as a git checkout, when git is here (for `why`); else None after a SKIP (a failure
+/// under CI=true).
+pub fn hello_checkout(why: &str, files: &[(&str, &str)]) -> Option<Project> {
+    if !super::require_tool("git", why) {
+        return None;
+    }
+    let p = Project::copy_of("hello");
+    super::write_tree(p.path(), files);
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "fixture"],
+    ] {
+        super::git(p.path(), args);
+    }
+    Some(p)
+}
+
+/// The string at JSON `pointer` ("" for the element itself) of every element of the
+/// array `v`; fails showing `v` when it is no array or an element has no such string.
+pub fn strings<'a>(v: &'a serde_json::Value, pointer: &str) -> Vec<&'a str> {
+    let items = v.as_array().unwrap_or_else(|| panic!("not an array: {v}"));
+    items
+        .iter()
+        .map(|e| {
+            e.pointer(pointer)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_else(|| panic!("no string at {pointer:?} in {e} of {v}"))
+        })
+        .collect()
+}
+
+/// The check `c` says `status` and its message holds `needle`; else fails showing it.
+pub fn assert_check(c: &serde_json::Value, status: &str, needle: &str) {
+    assert_eq!(c["status"], status, "{c}");
+    let message = c["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "message lacks {needle:?}: {c}");
+}
+
+/// Every check of `ids` in `artifact` passed; else fails naming `what`, the id and the
+/// check.
+pub fn assert_passed(artifact: &serde_json::Value, ids: &[&str], what: &str) {
+    for id in ids {
+        let c = super::check(artifact, id);
+        assert_eq!(c["status"], "pass", "{what} {id}: {c}");
+    }
 }
