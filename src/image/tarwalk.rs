@@ -64,18 +64,12 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// An I/O error that is a budget passed (a reader below the walk, such as the bound on
-/// unpacked bytes, raises it): the walk reports it as [`ImageError::budget`].
-#[derive(Debug)]
-pub struct OverBudget(pub String);
-
-impl std::fmt::Display for OverBudget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// An I/O error that is a budget passed (a reader below the walk, such as the bound
+    /// on unpacked bytes, raises it): the walk reports it as [`ImageError::budget`].
+    #[derive(Debug)]
+    pub struct OverBudget(pub String);
 }
-
-impl std::error::Error for OverBudget {}
 
 /// An I/O error of the stream `what`, a budget when it carries [`OverBudget`].
 pub fn io_err(what: &str, e: io::Error) -> ImageError {

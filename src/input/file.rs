@@ -7,7 +7,6 @@
 //! the path.
 
 use std::ffi::CString;
-use std::fmt;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd};
@@ -18,17 +17,11 @@ use std::path::Path;
 /// The flags every data file is opened with (besides `O_RDONLY`).
 const FLAGS: libc::c_int = libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC;
 
-/// Why a data file could not be read; the message names the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileError(pub String);
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// Why a data file could not be read; the message names the path.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FileError(pub String);
 }
-
-impl std::error::Error for FileError {}
 
 fn shown(path: &Path) -> String {
     path.display().to_string()
