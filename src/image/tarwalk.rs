@@ -119,10 +119,7 @@ fn read_extension<R: Read>(r: &mut R, len: u64, what: &str) -> Result<Vec<u8>, I
             "{what}: an extended header of {len} bytes (at most {MAX_EXTENSION} are read: MAX_EXTENSION)"
         )));
     }
-    let mut v = Vec::with_capacity(len as usize);
-    r.take(len)
-        .read_to_end(&mut v)
-        .map_err(|e| io_err(what, e))?;
+    let v = crate::input::file::read_up_to(&mut *r, len, len).map_err(|e| io_err(what, e))?;
     if (v.len() as u64) < len {
         return Err(ImageError::new(format!(
             "{what}: the tar stream ends inside an extended header"

@@ -155,14 +155,20 @@ pub fn read_bounded(file: File, len: u64, max: u64, path: &Path) -> Result<Vec<u
     if len > max {
         return Err(too_big(len));
     }
-    let mut v = Vec::with_capacity(len as usize);
     // One byte past the bound tells a file that grew while being read.
-    file.take(max + 1)
-        .read_to_end(&mut v)
+    let v = read_up_to(file, len, max + 1)
         .map_err(|e| FileError(format!("reading `{}`: {e}", shown(path))))?;
     if v.len() as u64 > max {
         return Err(too_big(v.len() as u64));
     }
+    Ok(v)
+}
+
+/// At most `limit` bytes of `r`, into a buffer made once for the `len` bytes it says it
+/// holds (never more than `limit`).
+pub fn read_up_to(r: impl Read, len: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(len.min(limit) as usize);
+    r.take(limit).read_to_end(&mut v)?;
     Ok(v)
 }
 
