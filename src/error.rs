@@ -74,6 +74,24 @@ pub fn failure(exit: Exit, message: impl Into<String>) -> anyhow::Error {
     })
 }
 
+/// Declares `struct NAME(pub String)`, an error that is its message: it displays as the
+/// message and is a [`std::error::Error`].
+macro_rules! message_error {
+    ($(#[$attr:meta])* $vis:vis struct $name:ident(pub String);) => {
+        $(#[$attr])*
+        $vis struct $name(pub String);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+pub(crate) use message_error;
+
 /// The exit code for an error: the outermost [`Failure`] in its chain decides; anything
 /// else (an I/O error while reading a profile, say) is a usage or configuration error.
 pub fn exit_for(err: &anyhow::Error) -> Exit {

@@ -21,17 +21,11 @@ pub fn euid() -> u32 {
     unsafe { libc::geteuid() }
 }
 
-/// Why a directory is not trusted, with the path and the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Untrusted(pub String);
-
-impl std::fmt::Display for Untrusted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// Why a directory is not trusted, with the path and the fix.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Untrusted(pub String);
 }
-
-impl std::error::Error for Untrusted {}
 
 /// `owner` may hold `dir`: the running user, or root for the directories above it.
 fn judge(dir: &Path, meta: &std::fs::Metadata, last: bool) -> Result<(), Untrusted> {

@@ -133,6 +133,35 @@ const ZERO_FLAGS: FlagsRule = FlagsRule::Masked {
     value: 0,
     describe: "0",
 };
+/// mips and mipsle: the o32 ABI.
+const MIPS_O32_FLAGS: FlagsRule = FlagsRule::Masked {
+    mask: 0xf000,
+    value: 0x1000,
+    describe: "o32 ABI (EF_MIPS_ABI_O32)",
+};
+/// mips64 and mips64le: the n64 ABI.
+const MIPS64_N64_FLAGS: FlagsRule = FlagsRule::Masked {
+    mask: 0xf020,
+    value: 0,
+    describe: "n64 ABI (no o32/n32 bits)",
+};
+
+/// The arch-level variables two byte orders of one architecture share.
+const GOMIPS: Option<Level> = Some(Level {
+    var: "GOMIPS",
+    default: "hardfloat",
+    values: MIPS_LEVELS,
+});
+const GOMIPS64: Option<Level> = Some(Level {
+    var: "GOMIPS64",
+    default: "hardfloat",
+    values: MIPS_LEVELS,
+});
+const GOPPC64: Option<Level> = Some(Level {
+    var: "GOPPC64",
+    default: "power8",
+    values: PPC64_LEVELS,
+});
 
 /// The architecture table. Sources: Go's `cmd/link/internal/*/obj.go` (loaders, flags),
 /// the psABI of each architecture, and readelf on Go 1.26 output (see tests).
@@ -248,11 +277,7 @@ pub const ARCHES: &[Arch] = &[
             value: 0x2,
             describe: "ELFv2 ABI",
         },
-        level: Some(Level {
-            var: "GOPPC64",
-            default: "power8",
-            values: PPC64_LEVELS,
-        }),
+        level: GOPPC64,
         glibc_loaders: &["/lib64/ld64.so.2"],
         musl_loaders: &["/lib/ld-musl-powerpc64le.so.1"],
         macho_cputype: None,
@@ -271,11 +296,7 @@ pub const ARCHES: &[Arch] = &[
             value: 0x1,
             describe: "ELFv1 ABI",
         },
-        level: Some(Level {
-            var: "GOPPC64",
-            default: "power8",
-            values: PPC64_LEVELS,
-        }),
+        level: GOPPC64,
         glibc_loaders: &["/lib64/ld64.so.1"],
         musl_loaders: &["/lib/ld-musl-powerpc64.so.1"],
         macho_cputype: None,
@@ -309,16 +330,8 @@ pub const ARCHES: &[Arch] = &[
         endian: Endian::Big,
         elf_machine: 8,
         machine_name: "MIPS",
-        flags: FlagsRule::Masked {
-            mask: 0xf000,
-            value: 0x1000,
-            describe: "o32 ABI (EF_MIPS_ABI_O32)",
-        },
-        level: Some(Level {
-            var: "GOMIPS",
-            default: "hardfloat",
-            values: MIPS_LEVELS,
-        }),
+        flags: MIPS_O32_FLAGS,
+        level: GOMIPS,
         glibc_loaders: &["/lib/ld.so.1"],
         musl_loaders: &["/lib/ld-musl-mips.so.1", "/lib/ld-musl-mips-sf.so.1"],
         macho_cputype: None,
@@ -332,16 +345,8 @@ pub const ARCHES: &[Arch] = &[
         endian: Endian::Little,
         elf_machine: 8,
         machine_name: "MIPS",
-        flags: FlagsRule::Masked {
-            mask: 0xf000,
-            value: 0x1000,
-            describe: "o32 ABI (EF_MIPS_ABI_O32)",
-        },
-        level: Some(Level {
-            var: "GOMIPS",
-            default: "hardfloat",
-            values: MIPS_LEVELS,
-        }),
+        flags: MIPS_O32_FLAGS,
+        level: GOMIPS,
         glibc_loaders: &["/lib/ld.so.1"],
         musl_loaders: &["/lib/ld-musl-mipsel.so.1", "/lib/ld-musl-mipsel-sf.so.1"],
         macho_cputype: None,
@@ -355,16 +360,8 @@ pub const ARCHES: &[Arch] = &[
         endian: Endian::Big,
         elf_machine: 8,
         machine_name: "MIPS64",
-        flags: FlagsRule::Masked {
-            mask: 0xf020,
-            value: 0,
-            describe: "n64 ABI (no o32/n32 bits)",
-        },
-        level: Some(Level {
-            var: "GOMIPS64",
-            default: "hardfloat",
-            values: MIPS_LEVELS,
-        }),
+        flags: MIPS64_N64_FLAGS,
+        level: GOMIPS64,
         glibc_loaders: &["/lib64/ld.so.1"],
         musl_loaders: &["/lib/ld-musl-mips64.so.1"],
         macho_cputype: None,
@@ -378,16 +375,8 @@ pub const ARCHES: &[Arch] = &[
         endian: Endian::Little,
         elf_machine: 8,
         machine_name: "MIPS64",
-        flags: FlagsRule::Masked {
-            mask: 0xf020,
-            value: 0,
-            describe: "n64 ABI (no o32/n32 bits)",
-        },
-        level: Some(Level {
-            var: "GOMIPS64",
-            default: "hardfloat",
-            values: MIPS_LEVELS,
-        }),
+        flags: MIPS64_N64_FLAGS,
+        level: GOMIPS64,
         glibc_loaders: &["/lib64/ld.so.1"],
         musl_loaders: &["/lib/ld-musl-mips64el.so.1"],
         macho_cputype: None,
@@ -639,12 +628,23 @@ impl Target {
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.goos, self.goarch)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
+        write_platform(f, self.goos, self.goarch, self.variant())
     }
+}
+
+/// Writes Docker platform syntax, `OS/ARCH[/VARIANT]`: how a target and an image
+/// platform print.
+pub fn write_platform(
+    f: &mut fmt::Formatter<'_>,
+    os: &str,
+    arch: &str,
+    variant: Option<&str>,
+) -> fmt::Result {
+    write!(f, "{os}/{arch}")?;
+    if let Some(v) = variant {
+        write!(f, "/{v}")?;
+    }
+    Ok(())
 }
 
 impl std::str::FromStr for Target {
@@ -748,45 +748,21 @@ mod tests {
     use super::*;
 
     #[test]
-    #[allow(clippy::type_complexity)]
     fn parse_table() {
-        let cases: &[(&str, Option<(&str, &str, Option<(&str, &str)>)>)] = &[
-            (
-                "linux/arm64",
-                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
-            ),
-            (
-                "linux/arm64/v8.2",
-                Some(("linux", "arm64", Some(("GOARM64", "v8.2")))),
-            ),
-            (
-                "linux/arm64/v8",
-                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
-            ),
-            ("linux/arm/v7", Some(("linux", "arm", Some(("GOARM", "7"))))),
-            ("linux/arm/v6", Some(("linux", "arm", Some(("GOARM", "6"))))),
-            ("linux/arm", Some(("linux", "arm", Some(("GOARM", "7"))))),
-            (
-                "linux/amd64/v3",
-                Some(("linux", "amd64", Some(("GOAMD64", "v3")))),
-            ),
-            (
-                "linux/amd64",
-                Some(("linux", "amd64", Some(("GOAMD64", "v1")))),
-            ),
-            ("linux/s390x", Some(("linux", "s390x", None))),
-            (
-                "windows/amd64",
-                Some(("windows", "amd64", Some(("GOAMD64", "v1")))),
-            ),
-            (
-                "darwin/arm64",
-                Some(("darwin", "arm64", Some(("GOARM64", "v8.0")))),
-            ),
-            (
-                "Linux/ARM64",
-                Some(("linux", "arm64", Some(("GOARM64", "v8.0")))),
-            ),
+        // (input, what it parses to: "GOOS GOARCH [VAR=value]", or None when refused)
+        let cases: &[(&str, Option<&str>)] = &[
+            ("linux/arm64", Some("linux arm64 GOARM64=v8.0")),
+            ("linux/arm64/v8.2", Some("linux arm64 GOARM64=v8.2")),
+            ("linux/arm64/v8", Some("linux arm64 GOARM64=v8.0")),
+            ("linux/arm/v7", Some("linux arm GOARM=7")),
+            ("linux/arm/v6", Some("linux arm GOARM=6")),
+            ("linux/arm", Some("linux arm GOARM=7")),
+            ("linux/amd64/v3", Some("linux amd64 GOAMD64=v3")),
+            ("linux/amd64", Some("linux amd64 GOAMD64=v1")),
+            ("linux/s390x", Some("linux s390x")),
+            ("windows/amd64", Some("windows amd64 GOAMD64=v1")),
+            ("darwin/arm64", Some("darwin arm64 GOARM64=v8.0")),
+            ("Linux/ARM64", Some("linux arm64 GOARM64=v8.0")),
             ("linux/aarch64", None),
             ("linux/arm/v9", None),
             ("linux/s390x/v1", None),
@@ -796,15 +772,12 @@ mod tests {
             ("darwin/arm", None),
         ];
         for (input, want) in cases {
-            let got = Target::parse(input);
+            let got = Target::parse(input).map(|t| match t.level() {
+                Some((var, value)) => format!("{} {} {var}={value}", t.goos(), t.goarch()),
+                None => format!("{} {}", t.goos(), t.goarch()),
+            });
             match (want, got) {
-                (Some((os, ar, lvl)), Ok(t)) => {
-                    assert_eq!(
-                        (t.goos(), t.goarch(), t.level()),
-                        (*os, *ar, *lvl),
-                        "case {input}"
-                    )
-                }
+                (Some(want), Ok(got)) => assert_eq!(&got, want, "case {input}"),
                 (None, Err(_)) => {}
                 (want, got) => panic!("case {input}: want {want:?}, got {got:?}"),
             }

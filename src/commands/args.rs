@@ -1,7 +1,11 @@
 //! What every subcommand takes from its profile arguments: the request (`-C`, the
-//! profile file and name, overrides, zig) and the `--target` list.
+//! profile file and name, overrides, zig) and the `--target` list; and what `build` and
+//! `verify` take from their evidence arguments.
 
-use crate::cli::ProfileArgs;
+use std::path::PathBuf;
+
+use crate::cli::{EvidenceArgs, ProfileArgs};
+use crate::pipeline::evidence::Outputs;
 use crate::pipeline::Request;
 use crate::profile::{Overrides, BUILTIN_PROFILE};
 
@@ -23,4 +27,16 @@ pub(super) fn request<'a>(p: &'a ProfileArgs, overrides: Overrides) -> anyhow::R
 /// The `--target` list, `None` when none was given (the profile's own).
 pub(super) fn targets(p: &ProfileArgs) -> Option<Vec<String>> {
     (!p.targets.is_empty()).then(|| p.targets.clone())
+}
+
+/// The evidence documents asked for: the provenance at `provenance` (each subcommand
+/// names its own flag) and the VSA and SBOM of the shared evidence arguments.
+pub(super) fn evidence_outputs(provenance: Option<PathBuf>, e: &EvidenceArgs) -> Outputs {
+    Outputs {
+        provenance,
+        vsa: e.vsa.clone(),
+        sbom: e.sbom.clone(),
+        resource_uri: e.vsa_resource_uri.clone(),
+        host_paths: e.provenance_host_paths,
+    }
 }

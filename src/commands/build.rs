@@ -17,13 +17,7 @@ use crate::toolchain::{self, HostEnv};
 pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let started_on = pipeline::evidence::now();
-    let outs = pipeline::evidence::Outputs {
-        provenance: args.provenance.clone(),
-        vsa: args.evidence.vsa.clone(),
-        sbom: args.evidence.sbom.clone(),
-        resource_uri: args.evidence.vsa_resource_uri.clone(),
-        host_paths: args.evidence.provenance_host_paths,
-    };
+    let outs = super::args::evidence_outputs(args.provenance.clone(), &args.evidence);
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
         package: args.package.clone(),
@@ -166,8 +160,14 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
                     ),
                 );
                 let t0 = Instant::now();
-                let result =
-                    pipeline::build_one(&ctx, &go, plan, opts, smokes[i].as_ref(), reporter);
+                let result = pipeline::build_one(pipeline::Job {
+                    ctx: &ctx,
+                    go: &go,
+                    plan,
+                    opts,
+                    smoke: smokes[i].as_ref(),
+                    reporter,
+                });
                 match &result {
                     Ok(report) => reporter.artifact(report),
                     // go build failures were reported by the pipeline, with go's stderr.

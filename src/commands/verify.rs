@@ -111,13 +111,7 @@ pub fn matching_target<'a>(targets: &'a [Target], facts: &Facts) -> Option<&'a T
 
 pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let started_on = pipeline::evidence::now();
-    let outs = pipeline::evidence::Outputs {
-        provenance: args.emit_provenance.clone(),
-        vsa: args.evidence.vsa.clone(),
-        sbom: args.evidence.sbom.clone(),
-        resource_uri: args.evidence.vsa_resource_uri.clone(),
-        host_paths: args.evidence.provenance_host_paths,
-    };
+    let outs = super::args::evidence_outputs(args.emit_provenance.clone(), &args.evidence);
     let invocation_id = pipeline::evidence::invocation_id(&host);
     let judging = !args.profile.targets.is_empty() || args.profile.profile.is_some();
     let overrides = Overrides {

@@ -179,21 +179,40 @@ fn expand(
     Ok(())
 }
 
-/// Picks the manifest and layers for `want` from an OCI layout (directory or archive).
-fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
-    if !source.has("oci-layout") {
+/// The JSON document `doc` of a source that must show its kind by its `marker` file,
+/// read bounded, duplicate keys refused. Without the marker the error says what the
+/// source is not (`not_it`), and `hint` when it has `other`, the other kind's marker.
+fn kind_document(
+    source: &Source,
+    marker: &str,
+    not_it: &str,
+    (other, hint): (&str, &str),
+    doc: &str,
+) -> Result<Vec<u8>, ImageError> {
+    if !source.has(marker) {
         return Err(ImageError::new(format!(
-            "`{}` is not an OCI image layout: it has no `oci-layout` file{}",
+            "`{}` {not_it}{}",
             source.path().display(),
-            if source.has("manifest.json") {
-                " (it looks like a docker-archive: write docker-archive:)"
-            } else {
-                ""
-            }
+            if source.has(other) { hint } else { "" }
         )));
     }
-    let bytes = source.read_all("index.json", MAX_JSON)?;
-    no_duplicate_keys(&bytes, "index.json")?;
+    let bytes = source.read_all(doc, MAX_JSON)?;
+    no_duplicate_keys(&bytes, doc)?;
+    Ok(bytes)
+}
+
+/// Picks the manifest and layers for `want` from an OCI layout (directory or archive).
+fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
+    let bytes = kind_document(
+        source,
+        "oci-layout",
+        "is not an OCI image layout: it has no `oci-layout` file",
+        (
+            "manifest.json",
+            " (it looks like a docker-archive: write docker-archive:)",
+        ),
+        "index.json",
+    )?;
     let index = ImageIndex::from_reader(&bytes[..])
         .map_err(|e| ImageError::new(format!("index.json: {e}")))?;
     let tag_of = |d: &Descriptor| {
@@ -211,16 +230,10 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
                 .cloned()
                 .collect();
             if chosen.is_empty() {
-                let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
-                tags.sort();
-                tags.dedup();
+                let tags = sorted_set(index.manifests().iter().filter_map(tag_of).collect());
                 return Err(ImageError::new(format!(
                     "no image tagged `{tag}` in the layout (its tags: {})",
-                    if tags.is_empty() {
-                        "none".to_string()
-                    } else {
-                        tags.join(", ")
-                    }
+                    join_or(&tags, "none")
                 )));
             }
             chosen
@@ -228,9 +241,7 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
         None => {
             // Entries of several tags are several images; untagged entries (or one
             // tag) are one image's platforms, as some tools write them.
-            let mut tags: Vec<String> = index.manifests().iter().filter_map(tag_of).collect();
-            tags.sort();
-            tags.dedup();
+            let tags = sorted_set(index.manifests().iter().filter_map(tag_of).collect());
             if tags.len() > 1 {
                 return Err(ImageError::new(format!(
                     "the layout holds {} images: name one by its tag, {}:DIR:TAG (its tags: {})",
@@ -350,6 +361,22 @@ fn rank(p: &Platform, want: &Platform) -> Option<usize> {
     variants(want).iter().position(|v| *v == p.variant)
 }
 
+/// `v` sorted, each item once.
+fn sorted_set(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// `v` joined with ", ", or `none` when it is empty.
+fn join_or(v: &[String], none: &str) -> String {
+    if v.is_empty() {
+        none.to_string()
+    } else {
+        v.join(", ")
+    }
+}
+
 fn choose(
     manifests: &[(Descriptor, Option<Platform>)],
     want: &Platform,
@@ -365,21 +392,17 @@ fn choose(
         if let Some((_, d)) = best {
             return Ok(d.clone());
         }
-        let mut have: Vec<String> = with_platform
-            .iter()
-            .filter_map(|(_, p)| p.as_ref())
-            .filter(|p| p.os != "unknown")
-            .map(|p| p.to_string())
-            .collect();
-        have.sort();
-        have.dedup();
+        let have = sorted_set(
+            with_platform
+                .iter()
+                .filter_map(|(_, p)| p.as_ref())
+                .filter(|p| p.os != "unknown")
+                .map(|p| p.to_string())
+                .collect(),
+        );
         return Err(ImageError::new(format!(
             "no manifest for {want} (the image is for {})",
-            if have.is_empty() {
-                "no platform".to_string()
-            } else {
-                have.join(", ")
-            }
+            join_or(&have, "no platform")
         )));
     }
     match manifests {
@@ -421,19 +444,13 @@ struct DockerImage {
 }
 
 fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, ImageError> {
-    if !source.has("manifest.json") {
-        return Err(ImageError::new(format!(
-            "`{}` is not a docker-archive: it has no manifest.json{}",
-            source.path().display(),
-            if source.has("oci-layout") {
-                " (it is an OCI layout: write oci-archive:)"
-            } else {
-                ""
-            }
-        )));
-    }
-    let bytes = source.read_all("manifest.json", MAX_JSON)?;
-    no_duplicate_keys(&bytes, "manifest.json")?;
+    let bytes = kind_document(
+        source,
+        "manifest.json",
+        "is not a docker-archive: it has no manifest.json",
+        ("oci-layout", " (it is an OCI layout: write oci-archive:)"),
+        "manifest.json",
+    )?;
     let images: Vec<DockerImage> = serde_json::from_slice(&bytes)
         .map_err(|e| ImageError::new(format!("manifest.json: {e}")))?;
     let tags = |i: &DockerImage| i.repo_tags.clone().unwrap_or_default();

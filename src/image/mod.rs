@@ -26,7 +26,7 @@ pub use reference::{ImageRef, Transport};
 use std::fmt;
 use std::path::Path;
 
-use crate::target::Target;
+use crate::target::{write_platform, Target};
 
 /// Why an image could not be read: it is damaged or hostile (the image is refused,
 /// exit 2), or reading it would pass a budget (the judgement is `unknown`, with why).
@@ -93,11 +93,7 @@ impl Platform {
 
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.os, self.arch)?;
-        if let Some(v) = &self.variant {
-            write!(f, "/{v}")?;
-        }
-        Ok(())
+        write_platform(f, &self.os, &self.arch, self.variant.as_deref())
     }
 }
 

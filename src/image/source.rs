@@ -233,11 +233,7 @@ impl Source {
                 "`{name}` is {len} bytes; a document of at most {max} bytes was expected (MAX_JSON)"
             )));
         }
-        let mut v = Vec::with_capacity(len as usize);
-        r.take(max)
-            .read_to_end(&mut v)
-            .map_err(|e| ImageError::new(format!("reading `{name}`: {e}")))?;
-        Ok(v)
+        file::read_up_to(r, len, max).map_err(|e| ImageError::new(format!("reading `{name}`: {e}")))
     }
 }
 

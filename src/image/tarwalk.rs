@@ -64,18 +64,12 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-/// An I/O error that is a budget passed (a reader below the walk, such as the bound on
-/// unpacked bytes, raises it): the walk reports it as [`ImageError::budget`].
-#[derive(Debug)]
-pub struct OverBudget(pub String);
-
-impl std::fmt::Display for OverBudget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// An I/O error that is a budget passed (a reader below the walk, such as the bound
+    /// on unpacked bytes, raises it): the walk reports it as [`ImageError::budget`].
+    #[derive(Debug)]
+    pub struct OverBudget(pub String);
 }
-
-impl std::error::Error for OverBudget {}
 
 /// An I/O error of the stream `what`, a budget when it carries [`OverBudget`].
 pub fn io_err(what: &str, e: io::Error) -> ImageError {
@@ -125,10 +119,7 @@ fn read_extension<R: Read>(r: &mut R, len: u64, what: &str) -> Result<Vec<u8>, I
             "{what}: an extended header of {len} bytes (at most {MAX_EXTENSION} are read: MAX_EXTENSION)"
         )));
     }
-    let mut v = Vec::with_capacity(len as usize);
-    r.take(len)
-        .read_to_end(&mut v)
-        .map_err(|e| io_err(what, e))?;
+    let v = crate::input::file::read_up_to(&mut *r, len, len).map_err(|e| io_err(what, e))?;
     if (v.len() as u64) < len {
         return Err(ImageError::new(format!(
             "{what}: the tar stream ends inside an extended header"

@@ -7,7 +7,6 @@
 //! the path.
 
 use std::ffi::CString;
-use std::fmt;
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd};
@@ -18,17 +17,11 @@ use std::path::Path;
 /// The flags every data file is opened with (besides `O_RDONLY`).
 const FLAGS: libc::c_int = libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_CLOEXEC;
 
-/// Why a data file could not be read; the message names the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileError(pub String);
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// Why a data file could not be read; the message names the path.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct FileError(pub String);
 }
-
-impl std::error::Error for FileError {}
 
 fn shown(path: &Path) -> String {
     path.display().to_string()
@@ -162,14 +155,20 @@ pub fn read_bounded(file: File, len: u64, max: u64, path: &Path) -> Result<Vec<u
     if len > max {
         return Err(too_big(len));
     }
-    let mut v = Vec::with_capacity(len as usize);
     // One byte past the bound tells a file that grew while being read.
-    file.take(max + 1)
-        .read_to_end(&mut v)
+    let v = read_up_to(file, len, max + 1)
         .map_err(|e| FileError(format!("reading `{}`: {e}", shown(path))))?;
     if v.len() as u64 > max {
         return Err(too_big(v.len() as u64));
     }
+    Ok(v)
+}
+
+/// At most `limit` bytes of `r`, into a buffer made once for the `len` bytes it says it
+/// holds (never more than `limit`).
+pub fn read_up_to(r: impl Read, len: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut v = Vec::with_capacity(len.min(limit) as usize);
+    r.take(limit).read_to_end(&mut v)?;
     Ok(v)
 }
 

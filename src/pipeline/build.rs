@@ -28,16 +28,22 @@ pub struct BuildOptions {
     pub check_reproducible: bool,
 }
 
+/// One target's build, as [`build_one`] is asked it.
+#[derive(Clone, Copy)]
+pub struct Job<'a> {
+    pub ctx: &'a Context,
+    pub go: &'a Go,
+    pub plan: &'a Plan,
+    pub opts: BuildOptions,
+    /// The smoke run to make of the verified artifact, if any.
+    pub smoke: Option<&'a SmokeRequest>,
+    pub reporter: &'a Reporter,
+}
+
 /// Builds, verifies and delivers one target. Returns its report; `go build` failures
 /// and interrupts are errors.
-pub fn build_one(
-    ctx: &Context,
-    go: &Go,
-    plan: &Plan,
-    opts: BuildOptions,
-    smoke: Option<&SmokeRequest>,
-    reporter: &Reporter,
-) -> anyhow::Result<ArtifactReport> {
+pub fn build_one(job: Job) -> anyhow::Result<ArtifactReport> {
+    let (ctx, plan) = (job.ctx, job.plan);
     let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
     let parent = plan
         .dest
@@ -65,29 +71,11 @@ pub fn build_one(
         deliver::sweep(parent);
         deliver::create_parents(parent)?
     };
-    let job = Job {
-        ctx,
-        go,
-        plan,
-        opts,
-        smoke,
-        reporter,
-    };
     let result = build_in(job, module_dir, &root, file_name, discard);
     if result.as_ref().map_or(true, |r| !r.delivered) {
         deliver::remove_created(&created);
     }
     result
-}
-
-/// What [`build_one`] was asked, handed on to [`build_in`] whole.
-struct Job<'a> {
-    ctx: &'a Context,
-    go: &'a Go,
-    plan: &'a Plan,
-    opts: BuildOptions,
-    smoke: Option<&'a SmokeRequest>,
-    reporter: &'a Reporter,
 }
 
 /// The build in the output cache's slot under `cache_root`, once the destination's

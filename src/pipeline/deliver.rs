@@ -16,6 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::Context as _;
 
 use crate::error::usage;
+use crate::report::files::fill_and_rename;
 
 /// The prefix of every temporary file this tool makes beside a destination:
 /// `.xbuild-go-tmp.<pid>.<random>`.
@@ -304,15 +305,9 @@ pub fn write_beside(bytes: &[u8], dest: &Path) -> anyhow::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let (tmp, mut file) = create_tmp(parent)?;
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, dest));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing `{}`", dest.display()))
+    let (tmp, file) = create_tmp(parent)?;
+    fill_and_rename(&tmp, file, bytes, dest)
+        .with_context(|| format!("writing `{}`", dest.display()))
 }
 
 fn create_tmp(dir: &Path) -> anyhow::Result<(PathBuf, File)> {

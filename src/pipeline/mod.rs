@@ -28,7 +28,7 @@ mod gomod;
 mod inspect;
 mod smoke;
 
-pub use build::{build_one, BuildOptions};
+pub use build::{build_one, BuildOptions, Job};
 pub use context::{
     check_requirement, context, policy_for, toolchain_file, work_dir, Context, Request,
 };

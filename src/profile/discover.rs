@@ -53,17 +53,27 @@ pub fn find_profile_file(start: &Path) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    /// A temporary directory holding the directories `dirs` and the `files` (path, text).
+    fn tree(dirs: &[&str], files: &[(&str, &str)]) -> tempfile::TempDir {
+        let t = tempfile::tempdir().unwrap();
+        for d in dirs {
+            std::fs::create_dir_all(t.path().join(d)).unwrap();
+        }
+        for (f, text) in files {
+            std::fs::write(t.path().join(f), text).unwrap();
+        }
+        t
+    }
+
     #[test]
     fn discovery_stops_at_repo_root() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path();
-        let repo = root.join("repo");
-        let module = repo.join("svc/api");
-        std::fs::create_dir_all(&module).unwrap();
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::write(module.join("go.mod"), "module x\n").unwrap();
         // A file above the repository root must never be found.
-        std::fs::write(root.join(FILE_NAME), "").unwrap();
+        let t = tree(
+            &["repo/svc/api", "repo/.git"],
+            &[("repo/svc/api/go.mod", "module x\n"), (FILE_NAME, "")],
+        );
+        let repo = t.path().join("repo");
+        let module = repo.join("svc/api");
         assert_eq!(find_profile_file(&module), None, "above repo root");
         std::fs::write(repo.join(FILE_NAME), "").unwrap();
         assert_eq!(
@@ -81,21 +91,20 @@ mod tests {
 
     #[test]
     fn outside_a_repo_only_the_start_dir() {
-        let t = tempfile::tempdir().unwrap();
-        let module = t.path().join("m");
-        std::fs::create_dir_all(&module).unwrap();
-        std::fs::write(t.path().join(FILE_NAME), "").unwrap();
-        assert_eq!(find_profile_file(&module), None);
+        let t = tree(&["m"], &[(FILE_NAME, "")]);
+        assert_eq!(find_profile_file(&t.path().join("m")), None);
     }
 
     #[test]
     fn build_dir_in_and_around_workspaces() {
-        let t = tempfile::tempdir().unwrap();
+        let t = tree(
+            &["ws/app/cmd", "ws/docs"],
+            &[
+                ("ws/go.work", "go 1.22\nuse ./app\n"),
+                ("ws/app/go.mod", "module x\n"),
+            ],
+        );
         let ws = t.path().join("ws");
-        std::fs::create_dir_all(ws.join("app/cmd")).unwrap();
-        std::fs::create_dir_all(ws.join("docs")).unwrap();
-        std::fs::write(ws.join("go.work"), "go 1.22\nuse ./app\n").unwrap();
-        std::fs::write(ws.join("app/go.mod"), "module x\n").unwrap();
         let cases = [
             (ws.clone(), ws.clone()),
             (ws.join("docs"), ws.clone()),
@@ -127,11 +136,9 @@ mod tests {
 
     #[test]
     fn module_dir_found_upward() {
-        let t = tempfile::tempdir().unwrap();
+        let t = tree(&["m/cmd/a"], &[("m/go.mod", "module x\n")]);
         let module = t.path().join("m");
         let deep = module.join("cmd/a");
-        std::fs::create_dir_all(&deep).unwrap();
-        std::fs::write(module.join("go.mod"), "module x\n").unwrap();
         assert_eq!(find_module_dir(&deep), Some(module.clone()));
         assert_eq!(find_module_dir(t.path()), None);
     }

@@ -5,7 +5,7 @@
 //! file a program creates. Streams named on purpose (`/dev/stdout`, `/dev/null`, a
 //! FIFO) are written directly: they have no old content to keep.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -86,7 +86,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         f.write_all(bytes)?;
         return f.flush();
     }
-    let (tmp, mut file) = {
+    let (tmp, file) = {
         let mut n = 0;
         loop {
             let tmp = temp_name(path, n);
@@ -103,12 +103,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             }
         }
     };
+    fill_and_rename(&tmp, file, bytes, path)
+}
+
+/// Writes `bytes` into the new temporary file `tmp` (open as `file`), syncs it and
+/// renames it to `dest`. On any error `tmp` is removed: `dest` stays as it was and no
+/// temporary file is left behind.
+pub fn fill_and_rename(
+    tmp: &Path,
+    mut file: File,
+    bytes: &[u8],
+    dest: &Path,
+) -> std::io::Result<()> {
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, path));
+        .and_then(|()| std::fs::rename(tmp, dest));
     if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        let _ = std::fs::remove_file(tmp);
     }
     written
 }

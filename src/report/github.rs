@@ -51,12 +51,8 @@ pub(super) fn annotation(
 pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> Vec<String> {
     let mut lines = Vec::new();
     let target = a.target.as_deref().unwrap_or("artifact");
-    let slices = a
-        .verdict
-        .slices
-        .iter()
-        .map(|s| (format!(" [{}]", s.arch), &s.checks));
-    for (suffix, checks) in std::iter::once((String::new(), &a.verdict.checks)).chain(slices) {
+    for (arch, checks) in a.verdict.check_groups() {
+        let suffix = arch.map(|a| format!(" [{a}]")).unwrap_or_default();
         for c in checks.iter().filter(|c| c.status != Status::Pass) {
             if c.status == Status::Skip {
                 lines.push(annotation(

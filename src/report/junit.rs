@@ -22,12 +22,8 @@ pub fn render(
             a.target.as_deref().unwrap_or("any"),
             crate::sanitize::escape::lossless(&a.path)
         ));
-        let slices = a
-            .verdict
-            .slices
-            .iter()
-            .map(|s| (format!("[{}] ", s.arch), &s.checks));
-        for (prefix, checks) in std::iter::once((String::new(), &a.verdict.checks)).chain(slices) {
+        for (arch, checks) in a.verdict.check_groups() {
+            let prefix = arch.map(|a| format!("[{a}] ")).unwrap_or_default();
             for c in checks {
                 tests += 1;
                 let name = xml(&format!("{prefix}{}", c.id));

@@ -386,12 +386,19 @@ mod memo {
     mod tests {
         use super::*;
 
-        #[test]
-        fn an_answer_holds_while_its_files_are_unchanged() {
+        /// A temporary directory with a `zig` file in it, and the path of a memo
+        /// directory beside it (not made yet).
+        fn zig_and_memo() -> (tempfile::TempDir, PathBuf, PathBuf) {
             let d = tempfile::tempdir().unwrap();
             let zig = d.path().join("zig");
             std::fs::write(&zig, "v1").unwrap();
             let memo = d.path().join("memo");
+            (d, zig, memo)
+        }
+
+        #[test]
+        fn an_answer_holds_while_its_files_are_unchanged() {
+            let (_d, zig, memo) = zig_and_memo();
             let value = |k: &str| get(&memo, k, &[&zig]).map(|e| e.value);
             assert_eq!(value("version z"), None);
             put(&memo, "version z", &[&zig], "0.17.1");
@@ -423,10 +430,7 @@ mod memo {
 
         #[test]
         fn entries_without_files_or_malformed_are_ignored() {
-            let d = tempfile::tempdir().unwrap();
-            let zig = d.path().join("zig");
-            std::fs::write(&zig, "v1").unwrap();
-            let memo = d.path().join("memo");
+            let (_d, zig, memo) = zig_and_memo();
             std::fs::create_dir(&memo).unwrap();
             let key = format!("version {}", zig.display());
             let forged = serde_json::json!([

@@ -292,7 +292,7 @@ mod tests {
     use super::*;
     use crate::verify::Status;
 
-    fn elf(e_type: u16, phnum: u64, has_interp: bool, pie: bool) -> ElfType {
+    const fn elf(e_type: u16, phnum: u64, has_interp: bool, pie: bool) -> ElfType {
         ElfType {
             e_type,
             phnum,
@@ -301,68 +301,50 @@ mod tests {
         }
     }
 
+    /// What runs as a program: an executable, or a PIE (PT_INTERP or DF_1_PIE).
+    const EXECUTABLES: &[(&str, ElfType)] = &[
+        ("exec", elf(ET_EXEC, 3, false, false)),
+        ("pie_interp", elf(ET_DYN, 9, true, true)),
+        ("static_pie", elf(ET_DYN, 9, false, true)),
+        ("old_pie_interp_only", elf(ET_DYN, 9, true, false)),
+    ];
+
+    /// What is no program.
+    const NOT_EXECUTABLES: &[(&str, ElfType)] = &[
+        ("shared_object", elf(ET_DYN, 7, false, false)),
+        ("object", elf(ET_REL, 0, false, false)),
+        ("core", elf(ET_CORE, 40, false, false)),
+        ("exec_no_phdrs", elf(ET_EXEC, 0, false, false)),
+        ("pie_no_phdrs", elf(ET_DYN, 0, true, true)),
+        ("none", elf(0, 3, false, false)),
+        ("os_specific", elf(0xfe01, 3, false, false)),
+    ];
+
+    /// What is no shared library: a PIE, an executable, no program headers.
+    const NOT_SHARED: &[(&str, ElfType)] = &[
+        ("cshared_got_pie", elf(ET_DYN, 9, true, true)),
+        ("cshared_got_exec", elf(ET_EXEC, 3, false, false)),
+        ("cshared_no_phdrs", elf(ET_DYN, 0, false, false)),
+    ];
+
     #[test]
     fn elf_types_against_each_kind() {
         use Kind::*;
-        for (case, t, want, pass) in [
-            ("exec", elf(ET_EXEC, 3, false, false), Executable, true),
-            ("pie_interp", elf(ET_DYN, 9, true, true), Executable, true),
-            ("static_pie", elf(ET_DYN, 9, false, true), Executable, true),
-            (
-                "old_pie_interp_only",
-                elf(ET_DYN, 9, true, false),
-                Executable,
-                true,
-            ),
-            (
-                "shared_object",
-                elf(ET_DYN, 7, false, false),
-                Executable,
-                false,
-            ),
-            ("object", elf(ET_REL, 0, false, false), Executable, false),
-            ("core", elf(ET_CORE, 40, false, false), Executable, false),
-            (
-                "exec_no_phdrs",
-                elf(ET_EXEC, 0, false, false),
-                Executable,
-                false,
-            ),
-            (
-                "pie_no_phdrs",
-                elf(ET_DYN, 0, true, true),
-                Executable,
-                false,
-            ),
-            ("none", elf(0, 3, false, false), Executable, false),
-            (
-                "os_specific",
-                elf(0xfe01, 3, false, false),
-                Executable,
-                false,
-            ),
-            ("cshared", elf(ET_DYN, 7, false, false), SharedLibrary, true),
-            ("plugin", elf(ET_DYN, 7, false, false), Plugin, true),
-            (
-                "cshared_got_pie",
-                elf(ET_DYN, 9, true, true),
-                SharedLibrary,
-                false,
-            ),
-            (
-                "cshared_got_exec",
-                elf(ET_EXEC, 3, false, false),
-                SharedLibrary,
-                false,
-            ),
-            (
-                "cshared_no_phdrs",
-                elf(ET_DYN, 0, false, false),
-                SharedLibrary,
-                false,
-            ),
-        ] {
-            let c = elf_check(Some(want), &t);
+        let shared: &[(&str, ElfType)] = &[("cshared", elf(ET_DYN, 7, false, false))];
+        let plugin: &[(&str, ElfType)] = &[("plugin", elf(ET_DYN, 7, false, false))];
+        // (the kind the profile wants, whether the cases pass as one, the cases)
+        let groups = [
+            (Executable, true, EXECUTABLES),
+            (Executable, false, NOT_EXECUTABLES),
+            (SharedLibrary, true, shared),
+            (Plugin, true, plugin),
+            (SharedLibrary, false, NOT_SHARED),
+        ];
+        let cases = groups.into_iter().flat_map(|(want, pass, cases)| {
+            cases.iter().map(move |(case, t)| (case, t, want, pass))
+        });
+        for (case, t, want, pass) in cases {
+            let c = elf_check(Some(want), t);
             assert_eq!(c.status == Status::Pass, pass, "case {case}: {c:?}");
             if !pass {
                 let m = c.message.as_deref().unwrap_or("");
@@ -373,7 +355,7 @@ mod tests {
                 );
             }
             assert_eq!(
-                elf_check(None, &t).status,
+                elf_check(None, t).status,
                 Status::Pass,
                 "case {case}, reported"
             );

@@ -113,10 +113,17 @@ impl Verdict {
     /// True when no check of the artifact (or of any slice) failed or was unknown
     /// (a skipped check passes).
     pub fn passed(&self) -> bool {
-        self.checks.iter().all(|c| c.status.passes())
-            && self
-                .slices
-                .iter()
-                .all(|s| s.checks.iter().all(|c| c.status.passes()))
+        self.check_groups()
+            .all(|(_, checks)| checks.iter().all(|c| c.status.passes()))
+    }
+
+    /// The checks of the artifact, then those of each other slice, with the slice's
+    /// architecture (`None` for the artifact's own).
+    pub fn check_groups(&self) -> impl Iterator<Item = (Option<&str>, &[Check])> {
+        let slices = self
+            .slices
+            .iter()
+            .map(|s| (Some(s.arch.as_str()), &s.checks[..]));
+        std::iter::once((None, &self.checks[..])).chain(slices)
     }
 }

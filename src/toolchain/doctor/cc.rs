@@ -6,7 +6,7 @@ use crate::target::Target;
 use crate::toolchain::cc::CToolchain;
 use crate::toolchain::zig::{ZigProblem, INSTALL_HINT};
 
-use super::check::{Check, Inputs};
+use super::check::{Check, Inputs, Level};
 
 /// The C toolchains usable for a target (Debian's cross gcc, zig with its triple) and
 /// what the profile's `cc` picks: an error only when cgo is on and nothing can build it.
@@ -37,14 +37,16 @@ pub(super) fn cgo_line(p: &ResolvedProfile, target: &Target, i: &Inputs) -> Chec
                 describe_pick(&t)
             ),
         ),
-        (true, Err(e)) => Check::error(
+        (true, Err(e)) => Check::with_fix(
+            Level::Error,
             id,
             format!("{e:#}"),
             format!(
                 "install a compiler named above, or set cc (or env.CC) in {table} of {where_file}"
             ),
         ),
-        (false, Err(e)) if env_cc => Check::warn(
+        (false, Err(e)) if env_cc => Check::with_fix(
+            Level::Warn,
             id,
             format!("not needed (cgo = false), but: {e:#}"),
             format!("install it, or drop env.CC from {table} of {where_file}"),
@@ -103,7 +105,8 @@ pub(super) fn zig_line(i: &Inputs) -> Check {
                 INSTALL_HINT
             ),
         ),
-        Err(ZigProblem::Unusable(m)) => Check::warn(
+        Err(ZigProblem::Unusable(m)) => Check::with_fix(
+            Level::Warn,
             "zig",
             m,
             "install a newer zig (pip install --upgrade ziglang), or point --zig / XBUILD_GO_ZIG at one",

@@ -52,7 +52,7 @@ impl Check {
             fix: None,
         }
     }
-    /// A line of `level` with what to do about it.
+    /// A line of `level` (warn or error) with what to do about it.
     pub(super) fn with_fix(
         level: Level,
         id: impl Into<String>,
@@ -65,20 +65,6 @@ impl Check {
             message: message.into(),
             fix: Some(fix.into()),
         }
-    }
-    pub(super) fn warn(
-        id: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check::with_fix(Level::Warn, id, message, fix)
-    }
-    pub(super) fn error(
-        id: impl Into<String>,
-        message: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Check {
-        Check::with_fix(Level::Error, id, message, fix)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::sanitize::redact;
 use crate::toolchain::childenv::GO_NETWORK_AND_CACHE;
 use crate::toolchain::goenv;
 
-use super::check::{Check, Inputs};
+use super::check::{Check, Inputs, Level};
 
 pub(super) fn goenv_lines(i: &Inputs) -> Vec<Check> {
     let id = "goenv";
@@ -38,7 +38,8 @@ pub(super) fn goenv_lines(i: &Inputs) -> Vec<Check> {
                 )]
             }
             Err(e) => {
-                return vec![Check::warn(
+                return vec![Check::with_fix(
+                    Level::Warn,
                     id,
                     format!(
                         "cannot read {}{via}: {e}: plain go commands fail on it (xbuild-go \
@@ -79,7 +80,8 @@ pub(super) fn goenv_lines(i: &Inputs) -> Vec<Check> {
                 ),
             )
         } else if BUILD_AFFECTING.contains(&k.as_str()) {
-            Check::warn(
+            Check::with_fix(
+                Level::Warn,
                 kid,
                 format!(
                     "{named} in {}: ignored by xbuild-go builds, but plain `go build` would {}",
@@ -144,7 +146,8 @@ pub(super) fn env_lines(i: &Inputs) -> Vec<Check> {
                 ),
             )
         } else {
-            Check::warn(
+            Check::with_fix(
+                Level::Warn,
                 id,
                 format!(
                     "{exported}: plain `go build` would {}; xbuild-go builds drop it",

@@ -12,7 +12,7 @@ use crate::toolchain::hostenv::HostEnv;
 use crate::toolchain::locate::{all_on_path, canonical, Go, GoFrom};
 use crate::toolchain::probe::{go_env, go_version, root_version};
 
-use super::check::{Check, Inputs};
+use super::check::{Check, Inputs, Level};
 
 /// The keys `doctor` asks `go env -json` for.
 pub const GO_ENV_KEYS: &[&str] = &[
@@ -151,7 +151,8 @@ pub(super) fn version_line(go: &Go, t: &Toolchain) -> Check {
     let bin = match &t.version {
         Ok(v) => v,
         Err(e) => {
-            return Check::error(
+            return Check::with_fix(
+                Level::Error,
                 id,
                 format!("the go binary does not run: {e}"),
                 format!(
@@ -170,7 +171,8 @@ pub(super) fn version_line(go: &Go, t: &Toolchain) -> Check {
             id,
             format!("`go version` says {bin}, as does {root_text}/VERSION"),
         ),
-        Some(rv) => Check::error(
+        Some(rv) => Check::with_fix(
+            Level::Error,
             id,
             format!(
                 "`go version` says {bin} but {root_text}/VERSION says {rv}: the go command and \
@@ -182,7 +184,8 @@ pub(super) fn version_line(go: &Go, t: &Toolchain) -> Check {
                  (never unpack a release over an older one)"
             ),
         ),
-        None => Check::warn(
+        None => Check::with_fix(
+            Level::Warn,
             id,
             format!("`go version` says {bin}, but {root_text} has no VERSION file to compare with"),
             "use an official Go release (https://go.dev/dl/) or your distribution's package, \
@@ -217,7 +220,8 @@ pub(super) fn other_gos(
                 id,
                 format!("{} ({v}, the same release; {where_})", p.display()),
             ),
-            Ok(v) => Check::warn(
+            Ok(v) => Check::with_fix(
+                Level::Warn,
                 id,
                 format!("{} ({v}; {where_})", p.display()),
                 if n == 0 {
@@ -233,7 +237,8 @@ pub(super) fn other_gos(
                     )
                 },
             ),
-            Err(e) => Check::warn(
+            Err(e) => Check::with_fix(
+                Level::Warn,
                 id,
                 format!("{} ({where_}) does not run: {e}", p.display()),
                 format!("remove {} from PATH", p.display()),
@@ -272,14 +277,16 @@ pub(super) fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
     let plain = match &t.plain_goroot {
         Ok(p) if !p.is_empty() => PathBuf::from(p),
         Ok(_) => {
-            return Check::warn(
+            return Check::with_fix(
+                Level::Warn,
                 id,
                 "`go env GOROOT` printed nothing: go cannot find its own root",
                 "reinstall Go",
             )
         }
         Err(e) => {
-            return Check::error(
+            return Check::with_fix(
+                Level::Error,
                 id,
                 format!("with this shell's environment `go env GOROOT` fails: {e}"),
                 if host_goroot.is_some() {
@@ -308,7 +315,8 @@ pub(super) fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
     let other_text = other.as_deref().unwrap_or("no VERSION file");
     let own_text = own_root.map_or(String::new(), |r| format!(" (own root {})", r.display()));
     if other.as_deref() == Some(bin) {
-        return Check::warn(
+        return Check::with_fix(
+            Level::Warn,
             id,
             format!(
                 "{who}: plain `go build` uses {} ({other_text}), another copy of the same release \
@@ -319,7 +327,8 @@ pub(super) fn goroot_line(go: &Go, i: &Inputs, t: &Toolchain) -> Check {
             fix,
         );
     }
-    Check::error(
+    Check::with_fix(
+        Level::Error,
         id,
         format!(
             "{who}: plain `go build` would take its standard library from {} ({other_text}) \
@@ -378,7 +387,8 @@ pub(super) fn requirement_line(
         Some(r) => r,
     };
     let Some(v) = parsed else {
-        return Check::warn(
+        return Check::with_fix(
+            Level::Warn,
             id,
             format!(
                 "the profile requires go {req} ({source}), but the version of {go_path} is unknown"
@@ -399,7 +409,8 @@ pub(super) fn requirement_line(
                 patch: None,
             };
             if v < switching {
-                return Check::error(
+                return Check::with_fix(
+                    Level::Error,
                     id,
                     format!(
                         "pinned to go{pin} ({source}), but {go_path} is {found}, too old to \
@@ -429,7 +440,8 @@ pub(super) fn requirement_line(
                          GOTOOLCHAIN=go{pin}; already downloaded"
                     ),
                 ),
-                _ if proxy_off => Check::warn(
+                _ if proxy_off => Check::with_fix(
+                    Level::Warn,
                     id,
                     format!(
                         "pinned to go{pin} ({source}): builds run it through GOTOOLCHAIN=go{pin}, \
@@ -453,7 +465,8 @@ pub(super) fn requirement_line(
             id,
             format!("the profile requires go {r} ({source}); {found} meets it"),
         ),
-        r => Check::error(
+        r => Check::with_fix(
+            Level::Error,
             id,
             format!("the profile requires go {r} ({source}), but {go_path} is {found}"),
             "install a matching Go, or pin one with an exact go = \"X.Y.Z\" (GOTOOLCHAIN \

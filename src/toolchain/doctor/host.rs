@@ -32,7 +32,8 @@ pub(super) fn host_and_caches(t: &Toolchain) -> Vec<Check> {
     let own = match &t.own {
         Ok(m) => m,
         Err(e) => {
-            return vec![Check::error(
+            return vec![Check::with_fix(
+                Level::Error,
                 "host",
                 format!("`go env` fails with the scrubbed environment of builds: {e}"),
                 "run `go env` by hand and correct what it complains about",

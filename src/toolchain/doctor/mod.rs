@@ -52,7 +52,8 @@ pub fn diagnose(i: &Inputs) -> Vec<Check> {
             out.extend(other_gos(go, i, &own, t));
             out.push(goroot_line(go, i, t));
         }
-        _ => out.push(Check::error(
+        _ => out.push(Check::with_fix(
+            Level::Error,
             "go",
             i.go.as_ref().err().cloned().unwrap_or_default(),
             "install Go from https://go.dev/dl/ (or your package manager) and put its bin \
@@ -81,7 +82,8 @@ pub fn diagnose(i: &Inputs) -> Vec<Check> {
                 out.push(qemu_line(tp, target, &host, i));
             }
         }
-        Err(e) => out.push(Check::error(
+        Err(e) => out.push(Check::with_fix(
+            Level::Error,
             "profile",
             e.clone(),
             "correct the profile file or the --profile/--target/--config named above \

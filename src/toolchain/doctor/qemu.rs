@@ -5,7 +5,7 @@ use crate::profile::ResolvedProfile;
 use crate::target::Target;
 use crate::toolchain::smoke::Runner;
 
-use super::check::{Check, Inputs};
+use super::check::{Check, Inputs, Level};
 use super::host::Host;
 
 /// How `--smoke` would run the target's artifacts here (the rule of
@@ -21,7 +21,7 @@ pub(super) fn qemu_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &I
         Err(c) => {
             let msg = format!("smoke runs of {target} are skipped here: {}", c.why);
             return match c.fix {
-                Some(fix) => Check::warn(id, msg, fix),
+                Some(fix) => Check::with_fix(Level::Warn, id, msg, fix),
                 None => Check::ok(id, msg),
             };
         }
@@ -80,7 +80,8 @@ pub(super) fn qemu_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &I
         }
     }
     match first_err {
-        Some(e) => Check::warn(
+        Some(e) => Check::with_fix(
+            Level::Warn,
             id,
             format!(
                 "{qemu} can smoke-run static {target} binaries, but this profile's are \

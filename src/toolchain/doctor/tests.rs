@@ -35,18 +35,17 @@ fn own_env_is_the_scrub_without_a_target() {
         text: Some("GOARCH=386\nGOCACHE=/other\nGOMODCACHE=/m\n".into()),
     };
     let env = own_env(&host, &goenv);
-    let get = |k: &str| env.get(k).map(String::as_str);
-    assert_eq!(get("GOFLAGS"), Some(""), "GOFLAGS is emptied");
-    assert_eq!(get("GOROOT"), None, "GOROOT is never passed");
-    assert_eq!(get("GOARCH"), None, "build keys of the file are ignored");
-    assert_eq!(get("GOCACHE"), Some("/c"), "the host wins over the file");
-    assert_eq!(
-        get("GOMODCACHE"),
-        Some("/m"),
-        "cache keys of the file count"
-    );
-    assert_eq!(get("GOENV"), Some("off"));
-    assert_eq!(get("GOTOOLCHAIN"), Some("local"));
+    for (k, want, why) in [
+        ("GOFLAGS", Some(""), "GOFLAGS is emptied"),
+        ("GOROOT", None, "GOROOT is never passed"),
+        ("GOARCH", None, "build keys of the file are ignored"),
+        ("GOCACHE", Some("/c"), "the host wins over the file"),
+        ("GOMODCACHE", Some("/m"), "cache keys of the file count"),
+        ("GOENV", Some("off"), "goenv is off"),
+        ("GOTOOLCHAIN", Some("local"), "no toolchain switch"),
+    ] {
+        assert_eq!(env.get(k).map(String::as_str), want, "{k}: {why}");
+    }
     assert_eq!(
         plain_env(&host).get("GOROOT").map(String::as_str),
         Some("/old")

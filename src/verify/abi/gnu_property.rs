@@ -158,6 +158,17 @@ fn or_into(slot: &mut Option<u32>, v: u32) {
     *slot = Some(slot.map_or(v, |old| old | v));
 }
 
+/// The property at `start` wants more (`what`) than the rest of the descriptor holds.
+fn short(desc: &Reader<'_>, start: usize, what: String) -> PropError {
+    PropError::new(
+        start,
+        format!(
+            "{what} but only {} remain in the descriptor",
+            desc.remaining()
+        ),
+    )
+}
+
 /// Decodes the property array of one NT_GNU_PROPERTY_TYPE_0 descriptor.
 fn parse_properties(
     desc: &mut Reader<'_>,
@@ -168,25 +179,17 @@ fn parse_properties(
     while !desc.is_empty() {
         let start = desc.offset();
         if desc.remaining() < 8 {
-            return Err(PropError::new(
-                start,
-                format!(
-                    "property header at offset 0x{start:x} needs 8 bytes but only {} remain in the descriptor",
-                    desc.remaining()
-                ),
-            ));
+            let what = format!("property header at offset 0x{start:x} needs 8 bytes");
+            return Err(short(desc, start, what));
         }
         let pr_type = desc.u32(little_endian, "pr_type")?;
         let pr_datasz = desc.u32(little_endian, "pr_datasz")?;
         let datasz = usize::try_from(pr_datasz).unwrap_or(usize::MAX);
         if datasz > desc.remaining() {
-            return Err(PropError::new(
-                start,
-                format!(
-                    "property 0x{pr_type:08x} at offset 0x{start:x} claims {pr_datasz} data bytes but only {} remain in the descriptor",
-                    desc.remaining()
-                ),
-            ));
+            let what = format!(
+                "property 0x{pr_type:08x} at offset 0x{start:x} claims {pr_datasz} data bytes"
+            );
+            return Err(short(desc, start, what));
         }
         let data = desc.bytes(datasz, "pr_data")?;
         let padded = align_up(datasz, align).unwrap_or(usize::MAX);
@@ -329,32 +332,22 @@ pub fn parse_aarch64_attributes(
         min_len: 7,
     };
     note::subsections(section, little_endian, &kind, |name, mut body| {
-        let flag_at = body.offset();
-        let optional = match body.u8("optional flag")? {
-            0 => false,
-            1 => true,
-            other => {
-                return Err(PropError::new(
-                    flag_at,
+        // A byte that is 0 or 1, `means` saying what each stands for.
+        let flag = |body: &mut Reader<'_>, what: &str, means: &str| {
+            let at = body.offset();
+            match body.u8(what)? {
+                0 => Ok(false),
+                1 => Ok(true),
+                other => Err(PropError::new(
+                    at,
                     format!(
-                        "subsection {name:?}: optional flag at offset 0x{flag_at:x} is {other}, expected 0 (required) or 1 (optional)"
+                        "subsection {name:?}: {what} at offset 0x{at:x} is {other}, expected {means}"
                     ),
-                ))
+                )),
             }
         };
-        let type_at = body.offset();
-        let ntbs = match body.u8("parameter type")? {
-            0 => false,
-            1 => true,
-            other => {
-                return Err(PropError::new(
-                    type_at,
-                    format!(
-                        "subsection {name:?}: parameter type at offset 0x{type_at:x} is {other}, expected 0 (ULEB128) or 1 (NTBS)"
-                    ),
-                ))
-            }
-        };
+        let optional = flag(&mut body, "optional flag", "0 (required) or 1 (optional)")?;
+        let ntbs = flag(&mut body, "parameter type", "0 (ULEB128) or 1 (NTBS)")?;
         let mut attributes = Vec::new();
         while !body.is_empty() {
             let tag = body.uleb128("attribute tag")?;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{format_check, Judged};
+use super::{format_check, stripped_check, Judged};
 use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
 use crate::verify::abi::{arm_attributes, gnu_property};
@@ -49,6 +49,30 @@ fn machine_name(machine: u16, class: Class, endian: Endian) -> String {
     match target::arch_by_elf(machine, class, endian) {
         Some(a) => a.machine_name.to_string(),
         None => goblin::elf::header::machine_to_str(machine).to_string(),
+    }
+}
+
+fn class_name(class: Class) -> &'static str {
+    match class {
+        Class::Elf64 => "ELF64",
+        Class::Elf32 => "ELF32",
+    }
+}
+
+fn endian_name(endian: Endian) -> &'static str {
+    match endian {
+        Endian::Big => "big endian",
+        Endian::Little => "little endian",
+    }
+}
+
+/// ` and N more` after a list that shows all but `more` of its items; empty when it shows
+/// them all.
+fn and_more(more: usize) -> String {
+    if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
     }
 }
 
@@ -194,33 +218,21 @@ pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed
     ];
 
     // Header.
+    let found = machine_name(elf.e_machine, class, endian);
     match arch {
         Some(a) => {
-            let want = if a.class == Class::Elf64 {
-                "ELF64"
-            } else {
-                "ELF32"
-            };
-            let got = if class == Class::Elf64 {
-                "ELF64"
-            } else {
-                "ELF32"
-            };
-            checks.push(Check::judged("elf.class", a.class == class, want, got));
-            let name = |e| {
-                if e == Endian::Big {
-                    "big endian"
-                } else {
-                    "little endian"
-                }
-            };
+            checks.push(Check::judged(
+                "elf.class",
+                a.class == class,
+                class_name(a.class),
+                class_name(class),
+            ));
             checks.push(Check::judged(
                 "elf.data",
                 a.endian == endian,
-                name(a.endian),
-                name(endian),
+                endian_name(a.endian),
+                endian_name(endian),
             ));
-            let found = machine_name(elf.e_machine, class, endian);
             checks.push(
                 Check::judged(
                     "elf.machine",
@@ -238,29 +250,11 @@ pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed
             );
         }
         None => {
-            checks.push(Check::info(
-                "elf.class",
-                if class == Class::Elf64 {
-                    "ELF64"
-                } else {
-                    "ELF32"
-                },
-            ));
-            checks.push(Check::info(
-                "elf.data",
-                if endian == Endian::Big {
-                    "big endian"
-                } else {
-                    "little endian"
-                },
-            ));
+            checks.push(Check::info("elf.class", class_name(class)));
+            checks.push(Check::info("elf.data", endian_name(endian)));
             checks.push(Check::info(
                 "elf.machine",
-                format!(
-                    "{} (EM {})",
-                    machine_name(elf.e_machine, class, endian),
-                    elf.e_machine
-                ),
+                format!("{found} (EM {})", elf.e_machine),
             ));
         }
     }
@@ -306,11 +300,7 @@ pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed
             parts.push(format!(
                 "DT_NEEDED {}{}",
                 needed.join(", "),
-                if needed_more > 0 {
-                    format!(" and {needed_more} more")
-                } else {
-                    String::new()
-                }
+                and_more(needed_more)
             ));
         }
         format!("dynamic: {}", parts.join("; "))
@@ -365,27 +355,15 @@ pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed
     } else {
         let shown: Vec<&str> = unstripped.iter().map(String::as_str).collect();
         let more = unstripped_total - shown.len();
-        format!(
-            "has {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        )
+        format!("has {}{}", shown.join(", "), and_more(more))
     };
-    checks.push(if policy.require_stripped {
-        Check::judged(
-            "symbols.stripped",
-            stripped,
-            "no .symtab, no .debug_*/.zdebug_*",
-            strip_actual,
-        )
-        .hint_on_fail(|| "add -s (symbol table) and -w (DWARF) to ldflags".to_string())
-    } else {
-        Check::info("symbols.stripped", strip_actual)
-    });
+    checks.push(stripped_check(
+        policy,
+        stripped,
+        "no .symtab, no .debug_*/.zdebug_*",
+        "add -s (symbol table) and -w (DWARF) to ldflags",
+        strip_actual,
+    ));
 
     if elf.e_machine == EM_ARM {
         checks.push(arm_attributes_check(
@@ -467,28 +445,20 @@ fn flags_check(
                 flags & EF_ARM_ABI_FLOAT_HARD != 0 || vfp == Some(arm_attributes::VFP_ARGS_VFP);
             let soft =
                 flags & EF_ARM_ABI_FLOAT_SOFT != 0 || vfp == Some(arm_attributes::VFP_ARGS_BASE);
+            // The float ABI asked for: declared, the other one declared, or neither.
+            let declared = |this: bool, other: bool| {
+                if this {
+                    Some(true)
+                } else if other {
+                    Some(false)
+                } else {
+                    None
+                }
+            };
             let (want, float_ok) = match policy.arm_float_abi {
                 FloatAbi::Any => ("EABI version 5", Some(true)),
-                FloatAbi::Hard => (
-                    "EABI version 5, hard-float",
-                    if hard {
-                        Some(true)
-                    } else if soft {
-                        Some(false)
-                    } else {
-                        None
-                    },
-                ),
-                FloatAbi::Soft => (
-                    "EABI version 5, soft-float",
-                    if soft {
-                        Some(true)
-                    } else if hard {
-                        Some(false)
-                    } else {
-                        None
-                    },
-                ),
+                FloatAbi::Hard => ("EABI version 5, hard-float", declared(hard, soft)),
+                FloatAbi::Soft => ("EABI version 5, soft-float", declared(soft, hard)),
             };
             match (eabi_ok, float_ok) {
                 (false, _) => Check::judged("elf.flags", false, want, actual)

@@ -1,7 +1,9 @@
 //! The checks of a thin Mach-O file (or one slice of a universal file): CPU type, file
 //! type, linkage and stripping, from its parsed load commands.
 
-use super::{format_check, link_check, machine_check, strip_check, Judged};
+use super::{
+    format_check, link_check, linked_facts, machine_check, strip_check, Judged, Libraries,
+};
 use crate::target::{self, Format};
 use crate::verify::format::macho::{cpu_name, fixed_name, MachFile};
 use crate::verify::policy::Policy;
@@ -20,9 +22,7 @@ pub(crate) fn verify(macho: &MachFile, policy: &Policy) -> Judged {
         .and_then(|t| t.arch())
         .and_then(|a| a.macho_cputype);
     let cputype = macho.cputype;
-    let libs = macho.dylibs.clone();
-    let omitted = macho.dylibs_total - libs.len();
-    let foreign: Vec<&String> = libs.iter().filter(|l| !is_system_dylib(l)).collect();
+    let libs = Libraries::new(macho.dylibs.clone(), macho.dylibs_total, is_system_dylib);
     let dwarf = macho.segments.iter().any(|s| {
         fixed_name(&s.name) == b"__DWARF"
             || macho.sections(s).any(|sec| {
@@ -32,39 +32,33 @@ pub(crate) fn verify(macho: &MachFile, policy: &Policy) -> Judged {
     });
     let locals = macho.local_symbols();
     let stripped = !dwarf && locals == 0;
+    let kind = match macho.filetype {
+        2 => "exec".to_string(),
+        6 => "dylib".to_string(),
+        1 => "object".to_string(),
+        4 => "core".to_string(),
+        8 => "bundle".to_string(),
+        t => format!("{t:#x}"),
+    };
+    let endian = if macho.big_endian() { "big" } else { "little" };
     let facts = Facts {
-        format: "macho",
-        class: None,
-        endian: if macho.big_endian() { "big" } else { "little" },
-        e_machine: cputype,
-        machine: cpu_name(cputype),
-        osabi: None,
-        kind: match macho.filetype {
-            2 => "exec".to_string(),
-            6 => "dylib".to_string(),
-            1 => "object".to_string(),
-            4 => "core".to_string(),
-            8 => "bundle".to_string(),
-            t => format!("{t:#x}"),
-        },
         e_flags: Some(macho.flags),
-        interpreter: None,
-        needed: libs.clone(),
-        needed_omitted: omitted,
-        static_: foreign.is_empty() && omitted == 0,
-        stripped,
-        arm_attributes: None,
-        gnu_properties: Vec::new(),
-        glibc_max: None,
-        go: None,
-        runtime: None,
+        ..linked_facts(
+            "macho",
+            endian,
+            cputype,
+            cpu_name(cputype),
+            kind,
+            &libs,
+            stripped,
+        )
     };
     let mut checks = vec![
         format_check(Format::Macho, policy),
         crate::verify::kind::macho_check(policy.kind, macho.filetype),
     ];
     checks.push(machine_check("macho.cputype", want, cputype, cpu_name));
-    checks.push(link_check(policy, &libs, &foreign, omitted, "dylibs"));
+    checks.push(link_check(policy, &libs, "dylibs"));
     let actual = match (dwarf, locals) {
         (false, 0) => "stripped".to_string(),
         (d, n) => format!("{}{n} local symbols", if d { "DWARF, " } else { "" }),

@@ -1,14 +1,16 @@
 //! The checks of a PE file: machine, characteristics, subsystem, imported DLLs and
 //! stripping, from its parsed headers, sections and import directory.
 
-use super::{format_check, link_check, machine_check, strip_check, Judged};
+use super::{
+    format_check, link_check, linked_facts, machine_check, strip_check, Judged, Libraries,
+};
 use crate::target::{self, Format};
 use crate::verify::check::Check;
 use crate::verify::format::macho::fixed_name;
 use crate::verify::format::pe::PeFile;
 use crate::verify::format::Malformed;
 use crate::verify::policy::Policy;
-use crate::verify::verdict::{Facts, Verdict};
+use crate::verify::verdict::Verdict;
 
 fn machine_name(machine: u16) -> String {
     match machine {
@@ -63,9 +65,8 @@ pub(crate) fn verify(pe: &PeFile, policy: &Policy) -> Result<Judged, Malformed> 
         .as_ref()
         .and_then(|t| t.arch())
         .and_then(|a| a.pe_machine);
-    let (libs, total) = pe.imports()?;
-    let omitted = total - libs.len();
-    let foreign: Vec<&String> = libs.iter().filter(|l| !is_system_dll(l)).collect();
+    let (listed, total) = pe.imports()?;
+    let libs = Libraries::new(listed, total, is_system_dll);
     let symbols = pe.number_of_symbols;
     let mut debug: Vec<String> = Vec::new();
     let mut debug_total = 0usize;
@@ -80,32 +81,22 @@ pub(crate) fn verify(pe: &PeFile, policy: &Policy) -> Result<Judged, Malformed> 
     }
     let stripped = symbols == 0 && debug_total == 0;
     let subsystem = pe.subsystem.unwrap_or(0);
-    let facts = Facts {
-        format: "pe",
-        class: None,
-        endian: "little",
-        e_machine: u32::from(machine),
-        machine: machine_name(machine),
-        osabi: None,
-        kind: if !pe.is_image() {
-            "object".to_string()
-        } else if pe.is_dll() {
-            "dll".to_string()
-        } else {
-            "exec".to_string()
-        },
-        e_flags: None,
-        interpreter: None,
-        needed: libs.clone(),
-        needed_omitted: omitted,
-        static_: foreign.is_empty() && omitted == 0,
-        stripped,
-        arm_attributes: None,
-        gnu_properties: Vec::new(),
-        glibc_max: None,
-        go: None,
-        runtime: None,
+    let kind = if !pe.is_image() {
+        "object"
+    } else if pe.is_dll() {
+        "dll"
+    } else {
+        "exec"
     };
+    let facts = linked_facts(
+        "pe",
+        "little",
+        u32::from(machine),
+        machine_name(machine),
+        kind.to_string(),
+        &libs,
+        stripped,
+    );
     let mut checks = vec![
         format_check(Format::Pe, policy),
         crate::verify::kind::pe_check(policy.kind, pe.characteristics, pe.has_optional_header()),
@@ -129,7 +120,7 @@ pub(crate) fn verify(pe: &PeFile, policy: &Policy) -> Result<Judged, Malformed> 
         }
         None => Check::info("pe.subsystem", sub),
     });
-    checks.push(link_check(policy, &libs, &foreign, omitted, "DLLs"));
+    checks.push(link_check(policy, &libs, "DLLs"));
     let actual = if stripped {
         "stripped".to_string()
     } else {

@@ -21,7 +21,8 @@ impl<'a> Bytes<'a> {
         self.data.get(start..end)
     }
 
-    fn uint(&self, off: u64, n: u64) -> Option<u64> {
+    /// The unsigned integer of `n` (at most 8) bytes at `off`, in the file's byte order.
+    pub fn uint(&self, off: u64, n: u64) -> Option<u64> {
         let b = self.range(off, n)?;
         let mut v = 0u64;
         if self.big {

@@ -87,8 +87,43 @@ pub struct ElfFile<'a> {
     shstrtab: &'a [u8],
 }
 
+/// One entry of a header table, whose fields sit at offsets that depend on the class
+/// (ELF32 or ELF64); a field past the end of the file reads as 0 (`parse` has checked
+/// that the tables lie in the file).
+struct Entry<'a> {
+    b: Bytes<'a>,
+    at: u64,
+    is64: bool,
+}
+
+impl Entry<'_> {
+    /// The 32-bit field at `o32` (ELF32) or `o64` (ELF64).
+    fn u32(&self, o32: u64, o64: u64) -> u32 {
+        let o = if self.is64 { o64 } else { o32 };
+        self.b.u32(self.at + o).unwrap_or(0)
+    }
+
+    /// The address-sized field (4 bytes in ELF32, 8 in ELF64) at `o32` or `o64`.
+    fn word(&self, o32: u64, o64: u64) -> u64 {
+        let o = if self.is64 { o64 } else { o32 };
+        self.b.word(self.at + o, self.is64).unwrap_or(0)
+    }
+}
+
 fn bad<T>(m: String) -> Result<T, Malformed> {
     Err(Malformed(m))
+}
+
+/// An identification byte that is 1 or 2 (EI_CLASS: ELF32 or ELF64, EI_DATA: little or
+/// big endian): whether it is 2.
+fn one_or_two(ident: &[u8], at: usize, what: &str) -> Result<bool, Malformed> {
+    match ident[at] {
+        1 => Ok(false),
+        2 => Ok(true),
+        v => bad(format!(
+            "bad ELF {what} byte {v:#x} at offset {at:#x} (expected 1 or 2)"
+        )),
+    }
 }
 
 impl<'a> ElfFile<'a> {
@@ -101,24 +136,8 @@ impl<'a> ElfFile<'a> {
                 bytes.len()
             ));
         };
-        let is64 = match ident[4] {
-            1 => false,
-            2 => true,
-            c => {
-                return bad(format!(
-                    "bad ELF class byte {c:#x} at offset 0x4 (expected 1 or 2)"
-                ))
-            }
-        };
-        let big = match ident[5] {
-            1 => false,
-            2 => true,
-            d => {
-                return bad(format!(
-                    "bad ELF data byte {d:#x} at offset 0x5 (expected 1 or 2)"
-                ))
-            }
-        };
+        let is64 = one_or_two(ident, 4, "class")?;
+        let big = one_or_two(ident, 5, "data")?;
         let ehsize = if is64 { 64 } else { 52 };
         if bytes.len() < ehsize {
             return bad(format!(
@@ -241,48 +260,40 @@ impl<'a> ElfFile<'a> {
         self.b.data
     }
 
+    /// Entry `i` of the table at `table` whose entries are `size32` or `size64` bytes.
+    fn entry(&self, table: u64, i: u64, size32: u64, size64: u64) -> Entry<'a> {
+        let size = if self.is64 { size64 } else { size32 };
+        Entry {
+            b: self.b,
+            at: table + i * size,
+            is64: self.is64,
+        }
+    }
+
     /// Program header `i` (in bounds: checked by `parse`).
     fn segment(&self, i: u64) -> Phdr {
-        let b = self.b;
-        let at = self.phoff + i * if self.is64 { 56 } else { 32 };
-        let u32_ = |o: u64| b.u32(at + o).unwrap_or(0);
-        let w = |o32: u64, o64: u64| {
-            if self.is64 {
-                b.u64(at + o64).unwrap_or(0)
-            } else {
-                u64::from(b.u32(at + o32).unwrap_or(0))
-            }
-        };
+        let e = self.entry(self.phoff, i, 32, 56);
         Phdr {
-            p_type: u32_(0),
-            p_flags: if self.is64 { u32_(4) } else { u32_(24) },
-            p_offset: w(4, 8),
-            p_vaddr: w(8, 16),
-            p_filesz: w(16, 32),
-            p_memsz: w(20, 40),
+            p_type: e.u32(0, 0),
+            p_flags: e.u32(24, 4),
+            p_offset: e.word(4, 8),
+            p_vaddr: e.word(8, 16),
+            p_filesz: e.word(16, 32),
+            p_memsz: e.word(20, 40),
         }
     }
 
     /// Section header `i` (in bounds: checked by `parse`).
     fn section(&self, i: u64) -> Shdr {
-        let b = self.b;
-        let at = self.shoff + i * if self.is64 { 64 } else { 40 };
-        let u32_ = |o: u64| b.u32(at + o).unwrap_or(0);
-        let w = |o32: u64, o64: u64| {
-            if self.is64 {
-                b.u64(at + o64).unwrap_or(0)
-            } else {
-                u64::from(b.u32(at + o32).unwrap_or(0))
-            }
-        };
+        let e = self.entry(self.shoff, i, 40, 64);
         Shdr {
-            sh_name: u32_(0),
-            sh_type: u32_(4),
-            sh_addr: w(12, 16),
-            sh_offset: w(16, 24),
-            sh_size: w(20, 32),
-            sh_link: if self.is64 { u32_(40) } else { u32_(24) },
-            sh_info: if self.is64 { u32_(44) } else { u32_(28) },
+            sh_name: e.u32(0, 0),
+            sh_type: e.u32(4, 4),
+            sh_addr: e.word(12, 16),
+            sh_offset: e.word(16, 24),
+            sh_size: e.word(20, 32),
+            sh_link: e.u32(24, 40),
+            sh_info: e.u32(28, 44),
         }
     }
 
@@ -474,31 +485,25 @@ impl<'a> ElfFile<'a> {
                 sh.sh_offset
             ))
         };
-        let mut off = 0u64;
-        for _ in 0..sh.sh_info {
+        // Both records hold the u32 that names or links on at 8 and the offset of the
+        // next at 12; `k` is where the u16 the walk wants sits (vn_cnt, vna_other).
+        let mut record = |at: u64, k: u64, what: &str| {
             visited += 1;
             if visited > budget {
-                return Err(oops("more records than the section holds", off));
+                return Err(oops("more records than the section holds", at));
             }
-            let (Some(cnt), Some(aux), Some(next)) =
-                (d.u16(off + 2), d.u32(off + 8), d.u32(off + 12))
-            else {
-                return Err(oops("an entry runs past the end of the section", off));
-            };
+            match (d.u16(at + k), d.u32(at + 8), d.u32(at + 12)) {
+                (Some(x), Some(y), Some(next)) => Ok((x, y, next)),
+                _ => Err(oops(what, at)),
+            }
+        };
+        let mut off = 0u64;
+        for _ in 0..sh.sh_info {
+            let (cnt, aux, next) = record(off, 2, "an entry runs past the end of the section")?;
             let mut a = off + u64::from(aux);
             for _ in 0..cnt {
-                visited += 1;
-                if visited > budget {
-                    return Err(oops("more records than the section holds", a));
-                }
-                let (Some(other), Some(name), Some(anext)) =
-                    (d.u16(a + 6), d.u32(a + 8), d.u32(a + 12))
-                else {
-                    return Err(oops(
-                        "an auxiliary entry runs past the end of the section",
-                        a,
-                    ));
-                };
+                let (other, name, anext) =
+                    record(a, 6, "an auxiliary entry runs past the end of the section")?;
                 let s = strtab
                     .get(name as usize..)
                     .map(|s| cstr(s, MAX_TEXT).unwrap_or(&[]))

@@ -494,17 +494,21 @@ mod tests {
         c
     }
 
+    /// Asserts that `f` is refused with a message that says each of `says`.
+    fn refused(f: &[u8], says: &[&str]) {
+        let e = MachFile::parse(f).unwrap_err();
+        for s in says {
+            assert!(e.0.contains(s), "{s:?} not in: {e}");
+        }
+    }
+
     #[test]
     fn section_counts_are_bounded_by_cmdsize() {
         let ok = thin(&[segment64("__TEXT", 2, 72 + 160)]);
         let m = MachFile::parse(&ok).expect("two sections fit");
         assert_eq!(m.sections(&m.segments[0]).count(), 2);
         let f = thin(&[segment64("__TEXT", 0xffff_ffff, 72 + 160)]);
-        let e = MachFile::parse(&f).unwrap_err();
-        assert!(
-            e.0.contains("claims 4294967295 sections") && e.0.contains("offset 0x20"),
-            "{e}"
-        );
+        refused(&f, &["claims 4294967295 sections", "offset 0x20"]);
     }
 
     #[test]
@@ -516,21 +520,17 @@ mod tests {
         st[12..16].copy_from_slice(&0xffff_ffffu32.to_le_bytes());
         let mut f = thin(&[st]);
         f.resize(0x200, 0);
-        let e = MachFile::parse(&f).unwrap_err();
-        assert!(
-            e.0.contains("4294967295 symbols") && e.0.contains("at most 16"),
-            "{e}"
-        );
+        refused(&f, &["4294967295 symbols", "at most 16"]);
     }
 
     #[test]
     fn load_commands_stay_inside_sizeofcmds() {
         let mut f = thin(&[segment64("__TEXT", 0, 72)]);
         f[32 + 4..32 + 8].copy_from_slice(&0u32.to_le_bytes()); // cmdsize 0
-        assert!(MachFile::parse(&f).unwrap_err().0.contains("cmdsize 0x0"));
+        refused(&f, &["cmdsize 0x0"]);
         let mut f = thin(&[segment64("__TEXT", 0, 72)]);
         f[16..20].copy_from_slice(&1000u32.to_le_bytes()); // ncmds 1000 in 72 bytes
-        assert!(MachFile::parse(&f).unwrap_err().0.contains("ncmds 1000"));
+        refused(&f, &["ncmds 1000"]);
     }
 
     fn fat(entries: &[(u32, u32, u32)], len: usize) -> Vec<u8> {

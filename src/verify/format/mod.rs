@@ -17,17 +17,11 @@ pub const MAX_LIST: usize = 64;
 /// The longest string taken from a file that a verdict shows; longer ones are cut.
 pub const MAX_TEXT: usize = 1024;
 
-/// The file could not be read as an executable at all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed(pub String);
-
-impl std::fmt::Display for Malformed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::error::message_error! {
+    /// The file could not be read as an executable at all.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Malformed(pub String);
 }
-
-impl std::error::Error for Malformed {}
 
 /// The format by magic number.
 pub fn sniff(bytes: &[u8]) -> Option<Format> {

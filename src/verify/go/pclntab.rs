@@ -24,6 +24,7 @@
 //! together at most [`name_budget`] bytes. Malformed input is an error naming the offset,
 //! never a panic.
 
+use crate::verify::format::bytes::Bytes;
 use crate::verify::format::elf_file::{ElfFile, PT_LOAD, SHT_NOBITS};
 use crate::verify::format::macho::{fixed_name, MachFile};
 use crate::verify::format::pe::PeFile;
@@ -396,18 +397,7 @@ impl<'a> Iterator for Names<'a> {
 
 /// An unsigned integer of `size` (4 or 8) bytes at `at`; `None` past the end.
 fn read_uint(data: &[u8], at: usize, size: usize, big_endian: bool) -> Option<u64> {
-    let raw = data.get(at..at.checked_add(size)?)?;
-    let mut v: u64 = 0;
-    if big_endian {
-        for &b in raw {
-            v = (v << 8) | u64::from(b);
-        }
-    } else {
-        for &b in raw.iter().rev() {
-            v = (v << 8) | u64::from(b);
-        }
-    }
-    Some(v)
+    Bytes::new(data, big_endian).uint(at as u64, size as u64)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,6 +408,18 @@ fn read_uint(data: &[u8], at: usize, size: usize, big_endian: bool) -> Option<u6
 struct Span {
     offset: u64,
     len: u64,
+}
+
+impl Span {
+    fn new(offset: u64, len: u64) -> Span {
+        Span { offset, len }
+    }
+}
+
+/// The table that fills `span` (a section or a symbol's range, named `what` in errors).
+fn table_in<'a>(bytes: &'a [u8], span: Span, what: &str) -> Result<Option<Pclntab<'a>>, PclnError> {
+    let data = span_bytes(bytes, span, what)?;
+    Pclntab::parse(data, span.offset).map(Some)
 }
 
 /// The bytes of a span, or an error when it runs past the end of the file.
@@ -439,7 +441,10 @@ fn span_bytes<'a>(bytes: &'a [u8], s: Span, what: &str) -> Result<&'a [u8], Pcln
 
 /// Scans the spans for a header that passes [`header_ok`] and [`Pclntab::parse`] and whose
 /// first function name is readable, at 4-byte aligned file offsets. `Ok(None)` when none.
-fn scan<'a>(bytes: &'a [u8], spans: &[Span]) -> Result<Option<Pclntab<'a>>, PclnError> {
+fn scan<'a>(
+    bytes: &'a [u8],
+    spans: impl IntoIterator<Item = Span>,
+) -> Result<Option<Pclntab<'a>>, PclnError> {
     let mut tried = 0;
     for s in spans {
         // A span past the end is cut to the file; scanning is best effort.
@@ -487,25 +492,16 @@ pub fn from_elf<'a>(
             && (elf.name_is(s, ".gopclntab") || elf.name_is(s, ".data.rel.ro.gopclntab"))
     });
     if let Some(s) = named {
-        let span = Span {
-            offset: s.sh_offset,
-            len: s.sh_size,
-        };
-        let data = span_bytes(bytes, span, "section .gopclntab")?;
-        return Pclntab::parse(data, s.sh_offset).map(Some);
+        let span = Span::new(s.sh_offset, s.sh_size);
+        return table_in(bytes, span, "section .gopclntab");
     }
     if !scan_segments {
         return Ok(None);
     }
-    let spans: Vec<Span> = elf
+    let loads = elf
         .segments()
-        .filter(|p| p.p_type == PT_LOAD && p.p_filesz != 0)
-        .map(|p| Span {
-            offset: p.p_offset,
-            len: p.p_filesz,
-        })
-        .collect();
-    scan(bytes, &spans)
+        .filter(|p| p.p_type == PT_LOAD && p.p_filesz != 0);
+    scan(bytes, loads.map(|p| Span::new(p.p_offset, p.p_filesz)))
 }
 
 /// The table of a thin Mach-O file (or slice): the `__gopclntab` section (its address
@@ -526,28 +522,16 @@ pub fn from_macho<'a>(
                 else {
                     continue;
                 };
-                let span = Span {
-                    offset,
-                    len: sec.size,
-                };
-                let data = span_bytes(bytes, span, "section __gopclntab")?;
-                return Pclntab::parse(data, span.offset).map(Some);
+                return table_in(bytes, Span::new(offset, sec.size), "section __gopclntab");
             }
         }
     }
     if !scan_segments {
         return Ok(None);
     }
-    let spans: Vec<Span> = macho
-        .segments
-        .iter()
-        .filter(|s| s.filesize != 0 && fixed_name(&s.name) != b"__PAGEZERO")
-        .map(|s| Span {
-            offset: s.fileoff,
-            len: s.filesize,
-        })
-        .collect();
-    scan(bytes, &spans)
+    let segments = macho.segments.iter();
+    let mapped = segments.filter(|s| s.filesize != 0 && fixed_name(&s.name) != b"__PAGEZERO");
+    scan(bytes, mapped.map(|s| Span::new(s.fileoff, s.filesize)))
 }
 
 /// The table of a PE file: from the `runtime.pclntab` to the `runtime.epclntab` COFF symbol
@@ -558,9 +542,11 @@ pub fn from_pe<'a>(pe: &PeFile<'a>, scan_sections: bool) -> Result<Option<Pclnta
     let spans: Vec<Span> = pe
         .sections()
         .filter(|s| s.size_of_raw_data != 0)
-        .map(|s| Span {
-            offset: u64::from(s.pointer_to_raw_data),
-            len: u64::from(s.size_of_raw_data),
+        .map(|s| {
+            Span::new(
+                u64::from(s.pointer_to_raw_data),
+                u64::from(s.size_of_raw_data),
+            )
         })
         .collect();
     let table = (pe.pointer_to_symbols, pe.number_of_symbols);
@@ -570,19 +556,16 @@ pub fn from_pe<'a>(pe: &PeFile<'a>, scan_sections: bool) -> Result<Option<Pclnta
     ) {
         if start.0 == end.0 && start.1 <= end.1 {
             if let Some(sect) = spans.get(usize::from(start.0).wrapping_sub(1)) {
-                let span = Span {
-                    offset: sect.offset.saturating_add(u64::from(start.1)),
-                    len: u64::from(end.1 - start.1),
-                };
-                let data = span_bytes(bytes, span, "runtime.pclntab")?;
-                return Pclntab::parse(data, span.offset).map(Some);
+                let offset = sect.offset.saturating_add(u64::from(start.1));
+                let span = Span::new(offset, u64::from(end.1 - start.1));
+                return table_in(bytes, span, "runtime.pclntab");
             }
         }
     }
     if !scan_sections {
         return Ok(None);
     }
-    scan(bytes, &spans)
+    scan(bytes, spans)
 }
 
 /// The (1-based section number, value) of a COFF symbol by name, reading the symbol table
@@ -737,73 +720,62 @@ pub(crate) mod tests {
             .collect()
     }
 
-    #[test]
-    fn every_layout_pointer_size_and_byte_order_reads_back() {
-        let names = ["runtime.main", "main.main", "crypto/x509.loadSystemRoots"];
-        for v in [
+    /// Every layout, pointer size and byte order a table may have.
+    fn layouts() -> impl Iterator<Item = (Version, u8, bool)> {
+        let versions = [
             Version::Go12,
             Version::Go116,
             Version::Go118,
             Version::Go120,
-        ] {
-            for ptr in [4u8, 8] {
-                for big in [false, true] {
-                    let data = synth(v, ptr, big, &names);
-                    let case = format!("{v:?} ptr {ptr} big {big}");
-                    let t = Pclntab::parse(&data, 0x40).unwrap_or_else(|e| panic!("{case}: {e}"));
-                    assert_eq!(
-                        (t.version, t.big_endian, t.ptr_size),
-                        (v, big, ptr),
-                        "{case}"
-                    );
-                    assert_eq!(all(&t).unwrap(), names, "{case}");
-                    // And the scan finds it inside other bytes.
-                    let mut padded = vec![0x55u8; 64];
-                    padded.extend_from_slice(&data);
-                    let found = scan(
-                        &padded,
-                        &[Span {
-                            offset: 0,
-                            len: padded.len() as u64,
-                        }],
-                    )
-                    .unwrap()
-                    .unwrap_or_else(|| panic!("{case}: scan found nothing"));
-                    assert_eq!(found.offset, 64, "{case}");
-                }
-            }
+        ];
+        versions.into_iter().flat_map(|v| {
+            [(4u8, false), (4, true), (8, false), (8, true)].map(|(ptr, big)| (v, ptr, big))
+        })
+    }
+
+    #[test]
+    fn every_layout_pointer_size_and_byte_order_reads_back() {
+        let names = ["runtime.main", "main.main", "crypto/x509.loadSystemRoots"];
+        for (v, ptr, big) in layouts() {
+            let data = synth(v, ptr, big, &names);
+            let case = format!("{v:?} ptr {ptr} big {big}");
+            let t = Pclntab::parse(&data, 0x40).unwrap_or_else(|e| panic!("{case}: {e}"));
+            assert_eq!(
+                (t.version, t.big_endian, t.ptr_size),
+                (v, big, ptr),
+                "{case}"
+            );
+            assert_eq!(all(&t).unwrap(), names, "{case}");
+            // And the scan finds it inside other bytes.
+            let mut padded = vec![0x55u8; 64];
+            padded.extend_from_slice(&data);
+            let found = scan(&padded, [Span::new(0, padded.len() as u64)])
+                .unwrap()
+                .unwrap_or_else(|| panic!("{case}: scan found nothing"));
+            assert_eq!(found.offset, 64, "{case}");
         }
     }
 
     #[test]
     fn truncations_and_corruptions_are_errors_with_offsets_never_panics() {
-        for v in [
-            Version::Go12,
-            Version::Go116,
-            Version::Go118,
-            Version::Go120,
-        ] {
-            for ptr in [4u8, 8] {
-                for big in [false, true] {
-                    let data = synth(v, ptr, big, &["a.b", "c.d"]);
-                    // Every truncation and every single-byte corruption.
-                    for cut in 0..data.len() {
-                        if let Ok(t) = Pclntab::parse(&data[..cut], 0) {
-                            for r in t.names() {
-                                if let Err(e) = r {
-                                    assert!(e.message.contains("0x"), "{e}");
-                                }
-                            }
+        for (v, ptr, big) in layouts() {
+            let data = synth(v, ptr, big, &["a.b", "c.d"]);
+            // Every truncation and every single-byte corruption.
+            for cut in 0..data.len() {
+                if let Ok(t) = Pclntab::parse(&data[..cut], 0) {
+                    for r in t.names() {
+                        if let Err(e) = r {
+                            assert!(e.message.contains("0x"), "{e}");
                         }
                     }
-                    for i in 0..data.len() {
-                        for x in [0x00, 0x7f, 0x80, 0xff] {
-                            let mut d = data.clone();
-                            d[i] = x;
-                            if let Ok(t) = Pclntab::parse(&d, 0) {
-                                let _ = t.names().count();
-                            }
-                        }
+                }
+            }
+            for i in 0..data.len() {
+                for x in [0x00, 0x7f, 0x80, 0xff] {
+                    let mut d = data.clone();
+                    d[i] = x;
+                    if let Ok(t) = Pclntab::parse(&d, 0) {
+                        let _ = t.names().count();
                     }
                 }
             }

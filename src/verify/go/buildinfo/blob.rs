@@ -4,6 +4,7 @@
 
 use super::info::BuildInfo;
 use super::modinfo::parse_modinfo;
+use crate::verify::format::bytes::Bytes;
 
 /// The first 14 bytes of the build info blob. The `\xff` is invalid UTF-8, which makes an
 /// accidental match in string data unlikely.
@@ -265,21 +266,9 @@ impl Pointers {
 
     /// The pointer at `at` in `b`; 0 when `b` is too short (callers check lengths first).
     pub(super) fn read(self, b: &[u8], at: usize) -> u64 {
-        let n = usize::from(self.size);
-        let Some(raw) = at.checked_add(n).and_then(|end| b.get(at..end)) else {
-            return 0;
-        };
-        let mut v: u64 = 0;
-        if self.big_endian {
-            for &x in raw {
-                v = (v << 8) | u64::from(x);
-            }
-        } else {
-            for &x in raw.iter().rev() {
-                v = (v << 8) | u64::from(x);
-            }
-        }
-        v
+        Bytes::new(b, self.big_endian)
+            .uint(at as u64, u64::from(self.size))
+            .unwrap_or(0)
     }
 }
 
