@@ -221,8 +221,8 @@ pub fn extract(
     extract_within(r, base, platform, into, MAX_ROOTFS)
 }
 
-/// [`extract`] with at most `max` file bytes.
-fn extract_within(
+/// [`extract`] with at most `max` file bytes written ([`extract`]: [`MAX_ROOTFS`]).
+pub fn extract_within(
     r: &ImageRef,
     base: &Path,
     platform: &Platform,
@@ -376,6 +376,17 @@ fn extract_within(
             fs.working_dir = wd;
         }
         Err(why) => fs.note(why),
+    }
+    // A tmpfs on /tmp would hide a working directory below it.
+    if let Some(tmp) = fs.tmp.take() {
+        if fs.working_dir == tmp || fs.working_dir.starts_with(&format!("{tmp}/")) {
+            fs.note(format!(
+                "the working directory `{}` is under /tmp: no tmpfs on /tmp",
+                fs.working_dir
+            ));
+        } else {
+            fs.tmp = Some(tmp);
+        }
     }
     // Modes last, deepest first: a directory of mode 0555 is written into before.
     dirs.sort();
