@@ -4,8 +4,8 @@
 //! async-signal-safe system calls only, and allocates nothing.
 //!
 //! The ladder, first that works:
-//! 1. run by root, for an artifact that is not to run as uid 0: `unshare(NEWNS | NEWPID |
-//!    NEWNET)`; PID 1 builds the new root, then drops to its ids, 65534 unless an image
+//! 1. run by root, for an artifact that is not to run as uid or gid 0: `unshare(NEWNS |
+//!    NEWPID | NEWNET)`; PID 1 builds the new root, then drops to its ids, 65534 unless an image
 //!    says otherwise (`setgroups(0)`, `setresgid`, `setresuid`);
 //! 2. otherwise (and as root when 1 fails, after dropping to 65534 first):
 //!    `unshare(NEWUSER | NEWNS | NEWPID | NEWNET)`, mapping the ids the artifact runs as
@@ -177,8 +177,10 @@ impl Hook {
     #[cfg(target_os = "linux")]
     unsafe fn namespaces(&self) -> std::io::Result<()> {
         const NS: libc::c_int = libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET;
-        // Root runs an artifact that is not uid 0 without a user namespace, as its ids.
-        let mode = if self.root && self.ids.0 != 0 && libc::unshare(NS) == 0 {
+        // Root runs an artifact that is neither uid nor gid 0 without a user namespace,
+        // as its ids.
+        let privileged = self.root && self.ids.0 != 0 && self.ids.1 != 0;
+        let mode = if privileged && libc::unshare(NS) == 0 {
             MODE_NAMESPACES
         } else {
             if self.root {
