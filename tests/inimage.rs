@@ -777,3 +777,44 @@ fn a_root_past_its_budget_is_refused_before_anything_is_written() {
     let e = xbuild_go::image::rootfs::extract(&r, dir.path(), &platform, &into).unwrap_err();
     assert!(e.message.contains("not an empty directory"), "{e}");
 }
+
+#[test]
+fn an_image_too_big_for_the_free_space_is_unknown_and_not_extracted() {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 || !require_tool("unshare", "a small TMPDIR") {
+        eprintln!("SKIP: the test mounts a small tmpfs as TMPDIR (root, in its own namespace)");
+        return;
+    }
+    let goarch = util::shared::host_arch();
+    if !ready(debian_arch(goarch)) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_images(debian_arch(goarch), goarch, &dir.path().join("base"));
+    let (p, file) = project_on(goarch, &[&base.oci]);
+    let small = p.path().join(".small");
+    std::fs::create_dir(&small).unwrap();
+    let mut env = base_env();
+    env.insert("TMPDIR".into(), small.display().to_string());
+    // The tool, in a mount namespace of its own where TMPDIR is a 4 MiB tmpfs.
+    let inner = verify_cmd(&p, &file, goarch, "ok", &env);
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "mount -t tmpfs -o size=4m tmpfs '{}' && exec \"$@\"",
+            small.display()
+        ))
+        .arg("sh")
+        .arg(inner.get_program())
+        .args(inner.get_args())
+        .current_dir(p.path())
+        .env_clear()
+        .envs(&env)
+        .stdin(Stdio::null());
+    let r = output_of(&mut cmd, "verify with a 4 MiB TMPDIR", p.path());
+    let c = in_image(&r, &base.oci);
+    assert_eq!(c["status"], "unknown", "{c:#}\n{r}");
+    let m = text(&c, "message");
+    assert!(m.contains("MiB free") && m.contains("needs about"), "{m}");
+    assert_eq!(r.code, Some(1), "unknown is never a pass\n{r}");
+}
