@@ -224,6 +224,31 @@ fn base_images(arch: &str, goarch: &str, dir: &Path) -> Images {
     image(&[&root], goarch, &config, dir)
 }
 
+/// For the host's architecture: the base images under `dir` and the program's project
+/// running on their `oci:` form; `None` (skipped) without the tools, or when the test
+/// needs root (`root_for` says why) and this is not root.
+fn host_base(
+    dir: &Path,
+    root_for: Option<&str>,
+) -> Option<(&'static str, Images, Project, PathBuf)> {
+    if let Some(why) = root_for.filter(|_| !is_root()) {
+        eprintln!("SKIP: the test needs root: {why}");
+        return None;
+    }
+    let goarch = util::shared::host_arch();
+    if !ready(debian_arch(goarch)) {
+        return None;
+    }
+    let base = base_images(debian_arch(goarch), goarch, &dir.join("base"));
+    let (p, file) = project_on(goarch, &[&base.oci]);
+    Some((goarch, base, p, file))
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
 /// What passes and fails inside real images of one architecture: the program runs in
 /// all three transports as the image's user in its working directory with its Env;
 /// without zoneinfo (a whiteout of a second layer) `zone` fails naming zoneinfo; a uid
@@ -522,14 +547,10 @@ fn hostile_layers_are_neutralised_and_the_run_cannot_see_the_host() {
 
 #[test]
 fn named_images_and_hosts_without_namespaces_skip_and_smoke_required_fails_the_latter() {
-    let goarch = util::shared::host_arch();
-    if !ready(debian_arch(goarch)) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let base = base_images(debian_arch(goarch), goarch, &dir.path().join("base"));
-    let p = project();
-    let file = built(&p, goarch);
+    let Some((goarch, base, p, file)) = host_base(dir.path(), None) else {
+        return;
+    };
     for (required, want) in [(false, "skip"), (true, "fail")] {
         let list = format!("{:?}, \"distroless/static\"", base.oci);
         p.file(
@@ -563,18 +584,10 @@ fn named_images_and_hosts_without_namespaces_skip_and_smoke_required_fails_the_l
 
 #[test]
 fn a_tool_that_is_not_root_runs_the_image_user_in_a_user_namespace() {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIP: the test drops from root to another uid");
-        return;
-    }
-    let goarch = util::shared::host_arch();
-    if !ready(debian_arch(goarch)) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let base = base_images(debian_arch(goarch), goarch, &dir.path().join("base"));
-    let (p, file) = project_on(goarch, &[&base.oci]);
+    let Some((goarch, base, p, file)) = host_base(dir.path(), Some("it drops to uid 1000")) else {
+        return;
+    };
     let tmp = p.path().join(".tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     for path in [p.path(), dir.path()] {
@@ -780,18 +793,14 @@ fn a_root_past_its_budget_is_refused_before_anything_is_written() {
 
 #[test]
 fn an_image_too_big_for_the_free_space_is_unknown_and_not_extracted() {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 || !require_tool("unshare", "a small TMPDIR") {
-        eprintln!("SKIP: the test mounts a small tmpfs as TMPDIR (root, in its own namespace)");
-        return;
-    }
-    let goarch = util::shared::host_arch();
-    if !ready(debian_arch(goarch)) {
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let base = base_images(debian_arch(goarch), goarch, &dir.path().join("base"));
-    let (p, file) = project_on(goarch, &[&base.oci]);
+    let mounts = "it mounts a small tmpfs as TMPDIR in a namespace of its own";
+    if !require_tool("unshare", "a small TMPDIR") {
+        return;
+    }
+    let Some((goarch, base, p, file)) = host_base(dir.path(), Some(mounts)) else {
+        return;
+    };
     let small = p.path().join(".small");
     std::fs::create_dir(&small).unwrap();
     let mut env = base_env();
