@@ -237,9 +237,22 @@ pub struct BuildArgs {
     /// second build starts from an empty cache).
     #[arg(long)]
     pub check_reproducible: bool,
+    #[command(flatten)]
+    pub smoke: SmokeArgs,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+    /// Arguments passed to `go build` verbatim.
+    #[arg(last = true, value_name = "GO BUILD ARGS")]
+    pub go_args: Vec<String>,
+}
+
+/// The smoke run of `build` and `verify` (docs/verification.md, "Smoke runs").
+#[derive(Debug, Args, Clone, Default)]
+pub struct SmokeArgs {
     /// Run each verified artifact once with ARGS (natively, or under qemu-user), as the
-    /// run.smoke check; a target this host cannot run is skipped (a failure with the
-    /// profile's `smoke-required = true`). [default: the profile's `smoke`, none built in]
+    /// run.smoke check, and inside each real runs-on image, as run.smoke.IMAGE; a target
+    /// this host cannot run is skipped (a failure with the profile's `smoke-required =
+    /// true`). [default: build: the profile's `smoke`, none built in; verify: none]
     #[arg(
         long,
         value_name = "ARGS",
@@ -254,11 +267,6 @@ pub struct BuildArgs {
     /// [default: the profile's `smoke-timeout`, built-in 20s]
     #[arg(long, value_name = "DURATION", value_parser = crate::profile::duration::parse_smoke_timeout)]
     pub smoke_timeout: Option<std::time::Duration>,
-    #[command(flatten)]
-    pub output_args: OutputArgs,
-    /// Arguments passed to `go build` verbatim.
-    #[arg(last = true, value_name = "GO BUILD ARGS")]
-    pub go_args: Vec<String>,
 }
 
 /// `KEY=VALUE` of `--stamp`.
@@ -311,6 +319,8 @@ pub struct VerifyArgs {
     pub evidence: EvidenceArgs,
     #[command(flatten)]
     pub profile: ProfileArgs,
+    #[command(flatten)]
+    pub smoke: SmokeArgs,
     #[command(flatten)]
     pub output_args: OutputArgs,
 }
@@ -430,7 +440,7 @@ mod tests {
         assert_eq!(c.build.cgo(), Some(false));
         let c = parse(&["x", "--smoke", "--version", "--no-smoke"]);
         assert!(
-            c.build.no_smoke && c.build.smoke.is_none(),
+            c.build.smoke.no_smoke && c.build.smoke.smoke.is_none(),
             "the later one wins"
         );
         let c = parse(&[
@@ -441,13 +451,17 @@ mod tests {
             "--smoke-timeout",
             "2m",
         ]);
-        assert!(!c.build.no_smoke);
-        assert_eq!(c.build.smoke.as_deref(), Some("-v x"));
+        assert!(!c.build.smoke.no_smoke);
+        assert_eq!(c.build.smoke.smoke.as_deref(), Some("-v x"));
         assert_eq!(
-            c.build.smoke_timeout,
+            c.build.smoke.smoke_timeout,
             Some(std::time::Duration::from_secs(120))
         );
         let c = parse(&["x", "verify", "a", "b", "--target", "linux/arm64"]);
         assert!(matches!(c.command, Some(Command::Verify(v)) if v.files.len() == 2));
+        let c = parse(&["x", "verify", "a", "--smoke", "--version"]);
+        assert!(
+            matches!(c.command, Some(Command::Verify(v)) if v.smoke.smoke.as_deref() == Some("--version"))
+        );
     }
 }

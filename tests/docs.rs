@@ -189,14 +189,17 @@ fn string_literals(code: &str) -> Vec<String> {
     out
 }
 
-/// The check id a literal stands for, if it is one: `runs-on.{name}` (a format string)
-/// is `runs-on.IMAGE`.
+/// The check id a literal stands for, if it is one: `runs-on.{name}` and
+/// `run.smoke.{name}` (format strings) are `runs-on.IMAGE` and `run.smoke.IMAGE`.
 fn as_check_id(lit: &str) -> Option<String> {
     if lit == "format" {
         return Some(lit.to_string());
     }
-    if let Some(rest) = lit.strip_prefix("runs-on.") {
-        return (rest.starts_with('{') && rest.ends_with('}')).then(|| "runs-on.IMAGE".into());
+    for family in ["runs-on", "run.smoke"] {
+        if let Some(rest) = lit.strip_prefix(&format!("{family}.")) {
+            return (rest.starts_with('{') && rest.ends_with('}'))
+                .then(|| format!("{family}.IMAGE"));
+        }
     }
     let (family, name) = lit.split_once('.')?;
     let ok = CHECK_FAMILIES.contains(&family)

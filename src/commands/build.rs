@@ -56,9 +56,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         .map(|p| {
             pipeline::SmokeRequest::from_profile_and_flag(
                 &p.profile,
-                args.smoke.as_deref(),
-                args.no_smoke,
-                args.smoke_timeout,
+                args.smoke.smoke.as_deref(),
+                args.smoke.no_smoke,
+                args.smoke.smoke_timeout,
             )
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

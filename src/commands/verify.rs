@@ -139,10 +139,18 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         }
     };
     let mut profile_file = None;
+    // `--smoke ARGS` runs each file that passes (the profile's `smoke` is for builds).
+    let mut smoke: Option<(std::rc::Rc<pipeline::Context>, pipeline::SmokeRequest)> = None;
+    if args.smoke.smoke.is_some() && !args.smoke.no_smoke && !judging {
+        return Err(crate::error::usage(
+            "verify --smoke needs --target T or --profile P: what the file is to run as, \
+             and the runs-on images it is to run in",
+        ));
+    }
     // The policy per file: one for every file, or (a profile with several targets) the
     // one of the target each file turns out to be.
     let judge = if judging {
-        let ctx = pipeline::context(&req, host)?;
+        let ctx = std::rc::Rc::new(pipeline::context(&req, host)?);
         let targets = ctx.profile.targets.value.clone();
         if targets.len() > 1 && !args.profile.targets.is_empty() {
             return Err(crate::error::usage(
@@ -156,6 +164,15 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         // cannot be read is one error (exit 2), not one per file.
         if let [one] = targets.as_slice() {
             pipeline::policy_for(&ctx, &ctx.profile, one)?;
+        }
+        if args.smoke.smoke.is_some() {
+            let req = pipeline::SmokeRequest::from_profile_and_flag(
+                &ctx.profile,
+                args.smoke.smoke.as_deref(),
+                args.smoke.no_smoke,
+                args.smoke.smoke_timeout,
+            )?;
+            smoke = req.map(|r| (ctx.clone(), r));
         }
         let policy_for = move |target: &Target| -> anyhow::Result<Policy> {
             // A cgo build adds its C toolchain's link flags to ldflags (and Go records
@@ -206,7 +223,8 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         let path = req.cwd.join(file);
         let checksum = reporter.format == crate::report::MessageFormat::Json
             || provenance.is_some()
-            || outs.any();
+            || outs.any()
+            || smoke.is_some();
         let policy = match judge.policy(&path) {
             Ok(p) => p,
             Err(e) => {
@@ -235,6 +253,10 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                         args.profile.profile.as_deref(),
                         &fits,
                     ));
+                }
+                if let (Some((ctx, req)), Some(target)) = (&smoke, &policy.target) {
+                    let checks = smoke_file(ctx, req, target, &policy, &path, &verdict, &sha256);
+                    verdict.checks.extend(checks);
                 }
                 let report = ArtifactReport {
                     target: policy.target.as_ref().map(|t| t.to_string()),
@@ -309,6 +331,56 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         }
     }
     Ok(worst)
+}
+
+/// The smoke runs of a verified file (`verify --smoke`): its bytes read again, and run
+/// only when they are still the bytes verified (`sha256`).
+fn smoke_file(
+    ctx: &pipeline::Context,
+    req: &pipeline::SmokeRequest,
+    target: &Target,
+    policy: &Policy,
+    path: &std::path::Path,
+    verdict: &crate::verify::Verdict,
+    sha256: &Option<String>,
+) -> Vec<crate::verify::Check> {
+    let shown = escape::path(path);
+    let bytes = std::fs::read(path).map_err(|e| format!("reading `{shown}`: {e}"));
+    let bytes = match bytes {
+        Ok(b) if sha256.as_deref() == Some(crate::digest::sha256_hex(&b).as_str()) => b,
+        Ok(_) => {
+            return vec![not_rerun(format!(
+                "`{shown}` changed after it was verified"
+            ))]
+        }
+        Err(e) => return vec![not_rerun(e)],
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_string_lossy().into_owned());
+    pipeline::smoke_checks(
+        req,
+        ctx,
+        &pipeline::Verified {
+            target,
+            profile: &ctx.profile,
+            policy,
+            bytes: &bytes,
+            name: &name,
+            interpreter: verdict.facts.interpreter.as_deref(),
+            checks: &verdict.checks,
+        },
+        &std::collections::BTreeMap::new(),
+        &ctx.work_dir,
+    )
+}
+
+/// A failed `run.smoke`: the verified bytes could not be had again to run.
+fn not_rerun(why: String) -> crate::verify::Check {
+    let mut c =
+        crate::verify::Check::judged("run.smoke", false, "the verified bytes run", "not run");
+    c.message = Some(format!("{why}: not run"));
+    c
 }
 
 /// The sha512 of a file (hex), streamed; `None` when it cannot be read.

@@ -162,7 +162,9 @@ fn open_tar(source: &Source, i: usize, blob: &Blob) -> Result<Box<dyn Read + Sen
     })
 }
 
-fn walk_layer(
+/// Walks layer `i`'s entries: `f` gets each one's ordinal in the layer, the entry and a
+/// reader of its data, within `budget`.
+pub(super) fn walk_layer(
     source: &Source,
     i: usize,
     blob: &Blob,

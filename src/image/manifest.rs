@@ -57,6 +57,9 @@ pub struct Picked {
     pub platform: Platform,
     pub manifest_digest: Option<String>,
     pub user: Option<String>,
+    /// The config's `Env` (`KEY=VALUE` each) and `WorkingDir`, for a run inside the image.
+    pub env: Vec<String>,
+    pub working_dir: Option<String>,
 }
 
 fn blob_name(d: &Digest) -> String {
@@ -296,20 +299,26 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
             diff_id: None,
         });
     }
+    let (user, env, working_dir) = run_config(&config);
     Ok(Picked {
         layers,
         platform,
         manifest_digest: Some(chosen.digest().to_string()),
-        user: user_of(&config),
+        user,
+        env,
+        working_dir,
     })
 }
 
-fn user_of(config: &ImageConfiguration) -> Option<String> {
-    config
-        .config()
-        .as_ref()
-        .and_then(|c| c.user().clone())
-        .filter(|u| !u.is_empty())
+/// The config's `User`, `Env` and `WorkingDir` (empty strings as unset).
+fn run_config(config: &ImageConfiguration) -> (Option<String>, Vec<String>, Option<String>) {
+    let c = config.config().as_ref();
+    let set = |v: Option<&String>| v.filter(|s| !s.is_empty()).cloned();
+    (
+        set(c.and_then(|c| c.user().as_ref())),
+        c.and_then(|c| c.env().clone()).unwrap_or_default(),
+        set(c.and_then(|c| c.working_dir().as_ref())),
+    )
 }
 
 /// Variants a machine of `want` runs, best first (`None`: an entry without a variant).
@@ -523,11 +532,14 @@ fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked,
             diff_id: Some(diff_id),
         });
     }
+    let (user, env, working_dir) = run_config(&config);
     Ok(Picked {
         layers,
         platform,
         manifest_digest: None,
-        user: user_of(&config),
+        user,
+        env,
+        working_dir,
     })
 }
 

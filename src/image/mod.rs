@@ -11,12 +11,16 @@
 //! (sha256, sha512; others refused), no JSON document with a key twice is accepted, and
 //! every step is bounded: [`BUDGETS`] lists each budget, as docs/security.md does. Past
 //! one, [`read`] returns an index marked [`ImageFiles::over_budget`], judged `unknown`.
+//!
+//! For a smoke run inside the image, [`rootfs`] writes the tree the same index describes
+//! into a private directory (the only part of this module that writes files).
 
 pub mod files;
 pub mod layers;
 mod ldpath;
 pub mod manifest;
 mod reference;
+pub mod rootfs;
 mod source;
 pub mod tarwalk;
 
@@ -159,6 +163,7 @@ pub const BUDGETS: &[Limit] = &[
     limit("SMALL_CAP", SMALL_CAP, true),
     limit("LIBC_CAP", LIBC_CAP, true),
     limit("MAX_LOADED", MAX_LOADED, true),
+    limit("MAX_ROOTFS", rootfs::MAX_ROOTFS, true),
 ];
 
 /// Reads the image `r` names (a relative path is taken against `base`) for `platform`:
@@ -179,7 +184,16 @@ pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles
     }
 }
 
-fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
+/// An image opened and its manifest for `platform` picked, with the index of the files
+/// its layers leave (no file's bytes read yet), and what the reading may still spend.
+struct Indexed {
+    source: source::Source,
+    picked: manifest::Picked,
+    files: ImageFiles,
+    budget: layers::Budget,
+}
+
+fn index(r: &ImageRef, base: &Path, platform: &Platform) -> Result<Indexed, ImageError> {
     let path = r.resolve(base);
     let source = match r.transport {
         Transport::OciDir => source::Source::dir(&path)?,
@@ -194,6 +208,21 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
     for (i, blob) in picked.layers.iter().enumerate() {
         layers::apply(&source, i, blob, &mut files, &mut budget)?;
     }
+    Ok(Indexed {
+        source,
+        picked,
+        files,
+        budget,
+    })
+}
+
+fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
+    let Indexed {
+        source,
+        picked,
+        mut files,
+        mut budget,
+    } = index(r, base, platform)?;
     // The small files and the loader's configuration, with the libc of the default
     // directories (the usual case) in the same walk.
     let defaults = ldpath::default_dirs(&picked.platform.arch);

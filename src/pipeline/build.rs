@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::context::{policy_for, Context};
 use super::plan::Plan;
-use super::smoke::{smoke_check, SmokeRequest};
+use super::smoke::{smoke_checks, SmokeRequest, Verified};
 use super::{deliver, outcache, repro};
 use crate::digest::sha256_hex;
 use crate::error::{failure, usage, Exit};
@@ -181,24 +181,28 @@ fn build_in(
         .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
     let size = snap.bytes.len() as u64;
     let sha256 = opts.checksum.then(|| sha256_hex(&snap.bytes));
-    // A smoke run only for an artifact that passed every other check.
-    if let (Some(req), true) = (smoke, verdict.passed()) {
-        // The run gets a private copy of the snapshot just verified, never the slot.
+    // The runs get a private copy of the snapshot just verified, never the slot.
+    if let Some(req) = smoke {
         let name = plan
             .dest
             .file_name()
             .map(|n| n.to_string_lossy().into_owned());
-        let check = smoke_check(
+        let checks = smoke_checks(
             req,
-            &plan.target,
-            &snap.bytes,
-            name.as_deref().unwrap_or("artifact"),
-            verdict.facts.interpreter.as_deref(),
+            ctx,
+            &Verified {
+                target: &plan.target,
+                profile: p,
+                policy: &policy,
+                bytes: &snap.bytes,
+                name: name.as_deref().unwrap_or("artifact"),
+                interpreter: verdict.facts.interpreter.as_deref(),
+                checks: &verdict.checks,
+            },
             &plan.env.vars,
-            &ctx.host,
             module_dir,
         );
-        verdict.checks.push(check);
+        verdict.checks.extend(checks);
     }
     if opts.check_reproducible && verdict.passed() {
         verdict.checks.push(repro::reproducible_check(

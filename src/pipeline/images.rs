@@ -3,24 +3,37 @@
 //! platform (a cache shared by parallel builds), and handing them to a policy. An image
 //! that cannot be read (damaged or hostile), or has no manifest for the platform, is a
 //! configuration error (exit 2) naming the reference and the profile line; one whose
-//! reading would pass a budget is handed on marked so, and judged `unknown`.
+//! reading would pass a budget is handed on marked so, and judged `unknown`. For the
+//! smoke runs inside them, each image's root filesystem is extracted once per platform
+//! ([`ImageCache::root`]) into a private directory removed with the cache.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::error::usage;
-use crate::image::{self, ImageFiles, ImageRef, Platform, Transport};
+use crate::image::rootfs::RootFs;
+use crate::image::{self, ImageError, ImageFiles, ImageRef, Platform, Transport};
 use crate::profile::{ResolvedProfile, Source};
 use crate::target::Target;
 use crate::verify::Policy;
 
 type Key = (ImageRef, PathBuf, Platform);
 
-/// Images read so far, by reference, base directory and platform.
+/// Images read so far, by reference, base directory and platform; and the root
+/// filesystems extracted.
 #[derive(Debug, Default)]
 pub struct ImageCache {
     read: Mutex<BTreeMap<Key, Result<Arc<ImageFiles>, String>>>,
+    roots: Mutex<BTreeMap<Key, Result<Arc<Extracted>, ImageError>>>,
+}
+
+/// An image's root filesystem, extracted for a smoke run inside it, in the private
+/// directory that holds it (removed when the last holder drops it).
+#[derive(Debug)]
+pub struct Extracted {
+    pub root: RootFs,
+    _dir: tempfile::TempDir,
 }
 
 /// The directory a relative image path is taken against: the profile file's that set
@@ -99,6 +112,43 @@ impl ImageCache {
             policy.images.insert(entry.clone(), files);
         }
         Ok(())
+    }
+
+    /// The root filesystem of the `runs-on` image `entry` (a reference) for `target`,
+    /// extracted once (targets of one platform share it): why not, when it cannot be
+    /// (past a budget: [`ImageError::over_budget`]).
+    pub fn root(
+        &self,
+        profile: &ResolvedProfile,
+        target: &Target,
+        work_dir: &Path,
+        entry: &str,
+    ) -> Result<Arc<Extracted>, ImageError> {
+        let runs_on = &profile.verify.runs_on;
+        let r = match ImageRef::parse(entry) {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => return Err(ImageError::new(e)),
+            None => return Err(ImageError::new(format!("`{entry}` is no image reference"))),
+        };
+        let base = base_dir(&runs_on.source, work_dir);
+        let key = (r.clone(), base.clone(), Platform::of_target(target));
+        // One extraction at a time; other targets wait, and then find it done.
+        let mut roots = self.roots.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(done) = roots.get(&key) {
+            return done.clone();
+        }
+        let extracted = crate::toolchain::smoke::private_dir("xbuild-go-rootfs-")
+            .map_err(|e| ImageError::new(format!("{e:#}")))
+            .and_then(|dir| {
+                let into = dir.path().join("root");
+                std::fs::create_dir(&into)
+                    .map_err(|e| ImageError::new(format!("creating `{}`: {e}", into.display())))?;
+                let mut root = image::rootfs::extract(&r, &base, &key.2, &into)?;
+                root.reference = entry.to_string();
+                Ok(Arc::new(Extracted { root, _dir: dir }))
+            });
+        roots.insert(key, extracted.clone());
+        extracted
     }
 
     fn get(

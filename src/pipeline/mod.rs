@@ -35,4 +35,4 @@ pub use context::{
 pub use gomod::GoMod;
 pub use inspect::inspect;
 pub use plan::{binary_name, import_path, plan, target_env, target_profile, Plan};
-pub use smoke::SmokeRequest;
+pub use smoke::{in_image_check, in_image_id, smoke_checks, InImage, SmokeRequest, Verified};

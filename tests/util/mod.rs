@@ -414,8 +414,10 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 
 pub mod cases;
 pub mod guard;
+pub mod layer;
 pub mod oci;
 pub mod rootfs;
+pub mod seccomp;
 pub mod shared;
 #[allow(unused_imports)]
 pub use shared::*;

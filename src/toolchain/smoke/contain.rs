@@ -4,10 +4,13 @@
 //! async-signal-safe system calls only, and allocates nothing.
 //!
 //! The ladder, first that works:
-//! 1. run by root: `unshare(NEWNS | NEWPID | NEWNET)`; PID 1 builds the new root, then
-//!    drops to 65534 (`setgroups(0)`, `setresgid`, `setresuid`);
+//! 1. run by root, for an artifact that is not to run as uid or gid 0: `unshare(NEWNS |
+//!    NEWPID | NEWNET)`; PID 1 builds the new root, then drops to its ids, 65534 unless an image
+//!    says otherwise (`setgroups(0)`, `setresgid`, `setresuid`);
 //! 2. otherwise (and as root when 1 fails, after dropping to 65534 first):
-//!    `unshare(NEWUSER | NEWNS | NEWPID | NEWNET)`, mapping its own uid and gid;
+//!    `unshare(NEWUSER | NEWNS | NEWPID | NEWNET)`, mapping the ids the artifact runs as
+//!    inside (its own, unless an image's `User` says otherwise) to the tool's own outside;
+//!    an artifact that is uid 0 there has every capability dropped before exec;
 //! 3. no namespace (or the new root could not be built): Landlock on a process group;
 //! 4. none of these: the artifact is not run (secrets could not be kept from it).
 
@@ -21,7 +24,11 @@ use super::Containment;
 pub enum Op {
     /// No mount event propagates back to the host: `/` and below become private.
     MakePrivate,
-    Tmpfs(CString),
+    /// A tmpfs (nosuid, nodev) with these options, e.g. `mode=0755,size=64k`.
+    Tmpfs {
+        dir: CString,
+        options: CString,
+    },
     Mkdir(CString),
     /// An empty file to bind a file (a device, qemu) over.
     Touch(CString),
@@ -59,6 +66,7 @@ pub const STEP_DROP: u16 = 3;
 pub const STEP_FORK: u16 = 4;
 pub const STEP_LANDLOCK: u16 = 5;
 pub const STEP_REQUIRED: u16 = 6;
+pub const STEP_CAPS: u16 = 7;
 pub const STEP_OP: u16 = 100;
 
 /// The unprivileged ids a root tool runs the artifact as (nobody, nogroup).
@@ -68,9 +76,12 @@ pub const NOBODY: (u32, u32) = (65534, 65534);
 pub struct Hook {
     tool: libc::pid_t,
     report: RawFd,
-    /// Run by root: drop to [`NOBODY`] before exec.
+    /// Run by root: never run the artifact as host root.
     root: bool,
-    /// `ID ID 1\n` maps for a user namespace: our own ids, or [`NOBODY`]'s once dropped.
+    /// The ids the artifact runs as (inside a user namespace: there).
+    ids: (u32, u32),
+    /// `INSIDE OUTSIDE 1\n` maps for a user namespace: [`Hook::ids`] inside, our own ids
+    /// (or [`NOBODY`]'s once dropped) outside.
     uid_map: Vec<u8>,
     gid_map: Vec<u8>,
     ops: Vec<Op>,
@@ -87,12 +98,15 @@ pub struct Hook {
 struct Failed(u16, i32);
 
 impl Hook {
+    /// `ids`: who the artifact runs as inside its namespaces; `None` for the tool's own
+    /// ids (65534 when the tool is root).
     pub fn new(
         report: RawFd,
         ops: Vec<Op>,
         landlock: Result<RawFd, i32>,
         work: CString,
         require_namespaces: bool,
+        ids: Option<(u32, u32)>,
     ) -> Hook {
         // SAFETY: geteuid/getuid/getgid/getpid cannot fail.
         let (euid, uid, gid, tool) = unsafe {
@@ -104,13 +118,15 @@ impl Hook {
             )
         };
         let root = euid == 0;
-        let (uid, gid) = if root { NOBODY } else { (uid, gid) };
+        let outside = if root { NOBODY } else { (uid, gid) };
+        let ids = ids.unwrap_or(outside);
         Hook {
             tool,
             report,
             root,
-            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
-            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
+            ids,
+            uid_map: format!("{} {} 1\n", ids.0, outside.0).into_bytes(),
+            gid_map: format!("{} {} 1\n", ids.1, outside.1).into_bytes(),
             ops,
             landlock,
             work,
@@ -161,12 +177,15 @@ impl Hook {
     #[cfg(target_os = "linux")]
     unsafe fn namespaces(&self) -> std::io::Result<()> {
         const NS: libc::c_int = libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET;
-        let mode = if self.root && libc::unshare(NS) == 0 {
+        // Root runs an artifact that is neither uid nor gid 0 without a user namespace,
+        // as its ids.
+        let privileged = self.root && self.ids.0 != 0 && self.ids.1 != 0;
+        let mode = if privileged && libc::unshare(NS) == 0 {
             MODE_NAMESPACES
         } else {
             if self.root {
                 // Never host root, not even in a user namespace: drop first.
-                if let Err(f) = drop_ids() {
+                if let Err(f) = drop_ids(NOBODY) {
                     self.refuse(false, f, Failed(0, 0));
                 }
                 // A change of ids clears the death signal.
@@ -175,7 +194,7 @@ impl Hook {
             if libc::unshare(libc::CLONE_NEWUSER | NS) != 0 {
                 return self.fall_back(false, Failed(STEP_UNSHARE, errno()));
             }
-            // Our own ids (after a drop, nobody's) mapped to themselves.
+            // The artifact's ids inside, ours (after a drop, nobody's) outside.
             if !write_file(c"/proc/self/setgroups", b"deny")
                 || !write_file(c"/proc/self/uid_map", &self.uid_map)
                 || !write_file(c"/proc/self/gid_map", &self.gid_map)
@@ -218,10 +237,13 @@ impl Hook {
         }
         loopback_up();
         if mode == MODE_NAMESPACES {
-            if let Err(f) = drop_ids() {
+            if let Err(f) = drop_ids(self.ids) {
                 self.refuse(true, f, Failed(0, 0));
             }
             death_signal();
+        } else if self.ids.0 == 0 && !drop_capabilities() {
+            // Root of its user namespace: no capability survives exec.
+            self.refuse(true, Failed(STEP_CAPS, errno()), Failed(0, 0));
         }
         libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         self.report(mode, true, Failed(STEP_NONE, 0), Failed(0, 0));
@@ -235,7 +257,7 @@ impl Hook {
             self.refuse(reaper, why, Failed(STEP_REQUIRED, 0));
         }
         if self.root && libc::geteuid() == 0 {
-            if let Err(f) = drop_ids() {
+            if let Err(f) = drop_ids(NOBODY) {
                 self.refuse(reaper, why, f);
             }
             death_signal();
@@ -275,11 +297,10 @@ unsafe fn death_signal() {
     );
 }
 
-/// Drops every privilege of root: no supplementary groups, [`NOBODY`]'s ids; keeps the
-/// process dumpable (so it may write its own /proc/self/uid_map).
+/// Drops every privilege of root: no supplementary groups, the ids given (non-zero);
+/// keeps the process dumpable (so it may write its own /proc/self/uid_map).
 #[cfg(target_os = "linux")]
-unsafe fn drop_ids() -> Result<(), Failed> {
-    let (uid, gid) = NOBODY;
+unsafe fn drop_ids((uid, gid): (u32, u32)) -> Result<(), Failed> {
     if libc::setgroups(0, std::ptr::null()) != 0
         || libc::setresgid(gid, gid, gid) != 0
         || libc::setresuid(uid, uid, uid) != 0
@@ -288,6 +309,46 @@ unsafe fn drop_ids() -> Result<(), Failed> {
     }
     libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0);
     Ok(())
+}
+
+/// Empties the capability bounding set and the inheritable and ambient sets, so a uid 0
+/// process execs with no capability (`no_new_privs` keeps file capabilities out).
+#[cfg(target_os = "linux")]
+unsafe fn drop_capabilities() -> bool {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    for cap in 0..64 {
+        if libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno() != libc::EINVAL {
+            return false;
+        }
+    }
+    libc::prctl(
+        libc::PR_CAP_AMBIENT,
+        libc::PR_CAP_AMBIENT_CLEAR_ALL,
+        0,
+        0,
+        0,
+    );
+    let header = Header {
+        version: 0x2008_0522, // _LINUX_CAPABILITY_VERSION_3
+        pid: 0,
+    };
+    let none = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    libc::syscall(libc::SYS_capset, &header as *const Header, none.as_ptr()) == 0
 }
 
 /// `struct mount_attr` of mount_setattr(2).
@@ -340,13 +401,13 @@ unsafe fn run_op(op: &Op) -> bool {
                 std::ptr::null(),
             ) == 0
         }
-        Op::Tmpfs(dir) => {
+        Op::Tmpfs { dir, options } => {
             libc::mount(
                 c"tmpfs".as_ptr(),
                 dir.as_ptr(),
                 c"tmpfs".as_ptr(),
                 libc::MS_NOSUID | libc::MS_NODEV,
-                c"mode=0755".as_ptr().cast(),
+                options.as_ptr().cast(),
             ) == 0
         }
         Op::Mkdir(dir) => libc::mkdir(dir.as_ptr(), 0o755) == 0 || errno() == libc::EEXIST,

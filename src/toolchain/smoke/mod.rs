@@ -41,12 +41,17 @@
 //! the artifact is exec'd directly as the leader of its session.
 
 //!
+//! Inside an image ([`run_in_image`], `inimage`): the same containment with the image's
+//! extracted root instead of the host's system directories, as the image's user.
+//!
 //! By responsibility: `runner` finds how the artifact can run here (natively, which
-//! qemu, which library root); `capture` reads its two output streams, capped;
-//! `contain` and `sandbox` build its containment; this file runs it.
+//! qemu, which library root; inside an image, which static qemu or binfmt_misc entry);
+//! `capture` reads its two output streams, capped; `contain` and `sandbox` build its
+//! containment; `inimage` prepares a run inside an image; this file runs it.
 
 mod capture;
 mod contain;
+mod inimage;
 mod runner;
 mod sandbox;
 #[cfg(test)]
@@ -55,15 +60,17 @@ mod tests;
 use std::os::fd::AsRawFd;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
+
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::interrupt::{self, Stop};
 
 pub use capture::{Output, OUTPUT_CAP};
+pub use inimage::run_in_image;
 pub use runner::{
-    find_runner, find_runner_on, library_root, runner_for, runner_for_on, CannotRun, LibraryRoot,
-    Runner,
+    find_runner, find_runner_on, image_runner, library_root, runner_for, runner_for_on, CannotRun,
+    ImageRunner, LibraryRoot, Runner, BINFMT_MISC,
 };
 
 use crate::profile::duration::MAX_SMOKE_TIMEOUT as MAX_TIMEOUT;
@@ -138,6 +145,46 @@ impl SmokeResult {
     }
 }
 
+/// A private directory (owner-only, under the host's temporary directory, removed when
+/// dropped) for a smoke run's files, or for an image root extracted for one; run by root,
+/// handed to [`NOBODY`](contain::NOBODY), who runs the artifact (or builds its root in a
+/// user namespace) and must reach it.
+pub fn private_dir(prefix: &str) -> anyhow::Result<tempfile::TempDir> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .map_err(|e| anyhow::anyhow!("creating a private directory for a smoke run: {e}"))?;
+    hand_over(dir.path())?;
+    Ok(dir)
+}
+
+/// Run by root: `dir` to [`NOBODY`](contain::NOBODY).
+fn hand_over(dir: &Path) -> anyhow::Result<()> {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        let (uid, gid) = contain::NOBODY;
+        std::os::unix::fs::chown(dir, Some(uid), Some(gid))
+            .map_err(|e| anyhow::anyhow!("handing `{}` to uid {uid}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` as `dir/name` (a plain file name: `name`'s last component), mode 0555.
+fn sealed_copy(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let name = Path::new(name)
+        .file_name()
+        .map_or_else(|| "artifact".into(), |n| n.to_owned());
+    let copy = dir.join(name);
+    std::fs::write(&copy, bytes)
+        .map_err(|e| anyhow::anyhow!("writing `{}`: {e}", copy.display()))?;
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o555))
+        .map_err(|e| anyhow::anyhow!("sealing `{}`: {e}", copy.display()))?;
+    Ok(copy)
+}
+
 /// Runs a private copy of `artifact` (the verified bytes), named `name`, once with
 /// `args`, contained (see the module doc), for at most `timeout`. With
 /// `require_isolation` it runs only with every namespace; otherwise it falls back to
@@ -151,36 +198,19 @@ pub fn run(
     timeout: Duration,
     require_isolation: bool,
 ) -> anyhow::Result<SmokeResult> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let timeout = timeout.min(MAX_TIMEOUT);
     let fail = |what: String| move |e: std::io::Error| anyhow::anyhow!("{what}: {e}");
     // The private HOME, TMPDIR and working directory (owner-only), and the mount point
     // of the new root; removed when `private` drops.
-    let private = tempfile::Builder::new()
-        .prefix("xbuild-go-smoke-")
-        .permissions(std::fs::Permissions::from_mode(0o700))
-        .tempdir()
-        .map_err(fail("creating the smoke run's private directory".into()))?;
+    let private = private_dir("xbuild-go-smoke-")?;
     let [home, tmp, work, root] = ["home", "tmp", "work", "root"].map(|d| private.path().join(d));
     for d in [&home, &tmp, &work, &root] {
         std::fs::create_dir(d).map_err(fail(format!("creating `{}`", d.display())))?;
     }
-    // A plain file name: the artifact's copy stays in its working directory.
-    let name = Path::new(name)
-        .file_name()
-        .map_or_else(|| "artifact".into(), |n| n.to_owned());
-    let copy = work.join(&name);
-    std::fs::write(&copy, artifact).map_err(fail(format!("writing `{}`", copy.display())))?;
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o555))
-        .map_err(fail(format!("sealing `{}`", copy.display())))?;
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        // The artifact runs as nobody: it must reach its own directories.
-        let (uid, gid) = contain::NOBODY;
-        for d in [private.path(), &home, &tmp, &work] {
-            std::os::unix::fs::chown(d, Some(uid), Some(gid))
-                .map_err(fail(format!("handing `{}` to uid {uid}", d.display())))?;
-        }
+    // The artifact's copy stays in its working directory.
+    let copy = sealed_copy(&work, name, artifact)?;
+    // Run by root, the artifact runs as nobody: it must reach its own directories.
+    for d in [&home, &tmp, &work] {
+        hand_over(d)?;
     }
 
     let (program, mut argv): (PathBuf, Vec<std::ffi::OsString>) = match runner {
@@ -196,8 +226,6 @@ pub fn run(
         }
     };
     argv.extend(args.iter().map(Into::into));
-    let start_error =
-        |e: std::io::Error| anyhow::anyhow!("cannot start `{}`: {e}", program.display());
 
     // What the runner needs besides the system directories: qemu and its -L root.
     let extra: Vec<PathBuf> = match runner {
@@ -213,19 +241,67 @@ pub fn run(
     readable.push("/proc".into());
     readable.extend(extra.iter().cloned());
     let ruleset = sandbox::landlock_ruleset(&readable, &writable);
+    let result = launch(Launch {
+        program,
+        argv,
+        env: vec![
+            ("HOME".into(), home.into_os_string()),
+            ("TMPDIR".into(), tmp.into_os_string()),
+        ],
+        cwd: work,
+        new_root,
+        landlock: ruleset,
+        require_isolation,
+        no_fallback: "smoke-isolation = \"required\" allows no fallback",
+        ids: None,
+        timeout,
+    });
+    drop(private);
+    result
+}
+
+/// A contained process to start: what [`launch`] needs, prepared.
+struct Launch {
+    program: PathBuf,
+    argv: Vec<std::ffi::OsString>,
+    /// The whole environment (nothing of the tool's).
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// The working directory on the host, entered before the hook runs (and the one of
+    /// the Landlock fallback); the new root's own `Chdir` step follows it.
+    cwd: PathBuf,
+    new_root: sandbox::NewRoot,
+    landlock: Result<std::os::fd::OwnedFd, i32>,
+    require_isolation: bool,
+    /// Why a run that must have its namespaces has no fallback (for the report).
+    no_fallback: &'static str,
+    /// Who the artifact runs as inside (`None`: the tool's ids, 65534 for root).
+    ids: Option<(u32, u32)>,
+    timeout: Duration,
+}
+
+/// Starts the process in its containment ([`contain::Hook`]), captures its output, and
+/// stops it at the deadline or on Ctrl-C; what it did.
+fn launch(l: Launch) -> anyhow::Result<SmokeResult> {
+    let timeout = l.timeout.min(MAX_TIMEOUT);
+    let program = l.program;
+    let start_error =
+        |e: std::io::Error| anyhow::anyhow!("cannot start `{}`: {e}", program.display());
     let step = {
-        let what = new_root.what.clone();
+        let what = l.new_root.what.clone();
+        let ids = l.ids;
+        let no_fallback = l.no_fallback;
         move |s: u16| -> String {
             match s {
                 contain::STEP_NONE => "no reason given".into(),
                 contain::STEP_UNSHARE => "unshare".into(),
                 contain::STEP_ID_MAP => "mapping ids in the user namespace".into(),
-                contain::STEP_DROP => format!("dropping to uid {}", contain::NOBODY.0),
+                contain::STEP_DROP => {
+                    format!("dropping to uid {}", ids.unwrap_or(contain::NOBODY).0)
+                }
                 contain::STEP_FORK => "fork".into(),
                 contain::STEP_LANDLOCK => "Landlock".into(),
-                contain::STEP_REQUIRED => {
-                    "smoke-isolation = \"required\" allows no fallback".into()
-                }
+                contain::STEP_REQUIRED => no_fallback.into(),
+                contain::STEP_CAPS => "dropping the capabilities of uid 0".into(),
                 s => what
                     .get(usize::from(s.saturating_sub(contain::STEP_OP)))
                     .cloned()
@@ -238,22 +314,22 @@ pub fn run(
     let (err_r, err_w) = pipe().map_err(start_error)?;
     let (report_r, report_w) = pipe().map_err(start_error)?;
     let mut cmd = Command::new(&program);
-    cmd.args(&argv)
-        .current_dir(&work)
+    cmd.args(&l.argv)
+        .current_dir(&l.cwd)
         .env_clear()
-        .env("HOME", &home)
-        .env("TMPDIR", &tmp)
+        .envs(l.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(out_w))
         .stderr(Stdio::from(err_w));
-    let work_c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(work.as_os_str()))
-        .map_err(|_| anyhow::anyhow!("`{}` holds a NUL byte", work.display()))?;
+    let work_c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(l.cwd.as_os_str()))
+        .map_err(|_| anyhow::anyhow!("`{}` holds a NUL byte", l.cwd.display()))?;
     let hook = contain::Hook::new(
         report_w.as_raw_fd(),
-        new_root.ops,
-        ruleset.as_ref().map(|fd| fd.as_raw_fd()).map_err(|e| *e),
+        l.new_root.ops,
+        l.landlock.as_ref().map(|fd| fd.as_raw_fd()).map_err(|e| *e),
         work_c,
-        require_isolation,
+        l.require_isolation,
+        l.ids,
     );
     // SAFETY: the hook runs between fork and exec and makes only async-signal-safe
     // system calls on data prepared before the fork (no allocation, no locks).
@@ -265,7 +341,7 @@ pub fn run(
     // artifact's processes are gone.
     drop(cmd);
     drop(report_w);
-    drop(ruleset);
+    drop(l.landlock);
     let mut child = spawned.map_err(start_error)?;
     let pid = child.id() as libc::pid_t;
     let report = contain::read_report(report_r, step);
@@ -314,7 +390,6 @@ pub fn run(
     while !output.eof() && Instant::now() < grace {
         output.pump(Duration::from_millis(20));
     }
-    drop(private);
 
     let interrupted = matches!(stopping, Some((_, true))) || interrupt::interrupted();
     let timed_out = matches!(stopping, Some((_, false)));

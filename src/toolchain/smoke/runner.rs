@@ -265,3 +265,185 @@ pub fn runner_for_on(
         fix: Some(fix),
     })
 }
+
+/// How an artifact runs inside an image's root, where nothing of the host is: natively,
+/// through a binfmt_misc entry registered with the `F` flag (the kernel holds its
+/// interpreter open, so it works in any root), or under a static qemu-user copied into
+/// the run's private directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRunner {
+    Native,
+    Binfmt { name: String },
+    Qemu { path: PathBuf },
+}
+
+impl ImageRunner {
+    /// `natively`, `through binfmt_misc qemu-aarch64 (F)`, `under qemu-aarch64-static`.
+    pub fn describe(&self) -> String {
+        match self {
+            ImageRunner::Native => "natively".into(),
+            ImageRunner::Binfmt { name } => format!("through binfmt_misc {name} (F)"),
+            ImageRunner::Qemu { path } => Runner::Emulator {
+                qemu: path.clone(),
+                root: None,
+            }
+            .describe(),
+        }
+    }
+}
+
+/// Where the host's binfmt_misc entries are.
+pub const BINFMT_MISC: &str = "/proc/sys/fs/binfmt_misc";
+
+/// Finds how `target` runs inside an image root on this host: natively; else a
+/// binfmt_misc entry of [`BINFMT_MISC`] for its ELF machine with the `F` flag; else the
+/// qemu-user [`find_runner`] finds, when it is statically linked (a dynamic qemu needs the
+/// host's libraries, which the image's root does not have). Otherwise why not.
+pub fn image_runner(target: &Target, host: &HostEnv, cwd: &Path) -> Result<ImageRunner, CannotRun> {
+    image_runner_with(
+        find_runner(target, host, cwd)?,
+        target,
+        Path::new(BINFMT_MISC),
+    )
+}
+
+fn image_runner_with(
+    runner: Runner,
+    target: &Target,
+    binfmt: &Path,
+) -> Result<ImageRunner, CannotRun> {
+    let qemu = match runner {
+        Runner::Native => return Ok(ImageRunner::Native),
+        Runner::Emulator { qemu, .. } => qemu,
+    };
+    if let Some(name) = target.arch().and_then(|a| binfmt_fixed(binfmt, a)) {
+        return Ok(ImageRunner::Binfmt { name });
+    }
+    let is_static = std::fs::read(&qemu)
+        .ok()
+        .and_then(|b| {
+            goblin::elf::Elf::parse(&b)
+                .ok()
+                .map(|e| e.interpreter.is_none())
+        })
+        .unwrap_or(false);
+    if is_static {
+        return Ok(ImageRunner::Qemu { path: qemu });
+    }
+    let fix = "install qemu-user-static (its qemu-<arch>-static are statically linked), or \
+               register the emulator with binfmt_misc's F flag"
+        .to_string();
+    Err(CannotRun {
+        why: format!(
+            "{} is not a statically linked ELF file, so it cannot run inside the image's root \
+             (it would need the host's libraries); {fix}",
+            qemu.display()
+        ),
+        fix: Some(fix),
+    })
+}
+
+/// The name of an enabled binfmt_misc entry in `dir` for `arch`'s ELF files (its magic
+/// at offset 0 names the class and machine) registered with the `F` flag.
+fn binfmt_fixed(dir: &Path, arch: &crate::target::Arch) -> Option<String> {
+    let status = std::fs::read_to_string(dir.join("status")).ok()?;
+    if status.trim() != "enabled" {
+        return None;
+    }
+    let class = match arch.class {
+        crate::target::Class::Elf32 => 1u8,
+        crate::target::Class::Elf64 => 2,
+    };
+    let (lo, hi) = match arch.endian {
+        crate::target::Endian::Little => (arch.elf_machine as u8, (arch.elf_machine >> 8) as u8),
+        crate::target::Endian::Big => ((arch.elf_machine >> 8) as u8, arch.elf_machine as u8),
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "status" && n != "register")
+        .collect();
+    names.sort();
+    names.into_iter().find(|name| {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            return false;
+        };
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+        };
+        let magic: Vec<u8> = field("magic ")
+            .unwrap_or("")
+            .as_bytes()
+            .chunks(2)
+            .filter_map(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
+            .collect();
+        text.lines().next() == Some("enabled")
+            && field("offset ") == Some("0")
+            && field("flags:").is_some_and(|f| f.contains('F'))
+            && magic.len() >= 20
+            && magic[..4] == *b"\x7fELF"
+            && magic[4] == class
+            && magic[18] == lo
+            && magic[19] == hi
+    })
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    #[test]
+    fn binfmt_entries_count_only_with_the_f_flag_and_the_machine() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (d, arm64) = (tmp.path(), Target::parse("linux/arm64").unwrap());
+        let entry = |flags: &str, machine: &str| {
+            format!(
+                "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\nflags: {flags}\n\
+                 offset 0\nmagic 7f454c460201010000000000000000000200{machine}\n\
+                 mask ffffffffffffff00fffffffffffffffffeffffff\n"
+            )
+        };
+        let found = || binfmt_fixed(d, arm64.arch().unwrap());
+        assert_eq!(found(), None, "no status file: not mounted");
+        std::fs::write(d.join("status"), "enabled\n").unwrap();
+        std::fs::write(d.join("qemu-aarch64"), entry("POC", "b700")).unwrap();
+        assert_eq!(
+            found(),
+            None,
+            "without F the interpreter is opened in the root"
+        );
+        std::fs::write(d.join("qemu-riscv64"), entry("POCF", "f300")).unwrap();
+        assert_eq!(found(), None, "another machine");
+        std::fs::write(d.join("qemu-aarch64"), entry("POCF", "b700")).unwrap();
+        assert_eq!(found().as_deref(), Some("qemu-aarch64"));
+        std::fs::write(d.join("status"), "disabled\n").unwrap();
+        assert_eq!(found(), None, "binfmt_misc disabled");
+    }
+
+    #[test]
+    fn only_a_static_qemu_runs_inside_an_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let arm64 = Target::parse("linux/arm64").unwrap();
+        let none = dir.path().join("no-binfmt");
+        // Small ELF files stand in for a dynamic and a static qemu-aarch64.
+        let bin = |f: &str| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/bin")
+                .join(f)
+        };
+        let with =
+            |qemu: PathBuf| image_runner_with(Runner::Emulator { qemu, root: None }, &arm64, &none);
+        let e = with(bin("x86_64-dynamic")).unwrap_err();
+        assert!(e.why.contains("not a statically linked"), "{e}");
+        assert!(with(dir.path().join("missing")).is_err());
+        let ok = with(bin("aarch64-static-nolibc")).unwrap();
+        assert_eq!(ok.describe(), "under aarch64-static-nolibc");
+        assert_eq!(
+            image_runner_with(Runner::Native, &arm64, &none),
+            Ok(ImageRunner::Native)
+        );
+    }
+}

@@ -8,6 +8,11 @@
 //! the new PID namespace, and writable binds of the run's private HOME, TMPDIR and working
 //! directory at their host paths. Nothing else exists there: no `/root`, `/home`,
 //! `/run`, `/tmp` (but the private directories), `/sys`, nor the output cache.
+//!
+//! Inside an image ([`NewRoot::image`]) the root is instead the image's extracted tree,
+//! bound read-only (nosuid, nodev), with the same minimal `/dev` (on a small tmpfs of its
+//! own), a fresh `/proc`, a tmpfs `/tmp` only where the image has a `/tmp`, and the run's
+//! private directory (the artifact, qemu) bound read-only at `/.xbuild-go`.
 
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -15,6 +20,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::contain::Op;
+use crate::image::rootfs::PRIVATE_DIR;
 
 /// The host directories the artifact sees, read-only, when they exist.
 pub const SYSTEM: &[&str] = &[
@@ -23,6 +29,11 @@ pub const SYSTEM: &[&str] = &[
 
 /// The device nodes of the new `/dev`.
 const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom"];
+
+/// The options of an image root's `/dev` (its device nodes are binds, so it holds next
+/// to nothing) and `/tmp` tmpfs.
+pub const DEV_TMPFS: &str = "mode=0755,size=64k";
+pub const TMP_TMPFS: &str = "mode=1777,size=64m";
 
 /// The steps of the new root and what each one is, for a failure's message.
 pub struct NewRoot {
@@ -51,10 +62,7 @@ impl NewRoot {
         };
         let inside = |p: &Path| root.join(p.strip_prefix("/").unwrap_or(p));
         plan.push(Op::MakePrivate, "making the mounts private".into());
-        plan.push(
-            Op::Tmpfs(c(root)?),
-            format!("mounting a tmpfs on `{}`", root.display()),
-        );
+        plan.tmpfs(root, "mode=0755")?;
         let mut made: Vec<PathBuf> = vec![root.to_path_buf()];
         for sys in SYSTEM {
             let sys = Path::new(sys);
@@ -89,34 +97,9 @@ impl NewRoot {
             }
             plan.bind(&mut made, &inside(e), &real, real.is_dir(), false)?;
         }
-        let dev = Path::new("/dev");
-        plan.mkdirs(&mut made, &inside(dev))?;
-        for d in DEVICES {
-            let node = dev.join(d);
-            if node.exists() {
-                plan.bind(&mut made, &inside(&node), &node, false, true)?;
-            }
-        }
-        for (name, target) in [
-            ("fd", "/proc/self/fd"),
-            ("stdin", "/proc/self/fd/0"),
-            ("stdout", "/proc/self/fd/1"),
-            ("stderr", "/proc/self/fd/2"),
-        ] {
-            plan.push(
-                Op::Symlink {
-                    target: c(Path::new(target))?,
-                    link: c(&inside(&dev.join(name)))?,
-                },
-                format!("linking /dev/{name}"),
-            );
-        }
-        let proc = inside(Path::new("/proc"));
-        plan.mkdirs(&mut made, &proc)?;
-        plan.push(
-            Op::Proc(c(&proc)?),
-            "mounting a proc of the new PID namespace".into(),
-        );
+        plan.mkdirs(&mut made, &inside(Path::new("/dev")))?;
+        plan.mkdirs(&mut made, &inside(Path::new("/proc")))?;
+        plan.dev_and_proc(&mut made, root)?;
         for w in writable {
             plan.bind(&mut made, &inside(w), w, true, true)?;
         }
@@ -130,6 +113,89 @@ impl NewRoot {
             format!("entering `{}`", work.display()),
         );
         Ok(plan)
+    }
+
+    /// The steps for a run inside an image: `root` its extracted tree (with `/dev`,
+    /// `/proc` and [`PRIVATE_DIR`] real directories), `private` the host directory bound
+    /// read-only at [`PRIVATE_DIR`], `tmp` where the image's `/tmp` resolves (a tmpfs
+    /// there) and `cwd` the working directory, both inside the root.
+    pub fn image(
+        root: &Path,
+        private: &Path,
+        tmp: Option<&str>,
+        cwd: &str,
+    ) -> std::io::Result<NewRoot> {
+        let mut plan = NewRoot {
+            ops: Vec::new(),
+            what: Vec::new(),
+        };
+        let inside = |p: &str| root.join(p.trim_start_matches('/'));
+        plan.push(Op::MakePrivate, "making the mounts private".into());
+        // Bound on itself: a mount point to pivot to, read-only, nosuid and nodev.
+        let mut made = vec![root.to_path_buf()];
+        plan.bind(&mut made, root, root, true, false)?;
+        plan.tmpfs(&inside("/dev"), DEV_TMPFS)?;
+        made.extend([inside("/dev"), inside("/proc")]);
+        plan.dev_and_proc(&mut made, root)?;
+        if let Some(tmp) = tmp {
+            plan.tmpfs(&inside(tmp), TMP_TMPFS)?;
+        }
+        made.push(inside(PRIVATE_DIR));
+        plan.bind(&mut made, &inside(PRIVATE_DIR), private, true, false)?;
+        plan.push(
+            Op::Pivot(c(root)?),
+            format!("pivot_root to `{}`", root.display()),
+        );
+        plan.push(
+            Op::Chdir(c(Path::new(cwd))?),
+            format!("entering the image's working directory `{cwd}`"),
+        );
+        Ok(plan)
+    }
+
+    fn tmpfs(&mut self, dir: &Path, options: &str) -> std::io::Result<()> {
+        self.push(
+            Op::Tmpfs {
+                dir: c(dir)?,
+                options: c(Path::new(options))?,
+            },
+            format!("mounting a tmpfs on `{}`", dir.display()),
+        );
+        Ok(())
+    }
+
+    /// The device nodes (binds of the host's) and fd links of `root`'s `/dev`, and a
+    /// fresh proc of the new PID namespace on its `/proc` (both directories exist, or
+    /// are made earlier in the plan).
+    fn dev_and_proc(&mut self, made: &mut Vec<PathBuf>, root: &Path) -> std::io::Result<()> {
+        let dev = Path::new("/dev");
+        let inside = |p: &Path| root.join(p.strip_prefix("/").unwrap_or(p));
+        for d in DEVICES {
+            let node = dev.join(d);
+            if node.exists() {
+                self.bind(made, &inside(&node), &node, false, true)?;
+            }
+        }
+        for (name, target) in [
+            ("fd", "/proc/self/fd"),
+            ("stdin", "/proc/self/fd/0"),
+            ("stdout", "/proc/self/fd/1"),
+            ("stderr", "/proc/self/fd/2"),
+        ] {
+            self.push(
+                Op::Symlink {
+                    target: c(Path::new(target))?,
+                    link: c(&inside(&dev.join(name)))?,
+                },
+                format!("linking /dev/{name}"),
+            );
+        }
+        let proc = inside(Path::new("/proc"));
+        self.push(
+            Op::Proc(c(&proc)?),
+            "mounting a proc of the new PID namespace".into(),
+        );
+        Ok(())
     }
 
     fn push(&mut self, op: Op, what: String) {
@@ -338,7 +404,7 @@ mod tests {
         .unwrap();
         assert_eq!(plan.ops.len(), plan.what.len(), "a description per step");
         assert!(matches!(plan.ops[0], Op::MakePrivate), "private first");
-        assert!(matches!(&plan.ops[1], Op::Tmpfs(d) if text(d) == "/tmp/p/root"));
+        assert!(matches!(&plan.ops[1], Op::Tmpfs { dir, .. } if text(dir) == "/tmp/p/root"));
         let mut writable = Vec::new();
         for op in &plan.ops {
             match op {

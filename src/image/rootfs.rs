@@ -1,0 +1,676 @@
+//! An image's root filesystem for one platform, extracted into a private directory, for a
+//! smoke run inside the image (`run.smoke.IMAGE`).
+//!
+//! [`extract`] reads the image as [`super::read`] does (the same manifest choice, the same
+//! layer walk into the same bounded index: whiteouts and opaque directories applied, hard
+//! links and symlinks resolved inside the image's root), then writes the tree that index
+//! describes into an empty directory the caller made, within [`BUDGETS`](super::BUDGETS)
+//! (and [`MAX_ROOTFS`] bytes, and the free space of the directory's file system):
+//!
+//! - every path is written through directory descriptors opened one component at a time
+//!   with `O_NOFOLLOW`, so nothing is ever written through a symlink, and no file is
+//!   created anywhere but below the directory; a symlink of the image is written as a
+//!   symlink, to be resolved only inside the run's root (where `/` is the image's);
+//! - a hard link becomes a link to the file of the image it names, never to a host file
+//!   (its target is looked up in the index, whose paths are all inside the image);
+//! - no device node or FIFO is created, and no setuid or setgid bit survives (files keep
+//!   `mode & 0o777`; directories also their sticky bit, and are always the owner's to
+//!   enter, so the tree can be removed);
+//! - the directories the run mounts its own at ([`MOUNT_POINTS`]) are made real
+//!   directories, whatever the image put there, and [`PRIVATE_DIR`] holds nothing of
+//!   the image's.
+//!
+//! The image config's `User`, `Env` and `WorkingDir` come with it: the user is resolved
+//! as a container runtime resolves it ([`run_user`], numeric or looked up in the image's
+//! `/etc/passwd` and `/etc/group`), and a missing working directory is created.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::files::{Kind, Lookup};
+use super::tarwalk::{io_err, Flow};
+use super::{ImageError, ImageFiles, ImageRef, Platform};
+
+/// The most file bytes extracted for one image (hard-linked files counted once).
+pub const MAX_ROOTFS: u64 = 4 << 30;
+/// The directory of the root where the run binds its own files (the artifact, qemu).
+pub const PRIVATE_DIR: &str = "/.xbuild-go";
+/// Where the run mounts its own file systems: always real directories of the root.
+pub const MOUNT_POINTS: &[&str] = &["/dev", "/proc", PRIVATE_DIR];
+/// The `PATH` a container runtime gives a process whose image sets none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/// Notes kept about what was not written (the rest are counted).
+const MAX_NOTES: usize = 20;
+
+/// Who the artifact runs as inside the image, resolved from the config's `User`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunUser {
+    pub uid: u32,
+    pub gid: u32,
+    /// The user's name, when `/etc/passwd` has the uid.
+    pub name: Option<String>,
+    /// The user's home directory from `/etc/passwd`, else `/`.
+    pub home: String,
+}
+
+/// An image's root, extracted.
+#[derive(Debug, Clone)]
+pub struct RootFs {
+    /// The reference as read.
+    pub reference: String,
+    /// The platform of the manifest read (from its config).
+    pub platform: Platform,
+    /// The directory holding the tree (the one given to [`extract`]).
+    pub dir: PathBuf,
+    /// The config's `User` as written (`None`: unset, root).
+    pub user: Option<String>,
+    /// Who that is: [`run_user`] on the image's own files, or why it cannot be resolved
+    /// (a container runtime refuses to start such an image).
+    pub run_as: Result<RunUser, String>,
+    /// The config's `Env`, `KEY=VALUE` each.
+    pub env: Vec<String>,
+    /// The config's `WorkingDir` resolved inside the root (made when missing), else `/`.
+    pub working_dir: String,
+    /// Where `/tmp` resolves inside the root, when it is a directory there.
+    pub tmp: Option<String>,
+    /// Regular files and bytes written (hard links counted once).
+    pub files: u64,
+    pub bytes: u64,
+    /// What was not written as the image has it (device nodes, setuid bits, ...).
+    pub notes: Vec<String>,
+    pub skipped: usize,
+}
+
+impl RootFs {
+    /// The run's environment: the image's `Env` (a later entry for a key wins, entries
+    /// without `=` ignored), then `PATH` ([`DEFAULT_PATH`]) and `HOME` (the user's) when
+    /// the image sets neither, as container runtimes add them.
+    pub fn run_env(&self, user: &RunUser) -> Vec<(String, String)> {
+        let mut env: Vec<(String, String)> = Vec::new();
+        for e in &self.env {
+            let Some((k, v)) = e.split_once('=') else {
+                continue;
+            };
+            if k.is_empty() {
+                continue;
+            }
+            env.retain(|(key, _)| key != k);
+            env.push((k.to_string(), v.to_string()));
+        }
+        for (k, v) in [("PATH", DEFAULT_PATH), ("HOME", user.home.as_str())] {
+            if !env.iter().any(|(key, _)| key == k) {
+                env.push((k.to_string(), v.to_string()));
+            }
+        }
+        env
+    }
+
+    fn note(&mut self, what: String) {
+        self.skipped += 1;
+        if self.notes.len() < MAX_NOTES {
+            self.notes.push(what);
+        }
+    }
+
+    /// Whether writing `path` worked; a failure is a note (the path is left out), but a
+    /// budget passed (the disk full) stops the extraction.
+    fn skip_failed(
+        &mut self,
+        path: &str,
+        done: Result<(), ImageError>,
+    ) -> Result<bool, ImageError> {
+        match done {
+            Ok(()) => Ok(true),
+            Err(e) if e.over_budget => Err(e),
+            Err(e) => {
+                self.note(format!("`{path}` not written: {}", e.message));
+                Ok(false)
+            }
+        }
+    }
+}
+
+/// Resolves an image config's `User` (`NAME`, `UID`, `NAME:GROUP`, `UID:GID`, unset for
+/// root) as container runtimes do: a name must be in `/etc/passwd` (and a group name in
+/// `/etc/group`); a number need not be, and then runs with gid 0 and home `/`.
+pub fn run_user(
+    spec: Option<&str>,
+    passwd: Option<&[u8]>,
+    group: Option<&[u8]>,
+) -> Result<RunUser, String> {
+    let spec = spec.unwrap_or("").trim();
+    let (user, grp) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let id = |s: &str| s.parse::<u32>().ok().filter(|&n| n != u32::MAX);
+    let lines = |bytes: Option<&[u8]>| -> Vec<Vec<String>> {
+        String::from_utf8_lossy(bytes.unwrap_or_default())
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .map(|l| l.split(':').map(str::to_string).collect())
+            .collect()
+    };
+    let users = lines(passwd);
+    let user = if user.is_empty() { "0" } else { user };
+    let entry = |by: &dyn Fn(&[String]) -> bool| users.iter().find(|f| f.len() >= 4 && by(f));
+    let found = match id(user) {
+        Some(uid) => entry(&|f| id(&f[2]) == Some(uid)),
+        None => entry(&|f| f[0] == user),
+    };
+    let (uid, mut gid, name, home) = match (id(user), found) {
+        (_, Some(f)) => (
+            id(&f[2])
+                .ok_or_else(|| format!("its /etc/passwd gives `{user}` the uid {:?}", f[2]))?,
+            id(&f[3]).unwrap_or(0),
+            Some(f[0].clone()),
+            f.get(5).filter(|h| !h.is_empty()).cloned(),
+        ),
+        (Some(uid), None) => (uid, 0, None, None),
+        (None, None) => {
+            return Err(match passwd {
+                None => format!(
+                    "the image's User is `{spec}`, and the image has no /etc/passwd to look \
+                     `{user}` up in: a container runtime refuses to start it"
+                ),
+                Some(_) => format!(
+                    "the image's User is `{spec}`, and its /etc/passwd has no user `{user}`: \
+                     a container runtime refuses to start it"
+                ),
+            })
+        }
+    };
+    if let Some(g) = grp.filter(|g| !g.is_empty()) {
+        gid = match id(g) {
+            Some(n) => n,
+            None => lines(group)
+                .iter()
+                .find(|f| f.len() >= 3 && f[0] == g)
+                .and_then(|f| id(&f[2]))
+                .ok_or_else(|| {
+                    format!(
+                        "the image's User is `{spec}`, and its /etc/group has no group `{g}`: \
+                         a container runtime refuses to start it"
+                    )
+                })?,
+        };
+    }
+    Ok(RunUser {
+        uid,
+        gid,
+        name,
+        home: home.unwrap_or_else(|| "/".to_string()),
+    })
+}
+
+/// Extracts the root filesystem of the image `r` names (a relative path taken against
+/// `base`) for `platform` into `into`, an empty directory the caller made (and removes).
+/// Past a budget ([`MAX_ROOTFS`], the reader's own, the free space there) the error is
+/// [`ImageError::budget`]; a damaged image, or a file that cannot be written, is an error
+/// too. On error `into` may hold part of the tree.
+pub fn extract(
+    r: &ImageRef,
+    base: &Path,
+    platform: &Platform,
+    into: &Path,
+) -> Result<RootFs, ImageError> {
+    extract_within(r, base, platform, into, MAX_ROOTFS)
+}
+
+/// [`extract`] with at most `max` file bytes written ([`extract`]: [`MAX_ROOTFS`]).
+pub fn extract_within(
+    r: &ImageRef,
+    base: &Path,
+    platform: &Platform,
+    into: &Path,
+    max: u64,
+) -> Result<RootFs, ImageError> {
+    let super::Indexed {
+        source,
+        picked,
+        files,
+        mut budget,
+    } = super::index(r, base, platform)?;
+    let mut fs = RootFs {
+        reference: r.to_string(),
+        platform: picked.platform.clone(),
+        dir: into.to_path_buf(),
+        user: picked.user.clone(),
+        run_as: Err(String::new()),
+        env: picked.env.clone(),
+        working_dir: "/".to_string(),
+        tmp: None,
+        files: 0,
+        bytes: 0,
+        notes: Vec::new(),
+        skipped: 0,
+    };
+    // The files whose bytes are written, by where the bytes are: the paths sharing one
+    // source are hard links of each other.
+    let mut data: BTreeMap<(usize, u64), Vec<String>> = BTreeMap::new();
+    for (path, node) in &files.nodes {
+        if let (Kind::File, Some(src), false) = (node.kind, node.src, in_private_dir(path)) {
+            data.entry(src).or_default().push(path.clone());
+        }
+    }
+    let bytes: u64 = data
+        .values()
+        .filter_map(|paths| files.nodes.get(&paths[0]))
+        .map(|n| n.size)
+        .sum();
+    if bytes > max {
+        return Err(ImageError::budget(format!(
+            "its root filesystem holds {bytes} bytes of files; at most {max} are extracted for \
+             a run inside it (MAX_ROOTFS)"
+        )));
+    }
+    if let Some(free) = free_bytes(into) {
+        let need = bytes + (files.len() as u64) * 512;
+        if need > free {
+            return Err(ImageError::budget(format!(
+                "its root filesystem needs about {} MiB, and `{}` has {} MiB free",
+                need >> 20,
+                into.display(),
+                free >> 20
+            )));
+        }
+    }
+    let mut tree = Tree::open(into)?;
+    let mut dirs: Vec<(String, u32)> = vec![("/".to_string(), 0o755)];
+    for (path, node) in &files.nodes {
+        let ours = MOUNT_POINTS.iter().any(|m| path == m);
+        if in_private_dir(path) {
+            fs.note(format!(
+                "`{path}` not written: the run keeps {PRIVATE_DIR} for itself"
+            ));
+            continue;
+        }
+        if node.mode & 0o6000 != 0 && matches!(node.kind, Kind::Dir | Kind::File) {
+            fs.note(format!("`{path}`: its setuid/setgid bits are dropped"));
+        }
+        let done = match node.kind {
+            Kind::Dir => {
+                dirs.push((path.clone(), (node.mode & 0o1777) | 0o700));
+                tree.dir(path).map(drop)
+            }
+            _ if ours => {
+                fs.note(format!(
+                    "`{path}` is not a directory in the image: the run mounts its own there"
+                ));
+                Ok(())
+            }
+            Kind::Symlink => tree.symlink(path, node.link.as_deref().unwrap_or("")),
+            Kind::Special => {
+                fs.note(format!(
+                    "`{path}` is a device node or FIFO: not created (a run has only its own \
+                     /dev)"
+                ));
+                Ok(())
+            }
+            // A sparse file: its bytes in the layer are not the file's.
+            Kind::File if node.src.is_none() => {
+                fs.note(format!("`{path}` is a sparse file: written empty"));
+                tree.file(path, node.mode & 0o777, &mut std::io::empty(), 0)
+            }
+            Kind::File => Ok(()),
+        };
+        fs.skip_failed(path, done)?;
+    }
+    for m in MOUNT_POINTS {
+        tree.dir(m)?;
+    }
+    // The bytes: one walk of each layer that holds any, stopping after its last file.
+    let mut by_layer: BTreeMap<usize, BTreeMap<u64, Vec<String>>> = BTreeMap::new();
+    for ((layer, ord), paths) in data {
+        by_layer.entry(layer).or_default().insert(ord, paths);
+    }
+    for (layer, mut want) in by_layer {
+        let Some(blob) = picked.layers.get(layer) else {
+            continue;
+        };
+        super::layers::walk_layer(&source, layer, blob, &mut budget, |ord, _, reader| {
+            let Some(paths) = want.remove(&ord) else {
+                return Ok(Flow::Continue);
+            };
+            let node = &files.nodes[&paths[0]];
+            let written = tree.file(&paths[0], node.mode & 0o777, reader, node.size);
+            if fs.skip_failed(&paths[0], written)? {
+                fs.files += 1;
+                fs.bytes += node.size;
+                for other in &paths[1..] {
+                    let linked = tree.link(&paths[0], other);
+                    fs.skip_failed(other, linked)?;
+                }
+            }
+            Ok(if want.is_empty() {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            })
+        })?;
+    }
+    fs.tmp = match files.resolve("/tmp", true) {
+        Lookup::Found { path, node } if node.kind == Kind::Dir => {
+            let under_ours = path == "/"
+                || MOUNT_POINTS
+                    .iter()
+                    .any(|m| path == *m || path.starts_with(&format!("{m}/")));
+            if under_ours {
+                fs.note(format!(
+                    "/tmp resolves to `{path}`, where the run mounts its own: no /tmp"
+                ));
+                None
+            } else {
+                Some(path)
+            }
+        }
+        _ => None,
+    };
+    match working_dir(&files, &mut tree, picked.working_dir.as_deref()) {
+        Ok((wd, made)) => {
+            dirs.extend(made.into_iter().map(|d| (d, 0o755)));
+            fs.working_dir = wd;
+        }
+        Err(why) => fs.note(why),
+    }
+    // A tmpfs on /tmp would hide a working directory below it.
+    if let Some(tmp) = fs.tmp.take() {
+        if fs.working_dir == tmp || fs.working_dir.starts_with(&format!("{tmp}/")) {
+            fs.note(format!(
+                "the working directory `{}` is under /tmp: no tmpfs on /tmp",
+                fs.working_dir
+            ));
+        } else {
+            fs.tmp = Some(tmp);
+        }
+    }
+    // Modes last, deepest first: a directory of mode 0555 is written into before.
+    dirs.sort();
+    for (dir, mode) in dirs.iter().rev() {
+        let done = tree.chmod_dir(dir, *mode);
+        fs.skip_failed(dir, done)?;
+    }
+    let small = |path: &str| -> Option<Vec<u8>> {
+        let (real, node) = files.stat(path)?;
+        if node.kind != Kind::File {
+            return None;
+        }
+        let root = crate::input::file::open_root(into).ok()?;
+        let (f, len) = crate::input::file::open_in(&root, into, &real).ok()?;
+        crate::input::file::read_bounded(f, len, super::SMALL_CAP, into).ok()
+    };
+    let (passwd, group) = (small("/etc/passwd"), small("/etc/group"));
+    fs.run_as = run_user(fs.user.as_deref(), passwd.as_deref(), group.as_deref());
+    Ok(fs)
+}
+
+/// The working directory a run starts in: `WorkingDir` resolved inside the image (its
+/// symlinks followed there), the missing part made as container runtimes make it; `/`
+/// when unset. Also the directories made. Why not, when it cannot be had (the run then
+/// starts in `/`).
+fn working_dir(
+    files: &ImageFiles,
+    tree: &mut Tree,
+    wd: Option<&str>,
+) -> Result<(String, Vec<String>), String> {
+    let Some(wd) = wd else {
+        return Ok(("/".to_string(), Vec::new()));
+    };
+    let mut at: Vec<String> = Vec::new();
+    let mut made = Vec::new();
+    let joined = |parts: &[String]| format!("/{}", parts.join("/"));
+    let cannot = |why: String| {
+        format!("the image's WorkingDir `{wd}` cannot be entered ({why}): the run starts in /")
+    };
+    for c in wd.split('/').filter(|c| !c.is_empty() && *c != ".") {
+        if c == ".." {
+            at.pop();
+            continue;
+        }
+        at.push(c.to_string());
+        let path = joined(&at);
+        let missing = !made.is_empty()
+            || match files.resolve(&path, true) {
+                Lookup::Found { path: real, node } if node.kind == Kind::Dir => {
+                    at = real
+                        .split('/')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    false
+                }
+                // Missing itself, not a link to nothing.
+                Lookup::Missing { at: gone } if gone == path => true,
+                _ => return Err(cannot(format!("`{path}` is no directory there"))),
+            };
+        if missing {
+            tree.dir(&path).map_err(|e| cannot(e.message))?;
+            made.push(path);
+        }
+    }
+    Ok((joined(&at), made))
+}
+
+/// Whether `path` is [`PRIVATE_DIR`] or below it.
+fn in_private_dir(path: &str) -> bool {
+    path.strip_prefix(PRIVATE_DIR)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Bytes free for an unprivileged writer on the file system holding `dir`.
+fn free_bytes(dir: &Path) -> Option<u64> {
+    let c = CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the zeroed struct for a valid path string.
+    unsafe {
+        let mut s: libc::statvfs = std::mem::zeroed();
+        (libc::statvfs(c.as_ptr(), &mut s) == 0)
+            .then(|| (s.f_bavail as u64).saturating_mul(s.f_frsize as u64))
+    }
+}
+
+/// The tree being written: the directory's descriptor, and the last directory opened
+/// below it (entries come in sorted order, so most share it).
+struct Tree {
+    root: OwnedFd,
+    shown: PathBuf,
+    last: Option<(String, OwnedFd)>,
+}
+
+fn errno() -> std::io::Error {
+    std::io::Error::last_os_error()
+}
+
+fn name_of(c: &str) -> std::io::Result<CString> {
+    CString::new(c).map_err(|_| std::io::Error::other("the name holds a NUL byte"))
+}
+
+fn split(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some(("", n)) => ("/", n),
+        Some((p, n)) => (p, n),
+        None => ("/", path),
+    }
+}
+
+impl Tree {
+    fn open(dir: &Path) -> Result<Tree, ImageError> {
+        let root = crate::input::file::open_root(dir).map_err(|e| ImageError::new(e.0))?;
+        let empty = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+        if !empty {
+            return Err(ImageError::new(format!(
+                "`{}` is not an empty directory to extract a root filesystem into",
+                dir.display()
+            )));
+        }
+        Ok(Tree {
+            root: root.into(),
+            shown: dir.to_path_buf(),
+            last: None,
+        })
+    }
+
+    fn err(&self, path: &str, e: std::io::Error) -> ImageError {
+        // Out of space or quota: the host's limit, not the image's fault.
+        let full = matches!(e.raw_os_error(), Some(libc::ENOSPC) | Some(libc::EDQUOT));
+        let m = format!(
+            "writing `{}` under `{}`: {e}",
+            path.escape_debug(),
+            self.shown.display()
+        );
+        if full {
+            ImageError::budget(m)
+        } else {
+            ImageError::new(m)
+        }
+    }
+
+    /// The directory `dir` (absolute in the image) opened, each component without
+    /// following a symlink, the missing ones made (mode 0700 until [`Tree::chmod_dir`]).
+    fn dir(&mut self, dir: &str) -> Result<OwnedFd, ImageError> {
+        self.dir_io(dir).map_err(|e| self.err(dir, e))
+    }
+
+    fn dir_io(&mut self, dir: &str) -> std::io::Result<OwnedFd> {
+        let dup = |fd: RawFd| -> std::io::Result<OwnedFd> {
+            // SAFETY: duplicating a descriptor we own; the copy is ours.
+            let n = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+            if n < 0 {
+                return Err(errno());
+            }
+            // SAFETY: a fresh descriptor.
+            Ok(unsafe { OwnedFd::from_raw_fd(n) })
+        };
+        if let Some((p, fd)) = &self.last {
+            if p == dir {
+                return dup(fd.as_raw_fd());
+            }
+        }
+        let mut here = dup(self.root.as_raw_fd())?;
+        for c in dir.split('/').filter(|c| !c.is_empty()) {
+            let name = name_of(c)?;
+            let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+            // SAFETY: openat/mkdirat on a descriptor we own and a NUL-terminated name.
+            let mut fd = unsafe { libc::openat(here.as_raw_fd(), name.as_ptr(), flags) };
+            if fd < 0 && errno().raw_os_error() == Some(libc::ENOENT) {
+                // SAFETY: as above.
+                unsafe {
+                    if libc::mkdirat(here.as_raw_fd(), name.as_ptr(), 0o700) != 0
+                        && errno().raw_os_error() != Some(libc::EEXIST)
+                    {
+                        return Err(errno());
+                    }
+                    fd = libc::openat(here.as_raw_fd(), name.as_ptr(), flags);
+                }
+            }
+            if fd < 0 {
+                let e = errno();
+                return Err(match e.raw_os_error() {
+                    Some(libc::ELOOP) | Some(libc::ENOTDIR) => std::io::Error::other(format!(
+                        "`{c}` on the way is a symlink or a file, not a directory"
+                    )),
+                    _ => e,
+                });
+            }
+            // SAFETY: a fresh descriptor.
+            here = unsafe { OwnedFd::from_raw_fd(fd) };
+        }
+        self.last = Some((dir.to_string(), dup(here.as_raw_fd())?));
+        Ok(here)
+    }
+
+    fn symlink(&mut self, path: &str, target: &str) -> Result<(), ImageError> {
+        let (parent, name) = split(path);
+        let dir = self.dir(parent)?;
+        let (target, name) = match (name_of(target), name_of(name)) {
+            (Ok(t), Ok(n)) => (t, n),
+            (Err(e), _) | (_, Err(e)) => return Err(self.err(path, e)),
+        };
+        // SAFETY: symlinkat with a descriptor we own and NUL-terminated strings.
+        if unsafe { libc::symlinkat(target.as_ptr(), dir.as_raw_fd(), name.as_ptr()) } != 0 {
+            return Err(self.err(path, errno()));
+        }
+        Ok(())
+    }
+
+    /// Writes a new regular file of exactly `size` bytes from `data`, then its mode.
+    fn file(
+        &mut self,
+        path: &str,
+        mode: u32,
+        data: &mut dyn Read,
+        size: u64,
+    ) -> Result<(), ImageError> {
+        let (parent, name) = split(path);
+        let dir = self.dir(parent)?;
+        let name = name_of(name).map_err(|e| self.err(path, e))?;
+        let flags =
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        // SAFETY: openat with a descriptor we own; the result is ours.
+        let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags, 0o600) };
+        if fd < 0 {
+            return Err(self.err(path, errno()));
+        }
+        // SAFETY: a fresh descriptor.
+        let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+        let n = std::io::copy(&mut data.take(size), &mut file).map_err(|e| {
+            if e.get_ref()
+                .is_some_and(|x| x.is::<super::tarwalk::OverBudget>())
+            {
+                io_err(path, e)
+            } else {
+                self.err(path, e)
+            }
+        })?;
+        if n != size {
+            return Err(ImageError::new(format!(
+                "`{}`: {n} bytes of the {size} its entry declares",
+                path.escape_debug()
+            )));
+        }
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| self.err(path, e))
+    }
+
+    /// A hard link at `path` to the file written at `to`, neither followed if a link.
+    fn link(&mut self, to: &str, path: &str) -> Result<(), ImageError> {
+        let (from_dir, from_name) = split(to);
+        let (dir, name) = split(path);
+        let from_dir = self.dir(from_dir)?;
+        let dir = self.dir(dir)?;
+        let (a, b) = match (name_of(from_name), name_of(name)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => return Err(self.err(path, e)),
+        };
+        // SAFETY: linkat on descriptors we own; flags 0 follows no symlink.
+        let r = unsafe {
+            libc::linkat(
+                from_dir.as_raw_fd(),
+                a.as_ptr(),
+                dir.as_raw_fd(),
+                b.as_ptr(),
+                0,
+            )
+        };
+        if r != 0 {
+            return Err(self.err(path, errno()));
+        }
+        Ok(())
+    }
+
+    fn chmod_dir(&mut self, dir: &str, mode: u32) -> Result<(), ImageError> {
+        let fd = self.dir(dir)?;
+        // SAFETY: fchmod on a descriptor we own.
+        if unsafe { libc::fchmod(fd.as_raw_fd(), mode as libc::mode_t) } != 0 {
+            return Err(self.err(dir, errno()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
