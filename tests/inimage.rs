@@ -307,6 +307,14 @@ fn passes_and_fails_on(goarch: &str) {
         text(&c, "expected"),
         format!("exit 0 from `ARTIFACT ok` inside {}", base.oci_archive)
     );
+    // Without -v, the human output has a Smoke line for the run inside the image too.
+    let human = run(p.path(), &["--target", &target, "-o", "out/built"]);
+    human.code(0);
+    let line = format!("ok (inside {}, linux/{goarch}, {}", base.oci_archive, how(arch));
+    assert!(
+        human.stderr.lines().any(|l| l.contains("Smoke") && l.contains(&line)),
+        "no Smoke line with {line:?}\n{human}"
+    );
 
     // The same image without zoneinfo: a second layer whose tree lacks it (umoci writes
     // a real whiteout).

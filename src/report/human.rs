@@ -45,7 +45,7 @@ fn paint(r: &Style, code: &str, s: &str) -> String {
 }
 
 /// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
-/// A skipped check has its own line ([`smoke_line`]) without -v.
+/// A skipped check has its own line ([`smoke_lines`]) without -v.
 fn print_checks(out: &mut String, r: &Style, prefix: &str, checks: &[crate::verify::Check]) {
     for c in checks {
         if c.status.passes() && r.verbose == 0 {
@@ -74,12 +74,21 @@ fn print_checks(out: &mut String, r: &Style, prefix: &str, checks: &[crate::veri
     }
 }
 
-/// The smoke run of a delivered artifact in one line, shown without -v:
+/// The smoke runs of a delivered artifact, a line each, shown without -v:
 /// `Smoke ok (natively, PID, mount and network namespaces): hello 1.2.0`, or `Smoke
 /// skipped: qemu-user cannot run PE files: ...`. A failed run is among the failed
 /// checks instead.
-fn smoke_line(r: &Style, checks: &[crate::verify::Check]) -> Option<String> {
-    let c = checks.iter().find(|c| c.id == "run.smoke")?;
+fn smoke_lines(r: &Style, checks: &[crate::verify::Check]) -> String {
+    checks
+        .iter()
+        .filter(|c| c.id == "run.smoke" || c.id.starts_with("run.smoke."))
+        .filter_map(|c| smoke_line(r, c))
+        .collect()
+}
+
+/// One smoke run's line: the host's (`run.smoke`) or one inside an image
+/// (`run.smoke.IMAGE`, whose text says which image).
+fn smoke_line(r: &Style, c: &crate::verify::Check) -> Option<String> {
     let (text, tone) = match c.status {
         Status::Pass => (
             c.actual
@@ -116,7 +125,7 @@ pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> String {
                 head(r, "Verified", Tone::Good),
                 r.clean(&summary)
             ));
-            out.extend(smoke_line(r, &a.verdict.checks));
+            out.push_str(&smoke_lines(r, &a.verdict.checks));
             if a.discarded {
                 out.push_str(&format!(
                     "{:>12} {}\n",
