@@ -310,9 +310,16 @@ fn passes_and_fails_on(goarch: &str) {
     // Without -v, the human output has a Smoke line for the run inside the image too.
     let human = run(p.path(), &["--target", &target, "-o", "out/built"]);
     human.code(0);
-    let line = format!("ok (inside {}, linux/{goarch}, {}", base.oci_archive, how(arch));
+    let line = format!(
+        "ok (inside {}, linux/{goarch}, {}",
+        base.oci_archive,
+        how(arch)
+    );
     assert!(
-        human.stderr.lines().any(|l| l.contains("Smoke") && l.contains(&line)),
+        human
+            .stderr
+            .lines()
+            .any(|l| l.contains("Smoke") && l.contains(&line)),
         "no Smoke line with {line:?}\n{human}"
     );
 
