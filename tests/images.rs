@@ -568,26 +568,7 @@ fn have_tools() -> Option<bool> {
 
 /// `verify FILE --target T` in `dir` with a profile whose runs-on is `images`.
 fn verify_in(dir: &Path, file: &Path, target: &str, images: &[&str]) -> Run {
-    let list: Vec<String> = images.iter().map(|i| format!("{i:?}")).collect();
-    std::fs::write(
-        dir.join("xbuild-go.toml"),
-        format!(
-            "[build.verify]\nbuildinfo = false\n\n[profile.golden.verify]\nstatic = false\nruns-on = [{}]\n",
-            list.join(", ")
-        ),
-    )
-    .unwrap();
-    run(
-        dir,
-        &[
-            "verify",
-            "--message-format",
-            "json",
-            file.to_str().unwrap(),
-            "--target",
-            target,
-        ],
-    )
+    util::needs::verify_runs_on(dir, file, target, images, false)
 }
 
 #[test]

@@ -342,32 +342,10 @@ fn fallback_roots_from_the_module_proxy_satisfy_ca_roots() {
     );
 }
 
-/// Runs `verify` on a file with a runs-on list (build info and static/stripped not judged).
+/// Runs `verify` on a linux/arm64 file with a runs-on list (build info not judged).
 fn verify_runs_on(file: &Path, images: &[&str], static_: bool) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("p.toml");
-    let list: Vec<String> = images.iter().map(|i| format!("{i:?}")).collect();
-    std::fs::write(
-        &cfg,
-        format!(
-            "[build.verify]\nbuildinfo = false\n\n[profile.golden.verify]\nstatic = {static_}\nruns-on = [{}]\n",
-            list.join(", ")
-        ),
-    )
-    .expect("profile");
-    run(
-        dir.path(),
-        &[
-            "verify",
-            &file.display().to_string(),
-            "--target",
-            "linux/arm64",
-            "--config",
-            &cfg.display().to_string(),
-            "--message-format",
-            "json",
-        ],
-    )
+    util::needs::verify_runs_on(dir.path(), file, "linux/arm64", images, static_)
 }
 
 #[test]

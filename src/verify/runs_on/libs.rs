@@ -8,7 +8,8 @@ use crate::verify::elf_file::ElfFile;
 use crate::verify::Malformed;
 
 use super::images::{self, Image, Libc};
-use super::needs::{self, Need};
+use super::needs::Need;
+use super::provides;
 use super::start;
 use crate::verify::{Check, Facts};
 
@@ -111,16 +112,7 @@ pub(super) fn symbols_text(syms: &Needers) -> String {
     if syms.names.is_empty() {
         return String::new();
     }
-    let more = syms.total.saturating_sub(syms.names.len());
-    format!(
-        " ({}{})",
-        syms.names.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    )
+    format!(" ({})", start::list_more(&syms.names, syms.total))
 }
 
 /// `GLIBC_2.34 (a, b); GLIBC_2.38 (c)`, at most [`VERSIONS_SHOWN`] versions.
@@ -170,44 +162,15 @@ pub fn runs_on_check(
     needs: &GlibcNeeds,
     runtime: Option<&Result<Vec<Need>, String>>,
 ) -> Check {
-    let started = starts_on(name, facts, goarch, needs);
-    let mut c = match started {
+    let c = match starts_on(name, facts, goarch, needs) {
         Err(c) => return c,
         Ok(c) => c,
-    };
-    let runtime = match runtime {
-        None => return c,
-        Some(Err(e)) => {
-            return Check::unknown(
-                &c.id,
-                c.expected.clone().unwrap_or_default(),
-                format!("the binary's function names could not be read, so what it reads at run time is unknown: {e}"),
-            )
-        }
-        Some(Ok(r)) => r,
     };
     let image = match images::find(name) {
         Ok(Some(i)) => i,
         _ => return c,
     };
-    let j = needs::judge(runtime, name, image);
-    if !j.unmet.is_empty() {
-        c.status = crate::verify::Status::Fail;
-        c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
-        let mut msg = j.unmet.join("; ");
-        if !j.notes.is_empty() {
-            msg.push_str(&format!(" (also: {})", j.notes.join("; ")));
-        }
-        c.message = Some(msg);
-        return c;
-    }
-    if !j.met.is_empty() {
-        c.actual = format!("{}; runtime needs met ({})", c.actual, j.met.join("; "));
-    }
-    if !j.notes.is_empty() {
-        c.message = Some(j.notes.join("; "));
-    }
-    c
+    provides::finish(c, runtime, start::linkage(facts), name, image, None)
 }
 
 /// Whether the artifact starts there at all: format, architecture, loader, libc version,

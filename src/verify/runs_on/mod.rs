@@ -31,7 +31,7 @@ pub fn check(
     runtime: Option<&Result<Vec<needs::Need>, String>>,
 ) -> Check {
     match files {
-        Some(files) => realimage::check(image, files, facts, goarch, glibc),
+        Some(files) => realimage::check(image, files, facts, goarch, glibc, runtime),
         None if ImageRef::is_reference(image) => Check::unknown(
             &realimage::check_id(image),
             format!("starts on {image}"),

@@ -4,17 +4,17 @@
 //!
 //! Judged: the loader (`PT_INTERP`) exists, after symlinks inside the image; every
 //! `DT_NEEDED` library is on the loader's search path; the `GLIBC_x.y` versions the
-//! binary needs are defined by the image's `libc.so.6`. Reported (not judged yet): the
-//! files Go reads at run time, a CA bundle, zoneinfo, `/etc/passwd`, `/etc/group`,
-//! `/etc/nsswitch.conf`, `/tmp` ([`RuntimeFiles`]), found by the same questions
-//! ([`Provided`]) the named-image table answers, through [`ImageContents`].
+//! binary needs are defined by the image's `libc.so.6`. Then the binary's runtime needs
+//! are judged by [`provides::finish`], the same judgement the named-image table gets,
+//! through [`ImageContents`], and the check says what files Go reads the image has.
 
 use crate::image::{ImageFiles, Kind, Lookup, Small};
 use crate::target;
 
-use super::images::{Entry, EntryKind, ImageContents, Libc};
+use super::images::{Entry, EntryKind, ImageContents, Libc, RunsAs};
 use super::libs::{self, loader_family, GlibcNeeds};
-use super::provides::Provided;
+use super::needs::Need;
+use super::provides;
 use super::start;
 use crate::verify::{Check, Facts};
 
@@ -40,113 +40,56 @@ pub struct User {
     pub uid: u32,
 }
 
-/// The files of an image that Go binaries read at run time, as facts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RuntimeFiles {
-    /// The first CA bundle of [`CA_FILES`](super::provides::CA_FILES) the image has (a non-empty file).
-    pub ca_bundle: Option<String>,
-    /// Else a certificate directory of [`CA_DIRS`](super::provides::CA_DIRS) with files in it.
-    pub ca_dir: Option<String>,
-    /// The first zoneinfo directory of [`ZONE_DIRS`](super::provides::ZONE_DIRS) with zones in it.
-    pub zoneinfo: Option<String>,
-    /// `/etc/passwd`'s users; `None` without the file. `Some(empty)` when it could not
-    /// be read or lists nobody.
-    pub passwd: Option<Vec<User>>,
-    pub group: bool,
-    /// `/etc/nsswitch.conf`'s `hosts:` line, or `""` when the file has none; `None`
-    /// without the file.
-    pub nsswitch_hosts: Option<String>,
-    /// `/tmp`'s permission bits, when it is a directory.
-    pub tmp_mode: Option<u32>,
+/// `/etc/passwd`'s users, `None` without the file or when it was not read (larger than
+/// the read cap, or not a regular file).
+fn users(files: &ImageFiles) -> Option<Vec<User>> {
+    match files.read_small("/etc/passwd", crate::image::SMALL_CAP) {
+        Small::Bytes(b) => Some(parse_passwd(b)),
+        _ => None,
+    }
 }
 
-impl RuntimeFiles {
-    pub fn of(files: &ImageFiles) -> RuntimeFiles {
-        let has = Provided::of(files);
-        let tmp_mode = has.tmp_dir_mode().flatten();
-        let ca_bundle = has.ca_bundle.map(|e| e.path);
-        let ca_dir = if ca_bundle.is_some() {
-            None
-        } else {
-            has.ca_dir.map(|e| e.path)
-        };
-        let zoneinfo = has.zoneinfo.map(|e| e.path);
-        let passwd = match files.read_small("/etc/passwd", crate::image::SMALL_CAP) {
-            Small::Missing | Small::NotFile => None,
-            Small::Bytes(b) => Some(parse_passwd(b)),
-            Small::TooBig(_) | Small::NotLoaded => Some(Vec::new()),
-        };
-        let nsswitch_hosts = match files.read_small("/etc/nsswitch.conf", crate::image::SMALL_CAP) {
-            Small::Bytes(b) => Some(
-                String::from_utf8_lossy(b)
-                    .lines()
-                    .map(|l| l.split('#').next().unwrap_or("").trim())
-                    .find(|l| l.starts_with("hosts:"))
-                    .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default(),
-            ),
-            Small::Missing | Small::NotFile => None,
-            _ => Some(String::new()),
-        };
-        RuntimeFiles {
-            ca_bundle,
-            ca_dir,
-            zoneinfo,
-            passwd,
-            group: files.is_file("/etc/group"),
-            nsswitch_hosts,
-            tmp_mode,
-        }
-    }
+/// `name:x:uid:...` lines; others skipped.
+pub fn parse_passwd(bytes: &[u8]) -> Vec<User> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?.trim();
+            let _pw = f.next()?;
+            let uid = f.next()?.trim().parse().ok()?;
+            (!name.is_empty() && !name.starts_with('#')).then(|| User {
+                name: name.to_string(),
+                uid,
+            })
+        })
+        .collect()
+}
 
-    /// `CA bundle /etc/ssl/certs/ca-certificates.crt; zoneinfo /usr/share/zoneinfo; ...`
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        parts.push(match (&self.ca_bundle, &self.ca_dir) {
-            (Some(b), _) => format!("CA bundle {b}"),
-            (None, Some(d)) => format!("CA certificates in {d} (no bundle)"),
-            (None, None) => "no CA bundle".to_string(),
-        });
-        parts.push(match &self.zoneinfo {
-            Some(z) => format!("zoneinfo {z}"),
-            None => "no zoneinfo".to_string(),
-        });
-        parts.push(match &self.passwd {
-            None => "no /etc/passwd".to_string(),
-            Some(u) if u.is_empty() => "/etc/passwd (unread)".to_string(),
-            Some(users) => {
-                let shown: Vec<String> = users
+/// What a file Go reads says, when that matters: `/etc/passwd`'s users (`root 0, nonroot
+/// 65532`), `/etc/nsswitch.conf`'s `hosts:` line.
+fn note(files: &ImageFiles, path: &str) -> Option<String> {
+    match path {
+        "/etc/passwd" => Some(match users(files) {
+            Some(u) if !u.is_empty() => {
+                let shown: Vec<String> = u
                     .iter()
                     .take(6)
                     .map(|u| format!("{} {}", u.name, u.uid))
                     .collect();
-                let more = users.len().saturating_sub(shown.len());
-                format!(
-                    "/etc/passwd ({}{})",
-                    shown.join(", "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
-                )
+                start::list_more(&shown, u.len())
             }
-        });
-        parts.push(if self.group {
-            "/etc/group".to_string()
-        } else {
-            "no /etc/group".to_string()
-        });
-        parts.push(match &self.nsswitch_hosts {
-            None => "no /etc/nsswitch.conf".to_string(),
-            Some(h) if h.is_empty() => "/etc/nsswitch.conf".to_string(),
-            Some(h) => format!("/etc/nsswitch.conf ({h})"),
-        });
-        parts.push(match self.tmp_mode {
-            Some(m) => format!("/tmp {m:o}"),
-            None => "no /tmp".to_string(),
-        });
-        parts.join("; ")
+            _ => "unread".to_string(),
+        }),
+        "/etc/nsswitch.conf" => match files.read_small(path, crate::image::SMALL_CAP) {
+            Small::Bytes(b) => String::from_utf8_lossy(b)
+                .lines()
+                .map(|l| l.split('#').next().unwrap_or("").trim())
+                .find(|l| l.starts_with("hosts:"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -169,28 +112,29 @@ impl ImageContents for ImageFiles {
             path: want.to_string(),
             kind,
             mode: Some(node.mode),
-            note: None,
+            note: note(self, want),
             source: format!("the image ({})", self.platform),
             filled,
         })
     }
-}
 
-/// `name:x:uid:...` lines; others skipped.
-pub fn parse_passwd(bytes: &[u8]) -> Vec<User> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split(':');
-            let name = f.next()?.trim();
-            let _pw = f.next()?;
-            let uid = f.next()?.trim().parse().ok()?;
-            (!name.is_empty() && !name.starts_with('#')).then(|| User {
-                name: name.to_string(),
-                uid,
-            })
+    /// The config's `User` (its user part; root when unset), looked up by uid when it
+    /// is a number, else by name.
+    fn runs_as(&self) -> Option<RunsAs> {
+        let spec = self.user.as_deref().unwrap_or("");
+        let user = match spec.split(':').next().unwrap_or("") {
+            "" => "0",
+            u => u,
+        };
+        let listed = users(self).map(|all| match user.parse::<u32>() {
+            Ok(uid) => all.iter().any(|u| u.uid == uid),
+            Err(_) => all.iter().any(|u| u.name == user),
+        });
+        Some(RunsAs {
+            user: user.to_string(),
+            listed,
         })
-        .collect()
+    }
 }
 
 /// The libc an image has for an architecture: found by its loaders, and for glibc the
@@ -287,6 +231,7 @@ pub fn check(
     facts: &Facts,
     goarch: Option<&str>,
     needs: &GlibcNeeds,
+    runtime: Option<&Result<Vec<Need>, String>>,
 ) -> Check {
     let id = check_id(name);
     if let Some(why) = &files.over_budget {
@@ -300,7 +245,10 @@ pub fn check(
     let libc = image_libc(files, arch);
     let expected = format!("starts on {name} ({}, {})", files.platform, libc.describe());
     let fail = |why: String| start::would_not_start(&id, &expected, why);
-    let runtime = RuntimeFiles::of(files).describe();
+    let finish = |c: Check| {
+        let text = provides::files_text(files);
+        provides::finish(c, runtime, start::linkage(facts), name, files, Some(text))
+    };
     let goarch = match start::linux_goarch(name, facts, goarch) {
         Ok(a) => a,
         Err(why) => return fail(why),
@@ -312,9 +260,12 @@ pub fn check(
         ));
     }
     if facts.static_ {
-        let mut c = Check::judged(&id, true, expected, format!("static {goarch} binary"));
-        c.message = Some(format!("image files: {runtime}"));
-        return c;
+        return finish(Check::judged(
+            &id,
+            true,
+            expected.clone(),
+            format!("static {goarch} binary"),
+        ));
     }
     let mut found = Vec::new();
     let interp = facts.interpreter.as_deref().unwrap_or("");
@@ -425,9 +376,7 @@ pub fn check(
     if !facts.needed.is_empty() {
         found.push(format!("{} found", facts.needed.join(", ")));
     }
-    let mut c = Check::judged(&id, true, expected, found.join(", "));
-    c.message = Some(format!("image files: {runtime}"));
-    c
+    finish(Check::judged(&id, true, expected.clone(), found.join(", ")))
 }
 
 #[cfg(test)]
