@@ -10,7 +10,7 @@ mod util;
 
 use std::path::{Path, PathBuf};
 
-use util::needs::{program, verify_runs_on, Link};
+use util::needs::{program, Link};
 use util::rootfs::{image, ImageConfig, Images, RootSpec};
 use util::*;
 
@@ -68,21 +68,8 @@ fn images_of(root: &Path, user: Option<&str>, dir: &Path) -> Images {
     image(&[root], "arm64", &config, dir)
 }
 
-/// The status and message of `runs-on.IMAGE` for each image, verifying `file` once.
 fn verdicts(dir: &Path, file: &Path, images: &[&str]) -> Vec<(String, String)> {
-    let r = verify_runs_on(dir, file, "linux/arm64", images, false);
-    assert!(matches!(r.code, Some(0 | 1)), "{r}");
-    let arts = r.artifacts();
-    images
-        .iter()
-        .map(|i| {
-            let c = check(&arts[0], &format!("runs-on.{i}"));
-            (
-                c["status"].as_str().unwrap_or("").to_string(),
-                format!("{} | {} | {}", c["expected"], c["actual"], c["message"]),
-            )
-        })
-        .collect()
+    util::needs::runs_on_verdicts(dir, file, "linux/arm64", images)
 }
 
 /// Judges `file` on the named image and on the three real ones: every verdict is

@@ -55,12 +55,19 @@ fn ok(cmd: &mut Command) {
 }
 
 /// `libneed.so.1` for `goarch` in `dir` (with the `libneed.so` link `-lneed` wants),
-/// built from fixtures/go/needs/libneed/need.c with the cross gcc; returns `dir`.
+/// built from fixtures/go/needs/libneed/need.c with the cross gcc, without a C library
+/// (so glibc's and musl's loaders both take it); returns `dir`.
 pub fn libneed(goarch: &str, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let src = super::fixture("go/needs/libneed/need.c");
     ok(Command::new(cross_gcc(goarch))
-        .args(["-shared", "-fPIC", "-Wl,-soname,libneed.so.1", "-o"])
+        .args([
+            "-shared",
+            "-fPIC",
+            "-nostdlib",
+            "-Wl,-soname,libneed.so.1",
+            "-o",
+        ])
         .arg(dir.join("libneed.so.1"))
         .arg(src));
     let link = dir.join("libneed.so");
@@ -158,4 +165,27 @@ pub fn verify_runs_on(
             target,
         ],
     )
+}
+
+/// `verify` of `file` (linux/<goarch>) in `dir` with `runs-on = images`: each image's
+/// `runs-on.IMAGE` status, and its expected, actual and message in one text.
+pub fn runs_on_verdicts(
+    dir: &Path,
+    file: &Path,
+    target: &str,
+    images: &[&str],
+) -> Vec<(String, String)> {
+    let r = verify_runs_on(dir, file, target, images, false);
+    assert!(matches!(r.code, Some(0 | 1)), "{r}");
+    let arts = r.artifacts();
+    images
+        .iter()
+        .map(|i| {
+            let c = super::check(&arts[0], &format!("runs-on.{i}"));
+            (
+                c["status"].as_str().unwrap_or("").to_string(),
+                format!("{} | {} | {}", c["expected"], c["actual"], c["message"]),
+            )
+        })
+        .collect()
 }

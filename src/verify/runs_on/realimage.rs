@@ -8,7 +8,7 @@
 //! are judged by [`provides::finish`], the same judgement the named-image table gets,
 //! through [`ImageContents`], and the check says what files Go reads the image has.
 
-use crate::image::{ImageFiles, Kind, Lookup, Small};
+use crate::image::{ldpath, ImageFiles, Kind, Lookup, Small};
 use crate::target;
 
 use super::images::{Entry, EntryKind, ImageContents, Libc, RunsAs};
@@ -148,9 +148,9 @@ pub struct ImageLibc {
     pub glibc: Option<(String, Result<String, String>)>,
 }
 
-fn glibc_version(files: &ImageFiles) -> Option<(String, Result<String, String>)> {
-    let (_, real) = files.find_library("libc.so.6")?;
-    let v = match files.read_small(&real, crate::image::LIBC_CAP) {
+/// The highest `GLIBC_x.y` the `libc.so.6` at `real` defines, or why it cannot be told.
+fn glibc_version(files: &ImageFiles, real: &str) -> Result<String, String> {
+    match files.read_small(real, crate::image::LIBC_CAP) {
         Small::Bytes(b) => match libs::glibc_defined(b) {
             Ok(vs) => vs
                 .last()
@@ -163,8 +163,7 @@ fn glibc_version(files: &ImageFiles) -> Option<(String, Result<String, String>)>
             crate::image::LIBC_CAP >> 20
         )),
         _ => Err(format!("{real} was not read")),
-    };
-    Some((real, v))
+    }
 }
 
 /// What libc the image has for `goarch`.
@@ -177,7 +176,13 @@ pub fn image_libc(files: &ImageFiles, goarch: &str) -> ImageLibc {
     };
     let glibc_loader = arch.and_then(|a| found(a.glibc_loaders));
     let musl_loader = arch.and_then(|a| found(a.musl_loaders));
-    let glibc = glibc_version(files);
+    let glibc = ldpath::libc_paths(files, goarch)
+        .into_iter()
+        .next()
+        .map(|real| {
+            let v = glibc_version(files, &real);
+            (real, v)
+        });
     match (glibc_loader, musl_loader) {
         (Some(l), _) => ImageLibc {
             family: Libc::Glibc,
@@ -209,19 +214,6 @@ impl ImageLibc {
         };
         start::libc_text(self.family, version)
     }
-}
-
-/// Names musl's loader answers itself (it is the C library): `libc.so`, `libpthread.so.0`,
-/// ... (musl's ldso/dynlink.c, `reserved`).
-fn musl_builtin(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix("lib") else {
-        return false;
-    };
-    let Some((stem, after)) = rest.split_once(".so") else {
-        return false;
-    };
-    ["c", "pthread", "rt", "m", "dl", "util", "xnet"].contains(&stem)
-        && (after.is_empty() || after.starts_with('.'))
 }
 
 /// `runs-on.IMAGE` against a real image's files.
@@ -312,69 +304,88 @@ pub fn check(
             }
         }
     }
-    if loader_family(interp) == Libc::Glibc && !needs.versions.is_empty() {
-        match &libc.glibc {
-            None => {
-                return fail(format!(
-                    "{name} has no libc.so.6 on its library path ({}), and the binary needs glibc",
-                    files.lib_dirs.join(":")
-                ))
-            }
-            Some((real, Err(why))) => {
-                return Check::unknown(
-                    &id,
-                    expected.clone(),
-                    format!("cannot tell the glibc version of {name} ({real}): {why}"),
-                )
-            }
-            Some((real, Ok(have))) => {
-                let over = needs.above(have);
-                if !over.is_empty() {
-                    let parts: Vec<String> = over
-                        .iter()
-                        .map(|(v, s)| format!("GLIBC_{v}{}", libs::symbols_text(s)))
-                        .collect();
-                    return fail(format!(
-                        "{name} has glibc {have} ({real} defines up to GLIBC_{have}), the binary needs {}: \
-                         it would fail with `GLIBC_{} not found`; link against an older glibc, use a newer base image, or build static with cgo = false",
-                        parts.join("; "),
-                        over.last().map_or("", |(v, _)| v)
-                    ));
-                }
-                found.push(format!("glibc {have}"));
-            }
-        }
+    let paths = ldpath::Paths {
+        rpath: facts.search.rpath.clone(),
+        runpath: facts.search.runpath.clone(),
+        nodeflib: facts.search.nodeflib,
+        origin: None,
+    };
+    let search = ldpath::Search::new(files, goarch, interp, &[&paths]);
+    let unknown = |why: String| Check::unknown(&id, expected.clone(), why);
+    if let Some(why) = &search.unreadable {
+        return unknown(format!(
+            "what the loader of {name} finds cannot be told: {why}"
+        ));
     }
-    let musl = loader_family(interp) == Libc::Musl;
     // Every directory tried for every name, within one budget: a binary needing
     // thousands of names on an image of symlink chains is answered, as unknown.
     let mut left = crate::image::files::MAX_LOOKUP_WALK;
+    let walked = |why: String| unknown(format!("{name}: {why}, so it cannot be judged"));
+    if loader_family(interp) == Libc::Glibc && !needs.versions.is_empty() {
+        let libc = match search.find("libc.so.6", &mut left) {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                return fail(format!(
+                "{name} has no libc.so.6 where the loader looks ({}), and the binary needs glibc",
+                search.describe()
+            ))
+            }
+            Err(why) => return walked(why),
+        };
+        let have = match glibc_version(files, &libc.real) {
+            Ok(v) => v,
+            Err(why) => {
+                return unknown(format!(
+                    "cannot tell the glibc version of {name} ({}): {why}",
+                    libc.real
+                ))
+            }
+        };
+        let over = needs.above(&have);
+        if !over.is_empty() {
+            let parts: Vec<String> = over
+                .iter()
+                .map(|(v, s)| format!("GLIBC_{v}{}", libs::symbols_text(s)))
+                .collect();
+            return fail(format!(
+                "{name} has glibc {have} ({} defines up to GLIBC_{have}), the binary needs {}: \
+                 it would fail with `GLIBC_{} not found`; link against an older glibc, use a newer base image, or build static with cgo = false",
+                libc.real,
+                parts.join("; "),
+                over.last().map_or("", |(v, _)| v)
+            ));
+        }
+        found.push(format!("glibc {have}"));
+    }
     let mut missing: Vec<&str> = Vec::new();
     for n in &facts.needed {
-        if musl && musl_builtin(n) {
-            continue;
-        }
-        match files.find_library_within(n, &mut left) {
-            Ok(Some(_)) => {}
+        match search.find(n, &mut left) {
+            Ok(Some(f)) => found.push(format!("{n} found via {}", f.by)),
             Ok(None) => missing.push(n),
-            Err(why) => {
-                return Check::unknown(
-                    &id,
-                    expected.clone(),
-                    format!("{name}: {why}, so it cannot be judged"),
-                )
-            }
+            Err(why) => return walked(why),
         }
     }
     if !missing.is_empty() {
-        return fail(format!(
-            "{name} has no {} on its library path ({}): install it in the image or link it statically",
+        let mut why = Vec::new();
+        for n in &missing {
+            match search.why_not(n, &mut left) {
+                Ok(w) => why.extend(w),
+                Err(e) => return walked(e),
+            }
+        }
+        let text = format!(
+            "{name} has no {} where the loader looks ({}){}",
             missing.join(", "),
-            files.lib_dirs.join(":")
+            search.describe(),
+            why.iter().map(|w| format!("; {w}")).collect::<String>()
+        );
+        // A directory relative to where the binary runs may hold them: not known here.
+        if search.notes.iter().any(|n| n.contains("$ORIGIN")) {
+            return unknown(text);
+        }
+        return fail(format!(
+            "{text}: install it in the image or link it statically"
         ));
-    }
-    if !facts.needed.is_empty() {
-        found.push(format!("{} found", facts.needed.join(", ")));
     }
     finish(Check::judged(&id, true, expected.clone(), found.join(", ")))
 }
@@ -393,14 +404,6 @@ mod tests {
     fn a_libc_that_is_no_elf_is_an_error_not_a_version() {
         assert!(libs::glibc_defined(b"\x7fELF\x02\x01").is_err());
         assert!(libs::glibc_defined(b"not an elf at all").is_err());
-    }
-
-    #[test]
-    fn musl_answers_for_its_own_libraries() {
-        assert!(musl_builtin("libc.so"));
-        assert!(musl_builtin("libpthread.so.0"));
-        assert!(!musl_builtin("libz.so.1"));
-        assert!(!musl_builtin("libcrypto.so.3"));
     }
 
     #[test]
