@@ -153,16 +153,23 @@ pub fn glibc_check(needs: &GlibcNeeds, max: &str) -> Check {
 
 pub use super::start::loader_family;
 
-/// `runs-on.IMAGE`: will this artifact start on the image, and will the files it reads at
-/// run time (`runtime`: its needs, `None` for files without a pclntab) be there?
-pub fn runs_on_check(
-    name: &str,
-    facts: &Facts,
-    goarch: Option<&str>,
-    needs: &GlibcNeeds,
-    runtime: Option<&Result<Vec<Need>, String>>,
-) -> Check {
-    let c = match starts_on(name, facts, goarch, needs) {
+/// What `runs-on.IMAGE` judges of an artifact, on a named and a real image alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Artifact<'a> {
+    pub facts: &'a Facts,
+    /// Its GOARCH, when the target table knows its machine.
+    pub goarch: Option<&'a str>,
+    /// Its `GLIBC_x.y` version needs.
+    pub glibc: &'a GlibcNeeds,
+    /// Its runtime needs; `None` for files without a pclntab.
+    pub runtime: Option<&'a Result<Vec<Need>, String>>,
+}
+
+/// `runs-on.IMAGE` on a named image: will the artifact start there, and will the files
+/// it reads at run time be there?
+pub fn runs_on_check(name: &str, a: &Artifact) -> Check {
+    let (facts, runtime) = (a.facts, a.runtime);
+    let c = match starts_on(name, facts, a.goarch, a.glibc) {
         Err(c) => return c,
         Ok(c) => c,
     };

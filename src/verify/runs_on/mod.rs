@@ -30,13 +30,19 @@ pub fn check(
     glibc: &libs::GlibcNeeds,
     runtime: Option<&Result<Vec<needs::Need>, String>>,
 ) -> Check {
+    let artifact = libs::Artifact {
+        facts,
+        goarch,
+        glibc,
+        runtime,
+    };
     match files {
-        Some(files) => realimage::check(image, files, facts, goarch, glibc, runtime),
+        Some(files) => realimage::check(image, files, &artifact),
         None if ImageRef::is_reference(image) => Check::unknown(
             &realimage::check_id(image),
             format!("starts on {image}"),
             format!("the image {image} was not read for this target, so it cannot be judged"),
         ),
-        None => libs::runs_on_check(image, facts, goarch, glibc, runtime),
+        None => libs::runs_on_check(image, &artifact),
     }
 }

@@ -12,11 +12,10 @@ use crate::image::{ldpath, ImageFiles, Kind, Lookup, Small};
 use crate::target;
 
 use super::images::{Entry, EntryKind, ImageContents, Libc, RunsAs};
-use super::libs::{self, loader_family, GlibcNeeds};
-use super::needs::Need;
+use super::libs::{self, loader_family, Artifact};
 use super::provides;
 use super::start;
-use crate::verify::{Check, Facts};
+use crate::verify::Check;
 
 /// A check id for an entry: characters the report schema does not allow in ids become `_`.
 pub fn check_id(name: &str) -> String {
@@ -217,14 +216,8 @@ impl ImageLibc {
 }
 
 /// `runs-on.IMAGE` against a real image's files.
-pub fn check(
-    name: &str,
-    files: &ImageFiles,
-    facts: &Facts,
-    goarch: Option<&str>,
-    needs: &GlibcNeeds,
-    runtime: Option<&Result<Vec<Need>, String>>,
-) -> Check {
+pub fn check(name: &str, files: &ImageFiles, a: &Artifact) -> Check {
+    let (facts, goarch, needs, runtime) = (a.facts, a.goarch, a.glibc, a.runtime);
     let id = check_id(name);
     if let Some(why) = &files.over_budget {
         return Check::unknown(
