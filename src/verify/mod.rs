@@ -252,6 +252,7 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
             found.goarch,
             &found.glibc,
             found.runtime.as_ref(),
+            &policy.accepted_on(image),
         ));
     }
     verdict

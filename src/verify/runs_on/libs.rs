@@ -167,7 +167,7 @@ pub struct Artifact<'a> {
 
 /// `runs-on.IMAGE` on a named image: will the artifact start there, and will the files
 /// it reads at run time be there?
-pub fn runs_on_check(name: &str, a: &Artifact) -> Check {
+pub fn runs_on_check(name: &str, a: &Artifact, accepted: &[String]) -> Check {
     let (facts, runtime) = (a.facts, a.runtime);
     let c = match starts_on(name, facts, a.goarch, a.glibc) {
         Err(c) => return c,
@@ -177,7 +177,15 @@ pub fn runs_on_check(name: &str, a: &Artifact) -> Check {
         Ok(Some(i)) => i,
         _ => return c,
     };
-    provides::finish(c, runtime, start::linkage(facts), name, image, None)
+    provides::finish(
+        c,
+        runtime,
+        start::linkage(facts),
+        name,
+        image,
+        None,
+        accepted,
+    )
 }
 
 /// Whether the artifact starts there at all: format, architecture, loader, libc version,

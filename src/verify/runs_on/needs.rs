@@ -15,6 +15,16 @@ use crate::verify::go::pclntab::{self, PclnError, Pclntab};
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
 
+/// Every need's id, as `accept-needs` names them.
+pub const NEEDS: &[&str] = &[
+    "ca-roots",
+    "zoneinfo",
+    "passwd",
+    "nss",
+    "dns-config",
+    "tmpdir",
+];
+
 /// One thing the binary will read at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Need {

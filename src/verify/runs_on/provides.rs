@@ -105,9 +105,9 @@ pub enum Linkage {
 /// The runtime needs judged against an image's files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Judgement {
-    /// One line per unmet judged need: what the binary does, what the image lacks (the
-    /// files looked for), the fixes.
-    pub unmet: Vec<String>,
+    /// One line per unmet judged need, with the need: what the binary does, what the
+    /// image lacks (the files looked for), the fixes.
+    pub unmet: Vec<(&'static str, String)>,
     /// One short line per need that is met, e.g. "ca-roots: /etc/ssl/cert.pem".
     pub met: Vec<String>,
     /// Reported, never failed: resolver files and their absence.
@@ -133,7 +133,7 @@ pub fn judge(needs: &[Need], linkage: Linkage, name: &str, image: &dyn ImageCont
         }
         // What the image lacks, as documented (the table's `absent`) or plainly, and the
         // files Go looked for unless `what` names them all.
-        let lacks = |what: &str, looked: &[&str]| -> String {
+        let lacks = |what: &str, looked: &[&str]| -> (&'static str, String) {
             let (has, plain) = match looked.iter().find_map(|p| image.absence(p)) {
                 Some(s) => (s, false),
                 None => (format!("no {what}"), true),
@@ -143,11 +143,12 @@ pub fn judge(needs: &[Need], linkage: Linkage, name: &str, image: &dyn ImageCont
             } else {
                 format!(" (looked for {})", looked.join(", "))
             };
-            format!(
+            let text = format!(
                 "the binary {} and {name} has {has}{looked}: {}",
                 describe(n),
                 fixes(n)
-            )
+            );
+            (n.need, text)
         };
         match n.need {
             "ca-roots" => match has.ca_roots() {
@@ -169,11 +170,14 @@ pub fn judge(needs: &[Need], linkage: Linkage, name: &str, image: &dyn ImageCont
                     Some(RunsAs {
                         user,
                         listed: Some(false),
-                    }) => j.unmet.push(format!(
-                        "the binary {} and {name} runs as user {user}, which its /etc/passwd does not list \
-                         (user.Current fails with `user: unknown userid`): {}",
-                        describe(n),
-                        fixes(n)
+                    }) => j.unmet.push((
+                        n.need,
+                        format!(
+                            "the binary {} and {name} runs as user {user}, which its /etc/passwd does not list \
+                             (user.Current fails with `user: unknown userid`): {}",
+                            describe(n),
+                            fixes(n)
+                        ),
                     )),
                     _ => {
                         let users = image
@@ -207,11 +211,14 @@ pub fn judge(needs: &[Need], linkage: Linkage, name: &str, image: &dyn ImageCont
                         e.mode.map(|m| format!(" ({m:o})")).unwrap_or_default()
                     ))
                 }
-                Some(e) => j.unmet.push(format!(
-                    "the binary {} and /tmp in {name} is not a world-writable directory{}: {}",
-                    describe(n),
-                    e.mode.map(|m| format!(" (mode {m:o})")).unwrap_or_default(),
-                    fixes(n)
+                Some(e) => j.unmet.push((
+                    n.need,
+                    format!(
+                        "the binary {} and /tmp in {name} is not a world-writable directory{}: {}",
+                        describe(n),
+                        e.mode.map(|m| format!(" (mode {m:o})")).unwrap_or_default(),
+                        fixes(n)
+                    ),
                 )),
                 None => j.unmet.push(lacks("/tmp", &["/tmp"])),
             },
@@ -258,6 +265,7 @@ pub fn finish(
     name: &str,
     image: &dyn ImageContents,
     files_note: Option<String>,
+    accepted: &[String],
 ) -> Check {
     let mut c = started;
     let files = files_note.map(|f| format!("image files: {f}"));
@@ -276,16 +284,34 @@ pub fn finish(
         Some(Ok(r)) => r,
     };
     let j = judge(needs, linkage, name, image);
+    // What the profile accepts unmet (`accept-needs`) passes, said as accepted.
+    let (taken, unmet): (Vec<_>, Vec<_>) = j
+        .unmet
+        .into_iter()
+        .partition(|(need, _)| accepted.iter().any(|a| a == need));
+    let taken_needs: Vec<&str> = taken.iter().map(|(need, _)| *need).collect();
     let mut parts = Vec::new();
-    if j.unmet.is_empty() {
+    if unmet.is_empty() {
         if !j.met.is_empty() {
             c.actual = format!("{}; runtime needs met ({})", c.actual, j.met.join("; "));
         }
+        if !taken.is_empty() {
+            let texts: Vec<&str> = taken.iter().map(|(_, t)| t.as_str()).collect();
+            parts.push(format!(
+                "accepted unmet (accept-needs): {}",
+                texts.join("; ")
+            ));
+        }
         parts.extend(j.notes);
+        c = c.accepting(&taken_needs);
     } else {
         c.status = Status::Fail;
-        c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
-        let mut msg = j.unmet.join("; ");
+        c.actual = format!("would start, but {} runtime need(s) unmet", unmet.len());
+        let texts: Vec<&str> = unmet.iter().map(|(_, t)| t.as_str()).collect();
+        let mut msg = texts.join("; ");
+        if !taken_needs.is_empty() {
+            msg.push_str(&format!(" (accepted: {})", taken_needs.join(", ")));
+        }
         if !j.notes.is_empty() {
             msg.push_str(&format!(" (also: {})", j.notes.join("; ")));
         }
@@ -356,25 +382,34 @@ mod tests {
                 .any(|m| m.starts_with("nss: none needed (statically linked")),
             "{j:#?}"
         );
-        let j = judge(&needs, Linkage::Dynamic(Libc::Glibc), "s", &no_libc);
-        assert_eq!(j.unmet.len(), 1, "{j:#?}");
-        assert!(j.unmet[0].contains("no libc"), "{j:#?}");
-        // Static still reads the file: without /etc/passwd the lookup fails, named so.
+        // Dynamic glibc needs NSS modules; static still reads the file, and the user the
+        // image runs as must be listed, for user.Current: one unmet need each, named.
         let empty = Listed(Libc::None, Vec::new(), as_user(None));
-        let j = judge(&needs, Linkage::Static, "e", &empty);
-        assert_eq!(j.unmet.len(), 1, "{j:#?}");
-        assert!(
-            j.unmet[0].contains("e has no /etc/passwd: add an /etc/passwd"),
-            "{j:#?}"
-        );
-        // The user the image runs as must be listed, for user.Current.
         let unlisted = Listed(Libc::Musl, passwd, as_user(Some(false)));
-        let j = judge(&needs, Linkage::Static, "u", &unlisted);
-        assert_eq!(j.unmet.len(), 1, "{j:#?}");
-        assert!(
-            j.unmet[0].contains("u runs as user 65532, which its /etc/passwd does not list"),
-            "{j:#?}"
-        );
+        for (name, linkage, image, needle) in [
+            (
+                "s",
+                Linkage::Dynamic(Libc::Glibc),
+                &no_libc,
+                "s has no libc",
+            ),
+            (
+                "e",
+                Linkage::Static,
+                &empty,
+                "e has no /etc/passwd: add an /etc/passwd",
+            ),
+            (
+                "u",
+                Linkage::Static,
+                &unlisted,
+                "u runs as user 65532, which its /etc/passwd does not list",
+            ),
+        ] {
+            let j = judge(&needs, linkage, name, image);
+            assert_eq!(j.unmet.len(), 1, "{name}: {j:#?}");
+            assert!(j.unmet[0].1.contains(needle), "{name}: {j:#?}");
+        }
         let lookup_only = needs_of(&["os/user.Lookup"]);
         assert!(judge(&lookup_only, Linkage::Static, "u", &unlisted)
             .unmet
@@ -403,12 +438,14 @@ mod tests {
         assert_eq!(j.met, ["ca-roots: /etc/ssl/cert.pem"]);
         assert_eq!(j.unmet.len(), 3, "{j:#?}");
         assert!(
-            j.unmet[0].contains("time.LoadLocation")
-                && j.unmet[0].contains("img has no zoneinfo (looked for /usr/share/zoneinfo, "),
+            j.unmet[0].1.contains("time.LoadLocation")
+                && j.unmet[0]
+                    .1
+                    .contains("img has no zoneinfo (looked for /usr/share/zoneinfo, "),
             "{j:#?}"
         );
-        assert!(j.unmet[1].contains("no libc"), "{j:#?}");
-        assert!(j.unmet[2].contains("mode 755"), "{j:#?}");
+        assert!(j.unmet[1].1.contains("no libc"), "{j:#?}");
+        assert!(j.unmet[2].1.contains("mode 755"), "{j:#?}");
         assert_eq!(j.notes.len(), 1);
         let musl = Listed(
             Libc::Musl,
@@ -418,5 +455,51 @@ mod tests {
         let j = judge(&needs, Linkage::Dynamic(Libc::Musl), "m", &musl);
         assert!(j.met.iter().any(|m| m.starts_with("nss: musl")), "{j:#?}");
         assert!(j.met.iter().any(|m| m == "tmpdir: /tmp (1777)"), "{j:#?}");
+    }
+
+    #[test]
+    fn accepted_needs_pass_saying_so_and_the_rest_still_fail() {
+        let needs = needs_of(&["time.LoadLocation", "os.MkdirTemp"]);
+        let bare = Listed(Libc::None, Vec::new(), None);
+        let started = || Check::judged("runs-on.x", true, "starts on x", "static arm64 binary");
+        let judged = |accepted: &[&str]| {
+            let accepted: Vec<String> = accepted.iter().map(|a| a.to_string()).collect();
+            finish(
+                started(),
+                Some(&Ok(needs.clone())),
+                Linkage::Static,
+                "x",
+                &bare,
+                None,
+                &accepted,
+            )
+        };
+        let c = judged(&["zoneinfo", "tmpdir"]);
+        assert_eq!(
+            (c.status, c.accepted()),
+            (Status::Pass, Some("zoneinfo, tmpdir")),
+            "{c:#?}"
+        );
+        assert!(
+            c.actual
+                .ends_with("static arm64 binary (accepted: zoneinfo, tmpdir)"),
+            "{c:#?}"
+        );
+        assert!(
+            c.message
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("accepted unmet (accept-needs): the binary loads time zones"),
+            "{c:#?}"
+        );
+        let c = judged(&["zoneinfo"]);
+        assert_eq!((c.status, c.accepted()), (Status::Fail, None), "{c:#?}");
+        let msg = c.message.as_deref().unwrap_or("");
+        assert!(
+            msg.contains("creates temporary files") && msg.contains("(accepted: zoneinfo)"),
+            "{msg}"
+        );
+        assert!(!msg.contains("time.LoadLocation"), "{msg}");
+        assert_eq!(judged(&[]).accepted(), None);
     }
 }

@@ -216,7 +216,7 @@ impl ImageLibc {
 }
 
 /// `runs-on.IMAGE` against a real image's files.
-pub fn check(name: &str, files: &ImageFiles, a: &Artifact) -> Check {
+pub fn check(name: &str, files: &ImageFiles, a: &Artifact, accepted: &[String]) -> Check {
     let (facts, goarch, needs, runtime) = (a.facts, a.goarch, a.glibc, a.runtime);
     let id = check_id(name);
     if let Some(why) = &files.over_budget {
@@ -232,7 +232,8 @@ pub fn check(name: &str, files: &ImageFiles, a: &Artifact) -> Check {
     let fail = |why: String| start::would_not_start(&id, &expected, why);
     let finish = |c: Check| {
         let text = provides::files_text(files);
-        provides::finish(c, runtime, start::linkage(facts), name, files, Some(text))
+        let linkage = start::linkage(facts);
+        provides::finish(c, runtime, linkage, name, files, Some(text), accepted)
     };
     let goarch = match start::linux_goarch(name, facts, goarch) {
         Ok(a) => a,
