@@ -372,6 +372,16 @@ fn arm64_glibc(libc: Option<&Path>, comp: Comp) -> Vec<(Vec<E>, Comp)> {
     ]
 }
 
+/// The arm64 glibc image with one more layer (compressed `comp`) of the whiteout
+/// files `whiteouts`, written as the layout `dir`.
+fn whited_out(dir: &Path, whiteouts: &[&str], comp: Comp) {
+    let l = Layout::new(dir);
+    let mut layers = arm64_glibc(None, Comp::Zstd);
+    layers.push((whiteouts.iter().map(|w| file(w, b"")).collect(), comp));
+    let m = l.image("arm64", None, &layers);
+    l.finish(m, None);
+}
+
 fn build_images(skopeo: bool) -> Images {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
@@ -431,31 +441,14 @@ fn build_images(skopeo: bool) -> Images {
 
     // arm64 glibc, then a layer that deletes the loader's link and the CA bundle, and
     // makes /usr/share/zoneinfo opaque (empty).
-    let l = Layout::new(&root.join("whiteout"));
-    let mut layers = arm64_glibc(None, Comp::Zstd);
-    layers.push((
-        vec![
-            file("usr/lib/.wh.ld-linux-aarch64.so.1", b""),
-            file("etc/ssl/certs/.wh.ca-certificates.crt", b""),
-            file("usr/share/zoneinfo/.wh..wh..opq", b""),
-        ],
-        Comp::Zstd,
-    ));
-    let m = l.image("arm64", None, &layers);
-    l.finish(m, None);
-
+    let whiteouts = [
+        "usr/lib/.wh.ld-linux-aarch64.so.1",
+        "etc/ssl/certs/.wh.ca-certificates.crt",
+        "usr/share/zoneinfo/.wh..wh..opq",
+    ];
+    whited_out(&root.join("whiteout"), &whiteouts, Comp::Zstd);
     // The CA bundle and zoneinfo removed, the loader kept: it starts, and says so.
-    let l = Layout::new(&root.join("nocerts"));
-    let mut layers = arm64_glibc(None, Comp::Zstd);
-    layers.push((
-        vec![
-            file("etc/ssl/certs/.wh.ca-certificates.crt", b""),
-            file("usr/share/zoneinfo/.wh..wh..opq", b""),
-        ],
-        Comp::Gzip,
-    ));
-    let m = l.image("arm64", None, &layers);
-    l.finish(m, None);
+    whited_out(&root.join("nocerts"), &whiteouts[1..], Comp::Gzip);
 
     // /lib points above the root: it resolves to / inside the image, never outside.
     let l = Layout::new(&root.join("escape"));
@@ -568,26 +561,7 @@ fn have_tools() -> Option<bool> {
 
 /// `verify FILE --target T` in `dir` with a profile whose runs-on is `images`.
 fn verify_in(dir: &Path, file: &Path, target: &str, images: &[&str]) -> Run {
-    let list: Vec<String> = images.iter().map(|i| format!("{i:?}")).collect();
-    std::fs::write(
-        dir.join("xbuild-go.toml"),
-        format!(
-            "[build.verify]\nbuildinfo = false\n\n[profile.golden.verify]\nstatic = false\nruns-on = [{}]\n",
-            list.join(", ")
-        ),
-    )
-    .unwrap();
-    run(
-        dir,
-        &[
-            "verify",
-            "--message-format",
-            "json",
-            file.to_str().unwrap(),
-            "--target",
-            target,
-        ],
-    )
+    util::needs::verify_runs_on(dir, file, target, images, false)
 }
 
 #[test]

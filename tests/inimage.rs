@@ -499,7 +499,8 @@ impl Host {
 /// An image at `dir` for `goarch` (its config's `config`) of two layers that reach for
 /// the host's directory: links out of the root (absolute and climbing) that the second
 /// layer writes through, hard links to its files, device nodes, a setuid file, a planted
-/// `/.xbuild-go`, `/proc` a link to `/`, a terabyte sparse file.
+/// `/.xbuild-go`, `/proc` a link to `/`, a terabyte sparse file; and the `/etc/passwd` and
+/// zoneinfo the program's other modes would read.
 fn hostile_image(host: &Host, dir: &Path, goarch: &str, config: Value) -> String {
     let hostp = host.dir.path().display().to_string();
     let hostp = hostp.as_str();
@@ -514,6 +515,14 @@ fn hostile_image(host: &Host, dir: &Path, goarch: &str, config: Value) -> String
         Entry("bin/su", 0o4755, Kind::File(b"#!/bin/sh\n")),
         Entry(".xbuild-go/planted", 0o755, Kind::File(b"x")),
         Entry("huge", 0o644, Kind::Sparse(1 << 40)),
+        // What the program's other modes read (user and zone lookups), so the static
+        // judgement of its runtime needs passes as the run does.
+        Entry(
+            "etc/passwd",
+            0o644,
+            Kind::File(b"root:x:0:0::/root:/bin/sh\nu:x:1234:1234::/:/bin/sh\n"),
+        ),
+        Entry("usr/share/zoneinfo/UTC", 0o644, Kind::File(b"TZif2")),
     ]);
     let upper = tar(&[
         Entry("escape/pwned", 0o644, Kind::File(b"PWNED")),

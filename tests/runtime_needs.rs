@@ -53,6 +53,14 @@ const TEMP: Prog = Prog {
     body: r#"d, err := os.MkdirTemp("", "x"); fmt.Println(d, err)"#,
 };
 
+/// A scratch directory for the programs, when go and the `tools` (with why) are there;
+/// else `None`, and the test skips (a failure under CI=true).
+fn scratch(tools: &[(&str, &str)]) -> Option<tempfile::TempDir> {
+    let go = require_tool("go", "building the fixture programs");
+    (go && tools.iter().all(|(t, why)| require_tool(t, why)))
+        .then(|| tempfile::tempdir().expect("tempdir"))
+}
+
 /// util's hermetic go environment, aimed at linux/arm64.
 fn arm64_go_env() -> BTreeMap<String, String> {
     let mut env = go_env();
@@ -183,10 +191,7 @@ fn expect(label: &str, (stripped, full): &(PathBuf, PathBuf), want: &[(&str, boo
 
 #[test]
 fn needs_appear_with_their_evidence_and_go_with_their_remedies() {
-    if !require_tool("go", "building the fixture programs") {
-        return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(tmp) = scratch(&[]) else { return };
     let d = tmp.path();
     expect("hello", &build(d, &HELLO, "", &[], &[], None), &[]);
     let roots = build(d, &ROOTS, "", &[], &[], None);
@@ -196,46 +201,34 @@ fn needs_appear_with_their_evidence_and_go_with_their_remedies() {
         ev.iter().any(|e| e == "crypto/x509.loadSystemRoots"),
         "{ev:?}"
     );
-    expect(
-        "zones",
-        &build(d, &ZONES, "", &[], &[], None),
-        &[("zoneinfo", false)],
+    // (case, program, build suffix, flags, extra import, the needs and whether met)
+    type Case<'a> = (
+        &'a str,
+        &'a Prog,
+        &'a str,
+        &'a [&'a str],
+        Option<(&'a str, &'a str)>,
+        &'a [(&'a str, bool)],
     );
-    expect(
-        "zones -tags timetzdata",
-        &build(d, &ZONES, "-tzdata", &["-tags=timetzdata"], &[], None),
-        &[("zoneinfo", true)],
-    );
-    expect(
-        "zones + import time/tzdata",
-        &build(d, &ZONES, "-import", &[], &[], Some(("time/tzdata", ""))),
-        &[("zoneinfo", true)],
-    );
-    expect(
-        "users",
-        &build(d, &USERS, "", &[], &[], None),
-        &[("passwd", false)],
-    );
-    expect(
-        "resolve (pure Go)",
-        &build(d, &RESOLVE, "", &[], &[], None),
-        &[("dns-config", false)],
-    );
-    expect(
-        "temp",
-        &build(d, &TEMP, "", &[], &[], None),
-        &[("tmpdir", false)],
-    );
+    #[rustfmt::skip]
+    let cases: &[Case] = &[
+        ("zones", &ZONES, "", &[], None, &[("zoneinfo", false)]),
+        ("zones -tags timetzdata", &ZONES, "-tzdata", &["-tags=timetzdata"], None, &[("zoneinfo", true)]),
+        ("zones + import time/tzdata", &ZONES, "-import", &[], Some(("time/tzdata", "")), &[("zoneinfo", true)]),
+        ("users", &USERS, "", &[], None, &[("passwd", false)]),
+        ("resolve (pure Go)", &RESOLVE, "", &[], None, &[("dns-config", false)]),
+        ("temp", &TEMP, "", &[], None, &[("tmpdir", false)]),
+    ];
+    for (case, prog, suffix, flags, extra, want) in cases {
+        expect(case, &build(d, prog, suffix, flags, &[], *extra), want);
+    }
 }
 
 #[test]
 fn the_cgo_resolver_and_cgo_user_lookups_need_nss_unless_netgo_osusergo() {
-    if !require_tool("go", "building the fixture programs")
-        || !require_tool("aarch64-linux-gnu-gcc", "cgo builds for linux/arm64")
-    {
+    let Some(tmp) = scratch(&[("aarch64-linux-gnu-gcc", "cgo builds for linux/arm64")]) else {
         return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
+    };
     let d = tmp.path();
     let cgo = [("CGO_ENABLED", "1"), ("CC", "aarch64-linux-gnu-gcc")];
     let resolve = build(d, &RESOLVE, "-cgo", &[], &cgo, None);
@@ -283,10 +276,7 @@ fn online_env() -> Vec<(String, String)> {
 
 #[test]
 fn fallback_roots_from_the_module_proxy_satisfy_ca_roots() {
-    if !require_tool("go", "building the fixture programs") {
-        return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(tmp) = scratch(&[]) else { return };
     let d = tmp.path();
     let online = online_env();
     let env: Vec<(&str, &str)> = online
@@ -342,40 +332,15 @@ fn fallback_roots_from_the_module_proxy_satisfy_ca_roots() {
     );
 }
 
-/// Runs `verify` on a file with a runs-on list (build info and static/stripped not judged).
+/// Runs `verify` on a linux/arm64 file with a runs-on list (build info not judged).
 fn verify_runs_on(file: &Path, images: &[&str], static_: bool) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cfg = dir.path().join("p.toml");
-    let list: Vec<String> = images.iter().map(|i| format!("{i:?}")).collect();
-    std::fs::write(
-        &cfg,
-        format!(
-            "[build.verify]\nbuildinfo = false\n\n[profile.golden.verify]\nstatic = {static_}\nruns-on = [{}]\n",
-            list.join(", ")
-        ),
-    )
-    .expect("profile");
-    run(
-        dir.path(),
-        &[
-            "verify",
-            &file.display().to_string(),
-            "--target",
-            "linux/arm64",
-            "--config",
-            &cfg.display().to_string(),
-            "--message-format",
-            "json",
-        ],
-    )
+    util::needs::verify_runs_on(dir.path(), file, "linux/arm64", images, static_)
 }
 
 #[test]
 fn runs_on_judges_runtime_needs_against_named_images() {
-    if !require_tool("go", "building the fixture programs") {
-        return;
-    }
-    let tmp = tempfile::tempdir().expect("tempdir");
+    let Some(tmp) = scratch(&[]) else { return };
     let d = tmp.path();
     let roots = build(d, &ROOTS, "", &[], &[], None).0;
     let zones = build(d, &ZONES, "", &[], &[], None).0;

@@ -195,6 +195,11 @@ pub fn policy_json(p: &Policy) -> Value {
         "buildinfo": p.require_go,
         "go": p.go_requirement.as_ref().map(|g| g.to_string()),
     });
+    // Runtime needs accepted unmet on runs-on images, when the profile accepts any.
+    if !p.accept_needs.is_empty() || !p.accept_needs_on.is_empty() {
+        v["accept-needs"] = json!(p.accept_needs);
+        v["accept-needs-on"] = json!(p.accept_needs_on);
+    }
     if let Some(e) = &p.expect_go {
         v["expect-go"] = json!({
             "GOOS": e.goos,

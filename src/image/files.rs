@@ -104,9 +104,9 @@ pub struct ImageFiles {
     pub layers: usize,
     /// The config's `User`, if set.
     pub user: Option<String>,
-    /// The dynamic loader's search path for the platform, in order: ld.so.conf's
-    /// directories, then the defaults.
-    pub lib_dirs: Vec<String>,
+    /// The directories `/etc/ld.so.conf` lists (its includes followed): what ldconfig
+    /// builds the cache from, never read by the loader itself ([`super::ldpath`]).
+    pub conf_dirs: Vec<String>,
     /// Entries skipped (a hard link to nothing, an entry under a file, ...), as notes.
     pub notes: Vec<String>,
     pub skipped: usize,
@@ -192,7 +192,7 @@ impl ImageFiles {
             manifest: None,
             layers: 0,
             user: None,
-            lib_dirs: Vec::new(),
+            conf_dirs: Vec::new(),
             notes: Vec::new(),
             skipped: 0,
             over_budget: None,
@@ -366,46 +366,45 @@ impl ImageFiles {
         }
     }
 
-    /// Finds a `DT_NEEDED` name as the loader would: a name with a slash is a path;
-    /// others are looked up in [`ImageFiles::lib_dirs`], in order. Returns the path it
-    /// was found at (before symlinks) and where that resolves.
-    pub fn find_library(&self, name: &str) -> Option<(String, String)> {
-        let mut unbounded = u64::MAX;
-        self.find_library_within(name, &mut unbounded)
-            .unwrap_or(None)
-    }
-
-    /// [`ImageFiles::find_library`] within a budget of path components walked, shared by
-    /// the caller's lookups ([`MAX_LOOKUP_WALK`] for one binary): `Err` when it runs out.
+    /// Finds a library `name` in `dirs`, in order, as a loader does: a name with a slash
+    /// is a path itself. Returns the path it was found at (before symlinks) and where
+    /// that resolves; `Err` when the budget of path components walked, shared by the
+    /// caller's lookups ([`MAX_LOOKUP_WALK`] for one binary), runs out.
     pub fn find_library_within(
         &self,
         name: &str,
+        dirs: &[String],
         left: &mut u64,
     ) -> Result<Option<(String, String)>, String> {
-        let mut file_at = |p: &str| -> Result<Option<String>, String> {
-            let (found, steps) = self.resolve_counted(p, true);
-            if steps > *left {
-                return Err(format!(
-                    "looking up libraries walked more than {MAX_LOOKUP_WALK} path components \
-                     (MAX_LOOKUP_WALK)"
-                ));
-            }
-            *left -= steps;
-            Ok(match found {
-                Lookup::Found { path, node } if node.kind == Kind::File => Some(path),
-                _ => None,
-            })
-        };
         if name.contains('/') {
-            return Ok(file_at(name)?.map(|real| (name.to_string(), real)));
+            return Ok(self
+                .file_within(name, left)?
+                .map(|real| (name.to_string(), real)));
         }
-        for dir in &self.lib_dirs {
+        for dir in dirs {
             let p = format!("{}/{name}", dir.trim_end_matches('/'));
-            if let Some(real) = file_at(&p)? {
+            if let Some(real) = self.file_within(&p, left)? {
                 return Ok(Some((p, real)));
             }
         }
         Ok(None)
+    }
+
+    /// Where `path` resolves when it is a regular file there, within the budget `left`
+    /// of path components walked (see [`ImageFiles::find_library_within`]).
+    pub fn file_within(&self, path: &str, left: &mut u64) -> Result<Option<String>, String> {
+        let (found, steps) = self.resolve_counted(path, true);
+        if steps > *left {
+            return Err(format!(
+                "looking up libraries walked more than {MAX_LOOKUP_WALK} path components \
+                 (MAX_LOOKUP_WALK)"
+            ));
+        }
+        *left -= steps;
+        Ok(match found {
+            Lookup::Found { path, node } if node.kind == Kind::File => Some(path),
+            _ => None,
+        })
     }
 }
 

@@ -5,8 +5,9 @@
 //! order ([`layers`]: gzip, zstd or plain tar; whiteouts and opaque directories; hard
 //! links; symlinks resolved inside the root) into an [`ImageFiles`] index of names,
 //! types, modes, sizes and link targets, then reads the bytes of the few small files
-//! a judgement needs ([`SMALL_FILES`], `/etc/ld.so.conf.d/*`, the `libc.so.6` the loader
-//! would use). Nothing is extracted to disk, no file of a layout is reached through a
+//! a judgement needs ([`SMALL_FILES`], `/etc/ld.so.conf.d/*`, `/etc/ld.so.cache`, musl's
+//! `/etc/ld-musl-*.path`, the `libc.so.6` the loader would use; [`ldpath`] searches as
+//! the loaders do). Nothing is extracted to disk, no file of a layout is reached through a
 //! symlink or read unless regular ([`crate::input::file`]), every digest is verified
 //! (sha256, sha512; others refused), no JSON document with a key twice is accepted, and
 //! every step is bounded: [`BUDGETS`] lists each budget, as docs/security.md does. Past
@@ -17,7 +18,9 @@
 
 pub mod files;
 pub mod layers;
-mod ldpath;
+pub mod ldcache;
+mod ldconf;
+pub mod ldpath;
 pub mod manifest;
 mod reference;
 pub mod rootfs;
@@ -155,10 +158,12 @@ pub const BUDGETS: &[Limit] = &[
     limit("MAX_HOPS", files::MAX_HOPS as u64, false),
     limit("MAX_WALK", files::MAX_WALK, false),
     limit("MAX_LOOKUP_WALK", files::MAX_LOOKUP_WALK, false),
-    limit("MAX_INCLUDE_DEPTH", ldpath::MAX_INCLUDE_DEPTH as u64, false),
-    limit("MAX_INCLUDE_READS", ldpath::MAX_INCLUDE_READS as u64, false),
-    limit("MAX_GLOB_TESTS", ldpath::MAX_GLOB_TESTS as u64, false),
-    limit("MAX_CONF_DIRS", ldpath::MAX_CONF_DIRS as u64, false),
+    limit("MAX_INCLUDE_DEPTH", ldconf::MAX_INCLUDE_DEPTH as u64, false),
+    limit("MAX_INCLUDE_READS", ldconf::MAX_INCLUDE_READS as u64, false),
+    limit("MAX_GLOB_TESTS", ldconf::MAX_GLOB_TESTS as u64, false),
+    limit("MAX_CONF_DIRS", ldconf::MAX_CONF_DIRS as u64, false),
+    limit("MAX_LDCACHE", ldcache::MAX_LDCACHE, true),
+    limit("MAX_STEPS", ldcache::MAX_STEPS as u64, false),
     limit("MAX_CONF_FILES", MAX_CONF_FILES as u64, false),
     limit("SMALL_CAP", SMALL_CAP, true),
     limit("LIBC_CAP", LIBC_CAP, true),
@@ -223,9 +228,9 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
         mut files,
         mut budget,
     } = index(r, base, platform)?;
-    // The small files and the loader's configuration, with the libc of the default
-    // directories (the usual case) in the same walk.
-    let defaults = ldpath::default_dirs(&picked.platform.arch);
+    // The small files, the loaders' configuration and cache, and the libc of glibc's
+    // built-in directories (the usual case) in one walk.
+    let (system, _) = ldpath::glibc_dirs(&files, &picked.platform.arch);
     let mut wanted: Vec<String> = SMALL_FILES.iter().map(|s| s.to_string()).collect();
     wanted.extend(
         files
@@ -235,9 +240,17 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
             .take(MAX_CONF_FILES)
             .map(|n| format!("/etc/ld.so.conf.d/{n}")),
     );
-    let small = files.to_load(&wanted, SMALL_CAP);
-    let libc: Vec<String> = defaults.iter().map(|d| format!("{d}/libc.so.6")).collect();
-    let mut first = small;
+    wanted.extend(
+        files
+            .list_dir("/etc")
+            .iter()
+            .filter(|n| n.starts_with("ld-musl-") && n.ends_with(".path"))
+            .take(MAX_CONF_FILES)
+            .map(|n| format!("/etc/{n}")),
+    );
+    let mut first = files.to_load(&wanted, SMALL_CAP);
+    first.extend(files.to_load(&[ldpath::LDCACHE.to_string()], ldcache::MAX_LDCACHE));
+    let libc: Vec<String> = system.iter().map(|d| format!("{d}/libc.so.6")).collect();
     first.extend(files.to_load(&libc, LIBC_CAP));
     layers::load(
         &source,
@@ -247,23 +260,21 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
         LIBC_CAP,
         &mut budget,
     )?;
-    let (dirs, over) = ldpath::search_path(&files, &defaults);
-    files.lib_dirs = dirs;
+    let (dirs, over) = ldconf::conf_dirs(&files);
+    files.conf_dirs = dirs;
     if let Some(why) = over {
         return Err(ImageError::budget(why));
     }
-    // ld.so.conf may put another libc first.
-    if let Some((_, real)) = files.find_library("libc.so.6") {
-        let more = files.to_load(&[real], LIBC_CAP);
-        layers::load(
-            &source,
-            &picked.layers,
-            &mut files,
-            more,
-            LIBC_CAP,
-            &mut budget,
-        )?;
-    }
+    // The cache may put another libc first.
+    let more = files.to_load(&ldpath::libc_paths(&files, &picked.platform.arch), LIBC_CAP);
+    layers::load(
+        &source,
+        &picked.layers,
+        &mut files,
+        more,
+        LIBC_CAP,
+        &mut budget,
+    )?;
     Ok(files)
 }
 

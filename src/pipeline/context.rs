@@ -169,6 +169,26 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
             Err(e) => return Err(usage(e)),
         }
     }
+    check_accept_needs(profile)
+}
+
+/// Every need `accept-needs` names (the verify table's, a target's, a `runs-on` entry's)
+/// must be one `runs-on` judges: a configuration error (exit 2) naming the profile line.
+fn check_accept_needs(profile: &ResolvedProfile) -> anyhow::Result<()> {
+    let v = &profile.verify;
+    let per_image = v.runs_on_accept.value.values();
+    let lists = std::iter::once((&v.accept_needs.source, &v.accept_needs.value))
+        .chain(per_image.map(|n| (&v.runs_on_accept.source, n)));
+    let known = verify::runs_on::needs::NEEDS;
+    for (source, needs) in lists {
+        if let Some(n) = needs.iter().find(|n| !known.contains(&n.as_str())) {
+            return Err(usage(format!(
+                "{source}: accept-needs names `{n}`, which is not a runtime need{}; the needs are {}",
+                crate::suggest::did_you_mean(n, known.iter().copied()),
+                known.join(", ")
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -181,6 +201,7 @@ pub fn policy_for(
     target: &Target,
 ) -> anyhow::Result<Policy> {
     verify::kind_of(profile).map_err(usage)?;
+    check_accept_needs(profile)?;
     let mut policy = Policy::from_profile(profile, Some(target));
     ctx.images
         .attach(profile, target, &ctx.work_dir, &mut policy)?;

@@ -65,6 +65,11 @@ pub struct VerifyPolicy {
     pub buildinfo: Sourced<bool>,
     /// Base images the artifact must run on. Default empty.
     pub runs_on: Sourced<Vec<String>>,
+    /// The runtime needs accepted as unmet on one `runs-on` image (its entry written as a
+    /// table), by image. Default none.
+    pub runs_on_accept: Sourced<std::collections::BTreeMap<String, Vec<String>>>,
+    /// The runtime needs accepted as unmet on every `runs-on` image. Default none.
+    pub accept_needs: Sourced<Vec<String>>,
     /// Highest GLIBC_x.y a dynamic build may need. Default: no limit.
     pub max_glibc: Sourced<Option<String>>,
     /// 32-bit arm float ABI. Default any.
@@ -196,7 +201,18 @@ impl ResolvedProfile {
             row("verify.static", &v.static_, |b| b.to_string()),
             row("verify.stripped", &v.stripped, |b| b.to_string()),
             row("verify.buildinfo", &v.buildinfo, |b| b.to_string()),
-            row("verify.runs-on", &v.runs_on, list),
+            // Each entry as written: a table for one that accepts needs.
+            row("verify.runs-on", &v.runs_on, |images| {
+                let each: Vec<String> = images
+                    .iter()
+                    .map(|i| match v.runs_on_accept.value.get(i) {
+                        Some(n) => format!("{{ image = {i:?}, accept-needs = {n:?} }}"),
+                        None => format!("{i:?}"),
+                    })
+                    .collect();
+                format!("[{}]", each.join(", "))
+            }),
+            row("verify.accept-needs", &v.accept_needs, list),
             row("verify.max-glibc", &v.max_glibc, |m| {
                 m.clone().unwrap_or_else(|| "(none)".into())
             }),

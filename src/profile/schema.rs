@@ -109,11 +109,61 @@ pub struct VerifyToml {
     pub static_: Option<Spanned<bool>>,
     pub stripped: Option<Spanned<bool>>,
     pub buildinfo: Option<Spanned<bool>>,
-    pub runs_on: Option<Spanned<Vec<String>>>,
+    pub runs_on: Option<Spanned<Vec<RunsOnToml>>>,
+    /// Runtime needs accepted as unmet on every `runs-on` image: `["zoneinfo"]`.
+    pub accept_needs: Option<Spanned<Vec<String>>>,
     pub max_glibc: Option<Spanned<String>>,
     pub arm_float_abi: Option<Spanned<FloatAbi>>,
     pub aarch64_bti: Option<Spanned<BtiPolicy>>,
     pub max_size: Option<Spanned<String>>,
+}
+
+/// One `runs-on` entry: an image, or a table naming one with the runtime needs accepted
+/// as unmet there (`{ image = "alpine:3.20", accept-needs = ["zoneinfo"] }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunsOnToml {
+    Image(String),
+    Table(RunsOnTable),
+}
+
+/// The table form of a `runs-on` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RunsOnTable {
+    pub image: String,
+    #[serde(default)]
+    pub accept_needs: Vec<String>,
+}
+
+impl RunsOnToml {
+    /// The image as written.
+    pub fn image(&self) -> &str {
+        match self {
+            RunsOnToml::Image(i) | RunsOnToml::Table(RunsOnTable { image: i, .. }) => i,
+        }
+    }
+}
+
+/// A string or a table; a table's own errors (an unknown key, a missing `image`) are
+/// reported as they are, not as "no variant matched".
+impl<'de> Deserialize<'de> for RunsOnToml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = RunsOnToml;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an image, or a table { image = \"...\", accept-needs = [...] }")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<RunsOnToml, E> {
+                Ok(RunsOnToml::Image(s.to_string()))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, m: M) -> Result<RunsOnToml, M::Error> {
+                RunsOnTable::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(RunsOnToml::Table)
+            }
+        }
+        d.deserialize_any(Entry)
+    }
 }
 
 /// `libc`: the C library a cgo build links.
@@ -221,6 +271,7 @@ pub const VERIFY_KEYS: &[&str] = &[
     "stripped",
     "buildinfo",
     "runs-on",
+    "accept-needs",
     "max-glibc",
     "arm-float-abi",
     "aarch64-bti",

@@ -47,19 +47,27 @@ pub(super) fn annotation(
 }
 
 /// An `::error` per failed check of an artifact (and of its slices), a `::notice` per
-/// skipped one (a smoke run this runner cannot do, with the reason).
+/// skipped one (a smoke run this runner cannot do, with the reason), a `::warning` per
+/// one passing on needs the profile accepts unmet (`pass (accepted: zoneinfo)`).
 pub(super) fn artifact(r: &Style, a: &ArtifactReport) -> Vec<String> {
     let mut lines = Vec::new();
     let target = a.target.as_deref().unwrap_or("artifact");
     for (arch, checks) in a.verdict.check_groups() {
         let suffix = arch.map(|a| format!(" [{a}]")).unwrap_or_default();
-        for c in checks.iter().filter(|c| c.status != Status::Pass) {
-            if c.status == Status::Skip {
+        for c in checks.iter() {
+            // A pass on accepted needs, or a skip: said, with the message.
+            let said = match (c.accepted(), c.status) {
+                (Some(needs), _) => Some(("warning", format!("pass (accepted: {needs})"))),
+                (None, Status::Skip) => Some(("notice", "skipped".to_string())),
+                (None, Status::Pass) => continue,
+                _ => None,
+            };
+            if let Some((level, what)) = said {
                 lines.push(annotation(
                     r,
-                    "notice",
+                    level,
                     Some(&a.path),
-                    &format!("{target}{suffix}: {} skipped", c.id),
+                    &format!("{target}{suffix}: {} {what}", c.id),
                     c.message.as_deref().unwrap_or(&c.actual),
                 ));
                 continue;

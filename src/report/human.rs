@@ -44,11 +44,13 @@ fn paint(r: &Style, code: &str, s: &str) -> String {
     }
 }
 
-/// Failed checks (every check with -v), each with its hint; `prefix` names a slice.
-/// A skipped check has its own line ([`smoke_lines`]) without -v.
+/// Failed checks and those passing on needs the profile accepts unmet (every check with
+/// -v), each with its hint; `prefix` names a slice. A skipped check has its own line
+/// ([`smoke_lines`]) without -v.
 fn print_checks(out: &mut String, r: &Style, prefix: &str, checks: &[crate::verify::Check]) {
     for c in checks {
-        if c.status.passes() && r.verbose == 0 {
+        let accepted = c.accepted().is_some();
+        if c.status.passes() && r.verbose == 0 && !accepted {
             continue;
         }
         // Pad before painting, so colour codes do not break the alignment.
@@ -66,7 +68,7 @@ fn print_checks(out: &mut String, r: &Style, prefix: &str, checks: &[crate::veri
         let id = r.clean_value(&format!("{prefix}{}", c.id));
         out.push_str(&format!("{mark} {id:<18} {}\n", r.clean_value(&line)));
         if let Some(m) = &c.message {
-            if c.status != Status::Pass || r.verbose > 1 {
+            if c.status != Status::Pass || r.verbose > 1 || accepted {
                 let hint = paint(r, "2", &format!("hint: {}", r.clean(m)));
                 out.push_str(&format!("{:>12} {:<18} {hint}\n", "", ""));
             }

@@ -34,7 +34,30 @@ pub struct Check {
     pub message: Option<String>,
 }
 
+/// How a passing check says it passed only because the profile accepts some runtime
+/// needs unmet: ` (accepted: zoneinfo)` at the end of its `actual`.
+const ACCEPTED: &str = " (accepted: ";
+
 impl Check {
+    /// This check, passing on `needs` the profile accepts unmet (`accept-needs`), saying
+    /// so: `... (accepted: zoneinfo)`.
+    pub(crate) fn accepting(mut self, needs: &[&str]) -> Check {
+        if !needs.is_empty() {
+            self.actual
+                .push_str(&format!("{ACCEPTED}{})", needs.join(", ")));
+        }
+        self
+    }
+
+    /// The runtime needs a passing check accepted unmet (`zoneinfo, tmpdir`), when it
+    /// did: shown as `pass (accepted: zoneinfo)` in every output.
+    pub fn accepted(&self) -> Option<&str> {
+        if self.status != Status::Pass {
+            return None;
+        }
+        self.actual.rsplit_once(ACCEPTED)?.1.strip_suffix(')')
+    }
+
     pub(crate) fn judged(
         id: &str,
         ok: bool,

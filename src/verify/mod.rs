@@ -32,7 +32,7 @@ pub use format::{sniff, Malformed, MAX_LIST, MAX_TEXT};
 use go::{buildinfo, gocheck, pclntab};
 pub use policy::{kind_of, Policy};
 use runs_on::{libs, needs};
-pub use verdict::{Facts, Slice, Verdict};
+pub use verdict::{Facts, LibrarySearch, Slice, Verdict};
 
 pub use format::leb128::SectionError;
 pub use gocheck::{go_split, GoExpect, GoFacts};
@@ -252,6 +252,7 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
             found.goarch,
             &found.glibc,
             found.runtime.as_ref(),
+            &policy.accepted_on(image),
         ));
     }
     verdict

@@ -26,6 +26,11 @@ pub struct Policy {
     /// The real images of `runs_on`, read for this policy's target, by the entry as
     /// written. An image reference missing here is judged `unknown`, never passed.
     pub images: std::collections::BTreeMap<String, std::sync::Arc<crate::image::ImageFiles>>,
+    /// Runtime needs (`zoneinfo`, ...) accepted as unmet on every `runs-on` image: the
+    /// check passes, saying which it accepted.
+    pub accept_needs: Vec<String>,
+    /// Runtime needs accepted on one `runs-on` image, by the entry as written.
+    pub accept_needs_on: std::collections::BTreeMap<String, Vec<String>>,
     /// What Go must have recorded in the build info (`buildinfo = true` with a target).
     pub expect_go: Option<GoExpect>,
     /// Whether a file without Go build info is rejected (builds, and `verify` with a
@@ -39,6 +44,17 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The runtime needs accepted as unmet on `image`: every image's and its own.
+    pub fn accepted_on(&self, image: &str) -> Vec<String> {
+        let mut all = self.accept_needs.clone();
+        for n in self.accept_needs_on.get(image).into_iter().flatten() {
+            if !all.contains(n) {
+                all.push(n.clone());
+            }
+        }
+        all
+    }
+
     /// Judge nothing; report facts only.
     pub fn report_only() -> Policy {
         Policy {
@@ -51,6 +67,8 @@ impl Policy {
             max_glibc: None,
             runs_on: Vec::new(),
             images: Default::default(),
+            accept_needs: Vec::new(),
+            accept_needs_on: Default::default(),
             expect_go: None,
             require_go: false,
             go_requirement: None,
@@ -80,6 +98,8 @@ impl Policy {
             max_glibc: v.max_glibc.value.clone(),
             runs_on: v.runs_on.value.clone(),
             images: Default::default(),
+            accept_needs: v.accept_needs.value.clone(),
+            accept_needs_on: v.runs_on_accept.value.clone(),
             expect_go: target
                 .filter(|_| v.buildinfo.value)
                 .map(|t| expected_go_build(profile, t)),

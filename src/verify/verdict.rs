@@ -33,6 +33,9 @@ pub struct Facts {
     pub needed_omitted: usize,
     #[serde(rename = "static")]
     pub static_: bool,
+    /// Where the loader looks for its libraries first (ELF only; not in the report).
+    #[serde(skip)]
+    pub search: LibrarySearch,
     pub stripped: bool,
     /// Highest GLIBC_x.y in the version needs, e.g. "2.34".
     pub glibc_max: Option<String>,
@@ -75,6 +78,15 @@ impl Facts {
         }
         s
     }
+}
+
+/// An ELF file's own say in the loader's search: `DT_RPATH`, `DT_RUNPATH`,
+/// `DF_1_NODEFLIB`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LibrarySearch {
+    pub rpath: Option<String>,
+    pub runpath: Option<String>,
+    pub nodeflib: bool,
 }
 
 /// Facts and checks of one artifact.

@@ -214,6 +214,9 @@ pub struct RootSpec {
     pub packages: Vec<String>,
     /// Files written after unpacking (path in the root, content).
     pub files: Vec<(String, String)>,
+    /// Binary files written after unpacking (path in the root, bytes): a test's own
+    /// shared library, a loader cache made elsewhere.
+    pub blobs: Vec<(String, Vec<u8>)>,
     /// Symbolic links made after unpacking (path in the root, target).
     pub links: Vec<(String, String)>,
     /// Paths removed after unpacking (files or whole directories).
@@ -232,6 +235,7 @@ impl RootSpec {
             arch: arch.into(),
             packages: packages.iter().map(|s| s.to_string()).collect(),
             files: Vec::new(),
+            blobs: Vec::new(),
             links: Vec::new(),
             remove: Vec::new(),
             ca_bundle: packages.contains(&"ca-certificates"),
@@ -274,6 +278,12 @@ impl RootSpec {
         self
     }
 
+    pub fn blob(&mut self, path: &str, bytes: &[u8]) -> &mut RootSpec {
+        self.blobs
+            .push((path.trim_start_matches('/').into(), bytes.to_vec()));
+        self
+    }
+
     pub fn link(&mut self, path: &str, target: &str) -> &mut RootSpec {
         self.links
             .push((path.trim_start_matches('/').into(), target.into()));
@@ -304,7 +314,8 @@ impl RootSpec {
             if self.ca_bundle {
                 write_ca_bundle(root);
             }
-            for (path, content) in &self.files {
+            let written = self.files.iter().map(|(p, c)| (p, c.as_bytes()));
+            for (path, content) in written.chain(self.blobs.iter().map(|(p, b)| (p, &b[..]))) {
                 let p = root.join(path);
                 std::fs::create_dir_all(p.parent().unwrap()).unwrap();
                 std::fs::write(&p, content).unwrap();

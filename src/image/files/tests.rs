@@ -156,18 +156,24 @@ fn library_lookups_through_amplifying_symlinks_stop_at_their_budget() {
     for (at, to) in &hops {
         layer.push((at, Symlink, Some(to)));
     }
-    let mut f = image(&[&layer]);
+    let f = image(&[&layer]);
+    let mut unbounded = u64::MAX;
     assert_eq!(
-        f.find_library("/l0/libz.so.1").map(|(_, r)| r).as_deref(),
+        f.find_library_within("/l0/libz.so.1", &[], &mut unbounded)
+            .unwrap()
+            .map(|(_, r)| r)
+            .as_deref(),
         Some("/r/libz.so.1")
     );
-    f.lib_dirs = vec!["/l0".to_string(); 300];
+    let dirs = vec!["/l0".to_string(); 300];
     let mut left = MAX_LOOKUP_WALK;
-    let e = f.find_library_within("libnone.so", &mut left).unwrap_err();
+    let e = f
+        .find_library_within("libnone.so", &dirs, &mut left)
+        .unwrap_err();
     assert!(e.contains("MAX_LOOKUP_WALK"), "{e}");
     let mut left = MAX_LOOKUP_WALK;
     assert!(f
-        .find_library_within("libz.so.1", &mut left)
+        .find_library_within("libz.so.1", &dirs, &mut left)
         .unwrap()
         .is_some());
 }

@@ -40,6 +40,8 @@ macro_rules! with_layer_fields {
             stripped,
             buildinfo,
             runs_on,
+            runs_on_accept,
+            accept_needs,
             max_glibc,
             arm_float_abi,
             aarch64_bti,

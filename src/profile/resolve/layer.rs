@@ -11,7 +11,8 @@ use super::overrides::Overrides;
 use super::values::{check_env, check_stamp, go_quote};
 use crate::error::usage;
 use crate::profile::schema::{
-    BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, SmokeIsolation, TargetToml, VerifyToml,
+    BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, RunsOnToml, SmokeIsolation, TargetToml,
+    VerifyToml,
 };
 use crate::profile::{Location, Output, OutputBase, ProfileFile, Source, Sourced};
 use crate::target::Target;
@@ -41,6 +42,10 @@ pub(super) struct Layer {
     pub(super) stripped: Option<Sourced<bool>>,
     pub(super) buildinfo: Option<Sourced<bool>>,
     pub(super) runs_on: Option<Sourced<Vec<String>>>,
+    /// The needs each `runs-on` entry written as a table accepts, by image; set with
+    /// `runs_on`, from the same line.
+    pub(super) runs_on_accept: Option<Sourced<BTreeMap<String, Vec<String>>>>,
+    pub(super) accept_needs: Option<Sourced<Vec<String>>>,
     pub(super) max_glibc: Option<Sourced<String>>,
     pub(super) arm_float_abi: Option<Sourced<FloatAbi>>,
     pub(super) aarch64_bti: Option<Sourced<BtiPolicy>>,
@@ -110,6 +115,8 @@ pub(super) fn builtin() -> Layer {
         stripped: Some(Sourced::new(true, Source::BuiltIn)),
         buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
         runs_on: b(vec![]),
+        runs_on_accept: Some(Sourced::new(BTreeMap::new(), Source::BuiltIn)),
+        accept_needs: b(vec![]),
         max_glibc: None,
         arm_float_abi: Some(Sourced::new(FloatAbi::Any, Source::BuiltIn)),
         aarch64_bti: Some(Sourced::new(BtiPolicy::Any, Source::BuiltIn)),
@@ -218,7 +225,21 @@ fn verify_fields(
     layer.static_ = take(&v.static_, s);
     layer.stripped = take(&v.stripped, s);
     layer.buildinfo = take(&v.buildinfo, s);
-    layer.runs_on = take(&v.runs_on, s);
+    if let Some(r) = &v.runs_on {
+        let source = s(r.span());
+        let images = r.get_ref().iter().map(|e| e.image().to_string()).collect();
+        let accept = r
+            .get_ref()
+            .iter()
+            .filter_map(|e| match e {
+                RunsOnToml::Table(t) => Some((t.image.clone(), t.accept_needs.clone())),
+                RunsOnToml::Image(_) => None,
+            })
+            .collect();
+        layer.runs_on = Some(Sourced::new(images, source.clone()));
+        layer.runs_on_accept = Some(Sourced::new(accept, source));
+    }
+    layer.accept_needs = take(&v.accept_needs, s);
     layer.max_glibc = take(&v.max_glibc, s);
     layer.arm_float_abi = take(&v.arm_float_abi, s);
     layer.aarch64_bti = take(&v.aarch64_bti, s);

@@ -254,6 +254,8 @@ pub(super) fn finish(
             stripped: pick!(stripped),
             buildinfo: pick!(buildinfo),
             runs_on: pick!(runs_on),
+            runs_on_accept: pick!(runs_on_accept),
+            accept_needs: pick!(accept_needs),
             max_glibc,
             arm_float_abi: pick!(arm_float_abi),
             aarch64_bti: pick!(aarch64_bti),

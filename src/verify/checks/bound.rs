@@ -304,6 +304,7 @@ mod tests {
                 .collect(),
             needed_omitted: 0,
             static_: false,
+            search: Default::default(),
             stripped: true,
             glibc_max: None,
             arm_attributes: None,

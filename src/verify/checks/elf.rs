@@ -7,7 +7,7 @@ use crate::profile::{BtiPolicy, FloatAbi};
 use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
 use crate::verify::abi::{arm_attributes, gnu_property};
 use crate::verify::check::Check;
-use crate::verify::format::elf_file::{ElfFile, Shdr, DF_1_PIE, SHT_SYMTAB};
+use crate::verify::format::elf_file::{ElfFile, Shdr, DF_1_NODEFLIB, DF_1_PIE, SHT_SYMTAB};
 use crate::verify::format::Malformed;
 use crate::verify::policy::Policy;
 use crate::verify::verdict::{Facts, Verdict};
@@ -199,6 +199,11 @@ pub(crate) fn verify(elf: &ElfFile, policy: &Policy) -> Result<Judged, Malformed
         needed: needed.clone(),
         needed_omitted: needed_more,
         static_: is_static,
+        search: crate::verify::LibrarySearch {
+            rpath: dynamic.rpath.clone(),
+            runpath: dynamic.runpath.clone(),
+            nodeflib: dynamic.flags_1.is_some_and(|f| f & DF_1_NODEFLIB != 0),
+        },
         stripped,
         arm_attributes: match &arm_attrs {
             Some(Ok(a)) => Some(a.named().into_iter().collect::<BTreeMap<_, _>>()),

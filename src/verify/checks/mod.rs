@@ -105,6 +105,7 @@ pub(super) fn linked_facts(
         needed: libs.listed.clone(),
         needed_omitted: libs.omitted,
         static_: libs.only_system(),
+        search: Default::default(),
         stripped,
         arm_attributes: None,
         gnu_properties: Vec::new(),

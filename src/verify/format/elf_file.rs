@@ -25,7 +25,11 @@ const DT_NULL: u64 = 0;
 const DT_NEEDED: u64 = 1;
 const DT_STRTAB: u64 = 5;
 const DT_STRSZ: u64 = 10;
+const DT_RPATH: u64 = 15;
+const DT_RUNPATH: u64 = 29;
 const DT_FLAGS_1: u64 = 0x6fff_fffb;
+/// DT_FLAGS_1: the loader searches neither its cache nor its default directories.
+pub const DF_1_NODEFLIB: u64 = 0x800;
 /// DT_FLAGS_1: the object is a position-independent executable.
 pub const DF_1_PIE: u64 = 0x0800_0000;
 /// More sections, segments, dynamic entries or version records than any executable has;
@@ -68,6 +72,9 @@ pub struct Dynamic {
     pub needed_total: usize,
     /// DT_FLAGS_1 (the first), when present: [`DF_1_PIE`] marks an executable.
     pub flags_1: Option<u64>,
+    /// DT_RPATH and DT_RUNPATH (the first of each), as written (`$ORIGIN` unexpanded).
+    pub rpath: Option<String>,
+    pub runpath: Option<String>,
 }
 
 /// An ELF file whose header and header tables were found sound.
@@ -407,6 +414,7 @@ impl<'a> ElfFile<'a> {
         let mut needed_at = Vec::new();
         let mut total = 0usize;
         let (mut strtab, mut strsz, mut flags_1) = (None, None, None);
+        let (mut rpath_at, mut runpath_at) = (None, None);
         let count = data.len() as u64 / ent;
         if count > MAX_ENTRIES
             && (0..MAX_ENTRIES).all(|i| d.word(i * ent, self.is64) != Some(DT_NULL))
@@ -430,6 +438,8 @@ impl<'a> ElfFile<'a> {
                 DT_STRTAB => strtab = strtab.or(Some(val)),
                 DT_STRSZ => strsz = strsz.or(Some(val)),
                 DT_FLAGS_1 => flags_1 = flags_1.or(Some(val)),
+                DT_RPATH => rpath_at = rpath_at.or(Some(val)),
+                DT_RUNPATH => runpath_at = runpath_at.or(Some(val)),
                 _ => {}
             }
         }
@@ -440,22 +450,28 @@ impl<'a> ElfFile<'a> {
                 self.b.range(off, strsz.unwrap_or(avail).min(avail))
             })
             .unwrap_or(&[]);
+        let string = |off: u64, max: usize| {
+            dynstr
+                .get(usize::try_from(off).unwrap_or(usize::MAX)..)
+                .filter(|s| !s.is_empty())
+                .map(|s| name_text(s, max))
+        };
         let needed = needed_at
             .into_iter()
             .map(|off| {
-                dynstr
-                    .get(usize::try_from(off).unwrap_or(usize::MAX)..)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| name_text(s, MAX_TEXT))
-                    .unwrap_or_else(|| {
-                        format!("(unreadable name at dynamic string offset {off:#x})")
-                    })
+                string(off, MAX_TEXT).unwrap_or_else(|| {
+                    format!("(unreadable name at dynamic string offset {off:#x})")
+                })
             })
             .collect();
+        // A search path is as long as a path may be; an unreadable one is none.
+        let path = |at: Option<u64>| at.and_then(|off| string(off, MAX_INTERP as usize));
         Ok(Dynamic {
             needed,
             needed_total: total,
             flags_1,
+            rpath: path(rpath_at),
+            runpath: path(runpath_at),
         })
     }
 

@@ -106,6 +106,14 @@ pub struct Entry {
     pub filled: bool,
 }
 
+/// The user an image runs as (its config's `User`, root when unset), and whether its
+/// `/etc/passwd` lists that user (`None`: the file could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunsAs {
+    pub user: String,
+    pub listed: Option<bool>,
+}
+
 /// A documented absence: paths an image lacks and what that means ("no CA bundle").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Absent {
@@ -125,6 +133,11 @@ pub trait ImageContents {
     /// What the image is documented to lack that covers `path` ("no CA bundle"), for
     /// messages; `None` when nothing is said.
     fn absence(&self, _path: &str) -> Option<String> {
+        None
+    }
+    /// The user the image runs as and whether `/etc/passwd` lists it; `None` when the
+    /// image does not say (the table does not record a user).
+    fn runs_as(&self) -> Option<RunsAs> {
         None
     }
 }

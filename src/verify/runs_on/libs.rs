@@ -8,7 +8,8 @@ use crate::verify::elf_file::ElfFile;
 use crate::verify::Malformed;
 
 use super::images::{self, Image, Libc};
-use super::needs::{self, Need};
+use super::needs::Need;
+use super::provides;
 use super::start;
 use crate::verify::{Check, Facts};
 
@@ -111,16 +112,7 @@ pub(super) fn symbols_text(syms: &Needers) -> String {
     if syms.names.is_empty() {
         return String::new();
     }
-    let more = syms.total.saturating_sub(syms.names.len());
-    format!(
-        " ({}{})",
-        syms.names.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    )
+    format!(" ({})", start::list_more(&syms.names, syms.total))
 }
 
 /// `GLIBC_2.34 (a, b); GLIBC_2.38 (c)`, at most [`VERSIONS_SHOWN`] versions.
@@ -161,53 +153,39 @@ pub fn glibc_check(needs: &GlibcNeeds, max: &str) -> Check {
 
 pub use super::start::loader_family;
 
-/// `runs-on.IMAGE`: will this artifact start on the image, and will the files it reads at
-/// run time (`runtime`: its needs, `None` for files without a pclntab) be there?
-pub fn runs_on_check(
-    name: &str,
-    facts: &Facts,
-    goarch: Option<&str>,
-    needs: &GlibcNeeds,
-    runtime: Option<&Result<Vec<Need>, String>>,
-) -> Check {
-    let started = starts_on(name, facts, goarch, needs);
-    let mut c = match started {
+/// What `runs-on.IMAGE` judges of an artifact, on a named and a real image alike.
+#[derive(Debug, Clone, Copy)]
+pub struct Artifact<'a> {
+    pub facts: &'a Facts,
+    /// Its GOARCH, when the target table knows its machine.
+    pub goarch: Option<&'a str>,
+    /// Its `GLIBC_x.y` version needs.
+    pub glibc: &'a GlibcNeeds,
+    /// Its runtime needs; `None` for files without a pclntab.
+    pub runtime: Option<&'a Result<Vec<Need>, String>>,
+}
+
+/// `runs-on.IMAGE` on a named image: will the artifact start there, and will the files
+/// it reads at run time be there?
+pub fn runs_on_check(name: &str, a: &Artifact, accepted: &[String]) -> Check {
+    let (facts, runtime) = (a.facts, a.runtime);
+    let c = match starts_on(name, facts, a.goarch, a.glibc) {
         Err(c) => return c,
         Ok(c) => c,
-    };
-    let runtime = match runtime {
-        None => return c,
-        Some(Err(e)) => {
-            return Check::unknown(
-                &c.id,
-                c.expected.clone().unwrap_or_default(),
-                format!("the binary's function names could not be read, so what it reads at run time is unknown: {e}"),
-            )
-        }
-        Some(Ok(r)) => r,
     };
     let image = match images::find(name) {
         Ok(Some(i)) => i,
         _ => return c,
     };
-    let j = needs::judge(runtime, name, image);
-    if !j.unmet.is_empty() {
-        c.status = crate::verify::Status::Fail;
-        c.actual = format!("would start, but {} runtime need(s) unmet", j.unmet.len());
-        let mut msg = j.unmet.join("; ");
-        if !j.notes.is_empty() {
-            msg.push_str(&format!(" (also: {})", j.notes.join("; ")));
-        }
-        c.message = Some(msg);
-        return c;
-    }
-    if !j.met.is_empty() {
-        c.actual = format!("{}; runtime needs met ({})", c.actual, j.met.join("; "));
-    }
-    if !j.notes.is_empty() {
-        c.message = Some(j.notes.join("; "));
-    }
-    c
+    provides::finish(
+        c,
+        runtime,
+        start::linkage(facts),
+        name,
+        image,
+        None,
+        accepted,
+    )
 }
 
 /// Whether the artifact starts there at all: format, architecture, loader, libc version,

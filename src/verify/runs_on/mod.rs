@@ -21,7 +21,8 @@ use crate::verify::{Check, Facts};
 /// `runs-on.IMAGE` for one entry of the profile's list: a real image judged by its files
 /// (`files`, read for this target), an image reference that was not read judged
 /// `unknown`, else a name from the image table. `runtime` is the binary's runtime needs
-/// (`None` for files without a pclntab).
+/// (`None` for files without a pclntab); `accepted`, those the profile accepts unmet
+/// there.
 pub fn check(
     image: &str,
     files: Option<&ImageFiles>,
@@ -29,14 +30,21 @@ pub fn check(
     goarch: Option<&str>,
     glibc: &libs::GlibcNeeds,
     runtime: Option<&Result<Vec<needs::Need>, String>>,
+    accepted: &[String],
 ) -> Check {
+    let artifact = libs::Artifact {
+        facts,
+        goarch,
+        glibc,
+        runtime,
+    };
     match files {
-        Some(files) => realimage::check(image, files, facts, goarch, glibc),
+        Some(files) => realimage::check(image, files, &artifact, accepted),
         None if ImageRef::is_reference(image) => Check::unknown(
             &realimage::check_id(image),
             format!("starts on {image}"),
             format!("the image {image} was not read for this target, so it cannot be judged"),
         ),
-        None => libs::runs_on_check(image, facts, goarch, glibc, runtime),
+        None => libs::runs_on_check(image, &artifact, accepted),
     }
 }

@@ -1,7 +1,7 @@
 //! Runtime needs: the files a Go binary will read where it runs, derived from the function
 //! names in its pclntab, each with its evidence (the names that prove it) and whether the
 //! binary carries its own remedy. The `runtime` list of the facts object; `runs-on.IMAGE`
-//! judges it against the files an image has ([`super::images::ImageContents`]).
+//! judges it against the files an image has ([`super::provides::judge`]).
 //!
 //! Evidence was read from Go 1.26 binaries with `go tool nm` (see tests/runtime_needs.rs)
 //! and the paths from Go's sources (`crypto/x509/root_linux.go`, `time/zoneinfo_unix.go`,
@@ -10,12 +10,20 @@
 
 use serde::Serialize;
 
-use super::images::{EntryKind, ImageContents, Libc};
-use super::provides::Provided;
 use crate::verify::go::pclntab::{self, PclnError, Pclntab};
 
 /// At most this many evidence names are kept per need.
 const MAX_EVIDENCE: usize = 6;
+
+/// Every need's id, as `accept-needs` names them.
+pub const NEEDS: &[&str] = &[
+    "ca-roots",
+    "zoneinfo",
+    "passwd",
+    "nss",
+    "dns-config",
+    "tmpdir",
+];
 
 /// One thing the binary will read at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,7 +42,24 @@ pub struct Need {
     pub judged: bool,
 }
 
-pub use super::provides::{CA_DIRS, CA_FILES, ZONE_DIRS};
+/// The CA bundles Go reads on Linux, in its order (`crypto/x509/root_linux.go`).
+pub const CA_FILES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/ssl/cert.pem",
+];
+/// The certificate directories Go reads on Linux when no bundle loads.
+pub const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
+/// Where Go looks for zone files on Unix (`time/zoneinfo_unix.go`), before its GOROOT zip.
+pub const ZONE_DIRS: &[&str] = &[
+    "/usr/share/zoneinfo",
+    "/usr/share/lib/zoneinfo",
+    "/usr/lib/locale/TZ",
+    "/etc/zoneinfo",
+];
 
 /// What a name is evidence of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,121 +296,6 @@ pub fn fixes(n: &Need) -> &'static str {
     }
 }
 
-/// The runtime needs judged against an image's files.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Judgement {
-    /// One line per unmet judged need: what the binary does, what the image lacks, the fixes.
-    pub unmet: Vec<String>,
-    /// One short line per need that is met, e.g. "ca-roots: /etc/ssl/cert.pem".
-    pub met: Vec<String>,
-    /// Reported, never failed: resolver files and their absence.
-    pub notes: Vec<String>,
-}
-
-/// Judges `needs` against the files of image `name`.
-pub fn judge(needs: &[Need], name: &str, image: &dyn ImageContents) -> Judgement {
-    let mut j = Judgement::default();
-    let has = Provided::of(image);
-    // The paths a need reads that the image has, and those it has not, in Go's order.
-    let split = |n: &Need| -> (Vec<&'static str>, Vec<&'static str>) {
-        n.reads.iter().partition(|p| image.lookup(p).is_some())
-    };
-    for n in needs {
-        if n.satisfied_by_binary {
-            j.met.push(format!(
-                "{}: in the binary ({})",
-                n.need,
-                n.provided_by.join(", ")
-            ));
-            continue;
-        }
-        let lacks = |what: &str, paths: &[&str]| -> String {
-            let said = paths.iter().find_map(|p| image.absence(p));
-            let has = match said {
-                Some(s) => format!("{name} has {s}"),
-                None => format!("{name} has no {what}"),
-            };
-            format!("the binary {} and {has}: {}", describe(n), fixes(n))
-        };
-        match n.need {
-            "ca-roots" => match has.ca_roots() {
-                Some(e) => j.met.push(format!("ca-roots: {}", e.path)),
-                None => j.unmet.push(lacks(
-                    &format!("CA bundle (Go reads {})", CA_FILES.join(", ")),
-                    CA_FILES,
-                )),
-            },
-            "zoneinfo" => match &has.zoneinfo {
-                Some(e) => j.met.push(format!("zoneinfo: {}", e.path)),
-                None => j.unmet.push(lacks("/usr/share/zoneinfo", ZONE_DIRS)),
-            },
-            "passwd" => {
-                let (_, missing) = split(n);
-                if missing.is_empty() {
-                    let users = image
-                        .lookup("/etc/passwd")
-                        .and_then(|e| e.note)
-                        .map(|u| format!(" ({u})"))
-                        .unwrap_or_default();
-                    j.met.push(format!("passwd: {}{users}", n.reads.join(", ")));
-                } else {
-                    j.unmet.push(lacks(&missing.join(" or "), &missing));
-                }
-            }
-            "nss" => match image.libc() {
-                Libc::Glibc => j.met.push("nss: glibc's NSS modules".to_string()),
-                Libc::Musl => j
-                    .met
-                    .push("nss: musl (no NSS; reads the files itself)".to_string()),
-                Libc::None => j.unmet.push(lacks("libc (and so no NSS modules)", &[])),
-            },
-            "tmpdir" => match &has.tmp {
-                Some(e) if e.kind == EntryKind::Dir && e.mode.map_or(true, |m| m & 0o002 != 0) => {
-                    j.met.push(format!(
-                        "tmpdir: /tmp{}",
-                        e.mode.map(|m| format!(" ({m:o})")).unwrap_or_default()
-                    ))
-                }
-                Some(e) => j.unmet.push(format!(
-                    "the binary {} and /tmp in {name} is not a world-writable directory{}: {}",
-                    describe(n),
-                    e.mode.map(|m| format!(" (mode {m:o})")).unwrap_or_default(),
-                    fixes(n)
-                )),
-                None => j.unmet.push(lacks("/tmp", &["/tmp"])),
-            },
-            _ => {
-                let (present, absent) = split(n);
-                let mut note = format!("{}: ", n.need);
-                if !present.is_empty() {
-                    note.push_str(&format!("{name} has {}", present.join(", ")));
-                }
-                if !absent.is_empty() {
-                    if !present.is_empty() {
-                        note.push_str("; ");
-                    }
-                    let mut why = Vec::new();
-                    if absent.iter().any(|p| *p != "/etc/nsswitch.conf") {
-                        why.push("container runtimes supply /etc/hosts and /etc/resolv.conf");
-                    }
-                    if absent.contains(&"/etc/nsswitch.conf") {
-                        why.push(
-                            "without /etc/nsswitch.conf Go looks in /etc/hosts first, then DNS",
-                        );
-                    }
-                    note.push_str(&format!(
-                        "{} not in {name} ({})",
-                        absent.join(", "),
-                        why.join("; ")
-                    ));
-                }
-                j.notes.push(note);
-            }
-        }
-    }
-    j
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -461,63 +371,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// An image given as a list of (path, kind, mode): what a reader of real images would
-    /// provide through the same seam.
-    struct Listed(Libc, Vec<(&'static str, EntryKind, Option<u32>)>);
-
-    impl ImageContents for Listed {
-        fn libc(&self) -> Libc {
-            self.0
-        }
-        fn lookup(&self, path: &str) -> Option<crate::verify::runs_on::images::Entry> {
-            let want = path.trim_end_matches('/');
-            self.1.iter().find(|(p, _, _)| *p == want).map(|(p, k, m)| {
-                crate::verify::runs_on::images::Entry {
-                    path: p.to_string(),
-                    kind: *k,
-                    mode: *m,
-                    note: None,
-                    source: "test".into(),
-                    filled: true,
-                }
-            })
-        }
-    }
-
-    #[test]
-    fn judgement_goes_through_the_image_files_seam() {
-        let needs = needs_of(&[
-            "crypto/x509.loadSystemRoots",
-            "time.LoadLocation",
-            "os.MkdirTemp",
-            "net._C2func_getaddrinfo",
-            "net.dnsReadConfig",
-        ]);
-        let img = Listed(
-            Libc::None,
-            vec![
-                ("/etc/ssl/cert.pem", EntryKind::File, None),
-                ("/usr/share/zoneinfo", EntryKind::File, None), // a file is not the directory
-                ("/tmp", EntryKind::Dir, Some(0o755)),
-            ],
-        );
-        let j = judge(&needs, "img", &img);
-        assert_eq!(j.met, ["ca-roots: /etc/ssl/cert.pem"]);
-        assert_eq!(j.unmet.len(), 3, "{j:#?}");
-        assert!(
-            j.unmet[0].contains("time.LoadLocation")
-                && j.unmet[0].contains("img has no /usr/share/zoneinfo"),
-            "{j:#?}"
-        );
-        assert!(j.unmet[1].contains("no libc"), "{j:#?}");
-        assert!(j.unmet[2].contains("mode 755"), "{j:#?}");
-        assert_eq!(j.notes.len(), 1);
-        let musl = Listed(Libc::Musl, vec![("/tmp", EntryKind::Dir, Some(0o1777))]);
-        let j = judge(&needs, "m", &musl);
-        assert!(j.met.iter().any(|m| m.starts_with("nss: musl")), "{j:#?}");
-        assert!(j.met.iter().any(|m| m == "tmpdir: /tmp (1777)"), "{j:#?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! artifact would not start and why, and libcs are named the same way in messages.
 
 use super::images::Libc;
+use super::provides::Linkage;
 use crate::verify::{Check, Facts};
 
 /// The failing `runs-on` check: the artifact would not start there, and why.
@@ -53,4 +54,23 @@ pub fn loader_family(interp: &str) -> Libc {
     } else {
         Libc::Glibc
     }
+}
+
+/// How the artifact reaches its libc: static, or through the loader it names.
+pub(super) fn linkage(facts: &Facts) -> Linkage {
+    if facts.static_ {
+        Linkage::Static
+    } else {
+        Linkage::Dynamic(loader_family(facts.interpreter.as_deref().unwrap_or("")))
+    }
+}
+
+/// `a, b, c and 4 more`: the names shown, and how many of `total` in all are not.
+pub(super) fn list_more(shown: &[String], total: usize) -> String {
+    let more = total.saturating_sub(shown.len());
+    let mut text = shown.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    text
 }
