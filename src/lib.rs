@@ -11,7 +11,7 @@
 //!    neutral helpers every layer uses: [`sanitize`] (redaction of host secrets and
 //!    escaping for each consumer: every printed or written host value passes through
 //!    it), [`envvars`] (the variable-name facts the scrub, doctor and redaction share),
-//!    [`digest`] (hex and sha256), [`input`] (data files read safely, JSON without
+//!    [`digest`] (hex and sha256), [`date`] (RFC 3339 dates), [`input`] (data files read safely, JSON without
 //!    duplicate keys), [`privfs`] (the caches' private files) and [`suggest`].
 //! 2. [`profile`]: the TOML schema, discovery, inheritance, precedence with provenance.
 //! 3. [`image`] (real images read into a bounded file index) and [`verify`] (pure
@@ -29,6 +29,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod date;
 pub mod digest;
 pub mod envvars;
 pub mod error;
