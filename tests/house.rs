@@ -30,7 +30,7 @@ const LAYERS: &[&[&str]] = &[
         "target", "error", "sanitize", "envvars", "digest", "date", "input", "privfs", "suggest",
     ],
     &["profile"],
-    &["image", "verify"],
+    &["image", "verify", "assemble"],
     &["toolchain"],
     &["report"],
     &["evidence"],
