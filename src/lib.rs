@@ -11,12 +11,16 @@
 //!    neutral helpers every layer uses: [`sanitize`] (redaction of host secrets and
 //!    escaping for each consumer: every printed or written host value passes through
 //!    it), [`envvars`] (the variable-name facts the scrub, doctor and redaction share),
-//!    [`digest`] (hex and sha256), [`input`] (data files read safely, JSON without
-//!    duplicate keys), [`privfs`] (the caches' private files) and [`suggest`].
+//!    [`digest`] (hex and sha256), [`date`] (RFC 3339 dates), [`input`] (data files
+//!    read safely, JSON without duplicate keys), [`privfs`] (the caches' private files)
+//!    and [`suggest`].
 //! 2. [`profile`]: the TOML schema, discovery, inheritance, precedence with provenance.
-//! 3. [`image`] (real images read into a bounded file index) and [`verify`] (pure
+//! 3. [`image`] (real images read into a bounded file index), [`verify`] (pure
 //!    functions from bytes to checks: format readers parse, extractors use the parsed
-//!    form, one judgement of what an image provides).
+//!    form, one judgement of what an image provides) and [`assemble`] (the image users
+//!    ship: a base read through `image`, one layer of binaries, the config and
+//!    annotations, assembled in memory and written as an OCI layout, oci-archive or
+//!    docker-archive).
 //! 4. [`toolchain`]: the only layer that spawns processes: locate and probe at its
 //!    bottom, then go, the C toolchains, smoke runs, and doctor on top.
 //! 5. [`report`]: the one Report type and its renderers.
@@ -27,8 +31,10 @@
 //!
 //! docs/architecture.md says the same at more length, with how one build flows.
 
+pub mod assemble;
 pub mod cli;
 pub mod commands;
+pub mod date;
 pub mod digest;
 pub mod envvars;
 pub mod error;

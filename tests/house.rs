@@ -27,10 +27,10 @@ const MAX_CODE_LINES: usize = 800;
 const LAYERS: &[&[&str]] = &[
     // Facts and neutral helpers every layer may use.
     &[
-        "target", "error", "sanitize", "envvars", "digest", "input", "privfs", "suggest",
+        "target", "error", "sanitize", "envvars", "digest", "date", "input", "privfs", "suggest",
     ],
     &["profile"],
-    &["image", "verify"],
+    &["image", "verify", "assemble"],
     &["toolchain"],
     &["report"],
     &["evidence"],

@@ -87,13 +87,14 @@ pub fn check_blob(source: &Source, i: usize, blob: &Blob) -> Result<(), ImageErr
 }
 
 /// A running sha256 or sha512 (the algorithms [`super::manifest::supported`] allows).
-enum Hasher {
+pub enum Hasher {
     S256(Sha256),
     S512(Sha512),
 }
 
 impl Hasher {
-    fn new(d: &oci_spec::image::Digest) -> Result<Hasher, ImageError> {
+    /// A hasher in `d`'s algorithm (one [`super::manifest::supported`] allows).
+    pub fn new(d: &oci_spec::image::Digest) -> Result<Hasher, ImageError> {
         super::manifest::supported(d)?;
         Ok(match d.algorithm() {
             oci_spec::image::DigestAlgorithm::Sha512 => Hasher::S512(Sha512::new()),
@@ -101,7 +102,8 @@ impl Hasher {
         })
     }
 
-    fn finish(self) -> String {
+    /// The digest's hex.
+    pub fn finish(self) -> String {
         match self {
             Hasher::S256(s) => hex(&s.finalize()),
             Hasher::S512(s) => hex(&s.finalize()),
@@ -137,8 +139,12 @@ impl<R: Read> Read for Hashing<R> {
     }
 }
 
-/// Opens a layer's tar stream, decompressed.
-fn open_tar(source: &Source, i: usize, blob: &Blob) -> Result<Box<dyn Read + Send>, ImageError> {
+/// Opens layer `i`'s tar stream, decompressed by what its first bytes say.
+pub fn open_tar(
+    source: &Source,
+    i: usize,
+    blob: &Blob,
+) -> Result<Box<dyn Read + Send>, ImageError> {
     let (r, _) = source.open(&blob.name)?;
     let mut r = BufReader::with_capacity(1 << 16, r);
     let head = r

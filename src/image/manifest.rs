@@ -60,6 +60,15 @@ pub struct Picked {
     /// The config's `Env` (`KEY=VALUE` each) and `WorkingDir`, for a run inside the image.
     pub env: Vec<String>,
     pub working_dir: Option<String>,
+    /// The manifest's bytes as stored (OCI layouts; a docker-archive has none), its
+    /// digest and size checked.
+    pub manifest_bytes: Option<Vec<u8>>,
+    /// The config's bytes as stored, checked against its digest where it has one.
+    pub config_bytes: Vec<u8>,
+    /// The digest of what the reference names: the index (or manifest) its tag points
+    /// at, or, when `index.json` lists the platforms itself, `index.json`'s own sha256.
+    /// `None` for a docker-archive, which holds no manifest.
+    pub reference_digest: Option<String>,
 }
 
 fn blob_name(d: &Digest) -> String {
@@ -218,6 +227,7 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
     )?;
     let index = ImageIndex::from_reader(&bytes[..])
         .map_err(|e| ImageError::new(format!("index.json: {e}")))?;
+    let index_bytes = bytes;
     let tag_of = |d: &Descriptor| {
         d.annotations()
             .as_ref()
@@ -300,6 +310,10 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
         });
     }
     let (user, env, working_dir) = run_config(&config);
+    let reference_digest = match top.as_slice() {
+        [one] => one.digest().to_string(),
+        _ => format!("sha256:{}", crate::digest::sha256_hex(&index_bytes)),
+    };
     Ok(Picked {
         layers,
         platform,
@@ -307,6 +321,9 @@ fn pick_oci(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked, Im
         user,
         env,
         working_dir,
+        manifest_bytes: Some(bytes),
+        config_bytes: cbytes,
+        reference_digest: Some(reference_digest),
     })
 }
 
@@ -409,7 +426,7 @@ fn choose(
                 .map(|p| p.to_string())
                 .collect(),
         );
-        return Err(ImageError::new(format!(
+        return Err(ImageError::lacks_platform(format!(
             "no manifest for {want} (the image is for {})",
             join_or(&have, "no platform")
         )));
@@ -435,7 +452,7 @@ fn check_config(config: &ImageConfiguration, want: &Platform) -> Result<Platform
         variant: config.variant().clone().filter(|v| !v.is_empty()),
     };
     if rank(&p, want).is_none() {
-        return Err(ImageError::new(format!(
+        return Err(ImageError::lacks_platform(format!(
             "the image is for {p} (its config says so), not {want}"
         )));
     }
@@ -540,6 +557,9 @@ fn pick_docker(source: &Source, r: &ImageRef, want: &Platform) -> Result<Picked,
         user,
         env,
         working_dir,
+        manifest_bytes: None,
+        config_bytes: cbytes,
+        reference_digest: None,
     })
 }
 

@@ -29,6 +29,7 @@ pub mod tarwalk;
 
 pub use files::{ImageFiles, Kind, Lookup, Node, Small};
 pub use reference::{ImageRef, Transport};
+pub use source::{sniff, Source};
 
 use std::fmt;
 use std::path::Path;
@@ -43,6 +44,9 @@ pub struct ImageError {
     /// A budget (one of those [`BUDGETS`] lists) would be passed: not proof of a bad
     /// image, only that this tool will not spend more on it.
     pub over_budget: bool,
+    /// The image is readable but has no manifest for the platform asked for (the
+    /// message names the platforms it has): what the user asked of it is wrong.
+    pub lacks_platform: bool,
 }
 
 impl ImageError {
@@ -51,14 +55,23 @@ impl ImageError {
         ImageError {
             message: message.into(),
             over_budget: false,
+            lacks_platform: false,
         }
     }
 
     /// Reading the image would pass a budget.
     pub fn budget(message: impl Into<String>) -> ImageError {
         ImageError {
-            message: message.into(),
             over_budget: true,
+            ..ImageError::new(message)
+        }
+    }
+
+    /// The image has no manifest for the platform asked for.
+    pub fn lacks_platform(message: impl Into<String>) -> ImageError {
+        ImageError {
+            lacks_platform: true,
+            ..ImageError::new(message)
         }
     }
 }
@@ -192,27 +205,15 @@ pub fn read(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles
 /// An image opened and its manifest for `platform` picked, with the index of the files
 /// its layers leave (no file's bytes read yet), and what the reading may still spend.
 struct Indexed {
-    source: source::Source,
+    source: Source,
     picked: manifest::Picked,
     files: ImageFiles,
     budget: layers::Budget,
 }
 
 fn index(r: &ImageRef, base: &Path, platform: &Platform) -> Result<Indexed, ImageError> {
-    let path = r.resolve(base);
-    let source = match r.transport {
-        Transport::OciDir => source::Source::dir(&path)?,
-        Transport::OciArchive | Transport::DockerArchive => source::Source::archive(&path)?,
-    };
-    let picked = manifest::pick(&source, r, platform)?;
-    let mut files = ImageFiles::new(&r.to_string(), picked.platform.clone());
-    files.manifest = picked.manifest_digest.clone();
-    files.user = picked.user.clone();
-    files.layers = picked.layers.len();
-    let mut budget = layers::Budget::default();
-    for (i, blob) in picked.layers.iter().enumerate() {
-        layers::apply(&source, i, blob, &mut files, &mut budget)?;
-    }
+    let source = open(r, base)?;
+    let (picked, files, budget) = index_in(&source, r, platform)?;
     Ok(Indexed {
         source,
         picked,
@@ -221,13 +222,49 @@ fn index(r: &ImageRef, base: &Path, platform: &Platform) -> Result<Indexed, Imag
     })
 }
 
+/// Opens the directory or archive `r` names (a relative path taken against `base`),
+/// to read one or more platforms from it with [`read_from`].
+pub fn open(r: &ImageRef, base: &Path) -> Result<Source, ImageError> {
+    let path = r.resolve(base);
+    match r.transport {
+        Transport::OciDir => Source::dir(&path),
+        Transport::OciArchive | Transport::DockerArchive => Source::archive(&path),
+    }
+}
+
+/// The manifest for `platform` picked from an opened source, and the index of the
+/// files its layers leave.
+fn index_in(
+    source: &Source,
+    r: &ImageRef,
+    platform: &Platform,
+) -> Result<(manifest::Picked, ImageFiles, layers::Budget), ImageError> {
+    let picked = manifest::pick(source, r, platform)?;
+    let mut files = ImageFiles::new(&r.to_string(), picked.platform.clone());
+    files.manifest = picked.manifest_digest.clone();
+    files.user = picked.user.clone();
+    files.layers = picked.layers.len();
+    let mut budget = layers::Budget::default();
+    for (i, blob) in picked.layers.iter().enumerate() {
+        layers::apply(source, i, blob, &mut files, &mut budget)?;
+    }
+    Ok((picked, files, budget))
+}
+
 fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageFiles, ImageError> {
-    let Indexed {
-        source,
-        picked,
-        mut files,
-        mut budget,
-    } = index(r, base, platform)?;
+    let source = open(r, base)?;
+    read_from(&source, r, platform).map(|(_, files)| files)
+}
+
+/// Reads the image for `platform` from an opened source: the documents picked (the
+/// manifest, config and layers, as stored) and the file index with its small files, as
+/// [`read`] does. Past a budget this is an error marked [`ImageError::over_budget`].
+pub fn read_from(
+    source: &Source,
+    r: &ImageRef,
+    platform: &Platform,
+) -> Result<(manifest::Picked, ImageFiles), ImageError> {
+    let (picked, mut files, mut budget) = index_in(source, r, platform)?;
     // The small files, the loaders' configuration and cache, and the libc of glibc's
     // built-in directories (the usual case) in one walk.
     let (system, _) = ldpath::glibc_dirs(&files, &picked.platform.arch);
@@ -253,7 +290,7 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
     let libc: Vec<String> = system.iter().map(|d| format!("{d}/libc.so.6")).collect();
     first.extend(files.to_load(&libc, LIBC_CAP));
     layers::load(
-        &source,
+        source,
         &picked.layers,
         &mut files,
         first,
@@ -268,14 +305,14 @@ fn read_bounded(r: &ImageRef, base: &Path, platform: &Platform) -> Result<ImageF
     // The cache may put another libc first.
     let more = files.to_load(&ldpath::libc_paths(&files, &picked.platform.arch), LIBC_CAP);
     layers::load(
-        &source,
+        source,
         &picked.layers,
         &mut files,
         more,
         LIBC_CAP,
         &mut budget,
     )?;
-    Ok(files)
+    Ok((picked, files))
 }
 
 #[cfg(test)]

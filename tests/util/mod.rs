@@ -414,6 +414,7 @@ pub fn check<'a>(artifact: &'a serde_json::Value, id: &str) -> &'a serde_json::V
 
 pub mod cases;
 pub mod guard;
+pub mod images_out;
 pub mod layer;
 pub mod needs;
 pub mod oci;
