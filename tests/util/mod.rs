@@ -417,6 +417,7 @@ pub mod guard;
 pub mod layer;
 pub mod needs;
 pub mod oci;
+pub mod registry;
 pub mod rootfs;
 pub mod seccomp;
 pub mod shared;
