@@ -21,8 +21,11 @@
 //!    ship: a base read through `image`, one layer of binaries, the config and
 //!    annotations, assembled in memory and written as an OCI layout, oci-archive or
 //!    docker-archive).
-//! 4. [`toolchain`]: the only layer that spawns processes: locate and probe at its
-//!    bottom, then go, the C toolchains, smoke runs, and doctor on top.
+//! 4. [`toolchain`] and [`registry`], the layer that talks to the outside world:
+//!    `toolchain` spawns the tools (locate and probe at its bottom, then go, the C
+//!    toolchains, smoke runs, and doctor on top); `registry` is the OCI distribution
+//!    client (references, credentials and their helpers, Basic and Bearer auth, pull
+//!    and push of manifests and blobs, referrers) on one HTTP stack.
 //! 5. [`report`]: the one Report type and its renderers.
 //! 6. [`evidence`]: provenance, VSA and SBOM documents rendered from the reports.
 //! 7. [`pipeline`]: plan → build into the output cache → verify → smoke → deliver.
@@ -44,6 +47,7 @@ pub mod input;
 pub mod pipeline;
 pub mod privfs;
 pub mod profile;
+pub mod registry;
 pub mod report;
 pub mod sanitize;
 pub mod suggest;

@@ -31,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     ],
     &["profile"],
     &["image", "verify", "assemble"],
-    &["toolchain"],
+    &["toolchain", "registry"],
     &["report"],
     &["evidence"],
     &["pipeline"],
