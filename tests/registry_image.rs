@@ -26,7 +26,7 @@ use xbuild_go::assemble::{assemble, Assembled, Base, BinaryInLayer, ImageSpec};
 use xbuild_go::error::Exit;
 use xbuild_go::image::Platform;
 use xbuild_go::profile::lock::{check, Current, Freshness, Lock, LockedBase};
-use xbuild_go::registry::base::{pull, PulledBase, Wanted};
+use xbuild_go::registry::base::{current_digest, pull, PulledBase, Wanted};
 use xbuild_go::registry::publish::{
     artifact_manifest, push_artifact, push_image, push_image_with, Artifact, Subject,
     PROVENANCE_TYPE, SBOM_TYPE,
@@ -297,6 +297,10 @@ fn lock_of(profile: &str, p: &PulledBase) -> Lock {
         digest: p.digest.clone(),
         platforms: p.platforms.clone(),
     });
+    assert_eq!(
+        l.get(profile, &p.reference.to_string()),
+        Some(&p.lock_entry(profile))
+    );
     l
 }
 
@@ -482,8 +486,21 @@ fn a_moved_tag_is_caught_by_the_lock_and_the_locked_digest_still_pulls() {
 
     let second = Image::new("second");
     second.push(&reg, work.path(), "base", "1");
+    assert_eq!(
+        current_digest(&r, &env, &Options::default()).unwrap(),
+        second.digest(),
+        "a HEAD tells the tag moved"
+    );
     let now = pull_base(&r, &both(), None, &cache, &env).unwrap();
     assert_eq!(now.digest, second.digest(), "the tag moved");
+    assert_eq!(now.lock_entry("release").digest, second.digest());
+    assert_eq!(
+        check(&lock, "release", &r.to_string(), &now.current()),
+        Freshness::Moved {
+            locked: first.digest(),
+            current: second.digest()
+        }
+    );
     let f = cur(&now);
     assert_eq!(
         f,

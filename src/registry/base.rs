@@ -28,6 +28,7 @@ use crate::image::manifest::{
     rank, MAX_DESCRIPTORS, MAX_INDEXES, MAX_INDEX_DEPTH, MAX_JSON, MAX_LAYERS,
 };
 use crate::image::{ImageRef, Platform};
+use crate::profile::lock::{Current, LockedBase};
 use crate::sanitize::redact::Secrets;
 
 const INDEX_TYPES: &[&str] = &[
@@ -422,6 +423,63 @@ pub fn pull(
         fetched: remote.fetched,
         secrets,
     })
+}
+
+impl PulledBase {
+    /// The `xbuild-go.lock` entry of this base in `profile`.
+    pub fn lock_entry(&self, profile: &str) -> LockedBase {
+        LockedBase {
+            profile: profile.to_string(),
+            reference: self.reference.to_string(),
+            digest: self.digest.clone(),
+            platforms: self.platforms.clone(),
+        }
+    }
+
+    /// What the base resolved to, for [`crate::profile::lock::check`].
+    pub fn current(&self) -> Current<'_> {
+        Current {
+            digest: &self.digest,
+            platforms: &self.platforms,
+        }
+    }
+}
+
+/// The digest `r` names now, without pulling anything: its own digest when it pins
+/// one (no request at all), else the tag's, by a `HEAD` of its manifest (a `GET` when
+/// the registry states no digest). For `--locked` (is the lock's digest still the
+/// tag's?) and doctor's stale-lock row.
+pub fn current_digest(
+    r: &Reference,
+    env: &BTreeMap<String, String>,
+    options: &Options,
+) -> Result<String, RegistryError> {
+    let named = |mut e: RegistryError| {
+        e.message = format!("base `{r}`: {}", e.message);
+        e
+    };
+    if let Some(d) = &r.digest {
+        parse_digest(d).map_err(|e| named(RegistryError::new(Kind::Reference, e)))?;
+        return Ok(d.clone());
+    }
+    let client = Client::for_reference(r, env, options).map_err(named)?;
+    let tag = r.tag.as_deref().unwrap_or(DEFAULT_TAG);
+    let head = client
+        .head_manifest(&r.repository, tag)
+        .map_err(named)?
+        .ok_or_else(|| {
+            named(RegistryError::new(
+                Kind::NotFound,
+                format!("the registry has no tag `{tag}` in `{}`", r.repository),
+            ))
+        })?;
+    if let Some(d) = head.digest.filter(|d| parse_digest(d).is_ok()) {
+        return Ok(d);
+    }
+    Ok(client
+        .get_manifest(&r.repository, tag)
+        .map_err(named)?
+        .digest)
 }
 
 type Resolved = (String, String, BTreeMap<String, String>);

@@ -15,7 +15,10 @@
 //!   refresh on 401, every secret registered for masking);
 //! - [`client`] (manifests and blobs, verified while they stream), then [`push`]
 //!   (uploads, cross-repository mounts, manifests) and [`referrers`] (the referrers
-//!   API and its tag-schema fallback).
+//!   API and its tag-schema fallback);
+//! - [`cache`] (the private, content-addressed OCI layout of pulled bases), then
+//!   [`base`] (a registry base pulled into it, fetching only what it lacks) and
+//!   [`publish`] (an assembled image pushed, and its referrer artifacts).
 //!
 //! Every error message leaves this room masked by the session's secrets (the
 //! credentials found and the tokens received, through [`crate::sanitize::redact`]) and
