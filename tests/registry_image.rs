@@ -1004,3 +1004,169 @@ fn to_another_registry_the_base_layers_are_uploaded_in_chunks() {
     assert_eq!(raw(&to, "app:2"), a.index.bytes().unwrap());
     assert!(!format!("{pushed:?}").contains(USER.1));
 }
+
+#[test]
+fn docker_media_types_and_single_manifests_pull_as_well() {
+    if !tools() {
+        return;
+    }
+    let reg = Registry::start(None).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let creds = tempfile::tempdir().unwrap();
+    let env = env(creds.path());
+    let img = Image::new("docker");
+    let dir = img.layout(&work.path().join("src"));
+    // Docker's manifest list and schema 2 manifests, as Docker Hub serves most images.
+    skopeo(&[
+        "copy".into(),
+        "-q".into(),
+        "--all".into(),
+        "--format".into(),
+        "v2s2".into(),
+        "--dest-tls-verify=false".into(),
+        format!("oci:{}:t", dir.display()),
+        format!("docker://{}/dock:1", reg.addr),
+    ]);
+    let listed: Value = serde_json::from_slice(&raw(&reg, "dock:1")).unwrap();
+    assert_eq!(
+        listed["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json",
+        "{listed:#}"
+    );
+    let r = reference(&format!("{}/dock:1", reg.addr));
+    let pulled = pull_base(&r, &both(), None, &work.path().join("c"), &env).unwrap();
+    assert_eq!(
+        pulled.media_type,
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+    );
+    let base = Base::open(&pulled.image, Path::new("/"), &both()).unwrap();
+    assert_eq!(base.reference_digest(), Some(pulled.digest.as_str()));
+    for i in base.images() {
+        assert_eq!(
+            i.manifest_digest.as_ref(),
+            pulled.platforms.get(&i.platform.to_string()),
+            "{}",
+            i.platform
+        );
+    }
+
+    // One image, no index: its config's platform is the one it has.
+    skopeo(&[
+        "copy".into(),
+        "-q".into(),
+        "--override-arch".into(),
+        "arm64".into(),
+        "--dest-tls-verify=false".into(),
+        format!("oci:{}:t", dir.display()),
+        format!("docker://{}/single:1", reg.addr),
+    ]);
+    let r = reference(&format!("{}/single:1", reg.addr));
+    let arm = [platform("linux/arm64")];
+    let pulled = pull_base(&r, &arm, None, &work.path().join("c"), &env).unwrap();
+    assert_eq!(
+        pulled.platforms["linux/arm64"], pulled.digest,
+        "the one manifest"
+    );
+    Base::open(&pulled.image, Path::new("/"), &arm).unwrap();
+    let e = pull_base(
+        &r,
+        &[platform("linux/amd64")],
+        None,
+        &work.path().join("c"),
+        &env,
+    )
+    .unwrap_err();
+    assert_eq!((e.kind, e.exit()), (Kind::Platform, Exit::Usage), "{e}");
+    assert!(e.message.contains("linux/arm64"), "names what it has: {e}");
+}
+
+/// A server answering `GET /v2/` and the manifests of `served` (tag `1` → `top`).
+fn serve_manifests(top: Vec<u8>, served: Vec<(String, &'static str, Vec<u8>)>) -> TinyServer {
+    let top_digest = digest(&top);
+    TinyServer::start(move |seen| {
+        if seen.target == "/v2/" {
+            return (200, vec![], b"{}".to_vec());
+        }
+        let found = if seen.target == "/v2/base/manifests/1" {
+            Some((top_digest.clone(), INDEX, top.clone()))
+        } else {
+            served
+                .iter()
+                .find(|(d, _, _)| seen.target == format!("/v2/base/manifests/{d}"))
+                .map(|(d, mt, b)| (d.clone(), *mt, b.clone()))
+        };
+        match found {
+            Some((d, mt, body)) => (
+                200,
+                vec![
+                    ("Content-Type".into(), mt.into()),
+                    ("Docker-Content-Digest".into(), d),
+                ],
+                body,
+            ),
+            None => (404, vec![], b"{}".to_vec()),
+        }
+    })
+}
+
+#[test]
+fn a_base_past_the_image_readers_bounds_is_refused_before_its_blobs() {
+    let fake = |i: usize| format!("sha256:{:064x}", i);
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "too many layers",
+            json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                   "config": {"mediaType": CONFIG, "digest": fake(0), "size": 10},
+                   "layers": (1..=257).map(|i| json!({"mediaType": LAYER, "digest": fake(i), "size": 1})).collect::<Vec<_>>()}),
+            "MAX_LAYERS",
+        ),
+        (
+            "a config past MAX_JSON",
+            json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                   "config": {"mediaType": CONFIG, "digest": fake(0), "size": 5u64 << 20},
+                   "layers": []}),
+            "MAX_JSON",
+        ),
+        (
+            "layers past MAX_UNPACKED",
+            json!({"schemaVersion": 2, "mediaType": MANIFEST,
+                   "config": {"mediaType": CONFIG, "digest": fake(0), "size": 10},
+                   "layers": [{"mediaType": LAYER, "digest": fake(1), "size": 17u64 << 30}]}),
+            "MAX_UNPACKED",
+        ),
+    ];
+    for (case, manifest, budget) in cases {
+        let m = json_bytes(&manifest);
+        let index = json_bytes(
+            &json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [
+            {"mediaType": MANIFEST, "digest": digest(&m), "size": m.len(),
+             "platform": {"os": "linux", "architecture": "amd64"}}]}),
+        );
+        let server = serve_manifests(index, vec![(digest(&m), MANIFEST, m)]);
+        let work = tempfile::tempdir().unwrap();
+        let creds = tempfile::tempdir().unwrap();
+        let r = reference(&format!("{}/base:1", server.addr));
+        let e = pull_base(
+            &r,
+            &[platform("linux/amd64")],
+            None,
+            &work.path().join("c"),
+            &env(creds.path()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.kind, e.exit()),
+            (Kind::TooLarge, Exit::Toolchain),
+            "case {case}: {e}"
+        );
+        assert!(e.message.contains(budget), "case {case}: {e}");
+        let blobs: Vec<String> = files(&work.path().join("c"))
+            .into_iter()
+            .filter(|f| f.starts_with("blobs/"))
+            .collect();
+        assert_eq!(
+            blobs.len(),
+            1,
+            "case {case}: only the manifest was cached: {blobs:?}"
+        );
+    }
+}
