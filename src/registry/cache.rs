@@ -365,4 +365,29 @@ mod tests {
             format!("oci:{}:sha256-{}", c.dir.display(), "a".repeat(64))
         );
     }
+
+    #[test]
+    fn pulls_at_once_lose_no_entry() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("bases");
+        Cache::open(&dir).unwrap();
+        let threads: Vec<_> = (0..4u8)
+            .map(|i| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    let c = Cache::open(&dir).unwrap();
+                    for j in 0..8u8 {
+                        let d = format!("sha256:{:02x}{:02x}{}", i, j, "0".repeat(60));
+                        c.record(&d, "application/vnd.oci.image.index.v1+json", 1, "r")
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+        let c = Cache::open(&dir).unwrap();
+        assert_eq!(c.entries().unwrap().len(), 32, "every entry kept");
+    }
 }
