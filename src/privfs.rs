@@ -156,9 +156,15 @@ fn tmp_name(path: &Path, attempt: u32) -> PathBuf {
 /// temporary name is replaced or avoided, never followed, and readers see one whole
 /// file.
 pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace_mode(path, bytes, 0o600)
+}
+
+/// [`replace`] with the new file made with `mode` (less the umask): for files meant to
+/// be shared, such as `xbuild-go.lock` (0644) beside a profile.
+pub fn replace_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     for attempt in 0..16 {
         let tmp = tmp_name(path, attempt);
-        let mut f = match create_new(&tmp, 0o600) {
+        let mut f = match create_new(&tmp, mode) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),

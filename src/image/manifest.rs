@@ -379,8 +379,9 @@ fn variants(want: &Platform) -> Vec<Option<String>> {
     }
 }
 
-/// The rank of an entry's variant for `want` (lower is better), if it runs at all.
-fn rank(p: &Platform, want: &Platform) -> Option<usize> {
+/// The rank of an entry's variant for `want` (lower is better), if it runs at all; the
+/// registry base pull chooses by it too.
+pub fn rank(p: &Platform, want: &Platform) -> Option<usize> {
     if p.os != want.os || p.arch != want.arch {
         return None;
     }

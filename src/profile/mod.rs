@@ -17,6 +17,7 @@ mod discover;
 pub mod duration;
 mod file;
 mod go_version;
+pub mod lock;
 mod output;
 pub mod placeholders;
 mod resolve;

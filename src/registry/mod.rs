@@ -15,17 +15,23 @@
 //!   refresh on 401, every secret registered for masking);
 //! - [`client`] (manifests and blobs, verified while they stream), then [`push`]
 //!   (uploads, cross-repository mounts, manifests) and [`referrers`] (the referrers
-//!   API and its tag-schema fallback).
+//!   API and its tag-schema fallback);
+//! - [`cache`] (the private, content-addressed OCI layout of pulled bases), then
+//!   [`base`] (a registry base pulled into it, fetching only what it lacks) and
+//!   [`publish`] (an assembled image pushed, and its referrer artifacts).
 //!
 //! Every error message leaves this room masked by the session's secrets (the
 //! credentials found and the tokens received, through [`crate::sanitize::redact`]) and
 //! carries a [`Kind`] that decides its exit code ([`RegistryError::exit`]).
 
+pub mod base;
+pub mod cache;
 pub mod challenge;
 pub mod client;
 pub mod credentials;
 pub mod helper;
 pub mod http;
+pub mod publish;
 pub mod push;
 pub mod reference;
 pub mod referrers;
@@ -65,6 +71,11 @@ pub enum Kind {
     Credentials,
     /// An answer the distribution spec does not allow (exit 4).
     Protocol,
+    /// The image has no manifest for a platform asked for; the message names those it
+    /// has (exit 2: the user asked for it).
+    Platform,
+    /// The local cache of registry bases could not be used (exit 4).
+    Cache,
 }
 
 /// An error of the registry client: what failed, and which [`Kind`].
@@ -89,7 +100,7 @@ impl RegistryError {
     /// the environment (the registry, the network, the credentials).
     pub fn exit(&self) -> Exit {
         match self.kind {
-            Kind::Reference | Kind::NotFound => Exit::Usage,
+            Kind::Reference | Kind::NotFound | Kind::Platform => Exit::Usage,
             _ => Exit::Toolchain,
         }
     }
@@ -226,6 +237,8 @@ mod tests {
             (Kind::Denied, Exit::Toolchain),
             (Kind::Corrupt, Exit::Toolchain),
             (Kind::Credentials, Exit::Toolchain),
+            (Kind::Platform, Exit::Usage),
+            (Kind::Cache, Exit::Toolchain),
         ] {
             let e = RegistryError::new(kind, "x");
             assert_eq!(e.exit(), exit, "case {kind:?}");

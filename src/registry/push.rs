@@ -76,6 +76,48 @@ impl Client {
         data: BlobData<'_>,
         mount_from: Option<&str>,
     ) -> Result<Pushed, RegistryError> {
+        let what = format!("uploading blob {digest} to `{}/{repo}`", self.registry());
+        let mut open = || -> Result<Box<dyn Read + '_>, RegistryError> {
+            match data {
+                BlobData::Bytes(b) => {
+                    if b.len() as u64 != size {
+                        return Err(self.err(
+                            Kind::Corrupt,
+                            format!("{what}: the data is {} bytes, not {size}", b.len()),
+                        ));
+                    }
+                    Ok(Box::new(b))
+                }
+                BlobData::File(path) => {
+                    let (file, len) = crate::input::file::open(path)
+                        .map_err(|e| self.err(Kind::Corrupt, format!("{what}: {e}")))?;
+                    if len != size {
+                        return Err(self.err(
+                            Kind::Corrupt,
+                            format!(
+                                "{what}: `{}` is {len} bytes, not {size}",
+                                crate::sanitize::escape::path(path)
+                            ),
+                        ));
+                    }
+                    Ok(Box::new(file))
+                }
+            }
+        };
+        self.push_blob_from(repo, digest, size, mount_from, &mut open)
+    }
+
+    /// [`Client::push_blob`] with the bytes from a reader that `open` gives only when an
+    /// upload is needed (not when the blob is there or is mounted). The reader must give
+    /// exactly `size` bytes; the registry checks their digest.
+    pub fn push_blob_from<'r>(
+        &self,
+        repo: &str,
+        digest: &str,
+        size: u64,
+        mount_from: Option<&str>,
+        open: &mut dyn FnMut() -> Result<Box<dyn Read + 'r>, RegistryError>,
+    ) -> Result<Pushed, RegistryError> {
         parse_digest(digest).map_err(|e| self.err(Kind::Reference, e))?;
         if self.head_blob(repo, digest)? == Some(size) {
             return Ok(Pushed::Existing);
@@ -110,43 +152,13 @@ impl Client {
         let upload = Upload {
             url: self.location(&what, &resp)?,
         };
-        let requests = match data {
-            BlobData::Bytes(b) => {
-                if b.len() as u64 != size {
-                    return Err(self.err(
-                        Kind::Corrupt,
-                        format!("{what}: the data is {} bytes, not {size}", b.len()),
-                    ));
-                }
-                let mut chunks = b.chunks(self.chunk().max(1) as usize);
-                self.send_chunks(repo, &what, digest, size, upload, &mut |buf| {
-                    Ok(chunks.next().map(|c| {
-                        buf.clear();
-                        buf.extend_from_slice(c);
-                    }))
-                })?
-            }
-            BlobData::File(path) => {
-                let (file, len) = crate::input::file::open(path)
-                    .map_err(|e| self.err(Kind::Corrupt, format!("{what}: {e}")))?;
-                if len != size {
-                    return Err(self.err(
-                        Kind::Corrupt,
-                        format!(
-                            "{what}: `{}` is {len} bytes, not {size}",
-                            crate::sanitize::escape::path(path)
-                        ),
-                    ));
-                }
-                let chunk = self.chunk();
-                let mut file = file;
-                self.send_chunks(repo, &what, digest, size, upload, &mut |buf| {
-                    buf.clear();
-                    (&mut file).take(chunk).read_to_end(buf)?;
-                    Ok((!buf.is_empty()).then_some(()))
-                })?
-            }
-        };
+        let mut reader = open()?;
+        let chunk = self.chunk();
+        let requests = self.send_chunks(repo, &what, digest, size, upload, &mut |buf| {
+            buf.clear();
+            (&mut reader).take(chunk).read_to_end(buf)?;
+            Ok((!buf.is_empty()).then_some(()))
+        })?;
         Ok(Pushed::Uploaded { requests })
     }
 
