@@ -73,6 +73,23 @@ fn sha256_of(bytes: &[u8]) -> String {
     format!("sha256:{:x}", sha2::Sha256::digest(bytes))
 }
 
+/// Every line validates against schema/events-v1.json (the `image` event with them).
+fn assert_schema(r: &Run) {
+    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("events-v1.json", value).unwrap();
+    let idx = compiler
+        .compile("events-v1.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    for line in r.json() {
+        if let Err(e) = schemas.validate(&line, idx) {
+            panic!("{} line does not validate: {e:#}\n{line:#}", line["reason"]);
+        }
+    }
+}
+
 fn profile(base: &str, extra: &str) -> String {
     format!(
         "[profile.golden]\ntargets = [\"linux/amd64\", \"linux/arm64\"]\noutput = \"dist/{{name}}-{{arch}}\"\nflags = [\"-trimpath\"]\n\
@@ -108,6 +125,7 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         &env(),
     );
     r.code(0);
+    assert_schema(&r);
     let ev = image_event(&r);
     let index = ev["index_digest"].as_str().unwrap().to_string();
     assert_eq!(ev["tags"], serde_json::json!(["1.2.0", "latest"]), "{r}");
@@ -131,19 +149,29 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         ("layout latest", format!("oci:{}:latest", layout.display())),
         (
             "oci-archive",
-            format!("oci-archive:{}:1.2.0", p.path().join("out/image.tar").display()),
+            format!(
+                "oci-archive:{}:1.2.0",
+                p.path().join("out/image.tar").display()
+            ),
         ),
     ] {
         let raw = tool("skopeo", &["inspect", "--raw", &reference]);
         assert_eq!(sha256_of(raw.as_bytes()), index, "case {case}");
         let doc: Value = serde_json::from_str(&raw).unwrap();
         let ann = &doc["annotations"];
-        assert_eq!(ann["org.opencontainers.image.base.name"], base.as_str(), "{case}");
+        assert_eq!(
+            ann["org.opencontainers.image.base.name"],
+            base.as_str(),
+            "{case}"
+        );
         assert_eq!(
             ann["org.opencontainers.image.created"], "2023-11-14T22:13:20Z",
             "case {case}: the epoch is SOURCE_DATE_EPOCH"
         );
-        assert_eq!(ann["org.opencontainers.image.title"], "hello", "case {case}");
+        assert_eq!(
+            ann["org.opencontainers.image.title"], "hello",
+            "case {case}"
+        );
     }
     // Each docker-archive loads into an OCI layout, for its own platform.
     for arch in ["amd64", "arm64"] {
@@ -160,7 +188,12 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         );
         let config = tool(
             "skopeo",
-            &["inspect", "--config", "--raw", &format!("oci:{}:l", loaded.display())],
+            &[
+                "inspect",
+                "--config",
+                "--raw",
+                &format!("oci:{}:l", loaded.display()),
+            ],
         );
         let config: Value = serde_json::from_str(&config).unwrap();
         assert_eq!(config["architecture"], arch, "docker-archive {arch}");
@@ -169,7 +202,10 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
             serde_json::json!(["/usr/local/bin/hello"]),
             "docker-archive {arch}"
         );
-        assert_eq!(config["config"]["User"], "65532:65532", "docker-archive {arch}");
+        assert_eq!(
+            config["config"]["User"], "65532:65532",
+            "docker-archive {arch}"
+        );
     }
     // umoci unpacks each platform; the binary is the delivered artifact, and it runs.
     let image = format!("oci:{}:1.2.0", layout.display());
@@ -177,11 +213,19 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         let root = images_out::unpack(&image, arch, None, &t.path().join("unpacked"));
         let inside = std::fs::read(root.join("usr/local/bin/hello")).unwrap();
         let delivered = std::fs::read(p.path().join(format!("dist/hello-{arch}"))).unwrap();
-        assert!(inside == delivered, "{arch}: the binary in the image is the verified one");
+        assert!(
+            inside == delivered,
+            "{arch}: the binary in the image is the verified one"
+        );
         let got = match arch {
             "amd64" => tool(
                 "unshare",
-                &["-r", "chroot", root.to_str().unwrap(), "/usr/local/bin/hello"],
+                &[
+                    "-r",
+                    "chroot",
+                    root.to_str().unwrap(),
+                    "/usr/local/bin/hello",
+                ],
             ),
             _ => tool(
                 "qemu-aarch64-static",
@@ -206,7 +250,11 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         &env(),
     );
     again.code(0);
-    assert_eq!(image_event(&again)["index_digest"], index.as_str(), "{again}");
+    assert_eq!(
+        image_event(&again)["index_digest"],
+        index.as_str(),
+        "{again}"
+    );
 
     // Human output says what it assembled and wrote.
     let human = run_env(p.path(), &["image", "--oci-layout", "out/h"], &env());
@@ -255,8 +303,10 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
     }
     let t = tempfile::tempdir().unwrap();
     let base = small_base(t.path());
-    let two_image = |extra: &str| format!("{TWO}\n[profile.golden.image]\nbase = \"BASE\"\n{extra}");
-    let cases: Vec<(Refusal, String)> = vec![
+    let two_image =
+        |extra: &str| format!("{TWO}\n[profile.golden.image]\nbase = \"BASE\"\n{extra}");
+    let cases: Vec<(Refusal, String)> =
+        vec![
         (
             Refusal {
                 case: "glibc cgo binary on a base without a C library",
@@ -403,7 +453,11 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         let r = run_env(p.path(), &args, &env());
         assert_eq!(r.code, Some(c.code), "case {}: exit code\n{r}", c.case);
         for n in c.needles {
-            assert!(r.stderr.contains(n), "case {}: stderr lacks {n:?}\n{r}", c.case);
+            assert!(
+                r.stderr.contains(n),
+                "case {}: stderr lacks {n:?}\n{r}",
+                c.case
+            );
         }
         let written: Vec<String> = listing(p.path())
             .into_iter()

@@ -306,9 +306,8 @@ pub(super) fn exec_with(
         ]);
     }
     let mut staged = false;
-    if let Some(stage) = stage.as_deref_mut() {
-        if worst == Exit::Ok && built.len() == plans.len() && !toolchain::interrupt::interrupted()
-        {
+    if let Some(stage) = stage {
+        if worst == Exit::Ok && built.len() == plans.len() && !toolchain::interrupt::interrupted() {
             let each: Vec<_> = built.iter().map(|(p, r)| (*p, r)).collect();
             match stage.finish(&ctx, &each, reporter) {
                 Ok(row) => {

@@ -229,7 +229,10 @@ pub fn prepare(
     )
     .map_err(|e| {
         let exit = e.exit;
-        failure(exit, format!("{}image.base: {e}", settings::at(&base_written.source)))
+        failure(
+            exit,
+            format!("{}image.base: {e}", settings::at(&base_written.source)),
+        )
     })?;
     Ok((
         kept,
@@ -252,9 +255,8 @@ fn plan_path(ctx: &Context, plan: &Plan) -> anyhow::Result<String> {
         return Err(usage("the profile has no image table"));
     };
     let source = || ctx.source_vars();
-    let vars = |n: &str| {
-        crate::pipeline::stamp::var(n, &plan.name, &plan.target, &ctx.profile, &source)
-    };
+    let vars =
+        |n: &str| crate::pipeline::stamp::var(n, &plan.name, &plan.target, &ctx.profile, &source);
     settings::binary_path(image, &vars)
 }
 
@@ -389,23 +391,40 @@ pub fn publish(
             Ok(dir)
         });
         let dir = dir.as_ref().map_err(Clone::clone)?;
-        let into = dir.path().join(format!("root-{}", t.to_string().replace('/', "-")));
+        let into = dir
+            .path()
+            .join(format!("root-{}", t.to_string().replace('/', "-")));
         std::fs::create_dir(&into).map_err(|e| format!("creating `{}`: {e}", into.display()))?;
-        let r = match ImageRef::parse(&format!("oci:{}:proof", dir.path().join("layout").display())) {
+        let r = match ImageRef::parse(&format!(
+            "oci:{}:proof",
+            dir.path().join("layout").display()
+        )) {
             Some(Ok(r)) => r,
             _ => return Err("the private layout's path cannot be named as oci:DIR".into()),
         };
         crate::image::rootfs::extract(&r, Path::new("/"), &Platform::of_target(t), &into)
             .map_err(|e| e.to_string())
     };
-    let proofs = prove::prove(&assembled, &p.base, &expected, &root, &ctx.host, &ctx.work_dir);
+    let proofs = prove::prove(
+        &assembled,
+        &p.base,
+        &expected,
+        &root,
+        &ctx.host,
+        &ctx.work_dir,
+    );
     let mut failed = 0;
     for (platform, checks) in &proofs {
         let mut passed = Vec::new();
         for c in checks {
             if c.status.passes() {
-                if !passed.contains(&c.id.as_str()) {
-                    passed.push(c.id.as_str());
+                let shown = if c.status == crate::verify::Status::Skip {
+                    format!("{} skipped", c.id)
+                } else {
+                    c.id.clone()
+                };
+                if !passed.contains(&shown) {
+                    passed.push(shown);
                 }
                 continue;
             }
@@ -463,9 +482,13 @@ pub fn publish(
             .first()
             .map(|o| format!("{}:{}", o.kind, o.path))
             .unwrap_or_default(),
-        format!("{} platforms", report.platforms.len()),
+        format!(
+            "{} platform{}",
+            report.platforms.len(),
+            if report.platforms.len() == 1 { "" } else { "s" }
+        ),
         "proven".to_string(),
-        report.index_digest.clone(),
+        report.index_digest.chars().take(19).collect(),
     ])
 }
 

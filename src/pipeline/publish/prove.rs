@@ -194,7 +194,13 @@ fn entrypoint_check(
             .find(|p| in_image(p))
     };
     match found {
-        Some(p) => check(ID, true, expected, p, format!("`{program}` is in the image")),
+        Some(p) => check(
+            ID,
+            true,
+            expected,
+            p,
+            format!("`{program}` is in the image"),
+        ),
         None => check(
             ID,
             false,

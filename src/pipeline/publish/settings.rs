@@ -244,10 +244,26 @@ mod tests {
     #[test]
     fn remotes_lose_their_credentials() {
         for (case, remote, want) in [
-            ("https token", "https://user:tok@example.test/o/r.git", "https://example.test/o/r.git"),
-            ("user only", "https://user@example.test/o/r", "https://example.test/o/r"),
-            ("plain", "https://example.test/o/r", "https://example.test/o/r"),
-            ("scp-like", "git@example.test:o/r.git", "git@example.test:o/r.git"),
+            (
+                "https token",
+                "https://user:tok@example.test/o/r.git",
+                "https://example.test/o/r.git",
+            ),
+            (
+                "user only",
+                "https://user@example.test/o/r",
+                "https://example.test/o/r",
+            ),
+            (
+                "plain",
+                "https://example.test/o/r",
+                "https://example.test/o/r",
+            ),
+            (
+                "scp-like",
+                "git@example.test:o/r.git",
+                "git@example.test:o/r.git",
+            ),
         ] {
             assert_eq!(remote_without_credentials(remote), want, "{case}");
         }
@@ -275,13 +291,19 @@ mod tests {
         };
         let two = [t("linux/amd64"), t("linux/arm64")];
         let dir = Path::new("/w");
-        assert!(docker_archives("img.tar", dir, &two).is_err(), "no {{arch}}");
+        assert!(
+            docker_archives("img.tar", dir, &two).is_err(),
+            "no {{arch}}"
+        );
         let ok = docker_archives("img-{arch}.tar", dir, &two).unwrap();
         assert_eq!(ok[1].1, Path::new("/w/img-arm64.tar"));
         let arms = [t("linux/arm/v6"), t("linux/arm/v7")];
         let e = docker_archives("img-{arch}.tar", dir, &arms).unwrap_err();
         assert!(format!("{e}").contains("{variant}"), "{e}");
         assert!(docker_archives("img-{arch}{variant}.tar", dir, &arms).is_ok());
-        assert!(docker_archives("img.tar", dir, &two[..1]).is_ok(), "one platform");
+        assert!(
+            docker_archives("img.tar", dir, &two[..1]).is_ok(),
+            "one platform"
+        );
     }
 }

@@ -11,8 +11,8 @@ use super::overrides::Overrides;
 use super::values::{check_env, check_stamp, go_quote};
 use crate::error::usage;
 use crate::profile::schema::{
-    BtiPolicy, FloatAbi, ImageToml, LayerToml, LdflagsToml, Libc, RunsOnToml, SmokeIsolation, TargetToml,
-    VerifyToml,
+    BtiPolicy, FloatAbi, ImageToml, LayerToml, LdflagsToml, Libc, RunsOnToml, SmokeIsolation,
+    TargetToml, VerifyToml,
 };
 use crate::profile::{Location, Output, OutputBase, ProfileFile, Source, Sourced};
 use crate::target::Target;

@@ -13,7 +13,8 @@ use crate::error::usage;
 use crate::profile::schema::Libc;
 use crate::profile::{duration, parse_size, placeholders};
 use crate::profile::{
-    CcSetting, GoRequirement, ImageSettings, DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_TAGS, ResolvedProfile, Source, Sourced, VerifyPolicy,
+    CcSetting, GoRequirement, ImageSettings, ResolvedProfile, Source, Sourced, VerifyPolicy,
+    DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_TAGS,
 };
 use crate::target::Target;
 
