@@ -470,3 +470,60 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         );
     }
 }
+
+#[test]
+fn annotations_come_from_git_and_the_epoch_from_the_commit_without_source_date_epoch() {
+    if !tools("the image command's annotations") || !require_tool("git", "the source facts") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let base = small_base(t.path());
+    let p = Project::with_profile(
+        "hello",
+        &format!(
+            "[profile.golden]\ntargets = [\"linux/amd64\"]\noutput = \"dist/{{name}}\"\n\
+             [profile.golden.image]\nbase = \"{base}\"\n"
+        ),
+    );
+    git(p.path(), &["init", "-q"]);
+    git(p.path(), &["add", "-A"]);
+    git(p.path(), &["commit", "-qm", "init"]);
+    git(p.path(), &["tag", "v1.2.0"]);
+    git(
+        p.path(),
+        &["remote", "add", "origin", "https://user:s3cret-token@example.test/o/r.git"],
+    );
+    let commit = git(p.path(), &["rev-parse", "HEAD"]).trim().to_string();
+    // No SOURCE_DATE_EPOCH: HEAD's commit time dates the image.
+    let r = run_env(p.path(), &["image", "--message-format", "json"], &base_env());
+    r.code(0);
+    assert!(!r.stdout.contains("s3cret-token"), "a credential was printed\n{r}");
+    let ev = image_event(&r);
+    assert_eq!(ev["tags"], serde_json::json!(["1.2.0"]), "default tag {{version}}\n{r}");
+    let layout = p.path().join("dist/image");
+    let raw = tool("skopeo", &["inspect", "--raw", &format!("oci:{}:1.2.0", layout.display())]);
+    let doc: Value = serde_json::from_str(&raw).unwrap();
+    let ann = &doc["annotations"];
+    for (key, want) in [
+        ("org.opencontainers.image.version", "1.2.0"),
+        ("org.opencontainers.image.revision", commit.as_str()),
+        ("org.opencontainers.image.source", "https://example.test/o/r.git"),
+        ("org.opencontainers.image.title", "hello"),
+        ("org.opencontainers.image.created", "2026-01-02T03:04:05Z"),
+    ] {
+        assert_eq!(ann[key], want, "annotation {key}: {doc:#}");
+    }
+    let files = listing(&layout);
+    assert!(
+        files.iter().all(|f| !f.contains("s3cret")),
+        "a credential in the layout"
+    );
+    let blobs = listing(&layout.join("blobs/sha256"));
+    for b in blobs {
+        let bytes = std::fs::read(layout.join("blobs/sha256").join(&b)).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("s3cret-token"),
+            "blob {b} holds the credential"
+        );
+    }
+}

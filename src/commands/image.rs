@@ -58,6 +58,12 @@ pub fn exec(args: &ImageArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
             "--no-verify: an image is made only from verified artifacts; drop --no-verify",
         ));
     }
+    if args.update_lock {
+        reporter.warn(
+            "--update-lock: the lock step (xbuild-go.lock) has not landed; local bases are not \
+             locked, so there is nothing to update",
+        );
+    }
     let b = &args.build;
     let mut stage = ImageStage {
         request: Request {
