@@ -410,6 +410,17 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         ),
         (
             Refusal {
+                case: "a layout path that is a directory but no layout",
+                fixture: "hello",
+                args: &["--oci-layout", "."],
+                code: 2,
+                needles: &["--oci-layout", "neither empty nor an OCI layout"],
+                cgo: false,
+            },
+            two_image(""),
+        ),
+        (
+            Refusal {
                 case: "a tag that is no tag",
                 fixture: "hello",
                 args: &[],
@@ -448,7 +459,10 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         }
         let p = Project::with_profile(c.fixture, &text.replace("BASE", &base));
         let before = listing(p.path());
-        let mut args = vec!["image", "--oci-layout", "out/layout"];
+        let mut args = vec!["image"];
+        if !c.args.contains(&"--oci-layout") {
+            args.extend(["--oci-layout", "out/layout"]);
+        }
         args.extend(c.args);
         let r = run_env(p.path(), &args, &env());
         assert_eq!(r.code, Some(c.code), "case {}: exit code\n{r}", c.case);
@@ -491,23 +505,49 @@ fn annotations_come_from_git_and_the_epoch_from_the_commit_without_source_date_e
     git(p.path(), &["tag", "v1.2.0"]);
     git(
         p.path(),
-        &["remote", "add", "origin", "https://user:s3cret-token@example.test/o/r.git"],
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://user:s3cret-token@example.test/o/r.git",
+        ],
     );
     let commit = git(p.path(), &["rev-parse", "HEAD"]).trim().to_string();
     // No SOURCE_DATE_EPOCH: HEAD's commit time dates the image.
-    let r = run_env(p.path(), &["image", "--message-format", "json"], &base_env());
+    let r = run_env(
+        p.path(),
+        &["image", "--message-format", "json"],
+        &base_env(),
+    );
     r.code(0);
-    assert!(!r.stdout.contains("s3cret-token"), "a credential was printed\n{r}");
+    assert!(
+        !r.stdout.contains("s3cret-token"),
+        "a credential was printed\n{r}"
+    );
     let ev = image_event(&r);
-    assert_eq!(ev["tags"], serde_json::json!(["1.2.0"]), "default tag {{version}}\n{r}");
+    assert_eq!(
+        ev["tags"],
+        serde_json::json!(["1.2.0"]),
+        "default tag {{version}}\n{r}"
+    );
     let layout = p.path().join("dist/image");
-    let raw = tool("skopeo", &["inspect", "--raw", &format!("oci:{}:1.2.0", layout.display())]);
+    let raw = tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--raw",
+            &format!("oci:{}:1.2.0", layout.display()),
+        ],
+    );
     let doc: Value = serde_json::from_str(&raw).unwrap();
     let ann = &doc["annotations"];
     for (key, want) in [
         ("org.opencontainers.image.version", "1.2.0"),
         ("org.opencontainers.image.revision", commit.as_str()),
-        ("org.opencontainers.image.source", "https://example.test/o/r.git"),
+        (
+            "org.opencontainers.image.source",
+            "https://example.test/o/r.git",
+        ),
         ("org.opencontainers.image.title", "hello"),
         ("org.opencontainers.image.created", "2026-01-02T03:04:05Z"),
     ] {

@@ -185,6 +185,9 @@ pub fn prepare(
                 _ => u,
             }
         })
+        // A checkout without a remote is named by its local path: not part of an image
+        // that must be the same machine after machine.
+        .filter(|r| !r.starts_with("file://"))
         .map(|r| settings::remote_without_credentials(&r));
     let repository = image.repository.as_ref().map(|r| r.value.clone());
     let title = repository
@@ -221,6 +224,7 @@ pub fn prepare(
             .unwrap_or_else(|| ctx.work_dir.clone());
         outputs.layout = Some(dir.join(DEFAULT_LAYOUT));
     }
+    settings::check_destinations(&outputs)?;
     let platforms: Vec<Platform> = targets.iter().map(|(_, p)| p.clone()).collect();
     let base = Base::open(
         &r,

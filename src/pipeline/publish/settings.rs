@@ -223,6 +223,50 @@ pub fn docker_archives(
     Ok(out)
 }
 
+/// Refuses, before anything builds, a destination the writers would refuse after the
+/// proofs (exit 2): a layout path that is a file or a directory that is neither empty
+/// nor a layout, an archive path that is a directory.
+pub fn check_destinations(outputs: &Outputs) -> anyhow::Result<()> {
+    let shown = |p: &Path| crate::sanitize::escape::path(p);
+    if let Some(dir) = &outputs.layout {
+        if let Ok(meta) = dir.symlink_metadata() {
+            if !meta.is_dir() {
+                return Err(usage(format!(
+                    "--oci-layout `{}` exists and is not a directory",
+                    shown(dir)
+                )));
+            }
+            let empty = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+            if !empty && !dir.join("oci-layout").is_file() {
+                return Err(usage(format!(
+                    "--oci-layout `{}` is a directory that is neither empty nor an OCI layout: \
+                     name a new directory",
+                    shown(dir)
+                )));
+            }
+        }
+    }
+    let archives = outputs
+        .oci_archive
+        .iter()
+        .map(|p| ("--oci-archive", p))
+        .chain(
+            outputs
+                .docker_archives
+                .iter()
+                .map(|(_, p)| ("--docker-archive", p)),
+        );
+    for (flag, file) in archives {
+        if file.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(usage(format!(
+                "{flag} `{}` is a directory: name the archive file",
+                shown(file)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// The epoch of the image (seconds since 1970): `SOURCE_DATE_EPOCH` (a value of the
 /// host snapshot: exit 2 when it is not a number), else HEAD's commit time, else 0.
 pub fn epoch(source_date_epoch: Option<&str>, commit_time: Option<i64>) -> anyhow::Result<u64> {

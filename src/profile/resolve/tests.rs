@@ -491,13 +491,21 @@ fn the_image_table_inherits_key_by_key_with_its_defaults() {
     for (case, got, want) in [
         ("base inherited", value(&child.base), Some("oci:base:1")),
         ("user inherited", value(&child.user), Some("nonroot")),
-        ("repository from [build]", value(&child.repository), Some("example.com/app")),
+        (
+            "repository from [build]",
+            value(&child.repository),
+            Some("example.com/app"),
+        ),
         ("workdir unset", value(&child.workdir), None),
     ] {
         assert_eq!(got.as_deref(), want, "case {case}");
     }
     assert_eq!(child.tags.value, ["{version}", "latest"], "own tags");
-    assert!(child.tags.source.to_string().contains(":13:"), "{}", child.tags.source);
+    assert!(
+        child.tags.source.to_string().contains(":13:"),
+        "{}",
+        child.tags.source
+    );
     let base = get("base").expect("base");
     assert_eq!(base.tags.value, ["{version}"], "default tags");
     assert_eq!(base.path.value, "/usr/local/bin/{name}", "default path");
@@ -514,7 +522,11 @@ fn image_table_errors_name_the_key_and_line() {
         (
             "unknown key",
             "[profile.golden.image]\nbsae = \"oci:x\"\n",
-            &["xbuild-go.toml:2:1", "unknown field `bsae`", "did you mean `base`"][..],
+            &[
+                "xbuild-go.toml:2:1",
+                "unknown field `bsae`",
+                "did you mean `base`",
+            ][..],
         ),
         (
             "unknown placeholder in a tag",
