@@ -567,3 +567,66 @@ fn annotations_come_from_git_and_the_epoch_from_the_commit_without_source_date_e
         );
     }
 }
+
+#[test]
+fn several_binaries_go_into_one_image_and_other_oses_are_skipped_with_a_note() {
+    if !tools("the image command with several binaries") {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let base = small_base(t.path());
+    let p = Project::with_profile(
+        "multi",
+        &format!(
+            "[profile.golden]\ntargets = [\"linux/amd64\", \"windows/amd64\"]\n\
+             package = [\"./cmd/...\"]\noutput = \"dist/{{name}}-{{os}}{{exe}}\"\n\
+             [profile.golden.image]\nbase = \"{base}\"\nentrypoint = [\"/usr/local/bin/a\"]\n\
+             cmd = [\"--help\"]\nports = [\"8080\"]\nenv = {{ MODE = \"release\" }}\n"
+        ),
+    );
+    let r = run_env(p.path(), &["image", "--oci-layout", "out"], &env());
+    r.code(0)
+        .stderr_has("windows/amd64: skipped: an image holds linux binaries only")
+        .stderr_has("(1 platform)");
+    assert!(
+        !p.path().join("dist/a-windows.exe").exists(),
+        "a skipped target is not built\n{r}"
+    );
+    // The default tag is {version}: a development version, as the module has no git tag.
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("out/index.json")).unwrap())
+            .unwrap();
+    let tag = index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(tag.starts_with("0.0.0-dev"), "{tag}");
+    let image = format!("oci:{}:{tag}", p.path().join("out").display());
+    let config: Value =
+        serde_json::from_str(&tool("skopeo", &["inspect", "--config", "--raw", &image])).unwrap();
+    let c = &config["config"];
+    assert_eq!(
+        c["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/a"]),
+        "{config:#}"
+    );
+    assert_eq!(c["Cmd"], serde_json::json!(["--help"]), "{config:#}");
+    assert!(c["ExposedPorts"]["8080/tcp"].is_object(), "{config:#}");
+    assert!(
+        c["Env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e == "MODE=release"),
+        "{config:#}"
+    );
+    let root = images_out::unpack(&image, "amd64", None, &t.path().join("unpacked"));
+    for name in ["a", "b"] {
+        let inside = std::fs::read(root.join("usr/local/bin").join(name)).unwrap();
+        let delivered = std::fs::read(p.path().join(format!("dist/{name}-linux"))).unwrap();
+        assert!(
+            inside == delivered,
+            "{name}: the verified binary is in the image"
+        );
+    }
+}
