@@ -41,6 +41,41 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// Print a profile's targets as a CI matrix, so a workflow can build each on its own runner.
     Matrix(MatrixArgs),
+    /// Build and verify every linux target, assemble the multi-platform OCI image of
+    /// `[profile.NAME.image]` on its base, prove it, then write it (docs/images-out.md).
+    Image(ImageArgs),
+}
+
+/// `image`: the build options, then where the image goes.
+#[derive(Debug, Args, Clone)]
+pub struct ImageArgs {
+    /// Write an OCI image layout directory (each tag in its index.json). [default, with no
+    /// output flag: dist/image beside the profile file, else in the working directory]
+    #[arg(long, value_name = "DIR")]
+    pub oci_layout: Option<PathBuf>,
+    /// Write an OCI archive: a tar of the layout, every platform.
+    #[arg(long, value_name = "FILE")]
+    pub oci_archive: Option<PathBuf>,
+    /// Write a docker-archive (`docker load` format) per platform; with several targets
+    /// the path names them apart with {arch} (and {variant}, {os}).
+    #[arg(long, value_name = "FILE")]
+    pub docker_archive: Option<PathBuf>,
+    /// Push to REF (`HOST[:PORT]/repo[:tag]`), or with no REF to `repository:TAG` of
+    /// every tag. (Arrives with the registry step.)
+    #[arg(long, value_name = "REF", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub push: Option<String>,
+    /// Fail when xbuild-go.lock is missing or the base moved since it was locked.
+    /// (Arrives with the lock step.)
+    #[arg(long, conflicts_with = "update_lock")]
+    pub locked: bool,
+    /// Resolve the base again and rewrite its entry in xbuild-go.lock.
+    #[arg(long)]
+    pub update_lock: bool,
+    /// Allow plain HTTP to this registry host (loopback is always allowed). Repeatable.
+    #[arg(long = "insecure-registry", value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+    #[command(flatten)]
+    pub build: BuildArgs,
 }
 
 /// `matrix`.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use util::{base_env, bin, fixture, repo, require_tool, run_env, Project};
-use xbuild_go::profile::schema::{FILE_KEYS, LAYER_KEYS, TARGET_KEYS, VERIFY_KEYS};
+use xbuild_go::profile::schema::{FILE_KEYS, IMAGE_KEYS, LAYER_KEYS, TARGET_KEYS, VERIFY_KEYS};
 
 /// README.md and every page in docs/, sorted.
 fn pages() -> Vec<PathBuf> {
@@ -111,6 +111,7 @@ fn every_profile_key_is_documented_and_nothing_else() {
         ("layer", LAYER_KEYS),
         ("target", TARGET_KEYS),
         ("verify", VERIFY_KEYS),
+        ("image", IMAGE_KEYS),
     ] {
         let documented = documented_keys(&doc, name);
         let documented_set: BTreeSet<&str> = documented.iter().map(String::as_str).collect();

@@ -15,6 +15,37 @@ use crate::report::{MessageFormat, Reporter};
 use crate::toolchain::{self, HostEnv};
 
 pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
+    exec_with(args, host, reporter, None)
+}
+
+/// What a command built on `build` (`image`) adds to the run: which plans are built, and
+/// what is done with the verified artifacts before the summary.
+pub(super) trait Stage {
+    /// The plans to build, chosen after planning and before anything builds (or runs on
+    /// the policy's images); an error stops the run before any build.
+    fn select(
+        &mut self,
+        ctx: &pipeline::Context,
+        plans: Vec<pipeline::Plan>,
+        reporter: &Reporter,
+    ) -> anyhow::Result<Vec<pipeline::Plan>>;
+    /// Runs when every plan was built, verified and delivered: returns the summary's
+    /// extra row. Its error is the run's.
+    fn finish(
+        &mut self,
+        ctx: &pipeline::Context,
+        built: &[(&pipeline::Plan, &crate::report::ArtifactReport)],
+        reporter: &Reporter,
+    ) -> anyhow::Result<[String; 5]>;
+}
+
+/// `build` with a [`Stage`] of another command, when given.
+pub(super) fn exec_with(
+    args: &BuildArgs,
+    host: HostEnv,
+    reporter: &Reporter,
+    mut stage: Option<&mut dyn Stage>,
+) -> anyhow::Result<Exit> {
     let started = Instant::now();
     let started_on = pipeline::evidence::now();
     let outs = super::args::evidence_outputs(args.provenance.clone(), &args.evidence);
@@ -35,7 +66,10 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
     let go = toolchain::locate(args.profile.go.as_deref(), &ctx.host, &ctx.work_dir)?;
-    let plans = pipeline::plan(&ctx, &go)?;
+    let mut plans = pipeline::plan(&ctx, &go)?;
+    if let Some(stage) = stage.as_deref_mut() {
+        plans = stage.select(&ctx, plans, reporter)?;
+    }
     pipeline::evidence::check_sbom_names(&outs, &plans, &ctx.work_dir)?;
     let toolchain_line = pipeline::plan::toolchain_line_choice(&ctx, go.parsed_version().as_ref())
         .map(|(name, why)| format!("{name} ({why})"));
@@ -123,7 +157,10 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
         // go's stderr is always captured: it is shown cleaned (no control characters, no
         // workflow commands, no secrets), as one block per target.
         capture_stderr: true,
-        checksum: reporter.format == MessageFormat::Json || args.checksums.is_some() || outs.any(),
+        checksum: reporter.format == MessageFormat::Json
+            || args.checksums.is_some()
+            || outs.any()
+            || stage.is_some(),
         check_reproducible: args.check_reproducible,
     };
 
@@ -200,6 +237,8 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
     let mut build_failures = Vec::new();
     // Kept for the evidence documents, with their plans.
     let mut judged: Vec<(&pipeline::Plan, crate::report::ArtifactReport)> = Vec::new();
+    // Kept for the stage: every verified artifact, with its plan.
+    let mut built: Vec<(&pipeline::Plan, crate::report::ArtifactReport)> = Vec::new();
     for (plan, slot) in plans.iter().zip(results) {
         let outcome = slot.into_inner().ok().flatten();
         let (verdict, size, secs) = match outcome {
@@ -227,6 +266,9 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
                 // printed.
                 if outs.any() {
                     judged.push((plan, report.clone()));
+                }
+                if stage.is_some() && (report.delivered || report.discarded) {
+                    built.push((plan, report.clone()));
                 }
                 if args.junit.is_some() {
                     reports.push(report);
@@ -263,7 +305,23 @@ pub fn exec(args: &BuildArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
             secs,
         ]);
     }
-    if plans.len() > 1 {
+    let mut staged = false;
+    if let Some(stage) = stage {
+        if worst == Exit::Ok && built.len() == plans.len() && !toolchain::interrupt::interrupted() {
+            let each: Vec<_> = built.iter().map(|(p, r)| (*p, r)).collect();
+            match stage.finish(&ctx, &each, reporter) {
+                Ok(row) => {
+                    rows.push(row);
+                    staged = true;
+                }
+                Err(e) => {
+                    reporter.fatal(&e);
+                    worst = worst.worse(exit_for(&e));
+                }
+            }
+        }
+    }
+    if plans.len() > 1 || staged {
         if let Err(e) = reporter.table(&["target", "path", "size", "verdict", "time"], &rows) {
             reporter.fatal(&e);
             worst = worst.worse(exit_for(&e));

@@ -4,6 +4,7 @@ mod args;
 mod build;
 mod doctor;
 mod env;
+mod image;
 mod matrix;
 mod profiles;
 mod targets;
@@ -29,6 +30,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Targets(a)) => &a.output_args,
         Some(Command::Profiles(a)) => &a.output_args,
         Some(Command::Matrix(a)) => &a.output_args,
+        Some(Command::Image(a)) => &a.build.output_args,
     };
     let r = reporter(output, &host);
     let result = match &cli.command {
@@ -40,6 +42,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Targets(args)) => targets::exec(args, host, &r),
         Some(Command::Profiles(args)) => profiles::exec(args, host, &r),
         Some(Command::Matrix(args)) => matrix::exec(args, host, &r),
+        Some(Command::Image(args)) => image::exec(args, host, &r),
     };
     let exit = match result {
         Ok(exit) => exit,

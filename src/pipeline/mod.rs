@@ -13,12 +13,15 @@
 //! - [`inspect`]: `verify FILE`, judging a file built elsewhere.
 //! - [`evidence`] and [`images`]: the facts release evidence needs, and the real
 //!   `runs-on` images.
+//! - [`publish`]: the image of `cargo xbuild-go image`, assembled from the verified
+//!   artifacts, proven, then written.
 
 pub mod deliver;
 pub mod evidence;
 pub mod images;
 pub mod outcache;
 pub mod plan;
+pub mod publish;
 mod repro;
 pub mod stamp;
 

@@ -23,6 +23,9 @@ pub struct SourceVars {
     from: BTreeMap<&'static str, String>,
     /// One line per value saying where it came from, for `-v` and `env --explain`.
     pub origins: Vec<String>,
+    /// `{commit-date}` as seconds since 1970 (`SOURCE_DATE_EPOCH`, else HEAD's commit
+    /// time), when known: the epoch of an image.
+    pub epoch: Option<i64>,
 }
 
 impl SourceVars {
@@ -75,8 +78,9 @@ impl SourceVars {
             )
         };
         origins.push(format!("{{version}} = {version}: {version_from}"));
-        let (date, date_from) = match host("SOURCE_DATE_EPOCH").and_then(|e| e.parse::<i64>().ok())
-        {
+        let sde = host("SOURCE_DATE_EPOCH").and_then(|e| e.parse::<i64>().ok());
+        let epoch = sde.or(facts.commit_time);
+        let (date, date_from) = match sde {
             Some(e) => (vcs::rfc3339_utc(e), "SOURCE_DATE_EPOCH"),
             None => match facts.commit_time {
                 Some(t) => (vcs::rfc3339_utc(t), "HEAD's commit time"),
@@ -111,6 +115,7 @@ impl SourceVars {
             values,
             from,
             origins,
+            epoch,
         }
     }
 

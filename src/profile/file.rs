@@ -163,6 +163,7 @@ fn unknown_field_hint(msg: &str) -> String {
     let all = schema::LAYER_KEYS
         .iter()
         .chain(schema::VERIFY_KEYS)
+        .chain(schema::IMAGE_KEYS)
         .chain(schema::FILE_KEYS)
         .copied()
         // Only suggest keys that the message says are valid here.

@@ -35,7 +35,9 @@ pub use go_version::{GoRequirement, GoVersion};
 pub use output::{Output, OutputBase, OUTPUT_PLACEHOLDERS};
 pub(crate) use resolve::{check_stamp, go_quote, GO_SPACE};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
-pub use resolved::{CcSetting, ResolvedProfile, VerifyPolicy};
+pub use resolved::{
+    CcSetting, ImageSettings, ResolvedProfile, VerifyPolicy, DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_TAGS,
+};
 pub use schema::{BtiPolicy, FloatAbi, Libc, SmokeIsolation};
 pub use size::parse_size;
 pub use source::{Location, Source, Sourced};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::resolve::Stack;
-use super::{duration, GoRequirement, Output, Sourced};
+use super::{duration, GoRequirement, Output, Source, Sourced};
 use super::{BtiPolicy, FloatAbi, Libc, SmokeIsolation};
 use crate::target::Target;
 
@@ -80,6 +80,36 @@ pub struct VerifyPolicy {
     pub max_size: Sourced<Option<u64>>,
 }
 
+/// `[profile.NAME.image]`: the image `cargo xbuild-go image` assembles, every key with
+/// its source. Present when a layer of the profile's chain has an `image` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageSettings {
+    /// Where the nearest `image` table is, for errors about the table as a whole.
+    pub table: Source,
+    /// The base as written (`oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE`,
+    /// or a registry reference). Required: none here is an error when `image` runs.
+    pub base: Option<Sourced<String>>,
+    /// The image name. Default none.
+    pub repository: Option<Sourced<String>>,
+    /// Tags, with placeholders. Default `["{version}"]`.
+    pub tags: Sourced<Vec<String>>,
+    /// Where each binary goes, with placeholders. Default `/usr/local/bin/{name}`.
+    pub path: Sourced<String>,
+    pub entrypoint: Option<Sourced<Vec<String>>>,
+    pub cmd: Option<Sourced<Vec<String>>>,
+    pub user: Option<Sourced<String>>,
+    pub workdir: Option<Sourced<String>>,
+    pub env: Option<Sourced<std::collections::BTreeMap<String, String>>>,
+    pub labels: Option<Sourced<std::collections::BTreeMap<String, String>>>,
+    pub annotations: Option<Sourced<std::collections::BTreeMap<String, String>>>,
+    pub ports: Option<Sourced<Vec<String>>>,
+}
+
+/// The default of `image.tags`.
+pub const DEFAULT_IMAGE_TAGS: &[&str] = &["{version}"];
+/// The default of `image.path`.
+pub const DEFAULT_IMAGE_PATH: &str = "/usr/local/bin/{name}";
+
 /// A profile with every value resolved and sourced. Valid by construction: targets are
 /// parsed, the output template checked, sizes and versions parsed.
 #[derive(Debug, Clone)]
@@ -121,6 +151,8 @@ pub struct ResolvedProfile {
     /// best-effort.
     pub smoke_isolation: Sourced<SmokeIsolation>,
     pub verify: VerifyPolicy,
+    /// `[profile.NAME.image]`, when the chain has one.
+    pub image: Option<ImageSettings>,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
     /// The layers it was resolved from (for [`ResolvedProfile::for_target`]).
@@ -226,5 +258,37 @@ impl ResolvedProfile {
                 m.map_or("(none)".to_string(), |n| n.to_string())
             }),
         ]
+        .into_iter()
+        .chain(p.image.iter().flat_map(image_rows))
+        .collect()
     }
+}
+
+/// The `image.*` rows of `env --explain` and `profiles`.
+fn image_rows(i: &ImageSettings) -> Vec<(&'static str, String, String)> {
+    fn opt<T>(
+        key: &'static str,
+        v: &Option<Sourced<T>>,
+        show: impl Fn(&T) -> String,
+    ) -> (&'static str, String, String) {
+        match v {
+            Some(v) => (key, show(&v.value), v.source.to_string()),
+            None => (key, "(none)".to_string(), Source::BuiltIn.to_string()),
+        }
+    }
+    let dbg = |v: &dyn fmt::Debug| format!("{v:?}");
+    vec![
+        opt("image.base", &i.base, |v| dbg(v)),
+        opt("image.repository", &i.repository, |v| dbg(v)),
+        ("image.tags", dbg(&i.tags.value), i.tags.source.to_string()),
+        ("image.path", dbg(&i.path.value), i.path.source.to_string()),
+        opt("image.entrypoint", &i.entrypoint, |v| dbg(v)),
+        opt("image.cmd", &i.cmd, |v| dbg(v)),
+        opt("image.user", &i.user, |v| dbg(v)),
+        opt("image.workdir", &i.workdir, |v| dbg(v)),
+        opt("image.env", &i.env, |v| dbg(v)),
+        opt("image.labels", &i.labels, |v| dbg(v)),
+        opt("image.annotations", &i.annotations, |v| dbg(v)),
+        opt("image.ports", &i.ports, |v| dbg(v)),
+    ]
 }

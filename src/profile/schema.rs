@@ -97,6 +97,8 @@ pub struct LayerToml {
     /// "required": a smoke run without full isolation fails; "best-effort" (default).
     pub smoke_isolation: Option<Spanned<SmokeIsolation>>,
     pub verify: Option<VerifyToml>,
+    /// The image `cargo xbuild-go image` assembles (issue 21); per profile, not per target.
+    pub image: Option<Spanned<ImageToml>>,
     /// Per-target overrides.
     pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
 }
@@ -116,6 +118,32 @@ pub struct VerifyToml {
     pub arm_float_abi: Option<Spanned<FloatAbi>>,
     pub aarch64_bti: Option<Spanned<BtiPolicy>>,
     pub max_size: Option<Spanned<String>>,
+}
+
+/// The `image` sub-table: the OCI image `cargo xbuild-go image` assembles. Every key
+/// optional here; `base` must be set somewhere in the chain when the command runs.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImageToml {
+    /// The base: `oci:DIR[:TAG]`, `oci-archive:FILE`, `docker-archive:FILE`, or a
+    /// registry reference. Required.
+    pub base: Option<Spanned<String>>,
+    /// The image name (used for push and docker-archive `RepoTags`).
+    pub repository: Option<Spanned<String>>,
+    /// Tags, placeholders as in stamping. Default `["{version}"]`.
+    pub tags: Option<Spanned<Vec<String>>>,
+    /// Where each binary goes. Default `/usr/local/bin/{name}`.
+    pub path: Option<Spanned<String>>,
+    /// Default `[path]` of the one binary; required with several.
+    pub entrypoint: Option<Spanned<Vec<String>>>,
+    pub cmd: Option<Spanned<Vec<String>>>,
+    /// Default: the base's user when not root, else `65532:65532`.
+    pub user: Option<Spanned<String>>,
+    pub workdir: Option<Spanned<String>>,
+    pub env: Option<Spanned<BTreeMap<String, String>>>,
+    pub labels: Option<Spanned<BTreeMap<String, String>>>,
+    pub annotations: Option<Spanned<BTreeMap<String, String>>>,
+    pub ports: Option<Spanned<Vec<String>>>,
 }
 
 /// One `runs-on` entry: an image, or a table naming one with the runtime needs accepted
@@ -244,7 +272,24 @@ pub const LAYER_KEYS: &[&str] = &[
     "smoke-timeout",
     "smoke-isolation",
     "verify",
+    "image",
     "target",
+];
+
+/// Every key the `image` table accepts.
+pub const IMAGE_KEYS: &[&str] = &[
+    "base",
+    "repository",
+    "tags",
+    "path",
+    "entrypoint",
+    "cmd",
+    "user",
+    "workdir",
+    "env",
+    "labels",
+    "annotations",
+    "ports",
 ];
 
 /// Every key a `target."OS/ARCH"` table accepts.

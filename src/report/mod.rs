@@ -13,6 +13,7 @@ pub mod envfmt;
 pub mod files;
 mod github;
 mod human;
+pub mod image;
 mod json;
 pub mod junit;
 mod style;
@@ -508,6 +509,29 @@ impl Reporter {
         files::write_atomic(path, &masked)
             .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))?;
         Ok(crate::digest::sha256_hex(&masked))
+    }
+
+    /// The image of `cargo xbuild-go image` was written: a `Wrote` line per output, or
+    /// an `image` event.
+    pub fn image(&self, r: &image::ImageReport) {
+        match self.format {
+            MessageFormat::Human | MessageFormat::Github => {
+                for o in &r.outputs {
+                    self.status("Wrote", &format!("{}:{}", o.kind, o.path));
+                }
+                self.status(
+                    "Image",
+                    &format!(
+                        "{}@{} ({} platform{})",
+                        r.name(),
+                        r.index_digest,
+                        r.platforms.len(),
+                        if r.platforms.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            MessageFormat::Json => self.write_json(&json::Event::Image(Box::new(r.clone()))),
+        }
     }
 
     /// An evidence document was written: a status line, or an `evidence` event.

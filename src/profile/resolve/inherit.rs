@@ -45,7 +45,20 @@ macro_rules! with_layer_fields {
             max_glibc,
             arm_float_abi,
             aarch64_bti,
-            max_size
+            max_size,
+            image_table,
+            image_base,
+            image_repository,
+            image_tags,
+            image_path,
+            image_entrypoint,
+            image_cmd,
+            image_user,
+            image_workdir,
+            image_env,
+            image_labels,
+            image_annotations,
+            image_ports
         }
     };
 }

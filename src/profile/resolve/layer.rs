@@ -11,8 +11,8 @@ use super::overrides::Overrides;
 use super::values::{check_env, check_stamp, go_quote};
 use crate::error::usage;
 use crate::profile::schema::{
-    BtiPolicy, FloatAbi, LayerToml, LdflagsToml, Libc, RunsOnToml, SmokeIsolation, TargetToml,
-    VerifyToml,
+    BtiPolicy, FloatAbi, ImageToml, LayerToml, LdflagsToml, Libc, RunsOnToml, SmokeIsolation,
+    TargetToml, VerifyToml,
 };
 use crate::profile::{Location, Output, OutputBase, ProfileFile, Source, Sourced};
 use crate::target::Target;
@@ -54,6 +54,20 @@ pub(super) struct Layer {
     pub(super) stamp: BTreeMap<String, Sourced<String>>,
     /// `target."OS/ARCH[/VARIANT]"` tables of this layer, in the file's order.
     pub(super) target_tables: Vec<(TargetKey, Layer)>,
+    /// Where this layer's `image` table is (set when it has one).
+    pub(super) image_table: Option<Sourced<()>>,
+    pub(super) image_base: Option<Sourced<String>>,
+    pub(super) image_repository: Option<Sourced<String>>,
+    pub(super) image_tags: Option<Sourced<Vec<String>>>,
+    pub(super) image_path: Option<Sourced<String>>,
+    pub(super) image_entrypoint: Option<Sourced<Vec<String>>>,
+    pub(super) image_cmd: Option<Sourced<Vec<String>>>,
+    pub(super) image_user: Option<Sourced<String>>,
+    pub(super) image_workdir: Option<Sourced<String>>,
+    pub(super) image_env: Option<Sourced<BTreeMap<String, String>>>,
+    pub(super) image_labels: Option<Sourced<BTreeMap<String, String>>>,
+    pub(super) image_annotations: Option<Sourced<BTreeMap<String, String>>>,
+    pub(super) image_ports: Option<Sourced<Vec<String>>>,
 }
 
 /// The key of a per-target table: a whole target, or `os/arch` for all its variants.
@@ -123,6 +137,7 @@ pub(super) fn builtin() -> Layer {
         max_size: None,
         stamp: BTreeMap::new(),
         target_tables: Vec::new(),
+        ..Layer::default()
     }
 }
 
@@ -214,6 +229,29 @@ fn stamp_of(
         stamp.insert(k.clone(), Sourced::new(v.get_ref().clone(), s(v.span())));
     }
     Ok(stamp)
+}
+
+/// The `image` table's keys, each sourced at its own line.
+fn image_fields(
+    layer: &mut Layer,
+    image: Option<&Spanned<ImageToml>>,
+    s: &dyn Fn(std::ops::Range<usize>) -> Source,
+) {
+    let Some(sp) = image else { return };
+    let i = sp.get_ref();
+    layer.image_table = Some(Sourced::new((), s(sp.span())));
+    layer.image_base = take(&i.base, s);
+    layer.image_repository = take(&i.repository, s);
+    layer.image_tags = take(&i.tags, s);
+    layer.image_path = take(&i.path, s);
+    layer.image_entrypoint = take(&i.entrypoint, s);
+    layer.image_cmd = take(&i.cmd, s);
+    layer.image_user = take(&i.user, s);
+    layer.image_workdir = take(&i.workdir, s);
+    layer.image_env = take(&i.env, s);
+    layer.image_labels = take(&i.labels, s);
+    layer.image_annotations = take(&i.annotations, s);
+    layer.image_ports = take(&i.ports, s);
 }
 
 fn verify_fields(
@@ -320,5 +358,6 @@ pub(super) fn toml_layer(
         ..per_target_layer!(file, t, &s)
     };
     verify_fields(&mut layer, t.verify.as_ref(), &s);
+    image_fields(&mut layer, t.image.as_ref(), &s);
     Ok(layer)
 }

@@ -12,7 +12,10 @@ use super::values::{check_glibc_version, check_stamp, is_env_name};
 use crate::error::usage;
 use crate::profile::schema::Libc;
 use crate::profile::{duration, parse_size, placeholders};
-use crate::profile::{CcSetting, GoRequirement, ResolvedProfile, Source, Sourced, VerifyPolicy};
+use crate::profile::{
+    CcSetting, GoRequirement, ImageSettings, ResolvedProfile, Source, Sourced, VerifyPolicy,
+    DEFAULT_IMAGE_PATH, DEFAULT_IMAGE_TAGS,
+};
 use crate::target::Target;
 
 /// The first layer that sets a field: the whole precedence rule.
@@ -224,6 +227,8 @@ pub(super) fn finish(
         tags.source,
     );
 
+    let image = image_settings(layers, &known)?;
+
     Ok(ResolvedProfile {
         name: name.to_string(),
         file,
@@ -261,7 +266,68 @@ pub(super) fn finish(
             aarch64_bti: pick!(aarch64_bti),
             max_size,
         },
+        image,
         go_args: cli.go_args.clone(),
         stack,
     })
+}
+
+/// `[profile.NAME.image]` resolved key by key (the nearest layer that sets a key wins,
+/// as in `verify`); none when no layer has an `image` table. Placeholders of `tags` and
+/// `path` and the names of `env` are checked here, at their lines.
+fn image_settings(layers: &[Layer], known: &[&str]) -> anyhow::Result<Option<ImageSettings>> {
+    let Some(table) = first(layers, |l| &l.image_table) else {
+        return Ok(None);
+    };
+    let tags = first(layers, |l| &l.image_tags).unwrap_or_else(|| {
+        Sourced::new(
+            DEFAULT_IMAGE_TAGS.iter().map(|t| t.to_string()).collect(),
+            Source::BuiltIn,
+        )
+    });
+    if tags.value.is_empty() {
+        return Err(usage(format!(
+            "{}image.tags: name at least one tag, e.g. [\"{{version}}\"]",
+            at(&tags.source)
+        )));
+    }
+    for t in &tags.value {
+        placeholders::check(t, known)
+            .map_err(|e| usage(format!("{}image.tags: {e}", at(&tags.source))))?;
+    }
+    let path = first(layers, |l| &l.image_path)
+        .unwrap_or_else(|| Sourced::new(DEFAULT_IMAGE_PATH.to_string(), Source::BuiltIn));
+    placeholders::check(&path.value, known)
+        .map_err(|e| usage(format!("{}image.path: {e}", at(&path.source))))?;
+    let env = first(layers, |l| &l.image_env);
+    if let Some(env) = &env {
+        if let Some(bad) = env.value.keys().find(|k| !is_env_name(k)) {
+            return Err(usage(format!(
+                "{}image.env: {bad:?} is not a variable name",
+                at(&env.source)
+            )));
+        }
+    }
+    let base = first(layers, |l| &l.image_base);
+    if let Some(b) = base.as_ref().filter(|b| b.value.trim().is_empty()) {
+        return Err(usage(format!(
+            "{}image.base: name the base image, e.g. \"oci:base:1\"",
+            at(&b.source)
+        )));
+    }
+    Ok(Some(ImageSettings {
+        table: table.source,
+        base,
+        repository: first(layers, |l| &l.image_repository),
+        tags,
+        path,
+        entrypoint: first(layers, |l| &l.image_entrypoint),
+        cmd: first(layers, |l| &l.image_cmd),
+        user: first(layers, |l| &l.image_user),
+        workdir: first(layers, |l| &l.image_workdir),
+        env,
+        labels: first(layers, |l| &l.image_labels),
+        annotations: first(layers, |l| &l.image_annotations),
+        ports: first(layers, |l| &l.image_ports),
+    }))
 }

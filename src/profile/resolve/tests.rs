@@ -460,3 +460,103 @@ fn errors_name_file_line_column_and_suggest() {
         }
     }
 }
+
+const IMAGES: &str = r#"[build.image]
+repository = "example.com/app"
+
+[profile.base.image]
+base = "oci:base:1"
+user = "nonroot"
+env = { A = "1" }
+
+[profile.child]
+inherits = "base"
+
+[profile.child.image]
+tags = ["{version}", "latest"]
+
+[profile.plain]
+"#;
+
+#[test]
+fn the_image_table_inherits_key_by_key_with_its_defaults() {
+    let f = file(IMAGES);
+    let get = |name: &str| {
+        resolve(Some(&f), name, &Overrides::default())
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"))
+            .image
+    };
+    let child = get("child").expect("child has an image table");
+    let value = |v: &Option<crate::profile::Sourced<String>>| v.as_ref().map(|s| s.value.clone());
+    for (case, got, want) in [
+        ("base inherited", value(&child.base), Some("oci:base:1")),
+        ("user inherited", value(&child.user), Some("nonroot")),
+        (
+            "repository from [build]",
+            value(&child.repository),
+            Some("example.com/app"),
+        ),
+        ("workdir unset", value(&child.workdir), None),
+    ] {
+        assert_eq!(got.as_deref(), want, "case {case}");
+    }
+    assert_eq!(child.tags.value, ["{version}", "latest"], "own tags");
+    assert!(
+        child.tags.source.to_string().contains(":13:"),
+        "{}",
+        child.tags.source
+    );
+    let base = get("base").expect("base");
+    assert_eq!(base.tags.value, ["{version}"], "default tags");
+    assert_eq!(base.path.value, "/usr/local/bin/{name}", "default path");
+    assert_eq!(base.env.map(|e| e.value.len()), Some(1), "env table");
+    // [build.image] alone gives every profile an image table (with no base).
+    let plain = get("plain").expect("[build.image] applies");
+    assert!(plain.base.is_none(), "no base set");
+    assert!(get("golden").is_some(), "golden gets [build.image] too");
+}
+
+#[test]
+fn image_table_errors_name_the_key_and_line() {
+    for (case, text, needles) in [
+        (
+            "unknown key",
+            "[profile.golden.image]\nbsae = \"oci:x\"\n",
+            &[
+                "xbuild-go.toml:2:1",
+                "unknown field `bsae`",
+                "did you mean `base`",
+            ][..],
+        ),
+        (
+            "unknown placeholder in a tag",
+            "[profile.golden.image]\ntags = [\"{verison}\"]\n",
+            &["xbuild-go.toml:2:8", "image.tags", "did you mean `version`"][..],
+        ),
+        (
+            "no tags",
+            "[profile.golden.image]\ntags = []\n",
+            &["image.tags", "at least one tag"][..],
+        ),
+        (
+            "bad env name",
+            "[profile.golden.image]\nenv = { \"A B\" = \"1\" }\n",
+            &["image.env", "not a variable name"][..],
+        ),
+        (
+            "empty base",
+            "[profile.golden.image]\nbase = \" \"\n",
+            &["xbuild-go.toml:2:8", "image.base"][..],
+        ),
+        (
+            "wrong type",
+            "[profile.golden.image]\nports = 8080\n",
+            &["xbuild-go.toml:2:9", "invalid type"][..],
+        ),
+    ] {
+        let e = err_of(text, "golden");
+        for n in needles {
+            assert!(e.contains(n), "case {case}: `{n}` not in: {e}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! `cargo xbuild-go image`: build and verify every linux target as `build` does, then
+//! assemble, prove and write the OCI image of `[profile.NAME.image]`.
+
+use super::build::{exec_with, Stage};
+use crate::cli::ImageArgs;
+use crate::error::{usage, Exit};
+use crate::pipeline::publish::{self, Prepared, Request};
+use crate::pipeline::{Context, Plan};
+use crate::report::{ArtifactReport, Reporter};
+use crate::toolchain::HostEnv;
+
+/// The image step on top of the build.
+struct ImageStage {
+    request: Request,
+    prepared: Option<Prepared>,
+}
+
+impl Stage for ImageStage {
+    fn select(
+        &mut self,
+        ctx: &Context,
+        plans: Vec<Plan>,
+        reporter: &Reporter,
+    ) -> anyhow::Result<Vec<Plan>> {
+        let (kept, prepared) = publish::prepare(ctx, plans, &self.request, reporter)?;
+        self.prepared = Some(prepared);
+        Ok(kept)
+    }
+
+    fn finish(
+        &mut self,
+        ctx: &Context,
+        built: &[(&Plan, &ArtifactReport)],
+        reporter: &Reporter,
+    ) -> anyhow::Result<[String; 5]> {
+        let prepared = self
+            .prepared
+            .as_ref()
+            .ok_or_else(|| usage("the image was not prepared before the build"))?;
+        publish::publish(ctx, prepared, built, reporter)
+    }
+}
+
+pub fn exec(args: &ImageArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
+    if args.push.is_some() {
+        return Err(usage(
+            "--push arrives with the registry step; write the image with --oci-layout, \
+             --oci-archive or --docker-archive and push it with `skopeo copy` for now",
+        ));
+    }
+    if args.locked {
+        return Err(usage(
+            "--locked arrives with the lock step (xbuild-go.lock); local bases need no lock",
+        ));
+    }
+    if args.build.no_verify {
+        return Err(usage(
+            "--no-verify: an image is made only from verified artifacts; drop --no-verify",
+        ));
+    }
+    if args.update_lock {
+        reporter.warn(
+            "--update-lock: the lock step (xbuild-go.lock) has not landed; local bases are not \
+             locked, so there is nothing to update",
+        );
+    }
+    let b = &args.build;
+    let mut stage = ImageStage {
+        request: Request {
+            oci_layout: args.oci_layout.clone(),
+            oci_archive: args.oci_archive.clone(),
+            docker_archive: args
+                .docker_archive
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+            check_reproducible: b.check_reproducible,
+            smoke: b.smoke.smoke.clone(),
+            no_smoke: b.smoke.no_smoke,
+            smoke_timeout: b.smoke.smoke_timeout,
+        },
+        prepared: None,
+    };
+    exec_with(b, host, reporter, Some(&mut stage))
+}
