@@ -388,6 +388,9 @@ pub fn extract_within(
             fs.tmp = Some(tmp);
         }
     }
+    if runtime_files(&mut tree, &mut fs)? {
+        dirs.push(("/etc".to_string(), 0o755));
+    }
     // Modes last, deepest first: a directory of mode 0555 is written into before.
     dirs.sort();
     for (dir, mode) in dirs.iter().rev() {
@@ -406,6 +409,91 @@ pub fn extract_within(
     let (passwd, group) = (small("/etc/passwd"), small("/etc/group"));
     fs.run_as = run_user(fs.user.as_deref(), passwd.as_deref(), group.as_deref());
     Ok(fs)
+}
+
+/// The name the run's `/etc/hostname` and `/etc/hosts` give the container.
+pub const HOSTNAME: &str = "xbuild-go-smoke";
+
+/// The files every container runtime a user meets (docker, podman, Kubernetes; runc
+/// alone does not) puts into a container, whatever the image has there, written as
+/// this run's own: `/etc/hosts` (localhost on both families and [`HOSTNAME`]),
+/// `/etc/hostname`, and an `/etc/resolv.conf` naming no nameserver (the run has no
+/// network). Nothing of the host's is copied.
+pub const RUNTIME_FILES: &[(&str, &str)] = &[
+    (
+        "hosts",
+        "# written by cargo-xbuild-go for a run inside the image, as container runtimes do\n\
+         127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n\
+         127.0.1.1\txbuild-go-smoke\n",
+    ),
+    ("hostname", "xbuild-go-smoke\n"),
+    (
+        "resolv.conf",
+        "# written by cargo-xbuild-go for a run inside the image: no network, no nameserver\n\
+         options ndots:0\n",
+    ),
+];
+
+/// Writes [`RUNTIME_FILES`] into the root's `/etc`, replacing what the image put at those
+/// names (a file, a symlink: the name is unlinked, never followed, and the new file made
+/// with `O_EXCL`); a directory at one of the names is left and noted. An `/etc` that is
+/// a symlink or not a directory gets none of them, with a note (the tree is written
+/// through `O_NOFOLLOW` descriptors only). True when `/etc` was made here (its mode is
+/// the caller's to set).
+fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
+    let made = {
+        let root = tree.dir("/")?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat on a descriptor we own, a NUL-terminated name, no follow.
+        unsafe {
+            libc::fstatat(
+                root.as_raw_fd(),
+                c"etc".as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) != 0
+        }
+    };
+    let etc = match tree.dir("/etc") {
+        Ok(fd) => fd,
+        Err(e) if e.over_budget => return Err(e),
+        Err(e) => {
+            fs.note(format!(
+                "/etc is not a directory in the image ({}): the run gets no /etc/hosts, \
+                 /etc/hostname or /etc/resolv.conf of its own",
+                e.message
+            ));
+            return Ok(false);
+        }
+    };
+    for (name, content) in RUNTIME_FILES {
+        let path = format!("/etc/{name}");
+        let c_name = name_of(name).map_err(|e| tree.err(&path, e))?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat/unlinkat on a descriptor we own and a NUL-terminated name;
+        // neither follows a symlink.
+        let there = unsafe {
+            libc::fstatat(
+                etc.as_raw_fd(),
+                c_name.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) == 0
+        };
+        if there && st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            fs.note(format!(
+                "`{path}` is a directory in the image: the run's own is not written"
+            ));
+            continue;
+        }
+        // SAFETY: as above.
+        if there && unsafe { libc::unlinkat(etc.as_raw_fd(), c_name.as_ptr(), 0) } != 0 {
+            return Err(tree.err(&path, errno()));
+        }
+        let written = tree.file(&path, 0o644, &mut content.as_bytes(), content.len() as u64);
+        fs.skip_failed(&path, written)?;
+    }
+    Ok(made)
 }
 
 /// The working directory a run starts in: `WorkingDir` resolved inside the image (its
