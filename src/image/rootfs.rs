@@ -18,7 +18,11 @@
 //!   enter, so the tree can be removed);
 //! - the directories the run mounts its own at ([`MOUNT_POINTS`]) are made real
 //!   directories, whatever the image put there, and [`PRIVATE_DIR`] holds nothing of
-//!   the image's.
+//!   the image's;
+//! - `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf` are the run's own
+//!   ([`RUNTIME_FILES`]), as container runtimes bind them into every container: written
+//!   in place of the image's (a symlink there unlinked, never followed; nothing of the
+//!   host's copied), none under an `/etc` that is not a directory.
 //!
 //! The image config's `User`, `Env` and `WorkingDir` come with it: the user is resolved
 //! as a container runtime resolves it ([`run_user`], numeric or looked up in the image's
@@ -411,12 +415,10 @@ pub fn extract_within(
     Ok(fs)
 }
 
-/// The name the run's `/etc/hostname` and `/etc/hosts` give the container.
-pub const HOSTNAME: &str = "xbuild-go-smoke";
-
 /// The files every container runtime a user meets (docker, podman, Kubernetes; runc
 /// alone does not) puts into a container, whatever the image has there, written as
-/// this run's own: `/etc/hosts` (localhost on both families and [`HOSTNAME`]),
+/// this run's own: `/etc/hosts` (localhost on both families and the container's name,
+/// `xbuild-go-smoke`),
 /// `/etc/hostname`, and an `/etc/resolv.conf` naming no nameserver (the run has no
 /// network). Nothing of the host's is copied.
 pub const RUNTIME_FILES: &[(&str, &str)] = &[
