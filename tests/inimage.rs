@@ -618,7 +618,7 @@ fn the_run_gets_the_runtime_resolver_files_and_never_writes_through_an_image_sym
         ("no /etc at all", needs.to_vec(), true),
         (
             "an /etc without the files",
-            [needs, &[passwd.clone()]].concat(),
+            [needs, std::slice::from_ref(&passwd)].concat(),
             true,
         ),
         (
