@@ -3,7 +3,7 @@
 //! real run (tests/util/realrun.rs: umoci's unpack and runtime config, util-linux's
 //! unshare, as a container runtime runs a program; none of the tool's smoke code) must
 //! agree. The programs (fixtures/go/needs) each need one thing: CA roots, zoneinfo, the
-//! current user, the resolver, `/tmp`, a glibc version, a shared library found through
+//! current user, the resolver (`localhost`, and the container's own name), `/tmp`, a glibc version, a shared library found through
 //! `ld.so.cache`, `DT_RUNPATH` or `/usr/local/lib`, musl static and dynamic, and a
 //! plain static Go binary as the control; the images are made from Debian's arm64
 //! packages (tests/util/rootfs.rs), each with or without what one program needs.
@@ -63,6 +63,7 @@ const PROGRAMS: &[Program] = &[
     Program { name: "zoneinfo", cmd: "zoneinfo", link: Link::Pure, ldflags: "" },
     Program { name: "current-user", cmd: "current-user", link: Link::Pure, ldflags: "" },
     Program { name: "resolver", cmd: "resolver", link: Link::Pure, ldflags: "" },
+    Program { name: "hostname", cmd: "hostname", link: Link::Pure, ldflags: "" },
     Program { name: "tmp", cmd: "tmp", link: Link::Pure, ldflags: "" },
     Program { name: "glibc-2.36", cmd: "glibc-version", link: Link::Glibc, ldflags: "" },
     Program { name: "glibc-2.38", cmd: "glibc-new", link: Link::Glibc238, ldflags: "" },

@@ -73,8 +73,15 @@ func main() {
 		}
 		name, _ := os.ReadFile("/etc/hostname")
 		conf, _ := os.ReadFile("/etc/resolv.conf")
-		fmt.Printf("dns localhost=%s hostname=%s nameserver=%v\n", strings.Join(addrs, ","),
-			strings.TrimSpace(string(name)), strings.Contains("\n"+string(conf), "\nnameserver"))
+		uts, _ := os.Hostname()
+		self, err := net.LookupHost(uts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Printf("dns localhost=%s hostname=%s nameserver=%v uts=%s self=%s\n", strings.Join(addrs, ","),
+			strings.TrimSpace(string(name)), strings.Contains("\n"+string(conf), "\nnameserver"),
+			uts, strings.Join(self, ","))
 	case "probe":
 		dir, port := os.Args[2], os.Args[3]
 		_, host := os.ReadFile(dir + "/secret")
@@ -583,8 +590,8 @@ fn hostile_layers_are_neutralised_and_the_run_cannot_see_the_host() {
 }
 
 /// The files container runtimes bind into every container: on an image with no
-/// `/etc/hosts` (nor `/etc` at all), a program resolving `localhost` passes
-/// `run.smoke.IMAGE`; on images whose `/etc/hosts`, `/etc/hostname` and
+/// `/etc/hosts` (nor `/etc` at all), a program resolving `localhost` and its own
+/// hostname (the UTS namespace's, which `/etc/hosts` lists) passes `run.smoke.IMAGE`; on images whose `/etc/hosts`, `/etc/hostname` and
 /// `/etc/resolv.conf` are symlinks out of the root (absolute, and climbing with `..`),
 /// or whose `/etc` is one, the tool writes nothing outside its root: the host's files
 /// keep their bytes and no file is added beside them.
@@ -679,7 +686,8 @@ fn the_run_gets_the_runtime_resolver_files_and_never_writes_through_an_image_sym
         let c = in_image(&r, img);
         if *resolves {
             assert_eq!(c["status"], "pass", "case {case}: {c:#}\n{r}");
-            let want = "dns localhost=127.0.0.1,::1 hostname=xbuild-go-smoke nameserver=false";
+            let want = "dns localhost=127.0.0.1,::1 hostname=xbuild-go-smoke nameserver=false \
+                        uts=xbuild-go-smoke self=127.0.1.1";
             assert!(
                 text(&c, "actual").ends_with(want),
                 "case {case}: want {want}\n{c:#}"

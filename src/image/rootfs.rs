@@ -415,26 +415,31 @@ pub fn extract_within(
     Ok(fs)
 }
 
+/// The container's name in the run's `/etc/hostname` and `/etc/hosts`, and its UTS
+/// namespace's hostname.
+pub const HOSTNAME: &str = "xbuild-go-smoke";
+
 /// The files every container runtime a user meets (docker, podman, Kubernetes; runc
 /// alone does not) puts into a container, whatever the image has there, written as
-/// this run's own: `/etc/hosts` (localhost on both families and the container's name,
-/// `xbuild-go-smoke`),
+/// this run's own: `/etc/hosts` (localhost on both families, and [`HOSTNAME`]),
 /// `/etc/hostname`, and an `/etc/resolv.conf` naming no nameserver (the run has no
 /// network). Nothing of the host's is copied.
-pub const RUNTIME_FILES: &[(&str, &str)] = &[
-    (
-        "hosts",
-        "# written by cargo-xbuild-go for a run inside the image, as container runtimes do\n\
-         127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n\
-         127.0.1.1\txbuild-go-smoke\n",
-    ),
-    ("hostname", "xbuild-go-smoke\n"),
-    (
-        "resolv.conf",
-        "# written by cargo-xbuild-go for a run inside the image: no network, no nameserver\n\
-         options ndots:0\n",
-    ),
-];
+pub const RUNTIME_FILES: &[&str] = &["hosts", "hostname", "resolv.conf"];
+
+/// The content of the run's `/etc/NAME`, one of [`RUNTIME_FILES`].
+pub fn runtime_file(name: &str) -> String {
+    match name {
+        "hosts" => format!(
+            "# written by cargo-xbuild-go for a run inside the image, as container runtimes \
+             do\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n\
+             127.0.1.1\t{HOSTNAME}\n"
+        ),
+        "hostname" => format!("{HOSTNAME}\n"),
+        _ => "# written by cargo-xbuild-go for a run inside the image: no network, no \
+              nameserver\noptions ndots:0\n"
+            .to_string(),
+    }
+}
 
 /// Writes [`RUNTIME_FILES`] into the root's `/etc`, replacing what the image put at those
 /// names (a file, a symlink: the name is unlinked, never followed, and the new file made
@@ -468,7 +473,8 @@ fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
             return Ok(false);
         }
     };
-    for (name, content) in RUNTIME_FILES {
+    for name in RUNTIME_FILES {
+        let content = runtime_file(name);
         let path = format!("/etc/{name}");
         let c_name = name_of(name).map_err(|e| tree.err(&path, e))?;
         let mut st: libc::stat = unsafe { std::mem::zeroed() };

@@ -13,7 +13,8 @@
 //!
 //! [`Unpacked::run`]: the artifact copied into the root, then run by util-linux's
 //! `unshare`: a user namespace whose ids are the host's (0-65535, mapped by this process,
-//! which is root: no `newuidmap` needed), then mount, PID and network namespaces, a fresh
+//! which is root: no `newuidmap` needed), then mount, PID, network and UTS namespaces
+//! (the hostname [`HOSTNAME`], as `/etc/hosts` says), a fresh
 //! `/proc`, a tmpfs `/dev` with `null`, `zero` and `urandom` bound from the host, a tmpfs
 //! `/tmp` only when the image has `/tmp`, `lo` up and no other interface; `unshare
 //! --root --wd --setuid --setgid` chroots into the root, enters `WorkingDir` and becomes
@@ -179,10 +180,11 @@ fn runtime_files(root: &Path) {
 
 /// The script PID 1 of the new mount, PID and network namespaces runs (the host's `sh`):
 /// the mounts of the root, `lo`, then the chroot and the user by `unshare`, with exactly
-/// the environment given. Arguments: ROOT TMP(0|1) UID GID CWD then `env -i` arguments.
+/// the environment given. Arguments: ROOT TMP(0|1) UID GID CWD HOSTNAME then `env -i`
+/// arguments.
 const SCRIPT: &str = r#"set -e
-root=$1 tmp=$2 uid=$3 gid=$4 cwd=$5
-shift 5
+root=$1 tmp=$2 uid=$3 gid=$4 cwd=$5 HOSTNAME_=$6
+shift 6
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t tmpfs -o mode=755,size=64k tmpfs "$root/dev"
 for d in null zero urandom; do
@@ -191,6 +193,7 @@ for d in null zero urandom; do
 done
 if [ "$tmp" = 1 ]; then mount -t tmpfs -o mode=1777,size=64m tmpfs "$root/tmp"; fi
 if command -v ip >/dev/null 2>&1; then ip link set lo up; fi
+echo "$HOSTNAME_" > /proc/sys/kernel/hostname
 exec /usr/bin/env -i "$@"
 "#;
 
@@ -236,7 +239,7 @@ impl Unpacked {
                 "-c",
             ])
             .arg(
-                "echo ready; read go; exec unshare --mount --pid --net --fork --kill-child \
+                "echo ready; read go; exec unshare --mount --pid --net --uts --fork --kill-child \
                  --propagation private -- sh -c \"$0\" sh \"$@\"",
             )
             .arg(SCRIPT)
@@ -245,6 +248,7 @@ impl Unpacked {
             .arg(self.uid.to_string())
             .arg(self.gid.to_string())
             .arg(&self.cwd)
+            .arg(HOSTNAME)
             .args(&argv)
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
