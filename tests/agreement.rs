@@ -75,6 +75,7 @@ const PROGRAMS: &[Program] = &[
     Program { name: "lib-needed", cmd: "sharedlib", link: Link::Glibc, ldflags: "-lneed" },
     Program { name: "lib-runpath", cmd: "sharedlib", link: Link::Glibc, ldflags: "-lneed -Wl,-rpath,/opt/rpath/lib -Wl,--enable-new-dtags" },
     Program { name: "lib-needed-musl", cmd: "sharedlib", link: Link::Musl, ldflags: "-lneed" },
+    Program { name: "lib-origin", cmd: "sharedlib", link: Link::Glibc, ldflags: "-lneed -Wl,-rpath,$ORIGIN/../lib -Wl,--enable-new-dtags" },
 ];
 
 /// A Debian arm64 root shaped like `debian:12-slim`: libc6, libc-bin, base-files,
@@ -87,6 +88,10 @@ fn glibc_slim() -> RootSpec {
         .file("etc/nsswitch.conf", DEBIAN_NSSWITCH);
     s
 }
+
+/// Where the programs sit in the `glibc-origin` image (its `runs-on` entry's `path`):
+/// `$ORIGIN/../lib` is `/app/lib` there.
+const ORIGIN_PATH: &str = "/app/bin/app";
 
 /// The images of the table: (name, root, config). `lib` is libneed.so.1's bytes.
 fn images(lib: &[u8]) -> Vec<(&'static str, RootSpec, ImageConfig)> {
@@ -126,6 +131,9 @@ fn images(lib: &[u8]) -> Vec<(&'static str, RootSpec, ImageConfig)> {
     // The library where the RUNPATH program looks, and nowhere the cache lists.
     let mut rpath = glibc_slim();
     rpath.blob(&format!("{RPATH_DIR}/libneed.so.1"), lib);
+    // The library beside the program's directory, for `$ORIGIN/../lib`.
+    let mut origin = glibc_slim();
+    origin.blob("app/lib/libneed.so.1", lib);
     // musl's loader with its default path (Debian's path file removed), libneed in
     // /usr/local/lib, base-files' /tmp; no users, no zoneinfo.
     let mut musl = RootSpec::new("arm64", &["musl", "base-files"]);
@@ -140,6 +148,7 @@ fn images(lib: &[u8]) -> Vec<(&'static str, RootSpec, ImageConfig)> {
         ("glibc-usrlocal", usrlocal, root.clone()),
         ("glibc-rpath", rpath, root.clone()),
         ("glibc-uid", glibc_slim(), as_user("65532")),
+        ("glibc-origin", origin, root.clone()),
         ("musl", musl, root),
     ]
 }
@@ -214,7 +223,13 @@ fn verify_all(
     files: &[(&'static str, PathBuf)],
     images: &[(&'static str, String)],
 ) -> BTreeMap<(&'static str, &'static str), Said> {
-    let list: Vec<String> = images.iter().map(|(_, r)| format!("{r:?}")).collect();
+    let list: Vec<String> = images
+        .iter()
+        .map(|(n, r)| match path_in(n) {
+            Some(p) => format!("{{ image = {r:?}, path = {p:?} }}"),
+            None => format!("{r:?}"),
+        })
+        .collect();
     std::fs::write(
         dir.join("xbuild-go.toml"),
         format!(
@@ -263,6 +278,12 @@ fn verify_all(
         }
     }
     out
+}
+
+/// Where the programs are put in image `name` (its `runs-on` entry's `path`), if not
+/// where the run puts them by itself.
+fn path_in(name: &str) -> Option<&'static str> {
+    (name == "glibc-origin").then_some(ORIGIN_PATH)
 }
 
 #[test]
@@ -318,10 +339,8 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
         let unpacked: Vec<(&str, Unpacked)> = layouts
             .iter()
             .map(|(n, l)| {
-                (
-                    *n,
-                    realrun::unpack(l, "t", &d.join(format!("bundle-{n}")), qemu),
-                )
+                let bundle = d.join(format!("bundle-{n}"));
+                (*n, realrun::unpack(l, "t", &bundle, qemu, path_in(n)))
             })
             .collect();
         let cells: Mutex<Vec<(&str, &Path, &str, &Unpacked)>> = Mutex::new(

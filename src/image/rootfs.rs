@@ -504,6 +504,78 @@ fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
     Ok(made)
 }
 
+/// An empty regular file at `path` (absolute, its directories free of symlinks: what
+/// [`ImageFiles::place`] gives) in the extracted tree `dir`, to bind the artifact over:
+/// the missing directories made (mode 0755), a symlink or file already at the name
+/// replaced, never followed. Its host path.
+pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
+    let mut tree = Tree::open_existing(dir)?;
+    let (parent, name) = split(path);
+    for d in dirs_below(parent) {
+        let (up, n) = split(&d);
+        let up = tree.dir(up)?;
+        let n = name_of(n).map_err(|e| tree.err(&d, e))?;
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat on a descriptor we own and a NUL-terminated name, no follow.
+        let there = unsafe {
+            libc::fstatat(
+                up.as_raw_fd(),
+                n.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) == 0
+        };
+        let made = tree.dir(&d)?;
+        // SAFETY: fchmod on a descriptor we own.
+        if !there && unsafe { libc::fchmod(made.as_raw_fd(), 0o755) } != 0 {
+            return Err(tree.err(&d, errno()));
+        }
+    }
+    let at = tree.dir(parent)?;
+    let c_name = name_of(name).map_err(|e| tree.err(path, e))?;
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatat/unlinkat/openat on a descriptor we own, a NUL-terminated name;
+    // none follows a symlink.
+    unsafe {
+        if libc::fstatat(
+            at.as_raw_fd(),
+            c_name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        ) == 0
+        {
+            if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                return Err(ImageError::new(format!(
+                    "`{path}` is a directory in the image: the artifact cannot be put there"
+                )));
+            }
+            if st.st_mode & libc::S_IFMT != libc::S_IFREG
+                && libc::unlinkat(at.as_raw_fd(), c_name.as_ptr(), 0) != 0
+            {
+                return Err(tree.err(path, errno()));
+            }
+        }
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        let fd = libc::openat(at.as_raw_fd(), c_name.as_ptr(), flags, 0o644);
+        if fd < 0 {
+            return Err(tree.err(path, errno()));
+        }
+        libc::close(fd);
+    }
+    Ok(dir.join(path.trim_start_matches('/')))
+}
+
+/// `/a`, `/a/b` for `/a/b`.
+fn dirs_below(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = String::new();
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        at = format!("{at}/{c}");
+        out.push(at.clone());
+    }
+    out
+}
+
 /// The working directory a run starts in: `WorkingDir` resolved inside the image (its
 /// symlinks followed there), the missing part made as container runtimes make it; `/`
 /// when unset. Also the directories made. Why not, when it cannot be had (the run then
@@ -602,6 +674,16 @@ impl Tree {
                 dir.display()
             )));
         }
+        Ok(Tree {
+            root: root.into(),
+            shown: dir.to_path_buf(),
+            last: None,
+        })
+    }
+
+    /// The tree already written at `dir`.
+    fn open_existing(dir: &Path) -> Result<Tree, ImageError> {
+        let root = crate::input::file::open_root(dir).map_err(|e| ImageError::new(e.0))?;
         Ok(Tree {
             root: root.into(),
             shown: dir.to_path_buf(),

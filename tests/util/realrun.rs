@@ -61,6 +61,9 @@ pub struct Unpacked {
     pub tmp: bool,
     /// The emulator's path inside the root, for a foreign architecture.
     pub qemu: Option<String>,
+    /// Where in the root a program runs from, when not from a directory of its own (a
+    /// file there, which each run binds its program over in its own mount namespace).
+    pub at: Option<String>,
 }
 
 /// What a real run did.
@@ -79,8 +82,15 @@ impl Outcome {
 
 /// Unpacks `layout:tag` (an OCI layout) into `bundle` (not existing yet) and prepares
 /// the root as a runtime does; `qemu` is the emulator this host needs for the image's
-/// architecture, when it needs one.
-pub fn unpack(layout: &Path, tag: &str, bundle: &Path, qemu: Option<&str>) -> Unpacked {
+/// architecture, when it needs one; `at` where each program is put in the root (as an
+/// image build would copy it), else a directory of the run's own.
+pub fn unpack(
+    layout: &Path,
+    tag: &str,
+    bundle: &Path,
+    qemu: Option<&str>,
+    at: Option<&str>,
+) -> Unpacked {
     let out = Command::new("umoci")
         .args(["unpack", "--image", &format!("{}:{tag}", layout.display())])
         .arg(bundle)
@@ -123,7 +133,13 @@ pub fn unpack(layout: &Path, tag: &str, bundle: &Path, qemu: Option<&str>) -> Un
         std::fs::copy(host, rootfs.join(inside.trim_start_matches('/'))).unwrap();
         inside
     });
+    if let Some(at) = at {
+        let p = rootfs.join(at.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"").unwrap();
+    }
     Unpacked {
+        at: at.map(String::from),
         bundle: bundle.to_path_buf(),
         rootfs,
         uid,
@@ -180,11 +196,12 @@ fn runtime_files(root: &Path) {
 
 /// The script PID 1 of the new mount, PID and network namespaces runs (the host's `sh`):
 /// the mounts of the root, `lo`, then the chroot and the user by `unshare`, with exactly
-/// the environment given. Arguments: ROOT TMP(0|1) UID GID CWD HOSTNAME then `env -i`
-/// arguments.
+/// the environment given. Arguments: ROOT TMP(0|1) UID GID CWD HOSTNAME COPY AT (the
+/// program bound at AT in the root, when AT is not empty) then `env -i` arguments.
 const SCRIPT: &str = r#"set -e
-root=$1 tmp=$2 uid=$3 gid=$4 cwd=$5 HOSTNAME_=$6
-shift 6
+root=$1 tmp=$2 uid=$3 gid=$4 cwd=$5 HOSTNAME_=$6 copy=$7 at=$8
+shift 8
+if [ -n "$at" ]; then mount --bind -o ro "$copy" "$root$at"; fi
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 mount -t tmpfs -o mode=755,size=64k tmpfs "$root/dev"
 for d in null zero urandom; do
@@ -210,7 +227,10 @@ impl Unpacked {
         let copy = dir.path().join(name);
         std::fs::copy(program, &copy).unwrap();
         std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let inside = format!("/{}", copy.strip_prefix(&self.rootfs).unwrap().display());
+        let inside = self
+            .at
+            .clone()
+            .unwrap_or_else(|| format!("/{}", copy.strip_prefix(&self.rootfs).unwrap().display()));
         let mut argv: Vec<String> = Vec::new();
         argv.extend(self.env.iter().cloned());
         argv.extend([
@@ -249,6 +269,8 @@ impl Unpacked {
             .arg(self.gid.to_string())
             .arg(&self.cwd)
             .arg(HOSTNAME)
+            .arg(&copy)
+            .arg(self.at.as_deref().unwrap_or(""))
             .args(&argv)
             .env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")

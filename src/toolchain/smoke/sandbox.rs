@@ -118,12 +118,15 @@ impl NewRoot {
     /// The steps for a run inside an image: `root` its extracted tree (with `/dev`,
     /// `/proc` and [`PRIVATE_DIR`] real directories), `private` the host directory bound
     /// read-only at [`PRIVATE_DIR`], `tmp` where the image's `/tmp` resolves (a tmpfs
-    /// there) and `cwd` the working directory, both inside the root.
+    /// there) and `cwd` the working directory, both inside the root; `artifact`, when
+    /// given, a host file bound read-only over the (existing) file at that path of the
+    /// root, where the run puts the artifact.
     pub fn image(
         root: &Path,
         private: &Path,
         tmp: Option<&str>,
         cwd: &str,
+        artifact: Option<(&Path, &str)>,
     ) -> std::io::Result<NewRoot> {
         let mut plan = NewRoot {
             ops: Vec::new(),
@@ -147,6 +150,16 @@ impl NewRoot {
         }
         made.push(inside(PRIVATE_DIR));
         plan.bind(&mut made, &inside(PRIVATE_DIR), private, true, false)?;
+        if let Some((file, at)) = artifact {
+            plan.push(
+                Op::Bind {
+                    src: c(file)?,
+                    dst: c(&inside(at))?,
+                    writable: false,
+                },
+                format!("bind-mounting the artifact read-only at `{at}`"),
+            );
+        }
         plan.push(
             Op::Pivot(c(root)?),
             format!("pivot_root to `{}`", root.display()),
