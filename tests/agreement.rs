@@ -4,7 +4,8 @@
 //! unshare, as a container runtime runs a program; none of the tool's smoke code) must
 //! agree. The programs (fixtures/go/needs) each need one thing: CA roots, zoneinfo, the
 //! current user, the resolver (`localhost`, and the container's own name), `/tmp`, a glibc version, a shared library found through
-//! `ld.so.cache`, `DT_RUNPATH` or `/usr/local/lib`, musl static and dynamic, and a
+//! `ld.so.cache`, `DT_RUNPATH`, `$ORIGIN` (the runs-on entry's `path` saying where the
+//! program sits) or `/usr/local/lib`, musl static and dynamic, and a
 //! plain static Go binary as the control; the images are made from Debian's arm64
 //! packages (tests/util/rootfs.rs), each with or without what one program needs.
 //!
