@@ -81,8 +81,8 @@ const PROGRAMS: &[Program] = &[
 
 /// A Debian arm64 root shaped like `debian:12-slim`: libc6, libc-bin, base-files,
 /// tzdata, base-passwd's users, libc-bin's nsswitch.conf, the loader cache.
-fn glibc_slim() -> RootSpec {
-    let mut s = RootSpec::new("arm64", &["libc6", "libc-bin", "base-files", "tzdata"]);
+fn glibc_slim(arch: &str) -> RootSpec {
+    let mut s = RootSpec::new(arch, &["libc6", "libc-bin", "base-files", "tzdata"]);
     s.ldconfig = Some("new".into());
     s.file("etc/passwd", DEBIAN_PASSWD)
         .file("etc/group", DEBIAN_GROUP)
@@ -95,17 +95,17 @@ fn glibc_slim() -> RootSpec {
 const ORIGIN_PATH: &str = "/app/bin/app";
 
 /// The images of the table: (name, root, config). `lib` is libneed.so.1's bytes.
-fn images(lib: &[u8]) -> Vec<(&'static str, RootSpec, ImageConfig)> {
+fn images(lib: &[u8], arch: &str) -> Vec<(&'static str, RootSpec, ImageConfig)> {
     let root = ImageConfig::default();
     let as_user = |u: &str| ImageConfig {
         user: Some(u.into()),
         ..ImageConfig::default()
     };
     // Nothing at all: what a plain static binary needs.
-    let empty = RootSpec::new("arm64", &[]);
+    let empty = RootSpec::new(arch, &[]);
     // distroless/static's shape: no libc, files for a Go binary, the nonroot user.
     let mut static_base = RootSpec::new(
-        "arm64",
+        arch,
         &["base-files", "netbase", "tzdata", "ca-certificates"],
     );
     static_base
@@ -116,43 +116,72 @@ fn images(lib: &[u8]) -> Vec<(&'static str, RootSpec, ImageConfig)> {
         .file("etc/group", "root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n")
         .file("etc/nsswitch.conf", "hosts: files dns\n");
     // Everything, and a library directory the loader cache lists.
-    let mut full = RootSpec::debian_base("arm64");
+    let mut full = RootSpec::debian_base(arch);
     full.blob(&format!("{CACHED_DIR}/libneed.so.1"), lib)
         .file("etc/ld.so.conf.d/need.conf", &format!("{CACHED_DIR}\n"));
     // glibc alone: no /tmp, no /etc/passwd, no zoneinfo, no CA roots.
-    let mut bare = RootSpec::new("arm64", &["libc6", "libc-bin"]);
+    let mut bare = RootSpec::new(arch, &["libc6", "libc-bin"]);
     bare.ldconfig = Some("new".into());
     // The library in /usr/local/lib, which the cache does not list (glibc then does
     // not look there; Debian's libc.conf would have listed it).
-    let mut usrlocal = glibc_slim();
+    let mut usrlocal = glibc_slim(arch);
     usrlocal
         .blob("usr/local/lib/libneed.so.1", lib)
         .file("etc/ld.so.conf", "")
         .file("etc/ld.so.conf.d/libc.conf", "");
     // The library where the RUNPATH program looks, and nowhere the cache lists.
-    let mut rpath = glibc_slim();
+    let mut rpath = glibc_slim(arch);
     rpath.blob(&format!("{RPATH_DIR}/libneed.so.1"), lib);
     // The library beside the program's directory, for `$ORIGIN/../lib`.
-    let mut origin = glibc_slim();
+    let mut origin = glibc_slim(arch);
     origin.blob("app/lib/libneed.so.1", lib);
     // musl's loader with its default path (Debian's path file removed), libneed in
     // /usr/local/lib, base-files' /tmp; no users, no zoneinfo.
-    let mut musl = RootSpec::new("arm64", &["musl", "base-files"]);
+    let mut musl = RootSpec::new(arch, &["musl", "base-files"]);
     musl.blob("usr/local/lib/libneed.so.1", lib)
-        .without("etc/ld-musl-aarch64.path");
+        .without(&format!("etc/ld-musl-{}.path", musl_arch(arch)));
     vec![
         ("empty", empty, root.clone()),
         ("static-base", static_base, as_user("nonroot")),
         ("glibc-full", full, root.clone()),
-        ("glibc-slim", glibc_slim(), root.clone()),
+        ("glibc-slim", glibc_slim(arch), root.clone()),
         ("glibc-bare", bare, root.clone()),
         ("glibc-usrlocal", usrlocal, root.clone()),
         ("glibc-rpath", rpath, root.clone()),
-        ("glibc-uid", glibc_slim(), as_user("65532")),
+        ("glibc-uid", glibc_slim(arch), as_user("65532")),
         ("glibc-origin", origin, root.clone()),
         ("musl", musl, root),
     ]
 }
+
+/// musl's name of a Debian architecture (its loader's and path file's).
+fn musl_arch(arch: &str) -> &str {
+    match arch {
+        "arm64" => "aarch64",
+        "amd64" => "x86_64",
+        other => other,
+    }
+}
+
+/// The programs and images of the amd64 part of the table: the pure Go ones, natively,
+/// on the images they tell apart (cheap: no cross toolchain, no emulator).
+const AMD64_PROGRAMS: &[&str] = &[
+    "plain",
+    "ca-roots",
+    "zoneinfo",
+    "current-user",
+    "resolver",
+    "hostname",
+    "tmp",
+];
+const AMD64_IMAGES: &[&str] = &[
+    "empty",
+    "static-base",
+    "glibc-slim",
+    "glibc-bare",
+    "glibc-uid",
+    "musl",
+];
 
 fn have_tools() -> bool {
     let ok = util::rootfs::require_tools("the agreement table's images")
@@ -174,11 +203,16 @@ fn have_tools() -> bool {
     true
 }
 
-/// The programs built into `dir`: one `go build` per (linkage, flags), by name.
-fn build_programs(dir: &Path) -> BTreeMap<&'static str, PathBuf> {
-    let lib = libneed("arm64", &dir.join("libneed"));
+/// The programs built into `dir` for `goarch`: one `go build` per (linkage, flags), by
+/// name.
+fn build_programs(
+    dir: &Path,
+    goarch: &str,
+    progs: &[&'static Program],
+) -> BTreeMap<&'static str, PathBuf> {
+    let lib = libneed(goarch, &dir.join("libneed"));
     let mut groups: BTreeMap<(String, &str), Vec<&Program>> = BTreeMap::new();
-    for p in PROGRAMS {
+    for p in progs.iter().copied() {
         groups
             .entry((format!("{:?}", p.link), p.ldflags))
             .or_default()
@@ -194,7 +228,7 @@ fn build_programs(dir: &Path) -> BTreeMap<&'static str, PathBuf> {
         };
         let built = programs(
             &cmds,
-            "arm64",
+            goarch,
             progs[0].link,
             &flags,
             &dir.join(format!("g{i}")),
@@ -217,9 +251,10 @@ struct Said {
     smoke_text: String,
 }
 
-/// One `verify FILE... --target linux/arm64 --smoke agreement` in `dir` over every
+/// One `verify FILE... --target linux/GOARCH --smoke agreement` in `dir` over every
 /// image: what it said of each (program, image).
 fn verify_all(
+    goarch: &str,
     dir: &Path,
     files: &[(&'static str, PathBuf)],
     images: &[(&'static str, String)],
@@ -243,7 +278,8 @@ fn verify_all(
     let mut args = vec!["verify", "--message-format", "json"];
     let paths: Vec<String> = files.iter().map(|(_, f)| f.display().to_string()).collect();
     args.extend(paths.iter().map(String::as_str));
-    args.extend(["--target", "linux/arm64", "--smoke", "agreement"]);
+    let target = format!("linux/{goarch}");
+    args.extend(["--target", &target, "--smoke", "agreement"]);
     let r = run(dir, &args);
     assert!(matches!(r.code, Some(0 | 1)), "{r}");
     let arts = r.artifacts();
@@ -287,27 +323,36 @@ fn path_in(name: &str) -> Option<&'static str> {
     (name == "glibc-origin").then_some(ORIGIN_PATH)
 }
 
-#[test]
-fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
-    if !have_tools() {
-        return;
-    }
+/// One architecture's part of the table.
+struct Part {
+    table: String,
+    bad: Vec<String>,
+    static_ok: usize,
+    smoke_ok: usize,
+    total: usize,
+    exceptions_used: Vec<String>,
+    prepared: std::time::Duration,
+}
+
+/// The cells of `progs` on the images (all, or those `keep` names) for `goarch`, in
+/// the scratch directory `d`.
+fn part(goarch: &str, progs: &[&'static Program], keep: Option<&[&str]>, d: &Path) -> Part {
     let started = std::time::Instant::now();
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
-    let lib_dir = libneed("arm64", &d.join("lib"));
+    std::fs::create_dir_all(d).unwrap();
+    let lib_dir = libneed(goarch, &d.join("lib"));
     let lib = std::fs::read(lib_dir.join("libneed.so.1")).unwrap();
     // The images (cached) and the programs, side by side.
     let (layouts, built) = std::thread::scope(|s| {
         let imgs = s.spawn(|| {
-            images(&lib)
+            images(&lib, goarch)
                 .into_iter()
+                .filter(|(name, _, _)| keep.is_none_or(|k| k.contains(name)))
                 .map(|(name, spec, config)| {
-                    (name, oci_layout_cached(&spec.build(), "arm64", &config))
+                    (name, oci_layout_cached(&spec.build(), goarch, &config))
                 })
                 .collect::<Vec<_>>()
         });
-        let built = build_programs(&d.join("bin"));
+        let built = build_programs(&d.join("bin"), goarch, progs);
         (imgs.join().unwrap(), built)
     });
     let prepared = started.elapsed();
@@ -315,11 +360,11 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
         .iter()
         .map(|(n, l)| (*n, format!("oci:{}:t", l.display())))
         .collect();
-    let files: Vec<(&'static str, PathBuf)> = PROGRAMS
+    let files: Vec<(&'static str, PathBuf)> = progs
         .iter()
         .map(|p| (p.name, built[p.name].clone()))
         .collect();
-    let qemu = qemu_for("arm64");
+    let qemu = qemu_for(goarch);
     // The tool (two verify calls, half the programs each) and the real runs (two
     // threads), side by side.
     let real: Mutex<BTreeMap<(&str, &str), Outcome>> = Mutex::new(BTreeMap::new());
@@ -329,13 +374,13 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
             let dir = d.join("verify-a");
             std::fs::create_dir(&dir).unwrap();
             let refs = &refs;
-            s.spawn(move || verify_all(&dir, a, refs))
+            s.spawn(move || verify_all(goarch, &dir, a, refs))
         };
         let vb = {
             let dir = d.join("verify-b");
             std::fs::create_dir(&dir).unwrap();
             let refs = &refs;
-            s.spawn(move || verify_all(&dir, b, refs))
+            s.spawn(move || verify_all(goarch, &dir, b, refs))
         };
         let unpacked: Vec<(&str, Unpacked)> = layouts
             .iter()
@@ -367,7 +412,7 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
     });
     let real = real.into_inner().unwrap();
     // The table.
-    let mut table = String::new();
+    let mut table = format!("linux/{goarch}:\n");
     let mut bad = Vec::new();
     let (mut static_ok, mut smoke_ok, mut total) = (0, 0, 0);
     let cols: Vec<&str> = refs.iter().map(|(n, _)| *n).collect();
@@ -377,7 +422,7 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
     }
     table.push('\n');
     let mut exceptions_used = Vec::new();
-    for p in PROGRAMS {
+    for p in progs {
         table.push_str(&format!("{:<24}", p.name));
         for i in &cols {
             total += 1;
@@ -408,7 +453,7 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
             ));
             if !static_agrees || sm != re {
                 bad.push(format!(
-                    "cell {} on {i}:\n  static runs-on: {} {}\n  run.smoke:      {} {}\n  real run:       exit {:?}\n    stdout: {}\n    stderr: {}",
+                    "cell {} on {i} (linux/{goarch}):\n  static runs-on: {} {}\n  run.smoke:      {} {}\n  real run:       exit {:?}\n    stdout: {}\n    stderr: {}",
                     p.name,
                     s.static_status,
                     s.static_text,
@@ -422,23 +467,72 @@ fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
         }
         table.push('\n');
     }
+    Part {
+        table,
+        bad,
+        static_ok,
+        smoke_ok,
+        total,
+        exceptions_used,
+        prepared,
+    }
+}
+
+#[test]
+fn static_verdicts_in_image_smoke_runs_and_real_runs_agree_in_every_cell() {
+    if !have_tools() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let all: Vec<&'static Program> = PROGRAMS.iter().collect();
+    let pure: Vec<&'static Program> = PROGRAMS
+        .iter()
+        .filter(|p| AMD64_PROGRAMS.contains(&p.name))
+        .collect();
+    let parts = [
+        part("arm64", &all, None, &tmp.path().join("arm64")),
+        part(
+            "amd64",
+            &pure,
+            Some(AMD64_IMAGES),
+            &tmp.path().join("amd64"),
+        ),
+    ];
+    let sum = |f: fn(&Part) -> usize| parts.iter().map(f).sum::<usize>();
+    let (static_ok, smoke_ok, total) =
+        (sum(|p| p.static_ok), sum(|p| p.smoke_ok), sum(|p| p.total));
+    let table: String = parts
+        .iter()
+        .map(|p| p.table.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let bad: Vec<&String> = parts.iter().flat_map(|p| &p.bad).collect();
+    let exceptions_used: Vec<&String> = parts.iter().flat_map(|p| &p.exceptions_used).collect();
+    let prepared: Vec<String> = parts
+        .iter()
+        .map(|p| format!("{:.1?}", p.prepared))
+        .collect();
     eprintln!(
         "agreement table (static, run.smoke, real; + pass, - fail; ! disagreeing)\n{table}\n\
          static vs real: {static_ok}/{total} cells agree; run.smoke vs real: {smoke_ok}/{total}; \
-         exceptions used: {exceptions_used:?}\nprepared in {:.1?}, all in {:.1?}",
-        prepared,
+         exceptions used: {exceptions_used:?}\nprepared in {} (arm64, amd64), all in {:.1?}",
+        prepared.join(", "),
         started.elapsed()
     );
     assert!(
         bad.is_empty(),
         "{} disagreeing cell(s):\n{}\n\n{table}",
         bad.len(),
-        bad.join("\n")
+        bad.iter()
+            .map(|b| b.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         EXCEPTIONS
             .iter()
-            .all(|(p, i, _)| exceptions_used.iter().any(|u| *u == format!("{p} on {i}"))),
+            .all(|(p, i, _)| exceptions_used.iter().any(|u| **u == format!("{p} on {i}"))),
         "an exception no cell needs any more: {EXCEPTIONS:?} (used: {exceptions_used:?})"
     );
 }
