@@ -346,7 +346,7 @@ fn part(goarch: &str, progs: &[&'static Program], keep: Option<&[&str]>, d: &Pat
         let imgs = s.spawn(|| {
             images(&lib, goarch)
                 .into_iter()
-                .filter(|(name, _, _)| keep.is_none_or(|k| k.contains(name)))
+                .filter(|(name, _, _)| keep.map_or(true, |k| k.contains(name)))
                 .map(|(name, spec, config)| {
                     (name, oci_layout_cached(&spec.build(), goarch, &config))
                 })
