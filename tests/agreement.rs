@@ -384,10 +384,7 @@ fn part(goarch: &str, progs: &[&'static Program], keep: Option<&[&str]>, d: &Pat
         };
         let unpacked: Vec<(&str, Unpacked)> = layouts
             .iter()
-            .map(|(n, l)| {
-                let bundle = d.join(format!("bundle-{n}"));
-                (*n, realrun::unpack(l, "t", &bundle, qemu, path_in(n)))
-            })
+            .map(|(n, l)| (*n, realrun::unpack_cached(l, "t", qemu, path_in(n))))
             .collect();
         let cells: Mutex<Vec<(&str, &Path, &str, &Unpacked)>> = Mutex::new(
             files

@@ -2,7 +2,8 @@
 //! image as a container runtime runs it, with the test's own means and none of the
 //! tool's smoke code (that is what it checks).
 //!
-//! [`unpack`]: `umoci unpack` of the image's OCI layout (umoci also resolves the config's
+//! [`unpack`] ([`unpack_cached`]: once, into the rootfs cache): `umoci unpack` of the
+//! image's OCI layout (umoci also resolves the config's
 //! `User` against the image's `/etc/passwd` and `/etc/group`, and writes `Env` and
 //! `WorkingDir`, into the bundle's runtime `config.json`, as runc would get them), then
 //! what every user-facing runtime (docker, podman, Kubernetes) binds into a container:
@@ -97,10 +98,66 @@ pub fn unpack(
         .output()
         .expect("running umoci unpack");
     super::assert_succeeded_saying_all(&out, &format!("umoci unpack {}:{tag}: ", layout.display()));
-    let config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(bundle.join("config.json")).expect("umoci's config.json"),
-    )
-    .expect("umoci's config.json is JSON");
+    prepare(bundle, qemu, at);
+    opened(bundle, at)
+}
+
+/// [`unpack`] once, into the rootfs cache (tests/util/rootfs.rs), keyed by the layout
+/// (whose path is keyed by what went into it), the tag, the emulator and `at`: runs
+/// write only their own directories below it, removed when they end.
+pub fn unpack_cached(layout: &Path, tag: &str, qemu: Option<&str>, at: Option<&str>) -> Unpacked {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (layout, tag, qemu, at).hash(&mut h);
+    let dest = super::rootfs::cache_dir().join(format!("bundle-{:016x}", h.finish()));
+    let dir = super::rootfs::publish(&dest, |d| {
+        unpack(layout, tag, &d.join("b"), qemu, at);
+    });
+    opened(&dir.join("b"), at)
+}
+
+/// Makes the unpacked `bundle`'s root ready, as a runtime would before its first run.
+fn prepare(bundle: &Path, qemu: Option<&str>, at: Option<&str>) {
+    let rootfs = bundle.join("rootfs");
+    let cwd = config_of(bundle)["process"]["cwd"]
+        .as_str()
+        .unwrap_or("/")
+        .to_string();
+    // As runc does: a missing working directory is made.
+    std::fs::create_dir_all(rootfs.join(cwd.trim_start_matches('/'))).ok();
+    for d in ["dev", "proc", OWN_DIR] {
+        let p = rootfs.join(d);
+        if std::fs::symlink_metadata(&p).is_err() {
+            std::fs::create_dir(&p).unwrap();
+        }
+    }
+    runtime_files(&rootfs);
+    if let Some(q) = qemu {
+        let host = super::which(q).unwrap_or_else(|| panic!("{q} not found"));
+        std::fs::copy(host, rootfs.join(OWN_DIR).join(q)).unwrap();
+    }
+    if let Some(at) = at {
+        let p = rootfs.join(at.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, b"").unwrap();
+    }
+}
+
+fn config_of(bundle: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(bundle.join("config.json")).expect("umoci's config.json"))
+        .expect("umoci's config.json is JSON")
+}
+
+/// The prepared `bundle`, as its runs see it.
+fn opened(bundle: &Path, at: Option<&str>) -> Unpacked {
+    let config = config_of(bundle);
+    let qemu = std::fs::read_dir(bundle.join("rootfs").join(OWN_DIR))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.starts_with("qemu-"))
+        .map(|q| format!("/{OWN_DIR}/{q}"));
     let process = &config["process"];
     let rootfs = bundle.join("rootfs");
     let uid = process["user"]["uid"].as_u64().expect("process.user.uid") as u32;
@@ -117,27 +174,7 @@ pub fn unpack(
         env.push(format!("HOME={}", home_of(&rootfs, uid)));
     }
     let cwd = process["cwd"].as_str().unwrap_or("/").to_string();
-    // As runc does: a missing working directory is made.
-    std::fs::create_dir_all(rootfs.join(cwd.trim_start_matches('/'))).ok();
     let tmp = std::fs::symlink_metadata(rootfs.join("tmp")).is_ok_and(|m| m.is_dir());
-    for d in ["dev", "proc", OWN_DIR] {
-        let p = rootfs.join(d);
-        if std::fs::symlink_metadata(&p).is_err() {
-            std::fs::create_dir(&p).unwrap();
-        }
-    }
-    runtime_files(&rootfs);
-    let qemu = qemu.map(|q| {
-        let host = super::which(q).unwrap_or_else(|| panic!("{q} not found"));
-        let inside = format!("/{OWN_DIR}/{q}");
-        std::fs::copy(host, rootfs.join(inside.trim_start_matches('/'))).unwrap();
-        inside
-    });
-    if let Some(at) = at {
-        let p = rootfs.join(at.trim_start_matches('/'));
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, b"").unwrap();
-    }
     Unpacked {
         at: at.map(String::from),
         bundle: bundle.to_path_buf(),

@@ -85,7 +85,7 @@ fn run(cmd: &mut Command) -> String {
 
 /// Makes `dest` by calling `make` on a fresh sibling directory and renaming it into
 /// place; when another test got there first, its copy is kept and ours dropped.
-fn publish(dest: &Path, make: impl FnOnce(&Path)) -> PathBuf {
+pub fn publish(dest: &Path, make: impl FnOnce(&Path)) -> PathBuf {
     if dest.exists() {
         return dest.to_path_buf();
     }
