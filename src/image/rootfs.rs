@@ -450,6 +450,7 @@ pub fn runtime_file(name: &str) -> String {
 fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
     let made = {
         let root = tree.dir("/")?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fstatat on a descriptor we own, a NUL-terminated name, no follow.
         unsafe {
@@ -477,6 +478,7 @@ fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
         let content = runtime_file(name);
         let path = format!("/etc/{name}");
         let c_name = name_of(name).map_err(|e| tree.err(&path, e))?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fstatat/unlinkat on a descriptor we own and a NUL-terminated name;
         // neither follows a symlink.
@@ -515,6 +517,7 @@ pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
         let (up, n) = split(&d);
         let up = tree.dir(up)?;
         let n = name_of(n).map_err(|e| tree.err(&d, e))?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fstatat on a descriptor we own and a NUL-terminated name, no follow.
         let there = unsafe {
@@ -533,6 +536,7 @@ pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
     }
     let at = tree.dir(parent)?;
     let c_name = name_of(name).map_err(|e| tree.err(path, e))?;
+    // SAFETY: a plain C struct, for which all zeroes is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fstatat/unlinkat/openat on a descriptor we own, a NUL-terminated name;
     // none follows a symlink.
