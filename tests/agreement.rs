@@ -448,6 +448,15 @@ fn part(goarch: &str, progs: &[&'static Program], keep: Option<&[&str]>, d: &Pat
                     if static_agrees && sm == re { " " } else { "!" }
                 )
             ));
+            // Where the entry says the program sits, the tool's run puts it there.
+            if let Some(at) = path_in(i).filter(|_| sm) {
+                if !s.smoke_text.contains(&format!(", at {at})")) {
+                    bad.push(format!(
+                        "cell {} on {i} (linux/{goarch}): the run does not say it ran at {at}: {}",
+                        p.name, s.smoke_text
+                    ));
+                }
+            }
             if !static_agrees || sm != re {
                 bad.push(format!(
                     "cell {} on {i} (linux/{goarch}):\n  static runs-on: {} {}\n  run.smoke:      {} {}\n  real run:       exit {:?}\n    stdout: {}\n    stderr: {}",

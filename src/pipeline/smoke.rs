@@ -495,6 +495,10 @@ pub fn in_image_check(
         },
         (Some(p), None) => Some(p.to_string()),
     };
+    let how = match &at {
+        Some(a) => format!("{how}, at {a}"),
+        None => how,
+    };
     let run = toolchain::smoke::run_in_image(
         &runner,
         root,
