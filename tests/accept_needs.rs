@@ -3,7 +3,9 @@
 //! The program is fixtures/go/needs' zoneinfo (`time.LoadLocation`, no zone data of its
 //! own) on alpine:3.20 and scratch, which have no zoneinfo: the check passes as `pass
 //! (accepted: zoneinfo)` in JSON, the human report, GitHub annotations and JUnit; the
-//! VSA's policy records what was accepted; an unknown need is exit 2.
+//! VSA's policy records what was accepted; a target table's accept-needs applies to a
+//! build of that target and to `verify FILE --target T` when it matches; an unknown need
+//! is exit 2.
 
 mod util;
 
@@ -110,6 +112,32 @@ fn an_accepted_need_passes_saying_so_where_it_is_accepted() {
             p.path(),
             &["--target", "linux/arm64", "--message-format", "json"],
         );
+        let code = if want.iter().all(|w| w.1 == "pass") {
+            0
+        } else {
+            1
+        };
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
+        assert_eq!(verdicts(&r), want, "case {case}\n{r}");
+    }
+    // Per target, in `verify FILE --target T`: the tables matching T accept, as in a
+    // build of T; another target's do not.
+    let table = |t: &str| {
+        format!("[profile.golden.verify]\n{both}\n\n[profile.golden.target.\"{t}\".verify]\naccept-needs = [\"zoneinfo\"]\n")
+    };
+    for (case, profile, want) in [
+        (
+            "verify, the target's table",
+            table("linux/arm64"),
+            vec![pass("alpine:3.20"), pass("scratch")],
+        ),
+        (
+            "verify, another target's table",
+            table("linux/amd64"),
+            vec![fail("alpine:3.20"), fail("scratch")],
+        ),
+    ] {
+        let r = verify(d, &file, &profile, &["--message-format", "json"]);
         let code = if want.iter().all(|w| w.1 == "pass") {
             0
         } else {

@@ -7,8 +7,11 @@
 //! it. Hostile layers made by hand (links out of the root, device nodes, setuid files,
 //! hard links to host files, a terabyte sparse file) are extracted and run into, and the
 //! program looks for the host from inside: its files, the tool's secret, other
-//! processes, the network, capabilities. Named images and hosts that refuse namespaces
-//! skip, and `smoke-required` makes the latter a failure.
+//! processes, the network, capabilities. The run gets the `/etc/hosts`, `/etc/hostname`
+//! and `/etc/resolv.conf` container runtimes give every container, on an image without
+//! them and in place of an image's symlinks out of the root, never written through.
+//! Named images and hosts that refuse namespaces skip, and `smoke-required` makes the
+//! latter a failure.
 
 mod util;
 
@@ -62,6 +65,23 @@ func main() {
 			os.Exit(1)
 		}
 		fmt.Println("user", u.Username)
+	case "dns":
+		addrs, err := net.LookupHost("localhost")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		name, _ := os.ReadFile("/etc/hostname")
+		conf, _ := os.ReadFile("/etc/resolv.conf")
+		uts, _ := os.Hostname()
+		self, err := net.LookupHost(uts)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		fmt.Printf("dns localhost=%s hostname=%s nameserver=%v uts=%s self=%s\n", strings.Join(addrs, ","),
+			strings.TrimSpace(string(name)), strings.Contains("\n"+string(conf), "\nnameserver"),
+			uts, strings.Join(self, ","))
 	case "probe":
 		dir, port := os.Args[2], os.Args[3]
 		_, host := os.ReadFile(dir + "/secret")
@@ -566,6 +586,120 @@ fn hostile_layers_are_neutralised_and_the_run_cannot_see_the_host() {
         );
         let m = text(&c, "message");
         assert!(m.is_empty(), "a pass: {m}");
+    }
+}
+
+/// The files container runtimes bind into every container: on an image with no
+/// `/etc/hosts` (nor `/etc` at all), a program resolving `localhost` and its own
+/// hostname (the UTS namespace's, which `/etc/hosts` lists) passes `run.smoke.IMAGE`; on images whose `/etc/hosts`, `/etc/hostname` and
+/// `/etc/resolv.conf` are symlinks out of the root (absolute, and climbing with `..`),
+/// or whose `/etc` is one, the tool writes nothing outside its root: the host's files
+/// keep their bytes and no file is added beside them.
+#[test]
+fn the_run_gets_the_runtime_resolver_files_and_never_writes_through_an_image_symlink() {
+    let goarch = util::shared::host_arch();
+    if !ready(debian_arch(goarch)) {
+        return;
+    }
+    let host = Host::new();
+    let hostp = host.dir.path().display().to_string();
+    for f in ["hosts", "hostname", "resolv.conf"] {
+        std::fs::write(host.dir.path().join(f), "HOST FILE\n").unwrap();
+    }
+    let up = format!("/../../{}", &hostp[1..]);
+    let dir = tempfile::tempdir().unwrap();
+    let needs: &[Entry] = &[
+        Entry("usr/share/zoneinfo/UTC", 0o644, Kind::File(b"TZif2")),
+        Entry("tmp", 0o1777, Kind::Dir),
+    ];
+    let passwd = Entry(
+        "etc/passwd",
+        0o644,
+        Kind::File(b"root:x:0:0::/root:/bin/sh\n"),
+    );
+    let hosts_up = format!("{up}/hosts");
+    let hostname_out = format!("{hostp}/hostname");
+    let resolv_up = format!("{}{}/resolv.conf", "../".repeat(12), &hostp[1..]);
+    // (case, layer entries, whether the run resolves localhost)
+    let cases: Vec<(&str, Vec<Entry>, bool)> = vec![
+        ("no /etc at all", needs.to_vec(), true),
+        (
+            "an /etc without the files",
+            [needs, std::slice::from_ref(&passwd)].concat(),
+            true,
+        ),
+        (
+            "the files are symlinks out of the root",
+            [
+                needs,
+                &[
+                    passwd.clone(),
+                    Entry("etc/hosts", 0o777, Kind::Symlink(&hosts_up)),
+                    Entry("etc/hostname", 0o777, Kind::Symlink(&hostname_out)),
+                    Entry("etc/resolv.conf", 0o777, Kind::Symlink(&resolv_up)),
+                ],
+            ]
+            .concat(),
+            true,
+        ),
+        (
+            "/etc is a symlink out of the root",
+            [needs, &[Entry("etc", 0o777, Kind::Symlink(&up))]].concat(),
+            false,
+        ),
+    ];
+    let images: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (_, entries, _))| {
+            util::layer::image(
+                &dir.path().join(format!("i{i}")),
+                goarch,
+                &[&tar(entries)],
+                json!({}),
+            )
+        })
+        .collect();
+    let refs: Vec<&str> = images.iter().map(String::as_str).collect();
+    let (p, file) = project_on(goarch, &refs);
+    let mut cmd = verify_cmd(&p, &file, goarch, "dns", &host.env());
+    let r = output_of(&mut cmd, "verify --smoke dns", p.path());
+    for f in ["hosts", "hostname", "resolv.conf"] {
+        assert_eq!(
+            std::fs::read_to_string(host.dir.path().join(f)).unwrap(),
+            "HOST FILE\n",
+            "the host's {f} was written through an image's symlink\n{r}"
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(host.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["hostname", "hosts", "resolv.conf", "secret"],
+        "written on the host\n{r}"
+    );
+    for ((case, _, resolves), img) in cases.iter().zip(&images) {
+        let c = in_image(&r, img);
+        if *resolves {
+            assert_eq!(c["status"], "pass", "case {case}: {c:#}\n{r}");
+            let want = "dns localhost=127.0.0.1,::1 hostname=xbuild-go-smoke nameserver=false \
+                        uts=xbuild-go-smoke self=127.0.1.1";
+            assert!(
+                text(&c, "actual").ends_with(want),
+                "case {case}: want {want}\n{c:#}"
+            );
+        } else {
+            // No runtime files under a symlinked /etc: the lookup has nothing to read.
+            assert_eq!(c["status"], "fail", "case {case}: {c:#}\n{r}");
+            assert!(
+                text(&c, "message").contains("lookup localhost"),
+                "case {case}: {c:#}"
+            );
+        }
     }
 }
 

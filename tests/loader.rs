@@ -209,6 +209,59 @@ fn what_glibc_does_not_search_fails_naming_why_and_runpath_rpath_are_followed() 
         "-Wl,-rpath,$ORIGIN/../lib -Wl,--enable-new-dtags",
     );
     expect(d, &origin, &[("$ORIGIN", &opt.oci, "unknown", &["DT_RUNPATH $ORIGIN/../lib is relative to where the binary runs ($ORIGIN), which the image does not say"])]);
+    // With the runs-on entry's `path`, $ORIGIN is the directory the artifact is put in
+    // (made when missing, its `..` climbing from there); a path that is not absolute, or
+    // climbs, is a configuration error naming the line.
+    let file = origin.display().to_string();
+    for (case, path, code, want) in [
+        (
+            "beside the library",
+            "/opt/need/bin/app",
+            0,
+            "libneed.so.1 found via DT_RUNPATH",
+        ),
+        (
+            "elsewhere",
+            "/usr/local/bin/app",
+            1,
+            "DT_RUNPATH /usr/local/lib",
+        ),
+        ("relative", "bin/app", 2, "must be an absolute file path"),
+        (
+            "climbing",
+            "/opt/../app",
+            2,
+            "must be an absolute file path",
+        ),
+    ] {
+        std::fs::write(
+            d.join("xbuild-go.toml"),
+            format!(
+                "[build.verify]\nbuildinfo = false\n\n[profile.golden.verify]\nstatic = false\n\
+                 runs-on = [{{ image = {:?}, path = {path:?} }}]\n",
+                opt.oci
+            ),
+        )
+        .unwrap();
+        let r = run(
+            d,
+            &[
+                "verify",
+                "--message-format",
+                "json",
+                &file,
+                "--target",
+                "linux/arm64",
+            ],
+        );
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
+        let text = if code == 2 {
+            r.stderr.clone() + &r.stdout
+        } else {
+            check(&r.artifacts()[0], &format!("runs-on.{}", opt.oci)).to_string()
+        };
+        assert!(text.contains(want), "case {case}: {want:?} not in {text}");
+    }
 }
 
 #[test]

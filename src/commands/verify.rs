@@ -178,6 +178,9 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
             // A cgo build adds its C toolchain's link flags to ldflags (and Go records
             // them): judge the file by what the build would have run.
             let mut profile = ctx.profile.clone();
+            // The needs the target's tables accept (`[profile.P.target."T".verify]`), as
+            // a build of that target accepts them.
+            profile.verify.accept_needs = ctx.profile.for_target(target)?.verify.accept_needs;
             if named && profile.cgo.value {
                 let chosen = crate::toolchain::cc::choose(&crate::toolchain::cc::Request {
                     profile: &ctx.profile,

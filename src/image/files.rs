@@ -185,6 +185,38 @@ fn subtree(path: &str) -> (String, String) {
 }
 
 impl ImageFiles {
+    /// Where a file put at the absolute `path` lands in the image: its directory's
+    /// symlinks resolved inside the image (the missing part appended as it would be
+    /// made), then its name. `None` when a component on the way is a file, a link to
+    /// nothing or a loop, or the path climbs with `..`.
+    pub fn place(&self, path: &str) -> Option<String> {
+        let parts: Vec<&str> = components(path).collect();
+        let (name, dirs) = parts.split_last()?;
+        if parts.contains(&"..") {
+            return None;
+        }
+        let mut at = String::new();
+        let mut missing = false;
+        for c in dirs {
+            let next = format!("{at}/{c}");
+            if missing {
+                at = next;
+                continue;
+            }
+            match self.resolve(&next, true) {
+                Lookup::Found { path, node } if node.kind == Kind::Dir => {
+                    at = if path == "/" { String::new() } else { path };
+                }
+                Lookup::Missing { at: gone } if gone == next => {
+                    missing = true;
+                    at = next;
+                }
+                _ => return None,
+            }
+        }
+        Some(format!("{at}/{name}"))
+    }
+
     pub(super) fn new(reference: &str, platform: Platform) -> ImageFiles {
         ImageFiles {
             reference: reference.to_string(),

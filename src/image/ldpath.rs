@@ -181,6 +181,34 @@ pub fn libc_paths(files: &ImageFiles, goarch: &str) -> Vec<String> {
     }
 }
 
+/// `entry` with `$ORIGIN` (`${ORIGIN}`) as `origin`, a real directory of the image (its
+/// links resolved, made when the artifact is put there): the `..` right after it climb
+/// from that directory, as the kernel would, even where the image does not have it yet.
+fn expand_origin(entry: &str, origin: &str) -> String {
+    let rest = entry
+        .strip_prefix("${ORIGIN}")
+        .or_else(|| entry.strip_prefix("$ORIGIN"));
+    let Some(rest) = rest.filter(|r| r.is_empty() || r.starts_with('/')) else {
+        return entry
+            .replace("${ORIGIN}", origin)
+            .replace("$ORIGIN", origin);
+    };
+    let mut at: Vec<&str> = origin.split('/').filter(|c| !c.is_empty()).collect();
+    let mut parts = rest.split('/').filter(|c| !c.is_empty()).peekable();
+    while let Some(c) = parts.peek() {
+        match *c {
+            ".." => {
+                at.pop();
+            }
+            "." => {}
+            _ => break,
+        }
+        parts.next();
+    }
+    at.extend(parts);
+    format!("/{}", at.join("/"))
+}
+
 /// The entries of an RPATH-style list, `$ORIGIN` expanded when `origin` is known; what
 /// cannot be expanded is left out and said in `notes`.
 fn entries(
@@ -193,12 +221,12 @@ fn entries(
     let mut out = Vec::new();
     for e in list.split(sep).filter(|e| !e.is_empty()) {
         let expanded = match origin {
-            Some(o) => e.replace("${ORIGIN}", o).replace("$ORIGIN", o),
+            Some(o) => expand_origin(e, o),
             None => e.to_string(),
         };
         if expanded.contains("ORIGIN") && expanded.contains('$') {
             notes.push(format!(
-                "{what} {e} is relative to where the binary runs ($ORIGIN), which the image does not say"
+                "{what} {e} is relative to where the binary runs ($ORIGIN), which the image does not say (a runs-on table's `path` says where the artifact sits)"
             ));
         } else if expanded.contains('$') {
             notes.push(format!(

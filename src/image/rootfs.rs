@@ -18,7 +18,11 @@
 //!   enter, so the tree can be removed);
 //! - the directories the run mounts its own at ([`MOUNT_POINTS`]) are made real
 //!   directories, whatever the image put there, and [`PRIVATE_DIR`] holds nothing of
-//!   the image's.
+//!   the image's;
+//! - `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf` are the run's own
+//!   ([`RUNTIME_FILES`]), as container runtimes bind them into every container: written
+//!   in place of the image's (a symlink there unlinked, never followed; nothing of the
+//!   host's copied), none under an `/etc` that is not a directory.
 //!
 //! The image config's `User`, `Env` and `WorkingDir` come with it: the user is resolved
 //! as a container runtime resolves it ([`run_user`], numeric or looked up in the image's
@@ -388,6 +392,9 @@ pub fn extract_within(
             fs.tmp = Some(tmp);
         }
     }
+    if runtime_files(&mut tree, &mut fs)? {
+        dirs.push(("/etc".to_string(), 0o755));
+    }
     // Modes last, deepest first: a directory of mode 0555 is written into before.
     dirs.sort();
     for (dir, mode) in dirs.iter().rev() {
@@ -406,6 +413,171 @@ pub fn extract_within(
     let (passwd, group) = (small("/etc/passwd"), small("/etc/group"));
     fs.run_as = run_user(fs.user.as_deref(), passwd.as_deref(), group.as_deref());
     Ok(fs)
+}
+
+/// The container's name in the run's `/etc/hostname` and `/etc/hosts`, and its UTS
+/// namespace's hostname.
+pub const HOSTNAME: &str = "xbuild-go-smoke";
+
+/// The files every container runtime a user meets (docker, podman, Kubernetes; runc
+/// alone does not) puts into a container, whatever the image has there, written as
+/// this run's own: `/etc/hosts` (localhost on both families, and [`HOSTNAME`]),
+/// `/etc/hostname`, and an `/etc/resolv.conf` naming no nameserver (the run has no
+/// network). Nothing of the host's is copied.
+pub const RUNTIME_FILES: &[&str] = &["hosts", "hostname", "resolv.conf"];
+
+/// The content of the run's `/etc/NAME`, one of [`RUNTIME_FILES`].
+pub fn runtime_file(name: &str) -> String {
+    match name {
+        "hosts" => format!(
+            "# written by cargo-xbuild-go for a run inside the image, as container runtimes \
+             do\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n\
+             127.0.1.1\t{HOSTNAME}\n"
+        ),
+        "hostname" => format!("{HOSTNAME}\n"),
+        _ => "# written by cargo-xbuild-go for a run inside the image: no network, no \
+              nameserver\noptions ndots:0\n"
+            .to_string(),
+    }
+}
+
+/// Writes [`RUNTIME_FILES`] into the root's `/etc`, replacing what the image put at those
+/// names (a file, a symlink: the name is unlinked, never followed, and the new file made
+/// with `O_EXCL`); a directory at one of the names is left and noted. An `/etc` that is
+/// a symlink or not a directory gets none of them, with a note (the tree is written
+/// through `O_NOFOLLOW` descriptors only). True when `/etc` was made here (its mode is
+/// the caller's to set).
+fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
+    let made = {
+        let root = tree.dir("/")?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat on a descriptor we own, a NUL-terminated name, no follow.
+        unsafe {
+            libc::fstatat(
+                root.as_raw_fd(),
+                c"etc".as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) != 0
+        }
+    };
+    let etc = match tree.dir("/etc") {
+        Ok(fd) => fd,
+        Err(e) if e.over_budget => return Err(e),
+        Err(e) => {
+            fs.note(format!(
+                "/etc is not a directory in the image ({}): the run gets no /etc/hosts, \
+                 /etc/hostname or /etc/resolv.conf of its own",
+                e.message
+            ));
+            return Ok(false);
+        }
+    };
+    for name in RUNTIME_FILES {
+        let content = runtime_file(name);
+        let path = format!("/etc/{name}");
+        let c_name = name_of(name).map_err(|e| tree.err(&path, e))?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat/unlinkat on a descriptor we own and a NUL-terminated name;
+        // neither follows a symlink.
+        let there = unsafe {
+            libc::fstatat(
+                etc.as_raw_fd(),
+                c_name.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) == 0
+        };
+        if there && st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            fs.note(format!(
+                "`{path}` is a directory in the image: the run's own is not written"
+            ));
+            continue;
+        }
+        // SAFETY: as above.
+        if there && unsafe { libc::unlinkat(etc.as_raw_fd(), c_name.as_ptr(), 0) } != 0 {
+            return Err(tree.err(&path, errno()));
+        }
+        let written = tree.file(&path, 0o644, &mut content.as_bytes(), content.len() as u64);
+        fs.skip_failed(&path, written)?;
+    }
+    Ok(made)
+}
+
+/// An empty regular file at `path` (absolute, its directories free of symlinks: what
+/// [`ImageFiles::place`] gives) in the extracted tree `dir`, to bind the artifact over:
+/// the missing directories made (mode 0755), a symlink or file already at the name
+/// replaced, never followed. Its host path.
+pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
+    let mut tree = Tree::open_existing(dir)?;
+    let (parent, name) = split(path);
+    for d in dirs_below(parent) {
+        let (up, n) = split(&d);
+        let up = tree.dir(up)?;
+        let n = name_of(n).map_err(|e| tree.err(&d, e))?;
+        // SAFETY: a plain C struct, for which all zeroes is a valid value.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstatat on a descriptor we own and a NUL-terminated name, no follow.
+        let there = unsafe {
+            libc::fstatat(
+                up.as_raw_fd(),
+                n.as_ptr(),
+                &mut st,
+                libc::AT_SYMLINK_NOFOLLOW,
+            ) == 0
+        };
+        let made = tree.dir(&d)?;
+        // SAFETY: fchmod on a descriptor we own.
+        if !there && unsafe { libc::fchmod(made.as_raw_fd(), 0o755) } != 0 {
+            return Err(tree.err(&d, errno()));
+        }
+    }
+    let at = tree.dir(parent)?;
+    let c_name = name_of(name).map_err(|e| tree.err(path, e))?;
+    // SAFETY: a plain C struct, for which all zeroes is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatat/unlinkat/openat on a descriptor we own, a NUL-terminated name;
+    // none follows a symlink.
+    unsafe {
+        if libc::fstatat(
+            at.as_raw_fd(),
+            c_name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        ) == 0
+        {
+            if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+                return Err(ImageError::new(format!(
+                    "`{path}` is a directory in the image: the artifact cannot be put there"
+                )));
+            }
+            if st.st_mode & libc::S_IFMT != libc::S_IFREG
+                && libc::unlinkat(at.as_raw_fd(), c_name.as_ptr(), 0) != 0
+            {
+                return Err(tree.err(path, errno()));
+            }
+        }
+        let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        let fd = libc::openat(at.as_raw_fd(), c_name.as_ptr(), flags, 0o644);
+        if fd < 0 {
+            return Err(tree.err(path, errno()));
+        }
+        libc::close(fd);
+    }
+    Ok(dir.join(path.trim_start_matches('/')))
+}
+
+/// `/a`, `/a/b` for `/a/b`.
+fn dirs_below(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = String::new();
+    for c in dir.split('/').filter(|c| !c.is_empty()) {
+        at = format!("{at}/{c}");
+        out.push(at.clone());
+    }
+    out
 }
 
 /// The working directory a run starts in: `WorkingDir` resolved inside the image (its
@@ -506,6 +678,16 @@ impl Tree {
                 dir.display()
             )));
         }
+        Ok(Tree {
+            root: root.into(),
+            shown: dir.to_path_buf(),
+            last: None,
+        })
+    }
+
+    /// The tree already written at `dir`.
+    fn open_existing(dir: &Path) -> Result<Tree, ImageError> {
+        let root = crate::input::file::open_root(dir).map_err(|e| ImageError::new(e.0))?;
         Ok(Tree {
             root: root.into(),
             shown: dir.to_path_buf(),

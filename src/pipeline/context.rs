@@ -173,13 +173,31 @@ fn check_runs_on(profile: &ResolvedProfile) -> anyhow::Result<()> {
 }
 
 /// Every need `accept-needs` names (the verify table's, a target's, a `runs-on` entry's)
-/// must be one `runs-on` judges: a configuration error (exit 2) naming the profile line.
+/// must be one `runs-on` judges, and every `runs-on` entry's `path` an absolute file
+/// path: a configuration error (exit 2) naming the profile line.
 fn check_accept_needs(profile: &ResolvedProfile) -> anyhow::Result<()> {
     let v = &profile.verify;
     let per_image = v.runs_on_accept.value.values();
     let lists = std::iter::once((&v.accept_needs.source, &v.accept_needs.value))
         .chain(per_image.map(|n| (&v.runs_on_accept.source, n)));
     let known = verify::runs_on::needs::NEEDS;
+    let paths = &v.runs_on_path;
+    for (image, path) in &paths.value {
+        let parts: Vec<&str> = path.split('/').skip(1).collect();
+        let bad = !path.starts_with('/')
+            || path.contains('\0')
+            || parts
+                .iter()
+                .any(|c| c.is_empty() || *c == "." || *c == "..");
+        if bad {
+            return Err(usage(format!(
+                "{}: runs-on `{image}` has path = {path:?}: where the artifact sits in the \
+                 image must be an absolute file path without `.`, `..` or empty components, \
+                 e.g. \"/usr/local/bin/app\"",
+                paths.source
+            )));
+        }
+    }
     for (source, needs) in lists {
         if let Some(n) = needs.iter().find(|n| !known.contains(&n.as_str())) {
             return Err(usage(format!(

@@ -355,6 +355,7 @@ pub fn smoke_checks(
             root: extracted.as_ref().map(|r| r.as_ref().map(|e| &e.root)),
             files: a.policy.images.get(entry).map(|f| &**f),
             judged: a.checks.iter().find(|c| c.id == static_id),
+            path: a.policy.path_on.get(entry).map(String::as_str),
         };
         out.push(in_image_check(
             req,
@@ -381,6 +382,9 @@ pub struct InImage<'a> {
     pub files: Option<&'a crate::image::ImageFiles>,
     /// The static judgement `runs-on.ENTRY` of the same artifact, when it was made.
     pub judged: Option<&'a crate::verify::Check>,
+    /// Where the artifact sits in the image (the entry's `path`), when the profile says:
+    /// it runs from there (else from `/.xbuild-go`).
+    pub path: Option<&'a str>,
 }
 
 /// The artifact's run inside one `runs-on` image as the `run.smoke.IMAGE` check: `pass`
@@ -473,8 +477,38 @@ pub fn in_image_check(
         root.platform,
         runner.describe()
     );
-    let run =
-        toolchain::smoke::run_in_image(&runner, root, user, artifact, name, &req.args, req.timeout);
+    // Where the profile says the artifact sits, its links resolved inside the image.
+    let at = match (image.path, image.files) {
+        (None, _) => None,
+        (Some(p), Some(files)) => match files.place(p) {
+            Some(at) => Some(at),
+            None => {
+                return check(
+                    Status::Fail,
+                    "not run".into(),
+                    format!(
+                        "the artifact cannot be put at `{p}` in {entry}: a component on the way \
+                         is a file, a link to nothing or a loop there"
+                    ),
+                )
+            }
+        },
+        (Some(p), None) => Some(p.to_string()),
+    };
+    let how = match &at {
+        Some(a) => format!("{how}, at {a}"),
+        None => how,
+    };
+    let run = toolchain::smoke::run_in_image(
+        &runner,
+        root,
+        user,
+        artifact,
+        name,
+        at.as_deref(),
+        &req.args,
+        req.timeout,
+    );
     let r = match run {
         Err(e) => {
             let mut why = format!("{e:#}");

@@ -68,6 +68,9 @@ pub struct VerifyPolicy {
     /// The runtime needs accepted as unmet on one `runs-on` image (its entry written as a
     /// table), by image. Default none.
     pub runs_on_accept: Sourced<std::collections::BTreeMap<String, Vec<String>>>,
+    /// Where the artifact sits in a `runs-on` image (its entry's `path`), by image: the
+    /// directory `$ORIGIN` stands for there. Default none.
+    pub runs_on_path: Sourced<std::collections::BTreeMap<String, String>>,
     /// The runtime needs accepted as unmet on every `runs-on` image. Default none.
     pub accept_needs: Sourced<Vec<String>>,
     /// Highest GLIBC_x.y a dynamic build may need. Default: no limit.
@@ -237,9 +240,20 @@ impl ResolvedProfile {
             row("verify.runs-on", &v.runs_on, |images| {
                 let each: Vec<String> = images
                     .iter()
-                    .map(|i| match v.runs_on_accept.value.get(i) {
-                        Some(n) => format!("{{ image = {i:?}, accept-needs = {n:?} }}"),
-                        None => format!("{i:?}"),
+                    .map(|i| {
+                        let accept = v.runs_on_accept.value.get(i);
+                        let path = v.runs_on_path.value.get(i);
+                        if accept.is_none() && path.is_none() {
+                            return format!("{i:?}");
+                        }
+                        let mut t = format!("{{ image = {i:?}");
+                        if let Some(n) = accept {
+                            t.push_str(&format!(", accept-needs = {n:?}"));
+                        }
+                        if let Some(p) = path {
+                            t.push_str(&format!(", path = {p:?}"));
+                        }
+                        t + " }"
                     })
                     .collect();
                 format!("[{}]", each.join(", "))

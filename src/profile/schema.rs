@@ -161,6 +161,9 @@ pub struct RunsOnTable {
     pub image: String,
     #[serde(default)]
     pub accept_needs: Vec<String>,
+    /// Where the artifact sits in that image (absolute), so `$ORIGIN` has a value.
+    #[serde(default)]
+    pub path: Option<String>,
 }
 
 impl RunsOnToml {

@@ -252,7 +252,10 @@ fn finish(found: Found, policy: &Policy) -> Verdict {
             found.goarch,
             &found.glibc,
             found.runtime.as_ref(),
-            &policy.accepted_on(image),
+            runs_on::OnImage {
+                accepted: &policy.accepted_on(image),
+                path: policy.path_on.get(image).map(String::as_str),
+            },
         ));
     }
     verdict

@@ -31,6 +31,9 @@ pub struct Policy {
     pub accept_needs: Vec<String>,
     /// Runtime needs accepted on one `runs-on` image, by the entry as written.
     pub accept_needs_on: std::collections::BTreeMap<String, Vec<String>>,
+    /// Where the artifact sits in a `runs-on` image (absolute), by the entry as written:
+    /// its directory is `$ORIGIN` there.
+    pub path_on: std::collections::BTreeMap<String, String>,
     /// What Go must have recorded in the build info (`buildinfo = true` with a target).
     pub expect_go: Option<GoExpect>,
     /// Whether a file without Go build info is rejected (builds, and `verify` with a
@@ -69,6 +72,7 @@ impl Policy {
             images: Default::default(),
             accept_needs: Vec::new(),
             accept_needs_on: Default::default(),
+            path_on: Default::default(),
             expect_go: None,
             require_go: false,
             go_requirement: None,
@@ -100,6 +104,7 @@ impl Policy {
             images: Default::default(),
             accept_needs: v.accept_needs.value.clone(),
             accept_needs_on: v.runs_on_accept.value.clone(),
+            path_on: v.runs_on_path.value.clone(),
             expect_go: target
                 .filter(|_| v.buildinfo.value)
                 .map(|t| expected_go_build(profile, t)),

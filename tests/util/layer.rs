@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::oci::{sha256, Layout};
 
 /// What one entry of a layer is.
+#[derive(Clone)]
 pub enum Kind<'a> {
     File(&'a [u8]),
     Dir,
@@ -21,6 +22,7 @@ pub enum Kind<'a> {
 }
 
 /// One entry: its path in the layer, mode and kind.
+#[derive(Clone)]
 pub struct Entry<'a>(pub &'a str, pub u32, pub Kind<'a>);
 
 /// The tar of `entries`, in order.

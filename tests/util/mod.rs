@@ -418,6 +418,7 @@ pub mod images_out;
 pub mod layer;
 pub mod needs;
 pub mod oci;
+pub mod realrun;
 pub mod registry;
 pub mod rootfs;
 pub mod seccomp;

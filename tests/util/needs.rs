@@ -21,6 +21,9 @@ pub enum Link {
     Musl,
     /// cgo against musl with zig, `-extldflags=-static`.
     MuslStatic,
+    /// cgo against glibc 2.38 with zig (`-target <arch>-linux-gnu.2.38`): dynamic, for a
+    /// glibc newer than Debian 12's.
+    Glibc238,
 }
 
 /// Debian's C cross compiler for a GOARCH (the host's gcc for the host's).
@@ -79,6 +82,35 @@ pub fn libneed(goarch: &str, dir: &Path) -> PathBuf {
 /// Builds `fixtures/go/needs/cmd/<cmd>` for `linux/<goarch>` linked as `link`, with
 /// `cgo_ldflags` (e.g. `-L DIR -lneed -Wl,-rpath,...`), into `out`.
 pub fn program(cmd: &str, goarch: &str, link: Link, cgo_ldflags: &str, out: &Path) -> PathBuf {
+    build(&[cmd], goarch, link, cgo_ldflags, out);
+    out.to_path_buf()
+}
+
+/// Builds several `cmds` of fixtures/go/needs at once (one `go build`) into the
+/// directory `dir`, each named as its command; returns their paths in order.
+pub fn programs(
+    cmds: &[&str],
+    goarch: &str,
+    link: Link,
+    cgo_ldflags: &str,
+    dir: &Path,
+) -> Vec<PathBuf> {
+    std::fs::create_dir_all(dir).unwrap();
+    if cmds.len() == 1 {
+        return vec![program(
+            cmds[0],
+            goarch,
+            link,
+            cgo_ldflags,
+            &dir.join(cmds[0]),
+        )];
+    }
+    // `-o DIR/` names each binary after its package's directory.
+    build(cmds, goarch, link, cgo_ldflags, &dir.join(""));
+    cmds.iter().map(|c| dir.join(c)).collect()
+}
+
+fn build(cmds: &[&str], goarch: &str, link: Link, cgo_ldflags: &str, out: &Path) {
     let mut env = go_env();
     env.insert("GOOS".into(), "linux".into());
     env.insert("GOARCH".into(), goarch.into());
@@ -86,6 +118,14 @@ pub fn program(cmd: &str, goarch: &str, link: Link, cgo_ldflags: &str, out: &Pat
     let cc = match link {
         Link::Pure => None,
         Link::Glibc | Link::GlibcStatic => Some(cross_gcc(goarch).to_string()),
+        Link::Glibc238 => {
+            let zig = super::find_zig().expect("zig (callers check with require_zig)");
+            Some(format!(
+                "{} cc -target {}-linux-gnu.2.38",
+                zig.display(),
+                zig_musl(goarch).split('-').next().unwrap_or("aarch64")
+            ))
+        }
         Link::Musl | Link::MuslStatic => {
             let zig = super::find_zig().expect("zig (callers check with require_zig)");
             let dynamic = if link == Link::Musl { " -dynamic" } else { "" };
@@ -120,7 +160,7 @@ pub fn program(cmd: &str, goarch: &str, link: Link, cgo_ldflags: &str, out: &Pat
     if !ldflags.is_empty() {
         args.push(format!("-ldflags={}", ldflags.join(" ")));
     }
-    args.push(format!("./cmd/{cmd}"));
+    args.extend(cmds.iter().map(|cmd| format!("./cmd/{cmd}")));
     let o = Command::new("go")
         .args(&args)
         .current_dir(super::fixture("go/needs"))
@@ -132,7 +172,6 @@ pub fn program(cmd: &str, goarch: &str, link: Link, cgo_ldflags: &str, out: &Pat
         &o,
         &format!("go {args:?} ({link:?}, CGO_LDFLAGS={cgo_ldflags:?}): "),
     );
-    out.to_path_buf()
 }
 
 /// `verify FILE --target linux/<goarch>` in `dir`, whose `xbuild-go.toml` says

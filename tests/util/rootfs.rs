@@ -85,7 +85,7 @@ fn run(cmd: &mut Command) -> String {
 
 /// Makes `dest` by calling `make` on a fresh sibling directory and renaming it into
 /// place; when another test got there first, its copy is kept and ours dropped.
-fn publish(dest: &Path, make: impl FnOnce(&Path)) -> PathBuf {
+pub fn publish(dest: &Path, make: impl FnOnce(&Path)) -> PathBuf {
     if dest.exists() {
         return dest.to_path_buf();
     }
@@ -482,4 +482,56 @@ pub fn image(layers: &[&Path], goarch: &str, config: &ImageConfig, dest: &Path) 
         oci_archive: format!("oci-archive:{}:t", oci_archive.display()),
         docker_archive: format!("docker-archive:{}", docker_archive.display()),
     }
+}
+
+/// The OCI layout (tag `t`) of an image of `root` for `linux/<goarch>` with `config`,
+/// made once and cached beside the roots (keyed by the root's directory and the
+/// config): the layout directory. Only the `oci:` transport, for tests that need no
+/// archive.
+pub fn oci_layout_cached(root: &Path, goarch: &str, config: &ImageConfig) -> PathBuf {
+    let mut h = DefaultHasher::new();
+    (root, goarch, &config.env, &config.user, &config.working_dir).hash(&mut h);
+    let dest = cache_dir().join(format!("oci-{goarch}-{:016x}", h.finish()));
+    publish(&dest, |d| {
+        let layout = d.join("oci");
+        let r = format!("{}:t", layout.display());
+        run(Command::new("umoci")
+            .args(["init", "--layout"])
+            .arg(&layout));
+        run(Command::new("umoci").args(["new", "--image", &r]));
+        let bundle = d.join("bundle");
+        run(Command::new("umoci")
+            .args(["unpack", "--rootless", "--image", &r])
+            .arg(&bundle));
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", root.display()))
+            .arg(bundle.join("rootfs")));
+        run(Command::new("umoci")
+            .args(["repack", "--image", &r])
+            .arg(&bundle));
+        std::fs::remove_dir_all(&bundle).unwrap();
+        let mut cfg = Command::new("umoci");
+        cfg.args([
+            "config",
+            "--image",
+            &r,
+            "--os",
+            "linux",
+            "--architecture",
+            goarch,
+        ]);
+        for e in &config.env {
+            cfg.arg(format!("--config.env={e}"));
+        }
+        if let Some(u) = &config.user {
+            cfg.arg(format!("--config.user={u}"));
+        }
+        if let Some(w) = &config.working_dir {
+            cfg.arg(format!("--config.workingdir={w}"));
+        }
+        run(&mut cfg);
+        run(Command::new("umoci").args(["gc", "--layout"]).arg(&layout));
+    })
+    .join("oci")
 }

@@ -362,3 +362,21 @@ fn musl_answers_for_its_own_libraries() {
         assert_eq!(musl_builtin(name), own, "{name}");
     }
 }
+
+#[test]
+fn origin_climbs_from_where_the_artifact_is_put_even_before_it_is_there() {
+    for (entry, origin, want) in [
+        ("$ORIGIN/../lib", "/app/bin", "/app/lib"),
+        ("${ORIGIN}/lib", "/app/bin", "/app/bin/lib"),
+        ("$ORIGIN", "/usr/local/bin", "/usr/local/bin"),
+        ("$ORIGIN/../../../../lib", "/app/bin", "/lib"),
+        ("$ORIGIN/./../lib/../x", "/a/b", "/a/lib/../x"),
+        ("/opt/$ORIGIN", "/a", "/opt//a"),
+    ] {
+        assert_eq!(
+            super::expand_origin(entry, origin),
+            want,
+            "{entry} from {origin}"
+        );
+    }
+}

@@ -41,6 +41,7 @@ macro_rules! with_layer_fields {
             buildinfo,
             runs_on,
             runs_on_accept,
+            runs_on_path,
             accept_needs,
             max_glibc,
             arm_float_abi,

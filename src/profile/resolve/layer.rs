@@ -45,6 +45,8 @@ pub(super) struct Layer {
     /// The needs each `runs-on` entry written as a table accepts, by image; set with
     /// `runs_on`, from the same line.
     pub(super) runs_on_accept: Option<Sourced<BTreeMap<String, Vec<String>>>>,
+    /// Where the artifact sits in each `runs-on` image whose table says `path`.
+    pub(super) runs_on_path: Option<Sourced<BTreeMap<String, String>>>,
     pub(super) accept_needs: Option<Sourced<Vec<String>>>,
     pub(super) max_glibc: Option<Sourced<String>>,
     pub(super) arm_float_abi: Option<Sourced<FloatAbi>>,
@@ -130,6 +132,7 @@ pub(super) fn builtin() -> Layer {
         buildinfo: Some(Sourced::new(true, Source::BuiltIn)),
         runs_on: b(vec![]),
         runs_on_accept: Some(Sourced::new(BTreeMap::new(), Source::BuiltIn)),
+        runs_on_path: Some(Sourced::new(BTreeMap::new(), Source::BuiltIn)),
         accept_needs: b(vec![]),
         max_glibc: None,
         arm_float_abi: Some(Sourced::new(FloatAbi::Any, Source::BuiltIn)),
@@ -274,8 +277,17 @@ fn verify_fields(
                 RunsOnToml::Image(_) => None,
             })
             .collect();
+        let paths = r
+            .get_ref()
+            .iter()
+            .filter_map(|e| match e {
+                RunsOnToml::Table(t) => Some((t.image.clone(), t.path.clone()?)),
+                RunsOnToml::Image(_) => None,
+            })
+            .collect();
         layer.runs_on = Some(Sourced::new(images, source.clone()));
-        layer.runs_on_accept = Some(Sourced::new(accept, source));
+        layer.runs_on_accept = Some(Sourced::new(accept, source.clone()));
+        layer.runs_on_path = Some(Sourced::new(paths, source));
     }
     layer.accept_needs = take(&v.accept_needs, s);
     layer.max_glibc = take(&v.max_glibc, s);

@@ -260,6 +260,7 @@ pub(super) fn finish(
             buildinfo: pick!(buildinfo),
             runs_on: pick!(runs_on),
             runs_on_accept: pick!(runs_on_accept),
+            runs_on_path: pick!(runs_on_path),
             accept_needs: pick!(accept_needs),
             max_glibc,
             arm_float_abi: pick!(arm_float_abi),

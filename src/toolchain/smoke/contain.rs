@@ -46,6 +46,8 @@ pub enum Op {
     Proc(CString),
     /// `pivot_root` into the directory, the old root detached.
     Pivot(CString),
+    /// The hostname of the run's own UTS namespace.
+    Hostname(CString),
     /// The new root's own tmpfs read-only (the writable binds on it stay writable).
     RootReadOnly,
     Chdir(CString),
@@ -176,7 +178,8 @@ impl Hook {
 
     #[cfg(target_os = "linux")]
     unsafe fn namespaces(&self) -> std::io::Result<()> {
-        const NS: libc::c_int = libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET;
+        const NS: libc::c_int =
+            libc::CLONE_NEWNS | libc::CLONE_NEWPID | libc::CLONE_NEWNET | libc::CLONE_NEWUTS;
         // Root runs an artifact that is neither uid nor gid 0 without a user namespace,
         // as its ids.
         let privileged = self.root && self.ids.0 != 0 && self.ids.1 != 0;
@@ -449,6 +452,7 @@ unsafe fn run_op(op: &Op) -> bool {
                 && libc::umount2(c".".as_ptr(), libc::MNT_DETACH) == 0
                 && libc::chdir(c"/".as_ptr()) == 0
         }
+        Op::Hostname(name) => libc::sethostname(name.as_ptr(), name.as_bytes().len()) == 0,
         Op::RootReadOnly => set_attr(c"/", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, false),
         Op::Chdir(dir) => libc::chdir(dir.as_ptr()) == 0,
     }

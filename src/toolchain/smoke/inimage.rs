@@ -19,13 +19,17 @@ use super::{hand_over, launch, private_dir, sandbox, sealed_copy, Launch, SmokeR
 use crate::image::rootfs::{RootFs, RunUser, PRIVATE_DIR};
 
 /// Runs a private copy of `artifact` (named `name`) with `args` inside `root` as
-/// `user`, contained, for at most `timeout`. Errors only when it cannot be started.
+/// `user`, contained, for at most `timeout`; at `at` in the root when given (a path
+/// [`crate::image::ImageFiles::place`] gave: the copy is bound there), else in
+/// [`PRIVATE_DIR`]. Errors only when it cannot be started.
+#[allow(clippy::too_many_arguments)]
 pub fn run_in_image(
     runner: &ImageRunner,
     root: &RootFs,
     user: &RunUser,
     artifact: &[u8],
     name: &str,
+    at: Option<&str>,
     args: &[String],
     timeout: Duration,
 ) -> anyhow::Result<SmokeResult> {
@@ -40,8 +44,14 @@ pub fn run_in_image(
     let copy = sealed_copy(&work, name, artifact)?;
     let inside =
         |p: &Path| -> PathBuf { Path::new(PRIVATE_DIR).join(p.strip_prefix(&work).unwrap_or(p)) };
+    if let Some(at) = at {
+        crate::image::rootfs::mount_point(&root.dir, at).map_err(|e| {
+            anyhow::anyhow!("putting the artifact at `{at}` in {}: {e}", root.reference)
+        })?;
+    }
+    let run_path = at.map_or_else(|| inside(&copy), PathBuf::from);
     let (program, mut argv): (PathBuf, Vec<OsString>) = match runner {
-        ImageRunner::Native | ImageRunner::Binfmt { .. } => (inside(&copy), Vec::new()),
+        ImageRunner::Native | ImageRunner::Binfmt { .. } => (run_path.clone(), Vec::new()),
         ImageRunner::Qemu { path } => {
             let dir = work.join("qemu");
             std::fs::create_dir(&dir)
@@ -55,13 +65,18 @@ pub fn run_in_image(
                 .file_name()
                 .map_or_else(|| "qemu".to_string(), |n| n.to_string_lossy().into_owned());
             let qemu = sealed_copy(&dir, &name, &bytes)?;
-            (inside(&qemu), vec![inside(&copy).into_os_string()])
+            (inside(&qemu), vec![run_path.clone().into_os_string()])
         }
     };
     argv.extend(args.iter().map(Into::into));
-    let new_root =
-        sandbox::NewRoot::image(&root.dir, &work, root.tmp.as_deref(), &root.working_dir)
-            .map_err(|e| anyhow::anyhow!("preparing the root of {}: {e}", root.reference))?;
+    let new_root = sandbox::NewRoot::image(
+        &root.dir,
+        &work,
+        root.tmp.as_deref(),
+        &root.working_dir,
+        at.map(|a| (copy.as_path(), a)),
+    )
+    .map_err(|e| anyhow::anyhow!("preparing the root of {}: {e}", root.reference))?;
     let env = root
         .run_env(user)
         .into_iter()

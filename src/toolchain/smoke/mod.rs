@@ -13,8 +13,8 @@
 //! Containment, whatever the artifact does (the threat model: docs/security.md):
 //! - it runs a private copy of the verified bytes (mode 0555) in a private working
 //!   directory, never the output cache's file nor the destination;
-//! - isolation ([`Containment`]): its own PID, mount and network namespaces (and a user
-//!   namespace when the tool is not root), a new root holding read-only system
+//! - isolation ([`Containment`]): its own PID, mount, network and UTS namespaces (and a
+//!   user namespace when the tool is not root), a new root holding read-only system
 //!   directories, a fresh `/proc` of its own, a minimal `/dev`, and only its private
 //!   HOME, TMPDIR and working directory writable ([`sandbox`]); never host root (run by
 //!   root, it runs as 65534). Where the kernel refuses namespaces: Landlock on a process

@@ -10,7 +10,7 @@
 //! `/run`, `/tmp` (but the private directories), `/sys`, nor the output cache.
 //!
 //! Inside an image ([`NewRoot::image`]) the root is instead the image's extracted tree,
-//! bound read-only (nosuid, nodev), with the same minimal `/dev` (on a small tmpfs of its
+//! bound read-only (nosuid, nodev), the UTS namespace's hostname [`HOSTNAME`], with the same minimal `/dev` (on a small tmpfs of its
 //! own), a fresh `/proc`, a tmpfs `/tmp` only where the image has a `/tmp`, and the run's
 //! private directory (the artifact, qemu) bound read-only at `/.xbuild-go`.
 
@@ -20,7 +20,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::contain::Op;
-use crate::image::rootfs::PRIVATE_DIR;
+use crate::image::rootfs::{HOSTNAME, PRIVATE_DIR};
 
 /// The host directories the artifact sees, read-only, when they exist.
 pub const SYSTEM: &[&str] = &[
@@ -118,12 +118,15 @@ impl NewRoot {
     /// The steps for a run inside an image: `root` its extracted tree (with `/dev`,
     /// `/proc` and [`PRIVATE_DIR`] real directories), `private` the host directory bound
     /// read-only at [`PRIVATE_DIR`], `tmp` where the image's `/tmp` resolves (a tmpfs
-    /// there) and `cwd` the working directory, both inside the root.
+    /// there) and `cwd` the working directory, both inside the root; `artifact`, when
+    /// given, a host file bound read-only over the (existing) file at that path of the
+    /// root, where the run puts the artifact.
     pub fn image(
         root: &Path,
         private: &Path,
         tmp: Option<&str>,
         cwd: &str,
+        artifact: Option<(&Path, &str)>,
     ) -> std::io::Result<NewRoot> {
         let mut plan = NewRoot {
             ops: Vec::new(),
@@ -131,6 +134,11 @@ impl NewRoot {
         };
         let inside = |p: &str| root.join(p.trim_start_matches('/'));
         plan.push(Op::MakePrivate, "making the mounts private".into());
+        // As runtimes name a container: the name its /etc/hostname and /etc/hosts say.
+        plan.push(
+            Op::Hostname(c(Path::new(HOSTNAME))?),
+            format!("naming the host `{HOSTNAME}` in the new UTS namespace"),
+        );
         // Bound on itself: a mount point to pivot to, read-only, nosuid and nodev.
         let mut made = vec![root.to_path_buf()];
         plan.bind(&mut made, root, root, true, false)?;
@@ -142,6 +150,16 @@ impl NewRoot {
         }
         made.push(inside(PRIVATE_DIR));
         plan.bind(&mut made, &inside(PRIVATE_DIR), private, true, false)?;
+        if let Some((file, at)) = artifact {
+            plan.push(
+                Op::Bind {
+                    src: c(file)?,
+                    dst: c(&inside(at))?,
+                    writable: false,
+                },
+                format!("bind-mounting the artifact read-only at `{at}`"),
+            );
+        }
         plan.push(
             Op::Pivot(c(root)?),
             format!("pivot_root to `{}`", root.display()),

@@ -18,11 +18,19 @@ mod start;
 use crate::image::{ImageFiles, ImageRef};
 use crate::verify::{Check, Facts};
 
+/// What the profile says of the artifact on one `runs-on` image: the runtime needs it
+/// accepts unmet there, and where the artifact sits in it (its entry's `path`).
+#[derive(Clone, Copy)]
+pub struct OnImage<'a> {
+    pub accepted: &'a [String],
+    pub path: Option<&'a str>,
+}
+
 /// `runs-on.IMAGE` for one entry of the profile's list: a real image judged by its files
 /// (`files`, read for this target), an image reference that was not read judged
 /// `unknown`, else a name from the image table. `runtime` is the binary's runtime needs
 /// (`None` for files without a pclntab); `accepted`, those the profile accepts unmet
-/// there.
+/// there, and `path` where the artifact sits in it (a real image's `$ORIGIN`).
 pub fn check(
     image: &str,
     files: Option<&ImageFiles>,
@@ -30,8 +38,9 @@ pub fn check(
     goarch: Option<&str>,
     glibc: &libs::GlibcNeeds,
     runtime: Option<&Result<Vec<needs::Need>, String>>,
-    accepted: &[String],
+    on: OnImage,
 ) -> Check {
+    let OnImage { accepted, path } = on;
     let artifact = libs::Artifact {
         facts,
         goarch,
@@ -39,7 +48,7 @@ pub fn check(
         runtime,
     };
     match files {
-        Some(files) => realimage::check(image, files, &artifact, accepted),
+        Some(files) => realimage::check(image, files, &artifact, accepted, path),
         None if ImageRef::is_reference(image) => Check::unknown(
             &realimage::check_id(image),
             format!("starts on {image}"),

@@ -215,8 +215,15 @@ impl ImageLibc {
     }
 }
 
-/// `runs-on.IMAGE` against a real image's files.
-pub fn check(name: &str, files: &ImageFiles, a: &Artifact, accepted: &[String]) -> Check {
+/// `runs-on.IMAGE` against a real image's files; `path` is where the artifact sits in
+/// the image, when the profile says (its directory is `$ORIGIN`).
+pub fn check(
+    name: &str,
+    files: &ImageFiles,
+    a: &Artifact,
+    accepted: &[String],
+    path: Option<&str>,
+) -> Check {
     let (facts, goarch, needs, runtime) = (a.facts, a.goarch, a.glibc, a.runtime);
     let id = check_id(name);
     if let Some(why) = &files.over_budget {
@@ -302,7 +309,8 @@ pub fn check(name: &str, files: &ImageFiles, a: &Artifact, accepted: &[String]) 
         rpath: facts.search.rpath.clone(),
         runpath: facts.search.runpath.clone(),
         nodeflib: facts.search.nodeflib,
-        origin: None,
+        // As glibc takes it (from /proc/self/exe): the directory with its links resolved.
+        origin: path.and_then(|p| files.place(p)).map(|p| origin_of(&p)),
     };
     let search = ldpath::Search::new(files, goarch, interp, &[&paths]);
     let unknown = |why: String| Check::unknown(&id, expected.clone(), why);
@@ -384,9 +392,28 @@ pub fn check(name: &str, files: &ImageFiles, a: &Artifact, accepted: &[String]) 
     finish(Check::judged(&id, true, expected.clone(), found.join(", ")))
 }
 
+/// The directory of the absolute `path` (`$ORIGIN` of a binary there): `/` for `/app`.
+fn origin_of(path: &str) -> String {
+    match path.trim_end_matches('/').rsplit_once('/') {
+        Some(("", _)) | None => "/".to_string(),
+        Some((dir, _)) => dir.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_is_the_directory_of_the_path() {
+        for (path, want) in [
+            ("/app", "/"),
+            ("/usr/local/bin/app", "/usr/local/bin"),
+            ("/a/b", "/a"),
+        ] {
+            assert_eq!(origin_of(path), want, "{path}");
+        }
+    }
 
     #[test]
     fn ids_keep_to_the_schema() {
