@@ -330,6 +330,8 @@ pub fn prove_platform(
                     root: Some(extracted),
                     files: None,
                     judged: None,
+                    // It runs where the image puts it, as the entrypoint would.
+                    path: Some(e.path),
                 },
                 bytes,
                 e.name,
