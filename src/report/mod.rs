@@ -519,6 +519,9 @@ impl Reporter {
                 for o in &r.outputs {
                     self.status("Wrote", &format!("{}:{}", o.kind, o.path));
                 }
+                for p in &r.pushed {
+                    self.status("Pushed", p);
+                }
                 self.status(
                     "Image",
                     &format!(

@@ -10,10 +10,10 @@
 //!   platform, every setting checked — before the build) and [`publish`] (assemble,
 //!   prove, then write, and report).
 //!
-//! Registry bases, `--push` and `--locked` arrive with the registry and lock steps:
-//! they are parsed here and refused with a clear error until then.
+//! - [`remote`]: a registry base pulled and pinned by `xbuild-go.lock`, and `--push`.
 
 pub mod prove;
+pub mod remote;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -46,6 +46,12 @@ pub struct Request {
     pub smoke: Option<String>,
     pub no_smoke: bool,
     pub smoke_timeout: Option<std::time::Duration>,
+    /// `--push` (`Some("")`) or `--push=REF`.
+    pub push: Option<String>,
+    /// `--locked`, `--update-lock`, or neither.
+    pub lock: remote::LockMode,
+    /// `--insecure-registry HOST`, repeated.
+    pub insecure_registries: Vec<String>,
 }
 
 /// The default layout directory, under the profile file's directory (else the working
@@ -63,6 +69,12 @@ pub struct Prepared {
     targets: Vec<(Target, Platform)>,
     epoch: u64,
     request: Request,
+    /// The registry base, when the base is a registry's.
+    registry: Option<remote::RegistryBase>,
+    /// Where `--push` goes.
+    push: Option<remote::Push>,
+    /// The registries that may be plain HTTP.
+    insecure: Vec<String>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -117,19 +129,7 @@ pub fn prepare(
         )));
     }
     let (base_ref, base_written) = settings::base_ref(image)?;
-    let r: ImageRef = match base_ref {
-        BaseRef::Local(r) => r,
-        BaseRef::Registry(_) => {
-            return Err(usage(format!(
-                "{}image.base `{}`: registry bases arrive with the lock step (xbuild-go.lock); \
-                 for now copy it to a local layout (`skopeo copy docker://{} oci:base:1`) and \
-                 name `oci:base:1`",
-                settings::at(&base_written.source),
-                base_written.value,
-                base_written.value
-            )))
-        }
-    };
+    let insecure = remote::insecure(&request.insecure_registries, image);
     let mut targets: Vec<(Target, Platform)> = Vec::new();
     for p in &kept {
         if !targets.iter().any(|(t, _)| t == &p.target) {
@@ -225,8 +225,26 @@ pub fn prepare(
         outputs.layout = Some(dir.join(DEFAULT_LAYOUT));
     }
     settings::check_destinations(&outputs)?;
+    let push = match &request.push {
+        Some(p) => Some(remote::destination(p, image, &tags)?),
+        None => None,
+    };
     let platforms: Vec<Platform> = targets.iter().map(|(_, p)| p.clone()).collect();
-    let base = Base::open(
+    let (r, registry): (ImageRef, _) = match base_ref {
+        BaseRef::Local(r) => (r, None),
+        BaseRef::Registry(reference) => {
+            let b = remote::pull_base(
+                ctx,
+                &reference,
+                &base_written,
+                &platforms,
+                request.lock,
+                &insecure,
+            )?;
+            (b.pulled.image.clone(), Some(b))
+        }
+    };
+    let mut base = Base::open(
         &r,
         &base_dir(&base_written.source, &ctx.work_dir),
         &platforms,
@@ -238,6 +256,9 @@ pub fn prepare(
             format!("{}image.base: {e}", settings::at(&base_written.source)),
         )
     })?;
+    if let Some(b) = &registry {
+        base.name = b.pulled.reference.to_string();
+    }
     Ok((
         kept,
         Prepared {
@@ -249,6 +270,9 @@ pub fn prepare(
             targets,
             epoch,
             request: request.clone(),
+            registry,
+            push,
+            insecure,
         },
     ))
 }
@@ -462,6 +486,29 @@ pub fn publish(
         ));
     }
     let outputs = write(&assembled, p)?;
+    let mut pushed = Vec::new();
+    if let Some(to) = &p.push {
+        let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
+        for t in &done.tags {
+            pushed.push(format!("{}:{t}@{}", done.name, done.digest));
+        }
+        if done.tags.is_empty() {
+            pushed.push(done.pinned());
+        }
+    }
+    if let Some(b) = &p.registry {
+        if let Some(file) = b.write_lock(&ctx.profile.name)? {
+            reporter.status(
+                "Locked",
+                &format!(
+                    "base {} at {} in {}",
+                    b.pulled.reference,
+                    b.pulled.digest,
+                    crate::report::shown(file)
+                ),
+            );
+        }
+    }
     let report = ImageReport {
         repository: p.repository.clone(),
         tags: p.tags.clone(),
@@ -477,6 +524,7 @@ pub fn publish(
             })
             .collect(),
         outputs,
+        pushed,
     };
     reporter.image(&report);
     Ok([

@@ -1,0 +1,250 @@
+//! The registry side of `image`: a registry base pulled into the output cache and
+//! pinned by `xbuild-go.lock` (the default: the locked digest, else resolved and
+//! recorded; `--update-lock`: resolved again; `--locked`: the lock must hold the base
+//! at its current digest), the `--push` destination checked before the build, and the
+//! push after the proofs and the local outputs. The lock is written last, after every
+//! output. A local base is not locked: its bytes are the user's files, named by path.
+
+use std::path::{Path, PathBuf};
+
+use crate::assemble::Assembled;
+use crate::error::{failure, usage, Exit};
+use crate::image::Platform;
+use crate::pipeline::Context;
+use crate::profile::lock::{self, Freshness, Lock};
+use crate::profile::{ImageSettings, Sourced};
+use crate::registry::base::{self, PulledBase, Wanted};
+use crate::registry::publish::PushedImage;
+use crate::registry::{http, Kind, Options, Reference, RegistryError};
+
+use super::settings::at;
+
+/// How `xbuild-go.lock` is used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LockMode {
+    /// The locked digest when the lock has the base; else resolved, and recorded.
+    #[default]
+    Default,
+    /// `--update-lock`: resolved again, and recorded.
+    Update,
+    /// `--locked`: the lock must have the base at the digest its tag names now, for
+    /// every platform built; nothing is written to it.
+    Locked,
+}
+
+/// A registry base, pulled, and what its lock entry becomes.
+#[derive(Debug)]
+pub struct RegistryBase {
+    pub pulled: PulledBase,
+    lock_file: PathBuf,
+    lock: Lock,
+    /// Whether the lock is to be rewritten after every output (its entry is not fresh).
+    write: bool,
+}
+
+/// The registries that may be plain HTTP: `--insecure-registry` and
+/// `image.insecure-registries`.
+pub fn insecure(flags: &[String], image: &ImageSettings) -> Vec<String> {
+    let mut out: Vec<String> = flags.to_vec();
+    if let Some(list) = &image.insecure_registries {
+        out.extend(list.value.iter().cloned());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The client's options for `registry`: the insecure registries, and the proxy the
+/// environment names for it.
+pub fn options(ctx: &Context, registry: &str, insecure: &[String]) -> Options {
+    Options {
+        insecure: insecure.to_vec(),
+        proxy: crate::registry::proxy_for(registry, &ctx.host),
+        ..Options::default()
+    }
+}
+
+/// A registry error as the run's: prefixed, with a hint when a plain-HTTP registry
+/// was not named insecure.
+fn registry_failure(
+    prefix: &str,
+    e: RegistryError,
+    registry: &str,
+    insecure: &[String],
+) -> anyhow::Error {
+    let hint = if e.kind == Kind::Unreachable
+        && !http::plain_allowed(crate::registry::reference::api_host(registry), insecure)
+    {
+        format!(
+            " (a registry that speaks plain HTTP must be named: --insecure-registry {registry}, \
+             or image.insecure-registries)"
+        )
+    } else {
+        String::new()
+    };
+    failure(e.exit(), format!("{prefix}{}{hint}", e.message))
+}
+
+/// The lock file beside the profile file (else in the working directory).
+pub fn lock_file(ctx: &Context) -> PathBuf {
+    match &ctx.profile.file {
+        Some(f) => lock::path_beside(&ctx.work_dir.join(f)),
+        None => ctx.work_dir.join(lock::LOCK_FILE),
+    }
+}
+
+/// Pulls the registry base `r` (written as `written`) for `platforms` into the output
+/// cache, as `mode` says; with `--locked`, a lock that is missing, stale or moved is
+/// exit 4 naming the base and both digests, before anything is built or written.
+pub fn pull_base(
+    ctx: &Context,
+    r: &Reference,
+    written: &Sourced<String>,
+    platforms: &[Platform],
+    mode: LockMode,
+    insecure: &[String],
+) -> anyhow::Result<RegistryBase> {
+    let prefix = format!("{}image.base: ", at(&written.source));
+    let lock_file = lock_file(ctx);
+    let lock = Lock::load(&lock_file)?.unwrap_or_default();
+    let profile = ctx.profile.name.as_str();
+    let key = r.to_string();
+    let entry = lock.get(profile, &key).cloned();
+    let options = options(ctx, &r.registry, insecure);
+    let cache_dir = crate::pipeline::outcache::root(&ctx.host)?.join("bases");
+    let fail = |e: RegistryError| registry_failure(&prefix, e, &r.registry, insecure);
+    let locked = match mode {
+        LockMode::Update => None,
+        LockMode::Default => entry.as_ref().map(|e| e.digest.clone()),
+        LockMode::Locked => {
+            let Some(e) = &entry else {
+                Freshness::Missing.require(&lock_file, profile, &key)?;
+                return Err(usage("unreachable: a missing entry is refused"));
+            };
+            let current = base::current_digest(r, &ctx.host, &options).map_err(fail)?;
+            if current != e.digest {
+                Freshness::Moved {
+                    locked: e.digest.clone(),
+                    current,
+                }
+                .require(&lock_file, profile, &key)?;
+            }
+            Some(e.digest.clone())
+        }
+    };
+    let wanted = Wanted {
+        reference: r,
+        platforms,
+        locked: locked.as_deref(),
+    };
+    let pulled = base::pull(&wanted, &cache_dir, &ctx.host, &options).map_err(fail)?;
+    let fresh = lock::check(&lock, profile, &key, &pulled.current());
+    if mode == LockMode::Locked {
+        fresh.require(&lock_file, profile, &key)?;
+    }
+    Ok(RegistryBase {
+        write: fresh != Freshness::Fresh && mode != LockMode::Locked,
+        pulled,
+        lock_file,
+        lock,
+    })
+}
+
+impl RegistryBase {
+    /// Records the base in the lock when its entry is not fresh (atomically, mode
+    /// [`lock::MODE`]); the file written, if any.
+    pub fn write_lock(&self, profile: &str) -> anyhow::Result<Option<&Path>> {
+        if !self.write {
+            return Ok(None);
+        }
+        let mut lock = self.lock.clone();
+        lock.set(self.pulled.lock_entry(profile));
+        crate::privfs::replace_mode(&self.lock_file, lock.render().as_bytes(), lock::MODE)
+            .map_err(|e| {
+                failure(
+                    Exit::Toolchain,
+                    format!(
+                        "writing `{}`: {e}",
+                        crate::sanitize::escape::path(&self.lock_file)
+                    ),
+                )
+            })?;
+        Ok(Some(&self.lock_file))
+    }
+}
+
+/// Where `--push` goes: the repository, and the tags the index is put under (none
+/// beyond the reference's own when it names one).
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub dest: Reference,
+    pub tags: Vec<String>,
+}
+
+/// The destination of `--push` (`""`: `--push` alone, to `image.repository` under every
+/// tag; else `REF`, under its tag, or every tag when it names none). Exit 2 naming the
+/// key or the flag for what cannot be pushed to.
+pub fn destination(push: &str, image: &ImageSettings, tags: &[String]) -> anyhow::Result<Push> {
+    let repo_only = |r: &Reference, what: &str| -> anyhow::Result<()> {
+        if r.digest.is_some() {
+            return Err(usage(format!(
+                "{what}: `{r}` names a digest; push to a repository or a tag"
+            )));
+        }
+        Ok(())
+    };
+    if push.is_empty() {
+        let Some(repo) = &image.repository else {
+            return Err(usage(format!(
+                "{}image.repository: --push alone pushes to image.repository:TAG of every tag, \
+                 and the image table names no repository; set repository = \"HOST/NAME\" or \
+                 give --push=HOST/NAME:TAG",
+                at(&image.table)
+            )));
+        };
+        let what = format!("{}image.repository", at(&repo.source));
+        let r = Reference::parse(&repo.value)
+            .map_err(|e| usage(format!("{what}: `{}`: {}", repo.value, e.message)))?;
+        repo_only(&r, &what)?;
+        if r.tag.is_some() {
+            return Err(usage(format!(
+                "{what}: `{}` names a tag; the repository is named alone and image.tags gives the tags",
+                repo.value
+            )));
+        }
+        return Ok(Push {
+            dest: r,
+            tags: tags.to_vec(),
+        });
+    }
+    let r = Reference::parse(push).map_err(|e| usage(format!("--push={push}: {}", e.message)))?;
+    repo_only(&r, &format!("--push={push}"))?;
+    let tags = if r.tag.is_some() {
+        Vec::new()
+    } else {
+        tags.to_vec()
+    };
+    Ok(Push { dest: r, tags })
+}
+
+/// Pushes the assembled image to `push` (the base's layers mounted from its repository
+/// when it is in the same registry).
+pub fn push(
+    ctx: &Context,
+    image: &Assembled,
+    push: &Push,
+    base: Option<&RegistryBase>,
+    insecure: &[String],
+) -> anyhow::Result<PushedImage> {
+    let options = options(ctx, &push.dest.registry, insecure);
+    let mount = base.map(|b| &b.pulled.mount);
+    crate::registry::publish::push_image(image, &push.dest, &push.tags, mount, &ctx.host, &options)
+        .map_err(|e| {
+            registry_failure(
+                &format!("--push {}: ", push.dest),
+                e,
+                &push.dest.registry,
+                insecure,
+            )
+        })
+}
