@@ -524,3 +524,172 @@ fn plain_http_beyond_loopback_needs_insecure_registry() {
         }
     }
 }
+
+/// The Python with the in-toto bindings (tests/evidence.rs's validators), if any.
+fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from)?;
+    Command::new(&p)
+        .args([
+            "-c",
+            "import in_toto_attestation, cyclonedx.validation.json",
+        ])
+        .output()
+        .is_ok_and(|o| o.status.success())
+        .then_some(p)
+}
+
+#[test]
+fn evidence_is_attached_as_referrers_in_the_layout_and_in_the_registry() {
+    if !tools("SBOMs and provenance as OCI referrers") {
+        return;
+    }
+    let Some(reg) = Registry::start(None) else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let work = t.path();
+    let docker = work.join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    let first = small_base(work, "base", "1");
+    skopeo_push(&reg, &first, "base:1");
+    let base = format!("{}/base:1", reg.addr);
+    let app = format!("{}/app", reg.addr);
+    let p = Project::with_profile("hello", &profile(&base, &app, ""));
+    let r = run_env(
+        p.path(),
+        &[
+            "image",
+            "--push",
+            "--sbom",
+            "out/sbom",
+            "--provenance",
+            "out/provenance.json",
+            "--message-format",
+            "json",
+        ],
+        &env(work, &docker),
+    );
+    r.code(0);
+    let ev = image_event(&r);
+    let index = ev["index_digest"].as_str().unwrap().to_string();
+    let manifests: Vec<String> = ev["platforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["manifest_digest"].as_str().unwrap().to_string())
+        .collect();
+    let layout = p.path().join("dist/image");
+    let blob = |d: &str| std::fs::read(layout.join("blobs").join(d.replacen(':', "/", 1))).unwrap();
+    let top: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    // The layout lists each referrer: one SBOM per platform, one provenance.
+    let mut by_subject: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+    for d in top["manifests"].as_array().unwrap() {
+        let Some(kind) = d["artifactType"].as_str() else {
+            continue;
+        };
+        let m: Value = serde_json::from_slice(&blob(d["digest"].as_str().unwrap())).unwrap();
+        assert_eq!(m["artifactType"], kind);
+        let doc = blob(m["layers"][0]["digest"].as_str().unwrap());
+        by_subject
+            .entry(m["subject"]["digest"].as_str().unwrap().to_string())
+            .or_default()
+            .push((kind.to_string(), serde_json::from_slice(&doc).unwrap()));
+    }
+    assert_eq!(by_subject.len(), 3, "{by_subject:#?}");
+    for m in &manifests {
+        let kinds: Vec<&str> = by_subject[m].iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["application/vnd.cyclonedx+json"],
+            "case manifest {m}"
+        );
+    }
+    let (kind, prov) = &by_subject[&index][0];
+    assert_eq!(kind, "application/vnd.in-toto+json");
+    let subjects: Vec<String> = prov["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("sha256:{}", s["digest"]["sha256"].as_str().unwrap()))
+        .collect();
+    let mut want = vec![index.clone()];
+    want.extend(manifests.iter().cloned());
+    assert_eq!(
+        subjects, want,
+        "the provenance's subjects are the index and every manifest"
+    );
+    let base_digest = sha256_of(&raw(&reg, "base:1"));
+    assert!(
+        prov["predicate"]["buildDefinition"]["resolvedDependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["uri"] == format!("oci://{base}").as_str()
+                && format!("sha256:{}", d["digest"]["sha256"].as_str().unwrap()) == base_digest),
+        "the base is a resolved dependency: {prov:#}"
+    );
+    if let Some(py) = python() {
+        let file = work.join("attached-provenance.json");
+        std::fs::write(&file, serde_json::to_vec(prov).unwrap()).unwrap();
+        let o = Command::new(py)
+            .arg(repo().join("tests/evidence/validate.py"))
+            .arg("provenance")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    } else {
+        assert!(
+            !in_ci(),
+            "XBUILD_GO_PYTHON with the in-toto bindings is needed under CI"
+        );
+        println!("SKIP: the provenance's strict validation (set XBUILD_GO_PYTHON)");
+    }
+    // The registry has none of the referrers API: each subject's referrers are under
+    // the sha256-<hex> tag, naming the artifact manifests the layout holds.
+    for subject in std::iter::once(&index).chain(&manifests) {
+        let tag = format!("app:{}", subject.replace(':', "-"));
+        let listed: Value = serde_json::from_slice(&raw(&reg, &tag)).unwrap();
+        let digests: Vec<&str> = listed["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["digest"].as_str().unwrap())
+            .collect();
+        assert_eq!(digests.len(), 1, "case {subject}: {listed:#}");
+        let m = raw(&reg, &format!("app@{}", digests[0]));
+        assert_eq!(
+            m,
+            blob(digests[0]),
+            "case {subject}: the layout's artifact manifest"
+        );
+    }
+    // Again into the same layout: the image's referrers are replaced, not added to.
+    run_env(
+        p.path(),
+        &[
+            "image",
+            "--sbom",
+            "out/sbom",
+            "--provenance",
+            "out/provenance.json",
+        ],
+        &env(work, &docker),
+    )
+    .code(0);
+    let top: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let artifacts = top["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d.get("artifactType").is_some())
+        .count();
+    assert_eq!(artifacts, 3, "{top:#}");
+}

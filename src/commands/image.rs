@@ -32,13 +32,14 @@ impl Stage for ImageStage {
         &mut self,
         ctx: &Context,
         built: &[(&Plan, &ArtifactReport)],
+        facts: &publish::referrers::BuildFacts<'_>,
         reporter: &Reporter,
     ) -> anyhow::Result<[String; 5]> {
         let prepared = self
             .prepared
             .as_ref()
             .ok_or_else(|| usage("the image was not prepared before the build"))?;
-        publish::publish(ctx, prepared, built, reporter)
+        publish::publish(ctx, prepared, built, facts, reporter)
     }
 }
 

@@ -10,9 +10,11 @@
 //!   platform, every setting checked — before the build) and [`publish`] (assemble,
 //!   prove, then write, and report).
 //!
+//! - [`referrers`]: the SBOMs and the provenance as OCI 1.1 referrers of the image;
 //! - [`remote`]: a registry base pulled and pinned by `xbuild-go.lock`, and `--push`.
 
 pub mod prove;
+pub mod referrers;
 pub mod remote;
 pub mod settings;
 
@@ -330,6 +332,7 @@ pub fn publish(
     ctx: &Context,
     prepared: &Prepared,
     built: &[(&Plan, &ArtifactReport)],
+    facts: &referrers::BuildFacts<'_>,
     reporter: &Reporter,
 ) -> anyhow::Result<[String; 5]> {
     let p = prepared;
@@ -485,10 +488,51 @@ pub fn publish(
             ),
         ));
     }
-    let outputs = write(&assembled, p)?;
+    let base_uri = match &p.registry {
+        Some(b) => format!("oci://{}", b.pulled.reference),
+        None => p.base.name.clone(),
+    };
+    let image_name = p
+        .repository
+        .clone()
+        .or_else(|| p.spec.title.clone())
+        .unwrap_or_else(|| "image".into());
+    let created = crate::date::rfc3339_utc(p.epoch as i64);
+    let attached = referrers::documents(
+        ctx,
+        facts,
+        built,
+        &assembled,
+        &referrers::Names {
+            image: &image_name,
+            base_uri: &base_uri,
+            created: &created,
+        },
+        reporter,
+    )?;
+    let outputs = write(&assembled, p, &referrers::for_layout(&attached))?;
     let mut pushed = Vec::new();
     if let Some(to) = &p.push {
         let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
+        for (a, (digest, via)) in
+            attached
+                .iter()
+                .zip(remote::push_referrers(ctx, to, &attached, &p.insecure)?)
+        {
+            reporter.status(
+                "Attached",
+                &format!(
+                    "{} {digest} to {}@{} ({})",
+                    a.artifact_type,
+                    done.name,
+                    a.subject.digest,
+                    match via {
+                        crate::registry::Via::Api => "referrers API",
+                        crate::registry::Via::TagSchema => "referrers tag",
+                    }
+                ),
+            );
+        }
         for t in &done.tags {
             pushed.push(format!("{}:{t}@{}", done.name, done.digest));
         }
@@ -545,7 +589,11 @@ pub fn publish(
 }
 
 /// Writes every output asked (parents made), each atomically.
-fn write(a: &Assembled, p: &Prepared) -> anyhow::Result<Vec<ImageOutput>> {
+fn write(
+    a: &Assembled,
+    p: &Prepared,
+    referrers: &layout::Referrers,
+) -> anyhow::Result<Vec<ImageOutput>> {
     let shown = |path: &Path| crate::report::shown(path);
     let parent = |path: &Path| -> anyhow::Result<()> {
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -561,7 +609,7 @@ fn write(a: &Assembled, p: &Prepared) -> anyhow::Result<Vec<ImageOutput>> {
     let mut out = Vec::new();
     if let Some(dir) = &p.outputs.layout {
         parent(dir)?;
-        layout::write_layout(a, dir, &p.tags)?;
+        layout::write_layout_with(a, dir, &p.tags, referrers)?;
         out.push(ImageOutput {
             kind: "oci",
             path: shown(dir),

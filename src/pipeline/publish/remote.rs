@@ -227,6 +227,43 @@ pub fn destination(push: &str, image: &ImageSettings, tags: &[String]) -> anyhow
     Ok(Push { dest: r, tags })
 }
 
+/// Pushes each referrer into `push`'s repository (after the image): the referrers API,
+/// else the `sha256-<hex>` tag of its subject. Each manifest's digest and how it is
+/// listed.
+pub fn push_referrers(
+    ctx: &Context,
+    push: &Push,
+    attached: &[super::referrers::Attached],
+    insecure: &[String],
+) -> anyhow::Result<Vec<(String, crate::registry::Via)>> {
+    if attached.is_empty() {
+        return Ok(Vec::new());
+    }
+    let options = options(ctx, &push.dest.registry, insecure);
+    let fail = |e: RegistryError| {
+        registry_failure(
+            &format!("--push {} (referrers): ", push.dest),
+            e,
+            &push.dest.registry,
+            insecure,
+        )
+    };
+    let client =
+        crate::registry::Client::for_reference(&push.dest, &ctx.host, &options).map_err(fail)?;
+    let mut out = Vec::new();
+    for a in attached {
+        let r = crate::registry::publish::push_artifact(
+            &client,
+            &push.dest.repository,
+            &a.artifact(),
+            &a.subject,
+        )
+        .map_err(fail)?;
+        out.push(r);
+    }
+    Ok(out)
+}
+
 /// Pushes the assembled image to `push` (the base's layers mounted from its repository
 /// when it is in the same registry).
 pub fn push(
