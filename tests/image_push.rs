@@ -129,6 +129,23 @@ fn profile(base: &str, repository: &str, extra: &str) -> String {
     )
 }
 
+/// doctor's `lock` line: its level and message.
+fn doctor_lock(p: &Project, e: &BTreeMap<String, String>) -> (String, String) {
+    let r = run_env(p.path(), &["doctor", "--message-format", "json"], e);
+    let v = r.json().into_iter().next().unwrap_or_default();
+    let c = v["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no checks\n{r}"))
+        .iter()
+        .find(|c| c["id"] == "lock")
+        .unwrap_or_else(|| panic!("no lock line\n{r}"))
+        .clone();
+    (
+        c["level"].as_str().unwrap().to_string(),
+        c["message"].as_str().unwrap().to_string(),
+    )
+}
+
 fn image_event(r: &Run) -> Value {
     r.json()
         .into_iter()
@@ -252,6 +269,8 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
     );
     assert_eq!(std::fs::read(&lock).unwrap(), before);
     run_env(p.path(), &["image", "--locked"], &e).code(0);
+    let (level, message) = doctor_lock(&p, &e);
+    assert_eq!(level, "ok", "case doctor, fresh: {message}");
 
     // The base moves under its tag: a default run keeps the locked digest.
     let second = small_base(work, "base2", "2");
@@ -266,6 +285,19 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
         "case moved, default: {r}"
     );
     assert_eq!(std::fs::read(&lock).unwrap(), before, "case moved, default");
+    let (level, message) = doctor_lock(&p, &e);
+    assert_eq!(level, "warn", "case doctor, moved: {message}");
+    for needle in [
+        "stale lock",
+        "has moved",
+        base_v1.as_str(),
+        base_v2.as_str(),
+    ] {
+        assert!(
+            message.contains(needle),
+            "case doctor, moved: {needle} in {message}"
+        );
+    }
 
     // Refusals under --locked: exit 4, both digests named, nothing written.
     let nothing_written = |case: &str, lock_after: Option<&[u8]>| {
@@ -292,6 +324,12 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
     ]);
     std::fs::remove_file(&lock).unwrap();
     nothing_written("missing", None).stderr_has_all(&[&base, "is not in", "xbuild-go.lock"]);
+    let (level, message) = doctor_lock(&p, &e);
+    assert_eq!(level, "warn", "case doctor, missing: {message}");
+    assert!(
+        message.contains("is not in"),
+        "case doctor, missing: {message}"
+    );
     std::fs::write(&lock, &before).unwrap();
 
     // --update-lock moves the lock, and the image with it.

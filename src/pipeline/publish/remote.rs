@@ -285,3 +285,83 @@ pub fn push(
             )
         })
 }
+
+/// Doctor's `lock` line about the profile's registry base: `None` when the profile has
+/// no image on a registry base. `Ok(message)` when the lock holds the base at the
+/// digest its tag names now, for every linux target; `Err((message, fix))` when the
+/// lock is missing, unreadable, stale or moved, or the registry could not be asked.
+pub fn doctor_line(ctx: &Context) -> Option<Result<String, (String, String)>> {
+    let image = ctx.profile.image.as_ref()?;
+    let (super::settings::BaseRef::Registry(r), _) = super::settings::base_ref(image).ok()? else {
+        return None;
+    };
+    let file = lock_file(ctx);
+    let profile = ctx.profile.name.as_str();
+    let key = r.to_string();
+    let lock = match Lock::load(&file) {
+        Ok(l) => l.unwrap_or_default(),
+        Err(e) => {
+            return Some(Err((
+                format!("{e:#}"),
+                "correct or remove the lock file; `cargo xbuild-go image --update-lock` writes it again".into(),
+            )))
+        }
+    };
+    let Some(entry) = lock.get(profile, &key) else {
+        let why = Freshness::Missing
+            .describe(&file, profile, &key)
+            .unwrap_or_default();
+        return Some(Err((
+            why,
+            "run `cargo xbuild-go image` once (it records the base) and commit xbuild-go.lock"
+                .into(),
+        )));
+    };
+    let insecure = insecure(&[], image);
+    let options = options(ctx, &r.registry, &insecure);
+    let current = match base::current_digest(&r, &ctx.host, &options) {
+        Ok(d) => d,
+        Err(e) => {
+            return Some(Err((
+                format!("cannot tell whether the lock of `{key}` is current: {}", e.message),
+                "check the registry and the credentials (docs/registry.md); runs still use the locked digest".into(),
+            )))
+        }
+    };
+    let mut missing: Vec<String> = Vec::new();
+    for t in ctx
+        .profile
+        .targets
+        .value
+        .iter()
+        .filter(|t| t.goos() == "linux")
+    {
+        let p = Platform::of_target(t).to_string();
+        if !entry.platforms.contains_key(&p) && !missing.contains(&p) {
+            missing.push(p);
+        }
+    }
+    let fresh = if current != entry.digest {
+        Freshness::Moved {
+            locked: entry.digest.clone(),
+            current,
+        }
+    } else if !missing.is_empty() {
+        Freshness::PlatformsDiffer { platforms: missing }
+    } else {
+        Freshness::Fresh
+    };
+    Some(match fresh.describe(&file, profile, &key) {
+        None => Ok(format!(
+            "{} locks `{key}` at {} (its tag's digest now)",
+            crate::sanitize::escape::path(&file),
+            entry.digest
+        )),
+        Some(why) => Err((
+            format!("stale lock: {why}"),
+            "`cargo xbuild-go image --update-lock` follows the tag (commit the new lock); \
+             default runs keep the locked digest, --locked fails"
+                .into(),
+        )),
+    })
+}
