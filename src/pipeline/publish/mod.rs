@@ -233,7 +233,21 @@ pub fn prepare(
     };
     let platforms: Vec<Platform> = targets.iter().map(|(_, p)| p.clone()).collect();
     let (r, registry): (ImageRef, _) = match base_ref {
-        BaseRef::Local(r) => (r, None),
+        BaseRef::Local(r) => {
+            if request.lock != remote::LockMode::Default {
+                reporter.warn(&format!(
+                    "{}: xbuild-go.lock records registry bases only; `{}` is local (its bytes \
+                     are the project's files), so --locked and --update-lock have nothing to do",
+                    if request.lock == remote::LockMode::Locked {
+                        "--locked"
+                    } else {
+                        "--update-lock"
+                    },
+                    base_written.value
+                ));
+            }
+            (r, None)
+        }
         BaseRef::Registry(reference) => {
             let b = remote::pull_base(
                 ctx,
