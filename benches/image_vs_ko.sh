@@ -85,9 +85,18 @@ open(os.path.join(dest, "oci-layout"), "w").write('{"imageLayoutVersion":"1.0.0"
 EOF
 skopeo copy -q --all --preserve-digests --dest-tls-verify=false "oci:$work/base:1" "docker://$reg/base:1"
 
-# The same module for both, with a profile for the tool.
+# The same module for both, with a profile for the tool and a .ko.yaml giving ko the
+# tool's default linker flags (-s -w; both build with -trimpath), so both images hold
+# the same kind of binary.
 mod=$work/hello
 cp -r fixtures/go/hello "$mod"
+cat > "$mod/.ko.yaml" <<'EOF'
+builds:
+- id: hello
+  main: .
+  ldflags:
+  - -s -w
+EOF
 write_profile() { # REPOSITORY
   cat > "$mod/xbuild-go.toml" <<EOF
 [profile.bench]
@@ -107,7 +116,7 @@ now() { date +%s.%N; }
 ms() { python3 -c "print(round(($2 - $1) * 1000))"; }
 
 run_tool() { # LABEL REPOSITORY
-  write_profile "$2"
+  write_profile "$reg/$2"
   local t0 t1 out
   t0=$(now)
   out=$(cd "$mod" && "$tool" image --profile bench --push --message-format json 2> "$work/tool.err") \
