@@ -244,6 +244,13 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
         let d = m["digest"].as_str().unwrap();
         assert_eq!(raw(&reg, &format!("app@{d}")), blob(d), "case manifest {d}");
     }
+    // The base's layers were mounted from its repository, not uploaded again.
+    let log = reg.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("POST /v2/app/blobs/uploads/?") && l.contains("from=base")),
+        "no cross-repository mount in the registry's log:\n{log}"
+    );
     // And skopeo copies it out, every platform.
     skopeo(&[
         "copy".into(),

@@ -365,3 +365,127 @@ pub fn doctor_line(ctx: &Context) -> Option<Result<String, (String, String)>> {
         )),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Source;
+
+    fn settings(repository: Option<&str>, insecure: &[&str]) -> ImageSettings {
+        ImageSettings {
+            table: Source::BuiltIn,
+            base: None,
+            repository: repository.map(|r| Sourced::new(r.to_string(), Source::BuiltIn)),
+            tags: Sourced::new(vec!["{version}".into()], Source::BuiltIn),
+            path: Sourced::new("/usr/local/bin/{name}".into(), Source::BuiltIn),
+            entrypoint: None,
+            cmd: None,
+            user: None,
+            workdir: None,
+            env: None,
+            labels: None,
+            annotations: None,
+            ports: None,
+            insecure_registries: (!insecure.is_empty()).then(|| {
+                Sourced::new(
+                    insecure.iter().map(|s| s.to_string()).collect(),
+                    Source::BuiltIn,
+                )
+            }),
+        }
+    }
+
+    #[test]
+    fn push_destinations_follow_the_flag_then_the_repository() {
+        let tags = vec!["1.2.0".to_string(), "latest".to_string()];
+        for (case, push, repository, want) in [
+            (
+                "--push alone",
+                "",
+                Some("127.0.0.1:5000/app"),
+                Ok(("127.0.0.1:5000/app", vec!["1.2.0", "latest"])),
+            ),
+            (
+                "docker rules",
+                "",
+                Some("hello"),
+                Ok(("docker.io/library/hello", vec!["1.2.0", "latest"])),
+            ),
+            (
+                "REF with a tag: that tag alone",
+                "127.0.0.1:5000/other:v9",
+                None,
+                Ok(("127.0.0.1:5000/other:v9", vec![])),
+            ),
+            (
+                "REF without a tag: every tag",
+                "127.0.0.1:5000/other",
+                Some("ignored.test/x"),
+                Ok(("127.0.0.1:5000/other", vec!["1.2.0", "latest"])),
+            ),
+            ("no repository", "", None, Err("image.repository")),
+            (
+                "a repository naming a tag",
+                "",
+                Some("127.0.0.1:5000/app:1"),
+                Err("names a tag"),
+            ),
+            (
+                "REF naming a digest",
+                "127.0.0.1:5000/app@sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                None,
+                Err("names a digest"),
+            ),
+            ("REF that is none", "Not A Ref", None, Err("--push=Not A Ref")),
+        ] {
+            let got = destination(push, &settings(repository, &[]), &tags);
+            match (got, want) {
+                (Ok(p), Ok((dest, t))) => {
+                    assert_eq!(p.dest.to_string(), dest, "case {case}");
+                    assert_eq!(p.tags, t, "case {case}");
+                }
+                (Err(e), Err(needle)) => {
+                    assert!(format!("{e}").contains(needle), "case {case}: {e}");
+                    assert_eq!(crate::error::exit_for(&e), Exit::Usage, "case {case}");
+                }
+                (got, _) => panic!("case {case}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn insecure_registries_add_up_and_allow_plain_http() {
+        let s = settings(None, &["reg.lan:5000", "b.lan"]);
+        let all = insecure(&["b.lan".into(), "flag.lan".into()], &s);
+        assert_eq!(all, ["b.lan", "flag.lan", "reg.lan:5000"]);
+        for (host, want) in [
+            ("reg.lan:5000", true),
+            ("reg.lan:5001", false),
+            ("flag.lan:443", true),
+            ("other.lan", false),
+            ("127.0.0.1:5000", true),
+        ] {
+            assert_eq!(http::plain_allowed(host, &all), want, "case {host}");
+        }
+        let e = registry_failure(
+            "x: ",
+            RegistryError::new(Kind::Unreachable, "cannot reach registry `other.lan`"),
+            "other.lan",
+            &all,
+        );
+        assert!(
+            format!("{e}").contains("--insecure-registry other.lan"),
+            "{e}"
+        );
+        let e = registry_failure(
+            "x: ",
+            RegistryError::new(Kind::Unreachable, "cannot reach registry `reg.lan:5000`"),
+            "reg.lan:5000",
+            &all,
+        );
+        assert!(
+            !format!("{e}").contains("--insecure-registry"),
+            "named already: {e}"
+        );
+    }
+}
