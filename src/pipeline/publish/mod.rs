@@ -526,6 +526,8 @@ pub fn publish(
     )?;
     let outputs = write(&assembled, p, &referrers::for_layout(&attached))?;
     let mut pushed = Vec::new();
+    // Said after the image's own lines.
+    let mut after: Vec<(&str, String)> = Vec::new();
     if let Some(to) = &p.push {
         let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
         for (a, (digest, via)) in
@@ -533,9 +535,9 @@ pub fn publish(
                 .iter()
                 .zip(remote::push_referrers(ctx, to, &attached, &p.insecure)?)
         {
-            reporter.status(
+            after.push((
                 "Attached",
-                &format!(
+                format!(
                     "{} {digest} to {}@{} ({})",
                     a.artifact_type,
                     done.name,
@@ -545,7 +547,7 @@ pub fn publish(
                         crate::registry::Via::TagSchema => "referrers tag",
                     }
                 ),
-            );
+            ));
         }
         for t in &done.tags {
             pushed.push(format!("{}:{t}@{}", done.name, done.digest));
@@ -556,15 +558,15 @@ pub fn publish(
     }
     if let Some(b) = &p.registry {
         if let Some(file) = b.write_lock(&ctx.profile.name)? {
-            reporter.status(
+            after.push((
                 "Locked",
-                &format!(
+                format!(
                     "base {} at {} in {}",
                     b.pulled.reference,
                     b.pulled.digest,
                     crate::report::shown(file)
                 ),
-            );
+            ));
         }
     }
     let report = ImageReport {
@@ -585,6 +587,9 @@ pub fn publish(
         pushed,
     };
     reporter.image(&report);
+    for (verb, line) in &after {
+        reporter.status(verb, line);
+    }
     Ok([
         "image".to_string(),
         report
