@@ -61,11 +61,11 @@ pub struct ImageArgs {
     #[arg(long, value_name = "FILE")]
     pub docker_archive: Option<PathBuf>,
     /// Push to REF (`HOST[:PORT]/repo[:tag]`), or with no REF to `repository:TAG` of
-    /// every tag. (Arrives with the registry step.)
+    /// every tag, after every proof and the local outputs.
     #[arg(long, value_name = "REF", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub push: Option<String>,
-    /// Fail when xbuild-go.lock is missing or the base moved since it was locked.
-    /// (Arrives with the lock step.)
+    /// Fail (exit 4, nothing written) when xbuild-go.lock is missing, stale, or the base
+    /// moved since it was locked.
     #[arg(long, conflicts_with = "update_lock")]
     pub locked: bool,
     /// Resolve the base again and rewrite its entry in xbuild-go.lock.

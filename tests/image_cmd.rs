@@ -388,22 +388,25 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         ),
         (
             Refusal {
-                case: "a registry base (until the lock step)",
+                case: "a registry base nothing serves",
                 fixture: "hello",
                 args: &[],
-                code: 2,
-                needles: &["registry bases arrive with the lock step"],
+                code: 4,
+                needles: &["image.base", "cannot reach registry"],
                 cgo: false,
             },
-            format!("{TWO}\n[profile.golden.image]\nbase = \"127.0.0.1:5000/base:1\"\n"),
+            format!(
+                "{TWO}\n[profile.golden.image]\nbase = \"127.0.0.1:{}/base:1\"\n",
+                util::registry::free_port()
+            ),
         ),
         (
             Refusal {
-                case: "--push (until the registry step)",
+                case: "--push alone without image.repository",
                 fixture: "hello",
                 args: &["--push"],
                 code: 2,
-                needles: &["--push arrives with the registry step"],
+                needles: &["image.repository", "--push alone"],
                 cgo: false,
             },
             two_image(""),

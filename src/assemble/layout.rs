@@ -81,15 +81,36 @@ pub(super) fn tag_entries(a: &Assembled, tags: &[String]) -> Result<Vec<Value>, 
         .collect())
 }
 
+/// Documents that refer to the image (OCI 1.1 referrers: SBOMs, a provenance), written
+/// into the layout beside it: their blobs, and their manifests' descriptors listed in
+/// `index.json` (those already there that refer to this image are replaced).
+#[derive(Debug, Clone, Default)]
+pub struct Referrers {
+    /// Every blob: the artifact manifests, the empty config, the documents.
+    pub blobs: Vec<Vec<u8>>,
+    /// The artifact manifests' descriptors, with their `artifactType`.
+    pub descriptors: Vec<Value>,
+}
+
 /// Writes `a` into the OCI layout `dest` under each of `tags`.
 pub fn write_layout(a: &Assembled, dest: &Path, tags: &[String]) -> Result<(), AssembleError> {
+    write_layout_with(a, dest, tags, &Referrers::default())
+}
+
+/// [`write_layout`], with the image's `referrers` beside it.
+pub fn write_layout_with(
+    a: &Assembled,
+    dest: &Path,
+    tags: &[String],
+    referrers: &Referrers,
+) -> Result<(), AssembleError> {
     let entries = tag_entries(a, tags)?;
     let err = env_err(dest);
     match dest.symlink_metadata() {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let (parent, name) = parent_and_name(dest)?;
             let (tmp, dir) = parent.make_tmp_dir().map_err(&err)?;
-            let result = fill(a, &dir, None, entries, &mut Vec::new())
+            let result = fill(a, &dir, None, (entries, referrers), &mut Vec::new())
                 .and_then(|()| dir.sync().map_err(&err))
                 .and_then(|()| {
                     parent.rename(&tmp, &name).map_err(|e| {
@@ -114,7 +135,7 @@ pub fn write_layout(a: &Assembled, dest: &Path, tags: &[String]) -> Result<(), A
             })?;
             let existing = existing_index(&dir, dest)?;
             let mut added = Vec::new();
-            let result = fill(a, &dir, existing, entries, &mut added);
+            let result = fill(a, &dir, existing, (entries, referrers), &mut added);
             if result.is_err() {
                 // Newest first: a directory made here is empty again by its turn.
                 for a in added.iter().rev() {
@@ -191,6 +212,72 @@ fn existing_index(dir: &Dir, dest: &Path) -> Result<Option<Value>, AssembleError
     Ok(Some(index))
 }
 
+/// Whether the index entry `m` is an artifact whose manifest (in `blobs`) has one of
+/// `subjects` as its subject: a referrer of the image being written, to be replaced.
+fn refers_to(blobs: &Dir, m: &Value, subjects: &[&str]) -> bool {
+    if m.get("artifactType").is_none() {
+        return false;
+    }
+    let Some(hex) = m
+        .get("digest")
+        .and_then(Value::as_str)
+        .and_then(|d| d.strip_prefix("sha256:"))
+    else {
+        return false;
+    };
+    let Ok((dir, _)) = blobs.sub("sha256", false) else {
+        return false;
+    };
+    let Ok((f, size)) = dir.open_file(hex) else {
+        return false;
+    };
+    if size > crate::image::manifest::MAX_JSON {
+        return false;
+    }
+    let mut bytes = Vec::new();
+    if io::Read::read_to_end(&mut io::Read::take(f, size), &mut bytes).is_err() {
+        return false;
+    }
+    serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| v.pointer("/subject/digest")?.as_str().map(str::to_string))
+        .is_some_and(|d| subjects.contains(&d.as_str()))
+}
+
+/// Writes `bytes` as `dir/<sha256 hex>` unless a file there already holds them.
+fn put_bytes(bytes: &[u8], dir: Dir, added: &mut Vec<Added>) -> Result<(), AssembleError> {
+    let name = crate::digest::sha256_hex(bytes);
+    let err = |e: io::Error| {
+        AssembleError::environment(format!("writing `{}`: {e}", dir.path.join(&name).display()))
+    };
+    let before = dir.kind(&name).map_err(err)?;
+    match before {
+        Kind::File => {
+            let (f, size) = dir.open_file(&name).map_err(err)?;
+            let mut have = Vec::new();
+            if size == bytes.len() as u64
+                && io::Read::read_to_end(&mut io::Read::take(f, size), &mut have).is_ok()
+                && have == bytes
+            {
+                return Ok(());
+            }
+        }
+        Kind::Missing | Kind::Symlink => {}
+        Kind::Dir | Kind::Other => {
+            return Err(AssembleError::environment(format!(
+                "`{}` is not a regular file: the layout is refused",
+                dir.path.join(&name).display()
+            )))
+        }
+    }
+    dir.write(&name, |f| io::Write::write_all(f, bytes))
+        .map_err(err)?;
+    if before == Kind::Missing {
+        added.push(Added::File(dir, name));
+    }
+    Ok(())
+}
+
 /// Writes a blob as `dir/name` unless a file there already hashes to it; records a
 /// name it made in `added`.
 fn put_blob(
@@ -233,7 +320,7 @@ fn fill(
     a: &Assembled,
     dir: &Dir,
     existing: Option<Value>,
-    entries: Vec<Value>,
+    (entries, referrers): (Vec<Value>, &Referrers),
     added: &mut Vec<Added>,
 ) -> Result<(), AssembleError> {
     let err =
@@ -258,6 +345,13 @@ fn fill(
         }
         put_blob(a, b, alg_dir, hex, added)?;
     }
+    for bytes in &referrers.blobs {
+        let (alg_dir, made) = blobs.sub("sha256", true).map_err(err)?;
+        if made {
+            added.push(Added::Dir(blobs.clone_fd().map_err(err)?, "sha256".into()));
+        }
+        put_bytes(bytes, alg_dir, added)?;
+    }
     let tags: Vec<&Value> = entries
         .iter()
         .filter_map(|e| e.pointer(&format!("/annotations/{}", REF_NAME.replace('/', "~1"))))
@@ -272,7 +366,14 @@ fn fill(
             .and_then(|a| a.get(REF_NAME))
             .map_or(true, |t| !tags.contains(&t))
     });
+    if !referrers.descriptors.is_empty() {
+        let subjects: Vec<&str> = std::iter::once(a.index.digest.as_str())
+            .chain(a.images.iter().map(|i| i.manifest.digest.as_str()))
+            .collect();
+        manifests.retain(|m| !refers_to(&blobs, m, &subjects));
+    }
     manifests.extend(entries);
+    manifests.extend(referrers.descriptors.iter().cloned());
     let bytes = serde_json::to_vec(&index).map_err(|e| err(io::Error::other(e)))?;
     blobs.sync().map_err(err)?;
     dir.write("index.json", |f| io::Write::write_all(f, &bytes))

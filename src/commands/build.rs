@@ -35,6 +35,7 @@ pub(super) trait Stage {
         &mut self,
         ctx: &pipeline::Context,
         built: &[(&pipeline::Plan, &crate::report::ArtifactReport)],
+        facts: &pipeline::publish::referrers::BuildFacts<'_>,
         reporter: &Reporter,
     ) -> anyhow::Result<[String; 5]>;
 }
@@ -309,7 +310,12 @@ pub(super) fn exec_with(
     if let Some(stage) = stage {
         if worst == Exit::Ok && built.len() == plans.len() && !toolchain::interrupt::interrupted() {
             let each: Vec<_> = built.iter().map(|(p, r)| (*p, r)).collect();
-            match stage.finish(&ctx, &each, reporter) {
+            let facts = pipeline::publish::referrers::BuildFacts {
+                go: &go,
+                outs: &outs,
+                started_on: &started_on,
+            };
+            match stage.finish(&ctx, &each, &facts, reporter) {
                 Ok(row) => {
                     rows.push(row);
                     staged = true;

@@ -38,6 +38,25 @@ pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
         work_dir: &work_dir,
         zig: &zig,
     });
+    let mut checks = checks;
+    if let Ok(c) = &ctx {
+        if let Some(line) = pipeline::publish::remote::doctor_line(c) {
+            checks.push(match line {
+                Ok(message) => Check {
+                    id: "lock".into(),
+                    level: Level::Ok,
+                    message,
+                    fix: None,
+                },
+                Err((message, fix)) => Check {
+                    id: "lock".into(),
+                    level: Level::Warn,
+                    message,
+                    fix: Some(fix),
+                },
+            });
+        }
+    }
     let ok = doctor::healthy(&checks);
     match reporter.format {
         MessageFormat::Json => {

@@ -4,6 +4,7 @@
 use super::build::{exec_with, Stage};
 use crate::cli::ImageArgs;
 use crate::error::{usage, Exit};
+use crate::pipeline::publish::remote::LockMode;
 use crate::pipeline::publish::{self, Prepared, Request};
 use crate::pipeline::{Context, Plan};
 use crate::report::{ArtifactReport, Reporter};
@@ -31,38 +32,22 @@ impl Stage for ImageStage {
         &mut self,
         ctx: &Context,
         built: &[(&Plan, &ArtifactReport)],
+        facts: &publish::referrers::BuildFacts<'_>,
         reporter: &Reporter,
     ) -> anyhow::Result<[String; 5]> {
         let prepared = self
             .prepared
             .as_ref()
             .ok_or_else(|| usage("the image was not prepared before the build"))?;
-        publish::publish(ctx, prepared, built, reporter)
+        publish::publish(ctx, prepared, built, facts, reporter)
     }
 }
 
 pub fn exec(args: &ImageArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
-    if args.push.is_some() {
-        return Err(usage(
-            "--push arrives with the registry step; write the image with --oci-layout, \
-             --oci-archive or --docker-archive and push it with `skopeo copy` for now",
-        ));
-    }
-    if args.locked {
-        return Err(usage(
-            "--locked arrives with the lock step (xbuild-go.lock); local bases need no lock",
-        ));
-    }
     if args.build.no_verify {
         return Err(usage(
             "--no-verify: an image is made only from verified artifacts; drop --no-verify",
         ));
-    }
-    if args.update_lock {
-        reporter.warn(
-            "--update-lock: the lock step (xbuild-go.lock) has not landed; local bases are not \
-             locked, so there is nothing to update",
-        );
     }
     let b = &args.build;
     let mut stage = ImageStage {
@@ -77,6 +62,13 @@ pub fn exec(args: &ImageArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Res
             smoke: b.smoke.smoke.clone(),
             no_smoke: b.smoke.no_smoke,
             smoke_timeout: b.smoke.smoke_timeout,
+            push: args.push.clone(),
+            lock: match (args.locked, args.update_lock) {
+                (true, _) => LockMode::Locked,
+                (_, true) => LockMode::Update,
+                _ => LockMode::Default,
+            },
+            insecure_registries: args.insecure_registry.clone(),
         },
         prepared: None,
     };

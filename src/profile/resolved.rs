@@ -106,6 +106,8 @@ pub struct ImageSettings {
     pub labels: Option<Sourced<std::collections::BTreeMap<String, String>>>,
     pub annotations: Option<Sourced<std::collections::BTreeMap<String, String>>>,
     pub ports: Option<Sourced<Vec<String>>>,
+    /// Registries that may be reached over plain HTTP. Default none (loopback always may).
+    pub insecure_registries: Option<Sourced<Vec<String>>>,
 }
 
 /// The default of `image.tags`.
@@ -304,5 +306,8 @@ fn image_rows(i: &ImageSettings) -> Vec<(&'static str, String, String)> {
         opt("image.labels", &i.labels, |v| dbg(v)),
         opt("image.annotations", &i.annotations, |v| dbg(v)),
         opt("image.ports", &i.ports, |v| dbg(v)),
+        opt("image.insecure-registries", &i.insecure_registries, |v| {
+            dbg(v)
+        }),
     ]
 }

@@ -144,6 +144,10 @@ pub struct ImageToml {
     pub labels: Option<Spanned<BTreeMap<String, String>>>,
     pub annotations: Option<Spanned<BTreeMap<String, String>>>,
     pub ports: Option<Spanned<Vec<String>>>,
+    /// Registries (`HOST` or `HOST:PORT`) the base may be pulled from, or the image
+    /// pushed to, over plain HTTP (loopback hosts always may), as Docker's
+    /// `insecure-registries`.
+    pub insecure_registries: Option<Spanned<Vec<String>>>,
 }
 
 /// One `runs-on` entry: an image, or a table naming one with the runtime needs accepted
@@ -293,6 +297,7 @@ pub const IMAGE_KEYS: &[&str] = &[
     "labels",
     "annotations",
     "ports",
+    "insecure-registries",
 ];
 
 /// Every key a `target."OS/ARCH"` table accepts.

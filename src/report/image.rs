@@ -37,6 +37,8 @@ pub struct ImageReport {
     pub base: String,
     pub platforms: Vec<ImagePlatform>,
     pub outputs: Vec<ImageOutput>,
+    /// Each reference pushed, `REGISTRY/REPO:TAG@sha256:…` (empty without `--push`).
+    pub pushed: Vec<String>,
 }
 
 impl ImageReport {

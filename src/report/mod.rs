@@ -519,6 +519,9 @@ impl Reporter {
                 for o in &r.outputs {
                     self.status("Wrote", &format!("{}:{}", o.kind, o.path));
                 }
+                for p in &r.pushed {
+                    self.status("Pushed", p);
+                }
                 self.status(
                     "Image",
                     &format!(
@@ -560,7 +563,8 @@ impl Reporter {
             .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
     }
 
-    fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    /// `bytes` with the host secrets masked (UTF-8 text; other bytes as they are).
+    pub fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
         match std::str::from_utf8(bytes) {
             Ok(text) => match self.secrets.mask(text) {
                 std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(bytes),

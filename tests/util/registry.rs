@@ -55,6 +55,12 @@ impl Registry {
     /// Starts a registry (with `user` in its htpasswd file when given); `None` when
     /// `docker-registry` or `htpasswd` is missing outside CI (a reason is printed).
     pub fn start(user: Option<(&str, &str)>) -> Option<Registry> {
+        Registry::start_at("127.0.0.1", user)
+    }
+
+    /// [`Registry::start`] listening on `ip` (an address of this machine: a
+    /// non-loopback one for what only loopback hosts may do).
+    pub fn start_at(ip: &str, user: Option<(&str, &str)>) -> Option<Registry> {
         if !super::require_tool(
             "docker-registry",
             "the registry the registry client talks to",
@@ -82,7 +88,7 @@ impl Registry {
         };
         for _ in 0..5 {
             let port = free_port();
-            let addr = format!("127.0.0.1:{port}");
+            let addr = format!("{ip}:{port}");
             let config = dir.path().join("config.yml");
             std::fs::write(
                 &config,

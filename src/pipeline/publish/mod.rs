@@ -10,10 +10,12 @@
 //!   platform, every setting checked — before the build) and [`publish`] (assemble,
 //!   prove, then write, and report).
 //!
-//! Registry bases, `--push` and `--locked` arrive with the registry and lock steps:
-//! they are parsed here and refused with a clear error until then.
+//! - [`referrers`]: the SBOMs and the provenance as OCI 1.1 referrers of the image;
+//! - [`remote`]: a registry base pulled and pinned by `xbuild-go.lock`, and `--push`.
 
 pub mod prove;
+pub mod referrers;
+pub mod remote;
 pub mod settings;
 
 use std::collections::BTreeMap;
@@ -46,6 +48,12 @@ pub struct Request {
     pub smoke: Option<String>,
     pub no_smoke: bool,
     pub smoke_timeout: Option<std::time::Duration>,
+    /// `--push` (`Some("")`) or `--push=REF`.
+    pub push: Option<String>,
+    /// `--locked`, `--update-lock`, or neither.
+    pub lock: remote::LockMode,
+    /// `--insecure-registry HOST`, repeated.
+    pub insecure_registries: Vec<String>,
 }
 
 /// The default layout directory, under the profile file's directory (else the working
@@ -63,6 +71,12 @@ pub struct Prepared {
     targets: Vec<(Target, Platform)>,
     epoch: u64,
     request: Request,
+    /// The registry base, when the base is a registry's.
+    registry: Option<remote::RegistryBase>,
+    /// Where `--push` goes.
+    push: Option<remote::Push>,
+    /// The registries that may be plain HTTP.
+    insecure: Vec<String>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -117,19 +131,7 @@ pub fn prepare(
         )));
     }
     let (base_ref, base_written) = settings::base_ref(image)?;
-    let r: ImageRef = match base_ref {
-        BaseRef::Local(r) => r,
-        BaseRef::Registry(_) => {
-            return Err(usage(format!(
-                "{}image.base `{}`: registry bases arrive with the lock step (xbuild-go.lock); \
-                 for now copy it to a local layout (`skopeo copy docker://{} oci:base:1`) and \
-                 name `oci:base:1`",
-                settings::at(&base_written.source),
-                base_written.value,
-                base_written.value
-            )))
-        }
-    };
+    let insecure = remote::insecure(&request.insecure_registries, image);
     let mut targets: Vec<(Target, Platform)> = Vec::new();
     for p in &kept {
         if !targets.iter().any(|(t, _)| t == &p.target) {
@@ -225,8 +227,40 @@ pub fn prepare(
         outputs.layout = Some(dir.join(DEFAULT_LAYOUT));
     }
     settings::check_destinations(&outputs)?;
+    let push = match &request.push {
+        Some(p) => Some(remote::destination(p, image, &tags)?),
+        None => None,
+    };
     let platforms: Vec<Platform> = targets.iter().map(|(_, p)| p.clone()).collect();
-    let base = Base::open(
+    let (r, registry): (ImageRef, _) = match base_ref {
+        BaseRef::Local(r) => {
+            if request.lock != remote::LockMode::Default {
+                reporter.warn(&format!(
+                    "{}: xbuild-go.lock records registry bases only; `{}` is local (its bytes \
+                     are the project's files), so --locked and --update-lock have nothing to do",
+                    if request.lock == remote::LockMode::Locked {
+                        "--locked"
+                    } else {
+                        "--update-lock"
+                    },
+                    base_written.value
+                ));
+            }
+            (r, None)
+        }
+        BaseRef::Registry(reference) => {
+            let b = remote::pull_base(
+                ctx,
+                &reference,
+                &base_written,
+                &platforms,
+                request.lock,
+                &insecure,
+            )?;
+            (b.pulled.image.clone(), Some(b))
+        }
+    };
+    let mut base = Base::open(
         &r,
         &base_dir(&base_written.source, &ctx.work_dir),
         &platforms,
@@ -238,6 +272,9 @@ pub fn prepare(
             format!("{}image.base: {e}", settings::at(&base_written.source)),
         )
     })?;
+    if let Some(b) = &registry {
+        base.name = b.pulled.reference.to_string();
+    }
     Ok((
         kept,
         Prepared {
@@ -249,6 +286,9 @@ pub fn prepare(
             targets,
             epoch,
             request: request.clone(),
+            registry,
+            push,
+            insecure,
         },
     ))
 }
@@ -306,6 +346,7 @@ pub fn publish(
     ctx: &Context,
     prepared: &Prepared,
     built: &[(&Plan, &ArtifactReport)],
+    facts: &referrers::BuildFacts<'_>,
     reporter: &Reporter,
 ) -> anyhow::Result<[String; 5]> {
     let p = prepared;
@@ -461,7 +502,73 @@ pub fn publish(
             ),
         ));
     }
-    let outputs = write(&assembled, p)?;
+    let base_uri = match &p.registry {
+        Some(b) => format!("oci://{}", b.pulled.reference),
+        None => p.base.name.clone(),
+    };
+    let image_name = p
+        .repository
+        .clone()
+        .or_else(|| p.spec.title.clone())
+        .unwrap_or_else(|| "image".into());
+    let created = crate::date::rfc3339_utc(p.epoch as i64);
+    let attached = referrers::documents(
+        ctx,
+        facts,
+        built,
+        &assembled,
+        &referrers::Names {
+            image: &image_name,
+            base_uri: &base_uri,
+            created: &created,
+        },
+        reporter,
+    )?;
+    let outputs = write(&assembled, p, &referrers::for_layout(&attached))?;
+    let mut pushed = Vec::new();
+    // Said after the image's own lines.
+    let mut after: Vec<(&str, String)> = Vec::new();
+    if let Some(to) = &p.push {
+        let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
+        for (a, (digest, via)) in
+            attached
+                .iter()
+                .zip(remote::push_referrers(ctx, to, &attached, &p.insecure)?)
+        {
+            after.push((
+                "Attached",
+                format!(
+                    "{} {digest} to {}@{} ({})",
+                    a.artifact_type,
+                    done.name,
+                    a.subject.digest,
+                    match via {
+                        crate::registry::Via::Api => "referrers API",
+                        crate::registry::Via::TagSchema => "referrers tag",
+                    }
+                ),
+            ));
+        }
+        for t in &done.tags {
+            pushed.push(format!("{}:{t}@{}", done.name, done.digest));
+        }
+        if done.tags.is_empty() {
+            pushed.push(done.pinned());
+        }
+    }
+    if let Some(b) = &p.registry {
+        if let Some(file) = b.write_lock(&ctx.profile.name)? {
+            after.push((
+                "Locked",
+                format!(
+                    "base {} at {} in {}",
+                    b.pulled.reference,
+                    b.pulled.digest,
+                    crate::report::shown(file)
+                ),
+            ));
+        }
+    }
     let report = ImageReport {
         repository: p.repository.clone(),
         tags: p.tags.clone(),
@@ -477,8 +584,12 @@ pub fn publish(
             })
             .collect(),
         outputs,
+        pushed,
     };
     reporter.image(&report);
+    for (verb, line) in &after {
+        reporter.status(verb, line);
+    }
     Ok([
         "image".to_string(),
         report
@@ -497,7 +608,11 @@ pub fn publish(
 }
 
 /// Writes every output asked (parents made), each atomically.
-fn write(a: &Assembled, p: &Prepared) -> anyhow::Result<Vec<ImageOutput>> {
+fn write(
+    a: &Assembled,
+    p: &Prepared,
+    referrers: &layout::Referrers,
+) -> anyhow::Result<Vec<ImageOutput>> {
     let shown = |path: &Path| crate::report::shown(path);
     let parent = |path: &Path| -> anyhow::Result<()> {
         if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -513,7 +628,7 @@ fn write(a: &Assembled, p: &Prepared) -> anyhow::Result<Vec<ImageOutput>> {
     let mut out = Vec::new();
     if let Some(dir) = &p.outputs.layout {
         parent(dir)?;
-        layout::write_layout(a, dir, &p.tags)?;
+        layout::write_layout_with(a, dir, &p.tags, referrers)?;
         out.push(ImageOutput {
             kind: "oci",
             path: shown(dir),

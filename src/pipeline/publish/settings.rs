@@ -1,5 +1,5 @@
 //! What `image` is asked, read before anything builds: the base reference (local, or a
-//! registry's: refused until the lock step lands), the [`ImageSpec`] of
+//! registry's, which [`super::remote`] pulls), the [`ImageSpec`] of
 //! `[profile.NAME.image]`, the tags filled, each binary's path, the outputs with their
 //! placeholders checked, and the epoch.
 

@@ -59,7 +59,8 @@ macro_rules! with_layer_fields {
             image_env,
             image_labels,
             image_annotations,
-            image_ports
+            image_ports,
+            image_insecure_registries
         }
     };
 }

@@ -70,6 +70,7 @@ pub(super) struct Layer {
     pub(super) image_labels: Option<Sourced<BTreeMap<String, String>>>,
     pub(super) image_annotations: Option<Sourced<BTreeMap<String, String>>>,
     pub(super) image_ports: Option<Sourced<Vec<String>>>,
+    pub(super) image_insecure_registries: Option<Sourced<Vec<String>>>,
 }
 
 /// The key of a per-target table: a whole target, or `os/arch` for all its variants.
@@ -255,6 +256,7 @@ fn image_fields(
     layer.image_labels = take(&i.labels, s);
     layer.image_annotations = take(&i.annotations, s);
     layer.image_ports = take(&i.ports, s);
+    layer.image_insecure_registries = take(&i.insecure_registries, s);
 }
 
 fn verify_fields(

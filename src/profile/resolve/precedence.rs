@@ -330,5 +330,6 @@ fn image_settings(layers: &[Layer], known: &[&str]) -> anyhow::Result<Option<Ima
         labels: first(layers, |l| &l.image_labels),
         annotations: first(layers, |l| &l.image_annotations),
         ports: first(layers, |l| &l.image_ports),
+        insecure_registries: first(layers, |l| &l.image_insecure_registries),
     }))
 }
