@@ -413,6 +413,57 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
         ),
         (
             Refusal {
+                case: "a repository Docker's grammar refuses (upper case)",
+                fixture: "hello",
+                args: &[],
+                code: 2,
+                needles: &["image.repository", "`Example.test/Hello`"],
+                cgo: false,
+            },
+            two_image("repository = \"Example.test/Hello\"\n"),
+        ),
+        (
+            Refusal {
+                case: "a repository that names a tag",
+                fixture: "hello",
+                args: &[],
+                code: 2,
+                needles: &["image.repository", "names a tag"],
+                cgo: false,
+            },
+            two_image("repository = \"example.test/hello:1\"\n"),
+        ),
+        (
+            Refusal {
+                case: "two outputs on one path",
+                fixture: "hello",
+                args: &[
+                    "--oci-archive",
+                    "out/image.tar",
+                    "--docker-archive",
+                    "./out/image.tar",
+                    "--target",
+                    "linux/amd64",
+                ],
+                code: 2,
+                needles: &["--docker-archive", "also where --oci-archive writes"],
+                cgo: false,
+            },
+            two_image(""),
+        ),
+        (
+            Refusal {
+                case: "an archive inside the layout directory",
+                fixture: "hello",
+                args: &["--oci-layout", "out/layout", "--oci-archive", "out/layout/x.tar"],
+                code: 2,
+                needles: &["--oci-archive", "also where --oci-layout writes"],
+                cgo: false,
+            },
+            two_image(""),
+        ),
+        (
+            Refusal {
                 case: "a layout path that is a directory but no layout",
                 fixture: "hello",
                 args: &["--oci-layout", "."],

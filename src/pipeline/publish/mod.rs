@@ -191,6 +191,9 @@ pub fn prepare(
         // that must be the same machine after machine.
         .filter(|r| !r.starts_with("file://"))
         .map(|r| settings::remote_without_credentials(&r));
+    if let Some(r) = &image.repository {
+        remote::repository(r)?;
+    }
     let repository = image.repository.as_ref().map(|r| r.value.clone());
     let title = repository
         .as_deref()

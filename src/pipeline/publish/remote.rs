@@ -181,6 +181,23 @@ pub struct Push {
     pub tags: Vec<String>,
 }
 
+/// `image.repository` as a reference: Docker's grammar (lowercase path components, an
+/// optional registry host), naming neither a tag nor a digest. Checked whenever the key is
+/// set, pushed or not: it is also the name in docker-archive `RepoTags` and the title.
+pub fn repository(repo: &Sourced<String>) -> anyhow::Result<Reference> {
+    let what = format!("{}image.repository", at(&repo.source));
+    let r = Reference::parse(&repo.value)
+        .map_err(|e| usage(format!("{what}: `{}`: {}", repo.value, e.message)))?;
+    if r.digest.is_some() || r.tag.is_some() {
+        return Err(usage(format!(
+            "{what}: `{}` names a {}; the repository is named alone and image.tags gives the tags",
+            repo.value,
+            if r.digest.is_some() { "digest" } else { "tag" }
+        )));
+    }
+    Ok(r)
+}
+
 /// The destination of `--push` (`""`: `--push` alone, to `image.repository` under every
 /// tag; else `REF`, under its tag, or every tag when it names none). Exit 2 naming the
 /// key or the flag for what cannot be pushed to.
@@ -202,16 +219,7 @@ pub fn destination(push: &str, image: &ImageSettings, tags: &[String]) -> anyhow
                 at(&image.table)
             )));
         };
-        let what = format!("{}image.repository", at(&repo.source));
-        let r = Reference::parse(&repo.value)
-            .map_err(|e| usage(format!("{what}: `{}`: {}", repo.value, e.message)))?;
-        repo_only(&r, &what)?;
-        if r.tag.is_some() {
-            return Err(usage(format!(
-                "{what}: `{}` names a tag; the repository is named alone and image.tags gives the tags",
-                repo.value
-            )));
-        }
+        let r = repository(repo)?;
         return Ok(Push {
             dest: r,
             tags: tags.to_vec(),

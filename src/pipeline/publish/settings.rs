@@ -226,6 +226,13 @@ pub fn docker_archives(
 /// Refuses, before anything builds, a destination the writers would refuse after the
 /// proofs (exit 2): a layout path that is a file or a directory that is neither empty
 /// nor a layout, an archive path that is a directory.
+/// `p` with `.` components and doubled separators gone, for comparing destinations.
+fn lexical(p: &Path) -> PathBuf {
+    p.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
 pub fn check_destinations(outputs: &Outputs) -> anyhow::Result<()> {
     let shown = |p: &Path| crate::sanitize::escape::path(p);
     if let Some(dir) = &outputs.layout {
@@ -256,7 +263,19 @@ pub fn check_destinations(outputs: &Outputs) -> anyhow::Result<()> {
                 .iter()
                 .map(|(_, p)| ("--docker-archive", p)),
         );
+    let mut seen: Vec<(&str, PathBuf)> = Vec::new();
+    if let Some(dir) = &outputs.layout {
+        seen.push(("--oci-layout", lexical(dir)));
+    }
     for (flag, file) in archives {
+        let at = lexical(file);
+        if let Some((other, _)) = seen.iter().find(|(_, p)| *p == at || at.starts_with(p)) {
+            return Err(usage(format!(
+                "{flag} `{}` is also where {other} writes: give each output its own path",
+                shown(file)
+            )));
+        }
+        seen.push((flag, at));
         if file.symlink_metadata().is_ok_and(|m| m.is_dir()) {
             return Err(usage(format!(
                 "{flag} `{}` is a directory: name the archive file",
