@@ -16,6 +16,8 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
         pass_env: args.pass_env.clone(),
+        cache_program: args.cache.cache_program.clone(),
+        no_cache_program: args.cache.no_cache_program,
         ..Overrides::default()
     };
     let req = super::args::request(&args.profile, overrides)?;

@@ -7,6 +7,7 @@
 //! - [`build`]: `go build` into a private slot of the output cache ([`outcache`]), the
 //!   checks on the in-memory snapshot, the smoke run ([`smoke`]), the rebuild check
 //!   ([`repro`]).
+//! - [`cache`]: the remote Go build cache program each plan's build uses.
 //! - [`deliver`]: where the artifact is delivered: the verified bytes written atomically
 //!   to the destination only when every check passes. A rejected or interrupted build
 //!   leaves the destination as it was.
@@ -14,6 +15,7 @@
 //! - [`evidence`] and [`images`]: the facts release evidence needs, and the real
 //!   `runs-on` images.
 
+pub mod cache;
 pub mod deliver;
 pub mod evidence;
 pub mod images;

@@ -30,6 +30,8 @@ pub struct Plan {
     pub profile: ResolvedProfile,
     /// The C toolchain of a cgo build (its CC/CXX are in `env`).
     pub c_toolchain: Option<CToolchain>,
+    /// The remote cache program of the build (its wrapper is `GOCACHEPROG` in `env`).
+    pub cache_program: Option<toolchain::cacheprog::Attached>,
 }
 
 /// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
@@ -166,6 +168,13 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
             // A cgo build without a usable C compiler fails deep in runtime/cgo: choose
             // one now, or say which to install before go runs.
             let c_toolchain = c_toolchain(ctx, &mut profile, &mut env, t)?;
+            let cache_program = ctx.cache_programs.attach(
+                &profile,
+                &mut env,
+                &ctx.host,
+                &ctx.work_dir,
+                local.as_ref(),
+            )?;
             plans.push(Plan {
                 target: t.clone(),
                 package,
@@ -174,6 +183,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
                 env,
                 profile,
                 c_toolchain,
+                cache_program,
             });
         }
     }

@@ -97,6 +97,10 @@ pub struct LayerToml {
     /// "required": a smoke run without full isolation fails; "best-effort" (default).
     pub smoke_isolation: Option<Spanned<SmokeIsolation>>,
     pub verify: Option<VerifyToml>,
+    /// A remote Go build cache program in `GOCACHEPROG` syntax (placeholders allowed).
+    pub cache_program: Option<Spanned<String>>,
+    /// Host variables passed to the cache program's environment only.
+    pub cache_program_env: Option<Spanned<Vec<String>>>,
     /// Per-target overrides.
     pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
 }
@@ -245,6 +249,8 @@ pub const LAYER_KEYS: &[&str] = &[
     "smoke-isolation",
     "verify",
     "target",
+    "cache-program",
+    "cache-program-env",
 ];
 
 /// Every key a `target."OS/ARCH"` table accepts.

@@ -108,8 +108,13 @@ impl GoBuild {
         // effort: without it, go itself still dies with us (PR_SET_PDEATHSIG).
         let watchdog = super::watchdog::Watchdog::spawn(pgid).ok();
         let out = handle.wait().cloned();
-        drop(watchdog);
         track(pgid, Stop::Interrupt, false);
+        // What go started and left behind (a cache program that ignored SIGINT, or one
+        // still running after go failed) goes with it: the group holds only strays now.
+        if self.env.contains_key("GOCACHEPROG") || super::interrupt::interrupted() {
+            super::interrupt::stop(pgid, Stop::KillGroup);
+        }
+        drop(watchdog);
         let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
         check_interrupted()?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

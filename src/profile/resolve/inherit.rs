@@ -45,7 +45,9 @@ macro_rules! with_layer_fields {
             max_glibc,
             arm_float_abi,
             aarch64_bti,
-            max_size
+            max_size,
+            cache_program,
+            cache_program_env
         }
     };
 }
