@@ -32,7 +32,7 @@ impl Level {
 
 /// One doctor line. Ids are stable: `go`, `go.version`, `go.other` (one per other `go`
 /// on PATH), `goroot`, `goenv`, `goenv.KEY`, `env` / `env.NAME`, `host`,
-/// `cache.GOCACHE`, `cache.GOMODCACHE`, `profile`, `profile.go`, `zig`, `cgo.TARGET`,
+/// `cache.GOCACHE`, `cache.GOMODCACHE`, `cache.program`, `profile`, `profile.go`, `zig`, `cgo.TARGET`,
 /// `qemu.TARGET`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
