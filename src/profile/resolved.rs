@@ -201,7 +201,10 @@ impl ResolvedProfile {
             row("cache-program", &p.cache_program, |c| match c.as_deref() {
                 None => "(none; a host GOCACHEPROG applies)".to_string(),
                 Some("") => "(off)".to_string(),
-                Some(c) => format!("{:?}", crate::sanitize::redact::urls(c)),
+                Some(c) => {
+                    let words: Vec<String> = c.split_whitespace().map(str::to_string).collect();
+                    format!("{:?}", crate::sanitize::redact::arguments(&words).join(" "))
+                }
             }),
             row("cache-program-env", &p.cache_program_env, list),
             row("smoke-timeout", &p.smoke_timeout, |d| {

@@ -76,33 +76,10 @@ pub fn split(command: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// An argument as it may be shown: URL credentials and credential-like query values
-/// hidden, and the value of a credential-like flag (`--access-token=X`) too.
-fn shown_arg(arg: &str, previous: Option<&str>) -> String {
-    let flag_name = |f: &str| f.trim_start_matches('-').replace('-', "_");
-    if let Some(p) = previous.filter(|p| p.starts_with('-') && !p.contains('=')) {
-        if crate::sanitize::redact::is_credential_name(&flag_name(p)) && !arg.starts_with('-') {
-            return crate::sanitize::redact::MASK.to_string();
-        }
-    }
-    if arg.starts_with('-') {
-        if let Some((name, _)) = arg.split_once('=') {
-            if crate::sanitize::redact::is_credential_name(&flag_name(name)) {
-                return format!("{name}={}", crate::sanitize::redact::MASK);
-            }
-        }
-    }
-    crate::sanitize::redact::urls(arg).into_owned()
-}
-
 impl CacheProgram {
     /// The arguments with secrets hidden.
     pub fn shown_args(&self) -> Vec<String> {
-        self.args
-            .iter()
-            .enumerate()
-            .map(|(i, a)| shown_arg(a, i.checked_sub(1).map(|p| self.args[p].as_str())))
-            .collect()
+        crate::sanitize::redact::arguments(&self.args)
     }
 
     /// The command line with secrets hidden, for `-v` and errors.
