@@ -137,7 +137,9 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
         // A buildmode whose output this tool cannot verify (an archive) is refused before
         // anything builds, --no-verify or not.
         crate::verify::kind_of(&tp).map_err(usage)?;
-        let env = target_env_of(ctx, &tp, t, local.as_ref());
+        let mut env = target_env_of(ctx, &tp, t, local.as_ref());
+        // `go list` runs before the cache program is resolved: never with a host one.
+        env.vars.remove("GOCACHEPROG");
         for package in packages(ctx, go, &tp, &env, module_dir)? {
             let name = binary_name(module_dir, &package)?;
             let read = || ctx.source_vars();

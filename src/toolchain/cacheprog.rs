@@ -372,6 +372,8 @@ pub fn wrapper(args: &[std::ffi::OsString]) -> Result<i32, String> {
     let mut noted = false;
     let mut closed = false;
     if let Some(out) = child.stdout.take() {
+        // Not output for people: go started the wrapper with stdout a pipe it reads
+        // the protocol from, and the program's answers go back through it unchanged.
         let mut to_go = std::io::stdout().lock();
         let mut reader = std::io::BufReader::new(out);
         let mut line = Vec::new();
