@@ -242,7 +242,8 @@ fn two_runners_share_the_remote_cache_and_build_the_same_bytes() {
     // Runner B's go-cacher served objects from the server runner A filled.
     let (a_hits, b_hits) = (hits(&runs[0].stderr), hits(&runs[1].stderr));
     assert!(
-        b_hits > 100 && b_hits > 10 * a_hits.max(1),
+        // A's two targets may share a few objects as they build side by side.
+        b_hits > 100 && b_hits > 2 * a_hits,
         "runner B shows {b_hits} cache hits, runner A {a_hits}\n{}",
         runs[1]
     );
@@ -273,6 +274,27 @@ fn two_runners_share_the_remote_cache_and_build_the_same_bytes() {
         vsa.contains("remote cache program go-cacher"),
         "VSA note: {vsa}"
     );
+    // The formats' own libraries accept both (tests/evidence.rs's validator).
+    if let Some(py) = std::env::var_os("XBUILD_GO_PYTHON") {
+        for (kind, file) in [
+            ("provenance", "dist/provenance.json"),
+            ("statement", "dist/vsa.json"),
+        ] {
+            let o = Command::new(&py)
+                .arg(repo().join("tests/evidence/validate.py"))
+                .arg(kind)
+                .arg(b.src().join(file))
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "{kind} {file} does not validate: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    } else if in_ci() {
+        panic!("XBUILD_GO_PYTHON is set by .ci/run under CI=true");
+    }
 }
 
 #[test]
