@@ -631,3 +631,54 @@ fn a_hanging_program_dies_with_the_tool_on_sigterm() {
     assert!(left.is_empty(), "processes left behind: {left:?}");
     assert!(!r.src().join("out/hello").exists(), "nothing delivered");
 }
+
+#[test]
+fn profile_values_of_the_keys_are_checked_before_anything_runs() {
+    for (case, profile, says) in [
+        ("empty", "cache-program = \"\"", "cache-program: empty"),
+        (
+            "bad variable name",
+            "cache-program = \"logcacher\"\ncache-program-env = [\"BAD-NAME\"]",
+            "cache-program-env: \"BAD-NAME\" is not a variable name",
+        ),
+        (
+            "unclosed quote",
+            "cache-program = \"'logcacher\"",
+            "unclosed quote",
+        ),
+        (
+            "unknown placeholder",
+            "cache-program = \"logcacher {nosuch}\"",
+            "nosuch",
+        ),
+        (
+            "unknown key",
+            "cache-programme = \"logcacher\"",
+            "cache-program",
+        ),
+    ] {
+        let r = Runner::new("hello", &format!("[profile.golden]\n{profile}\n"));
+        let run = r.run(&["-o", "out/hello"], &r.env(None));
+        assert_eq!(run.code, Some(2), "{case}\n{run}");
+        assert!(run.stderr.contains(says), "{case}: says {says:?}\n{run}");
+        assert!(
+            run.stderr.contains("xbuild-go.toml"),
+            "{case}: names the file\n{run}"
+        );
+    }
+    // A placeholder is filled before the program is resolved: {profile} here.
+    let tools = tempfile::tempdir().unwrap();
+    logging_program(tools.path());
+    let r = Runner::new(
+        "hello",
+        "[profile.golden]\ncache-program = \"logcacher --namespace={profile}\"\n",
+    );
+    let j = r.run(&["--message-format", "json"], &r.env(Some(tools.path())));
+    j.code(0);
+    let art = j.artifacts().remove(0);
+    assert_eq!(
+        art["cache_program"]["args"],
+        serde_json::json!(["--namespace=golden"]),
+        "{j}"
+    );
+}
