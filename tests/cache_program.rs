@@ -682,3 +682,23 @@ fn profile_values_of_the_keys_are_checked_before_anything_runs() {
         "{j}"
     );
 }
+
+#[test]
+fn doctor_names_a_missing_program_as_an_error() {
+    let r = Runner::new("hello", "");
+    let d = r.run(
+        &["doctor", "--cache-program", "no-such-cacher-91"],
+        &r.env(None),
+    );
+    d.code(1);
+    let line = d
+        .stdout
+        .lines()
+        .find(|l| l.contains("cache.program"))
+        .unwrap_or_else(|| panic!("no cache.program row\n{d}"));
+    assert!(
+        line.contains("error") && line.contains("no-such-cacher-91"),
+        "the row is an error naming the program: {line}\n{d}"
+    );
+    d.stdout_has("--no-cache-program");
+}
