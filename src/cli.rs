@@ -103,6 +103,8 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
     #[command(flatten)]
+    pub cache: CacheProgramArgs,
+    #[command(flatten)]
     pub output_args: OutputArgs,
 }
 
@@ -275,6 +277,8 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub smoke: SmokeArgs,
     #[command(flatten)]
+    pub cache: CacheProgramArgs,
+    #[command(flatten)]
     pub output_args: OutputArgs,
     /// Arguments passed to `go build` verbatim.
     #[arg(last = true, value_name = "GO BUILD ARGS")]
@@ -302,6 +306,20 @@ pub struct SmokeArgs {
     /// [default: the profile's `smoke-timeout`, built-in 20s]
     #[arg(long, value_name = "DURATION", value_parser = crate::profile::duration::parse_smoke_timeout)]
     pub smoke_timeout: Option<std::time::Duration>,
+}
+
+/// The remote Go build cache of `build`, `env` and `doctor` (docs/profile.md,
+/// `cache-program`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct CacheProgramArgs {
+    /// The remote Go build cache program for this run, in GOCACHEPROG syntax (e.g.
+    /// "go-cacher --cache-server=http://127.0.0.1:31364"). [default: the profile's
+    /// `cache-program`, else the host's GOCACHEPROG, else none]
+    #[arg(long, value_name = "CMD", overrides_with = "no_cache_program")]
+    pub cache_program: Option<String>,
+    /// No cache program this run: neither the profile's nor the host's GOCACHEPROG.
+    #[arg(long, overrides_with = "cache_program")]
+    pub no_cache_program: bool,
 }
 
 /// `KEY=VALUE` of `--stamp`.
@@ -397,6 +415,8 @@ pub struct EnvArgs {
     /// Let a host variable through the scrub. Repeatable.
     #[arg(long = "pass-env", value_name = "VAR")]
     pub pass_env: Vec<String>,
+    #[command(flatten)]
+    pub cache: CacheProgramArgs,
     #[command(flatten)]
     pub output_args: OutputArgs,
 }

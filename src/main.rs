@@ -1,7 +1,19 @@
 use clap::Parser;
-use xbuild_go::{cli, commands};
+use xbuild_go::{cli, commands, report, toolchain};
 
 fn main() {
+    // The hidden mode go starts as GOCACHEPROG (docs/environment.md).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == toolchain::cacheprog::WRAPPER_ARG)
+    {
+        let code = toolchain::cacheprog::wrapper(&args[2..]).unwrap_or_else(|e| {
+            report::wrapper_failed(&e);
+            4
+        });
+        std::process::exit(code);
+    }
     let code = match cli::Cli::try_parse_from(cli::normalize_args(std::env::args_os())) {
         Ok(cli) => commands::exec(cli).code(),
         // --help, --version and usage errors: clap's text and code, or exit 2 when that

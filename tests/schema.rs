@@ -78,6 +78,32 @@ fn every_line_validates() {
         "netuser shows no passwd need: {needs:#?}"
     );
     lines.extend(needs);
+    // A remote cache program (a shell one that knows only `close`): `cache_program` on
+    // the artifact and build-finished lines.
+    let c = Project::copy_of("hello");
+    c.file(
+        "cacher.sh",
+        "#!/bin/sh\necho '{\"ID\":0,\"KnownCommands\":[\"close\"]}'\n\
+         while IFS= read -r l; do id=$(printf '%s' \"$l\" | sed -n 's/.*\"ID\":\\([0-9]*\\).*/\\1/p'); \
+         [ -n \"$id\" ] && echo \"{\\\"ID\\\":$id}\"; case \"$l\" in *close*) exit 0;; esac; done\n",
+    );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let perm = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(c.path().join("cacher.sh"), perm).unwrap();
+    }
+    let cached = run(
+        c.path(),
+        &["--cache-program", "./cacher.sh", "--message-format", "json"],
+    );
+    let cached = cached.json();
+    assert!(
+        cached
+            .iter()
+            .any(|l| l["reason"] == "build-finished" && l["cache_program"]["name"] == "cacher.sh"),
+        "a build with a cache program names it: {cached:#?}"
+    );
+    lines.extend(cached);
     // Errors: before the build, and for one target in the middle of a run.
     lines.extend(
         run(

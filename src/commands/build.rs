@@ -63,6 +63,8 @@ pub(super) fn exec_with(
         stamp: args.stamp.clone(),
         static_: args.static_(),
         version: args.version_override.clone(),
+        cache_program: args.cache.cache_program.clone(),
+        no_cache_program: args.cache.no_cache_program,
     };
     let req = super::args::request(&args.profile, overrides)?;
     let ctx = pipeline::context(&req, host)?;
@@ -109,6 +111,25 @@ pub(super) fn exec_with(
         ));
         if let Some(why) = &toolchain_line {
             reporter.detail(&format!("toolchain {why}"));
+        }
+        let mut cache_shown: Vec<String> = Vec::new();
+        for c in plans.iter().filter_map(|p| p.cache_program.as_ref()) {
+            let p = &c.program;
+            let line = p.shown_command();
+            if cache_shown.contains(&line) {
+                continue;
+            }
+            reporter.detail(&format!(
+                "cache program {line} (sha256 {}, from {}){}",
+                p.sha256,
+                p.from,
+                if p.env_names.is_empty() {
+                    String::new()
+                } else {
+                    format!(", with {} from the host", p.env_names.join(" "))
+                }
+            ));
+            cache_shown.push(line);
         }
         let mut shown: Vec<&crate::target::Target> = Vec::new();
         for plan in &plans {
@@ -367,12 +388,17 @@ pub(super) fn exec_with(
         reporter.fatal(&e);
         worst = worst.worse(exit_for(&e));
     }
-    reporter.finished(
+    let cache_program = plans
+        .iter()
+        .find_map(|p| p.cache_program.as_ref())
+        .map(|c| c.program.shown());
+    reporter.finished_with(
         worst == Exit::Ok,
         verified,
         rejected,
         failed,
         started.elapsed(),
+        cache_program.as_ref(),
     );
     if toolchain::interrupt::interrupted() {
         return Err(crate::error::failure(Exit::Interrupted, "interrupted"));

@@ -15,6 +15,8 @@ use crate::toolchain::{self, HostEnv};
 pub fn exec(args: &DoctorArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
+        cache_program: args.cache.cache_program.clone(),
+        no_cache_program: args.cache.no_cache_program,
         ..Overrides::default()
     };
     let req = super::args::request(&args.profile, overrides)?;

@@ -16,6 +16,8 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
         pass_env: args.pass_env.clone(),
+        cache_program: args.cache.cache_program.clone(),
+        no_cache_program: args.cache.no_cache_program,
         ..Overrides::default()
     };
     let req = super::args::request(&args.profile, overrides)?;
@@ -56,6 +58,22 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
         let mut tp = own.clone();
         let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         let c = pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
+        // The remote cache program a build would use, resolved as a build resolves it.
+        let cache_program = match pipeline::cache::wanted(&tp, &mut env) {
+            Some((command, from)) => Some(
+                ctx.cache_programs
+                    .resolve(
+                        &command,
+                        &from,
+                        &tp,
+                        &ctx.host,
+                        &ctx.work_dir,
+                        local.as_ref(),
+                    )?
+                    .shown(),
+            ),
+            None => None,
+        };
         let link_flags = c.as_ref().map_or(&[][..], |c| c.link_flags.as_slice());
         if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
             let decided = env.decided();
@@ -78,6 +96,7 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 })),
                 "link_flags": link_flags,
                 "ldflags": tp.ldflags.value,
+                "cache_program": cache_program,
             }));
             continue;
         }
@@ -112,6 +131,16 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                         d.reason
                     ));
                 }
+            }
+            if let Some(c) = &cache_program {
+                reporter.print(&format!(
+                    "# cache program: {} {} (sha256 {}, from {}; go gets GOCACHEPROG naming \
+                     the tool's wrapper)",
+                    reporter.clean_value(&c.path),
+                    reporter.clean_value(&c.args.join(" ")),
+                    c.sha256,
+                    reporter.clean_value(&c.from)
+                ));
             }
             reporter.print("# resolved settings:");
             // The profile's own values: the C toolchain's link flags are listed above.

@@ -262,6 +262,7 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
                     verdict.checks.extend(checks);
                 }
                 let report = ArtifactReport {
+                    cache_program: None,
                     target: policy.target.as_ref().map(|t| t.to_string()),
                     profile: judge.profile(),
                     path: file.clone(),

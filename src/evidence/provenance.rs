@@ -89,6 +89,15 @@ pub fn render(e: &Evidence) -> Option<Value> {
                 .filter_map(|a| Some((a.name.as_str(), a.report.command.as_deref()?)))
                 .collect();
             internal.insert("commands".into(), json!(commands));
+            // The remote cache program that served the build's objects (issue 22): its
+            // path, sha256 and arguments with credentials redacted.
+            let caches: BTreeMap<&str, &crate::toolchain::cacheprog::Shown> = artifacts
+                .iter()
+                .filter_map(|a| Some((a.name.as_str(), a.report.cache_program.as_ref()?)))
+                .collect();
+            if !caches.is_empty() {
+                internal.insert("cachePrograms".into(), json!(caches));
+            }
         }
         Command::Verify => {
             // What Go recorded in each file: the parameters of a build done elsewhere.

@@ -48,12 +48,22 @@ pub fn render(e: &Evidence) -> Option<Value> {
     let results: Vec<Value> = judged
         .iter()
         .map(|a| {
-            json!({
+            let mut r = json!({
                 "subject": a.name,
                 "target": a.report.target,
                 "passed": a.report.passed(),
                 "checks": a.report.verdict.checks,
-            })
+            });
+            if let Some(c) = &a.report.cache_program {
+                r["cacheProgram"] = json!(c);
+                r["note"] = json!(format!(
+                    "built with the remote cache program {} (sha256 {}): the checks ran as \
+                     always, but a cache is trusted as GOCACHE is; --check-reproducible builds \
+                     a second copy without it",
+                    c.name, c.sha256
+                ));
+            }
+            r
         })
         .collect();
     let mut predicate = json!({

@@ -138,6 +138,12 @@ fn build_in(
         reporter.go_said(said);
     }
     if let Err(e) = ran {
+        let e = match &plan.cache_program {
+            Some(c) if crate::error::exit_for(&e) == Exit::GoBuild => {
+                super::cache::blame(c, e, &plan.target)
+            }
+            _ => e,
+        };
         if crate::error::exit_for(&e) == Exit::GoBuild {
             let msg = format!("{e}");
             let (head, stderr) = msg.split_once(":\n").unwrap_or((msg.as_str(), ""));
@@ -241,7 +247,18 @@ fn build_in(
         verdict,
         build_ms: Some(build_ms),
         c_toolchain: plan.c_toolchain.clone(),
+        cache_program: plan.cache_program.as_ref().map(|c| c.program.shown()),
     };
+    if !passed {
+        if let Some(c) = &plan.cache_program {
+            // The checks ran as always; say what served the build's objects.
+            reporter.warn(&format!(
+                "{} was built with the remote cache program `{}` ({}): a cache serving wrong \
+                 objects is one cause; rebuild with --no-cache-program to tell",
+                plan.target, c.program.name, c.program.from
+            ));
+        }
+    }
     if discard {
         // -o /dev/null: verified, and nothing written anywhere.
         report.discarded = passed;

@@ -37,6 +37,8 @@ pub struct Context {
     pub images: images::ImageCache,
     /// zig for cgo builds, found on first need (`--zig`, XBUILD_GO_ZIG, PATH, ziglang).
     pub zig: toolchain::cc::ZigFinder,
+    /// The remote cache programs of the run, resolved on first need.
+    pub cache_programs: super::cache::CachePrograms,
 }
 
 impl Context {
@@ -143,6 +145,7 @@ pub fn context(req: &Request, host: HostEnv) -> anyhow::Result<Context> {
         source: std::sync::OnceLock::new(),
         images: images::ImageCache::default(),
         zig,
+        cache_programs: Default::default(),
     })
 }
 

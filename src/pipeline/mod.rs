@@ -7,6 +7,7 @@
 //! - [`build`]: `go build` into a private slot of the output cache ([`outcache`]), the
 //!   checks on the in-memory snapshot, the smoke run ([`smoke`]), the rebuild check
 //!   ([`repro`]).
+//! - [`cache`]: the remote Go build cache program each plan's build uses.
 //! - [`deliver`]: where the artifact is delivered: the verified bytes written atomically
 //!   to the destination only when every check passes. A rejected or interrupted build
 //!   leaves the destination as it was.
@@ -16,6 +17,7 @@
 //! - [`publish`]: the image of `cargo xbuild-go image`, assembled from the verified
 //!   artifacts, proven, then written.
 
+pub mod cache;
 pub mod deliver;
 pub mod evidence;
 pub mod images;

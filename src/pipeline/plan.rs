@@ -30,6 +30,8 @@ pub struct Plan {
     pub profile: ResolvedProfile,
     /// The C toolchain of a cgo build (its CC/CXX are in `env`).
     pub c_toolchain: Option<CToolchain>,
+    /// The remote cache program of the build (its wrapper is `GOCACHEPROG` in `env`).
+    pub cache_program: Option<toolchain::cacheprog::Attached>,
 }
 
 /// `a/b/../c` → `a/c`, as Go's `filepath.Join` cleans a relative package path.
@@ -135,7 +137,9 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
         // A buildmode whose output this tool cannot verify (an archive) is refused before
         // anything builds, --no-verify or not.
         crate::verify::kind_of(&tp).map_err(usage)?;
-        let env = target_env_of(ctx, &tp, t, local.as_ref());
+        let mut env = target_env_of(ctx, &tp, t, local.as_ref());
+        // `go list` runs before the cache program is resolved: never with a host one.
+        env.vars.remove("GOCACHEPROG");
         for package in packages(ctx, go, &tp, &env, module_dir)? {
             let name = binary_name(module_dir, &package)?;
             let read = || ctx.source_vars();
@@ -166,6 +170,13 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
             // A cgo build without a usable C compiler fails deep in runtime/cgo: choose
             // one now, or say which to install before go runs.
             let c_toolchain = c_toolchain(ctx, &mut profile, &mut env, t)?;
+            let cache_program = ctx.cache_programs.attach(
+                &profile,
+                &mut env,
+                &ctx.host,
+                &ctx.work_dir,
+                local.as_ref(),
+            )?;
             plans.push(Plan {
                 target: t.clone(),
                 package,
@@ -174,6 +185,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
                 env,
                 profile,
                 c_toolchain,
+                cache_program,
             });
         }
     }

@@ -236,6 +236,9 @@ pub(super) fn reproducible_check(
         "GOCACHE".into(),
         tmp.path().join("cache").display().to_string(),
     );
+    // The second copy is built without the remote cache program: the audit of what the
+    // cache served is a build that did not use it.
+    second.env.remove("GOCACHEPROG");
     // go runs `git status` in the copy: no index refresh needed there.
     second.env.insert("GIT_OPTIONAL_LOCKS".into(), "0".into());
     if let Some(o) = second.args.iter().position(|a| a == "-o") {

@@ -352,6 +352,11 @@ pub fn fill(
         ldflags.push_str(&x);
     }
     p.ldflags.value = ldflags;
+    // A GOCACHEPROG command is split by go like a flag value.
+    if let Some(c) = p.cache_program.value.clone() {
+        let filled = f.words("cache-program", &c, &p.cache_program.source)?;
+        p.cache_program.value = Some(filled);
+    }
     Ok(p)
 }
 

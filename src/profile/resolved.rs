@@ -160,6 +160,12 @@ pub struct ResolvedProfile {
     pub image: Option<ImageSettings>,
     /// Arguments after `--`, passed to `go build` verbatim.
     pub go_args: Vec<String>,
+    /// `cache-program`: a GOCACHEPROG command (placeholders filled per target when
+    /// planned); `None` when unset (a host GOCACHEPROG applies), `Some("")` for
+    /// `--no-cache-program` (none at all).
+    pub cache_program: Sourced<Option<String>>,
+    /// `cache-program-env`: host variables passed to the cache program only.
+    pub cache_program_env: Sourced<Vec<String>>,
     /// The layers it was resolved from (for [`ResolvedProfile::for_target`]).
     pub(super) stack: std::sync::Arc<Stack>,
 }
@@ -229,6 +235,15 @@ impl ResolvedProfile {
                     .map_or("(none)".to_string(), |a| format!("{a:?}"))
             }),
             row("smoke-required", &p.smoke_required, |b| b.to_string()),
+            row("cache-program", &p.cache_program, |c| match c.as_deref() {
+                None => "(none; a host GOCACHEPROG applies)".to_string(),
+                Some("") => "(off)".to_string(),
+                Some(c) => {
+                    let words: Vec<String> = c.split_whitespace().map(str::to_string).collect();
+                    format!("{:?}", crate::sanitize::redact::arguments(&words).join(" "))
+                }
+            }),
+            row("cache-program-env", &p.cache_program_env, list),
             row("smoke-timeout", &p.smoke_timeout, |d| {
                 format!("{:?}", duration::show_duration(*d))
             }),

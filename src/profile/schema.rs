@@ -99,6 +99,10 @@ pub struct LayerToml {
     pub verify: Option<VerifyToml>,
     /// The image `cargo xbuild-go image` assembles (issue 21); per profile, not per target.
     pub image: Option<Spanned<ImageToml>>,
+    /// A remote Go build cache program in `GOCACHEPROG` syntax (placeholders allowed).
+    pub cache_program: Option<Spanned<String>>,
+    /// Host variables passed to the cache program's environment only.
+    pub cache_program_env: Option<Spanned<Vec<String>>>,
     /// Per-target overrides.
     pub target: Option<BTreeMap<String, Spanned<TargetToml>>>,
 }
@@ -281,6 +285,8 @@ pub const LAYER_KEYS: &[&str] = &[
     "verify",
     "image",
     "target",
+    "cache-program",
+    "cache-program-env",
 ];
 
 /// Every key the `image` table accepts.

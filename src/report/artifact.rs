@@ -35,6 +35,9 @@ pub struct ArtifactReport {
     pub build_ms: Option<u128>,
     /// The C toolchain of a cgo build: kind, CC/CXX, why, link flags (build only).
     pub c_toolchain: Option<crate::toolchain::cc::CToolchain>,
+    /// The remote cache program of the build: path, sha256, redacted arguments (build
+    /// only, when one was used).
+    pub cache_program: Option<crate::toolchain::cacheprog::Shown>,
 }
 
 impl ArtifactReport {

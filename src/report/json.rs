@@ -44,6 +44,8 @@ pub(super) enum Event<'a> {
         rejected: usize,
         failed: usize,
         elapsed_ms: u128,
+        /// The remote cache program of the run (the first, when targets differ).
+        cache_program: Option<&'a crate::toolchain::cacheprog::Shown>,
     },
 }
 
@@ -72,6 +74,7 @@ pub(super) struct Artifact<'a> {
     build_ms: Option<u128>,
     #[serde(skip_serializing_if = "Option::is_none")]
     c_toolchain: Option<&'a crate::toolchain::cc::CToolchain>,
+    cache_program: Option<&'a crate::toolchain::cacheprog::Shown>,
 }
 
 pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
@@ -92,6 +95,7 @@ pub(super) fn artifact(a: &ArtifactReport) -> Artifact<'_> {
         verdict: &a.verdict,
         build_ms: a.build_ms,
         c_toolchain: a.c_toolchain.as_ref(),
+        cache_program: a.cache_program.as_ref(),
     }
 }
 

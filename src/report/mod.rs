@@ -356,6 +356,19 @@ impl Reporter {
         failed: usize,
         elapsed: std::time::Duration,
     ) {
+        self.finished_with(success, artifacts, rejected, failed, elapsed, None)
+    }
+
+    /// [`Reporter::finished`], naming the remote cache program the run used.
+    pub fn finished_with(
+        &self,
+        success: bool,
+        artifacts: usize,
+        rejected: usize,
+        failed: usize,
+        elapsed: std::time::Duration,
+        cache_program: Option<&crate::toolchain::cacheprog::Shown>,
+    ) {
         match self.format {
             MessageFormat::Human | MessageFormat::Github => {
                 if !self.quiet || !success {
@@ -370,6 +383,9 @@ impl Reporter {
                         msg.push_str(&format!(", {failed} failed"));
                     }
                     msg.push_str(&format!(" in {:.2}s", elapsed.as_secs_f64()));
+                    if let Some(c) = cache_program {
+                        msg.push_str(&format!(" (remote cache: {})", c.name));
+                    }
                     let tone = if success {
                         human::Tone::Good
                     } else {
@@ -384,6 +400,7 @@ impl Reporter {
                 rejected,
                 failed,
                 elapsed_ms: elapsed.as_millis(),
+                cache_program,
             }),
         }
     }
@@ -583,4 +600,15 @@ impl Reporter {
         text.push('\n');
         self.sink.put(Stream::Out, text.as_bytes());
     }
+}
+
+/// The hidden cache program wrapper's one line when it cannot start the program (go
+/// shows it with its own GOCACHEPROG error): written to stderr, secrets never in it.
+pub fn wrapper_failed(message: &str) {
+    use std::io::Write as _;
+    let shown = crate::sanitize::redact::urls(message);
+    let _ = writeln!(
+        std::io::stderr(),
+        "xbuild-go cache program wrapper: {shown}"
+    );
 }

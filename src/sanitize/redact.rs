@@ -242,6 +242,32 @@ fn secret_parts(name: &str, value: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Words of a command line (a cache program's arguments) as they may be shown: URL
+/// credentials and credential-like query values hidden ([`urls`]), and the value of a
+/// flag whose name looks like a credential (`--access-token=X`, `--access-token X`).
+pub fn arguments(words: &[String]) -> Vec<String> {
+    let flag = |f: &str| f.trim_start_matches('-').replace('-', "_");
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|p| words[p].as_str());
+        let after_secret_flag = previous.is_some_and(|p| {
+            p.starts_with('-') && !p.contains('=') && is_credential_name(&flag(p))
+        });
+        if after_secret_flag && !w.starts_with('-') {
+            out.push(MASK.to_string());
+            continue;
+        }
+        if let Some((name, _)) = w.split_once('=').filter(|_| w.starts_with('-')) {
+            if is_credential_name(&flag(name)) {
+                out.push(format!("{name}={MASK}"));
+                continue;
+            }
+        }
+        out.push(urls(w).into_owned());
+    }
+    out
+}
+
 /// The host's secret values, masked in everything the tool prints or writes.
 #[derive(Clone, Default)]
 pub struct Secrets {

@@ -75,6 +75,9 @@ pub enum Origin {
     ProfileEnv { by: String },
     /// The C toolchain chosen for a cgo build (`cc`, `libc`, `glibc`).
     CToolchain { by: String },
+    /// GOCACHEPROG: the wrapper of the resolved cache program (`cache-program`,
+    /// `--cache-program`, or the host's GOCACHEPROG).
+    CacheProgram { by: String },
 }
 
 /// The child's whole environment, with the reason for every variable in it and every
@@ -266,7 +269,12 @@ impl ChildEnv {
             .filter(|(k, _)| {
                 !matches!(
                     self.origins.get(*k),
-                    None | Some(Origin::Host | Origin::PassEnv { .. } | Origin::GoEnvFile { .. })
+                    None | Some(
+                        Origin::Host
+                            | Origin::PassEnv { .. }
+                            | Origin::GoEnvFile { .. }
+                            | Origin::CacheProgram { .. }
+                    )
                 )
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -301,6 +309,7 @@ impl Origin {
             Origin::Setting { by } => by.clone(),
             Origin::ProfileEnv { by } => format!("env table, {by}"),
             Origin::CToolchain { by } => format!("C toolchain, {by}"),
+            Origin::CacheProgram { by } => format!("cache program wrapper, {by}"),
         }
     }
 }

@@ -9,9 +9,11 @@
 //! - [`go`] (ask go for its version, targets, main packages);
 //! - [`zig`], then [`cc`] (the C toolchain of a cgo build), then [`childenv`] (the
 //!   scrubbed environment of a build);
+//! - [`cacheprog`] (the remote cache program: resolved, wrapped, its handshake);
 //! - [`run`] (`go build` in its own process group) and [`smoke`] (contained smoke runs);
 //! - [`doctor`] on top: it only judges what the others find.
 
+pub mod cacheprog;
 pub mod cc;
 pub mod childenv;
 pub mod doctor;

@@ -107,9 +107,16 @@ impl GoBuild {
         // Kills the group if this process dies before go does (SIGKILL included). Best
         // effort: without it, go itself still dies with us (PR_SET_PDEATHSIG).
         let watchdog = super::watchdog::Watchdog::spawn(pgid).ok();
+        if self.env.contains_key("GOCACHEPROG") {
+            // What go started and left behind (a cache program that ignores SIGINT, or
+            // one still running after go failed) goes with it, and must go before the
+            // wait below, which reads go's stderr until every holder has closed it.
+            wait_exited_unreaped(pgid);
+            super::interrupt::stop(pgid, Stop::KillGroup);
+        }
         let out = handle.wait().cloned();
-        drop(watchdog);
         track(pgid, Stop::Interrupt, false);
+        drop(watchdog);
         let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
         check_interrupted()?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -131,6 +138,31 @@ impl GoBuild {
             ));
         }
         Ok(stderr)
+    }
+}
+
+/// Waits until the process `pid` (our child) has exited, without reaping it, so its
+/// id still names its process group afterwards.
+fn wait_exited_unreaped(pid: libc::pid_t) {
+    if pid <= 0 {
+        return;
+    }
+    loop {
+        // SAFETY: waitid writes only into the zeroed siginfo we pass.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT | libc::WNOHANG,
+            )
+        };
+        // SAFETY: si_pid reads the field waitid filled (0 while the child runs).
+        if r != 0 || unsafe { info.si_pid() } != 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

@@ -60,7 +60,9 @@ macro_rules! with_layer_fields {
             image_labels,
             image_annotations,
             image_ports,
-            image_insecure_registries
+            image_insecure_registries,
+            cache_program,
+            cache_program_env
         }
     };
 }

@@ -54,6 +54,9 @@ pub(super) struct Layer {
     pub(super) max_size: Option<Sourced<String>>,
     /// `-X` stamps, merged key by key like `env`.
     pub(super) stamp: BTreeMap<String, Sourced<String>>,
+    /// `cache-program`: a GOCACHEPROG command, or "" (`--no-cache-program`) for none.
+    pub(super) cache_program: Option<Sourced<String>>,
+    pub(super) cache_program_env: Option<Sourced<Vec<String>>>,
     /// `target."OS/ARCH[/VARIANT]"` tables of this layer, in the file's order.
     pub(super) target_tables: Vec<(TargetKey, Layer)>,
     /// Where this layer's `image` table is (set when it has one).
@@ -140,6 +143,8 @@ pub(super) fn builtin() -> Layer {
         aarch64_bti: Some(Sourced::new(BtiPolicy::Any, Source::BuiltIn)),
         max_size: None,
         stamp: BTreeMap::new(),
+        cache_program: None,
+        cache_program_env: b(vec![]),
         target_tables: Vec::new(),
         ..Layer::default()
     }
@@ -169,6 +174,14 @@ pub(super) fn cli_layer(o: &Overrides) -> Layer {
         tags: f(&o.tags, "--tags"),
         rebuild_all: f(&o.rebuild_all, "--rebuild-all"),
         static_: f(&o.static_, "--static/--no-static"),
+        cache_program: if o.no_cache_program {
+            Some(Sourced::new(
+                String::new(),
+                Source::Flag("--no-cache-program"),
+            ))
+        } else {
+            f(&o.cache_program, "--cache-program")
+        },
         stamp: o
             .stamp
             .iter()
@@ -368,6 +381,8 @@ pub(super) fn toml_layer(
         rebuild_all: take(&t.rebuild_all, &s),
         pass_env: take(&t.pass_env, &s),
         go: take(&t.go, &s),
+        cache_program: take(&t.cache_program, &s),
+        cache_program_env: take(&t.cache_program_env, &s),
         target_tables,
         ..per_target_layer!(file, t, &s)
     };

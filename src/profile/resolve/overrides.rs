@@ -21,4 +21,8 @@ pub struct Overrides {
     pub static_: Option<bool>,
     /// `--version-override`: the value of `{version}` (not a profile setting).
     pub version: Option<String>,
+    /// `--cache-program CMD`: the GOCACHEPROG command for this run.
+    pub cache_program: Option<String>,
+    /// `--no-cache-program`: no cache program (nor the host's GOCACHEPROG) this run.
+    pub no_cache_program: bool,
 }

@@ -161,6 +161,27 @@ pub(super) fn finish(
     for (k, v) in env.iter().chain(&stamp) {
         check(k, &v.value, &v.source)?;
     }
+    let cache_program = first(layers, |l| &l.cache_program).map_or_else(
+        || Sourced::new(None, Source::BuiltIn),
+        |s| Sourced::new(Some(s.value), s.source),
+    );
+    if let Some(c) = cache_program.value.as_deref() {
+        check("cache-program", c, &cache_program.source)?;
+        if c.trim().is_empty() && cache_program.source != Source::Flag("--no-cache-program") {
+            return Err(usage(format!(
+                "{}cache-program: empty: name a GOCACHEPROG command such as \
+                 \"go-cacher --cache-server=http://127.0.0.1:31364\", or leave the key out",
+                at(&cache_program.source)
+            )));
+        }
+    }
+    let cache_program_env = pick!(cache_program_env);
+    if let Some(bad) = cache_program_env.value.iter().find(|v| !is_env_name(v)) {
+        return Err(usage(format!(
+            "{}cache-program-env: {bad:?} is not a variable name",
+            at(&cache_program_env.source)
+        )));
+    }
     let cgo = pick!(cgo);
     // With cgo, go links glibc dynamically unless told otherwise: `static` defaults to
     // false then, and stays whatever a profile or --static/--no-static says. musl is
@@ -269,6 +290,8 @@ pub(super) fn finish(
         },
         image,
         go_args: cli.go_args.clone(),
+        cache_program,
+        cache_program_env,
         stack,
     })
 }

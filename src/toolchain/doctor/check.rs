@@ -32,9 +32,9 @@ impl Level {
 
 /// One doctor line. Ids are stable: `go`, `go.version`, `go.other` (one per other `go`
 /// on PATH), `goroot`, `goenv`, `goenv.KEY`, `env` / `env.NAME`, `host`,
-/// `cache.GOCACHE`, `cache.GOMODCACHE`, `profile`, `profile.go`, `zig`, `cgo.TARGET`,
-/// `qemu.TARGET`, and `lock` (the image's registry base in `xbuild-go.lock`, added by
-/// the doctor command).
+/// `cache.GOCACHE`, `cache.GOMODCACHE`, `cache.program`, `profile`, `profile.go`, `zig`,
+/// `cgo.TARGET`, `qemu.TARGET`, and `lock` (the image's registry base in `xbuild-go.lock`,
+/// added by the doctor command).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
     pub id: String,

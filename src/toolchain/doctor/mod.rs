@@ -12,8 +12,9 @@
 //! [`super::probe`]. By area: `go` (the go binary, its root, GOROOT, the profile's
 //! requirement), `env` (the `go env -w` file and exported variables), `host` (the
 //! host and the caches), `cc` (zig and the C compiler of cgo builds), `qemu`
-//! (smoke runs of each target).
+//! (smoke runs of each target), `cache` (the remote Go build cache program).
 
+mod cache;
 mod cc;
 mod check;
 mod env;
@@ -27,6 +28,7 @@ pub use check::{Check, Inputs, Level};
 pub use env::effect;
 pub use go::GO_ENV_KEYS;
 
+use cache::cache_line;
 use cc::{cgo_line, zig_line};
 use env::{env_lines, goenv_lines};
 use go::{
@@ -75,6 +77,7 @@ pub fn diagnose(i: &Inputs) -> Vec<Check> {
                 toolchain.as_ref(),
             ));
             out.push(zig_line(i));
+            out.extend(cache_line(p, i, &own));
             for target in &p.targets.value {
                 let tp = p.for_target(target);
                 let tp = tp.as_ref().unwrap_or(p);
