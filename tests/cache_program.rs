@@ -431,6 +431,32 @@ fn the_program_gets_gos_environment_plus_cache_program_env_only() {
 }
 
 #[test]
+fn a_failed_check_of_a_build_made_with_the_program_names_it_and_delivers_nothing() {
+    let tools = tempfile::tempdir().unwrap();
+    logging_program(tools.path());
+    // The checks run as always: a size budget no Go binary meets fails the build, and
+    // the failure says which cache program served its objects.
+    let r = Runner::new(
+        "hello",
+        "[profile.golden]\ncache-program = \"logcacher\"\n[profile.golden.verify]\nmax-size = \"1KiB\"\n",
+    );
+    let j = r.run(&[], &r.env(Some(tools.path())));
+    j.code(1);
+    for needle in [
+        "size.max",
+        "was built with the remote cache program `logcacher`",
+        "--no-cache-program",
+    ] {
+        assert!(j.stderr.contains(needle), "stderr names {needle:?}\n{j}");
+    }
+    assert!(!r.src().join("hello").exists(), "nothing delivered\n{j}");
+    // Without the program the same failure says nothing of a cache.
+    let k = r.run(&["--no-cache-program"], &r.env(Some(tools.path())));
+    k.code(1);
+    assert!(!k.stderr.contains("remote cache program"), "{k}");
+}
+
+#[test]
 fn check_reproducible_builds_its_second_copy_without_the_program() {
     let tools = tempfile::tempdir().unwrap();
     logging_program(tools.path());

@@ -160,6 +160,18 @@ fn unknown_field_hint(msg: &str) -> String {
         return String::new();
     };
     let field = &rest[..end];
+    // What the message says is valid here: the list after the unknown field itself.
+    let expected = &rest[end + 1..];
+    let valid_here = |k: &&str| expected.contains(&format!("`{k}`"));
+    // A key of a sub-table written one level up: say where it goes.
+    for (table, keys) in [
+        ("verify", schema::VERIFY_KEYS),
+        ("image", schema::IMAGE_KEYS),
+    ] {
+        if keys.contains(&field) && !valid_here(&field) && valid_here(&table) {
+            return format!("; `{field}` is a key of the `{table}` table ([profile.NAME.{table}])");
+        }
+    }
     let all = schema::LAYER_KEYS
         .iter()
         .chain(schema::VERIFY_KEYS)
@@ -167,6 +179,6 @@ fn unknown_field_hint(msg: &str) -> String {
         .chain(schema::FILE_KEYS)
         .copied()
         // Only suggest keys that the message says are valid here.
-        .filter(|k| msg.contains(&format!("`{k}`")));
+        .filter(valid_here);
     crate::suggest::did_you_mean(field, all)
 }

@@ -347,6 +347,21 @@ fn errors_name_file_line_column_and_suggest() {
             &["/repo/xbuild-go.toml:2:1", "did you mean `stripped`?"],
         ),
         (
+            "verify_key_at_profile_level",
+            "[profile.golden]\nmax-size = \"1KiB\"\n",
+            "golden",
+            &[
+                "/repo/xbuild-go.toml:2:1",
+                "`max-size` is a key of the `verify` table ([profile.NAME.verify])",
+            ],
+        ),
+        (
+            "image_key_at_profile_level",
+            "[profile.golden]\nrepository = \"x\"\n",
+            "golden",
+            &["`repository` is a key of the `image` table"],
+        ),
+        (
             "wrong_type",
             "[profile.golden]\ncgo = \"yes\"\n",
             "golden",
