@@ -19,6 +19,7 @@
 pub mod deliver;
 pub mod evidence;
 pub mod images;
+pub mod merge;
 pub mod outcache;
 pub mod plan;
 pub mod publish;
