@@ -37,7 +37,10 @@ pub(super) enum Event<'a> {
         subjects: usize,
     },
     /// `merge` checked its inputs: how many artifacts, from how many runners.
-    Merged { artifacts: usize, runners: usize },
+    Merged {
+        artifacts: usize,
+        runners: usize,
+    },
     /// The image of `cargo xbuild-go image`, proven and written.
     Image(Box<super::image::ImageReport>),
     BuildFinished {

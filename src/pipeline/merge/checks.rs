@@ -12,7 +12,14 @@ use serde_json::Value;
 use super::discover::{Doc, Kind};
 
 /// The fields of "the runners built the same thing", as `--allow-differing` names them.
-pub const FIELDS: &[&str] = &["commit", "dirty", "profile", "profile-file", "toolchain", "tool"];
+pub const FIELDS: &[&str] = &[
+    "commit",
+    "dirty",
+    "profile",
+    "profile-file",
+    "toolchain",
+    "tool",
+];
 
 /// How many files under `--root` are indexed at most.
 const MAX_ROOT_FILES: usize = 200_000;
@@ -139,7 +146,12 @@ pub fn named(doc: &Doc) -> Vec<(String, String)> {
     match &doc.kind {
         Kind::Checksums(entries) => entries
             .iter()
-            .map(|e| (String::from_utf8_lossy(&e.name).into_owned(), e.sha256.clone()))
+            .map(|e| {
+                (
+                    String::from_utf8_lossy(&e.name).into_owned(),
+                    e.sha256.clone(),
+                )
+            })
             .collect(),
         Kind::Provenance(v) | Kind::Vsa(v) => v["subject"]
             .as_array()
@@ -256,7 +268,9 @@ pub fn same_build(docs: &[Doc], allowed: &[String], problems: &mut Vec<String>) 
         if allowed.iter().any(|a| a == name) {
             continue;
         }
-        let Some((first, v0)) = provs.first() else { return };
+        let Some((first, v0)) = provs.first() else {
+            return;
+        };
         let want = field(v0, name);
         for (d, v) in &provs[1..] {
             let got = field(v, name);
@@ -282,7 +296,9 @@ pub fn same_build(docs: &[Doc], allowed: &[String], problems: &mut Vec<String>) 
 pub fn vsas_passed(docs: &[Doc], problems: &mut Vec<String>) {
     for d in docs {
         if let Kind::Vsa(v) = &d.kind {
-            let result = v["predicate"]["verificationResult"].as_str().unwrap_or("none");
+            let result = v["predicate"]["verificationResult"]
+                .as_str()
+                .unwrap_or("none");
             if result != "PASSED" {
                 let failed: Vec<&str> = v["predicate"]["checkResults"]
                     .as_array()

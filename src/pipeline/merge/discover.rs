@@ -68,9 +68,8 @@ pub fn discover(inputs: &[PathBuf], cwd: &Path) -> anyhow::Result<Found> {
     let mut found = Found::default();
     for input in inputs {
         let path = cwd.join(input);
-        let meta = std::fs::metadata(&path).map_err(|e| {
-            crate::error::usage(format!("merge input `{}`: {e}", input.display()))
-        })?;
+        let meta = std::fs::metadata(&path)
+            .map_err(|e| crate::error::usage(format!("merge input `{}`: {e}", input.display())))?;
         let runner = crate::sanitize::escape::path(input);
         if meta.is_dir() {
             let real = std::fs::canonicalize(&path).map_err(|e| {
@@ -194,7 +193,11 @@ impl Walk<'_> {
     }
 
     fn file(&mut self, path: &Path, shown_at: &Path, runner: String, below: bool) {
-        let runner = if below { runner } else { self.top_runner.clone() };
+        let runner = if below {
+            runner
+        } else {
+            self.top_runner.clone()
+        };
         match read_doc(path, self.cwd) {
             Ok(Some((bytes, kind))) => {
                 let mut d = doc(runner, shown_at, self.cwd, bytes, kind);
@@ -248,16 +251,20 @@ pub fn recognise(bytes: &[u8], shown: &str) -> Result<Option<Kind>, String> {
         };
         let statement = v["_type"] == STATEMENT_TYPE;
         if statement && v["predicateType"] == PROVENANCE_TYPE {
-            crate::input::json::no_duplicate_keys(bytes)
-                .map_err(|e| format!("`{shown}`: refused: {e} (a reader could take either value)"))?;
+            crate::input::json::no_duplicate_keys(bytes).map_err(|e| {
+                format!("`{shown}`: refused: {e} (a reader could take either value)")
+            })?;
             crate::evidence::check::parse(bytes, shown)?;
             return Ok(Some(Kind::Provenance(v)));
         }
         if statement && v["predicateType"] == VSA_TYPE {
-            crate::input::json::no_duplicate_keys(bytes)
-                .map_err(|e| format!("`{shown}`: refused: {e} (a reader could take either value)"))?;
+            crate::input::json::no_duplicate_keys(bytes).map_err(|e| {
+                format!("`{shown}`: refused: {e} (a reader could take either value)")
+            })?;
             if !v["subject"].is_array() {
-                return Err(format!("`{shown}`: a verification summary with no `subject` list"));
+                return Err(format!(
+                    "`{shown}`: a verification summary with no `subject` list"
+                ));
             }
             return Ok(Some(Kind::Vsa(v)));
         }

@@ -115,12 +115,17 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
     let mut outs: Vec<Out> = Vec::new();
     let mut sums_ref = None;
     if let Some(p) = &o.checksums {
-        let bytes = reporter.mask_bytes(&render::checksums(&artifacts)).into_owned();
+        let bytes = reporter
+            .mask_bytes(&render::checksums(&artifacts))
+            .into_owned();
         sums_ref = Some((shown(p), crate::digest::sha256_hex(&bytes)));
         outs.push(Out {
             path: p.clone(),
             kind: "checksums",
-            subjects: bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count(),
+            subjects: bytes
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .count(),
             bytes,
         });
     }

@@ -279,9 +279,10 @@ pub fn junit(docs: &[Doc]) -> Result<Option<String>, String> {
             }
         };
         let runner = crate::sanitize::escape::xml(&d.runner);
-        suites.push_str(
-            &inner.replace("<testsuite name=\"", &format!("<testsuite name=\"{runner}: ")),
-        );
+        suites.push_str(&inner.replace(
+            "<testsuite name=\"",
+            &format!("<testsuite name=\"{runner}: "),
+        ));
     }
     if !any {
         return Ok(None);

@@ -1,0 +1,376 @@
+//! `cargo xbuild-go merge`: three runners built by the real tool (linux/amd64,
+//! linux/arm64, windows/amd64) in one git checkout, each runner's `dist/` laid out the
+//! way `actions/download-artifact` puts uploads (`NAME/dist/...`), merged; the merged
+//! checksums read back by `sha256sum -c`, every artifact checked with
+//! `verify FILE --provenance`, the documents validated with the formats' own libraries
+//! when XBUILD_GO_PYTHON names them. Then the refusals: each exits 1, names what is
+//! wrong, and writes nothing.
+
+mod util;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use util::*;
+
+const PROFILE: &str = r#"[profile.rel]
+output = "dist/{name}-{os}-{arch}{exe}"
+"#;
+
+/// A failing budget for windows only: its runner's VSA is FAILED.
+const PROFILE_WINDOWS_TOO_BIG: &str = r#"[profile.rel]
+output = "dist/{name}-{os}-{arch}{exe}"
+
+[profile.rel.target."windows/amd64".verify]
+max-size = "1KiB"
+"#;
+
+const TARGETS: &[&str] = &["linux/amd64", "linux/arm64", "windows/amd64"];
+
+fn git(dir: &Path, args: &[&str]) {
+    let o = Command::new("git")
+        .args(["-c", "user.email=t@example.invalid", "-c", "user.name=t"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(o.status.success(), "git {args:?}: {o:?}");
+}
+
+/// The project: the hello module with `profile`, committed.
+fn project(profile: &str) -> Project {
+    let p = Project::with_profile("hello", profile);
+    p.file(".gitignore", "dist/\n");
+    git(p.path(), &["init", "-q"]);
+    git(p.path(), &["add", "."]);
+    git(p.path(), &["commit", "-qm", "hello"]);
+    p
+}
+
+/// Builds `target` in `p` with every report, then moves `dist/` to `dl/RUNNER/dist`.
+fn runner(p: &Project, dl: &Path, target: &str, extra: &[&str], want: i32) {
+    let args = [
+        &[
+            "xbuild-go",
+            "--profile",
+            "rel",
+            "--target",
+            target,
+            "--checksums",
+            "dist/SHA256SUMS",
+            "--provenance",
+            "dist/provenance.json",
+            "--vsa",
+            "dist/vsa.json",
+            "--sbom",
+            "dist/sbom",
+            "--junit",
+            "dist/junit.xml",
+        ][..],
+        extra,
+    ]
+    .concat();
+    run(p.path(), &args).code(want);
+    let name = target.replace('/', "-");
+    let to = dl.join(&name);
+    std::fs::create_dir_all(&to).unwrap();
+    std::fs::rename(p.path().join("dist"), to.join("dist")).unwrap();
+}
+
+/// Three runners' uploads under `work/dl`.
+fn three(work: &Path, profile: &str) -> (Project, PathBuf) {
+    let p = project(profile);
+    let dl = work.join("dl");
+    for t in TARGETS {
+        let fails = profile == PROFILE_WINDOWS_TOO_BIG && *t == "windows/amd64";
+        runner(&p, &dl, t, &[], if fails { 1 } else { 0 });
+    }
+    (p, dl)
+}
+
+const OUTS: &[&str] = &[
+    "--checksums",
+    "out/SHA256SUMS",
+    "--provenance",
+    "out/provenance.json",
+    "--vsa",
+    "out/vsa.json",
+    "--sbom",
+    "out/sbom",
+    "--junit",
+    "out/junit.xml",
+];
+
+fn merge(work: &Path, extra: &[&str]) -> Run {
+    let args = [
+        &["xbuild-go", "merge", "dl", "--root", "dl"][..],
+        OUTS,
+        extra,
+    ]
+    .concat();
+    run(work, &args)
+}
+
+fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
+    let ok = p.as_ref().is_some_and(|p| {
+        Command::new(p)
+            .args([
+                "-c",
+                "import in_toto_attestation, cyclonedx.validation.json",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if ok {
+        return p;
+    }
+    assert!(
+        !in_ci(),
+        "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
+         cyclonedx-python-lib under CI=true"
+    );
+    eprintln!("SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON");
+    None
+}
+
+fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
+    let o = Command::new(python)
+        .arg(repo().join("tests/evidence/validate.py"))
+        .arg(kind)
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{kind} validation of {files:?}: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn json(p: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+#[test]
+fn three_runners_merge_into_one_verified_release() {
+    let work = tempfile::tempdir().unwrap();
+    let (_p, dl) = three(work.path(), PROFILE);
+    let r = merge(work.path(), &[]);
+    r.code(0).stderr_has_all(&[
+        "Merged 3 artifacts from 3 runners",
+        "Wrote checksums out/SHA256SUMS (3 subjects)",
+        "Wrote provenance out/provenance.json (3 subjects)",
+        "Wrote vsa out/vsa.json (3 subjects)",
+        "Wrote sbom out/sbom/dist_hello-windows-amd64.exe.cdx.json",
+    ]);
+    let out = work.path().join("out");
+
+    // sha256sum -c, from --root, reads every line.
+    let o = Command::new("sha256sum")
+        .args(["-c", "--strict"])
+        .arg(out.join("SHA256SUMS"))
+        .current_dir(&dl)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "sha256sum -c: {said}\n{r}");
+    for want in [
+        "linux-amd64/dist/hello-linux-amd64: OK",
+        "linux-arm64/dist/hello-linux-arm64: OK",
+        "windows-amd64/dist/hello-windows-amd64.exe: OK",
+    ] {
+        assert!(said.contains(want), "sha256sum -c lacks {want:?}: {said}");
+    }
+
+    // Every artifact is a subject of the merged provenance.
+    for (t, file) in [
+        ("linux/amd64", "linux-amd64/dist/hello-linux-amd64"),
+        ("linux/arm64", "linux-arm64/dist/hello-linux-arm64"),
+        (
+            "windows/amd64",
+            "windows-amd64/dist/hello-windows-amd64.exe",
+        ),
+    ] {
+        let path = format!("dl/{file}");
+        run(
+            work.path(),
+            &[
+                "xbuild-go",
+                "verify",
+                &path,
+                "--provenance",
+                "out/provenance.json",
+                "-v",
+            ],
+        )
+        .code(0)
+        .stderr_has("pass provenance.subject")
+        .stderr_has(&format!("pass provenance.target"));
+        let _ = t;
+    }
+
+    let prov = json(&out.join("provenance.json"));
+    let ext = &prov["predicate"]["buildDefinition"]["externalParameters"];
+    assert_eq!(ext["targets"].as_array().map(Vec::len), Some(3), "{prov:#}");
+    let builds = ext["builds"].as_array().unwrap();
+    let runners: Vec<&str> = builds.iter().filter_map(|b| b["runner"].as_str()).collect();
+    assert_eq!(
+        runners,
+        ["linux-amd64", "linux-arm64", "windows-amd64"],
+        "{prov:#}"
+    );
+    let by = prov["predicate"]["runDetails"]["byproducts"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        by.iter()
+            .filter(|b| b["name"].as_str().is_some_and(|n| n.starts_with("runner/")))
+            .count(),
+        3,
+        "one byproduct per runner: {prov:#}"
+    );
+
+    let vsa = json(&out.join("vsa.json"));
+    assert_eq!(vsa["predicate"]["verificationResult"], "PASSED", "{vsa:#}");
+    let inputs = vsa["predicate"]["inputAttestations"].as_array().unwrap();
+    for doc in ["provenance.json", "vsa.json", "SHA256SUMS", "junit.xml"] {
+        assert_eq!(
+            inputs
+                .iter()
+                .filter(|i| i["uri"].as_str().is_some_and(|u| u.ends_with(doc)))
+                .count(),
+            if doc == "provenance.json" { 4 } else { 3 },
+            "inputAttestations naming {doc}: {vsa:#}"
+        );
+    }
+
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    for t in ["linux-amd64: ", "linux-arm64: ", "windows-amd64: "] {
+        assert!(junit.contains(&format!("<testsuite name=\"{t}")), "{junit}");
+    }
+
+    if let Some(py) = python() {
+        validate(&py, "provenance", &[out.join("provenance.json")]);
+        validate(&py, "statement", &[out.join("vsa.json")]);
+        let sboms: Vec<PathBuf> = std::fs::read_dir(out.join("sbom"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(sboms.len(), 3, "{sboms:?}");
+        validate(&py, "sbom", &sboms);
+    }
+
+    // JSON: a merged event, then an evidence event per document.
+    let args = [&["xbuild-go", "merge", "dl", "--root", "dl"][..], OUTS].concat();
+    let j = run_json(work.path(), &args);
+    j.code(0);
+    let events = j.json();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["reason"] == "merged" && e["artifacts"] == 3 && e["runners"] == 3),
+        "{j}"
+    );
+}
+
+/// What each refusal does to the runners' uploads, and what it must say.
+type Spoil = fn(&Project, &Path);
+
+#[test]
+fn a_refused_merge_exits_1_names_why_and_writes_nothing() {
+    let cases: &[(&str, &str, Spoil, &[&str])] = &[
+        (
+            "a tampered artifact",
+            PROFILE,
+            |_, dl| {
+                let f = dl.join("linux-arm64/dist/hello-linux-arm64");
+                let mut b = std::fs::read(&f).unwrap();
+                let n = b.len() - 1;
+                b[n] ^= 1;
+                std::fs::write(&f, b).unwrap();
+            },
+            &["`dist/hello-linux-arm64` named by", "has sha256"],
+        ),
+        (
+            "a runner from another commit",
+            PROFILE,
+            |p, dl| {
+                p.file("NOTES", "later\n");
+                git(p.path(), &["add", "."]);
+                git(p.path(), &["commit", "-qm", "later"]);
+                std::fs::remove_dir_all(dl.join("windows-amd64")).unwrap();
+                runner(p, dl, "windows/amd64", &[], 0);
+            },
+            &["runners differ in commit: linux-amd64", "--allow-differing commit"],
+        ),
+        (
+            "a failed VSA",
+            PROFILE_WINDOWS_TOO_BIG,
+            |_, _| {},
+            &["windows-amd64/dist/vsa.json` (runner windows-amd64): the verification summary is FAILED"],
+        ),
+        (
+            "two runners claiming one file with different bytes",
+            PROFILE,
+            |p, dl| {
+                runner(p, dl.join("again").as_path(), "linux/amd64", &["--ldflags", "-s -w -X main.v=2"], 0);
+                // `dl/again/linux-amd64/...`: one more runner, `again`.
+            },
+            &["two runners claim `dist/hello-linux-amd64` with different bytes"],
+        ),
+        (
+            "a symlink escaping an input dir",
+            PROFILE,
+            |p, dl| {
+                std::os::unix::fs::symlink(p.path().join("go.mod"), dl.join("linux-amd64/dist/notes"))
+                    .unwrap();
+            },
+            &["linux-amd64/dist/notes` is a symlink leading out of the input directory"],
+        ),
+    ];
+    for (case, profile, spoil, says) in cases {
+        let work = tempfile::tempdir().unwrap();
+        let (p, dl) = three(work.path(), profile);
+        spoil(&p, &dl);
+        let r = merge(work.path(), &[]);
+        assert_eq!(r.code, Some(1), "{case}: want exit 1\n{r}");
+        for s in *says {
+            assert!(r.stderr.contains(s), "{case}: stderr lacks {s:?}\n{r}");
+        }
+        assert!(r.stderr.contains("nothing was written"), "{case}\n{r}");
+        assert!(
+            !work.path().join("out").exists(),
+            "{case}: out/ was written\n{r}"
+        );
+    }
+}
+
+#[test]
+fn allow_differing_accepts_the_field_named() {
+    let work = tempfile::tempdir().unwrap();
+    let (p, dl) = three(work.path(), PROFILE);
+    p.file("NOTES", "later\n");
+    git(p.path(), &["add", "."]);
+    git(p.path(), &["commit", "-qm", "later"]);
+    std::fs::remove_dir_all(dl.join("windows-amd64")).unwrap();
+    runner(&p, &dl, "windows/amd64", &[], 0);
+    merge(work.path(), &["--allow-differing", "commit"])
+        .code(0)
+        .stderr_has("Merged 3 artifacts from 3 runners");
+    run(
+        work.path(),
+        &[
+            "xbuild-go",
+            "merge",
+            "dl",
+            "--checksums",
+            "x",
+            "--allow-differing",
+            "colour",
+        ],
+    )
+    .code(2)
+    .stderr_has("--allow-differing `colour`: not a field");
+}
