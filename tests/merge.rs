@@ -185,30 +185,23 @@ fn three_runners_merge_into_one_verified_release() {
     }
 
     // Every artifact is a subject of the merged provenance.
-    for (t, file) in [
-        ("linux/amd64", "linux-amd64/dist/hello-linux-amd64"),
-        ("linux/arm64", "linux-arm64/dist/hello-linux-arm64"),
-        (
-            "windows/amd64",
-            "windows-amd64/dist/hello-windows-amd64.exe",
-        ),
+    for file in [
+        "linux-amd64/dist/hello-linux-amd64",
+        "linux-arm64/dist/hello-linux-arm64",
+        "windows-amd64/dist/hello-windows-amd64.exe",
     ] {
         let path = format!("dl/{file}");
-        run(
-            work.path(),
-            &[
-                "xbuild-go",
-                "verify",
-                &path,
-                "--provenance",
-                "out/provenance.json",
-                "-v",
-            ],
-        )
-        .code(0)
-        .stderr_has("pass provenance.subject")
-        .stderr_has(&format!("pass provenance.target"));
-        let _ = t;
+        let args = [
+            "xbuild-go",
+            "verify",
+            &path,
+            "--provenance",
+            "out/provenance.json",
+            "-v",
+        ];
+        run(work.path(), &args)
+            .code(0)
+            .stderr_has_all(&["pass provenance.subject", "pass provenance.target"]);
     }
 
     let prov = json(&out.join("provenance.json"));
@@ -273,6 +266,42 @@ fn three_runners_merge_into_one_verified_release() {
             .any(|e| e["reason"] == "merged" && e["artifacts"] == 3 && e["runners"] == 3),
         "{j}"
     );
+    // Every line validates against schema/events-v1.json, a refusal's error lines too.
+    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("events-v1.json", serde_json::from_str(&text).unwrap())
+        .unwrap();
+    let idx = compiler.compile("events-v1.json", &mut schemas).unwrap();
+    let bad = [
+        &[
+            "xbuild-go",
+            "merge",
+            "dl",
+            "--root",
+            "dl/linux-amd64",
+            "--checksums",
+            "x",
+        ][..],
+        &["--message-format", "json"],
+    ]
+    .concat();
+    let refused = run(work.path(), &bad);
+    refused.code(1);
+    let mut lines = events.clone();
+    lines.extend(refused.json());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["reason"] == "error" && l["exit"] == 1),
+        "{refused}"
+    );
+    for l in &lines {
+        if let Err(e) = schemas.validate(l, idx) {
+            panic!("line does not validate: {e:#}\n{l}");
+        }
+    }
 }
 
 /// What each refusal does to the runners' uploads, and what it must say.

@@ -100,12 +100,12 @@ pub fn provenance(docs: &[Doc], checksums: Option<(&str, &str)>) -> Option<Value
         union(&mut deps, &def["resolvedDependencies"], &mut seen_deps);
         let meta = &v["predicate"]["runDetails"]["metadata"];
         if let Some(s) = meta["startedOn"].as_str() {
-            if started.as_deref().is_none_or(|x| s < x) {
+            if started.as_deref().map_or(true, |x| s < x) {
                 started = Some(s.to_string());
             }
         }
         if let Some(f) = meta["finishedOn"].as_str() {
-            if finished.as_deref().is_none_or(|x| f > x) {
+            if finished.as_deref().map_or(true, |x| f > x) {
                 finished = Some(f.to_string());
             }
         }
@@ -194,7 +194,7 @@ pub fn vsa(docs: &[Doc], now: &str, extra: &[(String, String)]) -> Option<Value>
         // The lowest level any runner reached.
         for l in p["verifiedLevels"].as_array().into_iter().flatten() {
             if let Some(l) = l.as_str() {
-                if levels.as_deref().is_none_or(|x| l < x) {
+                if levels.as_deref().map_or(true, |x| l < x) {
                     levels = Some(l.to_string());
                 }
             }
