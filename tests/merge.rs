@@ -403,3 +403,76 @@ fn allow_differing_accepts_the_field_named() {
     .code(2)
     .stderr_has("--allow-differing `colour`: not a field");
 }
+
+/// Item 5 of issue 23: a failed build (a rejected artifact, a failed `go build`) still
+/// writes every report it was asked for, into directories that exist, so the runner's
+/// upload tells the merge why.
+#[test]
+fn a_failed_build_still_writes_every_report() {
+    let cases: &[(&str, &str, &str, i32, usize)] = &[
+        (
+            "a rejected artifact",
+            "hello",
+            PROFILE_WINDOWS_TOO_BIG,
+            1,
+            1,
+        ),
+        ("a failed go build", "broken", PROFILE, 3, 0),
+    ];
+    for (case, module, profile, code, vsa_subjects) in cases {
+        let p = Project::with_profile(module, profile);
+        let args = [
+            "xbuild-go",
+            "--profile",
+            "rel",
+            "--target",
+            "windows/amd64",
+            "--checksums",
+            "dist/SHA256SUMS",
+            "--provenance",
+            "dist/provenance.json",
+            "--vsa",
+            "dist/vsa.json",
+            "--junit",
+            "dist/junit.xml",
+        ];
+        let r = run(p.path(), &args);
+        assert_eq!(r.code, Some(*code), "{case}\n{r}");
+        for f in ["SHA256SUMS", "provenance.json", "vsa.json", "junit.xml"] {
+            assert!(
+                p.path().join("dist").join(f).is_file(),
+                "{case}: no dist/{f}\n{r}"
+            );
+        }
+        let prov = json(&p.path().join("dist/provenance.json"));
+        assert_eq!(prov["subject"], serde_json::json!([]), "{case}: {prov:#}");
+        let vsa = json(&p.path().join("dist/vsa.json"));
+        assert_eq!(
+            vsa["predicate"]["verificationResult"], "FAILED",
+            "{case}: {vsa:#}"
+        );
+        assert_eq!(
+            vsa["subject"].as_array().map(Vec::len),
+            Some(*vsa_subjects),
+            "{case}"
+        );
+        let junit = std::fs::read_to_string(p.path().join("dist/junit.xml")).unwrap();
+        assert!(junit.contains("<failure"), "{case}: {junit}");
+    }
+}
+
+#[test]
+fn two_different_sboms_of_one_name_are_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let (_p, dl) = three(work.path(), PROFILE);
+    let from = dl.join("linux-amd64/dist/sbom/dist_hello-linux-amd64.cdx.json");
+    let mut v = json(&from);
+    v["metadata"]["timestamp"] = serde_json::json!("2000-01-01T00:00:00Z");
+    let to = dl.join("linux-arm64/dist/sbom/dist_hello-linux-amd64.cdx.json");
+    std::fs::write(&to, serde_json::to_vec(&v).unwrap()).unwrap();
+    let r = merge(work.path(), &[]);
+    r.code(1)
+        .stderr_has("two SBOMs are named `dist_hello-linux-amd64.cdx.json`")
+        .stderr_has("nothing was written");
+    assert!(!work.path().join("out").exists(), "{r}");
+}
