@@ -75,6 +75,10 @@ pub struct MergeArgs {
     /// Write one JUnit file of every runner's test cases.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write one OCI layout whose tags name one multi-platform index of every runner's
+    /// image layout (blobs copied, annotations and referrers kept); DIR must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub oci_layout: Option<PathBuf>,
     /// Accept runners that differ in FIELD (commit, dirty, profile, profile-file,
     /// toolchain, tool). Repeatable.
     #[arg(long = "allow-differing", value_name = "FIELD")]

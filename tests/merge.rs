@@ -11,6 +11,8 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use util::images_out::{combine, Part};
+use util::rootfs::{self, ImageConfig};
 use util::*;
 
 const PROFILE: &str = r#"[profile.rel]
@@ -475,4 +477,142 @@ fn two_different_sboms_of_one_name_are_refused() {
         .stderr_has("two SBOMs are named `dist_hello-linux-amd64.cdx.json`")
         .stderr_has("nothing was written");
     assert!(!work.path().join("out").exists(), "{r}");
+}
+
+/// A two-platform base at `work/base` (tag `t`), as tests/image_cmd.rs makes it.
+fn small_base(work: &Path) -> String {
+    let mut layouts: Vec<PathBuf> = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let root = work.join(format!("tree-{arch}"));
+        write_tree(
+            &root,
+            &[
+                (
+                    "etc/passwd",
+                    "root:x:0:0::/root:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/false\n",
+                ),
+                ("etc/group", "root:x:0:\nnonroot:x:65532:\n"),
+            ],
+        );
+        let dest = work.join(format!("img-{arch}"));
+        std::fs::create_dir_all(&dest).unwrap();
+        rootfs::image(&[&root], arch, &ImageConfig::default(), &dest);
+        layouts.push(dest.join("oci"));
+    }
+    combine(
+        &work.join("base"),
+        &[Part::of(&layouts[0]), Part::of(&layouts[1])],
+    )
+}
+
+/// Two runners each write `image --oci-layout` for their platform; merge makes one
+/// layout whose tag is a two-platform index, read back by skopeo, the referrers kept.
+#[test]
+fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
+    if !["umoci", "skopeo"]
+        .iter()
+        .all(|t| require_tool(t, "image layouts to merge"))
+    {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let base = small_base(work.path());
+    let p = project(&format!(
+        "{PROFILE}flags = [\"-trimpath\"]\n\n[profile.rel.image]\nbase = \"{base}\"\n\
+         repository = \"example.test/hello\"\ntags = [\"1.2.0\"]\n"
+    ));
+    let dl = work.path().join("dl");
+    for t in ["linux/amd64", "linux/arm64"] {
+        let args = [
+            "xbuild-go",
+            "image",
+            "--profile",
+            "rel",
+            "--target",
+            t,
+            "--oci-layout",
+            "dist/image",
+            "--provenance",
+            "dist/provenance.json",
+            "--sbom",
+            "dist/sbom",
+        ];
+        let mut env = base_env();
+        env.insert("SOURCE_DATE_EPOCH".into(), "1700000000".into());
+        run_env(p.path(), &args, &env).code(0);
+        let to = dl.join(t.replace('/', "-"));
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::rename(p.path().join("dist"), to.join("dist")).unwrap();
+    }
+    let r = run(
+        work.path(),
+        &[
+            "xbuild-go",
+            "merge",
+            "dl",
+            "--root",
+            "dl",
+            "--oci-layout",
+            "out/image",
+            "--provenance",
+            "out/provenance.json",
+        ],
+    );
+    r.code(0)
+        .stderr_has("Wrote oci-layout out/image (2 subjects)");
+    let raw = util::images_out::tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--raw",
+            &format!("oci:{}:1.2.0", work.path().join("out/image").display()),
+        ],
+    );
+    let index: serde_json::Value = serde_json::from_str(&raw).unwrap();
+    let mut platforms: Vec<String> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap(),
+                m["platform"]["architecture"].as_str().unwrap()
+            )
+        })
+        .collect();
+    platforms.sort();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"], "{raw}");
+    let top = json(&work.path().join("out/image/index.json"));
+    let referrers = top["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["annotations"]["org.opencontainers.image.ref.name"].is_null())
+        .count();
+    assert!(referrers >= 2, "the runners' referrers are kept: {top:#}");
+
+    // One platform from two runners with different manifests: refused, nothing written.
+    let args = [
+        "xbuild-go",
+        "image",
+        "--profile",
+        "rel",
+        "--target",
+        "linux/amd64",
+        "--oci-layout",
+        "dist/image",
+        "--ldflags",
+        "-s -w -X main.v=2",
+    ];
+    run(p.path(), &args).code(0);
+    std::fs::create_dir_all(dl.join("again")).unwrap();
+    std::fs::rename(p.path().join("dist"), dl.join("again/dist")).unwrap();
+    let r = run(
+        work.path(),
+        &["xbuild-go", "merge", "dl", "--oci-layout", "out/image2"],
+    );
+    r.code(1)
+        .stderr_has("tag 1.2.0, platform linux/amd64: runner");
+    assert!(!work.path().join("out/image2").exists(), "{r}");
 }

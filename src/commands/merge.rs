@@ -19,6 +19,7 @@ pub fn exec(args: &MergeArgs, _host: HostEnv, reporter: &Reporter) -> anyhow::Re
         vsa: args.vsa.clone(),
         sbom: args.sbom.clone(),
         junit: args.junit.clone(),
+        oci_layout: args.oci_layout.clone(),
         allow_differing: args.allow_differing.clone(),
     };
     merge::run(&opts, reporter)

@@ -134,7 +134,7 @@ impl Walk<'_> {
         let mut names: Vec<std::ffi::OsString> =
             list.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
         names.sort();
-        if dir.join("oci-layout").is_file() && depth > 0 {
+        if dir.join("oci-layout").is_file() {
             let runner = runner.unwrap_or(&self.top_runner).to_string();
             self.found.layouts.push((runner, at.to_path_buf()));
             return;

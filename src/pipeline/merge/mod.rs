@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod discover;
+pub mod oci;
 pub mod render;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub struct Options {
     pub vsa: Option<PathBuf>,
     pub sbom: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    pub oci_layout: Option<PathBuf>,
     pub allow_differing: Vec<String>,
 }
 
@@ -45,16 +47,31 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
             )));
         }
     }
-    let outputs = [&o.checksums, &o.provenance, &o.vsa, &o.sbom, &o.junit];
+    let outputs = [
+        &o.checksums,
+        &o.provenance,
+        &o.vsa,
+        &o.sbom,
+        &o.junit,
+        &o.oci_layout,
+    ];
     if outputs.iter().all(|x| x.is_none()) {
         return Err(crate::error::usage(
             "merge writes nothing: name at least one of --checksums, --provenance, --vsa, \
-             --sbom, --junit",
+             --sbom, --junit, --oci-layout",
         ));
     }
+    if let Some(dest) = &o.oci_layout {
+        if std::fs::symlink_metadata(o.cwd.join(dest)).is_ok() {
+            return Err(crate::error::usage(format!(
+                "--oci-layout `{}` exists: merge writes a new layout; name another path",
+                dest.display()
+            )));
+        }
+    }
     let found = discover::discover(&o.inputs, &o.cwd)?;
-    let mut problems = found.problems;
-    let docs = found.docs;
+    let mut problems = found.problems.clone();
+    let docs = found.docs.clone();
     if docs.is_empty() && problems.is_empty() {
         return Err(crate::error::usage(format!(
             "no document found in {}: merge reads sha256sum files, provenance and VSA \
@@ -93,6 +110,12 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
     if o.sbom.is_some() && sboms.is_empty() {
         problems.push(missing("--sbom", "a CycloneDX SBOM"));
     }
+    let layout = o.oci_layout.as_ref().map(|_| {
+        if found.layouts.is_empty() {
+            problems.push(missing("--oci-layout", "an OCI image layout"));
+        }
+        oci::plan(&found.layouts, &mut problems)
+    });
     if !problems.is_empty() {
         for p in &problems {
             reporter.error(None, Exit::VerifyFailed, p);
@@ -192,6 +215,13 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
         }
         let sha = reporter.write_evidence(&path, &out.bytes)?;
         reporter.evidence(out.kind, &out.path, &sha, out.subjects);
+    }
+    if let (Some(dest), Some(plan)) = (&o.oci_layout, &layout) {
+        let path = o.cwd.join(dest);
+        oci::write(plan, &path)?;
+        let index = std::fs::read(path.join("index.json")).unwrap_or_default();
+        let sha = crate::digest::sha256_hex(&index);
+        reporter.evidence("oci-layout", dest, &sha, plan.platforms.len());
     }
     Ok(Exit::Ok)
 }
