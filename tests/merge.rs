@@ -360,6 +360,26 @@ fn a_refused_merge_exits_1_names_why_and_writes_nothing() {
             },
             &["linux-amd64/dist/notes` is a symlink leading out of the input directory"],
         ),
+        (
+            "a FIFO in an input dir",
+            PROFILE,
+            |_, dl| {
+                let fifo = dl.join("linux-arm64/dist/pipe");
+                let o = Command::new("mkfifo").arg(&fifo).output().unwrap();
+                assert!(o.status.success(), "mkfifo: {o:?}");
+            },
+            &["linux-arm64/dist/pipe` is not a regular file (a FIFO, socket or device): refused"],
+        ),
+        (
+            "a document over the size bound",
+            PROFILE,
+            |_, dl| {
+                let mut big = b"{\"_type\": \"".to_vec();
+                big.resize(65 << 20, b' ');
+                std::fs::write(dl.join("linux-arm64/dist/big.json"), big).unwrap();
+            },
+            &["linux-arm64/dist/big.json` is 68157440 bytes", "at most 67108864 bytes; refused"],
+        ),
     ];
     for (case, profile, spoil, says) in cases {
         let work = tempfile::tempdir().unwrap();
@@ -387,6 +407,15 @@ fn allow_differing_accepts_the_field_named() {
     git(p.path(), &["commit", "-qm", "later"]);
     std::fs::remove_dir_all(dl.join("windows-amd64")).unwrap();
     runner(&p, &dl, "windows/amd64", &[], 0);
+    // Without it: refused, and under --message-format github an ::error annotation.
+    let r = merge(work.path(), &["--message-format", "github"]);
+    r.code(1);
+    let said = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("::error") && l.contains("runners differ in commit")),
+        "no ::error annotation naming the commit\n{r}"
+    );
     merge(work.path(), &["--allow-differing", "commit"])
         .code(0)
         .stderr_has("Merged 3 artifacts from 3 runners");

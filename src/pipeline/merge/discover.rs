@@ -229,8 +229,21 @@ fn read_doc(path: &Path, cwd: &Path) -> Result<Option<(Vec<u8>, Kind)>, String> 
         return Ok(None);
     }
     if len > MAX_DOCUMENT {
-        // A big file that starts like a document: a binary's bytes can, so it is only
-        // refused when its head parses as one.
+        // Text that opens like a JSON or XML document is refused; anything else this
+        // big (a binary whose first byte happens to be a hex digit) is left alone.
+        let text = match std::str::from_utf8(&head) {
+            Ok(t) => Some(t),
+            Err(e) if e.valid_up_to() + 4 > head.len() => {
+                std::str::from_utf8(&head[..e.valid_up_to()]).ok()
+            }
+            Err(_) => None,
+        };
+        let opens = text.is_some_and(|t| t.trim_start().starts_with(['{', '<']));
+        if opens {
+            return Err(format!(
+                "`{shown}` is {len} bytes: a document merge reads is at most {MAX_DOCUMENT} bytes; refused"
+            ));
+        }
         return Ok(None);
     }
     let (f, len) = file::open(path).map_err(|e| e.to_string())?;
