@@ -72,8 +72,16 @@ fn runner(p: &Project, dl: &Path, target: &str, extra: &[&str], want: i32) {
         extra,
     ]
     .concat();
-    run(p.path(), &args).code(want);
+    // Each runner is a CI job of its own: its invocationId is its run's URL.
     let name = target.replace('/', "-");
+    let mut env = base_env();
+    env.insert(
+        "GITHUB_SERVER_URL".into(),
+        "https://ci.example.invalid".into(),
+    );
+    env.insert("GITHUB_REPOSITORY".into(), "team/hello".into());
+    env.insert("GITHUB_RUN_ID".into(), format!("run-{name}"));
+    run_env(p.path(), &args, &env).code(want);
     let to = dl.join(&name);
     std::fs::create_dir_all(&to).unwrap();
     std::fs::rename(p.path().join("dist"), to.join("dist")).unwrap();
@@ -226,6 +234,14 @@ fn three_runners_merge_into_one_verified_release() {
         3,
         "one byproduct per runner: {prov:#}"
     );
+    for t in ["linux-amd64", "linux-arm64", "windows-amd64"] {
+        let id = format!("https://ci.example.invalid/team/hello/actions/runs/run-{t}");
+        assert!(
+            by.iter()
+                .any(|b| b["uri"] == id.as_str() && b["name"] == format!("runner/{t}").as_str()),
+            "runner {t}'s invocationId {id} is a byproduct: {prov:#}"
+        );
+    }
 
     let vsa = json(&out.join("vsa.json"));
     assert_eq!(vsa["predicate"]["verificationResult"], "PASSED", "{vsa:#}");

@@ -1,7 +1,8 @@
 //! `cargo xbuild-go merge`: the fan-in of per-runner results into one verified release
 //! (docs/ci.md). Inner layers, bottom up: [`discover`] finds the inputs and recognises
 //! each by content, bounded; [`checks`] makes every check before anything is written;
-//! [`render`] makes the merged documents in memory; this file writes them, atomically
+//! [`render`] makes the merged documents in memory and [`oci`] the merged image layout;
+//! this file writes them, atomically
 //! and through the report layer's redaction, only when every check passed.
 
 pub mod checks;
