@@ -368,6 +368,15 @@ fn a_refused_merge_exits_1_names_why_and_writes_nothing() {
             &["two runners claim `dist/hello-linux-amd64` with different bytes"],
         ),
         (
+            "one target built twice with different bytes under another name",
+            PROFILE,
+            |p, dl| {
+                let o = ["-o", "dist/other-{os}-{arch}", "--ldflags", "-s -w -X main.v=3"];
+                runner(p, dl.join("again").as_path(), "linux/amd64", &o, 0);
+            },
+            &["linux/amd64 (package .) was built twice with different bytes: runner again"],
+        ),
+        (
             "a symlink escaping an input dir",
             PROFILE,
             |p, dl| {

@@ -323,3 +323,40 @@ pub fn vsas_passed(docs: &[Doc], problems: &mut Vec<String>) {
         }
     }
 }
+
+/// No target built twice with different bytes: two runners whose provenance records
+/// one (target, package) must have delivered the same digest, whatever the file name.
+pub fn same_target_same_bytes(docs: &[Doc], problems: &mut Vec<String>) {
+    // (target, package) → (runner, artifact name, sha256)
+    let mut seen: BTreeMap<(String, String), (String, String, String)> = BTreeMap::new();
+    for d in docs {
+        let Kind::Provenance(v) = &d.kind else {
+            continue;
+        };
+        let digests: BTreeMap<String, String> = named(d).into_iter().collect();
+        let builds = v["predicate"]["buildDefinition"]["externalParameters"]["builds"].as_array();
+        for b in builds.into_iter().flatten() {
+            let (Some(t), Some(p), Some(a)) = (
+                b["target"].as_str(),
+                b["package"].as_str(),
+                b["artifact"].as_str(),
+            ) else {
+                continue;
+            };
+            let Some(sha) = digests.get(a) else { continue };
+            let key = (t.to_string(), p.to_string());
+            match seen.get(&key) {
+                Some((runner, name, other)) if other != sha && *runner != d.runner => problems
+                    .push(format!(
+                        "{t} (package {p}) was built twice with different bytes: runner {runner} \
+                         delivered `{name}` sha256 {other}, runner {} delivered `{a}` sha256 {sha}",
+                        d.runner
+                    )),
+                Some(_) => {}
+                None => {
+                    seen.insert(key, (d.runner.clone(), a.to_string(), sha.clone()));
+                }
+            }
+        }
+    }
+}

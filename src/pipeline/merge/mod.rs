@@ -88,6 +88,7 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
     let mut root = checks::Root::index(&root_dir)?;
     let artifacts = checks::artifacts(&docs, &mut root, &mut problems);
     checks::same_build(&docs, &o.allow_differing, &mut problems);
+    checks::same_target_same_bytes(&docs, &mut problems);
     checks::vsas_passed(&docs, &mut problems);
     let sboms = render::sboms(&docs, &mut problems);
     let junit = match render::junit(&docs) {
