@@ -44,6 +44,47 @@ pub enum Command {
     /// Build and verify every linux target, assemble the multi-platform OCI image of
     /// `[profile.NAME.image]` on its base, prove it, then write it (docs/images-out.md).
     Image(ImageArgs),
+    /// Merge the results of several runners (checksums, provenance, VSA, SBOMs, JUnit)
+    /// into one verified release, after checking that they agree (docs/ci.md).
+    Merge(MergeArgs),
+}
+
+/// `merge`: the inputs, where their artifacts are, and the documents to write.
+#[derive(Debug, Args, Clone)]
+pub struct MergeArgs {
+    /// Directories (searched recursively) or files holding the runners' documents,
+    /// recognised by content.
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Where the artifacts named by the documents are found, by name and by digest.
+    /// [default: the working directory]
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Write one sha256sum file of every artifact, paths relative to --root.
+    #[arg(long, value_name = "FILE")]
+    pub checksums: Option<PathBuf>,
+    /// Write one SLSA provenance statement with every runner's subjects and builds.
+    #[arg(long, value_name = "FILE")]
+    pub provenance: Option<PathBuf>,
+    /// Write one verification summary over every artifact.
+    #[arg(long, value_name = "FILE")]
+    pub vsa: Option<PathBuf>,
+    /// Copy every runner's CycloneDX SBOM into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub sbom: Option<PathBuf>,
+    /// Write one JUnit file of every runner's test cases.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write one OCI layout whose tags name one multi-platform index of every runner's
+    /// image layout (blobs copied, annotations and referrers kept); DIR must not exist.
+    #[arg(long, value_name = "DIR")]
+    pub oci_layout: Option<PathBuf>,
+    /// Accept runners that differ in FIELD (commit, dirty, profile, profile-file,
+    /// toolchain, tool). Repeatable.
+    #[arg(long = "allow-differing", value_name = "FIELD")]
+    pub allow_differing: Vec<String>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
 }
 
 /// `image`: the build options, then where the image goes.

@@ -358,6 +358,10 @@ pub(super) fn exec_with(
     let mut files: Vec<anyhow::Result<()>> = Vec::new();
     if let Some(file) = &args.junit {
         let file = ctx.work_dir.join(file);
+        // Its directory may be the output directory a failed build removed again.
+        if let Some(dir) = file.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
         let xml = crate::report::junit::render(&reports, &build_failures);
         files.push(reporter.write_file(&file, xml.as_bytes()));
     }

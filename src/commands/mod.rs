@@ -6,6 +6,7 @@ mod doctor;
 mod env;
 mod image;
 mod matrix;
+mod merge;
 mod profiles;
 mod targets;
 mod verify;
@@ -31,6 +32,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Profiles(a)) => &a.output_args,
         Some(Command::Matrix(a)) => &a.output_args,
         Some(Command::Image(a)) => &a.build.output_args,
+        Some(Command::Merge(a)) => &a.output_args,
     };
     let r = reporter(output, &host);
     let result = match &cli.command {
@@ -43,6 +45,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Profiles(args)) => profiles::exec(args, host, &r),
         Some(Command::Matrix(args)) => matrix::exec(args, host, &r),
         Some(Command::Image(args)) => image::exec(args, host, &r),
+        Some(Command::Merge(args)) => merge::exec(args, host, &r),
     };
     let exit = match result {
         Ok(exit) => exit,

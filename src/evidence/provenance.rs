@@ -21,10 +21,12 @@ fn included<'e, 'a>(e: &'e Evidence<'a>) -> impl Iterator<Item = &'e super::Arti
     })
 }
 
-/// The statement, or `None` when no artifact has a digest.
+/// The statement, or `None` when no artifact has a digest after `verify`. A build
+/// always has one, with the subjects it delivered (possibly none: a failed build still
+/// records what it ran, for `merge` and the release engineer).
 pub fn render(e: &Evidence) -> Option<Value> {
     let subjects: Vec<Value> = included(e).filter_map(subject).collect();
-    if subjects.is_empty() {
+    if subjects.is_empty() && e.command != Command::Build {
         return None;
     }
     let artifacts: Vec<&super::Artifact> = included(e).collect();

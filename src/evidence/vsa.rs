@@ -14,7 +14,8 @@ use super::{
     VSA_TYPE,
 };
 
-/// The statement, or `None` when no artifact has a digest.
+/// The statement, or `None` when no artifact has a digest after `verify`. A build
+/// always has one: with no artifact judged (every `go build` failed) it is FAILED.
 pub fn render(e: &Evidence) -> Option<Value> {
     let judged: Vec<&super::Artifact> = e
         .artifacts
@@ -22,10 +23,10 @@ pub fn render(e: &Evidence) -> Option<Value> {
         .filter(|a| a.sha256().is_some())
         .collect();
     let subjects: Vec<Value> = judged.iter().filter_map(|a| subject(a)).collect();
-    if subjects.is_empty() {
+    if subjects.is_empty() && e.command != super::Command::Build {
         return None;
     }
-    let passed = judged.iter().all(|a| a.report.passed());
+    let passed = !judged.is_empty() && judged.iter().all(|a| a.report.passed());
     let profile = e.profile.as_ref().map(|p| p.name.as_str());
     let policies: serde_json::Map<String, Value> = judged
         .iter()

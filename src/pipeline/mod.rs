@@ -21,6 +21,7 @@ pub mod cache;
 pub mod deliver;
 pub mod evidence;
 pub mod images;
+pub mod merge;
 pub mod outcache;
 pub mod plan;
 pub mod publish;

@@ -36,6 +36,11 @@ pub(super) enum Event<'a> {
         sha256: &'a str,
         subjects: usize,
     },
+    /// `merge` checked its inputs: how many artifacts, from how many runners.
+    Merged {
+        artifacts: usize,
+        runners: usize,
+    },
     /// The image of `cargo xbuild-go image`, proven and written.
     Image(Box<super::image::ImageReport>),
     BuildFinished {

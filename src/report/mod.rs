@@ -554,6 +554,23 @@ impl Reporter {
         }
     }
 
+    /// `merge` checked every input: `Merged N artifacts from M runners`, or a `merged`
+    /// event.
+    pub fn merged(&self, artifacts: usize, runners: usize) {
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        match self.format {
+            MessageFormat::Human | MessageFormat::Github => self.status(
+                "Merged",
+                &format!(
+                    "{artifacts} artifact{} from {runners} runner{}",
+                    s(artifacts),
+                    s(runners)
+                ),
+            ),
+            MessageFormat::Json => self.write_json(&json::Event::Merged { artifacts, runners }),
+        }
+    }
+
     /// An evidence document was written: a status line, or an `evidence` event.
     pub fn evidence(&self, kind: &str, path: &Path, sha256: &str, subjects: usize) {
         match self.format {
