@@ -176,9 +176,9 @@ pub(super) fn exec_with(
     let opts = BuildOptions {
         no_verify: args.no_verify,
         keep_rejected: args.keep_rejected,
-        // go's stderr is always captured: it is shown cleaned (no control characters, no
-        // workflow commands, no secrets), as one block per target.
-        capture_stderr: true,
+        // go's lines are shown as they come, cleaned (no control characters, no workflow
+        // commands, no secrets), prefixed with their target when several run.
+        prefix_output: plans.len() > 1,
         checksum: reporter.format == MessageFormat::Json
             || args.checksums.is_some()
             || outs.any()

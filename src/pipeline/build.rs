@@ -20,8 +20,8 @@ use crate::verify::{self, Policy};
 pub struct BuildOptions {
     pub no_verify: bool,
     pub keep_rejected: bool,
-    /// Capture go's stderr (JSON output) instead of passing it through.
-    pub capture_stderr: bool,
+    /// Prefix go's lines with their target (several targets run).
+    pub prefix_output: bool,
     /// Compute the artifact's sha256 (for JSON output).
     pub checksum: bool,
     /// Build a second time elsewhere with a fresh GOCACHE and compare (build.reproducible).
@@ -133,10 +133,7 @@ fn build_in(
     );
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
-    let ran = cmd.run(opts.capture_stderr);
-    if let Ok(said) = &ran {
-        reporter.go_said(said);
-    }
+    let ran = cmd.run(&|line| reporter.go_output(&target, opts.prefix_output, line));
     if let Err(e) = ran {
         let e = match &plan.cache_program {
             Some(c) if crate::error::exit_for(&e) == Exit::GoBuild => {

@@ -16,6 +16,7 @@ mod human;
 pub mod image;
 mod json;
 pub mod junit;
+mod stream;
 mod style;
 
 use std::io::{IsTerminal, Write};
@@ -28,6 +29,7 @@ use serde::Serialize;
 use crate::error::Exit;
 use crate::sanitize::escape;
 use crate::sanitize::redact::Secrets;
+use crate::toolchain::output::{omitted_line, GoLine};
 
 pub use artifact::ArtifactReport;
 pub use json::SCHEMA_VERSION;
@@ -296,15 +298,29 @@ impl Reporter {
         }
     }
 
-    /// What a successful `go build` said on stderr (captured), shown in the human
-    /// formats as one block.
-    pub fn go_said(&self, stderr: &str) {
-        if self.format.is_human() && !stderr.trim().is_empty() {
-            let mut text = self.clean(stderr);
-            if !text.ends_with('\n') {
-                text.push('\n');
+    /// One line a running `go build` wrote for `target`, shown as it arrives (prefixed
+    /// with the target when `prefixed`): on stderr in the human formats, a `go-output`
+    /// event in JSON.
+    pub fn go_output(&self, target: &str, prefixed: bool, line: GoLine) {
+        match self.format {
+            MessageFormat::Human | MessageFormat::Github => {
+                self.write(
+                    Stream::Err,
+                    &stream::human(&self.style(), target, prefixed, line),
+                );
             }
-            self.write(Stream::Err, &text);
+            MessageFormat::Json => {
+                let (stream, text, omitted) = match line {
+                    GoLine::Line { stream, text } => (stream.name(), text.to_string(), None),
+                    GoLine::Omitted(n) => ("stderr", omitted_line(n), Some(n)),
+                };
+                self.write_json(&json::Event::GoOutput {
+                    target,
+                    stream,
+                    line: &text,
+                    omitted,
+                });
+            }
         }
     }
 
@@ -321,8 +337,7 @@ impl Reporter {
                         if stderr.is_empty() { message } else { stderr },
                     ));
                 }
-                // Captured: shown now, escaped, as one block.
-                self.go_said(stderr);
+                // go's lines were shown as they came (Reporter::go_output).
                 self.human_status("error", message, human::Tone::Bad)
             }
             MessageFormat::Json => self.write_json(&json::Event::CompilerFailed {
