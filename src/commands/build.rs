@@ -191,6 +191,7 @@ pub(super) fn exec_with(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let results: Vec<Mutex<Option<Outcome>>> = plans.iter().map(|_| Mutex::new(None)).collect();
+    reporter.progress_start(plans.len());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
@@ -219,6 +220,11 @@ pub(super) fn exec_with(
                     ),
                 );
                 let t0 = Instant::now();
+                let label = if several_binaries {
+                    format!("{} {}", plan.name, plan.target)
+                } else {
+                    plan.target.to_string()
+                };
                 let result = pipeline::build_one(pipeline::Job {
                     ctx: &ctx,
                     go: &go,
@@ -226,7 +232,9 @@ pub(super) fn exec_with(
                     opts,
                     smoke: smokes[i].as_ref(),
                     reporter,
+                    label: &label,
                 });
+                reporter.progress_done(&label);
                 match &result {
                     Ok(report) => reporter.artifact(report),
                     // go build failures were reported by the pipeline, with go's stderr.
@@ -250,6 +258,7 @@ pub(super) fn exec_with(
             });
         }
     });
+    reporter.progress_end();
 
     let mut worst = Exit::Ok;
     let (mut verified, mut rejected, mut failed) = (0, 0, 0);

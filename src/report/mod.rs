@@ -16,6 +16,7 @@ mod human;
 pub mod image;
 mod json;
 pub mod junit;
+pub mod progress;
 mod stream;
 mod style;
 
@@ -122,6 +123,8 @@ pub struct Reporter {
     pub step_summary: Option<PathBuf>,
     secrets: Arc<Secrets>,
     sink: Arc<Sink>,
+    /// The live progress lines, when they are drawn ([`progress::enabled`]).
+    progress: Option<Arc<progress::Progress>>,
 }
 
 impl Reporter {
@@ -153,6 +156,55 @@ impl Reporter {
             step_summary: None,
             secrets: Arc::new(Secrets::default()),
             sink: Arc::new(Sink::default()),
+            progress: None,
+        }
+    }
+
+    /// Draws live progress when `when`, the terminal and the format allow it
+    /// ([`progress::enabled`]); `term` and `ci` are `TERM` and whether `CI` is set.
+    pub fn with_progress(
+        mut self,
+        when: progress::ProgressWhen,
+        term: Option<&str>,
+        ci: bool,
+    ) -> Reporter {
+        let ask = progress::ProgressAsk {
+            when,
+            human: self.format.is_human() && !self.quiet,
+            stderr_terminal: std::io::stderr().is_terminal(),
+            term,
+            ci,
+        };
+        self.progress =
+            progress::enabled(&ask).then(|| Arc::new(progress::Progress::new(self.color)));
+        self
+    }
+
+    /// A run of `total` targets starts (live progress only).
+    pub fn progress_start(&self, total: usize) {
+        if let Some(p) = &self.progress {
+            p.start("Building", total);
+        }
+    }
+
+    /// `target` entered `phase` (live progress only).
+    pub fn progress_phase(&self, target: &str, phase: &str) {
+        if let Some(p) = &self.progress {
+            p.phase(target, phase);
+        }
+    }
+
+    /// `target` is done (live progress only).
+    pub fn progress_done(&self, target: &str) {
+        if let Some(p) = &self.progress {
+            p.done(target);
+        }
+    }
+
+    /// The run is over: the progress lines are cleared.
+    pub fn progress_end(&self) {
+        if let Some(p) = &self.progress {
+            p.end();
         }
     }
 
@@ -199,7 +251,10 @@ impl Reporter {
         } else {
             std::borrow::Cow::Borrowed(text)
         };
-        self.sink.put(s, text.as_bytes());
+        match (&self.progress, s) {
+            (Some(p), Stream::Err) => p.suspend(|| self.sink.put(s, text.as_bytes())),
+            _ => self.sink.put(s, text.as_bytes()),
+        }
     }
 
     /// The tool's own workflow command line, on stdout.
@@ -298,16 +353,13 @@ impl Reporter {
         }
     }
 
-    /// One line a running `go build` wrote for `target`, shown as it arrives (prefixed
-    /// with the target when `prefixed`): on stderr in the human formats, a `go-output`
+    /// One line a running `go build` wrote for `target`, shown as it arrives (after
+    /// `[prefix] ` when several builds run): on stderr in the human formats, a `go-output`
     /// event in JSON.
-    pub fn go_output(&self, target: &str, prefixed: bool, line: GoLine) {
+    pub fn go_output(&self, target: &str, prefix: Option<&str>, line: GoLine) {
         match self.format {
             MessageFormat::Human | MessageFormat::Github => {
-                self.write(
-                    Stream::Err,
-                    &stream::human(&self.style(), target, prefixed, line),
-                );
+                self.write(Stream::Err, &stream::human(&self.style(), prefix, line));
             }
             MessageFormat::Json => {
                 let (stream, text, omitted) = match line {

@@ -7,17 +7,16 @@ use super::style::Style;
 use crate::toolchain::output::{omitted_line, GoLine};
 
 /// One of go's lines, as the human formats show it (with its newline).
-pub fn human(style: &Style, target: &str, prefixed: bool, line: GoLine) -> String {
+pub fn human(style: &Style, prefix: Option<&str>, line: GoLine) -> String {
     let text = match line {
         GoLine::Line { text, .. } => style.clean(text),
         GoLine::Omitted(n) => omitted_line(n),
     };
     // One line stays one line: a carriage return or newline inside it is escaped.
     let text = text.replace('\n', "\\n");
-    if prefixed {
-        format!("[{}] {text}\n", style.clean_value(target))
-    } else {
-        format!("{text}\n")
+    match prefix {
+        Some(p) => format!("[{}] {text}\n", style.clean_value(p)),
+        None => format!("{text}\n"),
     }
 }
 
@@ -69,11 +68,8 @@ mod tests {
             ),
         ];
         for (name, prefixed, l, want) in cases {
-            assert_eq!(
-                human(&style, "linux/arm64", prefixed, l),
-                want,
-                "case {name}"
-            );
+            let prefix = prefixed.then_some("linux/arm64");
+            assert_eq!(human(&style, prefix, l), want, "case {name}");
         }
     }
 }
