@@ -239,10 +239,11 @@ pub(super) fn exec_with(
                     Ok(report) => reporter.artifact(report),
                     // go build failures were reported by the pipeline, with go's stderr.
                     Err(e) if matches!(exit_for(e), Exit::GoBuild | Exit::Interrupted) => {}
-                    Err(e) => reporter.error(
+                    Err(e) => reporter.error_help(
                         Some(&plan.target.to_string()),
                         exit_for(e),
                         &format!("{e:#}"),
+                        crate::error::help_of(e),
                     ),
                 }
                 let ok = matches!(&result, Ok(r) if r.delivered || r.discarded);

@@ -37,6 +37,9 @@ pub(super) enum Event<'a> {
         message: &'a str,
         target: Option<&'a str>,
         exit: i32,
+        /// What to do next, when the tool knows.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        help: Option<&'a str>,
     },
     /// A release evidence document written (`--provenance`, `--vsa`, `--sbom`).
     Evidence {

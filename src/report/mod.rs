@@ -112,6 +112,15 @@ impl Sink {
     }
 }
 
+/// Clears the live progress lines when dropped ([`Reporter::progress_run`]).
+pub struct ProgressRun<'a>(&'a Reporter);
+
+impl Drop for ProgressRun<'_> {
+    fn drop(&mut self) {
+        self.0.progress_end();
+    }
+}
+
 /// Renders events for people or machines.
 #[derive(Debug, Clone)]
 pub struct Reporter {
@@ -185,6 +194,15 @@ impl Reporter {
         if let Some(p) = &self.progress {
             p.start("Building", total);
         }
+    }
+
+    /// A step of `total` parts (`Image`) starts its own progress lines, cleared when the
+    /// returned guard goes (live progress only).
+    pub fn progress_run(&self, verb: &str, total: usize) -> ProgressRun<'_> {
+        if let Some(p) = &self.progress {
+            p.start(verb, total);
+        }
+        ProgressRun(self)
     }
 
     /// `target` entered `phase` (live progress only).
@@ -276,6 +294,7 @@ impl Reporter {
                 message: &msg,
                 target: None,
                 exit: Exit::Usage.code(),
+                help: None,
             }),
             MessageFormat::Github => self.write_command(&github::annotation(
                 &self.style(),
@@ -314,14 +333,28 @@ impl Reporter {
     /// error), for `target` when it concerns one: `error:` on stderr, an `::error`
     /// annotation in the GitHub format, an `error` event in JSON.
     pub fn error(&self, target: Option<&str>, exit: Exit, message: &str) {
+        self.error_help(target, exit, message, None)
+    }
+
+    /// [`Reporter::error`], with what to do next: cargo's `help:` line under the error
+    /// (a `help` field in JSON).
+    pub fn error_help(&self, target: Option<&str>, exit: Exit, message: &str, help: Option<&str>) {
         let shown = match target {
             Some(t) => format!("{t}: {message}"),
             None => message.to_string(),
         };
         match self.format {
-            MessageFormat::Human => self.human_status("error", &shown, human::Tone::Bad),
+            MessageFormat::Human => {
+                self.human_status("error", &shown, human::Tone::Bad);
+                if let Some(h) = help {
+                    self.write(Stream::Err, &human::help(&self.style(), h));
+                }
+            }
             MessageFormat::Github => {
                 self.human_status("error", &shown, human::Tone::Bad);
+                if let Some(h) = help {
+                    self.write(Stream::Err, &human::help(&self.style(), h));
+                }
                 self.write_command(&github::annotation(
                     &self.style(),
                     "error",
@@ -334,13 +367,19 @@ impl Reporter {
                 message,
                 target,
                 exit: exit.code(),
+                help,
             }),
         }
     }
 
     /// A command's failure, reported by its exit code.
     pub fn fatal(&self, e: &anyhow::Error) {
-        self.error(None, crate::error::exit_for(e), &format!("{e:#}"));
+        self.error_help(
+            None,
+            crate::error::exit_for(e),
+            &format!("{e:#}"),
+            crate::error::help_of(e),
+        );
     }
 
     pub fn build_started(&self, profile: &str, targets: &[String], go: Option<&str>) {
