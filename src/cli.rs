@@ -225,6 +225,9 @@ pub struct OutputArgs {
     /// Colour: auto (a terminal, unless NO_COLOR), always, never. CARGO_TERM_COLOR is honoured.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorArg,
+    /// Live progress on a terminal: auto, always, never. [default: CARGO_TERM_PROGRESS_WHEN, else auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub progress: Option<ColorArg>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -51,6 +51,8 @@ impl Exit {
 pub struct Failure {
     pub exit: Exit,
     pub message: String,
+    /// What to do next, shown as cargo's `help:` line under the error.
+    pub help: Option<String>,
 }
 
 impl fmt::Display for Failure {
@@ -71,7 +73,24 @@ pub fn failure(exit: Exit, message: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Failure {
         exit,
         message: message.into(),
+        help: None,
     })
+}
+
+/// A failure with what to do next (`help: run cargo xbuild-go init`).
+pub fn helped(exit: Exit, message: impl Into<String>, help: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Failure {
+        exit,
+        message: message.into(),
+        help: Some(help.into()),
+    })
+}
+
+/// The `help:` of an error: the outermost one a [`Failure`] in its chain carries.
+pub fn help_of(err: &anyhow::Error) -> Option<&str> {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<Failure>())
+        .find_map(|f| f.help.as_deref())
 }
 
 /// Declares `struct NAME(pub String)`, an error that is its message: it displays as the

@@ -16,6 +16,13 @@ fn main() {
     }
     let code = match cli::Cli::try_parse_from(cli::normalize_args(std::env::args_os())) {
         Ok(cli) => commands::exec(cli).code(),
+        Err(mut e) if e.kind() == clap::error::ErrorKind::UnknownArgument => {
+            suggest_subcommand(&mut e);
+            match e.print() {
+                Err(w) if w.kind() != std::io::ErrorKind::BrokenPipe => 2,
+                _ => e.exit_code(),
+            }
+        }
         // --help, --version and usage errors: clap's text and code, or exit 2 when that
         // text cannot be written (a closed pipe stays quiet).
         Err(e) => match e.print() {
@@ -24,4 +31,29 @@ fn main() {
         },
     };
     std::process::exit(code);
+}
+
+/// A word the default action does not take (`cargo xbuild-go doctr`) that is close to a
+/// subcommand's name gets clap's own tip: `a similar subcommand exists: 'doctor'`.
+fn suggest_subcommand(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue};
+    use clap::CommandFactory;
+    let Some(ContextValue::String(given)) = e.get(ContextKind::InvalidArg) else {
+        return;
+    };
+    if given.starts_with('-') {
+        return;
+    }
+    let cmd = cli::Cli::command();
+    let names: Vec<&str> = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name())
+        .collect();
+    if let Some(name) = xbuild_go::suggest::closest(given, names.iter().copied()) {
+        e.insert(
+            ContextKind::SuggestedSubcommand,
+            ContextValue::String(name.to_string()),
+        );
+    }
 }

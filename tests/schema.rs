@@ -36,6 +36,8 @@ fn every_line_validates() {
             "json",
         ][..],
         &["-o", "bad", "--ldflags", "", "--message-format", "json"][..],
+        // go's own lines (-x prints them even from the cache): go-output events.
+        &["--message-format", "json", "--", "-x"][..],
         &[
             "verify",
             "dist/hello-linux-arm64",
@@ -156,6 +158,7 @@ fn every_line_validates() {
         "artifact",
         "build-finished",
         "compiler-failed",
+        "go-output",
         "error",
         "evidence",
     ] {

@@ -176,9 +176,9 @@ pub(super) fn exec_with(
     let opts = BuildOptions {
         no_verify: args.no_verify,
         keep_rejected: args.keep_rejected,
-        // go's stderr is always captured: it is shown cleaned (no control characters, no
-        // workflow commands, no secrets), as one block per target.
-        capture_stderr: true,
+        // go's lines are shown as they come, cleaned (no control characters, no workflow
+        // commands, no secrets), prefixed with their target when several run.
+        prefix_output: plans.len() > 1,
         checksum: reporter.format == MessageFormat::Json
             || args.checksums.is_some()
             || outs.any()
@@ -191,6 +191,7 @@ pub(super) fn exec_with(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let results: Vec<Mutex<Option<Outcome>>> = plans.iter().map(|_| Mutex::new(None)).collect();
+    reporter.progress_start(plans.len());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| loop {
@@ -219,6 +220,11 @@ pub(super) fn exec_with(
                     ),
                 );
                 let t0 = Instant::now();
+                let label = if several_binaries {
+                    format!("{} {}", plan.name, plan.target)
+                } else {
+                    plan.target.to_string()
+                };
                 let result = pipeline::build_one(pipeline::Job {
                     ctx: &ctx,
                     go: &go,
@@ -226,15 +232,18 @@ pub(super) fn exec_with(
                     opts,
                     smoke: smokes[i].as_ref(),
                     reporter,
+                    label: &label,
                 });
+                reporter.progress_done(&label);
                 match &result {
                     Ok(report) => reporter.artifact(report),
                     // go build failures were reported by the pipeline, with go's stderr.
                     Err(e) if matches!(exit_for(e), Exit::GoBuild | Exit::Interrupted) => {}
-                    Err(e) => reporter.error(
+                    Err(e) => reporter.error_help(
                         Some(&plan.target.to_string()),
                         exit_for(e),
                         &format!("{e:#}"),
+                        crate::error::help_of(e),
                     ),
                 }
                 let ok = matches!(&result, Ok(r) if r.delivered || r.discarded);
@@ -250,6 +259,7 @@ pub(super) fn exec_with(
             });
         }
     });
+    reporter.progress_end();
 
     let mut worst = Exit::Ok;
     let (mut verified, mut rejected, mut failed) = (0, 0, 0);

@@ -13,6 +13,7 @@ mod verify;
 
 use crate::cli::{Cli, ColorArg, Command, MessageFormatArg, OutputArgs};
 use crate::error::{exit_for, Exit};
+use crate::report::progress::ProgressWhen;
 use crate::report::{ColorChoice, MessageFormat, Reporter};
 use crate::sanitize::redact::Secrets;
 use crate::toolchain::HostEnv;
@@ -85,7 +86,7 @@ fn secrets(host: &HostEnv) -> Secrets {
 }
 
 fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
-    let mut r = Reporter::new(
+    let r = Reporter::new(
         match o.message_format {
             MessageFormatArg::Human => MessageFormat::Human,
             MessageFormatArg::Json => MessageFormat::Json,
@@ -102,6 +103,24 @@ fn reporter(o: &OutputArgs, host: &HostEnv) -> Reporter {
         o.verbose,
     )
     .with_secrets(secrets(host));
+    let env_when = host.get("CARGO_TERM_PROGRESS_WHEN").map(String::as_str);
+    let when = match (o.progress, env_when) {
+        (Some(ColorArg::Auto), _) => ProgressWhen::Auto,
+        (Some(ColorArg::Always), _) => ProgressWhen::Always,
+        (Some(ColorArg::Never), _) => ProgressWhen::Never,
+        (None, Some(v)) => ProgressWhen::parse(v).unwrap_or_else(|| {
+            r.warn(&format!(
+                "CARGO_TERM_PROGRESS_WHEN=`{v}` is not auto, always or never: using auto"
+            ));
+            ProgressWhen::Auto
+        }),
+        (None, None) => ProgressWhen::Auto,
+    };
+    let mut r = r.with_progress(
+        when,
+        host.get("TERM").map(String::as_str),
+        host.get("CI").is_some_and(|v| !v.is_empty()),
+    );
     r.step_summary = host
         .get("GITHUB_STEP_SUMMARY")
         .filter(|p| !p.is_empty())

@@ -20,8 +20,8 @@ use crate::verify::{self, Policy};
 pub struct BuildOptions {
     pub no_verify: bool,
     pub keep_rejected: bool,
-    /// Capture go's stderr (JSON output) instead of passing it through.
-    pub capture_stderr: bool,
+    /// Prefix go's lines with their target (several targets run).
+    pub prefix_output: bool,
     /// Compute the artifact's sha256 (for JSON output).
     pub checksum: bool,
     /// Build a second time elsewhere with a fresh GOCACHE and compare (build.reproducible).
@@ -38,12 +38,16 @@ pub struct Job<'a> {
     /// The smoke run to make of the verified artifact, if any.
     pub smoke: Option<&'a SmokeRequest>,
     pub reporter: &'a Reporter,
+    /// What the progress line and go's line prefix call this build (its target, with
+    /// the binary's name when several are built).
+    pub label: &'a str,
 }
 
 /// Builds, verifies and delivers one target. Returns its report; `go build` failures
 /// and interrupts are errors.
 pub fn build_one(job: Job) -> anyhow::Result<ArtifactReport> {
     let (ctx, plan) = (job.ctx, job.plan);
+    job.reporter.progress_phase(job.label, "resolving");
     let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
     let parent = plan
         .dest
@@ -94,6 +98,7 @@ fn build_in(
         opts,
         smoke,
         reporter,
+        label,
     } = job;
     let p = &plan.profile;
     // go writes into this build's private slot of the output cache: nothing of ours is
@@ -133,10 +138,9 @@ fn build_in(
     );
     reporter.detail(&format!("running {}", cmd.display()));
     let started = Instant::now();
-    let ran = cmd.run(opts.capture_stderr);
-    if let Ok(said) = &ran {
-        reporter.go_said(said);
-    }
+    reporter.progress_phase(label, "building");
+    let prefix = opts.prefix_output.then_some(label);
+    let ran = cmd.run(&|line| reporter.go_output(&target, prefix, line));
     if let Err(e) = ran {
         let e = match &plan.cache_program {
             Some(c) if crate::error::exit_for(&e) == Exit::GoBuild => {
@@ -182,6 +186,7 @@ fn build_in(
     } else {
         policy_for(ctx, p, &plan.target)?
     };
+    reporter.progress_phase(label, "verifying");
     let shown = crate::sanitize::escape::path(&out);
     let mut verdict = verify::verify(&snap.bytes, &policy)
         .map_err(|e| failure(Exit::VerifyFailed, format!("{shown}: {e}")))?;
@@ -189,6 +194,7 @@ fn build_in(
     let sha256 = opts.checksum.then(|| sha256_hex(&snap.bytes));
     // The runs get a private copy of the snapshot just verified, never the slot.
     if let Some(req) = smoke {
+        reporter.progress_phase(label, "smoke");
         let name = plan
             .dest
             .file_name()
@@ -263,6 +269,7 @@ fn build_in(
         // -o /dev/null: verified, and nothing written anywhere.
         report.discarded = passed;
     } else if passed {
+        reporter.progress_phase(label, "delivering");
         let how = deliver::deliver(Some(&snap.file), &snap.bytes, &plan.dest)?;
         if how == deliver::Delivered::Unchanged {
             reporter.detail(&format!(

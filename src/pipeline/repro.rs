@@ -246,7 +246,7 @@ pub(super) fn reproducible_check(
             *slot = out.display().to_string();
         }
     }
-    if let Err(e) = second.run(true) {
+    if let Err(e) = second.run(&|_| {}) {
         if crate::error::exit_for(&e) == Exit::Interrupted {
             return Err(e);
         }

@@ -107,7 +107,21 @@ impl RegistryError {
 
     /// As an `anyhow::Error` whose exit code [`crate::error::exit_for`] finds.
     pub fn into_failure(self) -> anyhow::Error {
-        failure(self.exit(), self.message)
+        match self.help() {
+            Some(h) => crate::error::helped(self.exit(), self.message, h),
+            None => failure(self.exit(), self.message),
+        }
+    }
+
+    /// What to do next, when there is something to say (cargo's `help:` line).
+    pub fn help(&self) -> Option<&'static str> {
+        match self.kind {
+            Kind::NotFound => Some(
+                "check the image's repository and tag (`skopeo list-tags docker://REPOSITORY` \
+                 lists its tags), or pin a base that exists with `repository@sha256:…`",
+            ),
+            _ => None,
+        }
     }
 }
 

@@ -36,6 +36,11 @@ pub(super) fn status(r: &Style, verb: &str, message: &str, tone: Tone) -> String
     format!("{} {}\n", head(r, verb, tone), r.clean(message))
 }
 
+/// cargo's `help:` line under an error: what to do next.
+pub(super) fn help(r: &Style, text: &str) -> String {
+    format!("{} {}\n", paint(r, "1;36", "help:"), r.clean(text))
+}
+
 fn paint(r: &Style, code: &str, s: &str) -> String {
     if r.color {
         format!("\x1b[{code}m{s}\x1b[0m")

@@ -23,11 +23,23 @@ pub(super) enum Event<'a> {
         message: &'a str,
         stderr: &'a str,
     },
+    /// One line a running `go build` wrote (`omitted`: the count of lines not kept,
+    /// when the line stands for them).
+    GoOutput {
+        target: &'a str,
+        stream: &'a str,
+        line: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        omitted: Option<usize>,
+    },
     /// A configuration, toolchain or I/O failure; `exit` is the code it maps to.
     Error {
         message: &'a str,
         target: Option<&'a str>,
         exit: i32,
+        /// What to do next, when the tool knows.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        help: Option<&'a str>,
     },
     /// A release evidence document written (`--provenance`, `--vsa`, `--sbom`).
     Evidence {

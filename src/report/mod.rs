@@ -16,6 +16,8 @@ mod human;
 pub mod image;
 mod json;
 pub mod junit;
+pub mod progress;
+mod stream;
 mod style;
 
 use std::io::{IsTerminal, Write};
@@ -28,6 +30,7 @@ use serde::Serialize;
 use crate::error::Exit;
 use crate::sanitize::escape;
 use crate::sanitize::redact::Secrets;
+use crate::toolchain::output::{omitted_line, GoLine};
 
 pub use artifact::ArtifactReport;
 pub use json::SCHEMA_VERSION;
@@ -109,6 +112,15 @@ impl Sink {
     }
 }
 
+/// Clears the live progress lines when dropped ([`Reporter::progress_run`]).
+pub struct ProgressRun<'a>(&'a Reporter);
+
+impl Drop for ProgressRun<'_> {
+    fn drop(&mut self) {
+        self.0.progress_end();
+    }
+}
+
 /// Renders events for people or machines.
 #[derive(Debug, Clone)]
 pub struct Reporter {
@@ -120,6 +132,8 @@ pub struct Reporter {
     pub step_summary: Option<PathBuf>,
     secrets: Arc<Secrets>,
     sink: Arc<Sink>,
+    /// The live progress lines, when they are drawn ([`progress::enabled`]).
+    progress: Option<Arc<progress::Progress>>,
 }
 
 impl Reporter {
@@ -151,6 +165,64 @@ impl Reporter {
             step_summary: None,
             secrets: Arc::new(Secrets::default()),
             sink: Arc::new(Sink::default()),
+            progress: None,
+        }
+    }
+
+    /// Draws live progress when `when`, the terminal and the format allow it
+    /// ([`progress::enabled`]); `term` and `ci` are `TERM` and whether `CI` is set.
+    pub fn with_progress(
+        mut self,
+        when: progress::ProgressWhen,
+        term: Option<&str>,
+        ci: bool,
+    ) -> Reporter {
+        let ask = progress::ProgressAsk {
+            when,
+            human: self.format.is_human() && !self.quiet,
+            stderr_terminal: std::io::stderr().is_terminal(),
+            term,
+            ci,
+        };
+        self.progress =
+            progress::enabled(&ask).then(|| Arc::new(progress::Progress::new(self.color)));
+        self
+    }
+
+    /// A run of `total` targets starts (live progress only).
+    pub fn progress_start(&self, total: usize) {
+        if let Some(p) = &self.progress {
+            p.start("Building", total);
+        }
+    }
+
+    /// A step of `total` parts (`Image`) starts its own progress lines, cleared when the
+    /// returned guard goes (live progress only).
+    pub fn progress_run(&self, verb: &str, total: usize) -> ProgressRun<'_> {
+        if let Some(p) = &self.progress {
+            p.start(verb, total);
+        }
+        ProgressRun(self)
+    }
+
+    /// `target` entered `phase` (live progress only).
+    pub fn progress_phase(&self, target: &str, phase: &str) {
+        if let Some(p) = &self.progress {
+            p.phase(target, phase);
+        }
+    }
+
+    /// `target` is done (live progress only).
+    pub fn progress_done(&self, target: &str) {
+        if let Some(p) = &self.progress {
+            p.done(target);
+        }
+    }
+
+    /// The run is over: the progress lines are cleared.
+    pub fn progress_end(&self) {
+        if let Some(p) = &self.progress {
+            p.end();
         }
     }
 
@@ -197,7 +269,10 @@ impl Reporter {
         } else {
             std::borrow::Cow::Borrowed(text)
         };
-        self.sink.put(s, text.as_bytes());
+        match (&self.progress, s) {
+            (Some(p), Stream::Err) => p.suspend(|| self.sink.put(s, text.as_bytes())),
+            _ => self.sink.put(s, text.as_bytes()),
+        }
     }
 
     /// The tool's own workflow command line, on stdout.
@@ -219,6 +294,7 @@ impl Reporter {
                 message: &msg,
                 target: None,
                 exit: Exit::Usage.code(),
+                help: None,
             }),
             MessageFormat::Github => self.write_command(&github::annotation(
                 &self.style(),
@@ -257,14 +333,28 @@ impl Reporter {
     /// error), for `target` when it concerns one: `error:` on stderr, an `::error`
     /// annotation in the GitHub format, an `error` event in JSON.
     pub fn error(&self, target: Option<&str>, exit: Exit, message: &str) {
+        self.error_help(target, exit, message, None)
+    }
+
+    /// [`Reporter::error`], with what to do next: cargo's `help:` line under the error
+    /// (a `help` field in JSON).
+    pub fn error_help(&self, target: Option<&str>, exit: Exit, message: &str, help: Option<&str>) {
         let shown = match target {
             Some(t) => format!("{t}: {message}"),
             None => message.to_string(),
         };
         match self.format {
-            MessageFormat::Human => self.human_status("error", &shown, human::Tone::Bad),
+            MessageFormat::Human => {
+                self.human_status("error", &shown, human::Tone::Bad);
+                if let Some(h) = help {
+                    self.write(Stream::Err, &human::help(&self.style(), h));
+                }
+            }
             MessageFormat::Github => {
                 self.human_status("error", &shown, human::Tone::Bad);
+                if let Some(h) = help {
+                    self.write(Stream::Err, &human::help(&self.style(), h));
+                }
                 self.write_command(&github::annotation(
                     &self.style(),
                     "error",
@@ -277,13 +367,19 @@ impl Reporter {
                 message,
                 target,
                 exit: exit.code(),
+                help,
             }),
         }
     }
 
     /// A command's failure, reported by its exit code.
     pub fn fatal(&self, e: &anyhow::Error) {
-        self.error(None, crate::error::exit_for(e), &format!("{e:#}"));
+        self.error_help(
+            None,
+            crate::error::exit_for(e),
+            &format!("{e:#}"),
+            crate::error::help_of(e),
+        );
     }
 
     pub fn build_started(&self, profile: &str, targets: &[String], go: Option<&str>) {
@@ -296,15 +392,26 @@ impl Reporter {
         }
     }
 
-    /// What a successful `go build` said on stderr (captured), shown in the human
-    /// formats as one block.
-    pub fn go_said(&self, stderr: &str) {
-        if self.format.is_human() && !stderr.trim().is_empty() {
-            let mut text = self.clean(stderr);
-            if !text.ends_with('\n') {
-                text.push('\n');
+    /// One line a running `go build` wrote for `target`, shown as it arrives (after
+    /// `[prefix] ` when several builds run): on stderr in the human formats, a `go-output`
+    /// event in JSON.
+    pub fn go_output(&self, target: &str, prefix: Option<&str>, line: GoLine) {
+        match self.format {
+            MessageFormat::Human | MessageFormat::Github => {
+                self.write(Stream::Err, &stream::human(&self.style(), prefix, line));
             }
-            self.write(Stream::Err, &text);
+            MessageFormat::Json => {
+                let (stream, text, omitted) = match line {
+                    GoLine::Line { stream, text } => (stream.name(), text.to_string(), None),
+                    GoLine::Omitted(n) => ("stderr", omitted_line(n), Some(n)),
+                };
+                self.write_json(&json::Event::GoOutput {
+                    target,
+                    stream,
+                    line: &text,
+                    omitted,
+                });
+            }
         }
     }
 
@@ -321,8 +428,7 @@ impl Reporter {
                         if stderr.is_empty() { message } else { stderr },
                     ));
                 }
-                // Captured: shown now, escaped, as one block.
-                self.go_said(stderr);
+                // go's lines were shown as they came (Reporter::go_output).
                 self.human_status("error", message, human::Tone::Bad)
             }
             MessageFormat::Json => self.write_json(&json::Event::CompilerFailed {

@@ -144,16 +144,17 @@ pub fn resolve(
         which::which_in(program, Some(path_var), cwd).ok()
     };
     let Some(path) = found else {
-        return Err(failure(
+        return Err(crate::error::helped(
             Exit::Toolchain,
             format!(
-                "{from}: the cache program `{name}` was not found{}: install it, or {NO_CACHE_HINT}",
+                "{from}: the cache program `{name}` was not found{}",
                 if program.is_absolute() || words[0].contains('/') {
                     String::new()
                 } else {
                     " on PATH".to_string()
                 }
             ),
+            format!("install it, or {NO_CACHE_HINT}"),
         ));
     };
     let bytes = std::fs::read(&path).map_err(|e| {

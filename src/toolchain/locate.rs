@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{failure, Exit};
+use crate::error::{helped, Exit};
 use crate::profile::GoVersion;
 use crate::target::Target;
 
@@ -51,9 +51,10 @@ pub fn locate(flag: Option<&Path>, host: &HostEnv, cwd: &Path) -> anyhow::Result
         match which::which_in("go", Some(path_var), cwd) {
             Ok(p) => (p, GoFrom::Path),
             Err(_) => {
-                return Err(failure(
+                return Err(helped(
                     Exit::Toolchain,
-                    format!("`go` was not found on PATH: {INSTALL_HINT}"),
+                    "`go` was not found on PATH",
+                    INSTALL_HINT,
                 ))
             }
         }
@@ -76,12 +77,10 @@ fn resolve_named(p: &Path, host: &HostEnv, cwd: &Path, via: &str) -> anyhow::Res
         which::which_in(p, Some(path_var), cwd).ok()
     };
     found.ok_or_else(|| {
-        failure(
+        helped(
             Exit::Toolchain,
-            format!(
-                "{via} names `{}`, which does not exist: {INSTALL_HINT}",
-                p.display()
-            ),
+            format!("{via} names `{}`, which does not exist", p.display()),
+            INSTALL_HINT,
         )
     })
 }

@@ -10,7 +10,7 @@
 //! - [`zig`], then [`cc`] (the C toolchain of a cgo build), then [`childenv`] (the
 //!   scrubbed environment of a build);
 //! - [`cacheprog`] (the remote cache program: resolved, wrapped, its handshake);
-//! - [`run`] (`go build` in its own process group) and [`smoke`] (contained smoke runs);
+//! - [`output`] (go's lines as they arrive, bounded), [`run`] (`go build` in its own process group) and [`smoke`] (contained smoke runs);
 //! - [`doctor`] on top: it only judges what the others find.
 
 pub mod cacheprog;
@@ -22,6 +22,7 @@ pub mod goenv;
 pub mod hostenv;
 pub mod interrupt;
 pub mod locate;
+pub mod output;
 pub mod probe;
 pub mod run;
 pub mod smoke;

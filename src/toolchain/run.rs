@@ -4,12 +4,16 @@
 
 use anyhow::Context;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Mutex;
 
 use crate::error::{failure, Exit};
 
 use super::interrupt::{check_interrupted, install_interrupt_handler};
 use super::interrupt::{track, Stop};
+use super::output::{read_lines, Bounded, GoLine, GoStream};
 
 /// One `go build` invocation, fully spelled out.
 #[derive(Debug, Clone)]
@@ -69,75 +73,91 @@ impl GoBuild {
             .join(" ")
     }
 
-    /// Runs go build. Its stderr is passed through unchanged (or captured and returned,
-    /// with `capture`); its stdout goes to our stderr so our stdout stays machine-readable.
-    /// A non-zero exit is exit 3, Ctrl-C exit 130.
-    pub fn run(&self, capture: bool) -> anyhow::Result<String> {
+    /// Runs go build. Each line go writes, on stdout or stderr, is handed to `on_line`
+    /// as it arrives (bounded: [`super::output`]); what was kept is returned, and is in
+    /// the error of a failed build. A non-zero exit is exit 3, Ctrl-C exit 130.
+    pub fn run(&self, on_line: &(dyn Fn(GoLine) + Sync)) -> anyhow::Result<String> {
+        use std::os::unix::process::CommandExt;
         install_interrupt_handler();
         check_interrupted()?;
         // SAFETY: getpid has no preconditions.
         let parent = unsafe { libc::getpid() };
-        let mut expr = duct::cmd(&self.go, &self.args)
-            .dir(&self.dir)
-            .full_env(&self.env)
-            .stdout_to_stderr()
-            .unchecked()
-            .before_spawn(move |cmd| {
-                use std::os::unix::process::CommandExt;
-                cmd.process_group(0);
-                // SAFETY: the closure runs between fork and exec and only makes
-                // async-signal-safe calls (prctl, getppid).
-                unsafe {
-                    cmd.pre_exec(move || super::watchdog::die_with_parent(parent));
-                }
-                Ok(())
-            });
-        if capture {
-            expr = expr.stderr_capture();
+        let mut cmd = std::process::Command::new(&self.go);
+        cmd.args(&self.args)
+            .current_dir(&self.dir)
+            .env_clear()
+            .envs(&self.env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        // SAFETY: the closure runs between fork and exec and only makes
+        // async-signal-safe calls (prctl, getppid).
+        unsafe {
+            cmd.pre_exec(move || super::watchdog::die_with_parent(parent));
         }
-        let handle = expr.start().map_err(|e| {
+        let mut child = cmd.spawn().map_err(|e| {
             failure(
                 Exit::Toolchain,
                 format!("cannot run `{}`: {e}", self.go.display()),
             )
         })?;
-        let pgid = handle.pids().first().map_or(0, |p| *p as i32);
+        let pgid = child.id() as i32;
         // Ctrl-C sends the group SIGINT (at once, when it came already).
         track(pgid, Stop::Interrupt, true);
         // Kills the group if this process dies before go does (SIGKILL included). Best
         // effort: without it, go itself still dies with us (PR_SET_PDEATHSIG).
         let watchdog = super::watchdog::Watchdog::spawn(pgid).ok();
-        if self.env.contains_key("GOCACHEPROG") {
-            // What go started and left behind (a cache program that ignores SIGINT, or
-            // one still running after go failed) goes with it, and must go before the
-            // wait below, which reads go's stderr until every holder has closed it.
-            wait_exited_unreaped(pgid);
-            super::interrupt::stop(pgid, Stop::KillGroup);
-        }
-        let out = handle.wait().cloned();
+        let said = Mutex::new(Bounded::default());
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        std::thread::scope(|scope| {
+            for (stream, pipe) in [
+                (
+                    GoStream::Stdout,
+                    stdout.map(|p| Box::new(p) as Box<dyn Read + Send>),
+                ),
+                (
+                    GoStream::Stderr,
+                    stderr.map(|p| Box::new(p) as Box<dyn Read + Send>),
+                ),
+            ] {
+                let Some(pipe) = pipe else { continue };
+                let said = &said;
+                scope.spawn(move || {
+                    // A read error ends that stream; go's exit status still decides.
+                    let _ = read_lines(pipe, |line| {
+                        if let Ok(mut b) = said.lock() {
+                            b.push(stream, line, on_line);
+                        }
+                    });
+                });
+            }
+            if self.env.contains_key("GOCACHEPROG") {
+                // What go started and left behind (a cache program that ignores SIGINT,
+                // or one still running after go failed) goes with it, and must go
+                // before the readers end, which read go's pipes until every holder has
+                // closed them.
+                wait_exited_unreaped(pgid);
+                super::interrupt::stop(pgid, Stop::KillGroup);
+            }
+        });
+        let status = child.wait();
         track(pgid, Stop::Interrupt, false);
         drop(watchdog);
-        let out = out.with_context(|| format!("waiting for `{}`", self.go.display()))?;
+        let status = status.with_context(|| format!("waiting for `{}`", self.go.display()))?;
+        let said = said.into_inner().unwrap_or_default();
+        said.finish(on_line);
         check_interrupted()?;
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        if !out.status.success() {
-            let code = out
-                .status
+        let text = said.text();
+        if !status.success() {
+            let code = status
                 .code()
                 .map_or("a signal".to_string(), |c| format!("status {c}"));
             return Err(failure(
                 Exit::GoBuild,
-                format!(
-                    "`go build` failed with {code}{}",
-                    if capture {
-                        format!(":\n{stderr}")
-                    } else {
-                        String::new()
-                    }
-                ),
+                format!("`go build` failed with {code}:\n{text}"),
             ));
         }
-        Ok(stderr)
+        Ok(text)
     }
 }
 

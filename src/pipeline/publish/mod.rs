@@ -385,6 +385,9 @@ pub fn publish(
             if per_platform.len() == 1 { "" } else { "s" }
         ),
     );
+    // The live progress of the image (on a terminal): cleared however this ends.
+    let _progress = reporter.progress_run("Image", 1);
+    reporter.progress_phase("image", "assembling");
     let assembled = assemble::assemble(&p.base, &per_platform, &p.spec, p.epoch)?;
     if p.request.check_reproducible {
         let again = assemble::assemble(&p.base, &per_platform, &p.spec, p.epoch)?;
@@ -532,6 +535,7 @@ pub fn publish(
     // Said after the image's own lines.
     let mut after: Vec<(&str, String)> = Vec::new();
     if let Some(to) = &p.push {
+        reporter.progress_phase("image", "pushing");
         let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
         for (a, (digest, via)) in
             attached

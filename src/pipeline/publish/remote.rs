@@ -82,7 +82,11 @@ fn registry_failure(
     } else {
         String::new()
     };
-    failure(e.exit(), format!("{prefix}{}{hint}", e.message))
+    let message = format!("{prefix}{}{hint}", e.message);
+    match e.help() {
+        Some(h) => crate::error::helped(e.exit(), message, h),
+        None => failure(e.exit(), message),
+    }
 }
 
 /// The lock file beside the profile file (else in the working directory).

@@ -204,11 +204,26 @@ impl<'f> Resolver<'f> {
             (None, Some(f)) => format!("{}: ", f.path.display()),
             (None, None) => String::new(),
         };
-        usage(format!(
-            "{where_}unknown profile `{name}`{}; profiles: {}",
-            did_you_mean(name, names.iter().copied()),
+        let suggestion = did_you_mean(name, names.iter().copied());
+        let message = format!(
+            "{where_}unknown profile `{name}`{suggestion}; profiles: {}",
             names.join(", ")
-        ))
+        );
+        if !suggestion.is_empty() {
+            return usage(message);
+        }
+        let help = match self.file {
+            Some(f) => format!(
+                "add a `[profile.{name}]` table to {}, or run `cargo xbuild-go profiles` to \
+                 list the profiles",
+                crate::sanitize::escape::path(&f.path)
+            ),
+            None => format!(
+                "no xbuild-go.toml was found: run `cargo xbuild-go init --profile {name}` to \
+                 write one"
+            ),
+        };
+        crate::error::helped(crate::error::Exit::Usage, message, help)
     }
 
     /// The table of `name` with its whole chain checked, converted and memoized; `None`
