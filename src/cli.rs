@@ -44,6 +44,33 @@ pub enum Command {
     /// Build and verify every linux target, assemble the multi-platform OCI image of
     /// `[profile.NAME.image]` on its base, prove it, then write it (docs/images-out.md).
     Image(ImageArgs),
+    /// Write a starter xbuild-go.toml for the Go module here: every main package,
+    /// linux/amd64 and linux/arm64, -trimpath, go.mod's go line (docs/init.md).
+    ///
+    /// Example: `cargo xbuild-go init --targets linux/amd64,linux/arm64,darwin/arm64`
+    Init(InitArgs),
+}
+
+/// `init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// The profile to write. [default: golden, the one `cargo xbuild-go` builds]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Targets, comma-separated, GOOS/GOARCH[/VARIANT]. [default: linux/amd64,linux/arm64]
+    #[arg(long, value_name = "LIST")]
+    pub targets: Vec<String>,
+    /// Replace an existing xbuild-go.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Change to DIR before doing anything, as cargo's -C does. [default: .]
+    #[arg(short = 'C', value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The `go` binary to use. [default: XBUILD_GO_GO, else `go` on PATH]
+    #[arg(long = "go", value_name = "PATH")]
+    pub go: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
 }
 
 /// `image`: the build options, then where the image goes.

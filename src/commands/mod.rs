@@ -5,6 +5,7 @@ mod build;
 mod doctor;
 mod env;
 mod image;
+mod init;
 mod matrix;
 mod profiles;
 mod targets;
@@ -31,6 +32,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Profiles(a)) => &a.output_args,
         Some(Command::Matrix(a)) => &a.output_args,
         Some(Command::Image(a)) => &a.build.output_args,
+        Some(Command::Init(a)) => &a.output_args,
     };
     let r = reporter(output, &host);
     let result = match &cli.command {
@@ -43,6 +45,7 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Profiles(args)) => profiles::exec(args, host, &r),
         Some(Command::Matrix(args)) => matrix::exec(args, host, &r),
         Some(Command::Image(args)) => image::exec(args, host, &r),
+        Some(Command::Init(args)) => init::exec(args, host, &r),
     };
     let exit = match result {
         Ok(exit) => exit,
