@@ -63,6 +63,14 @@ pub struct InitArgs {
     /// Replace an existing xbuild-go.toml.
     #[arg(long)]
     pub force: bool,
+    /// Translate a goreleaser config's go builds instead, one profile each.
+    /// [default FILE: .goreleaser.yaml, .goreleaser.yml, goreleaser.yaml]
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["profile", "targets"])]
+    pub from_goreleaser: Option<String>,
+    /// With --from-goreleaser: exit 1, writing nothing, when a key of `builds` or the
+    /// top-level `env` does not translate.
+    #[arg(long, requires = "from_goreleaser")]
+    pub strict: bool,
     /// Change to DIR before doing anything, as cargo's -C does. [default: .]
     #[arg(short = 'C', value_name = "DIR")]
     pub dir: Option<PathBuf>,

@@ -2,7 +2,7 @@
 
 use crate::cli::InitArgs;
 use crate::error::Exit;
-use crate::pipeline::init::{init, InitRequest};
+use crate::pipeline::init::{from_goreleaser, init, InitRequest};
 use crate::report::Reporter;
 use crate::toolchain::HostEnv;
 
@@ -20,6 +20,10 @@ pub fn exec(args: &InitArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resu
         force: args.force,
         go: args.go.as_deref(),
     };
+    if let Some(file) = &args.from_goreleaser {
+        let file = (!file.is_empty()).then(|| std::path::Path::new(file.as_str()));
+        return from_goreleaser_exec(&req, file, args.strict, reporter);
+    }
     let w = init(&req, &host)?;
     let s = &w.starter;
     if !s.cgo_packages.is_empty() {
@@ -45,5 +49,45 @@ pub fn exec(args: &InitArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resu
         format!("cargo xbuild-go --profile {}", s.profile)
     };
     reporter.status("Next", &format!("run `{next}` to build and verify"));
+    Ok(Exit::Ok)
+}
+
+fn from_goreleaser_exec(
+    req: &InitRequest,
+    file: Option<&std::path::Path>,
+    strict: bool,
+    reporter: &Reporter,
+) -> anyhow::Result<Exit> {
+    let t = from_goreleaser(req, file, strict)?;
+    for n in &t.notes {
+        reporter.warn(&n.to_string());
+    }
+    if strict && t.notes.iter().any(|n| n.strict) {
+        reporter.error(
+            None,
+            Exit::VerifyFailed,
+            &format!(
+                "{}: keys of builds or env do not translate (--strict); nothing written",
+                t.source.display()
+            ),
+        );
+        return Ok(Exit::VerifyFailed);
+    }
+    reporter.status(
+        if t.replaced { "Replaced" } else { "Created" },
+        &format!(
+            "{} from {}: profiles {}",
+            t.path.display(),
+            t.source.display(),
+            t.profiles.join(", ")
+        ),
+    );
+    reporter.status(
+        "Next",
+        &format!(
+            "run `cargo xbuild-go --profile {}` to build and verify",
+            t.profiles[0]
+        ),
+    );
     Ok(Exit::Ok)
 }

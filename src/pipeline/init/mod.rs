@@ -1,6 +1,7 @@
 //! `cargo xbuild-go init`: a starter `xbuild-go.toml` for the Go module of the working
 //! directory, building every main package `go list` finds, written atomically.
 
+pub mod goreleaser;
 mod writer;
 
 use std::io::Write;
@@ -170,4 +171,59 @@ fn write_atomically(path: &Path, text: &str, replace: bool) -> anyhow::Result<()
         })?;
     }
     Ok(())
+}
+
+/// `init --from-goreleaser`: what was written and the notes.
+#[derive(Debug, Clone)]
+pub struct Translated {
+    pub path: PathBuf,
+    pub source: PathBuf,
+    pub profiles: Vec<String>,
+    pub notes: Vec<goreleaser::Note>,
+    pub replaced: bool,
+}
+
+/// Translates the goreleaser config (FILE, else the default names in the module
+/// directory) into the module's xbuild-go.toml. With `strict`, a note that counts
+/// writes nothing; the caller exits 1.
+pub fn from_goreleaser(
+    req: &InitRequest,
+    file: Option<&Path>,
+    strict: bool,
+) -> anyhow::Result<Translated> {
+    let module_dir =
+        profile::find_module_dir(&req.work_dir).unwrap_or_else(|| req.work_dir.clone());
+    let source = goreleaser::find(&req.work_dir, file)?;
+    let path = module_dir.join(profile::FILE_NAME);
+    let replaced = path.exists();
+    if replaced && !req.force {
+        return Err(usage(format!(
+            "{} already exists (help: edit it, or pass --force to replace it)",
+            path.display()
+        )));
+    }
+    let dir_name = module_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    let t = goreleaser::load(&source, &dir_name)?;
+    let go = super::GoMod::read(&module_dir)
+        .ok()
+        .and_then(|m| m.go.map(|(v, _)| v.to_string()));
+    let out = Translated {
+        path: path.clone(),
+        source: source.clone(),
+        profiles: t.builds.iter().map(|b| b.name.clone()).collect(),
+        notes: t.notes.clone(),
+        replaced,
+    };
+    if strict && t.notes.iter().any(|n| n.strict) {
+        return Ok(out);
+    }
+    write_atomically(
+        &path,
+        &goreleaser::render(&t, &source, go.as_deref()),
+        req.force,
+    )?;
+    Ok(out)
 }

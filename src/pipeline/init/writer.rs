@@ -29,7 +29,7 @@ fn list(items: &[String]) -> String {
 }
 
 /// A table key, bare when TOML allows it.
-fn key(name: &str) -> String {
+pub(super) fn key(name: &str) -> String {
     let bare = !name.is_empty()
         && name
             .chars()
