@@ -49,6 +49,64 @@ pub enum Command {
     ///
     /// Example: `cargo xbuild-go init --targets linux/amd64,linux/arm64,darwin/arm64`
     Init(InitArgs),
+    /// Print a shell completion script; it completes flags, subcommands, and the values
+    /// of --target (GOOS/GOARCH pairs) and --profile (the nearest xbuild-go.toml's).
+    ///
+    /// Example: `cargo-xbuild-go completions bash > ~/.local/share/bash-completion/completions/cargo-xbuild-go`
+    Completions(CompletionsArgs),
+    /// Write man pages: cargo-xbuild-go.1 and cargo-xbuild-go-SUB.1 for each subcommand.
+    ///
+    /// Example: `cargo xbuild-go man --out ~/.local/share/man/man1`
+    Man(ManArgs),
+}
+
+/// `completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    #[arg(value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "powershell", "elvish"])]
+    pub shell: String,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// Directory the pages are written to (created if missing). [default: .]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// The profile names of the nearest xbuild-go.toml (and the built-in `golden`), for
+/// shell completion of `--profile`.
+pub fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let mut names = vec![crate::profile::BUILTIN_PROFILE.to_string()];
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let start = crate::profile::find_module_dir(&cwd).unwrap_or(cwd);
+    if let Some(file) = crate::profile::find_profile_file(&start) {
+        if let Ok(f) = crate::profile::ProfileFile::load(&file) {
+            for n in f.toml.profile.keys() {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
+}
+
+/// Every GOOS/GOARCH pair, for shell completion of `--target`.
+pub fn target_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    crate::target::PAIRS
+        .iter()
+        .map(|(os, arch)| clap_complete::CompletionCandidate::new(format!("{os}/{arch}")))
+        .collect()
 }
 
 /// `init`.
@@ -183,10 +241,10 @@ pub struct ProfileArgs {
     /// Target in Docker platform syntax, GOOS/GOARCH[/VARIANT] (e.g. linux/arm64,
     /// linux/arm/v7, linux/amd64/v3). Repeatable and comma-separated.
     /// [default: the profile's `targets`, built-in linux/arm64]
-    #[arg(long = "target", short = 't', value_name = "TARGET")]
+    #[arg(long = "target", short = 't', value_name = "TARGET", add = clap_complete::ArgValueCandidates::new(target_candidates))]
     pub targets: Vec<String>,
     /// Profile to use from xbuild-go.toml. [default: golden]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Profile file to use instead of discovering xbuild-go.toml.
     #[arg(long, value_name = "FILE")]

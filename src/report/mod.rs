@@ -16,6 +16,7 @@ mod human;
 pub mod image;
 mod json;
 pub mod junit;
+pub mod raw;
 mod style;
 
 use std::io::{IsTerminal, Write};
