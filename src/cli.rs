@@ -27,22 +27,38 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)] // parsed once per run; boxing buys nothing
 pub enum Command {
     /// Build and verify (the default action).
+    ///
+    /// Example: `cargo xbuild-go build --target linux/arm64,linux/amd64 --profile release`
     Build(BuildArgs),
     /// Verify existing files against a target and profile, or report what they are.
+    ///
+    /// Example: `cargo xbuild-go verify dist/app-linux-arm64 --target linux/arm64`
     Verify(VerifyArgs),
     /// Print the environment `go build` gets for a target.
+    ///
+    /// Example: `eval "$(cargo xbuild-go env --target linux/arm64)"`
     Env(EnvArgs),
     /// Check the toolchain and the environment: which go, GOROOT, go env -w leftovers,
     /// exported build variables, caches, cross compilers and emulators.
+    ///
+    /// Example: `cargo xbuild-go doctor --profile release`
     Doctor(DoctorArgs),
     /// List the GOOS/GOARCH pairs this go supports, with variants.
+    ///
+    /// Example: `cargo xbuild-go targets --message-format json`
     Targets(TargetsArgs),
     /// List every profile found, fully resolved, with where each value came from.
+    ///
+    /// Example: `cargo xbuild-go profiles --profile release`
     Profiles(ProfilesArgs),
     /// Print a profile's targets as a CI matrix, so a workflow can build each on its own runner.
+    ///
+    /// Example: `cargo xbuild-go matrix --profile release --format json`
     Matrix(MatrixArgs),
     /// Build and verify every linux target, assemble the multi-platform OCI image of
     /// `[profile.NAME.image]` on its base, prove it, then write it (docs/images-out.md).
+    ///
+    /// Example: `cargo xbuild-go image --profile release --oci-archive dist/image.tar`
     Image(ImageArgs),
     /// Write a starter xbuild-go.toml for the Go module here: every main package,
     /// linux/amd64 and linux/arm64, -trimpath, go.mod's go line (docs/init.md).

@@ -157,6 +157,15 @@ fn man_pages_cover_every_subcommand_and_render_without_warnings() {
         .filter(|s| s != "help")
         .collect();
     assert!(subs.len() >= 10, "{help}");
+    for sub in &subs {
+        let h = run(out.path(), &[sub.as_str(), "--help"]);
+        h.code(0);
+        assert_eq!(
+            h.stdout.matches("Example: `").count(),
+            1,
+            "{sub} --help carries one example\n{h}"
+        );
+    }
     let mut pages = vec!["cargo-xbuild-go.1".to_string()];
     pages.extend(subs.iter().map(|s| format!("cargo-xbuild-go-{s}.1")));
     for page in &pages {
