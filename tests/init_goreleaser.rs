@@ -55,7 +55,7 @@ fn translated_profiles_build_goreleasers_target_sets() {
             )],
             &[
                 "before.hooks (line 3): not translated",
-                "archives, checksum (line 14): outside this tool's scope",
+                "archives, checksum (line 13): outside this tool's scope",
             ],
         ),
         (
@@ -83,9 +83,9 @@ fn translated_profiles_build_goreleasers_target_sets() {
                 ),
             ],
             &[
-                "builds[0].hooks (line 35): not translated",
+                "builds[0].hooks.pre (line 35): not translated",
                 "builds[1].mod_timestamp (line 44): not translated",
-                "release (line 46): outside",
+                "release (line 45): outside",
             ],
         ),
         (

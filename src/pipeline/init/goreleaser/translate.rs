@@ -224,7 +224,7 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
         if let Some((_, b)) = top.iter().find(|(k, _)| k == "before") {
             t.notes.push(Note {
                 path: "before.hooks".into(),
-                line: b.line,
+                line: b.get("hooks").map_or(b.line, |h| h.line),
                 text: "not translated: hooks run shell commands; put them in your Makefile".into(),
                 strict: false,
             });
@@ -278,6 +278,24 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
         }
         if let Value::Map(m) = &b.value {
             for (k, v) in m {
+                if k == "hooks" {
+                    let subs: Vec<(String, usize)> = match &v.value {
+                        Value::Map(h) => h
+                            .iter()
+                            .map(|(hk, hv)| (format!("{path}.hooks.{hk}"), hv.line))
+                            .collect(),
+                        _ => vec![(format!("{path}.hooks"), v.line)],
+                    };
+                    for (p, line) in subs {
+                        cx.note(
+                            &p,
+                            line,
+                            "not translated: hooks run shell commands; put them in your Makefile",
+                            true,
+                        );
+                    }
+                    continue;
+                }
                 if !KEYS.contains(&k.as_str()) {
                     let why = match k.as_str() {
                         "hooks" => {
@@ -576,7 +594,7 @@ mod tests {
         assert!(
             shown
                 .iter()
-                .any(|n| n.starts_with("builds[0].hooks (line 5)")),
+                .any(|n| n.starts_with("builds[0].hooks.pre (line 5)")),
             "{shown:?}"
         );
         assert!(
@@ -586,7 +604,7 @@ mod tests {
             "{shown:?}"
         );
         assert!(
-            shown.iter().any(|n| n.starts_with("archives (line 8)")
+            shown.iter().any(|n| n.starts_with("archives (line 7)")
                 && !t
                     .notes
                     .iter()

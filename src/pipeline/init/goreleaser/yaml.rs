@@ -51,8 +51,8 @@ impl Node {
 
 enum Open {
     Seq(Vec<Node>, usize, usize),
-    /// Entries, a key waiting for its value, the line, the anchor.
-    Map(Vec<(String, Node)>, Option<String>, usize, usize),
+    /// Entries, a key waiting for its value (and the key's line), the line, the anchor.
+    Map(Vec<(String, Node)>, Option<(String, usize)>, usize, usize),
 }
 
 #[derive(Default)]
@@ -89,9 +89,16 @@ impl Builder {
                             String::new()
                         }
                     };
-                    *key = Some(k);
+                    *key = Some((k, node.line));
                 }
-                Some(k) => entries.push((k, node)),
+                Some((k, key_line)) => {
+                    // A mapping or list under a key starts, for people, on the key's line.
+                    let mut node = node;
+                    if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                        node.line = key_line;
+                    }
+                    entries.push((k, node));
+                }
             },
         }
     }
