@@ -27,26 +27,58 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)] // parsed once per run; boxing buys nothing
 pub enum Command {
     /// Build and verify (the default action).
+    ///
+    /// Example: `cargo xbuild-go build --target linux/arm64,linux/amd64 --profile release`
     Build(BuildArgs),
     /// Verify existing files against a target and profile, or report what they are.
+    ///
+    /// Example: `cargo xbuild-go verify dist/app-linux-arm64 --target linux/arm64`
     Verify(VerifyArgs),
     /// Print the environment `go build` gets for a target.
+    ///
+    /// Example: `eval "$(cargo xbuild-go env --target linux/arm64)"`
     Env(EnvArgs),
     /// Check the toolchain and the environment: which go, GOROOT, go env -w leftovers,
     /// exported build variables, caches, cross compilers and emulators.
+    ///
+    /// Example: `cargo xbuild-go doctor --profile release`
     Doctor(DoctorArgs),
     /// List the GOOS/GOARCH pairs this go supports, with variants.
+    ///
+    /// Example: `cargo xbuild-go targets --message-format json`
     Targets(TargetsArgs),
     /// List every profile found, fully resolved, with where each value came from.
+    ///
+    /// Example: `cargo xbuild-go profiles --profile release`
     Profiles(ProfilesArgs),
     /// Print a profile's targets as a CI matrix, so a workflow can build each on its own runner.
+    ///
+    /// Example: `cargo xbuild-go matrix --profile release --format json`
     Matrix(MatrixArgs),
     /// Build and verify every linux target, assemble the multi-platform OCI image of
     /// `[profile.NAME.image]` on its base, prove it, then write it (docs/images-out.md).
+    ///
+    /// Example: `cargo xbuild-go image --profile release --oci-archive dist/image.tar`
     Image(ImageArgs),
     /// Merge the results of several runners (checksums, provenance, VSA, SBOMs, JUnit)
     /// into one verified release, after checking that they agree (docs/ci.md).
+    ///
+    /// Example: `cargo xbuild-go merge artifacts/ --checksums SHA256SUMS --provenance provenance.json`
     Merge(MergeArgs),
+    /// Write a starter xbuild-go.toml for the Go module here: every main package,
+    /// linux/amd64 and linux/arm64, -trimpath, go.mod's go line (docs/init.md).
+    ///
+    /// Example: `cargo xbuild-go init --targets linux/amd64,linux/arm64,darwin/arm64`
+    Init(InitArgs),
+    /// Print a shell completion script; it completes flags, subcommands, and the values
+    /// of --target (GOOS/GOARCH pairs) and --profile (the nearest xbuild-go.toml's).
+    ///
+    /// Example: `cargo-xbuild-go completions bash > ~/.local/share/bash-completion/completions/cargo-xbuild-go`
+    Completions(CompletionsArgs),
+    /// Write man pages: cargo-xbuild-go.1 and cargo-xbuild-go-SUB.1 for each subcommand.
+    ///
+    /// Example: `cargo xbuild-go man --out ~/.local/share/man/man1`
+    Man(ManArgs),
 }
 
 /// `merge`: the inputs, where their artifacts are, and the documents to write.
@@ -83,6 +115,85 @@ pub struct MergeArgs {
     /// toolchain, tool). Repeatable.
     #[arg(long = "allow-differing", value_name = "FIELD")]
     pub allow_differing: Vec<String>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `completions`.
+#[derive(Debug, Args, Clone)]
+pub struct CompletionsArgs {
+    /// bash, zsh, fish, powershell or elvish.
+    #[arg(value_name = "SHELL", value_parser = ["bash", "zsh", "fish", "powershell", "elvish"])]
+    pub shell: String,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// `man`.
+#[derive(Debug, Args, Clone)]
+pub struct ManArgs {
+    /// Directory the pages are written to (created if missing). [default: .]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub output_args: OutputArgs,
+}
+
+/// The profile names of the nearest xbuild-go.toml (and the built-in `golden`), for
+/// shell completion of `--profile`.
+pub fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let mut names = vec![crate::profile::BUILTIN_PROFILE.to_string()];
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let start = crate::profile::find_module_dir(&cwd).unwrap_or(cwd);
+    if let Some(file) = crate::profile::find_profile_file(&start) {
+        if let Ok(f) = crate::profile::ProfileFile::load(&file) {
+            for n in f.toml.profile.keys() {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(clap_complete::CompletionCandidate::new)
+        .collect()
+}
+
+/// Every GOOS/GOARCH pair, for shell completion of `--target`.
+pub fn target_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    crate::target::PAIRS
+        .iter()
+        .map(|(os, arch)| clap_complete::CompletionCandidate::new(format!("{os}/{arch}")))
+        .collect()
+}
+
+/// `init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// The profile to write. [default: golden, the one `cargo xbuild-go` builds]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Targets, comma-separated, GOOS/GOARCH[/VARIANT]. [default: linux/amd64,linux/arm64]
+    #[arg(long, value_name = "LIST")]
+    pub targets: Vec<String>,
+    /// Replace an existing xbuild-go.toml.
+    #[arg(long)]
+    pub force: bool,
+    /// Translate a goreleaser config's go builds instead, one profile each.
+    /// [default FILE: .goreleaser.yaml, .goreleaser.yml, goreleaser.yaml]
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["profile", "targets"])]
+    pub from_goreleaser: Option<String>,
+    /// With --from-goreleaser: exit 1, writing nothing, when a key of `builds` or the
+    /// top-level `env` does not translate.
+    #[arg(long, requires = "from_goreleaser")]
+    pub strict: bool,
+    /// Change to DIR before doing anything, as cargo's -C does. [default: .]
+    #[arg(short = 'C', value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The `go` binary to use. [default: XBUILD_GO_GO, else `go` on PATH]
+    #[arg(long = "go", value_name = "PATH")]
+    pub go: Option<PathBuf>,
     #[command(flatten)]
     pub output_args: OutputArgs,
 }
@@ -189,10 +300,10 @@ pub struct ProfileArgs {
     /// Target in Docker platform syntax, GOOS/GOARCH[/VARIANT] (e.g. linux/arm64,
     /// linux/arm/v7, linux/amd64/v3). Repeatable and comma-separated.
     /// [default: the profile's `targets`, built-in linux/arm64]
-    #[arg(long = "target", short = 't', value_name = "TARGET")]
+    #[arg(long = "target", short = 't', value_name = "TARGET", add = clap_complete::ArgValueCandidates::new(target_candidates))]
     pub targets: Vec<String>,
     /// Profile to use from xbuild-go.toml. [default: golden]
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Profile file to use instead of discovering xbuild-go.toml.
     #[arg(long, value_name = "FILE")]

@@ -14,6 +14,19 @@ fn main() {
         });
         std::process::exit(code);
     }
+    // A completion request from the script of `completions SHELL`: the words after `--`.
+    if let Some(shell) = std::env::var_os(commands::completions::COMPLETE_VAR)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| s.into_string().ok())
+    {
+        let words: Vec<std::ffi::OsString> = args
+            .iter()
+            .skip_while(|a| *a != "--")
+            .skip(1)
+            .cloned()
+            .collect();
+        std::process::exit(commands::complete(&shell, words));
+    }
     let code = match cli::Cli::try_parse_from(cli::normalize_args(std::env::args_os())) {
         Ok(cli) => commands::exec(cli).code(),
         Err(mut e) if e.kind() == clap::error::ErrorKind::UnknownArgument => {

@@ -2,9 +2,13 @@
 
 mod args;
 mod build;
+pub mod completions;
 mod doctor;
 mod env;
 mod image;
+mod init;
+mod man;
+pub use completions::complete;
 mod matrix;
 mod merge;
 mod profiles;
@@ -34,6 +38,9 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Matrix(a)) => &a.output_args,
         Some(Command::Image(a)) => &a.build.output_args,
         Some(Command::Merge(a)) => &a.output_args,
+        Some(Command::Init(a)) => &a.output_args,
+        Some(Command::Completions(a)) => &a.output_args,
+        Some(Command::Man(a)) => &a.output_args,
     };
     let r = reporter(output, &host);
     let result = match &cli.command {
@@ -47,6 +54,9 @@ pub fn exec(cli: Cli) -> Exit {
         Some(Command::Matrix(args)) => matrix::exec(args, host, &r),
         Some(Command::Image(args)) => image::exec(args, host, &r),
         Some(Command::Merge(args)) => merge::exec(args, host, &r),
+        Some(Command::Init(args)) => init::exec(args, host, &r),
+        Some(Command::Completions(args)) => completions::exec(args, &r),
+        Some(Command::Man(args)) => man::exec(args, &r),
     };
     let exit = match result {
         Ok(exit) => exit,

@@ -14,6 +14,7 @@
 //! - [`inspect`]: `verify FILE`, judging a file built elsewhere.
 //! - [`evidence`] and [`images`]: the facts release evidence needs, and the real
 //!   `runs-on` images.
+//! - [`init`]: the starter profile file of `cargo xbuild-go init`.
 //! - [`publish`]: the image of `cargo xbuild-go image`, assembled from the verified
 //!   artifacts, proven, then written.
 
@@ -21,6 +22,7 @@ pub mod cache;
 pub mod deliver;
 pub mod evidence;
 pub mod images;
+pub mod init;
 pub mod merge;
 pub mod outcache;
 pub mod plan;

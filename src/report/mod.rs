@@ -17,6 +17,7 @@ pub mod image;
 mod json;
 pub mod junit;
 pub mod progress;
+pub mod raw;
 mod stream;
 mod style;
 

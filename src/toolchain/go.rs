@@ -129,3 +129,73 @@ pub fn query_version(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<
         )
     })
 }
+
+/// A main package of a module, as `init` writes it into a profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainPackage {
+    /// The package's import path.
+    pub import_path: String,
+    /// Its directory, absolute.
+    pub dir: std::path::PathBuf,
+    /// The package, or a package of the module it imports, has files that import "C".
+    pub cgo: bool,
+}
+
+/// Every main package of the module in `dir` (`go list -deps ./...`), with whether it
+/// or a non-standard package it imports uses cgo. `env` should enable cgo, so that
+/// files importing "C" are not excluded by their build constraint. A module go cannot
+/// list is exit 2 with go's words.
+pub fn list_module_mains(
+    go: &Go,
+    dir: &std::path::Path,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<Vec<MainPackage>> {
+    let format = "-f={{.ImportPath}}\t{{.Name}}\t{{.DepOnly}}\t{{.Standard}}\t\
+                  {{len .CgoFiles}}\t{{join .Deps \",\"}}\t{{.Dir}}";
+    let args = ["list", "-e", "-deps", format, "./..."];
+    let out = duct::cmd(&go.path, args)
+        .dir(dir)
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{} list`: {e}", go.path.display()),
+            )
+        })?;
+    if !out.status.success() {
+        return Err(usage(format!(
+            "{}: go list ./... failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .map(|l| l.splitn(7, '\t').collect::<Vec<_>>())
+        .filter(|f| f.len() == 7)
+        .collect();
+    let cgo_packages: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|f| f[3] != "true" && f[4] != "0")
+        .map(|f| f[0])
+        .collect();
+    let uses_cgo = |path: &str| cgo_packages.contains(path);
+    let mut mains = Vec::new();
+    for f in &rows {
+        if f[1] != "main" || f[2] == "true" {
+            continue;
+        }
+        let cgo = uses_cgo(f[0]) || f[5].split(',').any(|d| !d.is_empty() && uses_cgo(d));
+        mains.push(MainPackage {
+            import_path: f[0].to_string(),
+            dir: std::path::PathBuf::from(f[6]),
+            cgo,
+        });
+    }
+    Ok(mains)
+}

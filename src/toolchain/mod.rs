@@ -31,7 +31,9 @@ pub mod watchdog;
 pub mod zig;
 
 pub use childenv::{child_env, ChildEnv, GoEnvFile};
-pub use go::{dist_list, go_output, list_main_packages, DistTarget};
+pub use go::{
+    dist_list, go_output, list_main_packages, list_module_mains, DistTarget, MainPackage,
+};
 pub use hostenv::{host_env, HostEnv};
 pub use locate::{locate, Go, GoFrom};
 

@@ -1,0 +1,624 @@
+//! goreleaser's `builds` (v1 and v2) as profiles: the target matrix with goreleaser's
+//! defaults and ignores, flags, templates as placeholders, and a note with YAML path and
+//! line for everything that does not translate.
+
+use super::yaml::{Node, Value};
+use crate::target::Target;
+
+/// Something not translated, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub path: String,
+    pub line: usize,
+    pub text: String,
+    /// Counts for `--strict` (a key of `builds` or the top-level `env`).
+    pub strict: bool,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (line {}): {}", self.path, self.line, self.text)
+    }
+}
+
+/// One goreleaser build as a profile.
+#[derive(Debug, Clone, Default)]
+pub struct Build {
+    pub name: String,
+    pub line: usize,
+    pub targets: Vec<String>,
+    pub package: String,
+    pub output: String,
+    pub ldflags: String,
+    pub flags: Vec<String>,
+    pub tags: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub pass_env: Vec<String>,
+    pub cgo: Option<bool>,
+    /// Per-target env from `overrides` (`CC`, `CXX`, …).
+    pub target_env: Vec<(String, Vec<(String, String)>)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Translation {
+    pub builds: Vec<Build>,
+    pub notes: Vec<Note>,
+}
+
+/// goreleaser's default ldflags.
+pub const DEFAULT_LDFLAGS: &str = "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser";
+
+/// `go_first_class` and `go_118_first_class` (goreleaser: the first-class ports of go1.18).
+pub const FIRST_CLASS: &[&str] = &[
+    "darwin_amd64_v1",
+    "darwin_arm64_v8.0",
+    "linux_386_sse2",
+    "linux_amd64_v1",
+    "linux_arm_6",
+    "linux_arm64_v8.0",
+    "windows_386_sse2",
+    "windows_amd64_v1",
+];
+
+/// The level key of an arch and goreleaser's default for it.
+fn level_of(arch: &str) -> Option<(&'static str, &'static str)> {
+    Some(match arch {
+        "amd64" => ("goamd64", "v1"),
+        "arm64" => ("goarm64", "v8.0"),
+        "arm" => ("goarm", "6"),
+        "386" => ("go386", "sse2"),
+        "mips" | "mipsle" | "mips64" | "mips64le" => ("gomips", "hardfloat"),
+        "riscv64" => ("goriscv64", "rva20u64"),
+        "ppc64" | "ppc64le" => ("goppc64", "power8"),
+        _ => return None,
+    })
+}
+
+/// goreleaser's `os_arch[_level]` as the tool's target, or None when Go lacks the pair.
+fn tool_target(os: &str, arch: &str, level: Option<&str>) -> Option<String> {
+    let t = match level {
+        Some(l) if arch == "arm" => format!("{os}/{arch}/v{l}"),
+        Some(l) => format!("{os}/{arch}/{l}"),
+        None => format!("{os}/{arch}"),
+    };
+    Target::parse(&t).ok().map(|_| t)
+}
+
+const KEYS: &[&str] = &[
+    "id",
+    "builder",
+    "main",
+    "dir",
+    "binary",
+    "goos",
+    "goarch",
+    "goarm",
+    "goamd64",
+    "goarm64",
+    "go386",
+    "gomips",
+    "goriscv64",
+    "goppc64",
+    "targets",
+    "ignore",
+    "ldflags",
+    "flags",
+    "tags",
+    "asmflags",
+    "gcflags",
+    "env",
+    "overrides",
+    "mod_timestamp",
+    "skip",
+    "disable",
+];
+
+struct Cx<'a> {
+    notes: &'a mut Vec<Note>,
+    project: String,
+}
+
+impl Cx<'_> {
+    fn note(&mut self, path: &str, line: usize, text: impl Into<String>, strict: bool) {
+        self.notes.push(Note {
+            path: path.to_string(),
+            line,
+            text: text.into(),
+            strict,
+        });
+    }
+
+    /// A goreleaser template as the tool's placeholders; what has no placeholder is
+    /// kept as written and noted.
+    fn template(&mut self, s: &str, path: &str, line: usize) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let Some(end) = rest[start..].find("}}") else {
+                out.push_str(&rest[start..]);
+                rest = "";
+                break;
+            };
+            let inner = rest[start + 2..start + end].trim();
+            let mapped = match inner {
+                ".Version" => Some("{version}".to_string()),
+                ".Tag" => Some("{tag}".to_string()),
+                ".Commit" | ".FullCommit" => Some("{commit}".to_string()),
+                ".ShortCommit" => Some("{short-commit}".to_string()),
+                ".Date" | ".CommitDate" => Some("{commit-date}".to_string()),
+                ".Os" => Some("{os}".to_string()),
+                ".Arch" => Some("{arch}".to_string()),
+                ".ProjectName" => Some(self.project.clone()),
+                _ => None,
+            };
+            match mapped {
+                Some(m) => out.push_str(&m),
+                None => {
+                    self.note(
+                        path,
+                        line,
+                        format!("not translated: template `{{{{ {inner} }}}}` has no placeholder; kept as written"),
+                        true,
+                    );
+                    out.push_str(&rest[start..start + end + 2]);
+                }
+            }
+            rest = &rest[start + end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// A string or a list of strings.
+fn strings(n: &Node) -> Vec<String> {
+    match &n.value {
+        Value::Str(s) => vec![s.clone()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn truthy(n: Option<&Node>) -> bool {
+    n.and_then(Node::as_str).is_some_and(|s| s == "true")
+}
+
+/// Translates a goreleaser config. `dir_name` names a build with no `id` and no
+/// `project_name`. Err: no go build at all.
+pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
+    let mut t = Translation::default();
+    let project = root
+        .get("project_name")
+        .and_then(Node::as_str)
+        .unwrap_or(dir_name)
+        .to_string();
+    if let Value::Map(top) = &root.value {
+        let outside: Vec<&str> = top
+            .iter()
+            .map(|(k, _)| k.as_str())
+            // `x-` keys only hold anchors for the rest of the file.
+            .filter(|k| !k.starts_with("x-"))
+            .filter(|k| {
+                !matches!(
+                    *k,
+                    "builds" | "env" | "project_name" | "version" | "before" | "dist"
+                )
+            })
+            .collect();
+        if !outside.is_empty() {
+            let line = top
+                .iter()
+                .find(|(k, _)| k == outside[0])
+                .map_or(1, |(_, v)| v.line);
+            t.notes.push(Note {
+                path: outside.join(", "),
+                line,
+                text: "outside this tool's scope (it builds and verifies; packaging and release are not translated)".into(),
+                strict: false,
+            });
+        }
+        if let Some((_, b)) = top.iter().find(|(k, _)| k == "before") {
+            t.notes.push(Note {
+                path: "before.hooks".into(),
+                line: b.get("hooks").map_or(b.line, |h| h.line),
+                text: "not translated: hooks run shell commands; put them in your Makefile".into(),
+                strict: false,
+            });
+        }
+    }
+    let mut cx = Cx {
+        notes: &mut t.notes,
+        project: project.clone(),
+    };
+    let mut global_env: Vec<(String, String, usize)> = Vec::new();
+    if let Some(env) = root.get("env") {
+        for (i, e) in strings(env).iter().enumerate() {
+            global_env.push((e.clone(), format!("env[{i}]"), env.line));
+        }
+    }
+    // goreleaser builds `builds`, else one default build of `.`.
+    let builds: Vec<Node> = match root.get("builds").map(|b| &b.value) {
+        Some(Value::Seq(items)) => items.clone(),
+        Some(_) | None => Vec::new(),
+    };
+    let no_builds_key = root.get("builds").is_none();
+    let list: Vec<Node> = if no_builds_key {
+        vec![Node {
+            value: Value::Map(Vec::new()),
+            line: 1,
+        }]
+    } else {
+        builds
+    };
+    for (i, b) in list.iter().enumerate() {
+        let path = format!("builds[{i}]");
+        if let Some(builder) = b.get("builder").and_then(Node::as_str) {
+            if builder != "go" {
+                cx.note(
+                    &path,
+                    b.line,
+                    format!("not translated: builder `{builder}` (only go builds are)"),
+                    false,
+                );
+                continue;
+            }
+        }
+        if truthy(b.get("skip")) || truthy(b.get("disable")) {
+            cx.note(
+                &format!("{path}.skip"),
+                b.line,
+                "skipped, as goreleaser skips it",
+                false,
+            );
+            continue;
+        }
+        if let Value::Map(m) = &b.value {
+            for (k, v) in m {
+                if k == "hooks" {
+                    let subs: Vec<(String, usize)> = match &v.value {
+                        Value::Map(h) => h
+                            .iter()
+                            .map(|(hk, hv)| (format!("{path}.hooks.{hk}"), hv.line))
+                            .collect(),
+                        _ => vec![(format!("{path}.hooks"), v.line)],
+                    };
+                    for (p, line) in subs {
+                        cx.note(
+                            &p,
+                            line,
+                            "not translated: hooks run shell commands; put them in your Makefile",
+                            true,
+                        );
+                    }
+                    continue;
+                }
+                if !KEYS.contains(&k.as_str()) {
+                    let why = match k.as_str() {
+                        "hooks" => {
+                            "hooks run shell commands; put them in your Makefile".to_string()
+                        }
+                        "gobinary" | "tool" => {
+                            "the go binary is chosen with --go or XBUILD_GO_GO".to_string()
+                        }
+                        "buildmode" => "only the default build mode is supported".to_string(),
+                        "no_unique_dist_dir" => {
+                            "the output path is the profile's `output`".to_string()
+                        }
+                        _ => "no equivalent".to_string(),
+                    };
+                    cx.note(
+                        &format!("{path}.{k}"),
+                        v.line,
+                        format!("not translated: {why}"),
+                        true,
+                    );
+                }
+            }
+        }
+        let name = b
+            .get("id")
+            .and_then(Node::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| project.clone());
+        let binary = b
+            .get("binary")
+            .and_then(Node::as_str)
+            .map(|s| cx.template(s, &format!("{path}.binary"), b.line))
+            .unwrap_or_else(|| project.clone());
+        let main = b.get("main").and_then(Node::as_str).unwrap_or(".");
+        let package = match b.get("dir").and_then(Node::as_str) {
+            Some(d) if d != "." => {
+                let d = d.trim_start_matches("./").trim_end_matches('/');
+                format!("./{d}/{}", main.trim_start_matches("./"))
+                    .trim_end_matches("/.")
+                    .to_string()
+            }
+            _ if main == "." || main.starts_with("./") || main.starts_with('/') => main.to_string(),
+            _ => format!("./{main}"),
+        };
+        let mut build = Build {
+            name: name.clone(),
+            line: b.line,
+            package,
+            output: format!("dist/{name}_{{os}}_{{arch}}_{{variant}}/{binary}{{exe}}"),
+            ..Build::default()
+        };
+        build.targets = targets(b, &path, &mut cx);
+        let ldflags = match b.get("ldflags") {
+            Some(l) => strings(l).join(" "),
+            None => DEFAULT_LDFLAGS.to_string(),
+        };
+        let lline = b.get("ldflags").map_or(b.line, |l| l.line);
+        build.ldflags = cx.template(&ldflags, &format!("{path}.ldflags"), lline);
+        for (key, flag) in [
+            ("flags", ""),
+            ("asmflags", "-asmflags="),
+            ("gcflags", "-gcflags="),
+        ] {
+            if let Some(n) = b.get(key) {
+                for f in strings(n) {
+                    let f = cx.template(&f, &format!("{path}.{key}"), n.line);
+                    build.flags.push(format!("{flag}{f}"));
+                }
+            }
+        }
+        if let Some(n) = b.get("tags") {
+            build.tags = strings(n);
+        }
+        let mut env = global_env.clone();
+        if let Some(n) = b.get("env") {
+            for (j, e) in strings(n).iter().enumerate() {
+                env.push((e.clone(), format!("{path}.env[{j}]"), n.line));
+            }
+        }
+        for (e, epath, line) in env {
+            let Some((k, v)) = e.split_once('=') else {
+                cx.note(
+                    &epath,
+                    line,
+                    format!("not translated: `{e}` is not NAME=VALUE"),
+                    true,
+                );
+                continue;
+            };
+            let inner = v
+                .trim()
+                .trim_start_matches("{{")
+                .trim_end_matches("}}")
+                .trim();
+            if inner == format!(".Env.{k}") {
+                build.pass_env.push(k.to_string());
+            } else if k == "CGO_ENABLED" {
+                build.cgo = Some(v == "1");
+            } else {
+                let v = cx.template(v, &epath, line);
+                build.env.retain(|(o, _)| o != k);
+                build.env.push((k.to_string(), v));
+            }
+        }
+        if let Some(Value::Seq(ovs)) = b.get("overrides").map(|o| &o.value) {
+            for (j, o) in ovs.iter().enumerate() {
+                let opath = format!("{path}.overrides[{j}]");
+                let (Some(os), Some(arch)) = (
+                    o.get("goos").and_then(Node::as_str),
+                    o.get("goarch").and_then(Node::as_str),
+                ) else {
+                    cx.note(
+                        &opath,
+                        o.line,
+                        "not translated: an override without goos and goarch",
+                        true,
+                    );
+                    continue;
+                };
+                let mut vars = Vec::new();
+                if let Some(e) = o.get("env") {
+                    for s in strings(e) {
+                        if let Some((k, v)) = s.split_once('=') {
+                            vars.push((k.to_string(), cx.template(v, &opath, e.line)));
+                        }
+                    }
+                }
+                if let Value::Map(m) = &o.value {
+                    for (k, v) in m {
+                        if !matches!(
+                            k.as_str(),
+                            "goos"
+                                | "goarch"
+                                | "env"
+                                | "goarm"
+                                | "goamd64"
+                                | "goarm64"
+                                | "go386"
+                                | "gomips"
+                                | "goriscv64"
+                                | "goppc64"
+                        ) {
+                            cx.note(
+                                &format!("{opath}.{k}"),
+                                v.line,
+                                "not translated: only env is overridden per target",
+                                true,
+                            );
+                        }
+                    }
+                }
+                if !vars.is_empty() {
+                    build.target_env.push((format!("{os}/{arch}"), vars));
+                }
+            }
+        }
+        if let Some(n) = b.get("mod_timestamp") {
+            cx.note(
+                &format!("{path}.mod_timestamp"),
+                n.line,
+                "not translated: the delivered files' mtime is not set by this tool yet",
+                true,
+            );
+        }
+        t.builds.push(build);
+    }
+    if t.builds.is_empty() {
+        return Err("no go builds".into());
+    }
+    // Names must be unique as profiles.
+    let mut seen: Vec<String> = Vec::new();
+    for b in &mut t.builds {
+        let base = b.name.clone();
+        let mut n = 2;
+        while seen.contains(&b.name) {
+            b.name = format!("{base}-{n}");
+            n += 1;
+        }
+        seen.push(b.name.clone());
+    }
+    Ok(t)
+}
+
+/// The target set goreleaser builds for one build.
+fn targets(b: &Node, path: &str, cx: &mut Cx) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let add = |t: String, out: &mut Vec<String>| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    if let Some(ts) = b.get("targets") {
+        for s in strings(ts) {
+            let expanded: Vec<String> = if s == "go_first_class" || s == "go_118_first_class" {
+                FIRST_CLASS.iter().map(|s| s.to_string()).collect()
+            } else {
+                vec![s.clone()]
+            };
+            for e in expanded {
+                let parts: Vec<&str> = e.splitn(3, '_').collect();
+                let (os, arch) = (parts[0], parts.get(1).copied().unwrap_or(""));
+                let level = parts.get(2).copied().or(level_of(arch).map(|(_, d)| d));
+                match tool_target(os, arch, level) {
+                    Some(t) => add(t, &mut out),
+                    None => cx.note(
+                        &format!("{path}.targets"),
+                        ts.line,
+                        format!("not translated: target `{e}` is not one Go builds"),
+                        true,
+                    ),
+                }
+            }
+        }
+        return out;
+    }
+    let list = |key: &str, default: &[&str]| -> Vec<String> {
+        b.get(key)
+            .map(strings)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
+    };
+    let goos = list("goos", &["darwin", "linux", "windows"]);
+    let goarch = list("goarch", &["386", "amd64", "arm64"]);
+    let ignores: Vec<&Node> = match b.get("ignore").map(|i| &i.value) {
+        Some(Value::Seq(items)) => items.iter().collect(),
+        _ => Vec::new(),
+    };
+    for os in &goos {
+        for arch in &goarch {
+            let levels: Vec<(Option<&str>, Option<String>)> = match level_of(arch) {
+                Some((key, def)) => list(key, &[def])
+                    .into_iter()
+                    .map(|l| (Some(key), Some(l)))
+                    .collect(),
+                None => vec![(None, None)],
+            };
+            for (key, level) in levels {
+                let ignored = ignores.iter().any(|ig| {
+                    let Value::Map(m) = &ig.value else {
+                        return false;
+                    };
+                    !m.is_empty()
+                        && m.iter().all(|(k, v)| {
+                            let v = v.as_str().unwrap_or("");
+                            match k.as_str() {
+                                "goos" => v == os,
+                                "goarch" => v == arch,
+                                other => Some(other) == key && Some(v) == level.as_deref(),
+                            }
+                        })
+                });
+                if ignored {
+                    continue;
+                }
+                if let Some(t) = tool_target(os, arch, level.as_deref()) {
+                    add(t, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::yaml::parse;
+    use super::*;
+
+    #[test]
+    fn defaults_targets_and_ignores_follow_goreleaser() {
+        let cases: &[(&str, &str, &[&str])] = &[
+            (
+                "defaults",
+                "builds:\n  - main: .\n",
+                &["darwin/amd64/v1", "darwin/arm64/v8.0", "linux/386/sse2", "linux/amd64/v1", "linux/arm64/v8.0", "windows/386/sse2", "windows/amd64/v1", "windows/arm64/v8.0"],
+            ),
+            (
+                "ignore",
+                "builds:\n  - goos: [linux]\n    goarch: [amd64, arm]\n    goarm: [6, 7]\n    ignore:\n      - goos: linux\n        goarch: arm\n        goarm: 7\n",
+                &["linux/amd64/v1", "linux/arm/v6"],
+            ),
+            ("first class", "builds:\n  - targets: [go_first_class]\n", &["darwin/amd64/v1", "darwin/arm64/v8.0", "linux/386/sse2", "linux/amd64/v1", "linux/arm/v6", "linux/arm64/v8.0", "windows/386/sse2", "windows/amd64/v1"]),
+            ("targets", "builds:\n  - targets: [linux_amd64_v3, darwin_arm64, linux_arm_7]\n", &["linux/amd64/v3", "darwin/arm64/v8.0", "linux/arm/v7"]),
+        ];
+        for (case, yaml, want) in cases {
+            let t = translate(&parse(yaml).unwrap(), "app").unwrap();
+            assert_eq!(t.builds[0].targets, *want, "{case}");
+        }
+    }
+
+    #[test]
+    fn untranslated_keys_are_noted_with_path_and_line() {
+        let y = "project_name: tool\nbuilds:\n  - id: cli\n    hooks:\n      pre: make gen\n    ldflags: -X main.v={{.Version}} -X main.x={{.Runtime.Goos}}\narchives:\n  - format: zip\n";
+        let t = translate(&parse(y).unwrap(), "dir").unwrap();
+        let shown: Vec<String> = t.notes.iter().map(|n| n.to_string()).collect();
+        assert!(
+            shown
+                .iter()
+                .any(|n| n.starts_with("builds[0].hooks.pre (line 5)")),
+            "{shown:?}"
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|n| n.contains("builds[0].ldflags") && n.contains(".Runtime.Goos")),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|n| n.starts_with("archives (line 7)")
+                && !t
+                    .notes
+                    .iter()
+                    .find(|x| x.path == "archives")
+                    .unwrap()
+                    .strict),
+            "{shown:?}"
+        );
+        assert_eq!(t.builds[0].name, "cli");
+        assert!(
+            t.builds[0].ldflags.contains("main.v={version}"),
+            "{}",
+            t.builds[0].ldflags
+        );
+        assert!(translate(&parse("builds:\n  - builder: rust\n").unwrap(), "d").is_err());
+    }
+}

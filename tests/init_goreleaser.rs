@@ -1,0 +1,210 @@
+//! `init --from-goreleaser` on goreleaser configs of real-world shapes
+//! (fixtures/goreleaser/): each translated profile's `matrix` is the target set
+//! goreleaser's documentation defines for it, the notes name YAML path and line, and
+//! a translated profile builds and verifies into goreleaser's dist layout.
+
+mod util;
+
+use std::path::Path;
+
+use util::*;
+
+/// A copy of the multi module (cmd/a, cmd/b) with `fixture` as `.goreleaser.yaml`.
+fn project(fixture: &str) -> Project {
+    let p = Project::copy_of("multi");
+    let text = std::fs::read_to_string(util::fixture(&format!("goreleaser/{fixture}"))).unwrap();
+    p.file(".goreleaser.yaml", &text);
+    p
+}
+
+/// The `target` values `matrix --profile NAME --format json` lists.
+fn matrix(dir: &Path, profile: &str) -> Vec<String> {
+    let m = run(dir, &["matrix", "--profile", profile, "--format", "json"]);
+    m.code(0);
+    m.stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["target"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+type Case<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])], &'a [&'a str]);
+
+#[test]
+fn translated_profiles_build_goreleasers_target_sets() {
+    // (fixture, [(profile, goreleaser's targets as GOOS/GOARCH/level)], stderr notes)
+    let cases: &[Case] = &[
+        (
+            // Defaults: goarch 386, amd64, arm64 and each level's default; darwin/386
+            // is not a Go port.
+            "v1-defaults.yaml",
+            &[(
+                "{dir}",
+                &[
+                    "linux/386/sse2",
+                    "linux/amd64/v1",
+                    "linux/arm64/v8.0",
+                    "windows/386/sse2",
+                    "windows/amd64/v1",
+                    "windows/arm64/v8.0",
+                    "darwin/amd64/v1",
+                    "darwin/arm64/v8.0",
+                ],
+            )],
+            &[
+                "before.hooks (line 3): not translated",
+                "archives, checksum (line 13): outside this tool's scope",
+            ],
+        ),
+        (
+            "v2-matrix.yaml",
+            &[
+                (
+                    "alpha",
+                    &[
+                        "linux/amd64/v1",
+                        "linux/amd64/v3",
+                        "linux/arm/v7",
+                        "linux/arm64/v8.0",
+                        "windows/amd64/v1",
+                        "windows/amd64/v3",
+                        "windows/arm64/v8.0",
+                    ],
+                ),
+                (
+                    "beta",
+                    &[
+                        "linux/amd64/v1",
+                        "darwin/arm64/v8.0",
+                        "linux/riscv64/rva20u64",
+                    ],
+                ),
+            ],
+            &[
+                "builds[0].hooks.pre (line 35): not translated",
+                "builds[1].mod_timestamp (line 44): not translated",
+                "release (line 45): outside",
+            ],
+        ),
+        (
+            "first-class.yaml",
+            &[(
+                "app",
+                &[
+                    "darwin/amd64/v1",
+                    "darwin/arm64/v8.0",
+                    "linux/386/sse2",
+                    "linux/amd64/v1",
+                    "linux/arm/v6",
+                    "linux/arm64/v8.0",
+                    "windows/386/sse2",
+                    "windows/amd64/v1",
+                ],
+            )],
+            &["Created"],
+        ),
+    ];
+    for (fixture, profiles, notes) in cases {
+        let p = project(fixture);
+        let dir_name = p.path().file_name().unwrap().to_string_lossy().into_owned();
+        let r = run(p.path(), &["init", "--from-goreleaser"]);
+        r.code(0);
+        let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
+        for n in *notes {
+            assert!(r.stderr.contains(n), "{fixture}: stderr lacks {n:?}\n{r}");
+            if n.contains("(line") {
+                assert!(
+                    text.contains(&format!("#   {}", n.split(':').next().unwrap())),
+                    "{fixture}: the file carries the note {n:?}\n{text}"
+                );
+            }
+        }
+        for (profile, want) in *profiles {
+            let profile = profile.replace("{dir}", &dir_name);
+            let mut got = matrix(p.path(), &profile);
+            let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "{fixture}: profile {profile}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_translated_profile_builds_into_goreleasers_layout() {
+    let p = project("v2-matrix.yaml");
+    run(p.path(), &["init", "--from-goreleaser", ".goreleaser.yaml"]).code(0);
+    let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
+    for want in [
+        "ldflags = \"-s -w -X main.version={version} -X main.commit={short-commit}\"",
+        "flags = [\"-trimpath\"]",
+        "cgo = false",
+        "env = { \"GOPROXY\" = \"off\" }",
+        "[profile.alpha.target.\"linux/arm64\"]\nenv = { \"CC\" = \"aarch64-linux-gnu-gcc\" }",
+        "output = \"dist/beta_{os}_{arch}_{variant}/beta-{os}{exe}\"",
+    ] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    let b = run_json(p.path(), &["--profile", "beta"]);
+    b.code(0);
+    let mut paths: Vec<String> = b
+        .artifacts()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    let root = p.path().display().to_string();
+    let want: Vec<String> = [
+        "dist/beta_darwin_arm64_v8.0/beta-darwin",
+        "dist/beta_linux_amd64_v1/beta-linux",
+        "dist/beta_linux_riscv64_rva20u64/beta-linux",
+    ]
+    .iter()
+    .map(|s| format!("{root}/{s}"))
+    .collect();
+    assert_eq!(paths, want, "{b}");
+}
+
+#[test]
+fn strict_bad_and_hostile_configs_are_refused_writing_nothing() {
+    // (case, fixture, args, exit, what stderr says)
+    let cases: &[(&str, &str, &[&str], i32, &str)] = &[
+        ("strict", "v2-matrix.yaml", &["--strict"], 1, "--strict"),
+        ("no go build", "no-go.yaml", &[], 2, "no go builds in"),
+        ("YAML bomb", "bomb.yaml", &[], 2, "YAML bomb"),
+        (
+            "missing file",
+            "v1-defaults.yaml",
+            &["--from-goreleaser=nope.yaml"],
+            2,
+            "nope.yaml: no such file",
+        ),
+    ];
+    for (case, fixture, extra, code, needle) in cases {
+        let p = project(fixture);
+        let mut args = vec!["init"];
+        if !extra.iter().any(|a| a.starts_with("--from-goreleaser")) {
+            args.push("--from-goreleaser");
+        }
+        args.extend_from_slice(extra);
+        let r = run(p.path(), &args);
+        assert_eq!(r.code, Some(*code), "{case}\n{r}");
+        assert!(
+            r.stderr.contains(needle),
+            "{case}: stderr lacks {needle:?}\n{r}"
+        );
+        assert!(
+            !p.path().join("xbuild-go.toml").exists(),
+            "{case}: nothing written"
+        );
+    }
+    // strict passes a config whose builds translate entirely.
+    let p = project("first-class.yaml");
+    run(p.path(), &["init", "--from-goreleaser", "--strict"]).code(0);
+    // An existing file is kept without --force.
+    run(p.path(), &["init", "--from-goreleaser"])
+        .code(2)
+        .stderr_has("--force");
+}
