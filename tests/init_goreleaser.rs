@@ -79,13 +79,15 @@ fn translated_profiles_build_goreleasers_target_sets() {
                         "linux/amd64/v1",
                         "darwin/arm64/v8.0",
                         "linux/riscv64/rva20u64",
+                        "linux/arm/v6",
+                        "linux/386/sse2",
+                        "linux/mips/hardfloat",
                     ],
                 ),
             ],
             &[
                 "builds[0].hooks.pre (line 35): not translated",
-                "builds[1].mod_timestamp (line 44): not translated",
-                "release (line 45): outside",
+                "release (line 48): outside",
             ],
         ),
         (
@@ -143,10 +145,20 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         "cgo = false",
         "env = { \"GOPROXY\" = \"off\" }",
         "[profile.alpha.target.\"linux/arm64\"]\nenv = { \"CC\" = \"aarch64-linux-gnu-gcc\" }",
-        "output = \"dist/beta_{os}_{arch}_{variant}/beta-{os}{exe}\"",
+        "output = \"dist/beta_{os}_{arch}_{level}/beta-{os}{exe}\"\nmtime = \"{commit-date}\"",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
+    // A commit, so `mod_timestamp: "{{ .CommitTimestamp }}"` (mtime = "{commit-date}")
+    // has a time to set: util::git commits at 2026-01-02T03:04:05Z.
+    git(p.path(), &["init", "-q"]);
+    git(p.path(), &["add", "-A"]);
+    git(p.path(), &["commit", "-qm", "init"]);
+    let commit_time: i64 = git(p.path(), &["log", "-1", "--format=%ct"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(commit_time, 1_767_323_045, "the commit's time");
     let b = run_json(p.path(), &["--profile", "beta"]);
     b.code(0);
     let mut paths: Vec<String> = b
@@ -156,15 +168,28 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         .collect();
     paths.sort();
     let root = p.path().display().to_string();
+    // goreleaser's dist directories: `<id>_<os>_<arch>_<level>`, the level as go reads
+    // it (GOARM `6` with no `v`, GOAMD64 `v1`, GOARM64 `v8.0`, GO386 `sse2`, GOMIPS
+    // `hardfloat`).
     let want: Vec<String> = [
         "dist/beta_darwin_arm64_v8.0/beta-darwin",
+        "dist/beta_linux_386_sse2/beta-linux",
         "dist/beta_linux_amd64_v1/beta-linux",
+        "dist/beta_linux_arm_6/beta-linux",
+        "dist/beta_linux_mips_hardfloat/beta-linux",
         "dist/beta_linux_riscv64_rva20u64/beta-linux",
     ]
     .iter()
     .map(|s| format!("{root}/{s}"))
     .collect();
     assert_eq!(paths, want, "{b}");
+    // mtime = "{commit-date}": every delivered file carries the commit's time, set on
+    // the file (not a symlink) after the rename.
+    use std::os::unix::fs::MetadataExt as _;
+    for path in &paths {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        assert_eq!(meta.mtime(), commit_time, "{path}: mtime");
+    }
 }
 
 #[test]

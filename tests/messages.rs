@@ -1,6 +1,6 @@
 //! Messages that say what to do next, as cargo's do: clap's tip for a mistyped
 //! subcommand or flag, and a `help:` line (a `help` field in JSON) under the errors of a
-//! missing or unknown profile, a missing go or cache program, and a base image the
+//! missing or unknown profile, a missing go, zig or cache program, and a base image the
 //! registry does not have.
 
 mod util;
@@ -192,6 +192,30 @@ fn a_base_image_the_registry_lacks_says_how_to_look() {
     for w in [
         "the registry has no tag `1` in `nothing`",
         "\nhelp: check the image's repository and tag",
+    ] {
+        assert!(r.stderr.contains(w), "no {w:?} in\n{r}");
+    }
+}
+
+#[test]
+fn zig_not_found_says_how_to_get_it() {
+    // go on PATH, zig nowhere: not on PATH, no XBUILD_GO_ZIG, no ziglang for python3.
+    let Some(go) = which("go") else {
+        assert!(!in_ci(), "go is required under CI");
+        eprintln!("SKIP: no go on PATH");
+        return;
+    };
+    let go_dir = go.parent().unwrap().display().to_string();
+    let p = Project::with_profile("hello", "[profile.golden]\ncgo = true\ncc = \"zig\"\n");
+    let mut e = base_env();
+    e.insert("PATH".into(), format!("{go_dir}:/usr/bin:/bin"));
+    e.remove("XBUILD_GO_ZIG");
+    let r = run_env(p.path(), &["--target", "linux/arm64"], &e);
+    assert_eq!(r.code, Some(4), "{r}");
+    for w in [
+        "zig was not found",
+        "\nhelp: install zig (`pip install ziglang`",
+        "point --zig / XBUILD_GO_ZIG at the binary",
     ] {
         assert!(r.stderr.contains(w), "no {w:?} in\n{r}");
     }

@@ -270,7 +270,13 @@ fn build_in(
         report.discarded = passed;
     } else if passed {
         reporter.progress_phase(label, "delivering");
-        let how = deliver::deliver(Some(&snap.file), &snap.bytes, &plan.dest)?;
+        let mtime = plan
+            .profile
+            .mtime
+            .value
+            .as_deref()
+            .and_then(|m| m.parse().ok());
+        let how = deliver::deliver(Some(&snap.file), &snap.bytes, &plan.dest, mtime)?;
         if how == deliver::Delivered::Unchanged {
             reporter.detail(&format!(
                 "{} already holds these bytes",

@@ -244,8 +244,53 @@ fn same_content(f: &File, bytes: &[u8]) -> std::io::Result<bool> {
 /// executable (0777 less the umask, as go does), synced, compared with `bytes` through
 /// its descriptor right before the rename (a reflink of a file that changed since the
 /// snapshot is replaced by a copy), and renamed over `dest` (a symlink there is
-/// replaced, not followed; a FIFO, socket or device is refused).
-pub fn deliver(src: Option<&File>, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivered> {
+/// replaced, not followed; a FIFO, socket or device is refused). With `mtime` (seconds
+/// since 1970) the delivered file's modification time is set after the rename, on the
+/// file at `dest` itself, never through a symlink.
+pub fn deliver(
+    src: Option<&File>,
+    bytes: &[u8],
+    dest: &Path,
+    mtime: Option<i64>,
+) -> anyhow::Result<Delivered> {
+    let how = deliver_bytes(src, bytes, dest)?;
+    if let Some(secs) = mtime {
+        set_mtime(dest, secs).with_context(|| {
+            format!(
+                "setting the mtime of `{}` (the profile's mtime)",
+                dest.display()
+            )
+        })?;
+    }
+    Ok(how)
+}
+
+/// Sets `path`'s modification (and access) time to `secs`, not following a symlink.
+fn set_mtime(path: &Path, secs: i64) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::other("a NUL byte in the path"))?;
+    let t = libc::timespec {
+        tv_sec: secs as libc::time_t,
+        tv_nsec: 0,
+    };
+    let times = [t, t];
+    // SAFETY: `c` is a NUL-terminated path and `times` two valid timespecs.
+    let rc = unsafe {
+        libc::utimensat(
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            times.as_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn deliver_bytes(src: Option<&File>, bytes: &[u8], dest: &Path) -> anyhow::Result<Delivered> {
     if holds(dest, bytes) {
         return Ok(Delivered::Unchanged);
     }

@@ -143,6 +143,7 @@ pub fn var(
         "os" => Some(target.goos().to_string()),
         "arch" => Some(target.goarch().to_string()),
         "variant" => Some(target.variant().unwrap_or("").to_string()),
+        "level" => Some(target.level().map_or("", |(_, l)| l).to_string()),
         "exe" => Some(target.exe_suffix().to_string()),
         "profile" => Some(profile.name.clone()),
         other => source().get(other),
@@ -153,7 +154,7 @@ pub fn var(
 pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
     match n {
         "name" => "the binary's name (its package's directory)".to_string(),
-        "os" | "arch" | "variant" | "exe" => "the target".to_string(),
+        "os" | "arch" | "variant" | "level" | "exe" => "the target".to_string(),
         "profile" => "the profile's name (--profile)".to_string(),
         other => source().from(other).unwrap_or_else(|| "git".to_string()),
     }
@@ -352,6 +353,21 @@ pub fn fill(
         ldflags.push_str(&x);
     }
     p.ldflags.value = ldflags;
+    if let Some(m) = p.mtime.value.clone() {
+        let filled = f.plain("mtime", &m, &p.mtime.source)?;
+        let secs = crate::date::parse_epoch(&filled).map_err(|e| {
+            if filled == "unknown" {
+                usage(format!(
+                    "{}: mtime = \"{m}\": the commit date is unknown (no git commit and no \
+                     SOURCE_DATE_EPOCH): commit, set SOURCE_DATE_EPOCH, or give the seconds",
+                    p.mtime.source
+                ))
+            } else {
+                usage(format!("{}: mtime: {e}", p.mtime.source))
+            }
+        })?;
+        p.mtime.value = Some(secs.to_string());
+    }
     // A GOCACHEPROG command is split by go like a flag value.
     if let Some(c) = p.cache_program.value.clone() {
         let filled = f.words("cache-program", &c, &p.cache_program.source)?;

@@ -43,6 +43,7 @@ impl Output {
             .replace("{os}", target.goos())
             .replace("{arch}", target.goarch())
             .replace("{variant}", target.variant().unwrap_or(""))
+            .replace("{level}", target.level().map_or("", |(_, l)| l))
             .replace("{exe}", target.exe_suffix())
             .replace("{profile}", profile);
         let path = PathBuf::from(text);

@@ -126,6 +126,9 @@ pub struct ResolvedProfile {
     /// Go packages or patterns (`./cmd/...`); every main package matched is built.
     pub package: Sourced<Vec<String>>,
     pub output: Sourced<Output>,
+    /// The delivered files' mtime: a template of source placeholders, or seconds since
+    /// 1970 / RFC 3339; after `stamp::fill`, seconds since 1970. None leaves go's.
+    pub mtime: Sourced<Option<String>>,
     pub cgo: Sourced<bool>,
     /// The C compiler of cgo builds. Default auto.
     pub cc: Sourced<CcSetting>,
@@ -195,6 +198,10 @@ impl ResolvedProfile {
                 }
             }),
             row("output", &p.output, |o| format!("{:?}", o.template)),
+            row("mtime", &p.mtime, |m| {
+                m.as_ref()
+                    .map_or("(go's)".to_string(), |m| format!("{m:?}"))
+            }),
             row("cgo", &p.cgo, |b| b.to_string()),
             row("cc", &p.cc, |c| format!("{:?}", c.to_string())),
             row("libc", &p.libc, |l| format!("{:?}", l.as_str())),

@@ -72,6 +72,8 @@ pub struct LayerToml {
     pub targets: Option<Spanned<Vec<String>>>,
     pub package: Option<Spanned<PackageToml>>,
     pub output: Option<Spanned<String>>,
+    /// The delivered files' mtime: seconds since 1970, RFC 3339, or a placeholder.
+    pub mtime: Option<Spanned<MtimeToml>>,
     pub cgo: Option<Spanned<bool>>,
     /// The C compiler of cgo builds: "auto" (default), "zig", "gcc", or a command.
     pub cc: Option<Spanned<String>>,
@@ -260,12 +262,31 @@ pub enum BtiPolicy {
     Any,
 }
 
+/// `mtime = 1700000000` or `mtime = "{commit-date}"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum MtimeToml {
+    Epoch(i64),
+    Text(String),
+}
+
+impl MtimeToml {
+    /// The value as a template.
+    pub fn text(&self) -> String {
+        match self {
+            MtimeToml::Epoch(n) => n.to_string(),
+            MtimeToml::Text(t) => t.clone(),
+        }
+    }
+}
+
 /// Every key a layer accepts, for did-you-mean.
 pub const LAYER_KEYS: &[&str] = &[
     "inherits",
     "targets",
     "package",
     "output",
+    "mtime",
     "cgo",
     "cc",
     "libc",

@@ -393,9 +393,7 @@ impl ZigError {
 
     fn into_error(self) -> anyhow::Error {
         match self {
-            ZigError::NotFound(m) => {
-                failure(Exit::Toolchain, format!("{m}: {}", zig::INSTALL_HINT))
-            }
+            ZigError::NotFound(m) => crate::error::helped(Exit::Toolchain, m, zig::INSTALL_HINT),
             ZigError::Unusable(m) => failure(Exit::Toolchain, m),
             ZigError::NoTarget(m) => usage(m),
         }
@@ -480,13 +478,13 @@ fn auto(req: &Request, setting: &str) -> anyhow::Result<CToolchain> {
     let (cmd, pkg) = cross_compiler(target).unzip();
     Err(match (zig_reason, gcc, zig_err) {
         // musl or a floor: only zig can give it, so its problem is the problem.
-        (Some(reason), _, ZigError::NotFound(m)) => failure(
+        (Some(reason), _, ZigError::NotFound(m)) => crate::error::helped(
             Exit::Toolchain,
             format!(
                 "cgo = true with {reason} for {target} needs zig (Debian's cross gcc links the \
-                 glibc of its own release): {m}: {}",
-                zig::INSTALL_HINT
+                 glibc of its own release): {m}"
             ),
+            zig::INSTALL_HINT,
         ),
         (Some(_), _, e @ ZigError::NoTarget(_)) => e.into_error(),
         (Some(_), _, e) => e.into_error(),

@@ -56,18 +56,18 @@ fn deliver_replaces_changed_bytes_and_skips_equal_ones() {
     let srcf = File::open(&src).unwrap();
     let dest = t.path().join("dest");
     assert_ne!(
-        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
         Delivered::Unchanged
     );
     assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
     assert!(std::fs::metadata(&dest).unwrap().mode() & 0o100 != 0);
     assert_eq!(
-        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
         Delivered::Unchanged
     );
     std::fs::write(&dest, b"tampered byte").unwrap();
     assert_ne!(
-        deliver(Some(&srcf), b"genuine bytes", &dest).unwrap(),
+        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
         Delivered::Unchanged
     );
     assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
@@ -76,12 +76,12 @@ fn deliver_replaces_changed_bytes_and_skips_equal_ones() {
     std::fs::write(&victim, b"victim").unwrap();
     std::fs::remove_file(&dest).unwrap();
     std::os::unix::fs::symlink(&victim, &dest).unwrap();
-    deliver(Some(&srcf), b"genuine bytes", &dest).unwrap();
+    deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
     assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
     // The directory vanished (a failed sibling build removed it): made again.
     let gone = t.path().join("gone/app");
-    deliver(Some(&srcf), b"genuine bytes", &gone).unwrap();
+    deliver(Some(&srcf), b"genuine bytes", &gone, None).unwrap();
     assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
     let left: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
@@ -160,4 +160,29 @@ fn sweep_removes_only_dead_runs_files() {
     ];
     want.sort();
     assert_eq!(left, want);
+}
+
+#[test]
+fn mtime_is_set_on_the_delivered_file_never_through_a_symlink() {
+    use std::os::unix::fs::MetadataExt as _;
+    let t = tempfile::tempdir().unwrap();
+    let other = t.path().join("other");
+    std::fs::write(&other, b"someone else's").unwrap();
+    let before = std::fs::metadata(&other).unwrap().mtime();
+    // (case, what dest is before delivery)
+    for (case, link) in [("a new file", false), ("a symlink in the way", true)] {
+        let dest = t.path().join(format!("dest-{link}"));
+        if link {
+            std::os::unix::fs::symlink(&other, &dest).unwrap();
+        }
+        for round in ["written", "unchanged"] {
+            deliver(None, b"genuine bytes", &dest, Some(1_700_000_000)).unwrap();
+            let meta = std::fs::symlink_metadata(&dest).unwrap();
+            assert!(meta.file_type().is_file(), "{case}, {round}: a file");
+            assert_eq!(meta.mtime(), 1_700_000_000, "{case}, {round}: mtime");
+        }
+    }
+    let after = std::fs::metadata(&other).unwrap();
+    assert_eq!(after.mtime(), before, "the symlink's target is untouched");
+    assert_eq!(std::fs::read(&other).unwrap(), b"someone else's");
 }

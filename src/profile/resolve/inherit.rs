@@ -22,6 +22,7 @@ macro_rules! with_layer_fields {
             targets,
             package,
             output,
+            mtime,
             cgo,
             cc,
             libc,

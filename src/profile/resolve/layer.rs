@@ -23,6 +23,7 @@ pub(super) struct Layer {
     pub(super) targets: Option<Sourced<Vec<String>>>,
     pub(super) package: Option<Sourced<Vec<String>>>,
     pub(super) output: Option<Sourced<Output>>,
+    pub(super) mtime: Option<Sourced<String>>,
     pub(super) cgo: Option<Sourced<bool>>,
     pub(super) cc: Option<Sourced<String>>,
     pub(super) libc: Option<Sourced<Libc>>,
@@ -378,6 +379,10 @@ pub(super) fn toml_layer(
                 s(sp.span()),
             )
         }),
+        mtime: t
+            .mtime
+            .as_ref()
+            .map(|sp| Sourced::new(sp.get_ref().text(), s(sp.span()))),
         rebuild_all: take(&t.rebuild_all, &s),
         pass_env: take(&t.pass_env, &s),
         go: take(&t.go, &s),

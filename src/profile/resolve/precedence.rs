@@ -96,6 +96,26 @@ pub(super) fn finish(
         .validate()
         .map_err(|e| usage(format!("{}{e}", at(&output.source))))?;
 
+    let mtime = match first(layers, |l| &l.mtime) {
+        None => Sourced::new(None, Source::BuiltIn),
+        Some(m) => {
+            // Only the source's placeholders: one mtime for every file of the run.
+            for n in crate::profile::placeholders::ARTIFACT {
+                if m.value.contains(&format!("{{{n}}}")) {
+                    return Err(usage(format!(
+                        "{}mtime = \"{}\": {{{n}}} differs per file; use seconds since 1970, an RFC 3339 date or {{commit-date}}",
+                        at(&m.source),
+                        m.value
+                    )));
+                }
+            }
+            if !crate::profile::placeholders::uses_any(&m.value) {
+                crate::date::parse_epoch(&m.value)
+                    .map_err(|e| usage(format!("{}mtime: {e}", at(&m.source))))?;
+            }
+            Sourced::new(Some(m.value), m.source)
+        }
+    };
     let go = match first(layers, |l| &l.go) {
         None => Sourced::new(None, Source::BuiltIn),
         Some(g) => parsed(g, |v| GoRequirement::parse(v).map(Some))?,
@@ -256,6 +276,7 @@ pub(super) fn finish(
         targets: Sourced::new(targets, raw_targets.source),
         package,
         output,
+        mtime,
         cgo,
         cc,
         libc,

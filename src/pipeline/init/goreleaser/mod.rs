@@ -89,6 +89,12 @@ pub fn render(t: &Translation, source: &Path, go: Option<&str>) -> String {
         out.push_str(&format!("targets = {}\n", list(&b.targets)));
         out.push_str(&format!("package = {}\n", quote(&b.package)));
         out.push_str(&format!("output = {}\n", quote(&b.output)));
+        if let Some(m) = &b.mtime {
+            match m.parse::<i64>() {
+                Ok(n) => out.push_str(&format!("mtime = {n}\n")),
+                Err(_) => out.push_str(&format!("mtime = {}\n", quote(m))),
+            }
+        }
         out.push_str(&format!("ldflags = {}\n", quote(&b.ldflags)));
         if !b.flags.is_empty() {
             out.push_str(&format!("flags = {}\n", list(&b.flags)));

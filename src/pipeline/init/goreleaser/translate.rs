@@ -35,6 +35,8 @@ pub struct Build {
     pub env: Vec<(String, String)>,
     pub pass_env: Vec<String>,
     pub cgo: Option<bool>,
+    /// `mod_timestamp` as the profile's `mtime` template.
+    pub mtime: Option<String>,
     /// Per-target env from `overrides` (`CC`, `CXX`, …).
     pub target_env: Vec<(String, Vec<(String, String)>)>,
 }
@@ -344,10 +346,22 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
             name: name.clone(),
             line: b.line,
             package,
-            output: format!("dist/{name}_{{os}}_{{arch}}_{{variant}}/{binary}{{exe}}"),
+            output: format!("dist/{name}_{{os}}_{{arch}}_{{level}}/{binary}{{exe}}"),
             ..Build::default()
         };
         build.targets = targets(b, &path, &mut cx);
+        // goreleaser's dir has no `_<level>` where the arch has none (s390x, loong64,
+        // wasm); one output template cannot drop the `_`, so say so.
+        for t in &build.targets {
+            if Target::parse(t).is_ok_and(|t| t.level().is_none()) {
+                cx.note(
+                    &format!("{path}.goarch"),
+                    b.line,
+                    format!("{t}: goreleaser writes dist/{name}_<os>_<arch>/; the profile's output adds `_` (an arch without a level)"),
+                    false,
+                );
+            }
+        }
         let ldflags = match b.get("ldflags") {
             Some(l) => strings(l).join(" "),
             None => DEFAULT_LDFLAGS.to_string(),
@@ -453,12 +467,16 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
             }
         }
         if let Some(n) = b.get("mod_timestamp") {
-            cx.note(
-                &format!("{path}.mod_timestamp"),
-                n.line,
-                "not translated: the delivered files' mtime is not set by this tool yet",
-                true,
-            );
+            let raw = n.as_str().unwrap_or("").trim();
+            let inner = raw
+                .strip_prefix("{{")
+                .and_then(|r| r.strip_suffix("}}"))
+                .map(str::trim);
+            build.mtime = Some(match inner {
+                // Unix seconds of the commit: the tool's {commit-date} is the same instant.
+                Some(".CommitTimestamp" | ".CommitDate") => "{commit-date}".to_string(),
+                _ => cx.template(raw, &format!("{path}.mod_timestamp"), n.line),
+            });
         }
         t.builds.push(build);
     }
