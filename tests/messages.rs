@@ -110,6 +110,31 @@ fn errors_say_what_to_do_next() {
                 "\nhelp: install it, or build without it with --no-cache-program",
             ],
         ),
+        (
+            "runs-on image not there",
+            "[profile.golden]\n[profile.golden.verify]\nruns-on = [\"oci:images/none:1\"]\n",
+            &[],
+            &[],
+            2,
+            &[
+                "runs-on image `oci:images/none:1`: directory",
+                "does not exist",
+                "\nhelp: write the layout with `skopeo copy --all docker://IMAGE oci:images/none:1`\n",
+            ],
+        ),
+        (
+            "image base not there",
+            "[profile.golden]\n[profile.golden.image]\nrepository = \"example.test/app\"\n\
+             base = \"oci:images/none:1\"\n",
+            &[],
+            &["image", "--oci-layout", "out"],
+            4,
+            &[
+                "image.base: base `oci:images/none:1`",
+                "\nhelp: write the layout with `skopeo copy --all docker://IMAGE oci:images/none:1`, \
+                 or name a registry image (REGISTRY/REPOSITORY:TAG) instead",
+            ],
+        ),
     ];
     for (name, file, env, args, code, want) in cases {
         let p = if file.is_empty() {

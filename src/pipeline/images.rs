@@ -50,6 +50,38 @@ pub fn base_dir(source: &Source, work_dir: &Path) -> PathBuf {
         .unwrap_or_else(|| work_dir.to_path_buf())
 }
 
+/// What to do next when the local image `r`, at `path`, is not there (no file, or a
+/// directory that is no OCI layout): the command that writes one, and, where a registry
+/// image may stand instead (`image.base`), that. `None` when it is there.
+pub fn missing_image_help(r: &ImageRef, path: &Path, registry_ok: bool) -> Option<String> {
+    let there = match r.transport {
+        Transport::OciDir => path.join("oci-layout").is_file(),
+        Transport::OciArchive | Transport::DockerArchive => path.is_file(),
+    };
+    if there {
+        return None;
+    }
+    let shown = crate::sanitize::escape::path(&r.path);
+    let tag = r.selector.as_deref().unwrap_or("TAG");
+    Some(match r.transport {
+        Transport::OciDir => format!(
+            "write the layout with `skopeo copy --all docker://IMAGE oci:{shown}:{tag}`{}",
+            if registry_ok {
+                ", or name a registry image (REGISTRY/REPOSITORY:TAG) instead"
+            } else {
+                ""
+            }
+        ),
+        Transport::OciArchive => {
+            format!("write the archive with `skopeo copy --all docker://IMAGE oci-archive:{shown}`")
+        }
+        Transport::DockerArchive => format!(
+            "write the archive with `docker save IMAGE -o {shown}` or `skopeo copy \
+             docker://IMAGE docker-archive:{shown}`"
+        ),
+    })
+}
+
 /// Checks the `runs-on` references of a profile without reading them (the platform is
 /// not known yet): the syntax, and that the directory or file is there.
 pub fn check_references(profile: &ResolvedProfile, work_dir: &Path) -> anyhow::Result<()> {
@@ -65,7 +97,7 @@ pub fn check_references(profile: &ResolvedProfile, work_dir: &Path) -> anyhow::R
             Transport::OciArchive | Transport::DockerArchive => path.is_file(),
         };
         if !ok {
-            return Err(usage(format!(
+            let message = format!(
                 "{}: runs-on image `{entry}`: {} `{}` {}",
                 runs_on.source,
                 match r.transport {
@@ -83,7 +115,11 @@ pub fn check_references(profile: &ResolvedProfile, work_dir: &Path) -> anyhow::R
                 } else {
                     "does not exist"
                 }
-            )));
+            );
+            return Err(match missing_image_help(&r, &path, false) {
+                Some(help) => crate::error::helped(crate::error::Exit::Usage, message, help),
+                None => usage(message),
+            });
         }
     }
     Ok(())

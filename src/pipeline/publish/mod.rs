@@ -25,7 +25,7 @@ use std::sync::Arc;
 use crate::assemble::{self, archive, layout, Assembled, Base, BinaryInLayer, ImageSpec};
 use crate::error::{failure, usage, Exit};
 use crate::image::{ImageRef, Platform};
-use crate::pipeline::images::base_dir;
+use crate::pipeline::images::{base_dir, missing_image_help};
 use crate::pipeline::smoke::SmokeRequest;
 use crate::pipeline::{Context, Plan};
 use crate::report::image::{ImageOutput, ImagePlatform, ImageReport};
@@ -263,17 +263,17 @@ pub fn prepare(
             (b.pulled.image.clone(), Some(b))
         }
     };
-    let mut base = Base::open(
-        &r,
-        &base_dir(&base_written.source, &ctx.work_dir),
-        &platforms,
-    )
-    .map_err(|e| {
-        let exit = e.exit;
-        failure(
-            exit,
-            format!("{}image.base: {e}", settings::at(&base_written.source)),
-        )
+    let dir = base_dir(&base_written.source, &ctx.work_dir);
+    let mut base = Base::open(&r, &dir, &platforms).map_err(|e| {
+        let message = format!("{}image.base: {e}", settings::at(&base_written.source));
+        match registry
+            .is_none()
+            .then(|| missing_image_help(&r, &r.resolve(&dir), true))
+            .flatten()
+        {
+            Some(help) => crate::error::helped(e.exit, message, help),
+            None => failure(e.exit, message),
+        }
     })?;
     if let Some(b) = &registry {
         base.name = b.pulled.reference.to_string();
