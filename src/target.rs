@@ -616,6 +616,28 @@ impl Target {
     pub fn format(&self) -> Format {
         format_of(self.goos)
     }
+    /// goreleaser's name of the target (its `{{ .Target }}` and dist directory suffix):
+    /// `os_arch`, then `_level` where the arch has one (`linux_amd64_v1`, `linux_arm_6`,
+    /// `linux_s390x`).
+    pub fn goreleaser_name(&self) -> String {
+        match self.level() {
+            Some((_, l)) => format!("{}_{}_{l}", self.goos, self.goarch),
+            None => format!("{}_{}", self.goos, self.goarch),
+        }
+    }
+    /// The target's value of an artifact placeholder (`os`, `arch`, `variant`, `level`,
+    /// `target`, `exe`); `None` for any other name.
+    pub fn placeholder(&self, n: &str) -> Option<String> {
+        Some(match n {
+            "os" => self.goos.to_string(),
+            "arch" => self.goarch.to_string(),
+            "variant" => self.variant().unwrap_or("").to_string(),
+            "level" => self.level().map_or("", |(_, l)| l).to_string(),
+            "target" => self.goreleaser_name(),
+            "exe" => self.exe_suffix().to_string(),
+            _ => return None,
+        })
+    }
     /// `.exe` for windows, empty elsewhere.
     pub fn exe_suffix(&self) -> &'static str {
         if self.goos == "windows" {

@@ -82,12 +82,13 @@ fn translated_profiles_build_goreleasers_target_sets() {
                         "linux/arm/v6",
                         "linux/386/sse2",
                         "linux/mips/hardfloat",
+                        "linux/s390x",
                     ],
                 ),
             ],
             &[
                 "builds[0].hooks.pre (line 35): not translated",
-                "release (line 48): outside",
+                "release (line 49): outside",
             ],
         ),
         (
@@ -145,7 +146,7 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         "cgo = false",
         "env = { \"GOPROXY\" = \"off\" }",
         "[profile.alpha.target.\"linux/arm64\"]\nenv = { \"CC\" = \"aarch64-linux-gnu-gcc\" }",
-        "output = \"dist/beta_{os}_{arch}_{level}/beta-{os}{exe}\"\nmtime = \"{commit-date}\"",
+        "output = \"dist/beta_{target}/beta-{os}{exe}\"\nmtime = \"{commit-date}\"",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
     }
@@ -170,7 +171,7 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
     let root = p.path().display().to_string();
     // goreleaser's dist directories: `<id>_<os>_<arch>_<level>`, the level as go reads
     // it (GOARM `6` with no `v`, GOAMD64 `v1`, GOARM64 `v8.0`, GO386 `sse2`, GOMIPS
-    // `hardfloat`).
+    // `hardfloat`), and no `_<level>` for an arch without one (s390x).
     let want: Vec<String> = [
         "dist/beta_darwin_arm64_v8.0/beta-darwin",
         "dist/beta_linux_386_sse2/beta-linux",
@@ -178,6 +179,7 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         "dist/beta_linux_arm_6/beta-linux",
         "dist/beta_linux_mips_hardfloat/beta-linux",
         "dist/beta_linux_riscv64_rva20u64/beta-linux",
+        "dist/beta_linux_s390x/beta-linux",
     ]
     .iter()
     .map(|s| format!("{root}/{s}"))

@@ -140,13 +140,8 @@ pub fn var(
 ) -> Option<String> {
     match n {
         "name" => Some(name.to_string()),
-        "os" => Some(target.goos().to_string()),
-        "arch" => Some(target.goarch().to_string()),
-        "variant" => Some(target.variant().unwrap_or("").to_string()),
-        "level" => Some(target.level().map_or("", |(_, l)| l).to_string()),
-        "exe" => Some(target.exe_suffix().to_string()),
         "profile" => Some(profile.name.clone()),
-        other => source().get(other),
+        other => target.placeholder(other).or_else(|| source().get(other)),
     }
 }
 
@@ -154,7 +149,7 @@ pub fn var(
 pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
     match n {
         "name" => "the binary's name (its package's directory)".to_string(),
-        "os" | "arch" | "variant" | "level" | "exe" => "the target".to_string(),
+        "os" | "arch" | "variant" | "level" | "target" | "exe" => "the target".to_string(),
         "profile" => "the profile's name (--profile)".to_string(),
         other => source().from(other).unwrap_or_else(|| "git".to_string()),
     }

@@ -37,15 +37,14 @@ impl Output {
         module_dir: &Path,
         work_dir: &Path,
     ) -> PathBuf {
-        let text = self
-            .template
-            .replace("{name}", name)
-            .replace("{os}", target.goos())
-            .replace("{arch}", target.goarch())
-            .replace("{variant}", target.variant().unwrap_or(""))
-            .replace("{level}", target.level().map_or("", |(_, l)| l))
-            .replace("{exe}", target.exe_suffix())
-            .replace("{profile}", profile);
+        // Each placeholder filled once, left to right: a value holding `{os}` stays as
+        // it is. `validate` has refused every template this could not fill.
+        let text = placeholders::expand(&self.template, |n| match n {
+            "name" => Some(name.to_string()),
+            "profile" => Some(profile.to_string()),
+            other => target.placeholder(other),
+        })
+        .unwrap_or_else(|_| self.template.clone());
         let path = PathBuf::from(text);
         if path.is_absolute() {
             return path;

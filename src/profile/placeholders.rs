@@ -15,7 +15,9 @@ pub const SOURCE: &[&str] = &[
 ];
 
 /// Placeholders of the artifact (the output template's).
-pub const ARTIFACT: &[&str] = &["name", "os", "arch", "variant", "level", "exe", "profile"];
+pub const ARTIFACT: &[&str] = &[
+    "name", "os", "arch", "variant", "level", "target", "exe", "profile",
+];
 
 /// Every placeholder a value may use.
 pub fn all() -> impl Iterator<Item = &'static str> {

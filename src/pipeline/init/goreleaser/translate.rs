@@ -151,6 +151,7 @@ impl Cx<'_> {
                 ".Date" | ".CommitDate" => Some("{commit-date}".to_string()),
                 ".Os" => Some("{os}".to_string()),
                 ".Arch" => Some("{arch}".to_string()),
+                ".Target" => Some("{target}".to_string()),
                 ".ProjectName" => Some(self.project.clone()),
                 _ => None,
             };
@@ -346,22 +347,10 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
             name: name.clone(),
             line: b.line,
             package,
-            output: format!("dist/{name}_{{os}}_{{arch}}_{{level}}/{binary}{{exe}}"),
+            output: format!("dist/{name}_{{target}}/{binary}{{exe}}"),
             ..Build::default()
         };
         build.targets = targets(b, &path, &mut cx);
-        // goreleaser's dir has no `_<level>` where the arch has none (s390x, loong64,
-        // wasm); one output template cannot drop the `_`, so say so.
-        for t in &build.targets {
-            if Target::parse(t).is_ok_and(|t| t.level().is_none()) {
-                cx.note(
-                    &format!("{path}.goarch"),
-                    b.line,
-                    format!("{t}: goreleaser writes dist/{name}_<os>_<arch>/; the profile's output adds `_` (an arch without a level)"),
-                    false,
-                );
-            }
-        }
         let ldflags = match b.get("ldflags") {
             Some(l) => strings(l).join(" "),
             None => DEFAULT_LDFLAGS.to_string(),
