@@ -38,10 +38,10 @@ fn translated_profiles_build_goreleasers_target_sets() {
     let cases: &[Case] = &[
         (
             // Defaults: goarch 386, amd64, arm64 and each level's default; darwin/386
-            // is not a Go port.
+            // is not a Go port. No project_name: the last element of the module path.
             "v1-defaults.yaml",
             &[(
-                "{dir}",
+                "multi",
                 &[
                     "linux/386/sse2",
                     "linux/amd64/v1",
@@ -108,10 +108,28 @@ fn translated_profiles_build_goreleasers_target_sets() {
             )],
             &["Created"],
         ),
+        (
+            // No project_name: goreleaser names the project after go.mod's module
+            // path (example.com/multi); overrides match one level each; the templated
+            // skip is built.
+            "templates.yaml",
+            &[
+                ("multi", &["linux/amd64/v1", "linux/arm/v6", "linux/arm/v7"]),
+                ("nightly", &["linux/arm64/v8.0"]),
+            ],
+            &[
+                "builds[0].binary (line 11): not translated: template `{{ .Version }}`",
+                "builds[0].ldflags[1] (line 15): not translated: template `{{ time \"2006-01-02\" }}`",
+                "builds[0].ldflags[2] (line 16): not translated: `{{ if .IsNightly }}`",
+                "builds[0].ldflags[3] (line 17): not translated: template `{{ .Env.EXTRA_LDFLAGS }}`",
+                "builds[1].skip (line 34): not translated",
+            ],
+        ),
+        // No project_name: release.github.name names the project before go.mod does.
+        ("release-name.yaml", &[("toolbox", &["linux/amd64/v1"])], &[]),
     ];
     for (fixture, profiles, notes) in cases {
         let p = project(fixture);
-        let dir_name = p.path().file_name().unwrap().to_string_lossy().into_owned();
         let r = run(p.path(), &["init", "--from-goreleaser"]);
         r.code(0);
         let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
@@ -125,8 +143,7 @@ fn translated_profiles_build_goreleasers_target_sets() {
             }
         }
         for (profile, want) in *profiles {
-            let profile = profile.replace("{dir}", &dir_name);
-            let mut got = matrix(p.path(), &profile);
+            let mut got = matrix(p.path(), profile);
             let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
             got.sort();
             want.sort();
@@ -145,7 +162,8 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         "flags = [\"-trimpath\"]",
         "cgo = false",
         "env = { \"GOPROXY\" = \"off\" }",
-        "[profile.alpha.target.\"linux/arm64\"]\nenv = { \"CC\" = \"aarch64-linux-gnu-gcc\" }",
+        // goreleaser fills the override's level with the default, and matches that one.
+        "[profile.alpha.target.\"linux/arm64/v8.0\"]\nenv = { \"CC\" = \"aarch64-linux-gnu-gcc\" }",
         "output = \"dist/beta_{target}/beta-{os}{exe}\"\nmtime = \"{commit-date}\"",
     ] {
         assert!(text.contains(want), "no {want:?} in\n{text}");
@@ -192,6 +210,42 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         let meta = std::fs::symlink_metadata(path).unwrap();
         assert_eq!(meta.mtime(), commit_time, "{path}: mtime");
     }
+}
+
+#[test]
+fn templates_env_and_overrides_become_values_a_profile_can_hold() {
+    // Real configs' ldflags hold `{{ time … }}`, `{{ if .IsNightly }}…{{ end }}` and
+    // `{{ .Env.X }}`, binaries `{{ .Version }}`, env GOFLAGS and overrides that set
+    // ldflags, tags or CGO_ENABLED: what was kept as `{{ … }}` or put in `env` made
+    // `matrix` and builds refuse the written file.
+    let p = project("templates.yaml");
+    run(p.path(), &["init", "--from-goreleaser"]).code(0);
+    let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
+    for want in [
+        // `dist: out`; the version left out of the file name.
+        "output = \"out/multi_{target}/multi_v{exe}\"",
+        // Empty items dropped, the conditional's else kept, IsGitDirty as {dirty}.
+        "ldflags = \"-s -w -X main.version={version} -X main.date= -X main.dirty={dirty} -X main.nightly=false\"",
+        // GOFLAGS (top-level env) is `flags`, never `env`.
+        "flags = [\"-trimpath\", \"-mod=mod\"]",
+        "[profile.multi.target.\"linux/arm/v7\"]\nldflags = \"-s -w -X main.arm=7\"\ntags = [\"armv7\"]",
+        "[profile.multi.target.\"linux/amd64/v1\"]\ncgo = true",
+    ] {
+        assert!(text.contains(want), "no {want:?} in\n{text}");
+    }
+    let values: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert!(
+        !values
+            .iter()
+            .any(|l| l.contains("{{") || l.contains("GOFLAGS")),
+        "a value keeps a template or GOFLAGS:\n{text}"
+    );
+    // The per-target tables resolve: env --explain for the overridden target.
+    run(
+        p.path(),
+        &["env", "--profile", "multi", "--target", "linux/arm/v7"],
+    )
+    .code(0);
 }
 
 #[test]

@@ -202,14 +202,22 @@ pub fn from_goreleaser(
             path.display()
         )));
     }
-    let dir_name = module_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+    let gomod = super::GoMod::read(&module_dir).ok();
+    // goreleaser's project name without project_name or a release repository: the last
+    // element of the module path, else the directory name.
+    let fallback = gomod
+        .as_ref()
+        .and_then(|m| m.module.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .or_else(|| {
+            module_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "app".into());
-    let t = goreleaser::load(&source, &dir_name)?;
-    let go = super::GoMod::read(&module_dir)
-        .ok()
-        .and_then(|m| m.go.map(|(v, _)| v.to_string()));
+    let t = goreleaser::load(&source, &fallback)?;
+    let go = gomod.and_then(|m| m.go.map(|(v, _)| v.to_string()));
     let out = Translated {
         path: path.clone(),
         source: source.clone(),

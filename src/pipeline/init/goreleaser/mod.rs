@@ -1,7 +1,9 @@
 //! `init --from-goreleaser`: a goreleaser config's go builds as profiles. Inner layers:
-//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound) below
-//! [`translate`] (builds to profiles, notes) below this file (finding, rendering).
+//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound) and
+//! [`template`] (Go templates as placeholders) below [`translate`] (builds to
+//! profiles, notes) below this file (finding, rendering).
 
+pub mod template;
 pub mod translate;
 pub mod yaml;
 
@@ -114,13 +116,27 @@ pub fn render(t: &Translation, source: &Path, go: Option<&str>) -> String {
         if !b.pass_env.is_empty() {
             out.push_str(&format!("pass-env = {}\n", list(&b.pass_env)));
         }
-        for (target, vars) in &b.target_env {
+        for (target, o) in &b.overrides {
             out.push_str(&format!(
-                "\n[profile.{}.target.{}]\nenv = {}\n",
+                "\n[profile.{}.target.{}]\n",
                 super::writer::key(&b.name),
-                quote(target),
-                table(vars)
+                quote(target)
             ));
+            if let Some(c) = o.cgo {
+                out.push_str(&format!("cgo = {c}\n"));
+            }
+            if let Some(l) = &o.ldflags {
+                out.push_str(&format!("ldflags = {}\n", quote(l)));
+            }
+            if !o.flags.is_empty() {
+                out.push_str(&format!("flags = {}\n", list(&o.flags)));
+            }
+            if !o.tags.is_empty() {
+                out.push_str(&format!("tags = {}\n", list(&o.tags)));
+            }
+            if !o.env.is_empty() {
+                out.push_str(&format!("env = {}\n", table(&o.env)));
+            }
         }
     }
     out
