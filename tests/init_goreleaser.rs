@@ -127,6 +127,23 @@ fn translated_profiles_build_goreleasers_target_sets() {
         ),
         // No project_name: release.github.name names the project before go.mod does.
         ("release-name.yaml", &[("toolbox", &["linux/amd64/v1"])], &[]),
+        (
+            // Anchors of a list and of two maps merged, a quoted key, !!str; goarm
+            // `7,softfloat` has no target here and is noted; `skip: True` skips as
+            // ParseBool reads it; a second `one` is `one-2`, noted; the second
+            // document is not read.
+            "edges.yaml",
+            &[
+                ("one", &["linux/amd64/v1", "linux/amd64/v2", "linux/arm/v7", "darwin/amd64/v1"]),
+                ("two", &["js/wasm", "wasip1/wasm", "linux/loong64"]),
+                ("one-2", &["linux/riscv64/rva20u64"]),
+            ],
+            &[
+                "builds[0].goarm (line 11): not translated: linux/arm at level `7,softfloat`",
+                "builds[2].skip (line 31): skipped",
+                "builds[3].id (line 32): not translated: a second build with id `one`",
+            ],
+        ),
     ];
     for (fixture, profiles, notes) in cases {
         let p = project(fixture);
@@ -281,6 +298,11 @@ fn strict_bad_and_hostile_configs_are_refused_writing_nothing() {
             "{case}: nothing written"
         );
     }
+    // `builds: []` is goreleaser's one default build, as no `builds` key is.
+    let p = Project::copy_of("multi");
+    p.file(".goreleaser.yaml", "version: 2\nbuilds: []\n");
+    run(p.path(), &["init", "--from-goreleaser"]).code(0);
+    assert_eq!(matrix(p.path(), "multi").len(), 8, "builds: [] is the default build");
     // strict passes a config whose builds translate entirely.
     let p = project("first-class.yaml");
     run(p.path(), &["init", "--from-goreleaser", "--strict"]).code(0);

@@ -26,6 +26,8 @@ impl std::fmt::Display for Note {
 #[derive(Debug, Clone, Default)]
 pub struct Build {
     pub name: String,
+    /// The build's index in `builds`, and its line.
+    pub index: usize,
     pub line: usize,
     pub targets: Vec<String>,
     pub package: String,
@@ -223,8 +225,10 @@ fn strings(n: &Node) -> Vec<String> {
     }
 }
 
+/// goreleaser's `skip` as Go's strconv.ParseBool reads it.
 fn truthy(n: Option<&Node>) -> bool {
-    n.and_then(Node::as_str).is_some_and(|s| s == "true")
+    n.and_then(Node::as_str)
+        .is_some_and(|s| matches!(s, "1" | "t" | "T" | "true" | "TRUE" | "True"))
 }
 
 /// Translates a goreleaser config. `fallback` names the project when neither
@@ -300,8 +304,8 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
         Some(Value::Seq(items)) => items.clone(),
         Some(_) | None => Vec::new(),
     };
-    let no_builds_key = root.get("builds").is_none();
-    let list: Vec<Node> = if no_builds_key {
+    // `builds: []` and `builds:` (null) are no builds too.
+    let list: Vec<Node> = if builds.is_empty() {
         vec![Node {
             value: Value::Map(Vec::new()),
             line: 1,
@@ -338,10 +342,13 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
                 );
             }
         }
-        if truthy(b.get("skip")) || truthy(b.get("disable")) {
+        if let Some((key, n)) = ["skip", "disable"]
+            .iter()
+            .find_map(|k| b.get(k).filter(|n| truthy(Some(n))).map(|n| (k, n)))
+        {
             cx.note(
-                &format!("{path}.skip"),
-                b.line,
+                &format!("{path}.{key}"),
+                n.line,
                 "skipped, as goreleaser skips it",
                 false,
             );
@@ -416,6 +423,7 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
         };
         let mut build = Build {
             name: name.clone(),
+            index: i,
             line: b.line,
             package,
             output: format!("{dist}/{name}_{{target}}/{binary}{{exe}}"),
@@ -467,8 +475,9 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
     if t.builds.is_empty() {
         return Err("no go builds".into());
     }
-    // Names must be unique as profiles.
+    // Names must be unique as profiles (goreleaser refuses two builds with one id).
     let mut seen: Vec<String> = Vec::new();
+    let mut renamed: Vec<Note> = Vec::new();
     for b in &mut t.builds {
         let base = b.name.clone();
         let mut n = 2;
@@ -476,8 +485,20 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
             b.name = format!("{base}-{n}");
             n += 1;
         }
+        if b.name != base {
+            renamed.push(Note {
+                path: format!("builds[{}].id", b.index),
+                line: b.line,
+                text: format!(
+                    "not translated: a second build with id `{base}` (goreleaser refuses the config); its profile is `{}`",
+                    b.name
+                ),
+                strict: true,
+            });
+        }
         seen.push(b.name.clone());
     }
+    t.notes.extend(renamed);
     Ok(t)
 }
 
@@ -688,8 +709,21 @@ fn targets(b: &Node, path: &str, cx: &mut Cx) -> Vec<String> {
                 if ignored {
                     continue;
                 }
-                if let Some(t) = tool_target(os, arch, level.as_deref()) {
-                    add(t, &mut out);
+                match tool_target(os, arch, level.as_deref()) {
+                    Some(t) => add(t, &mut out),
+                    // A pair Go does not build (darwin/386) is dropped, as goreleaser
+                    // drops it; a level of a pair it builds is the user's word.
+                    None if level.is_some() && tool_target(os, arch, None).is_some() => cx
+                        .note(
+                            &format!("{path}.{}", key.unwrap_or("goarch")),
+                            b.get(key.unwrap_or("goarch")).map_or(b.line, |n| n.line),
+                            format!(
+                                "not translated: {os}/{arch} at level `{}` is not a target this tool builds",
+                                level.as_deref().unwrap_or("")
+                            ),
+                            true,
+                        ),
+                    None => {}
                 }
             }
         }
