@@ -126,7 +126,12 @@ fn translated_profiles_build_goreleasers_target_sets() {
             ],
         ),
         // No project_name: release.github.name names the project before go.mod does.
-        ("release-name.yaml", &[("toolbox", &["linux/amd64/v1"])], &[]),
+        // An include is noted: it may hold builds.
+        (
+            "release-name.yaml",
+            &[("toolbox", &["linux/amd64/v1"])],
+            &["includes (line 11): not translated: included files are not read"],
+        ),
         (
             // Anchors of a list and of two maps merged, a quoted key, !!str; goarm
             // `7,softfloat` has no target here and is noted; `skip: True` skips as
@@ -298,11 +303,26 @@ fn strict_bad_and_hostile_configs_are_refused_writing_nothing() {
             "{case}: nothing written"
         );
     }
+    // A `dir` that holds its own go.mod is another module: noted, and --strict refuses.
+    let p = Project::copy_of("multi");
+    p.file(
+        ".goreleaser.yaml",
+        "version: 2\nbuilds:\n  - id: sub\n    dir: ./sub\n    goos: [linux]\n    goarch: [amd64]\n",
+    );
+    p.file("sub/go.mod", "module example.com/sub\n\ngo 1.21\n");
+    p.file("sub/main.go", "package main\n\nfunc main() {}\n");
+    run(p.path(), &["init", "--from-goreleaser", "--strict"])
+        .code(1)
+        .stderr_has("builds[0].dir (line 4): not translated: ./sub is a module of its own");
     // `builds: []` is goreleaser's one default build, as no `builds` key is.
     let p = Project::copy_of("multi");
     p.file(".goreleaser.yaml", "version: 2\nbuilds: []\n");
     run(p.path(), &["init", "--from-goreleaser"]).code(0);
-    assert_eq!(matrix(p.path(), "multi").len(), 8, "builds: [] is the default build");
+    assert_eq!(
+        matrix(p.path(), "multi").len(),
+        8,
+        "builds: [] is the default build"
+    );
     // strict passes a config whose builds translate entirely.
     let p = project("first-class.yaml");
     run(p.path(), &["init", "--from-goreleaser", "--strict"]).code(0);

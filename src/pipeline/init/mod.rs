@@ -216,7 +216,24 @@ pub fn from_goreleaser(
                 .map(|n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_else(|| "app".into());
-    let t = goreleaser::load(&source, &fallback)?;
+    let mut t = goreleaser::load(&source, &fallback)?;
+    // goreleaser runs go in `dir`; a profile builds from the module directory, so a
+    // `dir` that is a module of its own is not a package of this one.
+    for b in &t.builds {
+        if let Some((dir, line)) = &b.dir {
+            if dir != "." && module_dir.join(dir).join("go.mod").is_file() {
+                t.notes.push(goreleaser::Note {
+                    path: format!("builds[{}].dir", b.index),
+                    line: *line,
+                    text: format!(
+                        "not translated: {dir} is a module of its own (it holds a go.mod); \
+                         translate from there: cargo xbuild-go -C {dir} init --from-goreleaser FILE"
+                    ),
+                    strict: true,
+                });
+            }
+        }
+    }
     let go = gomod.and_then(|m| m.go.map(|(v, _)| v.to_string()));
     let out = Translated {
         path: path.clone(),

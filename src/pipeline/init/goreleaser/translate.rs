@@ -29,6 +29,8 @@ pub struct Build {
     /// The build's index in `builds`, and its line.
     pub index: usize,
     pub line: usize,
+    /// goreleaser's `dir` (where it runs go), and its line, when set.
+    pub dir: Option<(String, usize)>,
     pub targets: Vec<String>,
     pub package: String,
     pub output: String,
@@ -266,7 +268,7 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
             .filter(|k| {
                 !matches!(
                     *k,
-                    "builds" | "env" | "project_name" | "version" | "before" | "dist"
+                    "builds" | "env" | "project_name" | "version" | "before" | "dist" | "includes"
                 )
             })
             .collect();
@@ -280,6 +282,17 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
                 line,
                 text: "outside this tool's scope (it builds and verifies; packaging and release are not translated)".into(),
                 strict: false,
+            });
+        }
+        if let Some((_, inc)) = top.iter().find(|(k, _)| k == "includes") {
+            // goreleaser Pro's includes can hold the builds themselves.
+            t.notes.push(Note {
+                path: "includes".into(),
+                line: inc.line,
+                text: "not translated: included files are not read, so builds they hold are not profiles here; \
+                       copy them into this file and translate again"
+                    .into(),
+                strict: true,
             });
         }
         if let Some((_, b)) = top.iter().find(|(k, _)| k == "before") {
@@ -425,6 +438,9 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
             name: name.clone(),
             index: i,
             line: b.line,
+            dir: b
+                .get("dir")
+                .and_then(|d| d.as_str().map(|s| (s.to_string(), d.line))),
             package,
             output: format!("{dist}/{name}_{{target}}/{binary}{{exe}}"),
             ..Build::default()
