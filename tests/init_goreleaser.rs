@@ -142,11 +142,12 @@ fn translated_profiles_build_goreleasers_target_sets() {
                 ("one", &["linux/amd64/v1", "linux/amd64/v2", "linux/arm/v7", "darwin/amd64/v1"]),
                 ("two", &["js/wasm", "wasip1/wasm", "linux/loong64"]),
                 ("one-2", &["linux/riscv64/rva20u64"]),
+                ("all", &["linux/amd64/v1"]),
             ],
             &[
-                "builds[0].goarm (line 11): not translated: linux/arm at level `7,softfloat`",
-                "builds[2].skip (line 31): skipped",
-                "builds[3].id (line 32): not translated: a second build with id `one`",
+                "builds[0].goarm (line 12): not translated: linux/arm at level `7,softfloat`",
+                "builds[2].skip (line 32): skipped",
+                "builds[3].id (line 33): not translated: a second build with id `one`",
             ],
         ),
     ];
@@ -268,6 +269,36 @@ fn templates_env_and_overrides_become_values_a_profile_can_hold() {
         &["env", "--profile", "multi", "--target", "linux/arm/v7"],
     )
     .code(0);
+}
+
+#[test]
+fn a_main_pattern_builds_each_binary_under_its_own_name() {
+    // `main: ./cmd/...` with no `binary`: goreleaser writes dist/ID_TARGET/<package
+    // name> for each main package; one project-named file would be two plans' output.
+    let p = project("edges.yaml");
+    run(p.path(), &["init", "--from-goreleaser"]).code(0);
+    let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
+    assert!(
+        text.contains("output = \"dist/all_{target}/{name}{exe}\""),
+        "{text}"
+    );
+    let b = run_json(p.path(), &["--profile", "all"]);
+    b.code(0);
+    let mut paths: Vec<String> = b
+        .artifacts()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    let root = p.path().display();
+    assert_eq!(
+        paths,
+        [
+            format!("{root}/dist/all_linux_amd64_v1/a"),
+            format!("{root}/dist/all_linux_amd64_v1/b"),
+        ],
+        "{b}"
+    );
 }
 
 #[test]

@@ -422,7 +422,18 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
                 let line = b.get("binary").map_or(b.line, |n| n.line);
                 cx.template_in(s, Field::Path, &format!("{path}.binary"), line)
             })
-            .unwrap_or_else(|| project.clone());
+            .unwrap_or_else(|| {
+                // `main: ./cmd/...` without `binary`: goreleaser names each binary
+                // after its package, as `{name}` does.
+                if b.get("main")
+                    .and_then(Node::as_str)
+                    .is_some_and(|m| m.ends_with("/..."))
+                {
+                    "{name}".to_string()
+                } else {
+                    project.clone()
+                }
+            });
         let main = b.get("main").and_then(Node::as_str).unwrap_or(".");
         let package = match b.get("dir").and_then(Node::as_str) {
             Some(d) if d != "." => {
