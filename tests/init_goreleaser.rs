@@ -334,6 +334,55 @@ fn strict_bad_and_hostile_configs_are_refused_writing_nothing() {
             "{case}: nothing written"
         );
     }
+    // Shapes goreleaser refuses: exit 2 naming the key, nothing written; a build left
+    // with no target is no profile, and the reason is the error's.
+    let shapes: &[(&str, &str, i32, &str)] = &[
+        (
+            "builds a mapping",
+            "builds: {id: x}\n",
+            2,
+            "builds (line 1): a list of builds",
+        ),
+        (
+            "root a list",
+            "- builds\n",
+            2,
+            "line 1: the config is not a mapping",
+        ),
+        (
+            "unknown goos",
+            "builds:\n  - goos: [plan10]\n",
+            2,
+            "no go builds in ",
+        ),
+        (
+            "unknown goos, why",
+            "builds:\n  - goos: [plan10]\n",
+            2,
+            ": builds[0].goos (line 2): not translated: goos `plan10`",
+        ),
+        (
+            "ignore a mapping",
+            "builds:\n  - goos: [linux]\n    goarch: [amd64]\n    ignore: {goos: linux}\n",
+            0,
+            "builds[0].ignore (line 4): not translated: ignore is a list",
+        ),
+    ];
+    for (case, yaml, code, needle) in shapes {
+        let p = Project::copy_of("multi");
+        p.file(".goreleaser.yaml", yaml);
+        let r = run(p.path(), &["init", "--from-goreleaser"]);
+        assert_eq!(r.code, Some(*code), "{case}\n{r}");
+        assert!(
+            r.stderr.contains(needle),
+            "{case}: stderr lacks {needle:?}\n{r}"
+        );
+        assert_eq!(
+            p.path().join("xbuild-go.toml").exists(),
+            *code == 0,
+            "{case}: written only when it translates"
+        );
+    }
     // A `dir` that holds its own go.mod is another module: noted, and --strict refuses.
     let p = Project::copy_of("multi");
     p.file(

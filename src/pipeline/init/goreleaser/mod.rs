@@ -45,15 +45,20 @@ pub fn find(dir: &Path, file: Option<&Path>) -> anyhow::Result<PathBuf> {
         })
 }
 
-/// Reads and translates `file`. Bad YAML, a YAML bomb or no go build is exit 2.
+/// Reads and translates `file`. Bad YAML, a YAML bomb, a root or `builds` of the
+/// wrong shape, or no go build is exit 2.
 pub fn load(file: &Path, dir_name: &str) -> anyhow::Result<Translation> {
     let bytes = crate::input::file::read(file, 4 << 20)
         .map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| usage(format!("{}: not UTF-8 text", file.display())))?;
     let root = yaml::parse(&text).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    translate::translate(&root, dir_name)
-        .map_err(|_| usage(format!("no go builds in {}", file.display())))
+    translate::translate(&root, dir_name).map_err(|e| {
+        match e.strip_prefix(translate::NO_GO_BUILDS) {
+            Some(why) => usage(format!("no go builds in {}{why}", file.display())),
+            None => usage(format!("{}: {e}", file.display())),
+        }
+    })
 }
 
 fn quote(s: &str) -> String {

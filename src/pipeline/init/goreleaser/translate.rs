@@ -62,6 +62,9 @@ pub struct Translation {
     pub notes: Vec<Note>,
 }
 
+/// translate's Err when the config holds no go build.
+pub const NO_GO_BUILDS: &str = "no go builds";
+
 /// goreleaser's default ldflags.
 pub const DEFAULT_LDFLAGS: &str = "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser";
 
@@ -75,6 +78,29 @@ pub const FIRST_CLASS: &[&str] = &[
     "linux_arm64_v8.0",
     "windows_386_sse2",
     "windows_amd64_v1",
+];
+
+/// The goos and goarch values goreleaser accepts (internal/builders/golang/targets.go).
+const GOOS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "windows",
+    "wasip1",
+];
+const GOARCH: &[&str] = &[
+    "386", "amd64", "arm", "arm64", "mips", "mips64", "mips64le", "mipsle", "ppc64", "ppc64le",
+    "s390x", "wasm", "riscv64", "loong64", "sparc", "sparc64",
 ];
 
 /// The level key of an arch and goreleaser's default for it.
@@ -313,9 +339,21 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
         global_env = entries(env, "env");
     }
     // goreleaser builds `builds`, else one default build of `.`.
-    let builds: Vec<Node> = match root.get("builds").map(|b| &b.value) {
-        Some(Value::Seq(items)) => items.clone(),
-        Some(_) | None => Vec::new(),
+    // goreleaser refuses a config whose root or `builds` has the wrong shape.
+    if !matches!(root.value, Value::Map(_) | Value::Null) {
+        return Err(format!(
+            "line {}: the config is not a mapping of sections",
+            root.line
+        ));
+    }
+    let builds: Vec<Node> = match root.get("builds").map(|b| (&b.value, b.line)) {
+        Some((Value::Seq(items), _)) => items.clone(),
+        Some((Value::Null, _)) | None => Vec::new(),
+        Some((_, line)) => {
+            return Err(format!(
+                "builds (line {line}): a list of builds (`- id: …`), not a single value"
+            ))
+        }
     };
     // `builds: []` and `builds:` (null) are no builds too.
     let list: Vec<Node> = if builds.is_empty() {
@@ -457,6 +495,15 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
             ..Build::default()
         };
         build.targets = targets(b, &path, &mut cx);
+        if build.targets.is_empty() {
+            cx.note(
+                &path,
+                b.line,
+                "not translated: no target is left (goreleaser builds nothing here); no profile",
+                true,
+            );
+            continue;
+        }
         let (ldflags, flags, tags) = cx.go_flags(b, &path);
         build.ldflags = ldflags
             .unwrap_or_else(|| cx.template(DEFAULT_LDFLAGS, &format!("{path}.ldflags"), b.line));
@@ -500,7 +547,11 @@ pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
         t.builds.push(build);
     }
     if t.builds.is_empty() {
-        return Err("no go builds".into());
+        // Say why when a build was dropped for a reason of its own.
+        return Err(match t.notes.iter().find(|n| n.strict) {
+            Some(n) => format!("{NO_GO_BUILDS}: {n}"),
+            None => NO_GO_BUILDS.into(),
+        });
     }
     // Names must be unique as profiles (goreleaser refuses two builds with one id).
     let mut seen: Vec<String> = Vec::new();
@@ -703,11 +754,38 @@ fn targets(b: &Node, path: &str, cx: &mut Cx) -> Vec<String> {
             .filter(|v| !v.is_empty())
             .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
     };
-    let goos = list("goos", &["darwin", "linux", "windows"]);
-    let goarch = list("goarch", &["386", "amd64", "arm64"]);
+    let mut goos = list("goos", &["darwin", "linux", "windows"]);
+    let mut goarch = list("goarch", &["386", "amd64", "arm64"]);
+    // goreleaser refuses a goos or goarch it does not know; the rest is translated.
+    for (key, values) in [("goos", &mut goos), ("goarch", &mut goarch)] {
+        values.retain(|v| {
+            let known = match key {
+                "goos" => GOOS.contains(&v.as_str()),
+                _ => GOARCH.contains(&v.as_str()),
+            };
+            if !known {
+                cx.note(
+                    &format!("{path}.{key}"),
+                    b.get(key).map_or(b.line, |n| n.line),
+                    format!("not translated: {key} `{v}` is not one goreleaser builds (it refuses the config)"),
+                    true,
+                );
+            }
+            known
+        });
+    }
     let ignores: Vec<&Node> = match b.get("ignore").map(|i| &i.value) {
         Some(Value::Seq(items)) => items.iter().collect(),
-        _ => Vec::new(),
+        Some(_) => {
+            cx.note(
+                &format!("{path}.ignore"),
+                b.get("ignore").map_or(b.line, |n| n.line),
+                "not translated: ignore is a list of entries (`- goos: …`); nothing is ignored",
+                true,
+            );
+            Vec::new()
+        }
+        None => Vec::new(),
     };
     for os in &goos {
         for arch in &goarch {
