@@ -123,6 +123,8 @@ fn translated_profiles_build_goreleasers_target_sets() {
                 "builds[0].ldflags[2] (line 16): not translated: `{{ if .IsNightly }}`",
                 "builds[0].ldflags[3] (line 17): not translated: template `{{ .Env.EXTRA_LDFLAGS }}`",
                 "builds[1].skip (line 34): not translated",
+                // In a literal block, the line of the template itself.
+                "builds[1].ldflags (line 39): not translated: template `{{ .Summary }}`",
             ],
         ),
         // No project_name: release.github.name names the project before go.mod does.

@@ -45,10 +45,11 @@ fn placeholder(inner: &str, field: Field, project: &str) -> Result<String, Strin
     })
 }
 
-/// `s` with each `{{ … }}` replaced, and a note text for each one that does not map.
-pub fn translate(s: &str, field: Field, project: &str) -> (String, Vec<String>) {
+/// `s` with each `{{ … }}` replaced, and a note text for each one that does not map,
+/// with the number of line breaks before it in `s` (a literal block's lines).
+pub fn translate(s: &str, field: Field, project: &str) -> (String, Vec<(usize, String)>) {
     let mut out = String::new();
-    let mut notes: Vec<String> = Vec::new();
+    let mut notes: Vec<(usize, String)> = Vec::new();
     // One entry per open `if`/`with`/`range`: whether its current branch is taken.
     let mut open: Vec<bool> = Vec::new();
     let taken = |open: &[bool]| open.iter().all(|t| *t);
@@ -78,12 +79,16 @@ pub fn translate(s: &str, field: Field, project: &str) -> (String, Vec<String>) 
             inner = i;
         }
         let inner = inner.trim();
+        let breaks = s[..s.len() - rest.len() + start].matches('\n').count();
         let word = inner.split_whitespace().next().unwrap_or("");
         let shown = format!("`{{{{ {inner} }}}}`");
         match word {
             "if" | "with" | "range" => {
-                notes.push(format!(
-                    "{shown} … `{{{{ end }}}}` is taken as false (an `else` branch is kept)"
+                notes.push((
+                    breaks,
+                    format!(
+                        "{shown} … `{{{{ end }}}}` is taken as false (an `else` branch is kept)"
+                    ),
                 ));
                 open.push(false);
             }
@@ -105,7 +110,7 @@ pub fn translate(s: &str, field: Field, project: &str) -> (String, Vec<String>) 
                 }
                 Err(why) => {
                     if taken(&open) {
-                        notes.push(format!("template {shown} {why}"));
+                        notes.push((breaks, format!("template {shown} {why}")));
                     }
                 }
             },
@@ -179,12 +184,22 @@ mod tests {
             ),
             ("path os", "app-{{ .Os }}", Field::Path, "app-{os}", 0),
             ("unclosed", "a {{ .Os", Field::Value, "a {{ .Os", 0),
+            (
+                "block",
+                "-s\n-w\n-X d={{ .Summary }}\n",
+                Field::Value,
+                "-s\n-w\n-X d=\n",
+                1,
+            ),
         ];
         for (case, t, field, want, notes) in cases {
             let (got, n) = translate(t, *field, "tool");
             assert_eq!(got, *want, "{case}");
             assert_eq!(n.len(), *notes, "{case}: {n:?}");
             assert!(!got.contains("{{ ") || *case == "unclosed", "{case}");
+            if *case == "block" {
+                assert_eq!(n[0].0, 2, "the note's line in the block");
+            }
         }
     }
 }

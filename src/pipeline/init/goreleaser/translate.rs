@@ -182,8 +182,8 @@ impl Cx<'_> {
 
     fn template_in(&mut self, s: &str, field: Field, path: &str, line: usize) -> String {
         let (out, notes) = template::translate(s, field, &self.project);
-        for n in notes {
-            self.note(path, line, format!("not translated: {n}"), true);
+        for (breaks, n) in notes {
+            self.note(path, line + breaks, format!("not translated: {n}"), true);
         }
         out
     }
