@@ -1,8 +1,9 @@
 //! `init --from-goreleaser`: a goreleaser config's go builds as profiles. Inner layers:
-//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound) and
-//! [`template`] (Go templates as placeholders) below [`translate`] (builds to
-//! profiles, notes) below this file (finding, rendering).
+//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound), [`matrix`]
+//! (a build's target set) and [`template`] (Go templates as placeholders) below
+//! [`translate`] (builds to profiles, notes) below this file (finding, rendering).
 
+pub mod matrix;
 pub mod template;
 pub mod translate;
 pub mod yaml;
