@@ -455,18 +455,8 @@ impl Reporter {
         }
     }
 
-    pub fn finished(
-        &self,
-        success: bool,
-        artifacts: usize,
-        rejected: usize,
-        failed: usize,
-        elapsed: std::time::Duration,
-    ) {
-        self.finished_with(success, artifacts, rejected, failed, elapsed, None)
-    }
-
-    /// [`Reporter::finished`], naming the remote cache program the run used.
+    /// The run's last line: how many artifacts were verified, rejected or failed, and
+    /// the remote cache program the run used, when one.
     pub fn finished_with(
         &self,
         success: bool,

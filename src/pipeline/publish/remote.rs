@@ -479,25 +479,22 @@ mod tests {
         ] {
             assert_eq!(http::plain_allowed(host, &all), want, "case {host}");
         }
-        let e = registry_failure(
-            "x: ",
-            RegistryError::new(Kind::Unreachable, "cannot reach registry `other.lan`"),
-            "other.lan",
-            &all,
-        );
-        assert!(
-            format!("{e}").contains("--insecure-registry other.lan"),
-            "{e}"
-        );
-        let e = registry_failure(
-            "x: ",
-            RegistryError::new(Kind::Unreachable, "cannot reach registry `reg.lan:5000`"),
-            "reg.lan:5000",
-            &all,
-        );
-        assert!(
-            !format!("{e}").contains("--insecure-registry"),
-            "named already: {e}"
-        );
+        // A host not named yet gets the hint; one named already does not.
+        for (host, hint) in [("other.lan", true), ("reg.lan:5000", false)] {
+            let why = format!("cannot reach registry `{host}`");
+            let e = registry_failure(
+                "x: ",
+                RegistryError::new(Kind::Unreachable, why),
+                host,
+                &all,
+            );
+            let shown = format!("{e}");
+            let found = if hint {
+                shown.contains(&format!("--insecure-registry {host}"))
+            } else {
+                shown.contains("--insecure-registry")
+            };
+            assert_eq!(found, hint, "case {host}: {e}");
+        }
     }
 }
