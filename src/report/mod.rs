@@ -233,6 +233,12 @@ impl Reporter {
         self
     }
 
+    /// Secrets learnt during the run (a registry's credentials and tokens), masked from
+    /// then on in everything this reporter, and every clone of it, prints or writes.
+    pub fn add_secrets(&self, more: &Secrets) {
+        self.secrets.add(more);
+    }
+
     /// Free text as it may be shown: secrets masked, URL credentials hidden, unsafe
     /// characters escaped (newlines and tabs kept).
     pub fn clean(&self, text: &str) -> String {

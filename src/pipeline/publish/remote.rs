@@ -16,6 +16,7 @@ use crate::profile::{ImageSettings, Sourced};
 use crate::registry::base::{self, PulledBase, Wanted};
 use crate::registry::publish::PushedImage;
 use crate::registry::{http, Kind, Options, Reference, RegistryError};
+use crate::sanitize::redact::Secrets;
 
 use super::settings::at;
 
@@ -241,15 +242,15 @@ pub fn destination(push: &str, image: &ImageSettings, tags: &[String]) -> anyhow
 
 /// Pushes each referrer into `push`'s repository (after the image): the referrers API,
 /// else the `sha256-<hex>` tag of its subject. Each manifest's digest and how it is
-/// listed.
+/// listed, and the credentials and tokens used (for masking other output).
 pub fn push_referrers(
     ctx: &Context,
     push: &Push,
     attached: &[super::referrers::Attached],
     insecure: &[String],
-) -> anyhow::Result<Vec<(String, crate::registry::Via)>> {
+) -> anyhow::Result<(Vec<(String, crate::registry::Via)>, Secrets)> {
     if attached.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Secrets::default()));
     }
     let options = options(ctx, &push.dest.registry, insecure);
     let fail = |e: RegistryError| {
@@ -273,7 +274,7 @@ pub fn push_referrers(
         .map_err(fail)?;
         out.push(r);
     }
-    Ok(out)
+    Ok((out, client.secrets()))
 }
 
 /// Pushes the assembled image to `push` (the base's layers mounted from its repository
