@@ -11,8 +11,6 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use util::images_out::{combine, Part};
-use util::rootfs::{self, ImageConfig};
 use util::*;
 
 const PROFILE: &str = r#"[profile.rel]
@@ -121,44 +119,6 @@ fn merge(work: &Path, extra: &[&str]) -> Run {
     run(work, &args)
 }
 
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
-    let ok = p.as_ref().is_some_and(|p| {
-        Command::new(p)
-            .args([
-                "-c",
-                "import in_toto_attestation, cyclonedx.validation.json",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if ok {
-        return p;
-    }
-    assert!(
-        !in_ci(),
-        "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
-         cyclonedx-python-lib under CI=true"
-    );
-    eprintln!("SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON");
-    None
-}
-
-fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
-    let o = Command::new(python)
-        .arg(repo().join("tests/evidence/validate.py"))
-        .arg(kind)
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{kind} validation of {files:?}: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 fn json(p: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
@@ -262,15 +222,15 @@ fn three_runners_merge_into_one_verified_release() {
         assert!(junit.contains(&format!("<testsuite name=\"{t}")), "{junit}");
     }
 
-    if let Some(py) = python() {
-        validate(&py, "provenance", &[out.join("provenance.json")]);
-        validate(&py, "statement", &[out.join("vsa.json")]);
+    if let Some(py) = formats_python() {
+        validate_evidence(&py, "provenance", &[out.join("provenance.json")]);
+        validate_evidence(&py, "statement", &[out.join("vsa.json")]);
         let sboms: Vec<PathBuf> = std::fs::read_dir(out.join("sbom"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         assert_eq!(sboms.len(), 3, "{sboms:?}");
-        validate(&py, "sbom", &sboms);
+        validate_evidence(&py, "sbom", &sboms);
     }
 
     // JSON: a merged event, then an evidence event per document.
@@ -535,28 +495,7 @@ fn two_different_sboms_of_one_name_are_refused() {
 
 /// A two-platform base at `work/base` (tag `t`), as tests/image_cmd.rs makes it.
 fn small_base(work: &Path) -> String {
-    let mut layouts: Vec<PathBuf> = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let root = work.join(format!("tree-{arch}"));
-        write_tree(
-            &root,
-            &[
-                (
-                    "etc/passwd",
-                    "root:x:0:0::/root:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/false\n",
-                ),
-                ("etc/group", "root:x:0:\nnonroot:x:65532:\n"),
-            ],
-        );
-        let dest = work.join(format!("img-{arch}"));
-        std::fs::create_dir_all(&dest).unwrap();
-        rootfs::image(&[&root], arch, &ImageConfig::default(), &dest);
-        layouts.push(dest.join("oci"));
-    }
-    combine(
-        &work.join("base"),
-        &[Part::of(&layouts[0]), Part::of(&layouts[1])],
-    )
+    util::images_out::small_base(work, "base", &[], &[])
 }
 
 /// Two runners each write `image --oci-layout` for their platform; merge makes one

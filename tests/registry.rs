@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use util::oci::{sha256, Layout};
-use util::registry::{docker_config, free_port, Registry, TinyServer};
+use util::registry::{auth_config, docker_config, free_port, Registry, TinyServer};
 use util::shared::write_script;
 use xbuild_go::registry::{
     BlobData, Client, Credential, Kind, Options, Pushed, Reference, Timeouts, Via,
@@ -124,11 +124,6 @@ fn env(config_dir: &Path) -> BTreeMap<String, String> {
     e.insert("HOME".into(), config_dir.display().to_string());
     e.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
     e
-}
-
-fn auth_config(user: &str, pass: &str, key: &str) -> String {
-    let b64 = base64_encode(format!("{user}:{pass}").as_bytes());
-    format!(r#"{{"auths": {{"{key}": {{"auth": "{b64}"}}}}}}"#)
 }
 
 fn base64_encode(b: &[u8]) -> String {

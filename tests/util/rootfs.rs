@@ -410,59 +410,13 @@ impl Images {
 /// paths become whiteouts) for `linux/<goarch>`, written under `dest` as an OCI layout
 /// `dest/oci` (tag `t`), `dest/image.oci.tar` and `dest/image.docker.tar`.
 pub fn image(layers: &[&Path], goarch: &str, config: &ImageConfig, dest: &Path) -> Images {
-    assert!(!layers.is_empty(), "an image needs at least one layer");
-    let layout = dest.join("oci");
-    let r = format!("{}:t", layout.display());
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &r]));
-    let bundle = dest.join("bundle");
-    for layer in layers {
-        let _ = std::fs::remove_dir_all(&bundle);
-        run(Command::new("umoci")
-            .args(["unpack", "--rootless", "--image", &r])
-            .arg(&bundle));
-        let rootfs = bundle.join("rootfs");
-        // The new layer's tree replaces the old one: what it lacks is removed.
-        for e in std::fs::read_dir(&rootfs).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() && !p.is_symlink() {
-                std::fs::remove_dir_all(&p).unwrap();
-            } else {
-                std::fs::remove_file(&p).unwrap();
-            }
-        }
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", layer.display()))
-            .arg(&rootfs));
-        run(Command::new("umoci")
-            .args(["repack", "--image", &r])
-            .arg(&bundle));
-    }
-    let _ = std::fs::remove_dir_all(&bundle);
-    let mut cfg = Command::new("umoci");
-    cfg.args([
-        "config",
-        "--image",
-        &r,
-        "--os",
-        "linux",
-        "--architecture",
+    let r = umoci_layout(
+        layers,
         goarch,
-    ]);
-    for e in &config.env {
-        cfg.arg(format!("--config.env={e}"));
-    }
-    if let Some(u) = &config.user {
-        cfg.arg(format!("--config.user={u}"));
-    }
-    if let Some(w) = &config.working_dir {
-        cfg.arg(format!("--config.workingdir={w}"));
-    }
-    run(&mut cfg);
-    run(Command::new("umoci").args(["gc", "--layout"]).arg(&layout));
+        config,
+        &dest.join("oci"),
+        &dest.join("bundle"),
+    );
     let oci_archive = dest.join("image.oci.tar");
     let docker_archive = dest.join("image.docker.tar");
     run(Command::new("skopeo").args([
@@ -493,45 +447,70 @@ pub fn oci_layout_cached(root: &Path, goarch: &str, config: &ImageConfig) -> Pat
     (root, goarch, &config.env, &config.user, &config.working_dir).hash(&mut h);
     let dest = cache_dir().join(format!("oci-{goarch}-{:016x}", h.finish()));
     publish(&dest, |d| {
-        let layout = d.join("oci");
-        let r = format!("{}:t", layout.display());
-        run(Command::new("umoci")
-            .args(["init", "--layout"])
-            .arg(&layout));
-        run(Command::new("umoci").args(["new", "--image", &r]));
-        let bundle = d.join("bundle");
-        run(Command::new("umoci")
-            .args(["unpack", "--rootless", "--image", &r])
-            .arg(&bundle));
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", root.display()))
-            .arg(bundle.join("rootfs")));
-        run(Command::new("umoci")
-            .args(["repack", "--image", &r])
-            .arg(&bundle));
-        std::fs::remove_dir_all(&bundle).unwrap();
-        let mut cfg = Command::new("umoci");
-        cfg.args([
-            "config",
-            "--image",
-            &r,
-            "--os",
-            "linux",
-            "--architecture",
-            goarch,
-        ]);
-        for e in &config.env {
-            cfg.arg(format!("--config.env={e}"));
-        }
-        if let Some(u) = &config.user {
-            cfg.arg(format!("--config.user={u}"));
-        }
-        if let Some(w) = &config.working_dir {
-            cfg.arg(format!("--config.workingdir={w}"));
-        }
-        run(&mut cfg);
-        run(Command::new("umoci").args(["gc", "--layout"]).arg(&layout));
+        umoci_layout(&[root], goarch, config, &d.join("oci"), &d.join("bundle"));
     })
     .join("oci")
+}
+
+/// `layers` (each a root directory; later ones over earlier ones, removed paths become
+/// whiteouts) stacked by umoci into a new OCI layout at `layout` (tag `t`) for
+/// `linux/<goarch>` with `config`, unpacked through `bundle` (removed after), and
+/// garbage-collected: its `DIR:t` name.
+fn umoci_layout(
+    layers: &[&Path],
+    goarch: &str,
+    config: &ImageConfig,
+    layout: &Path,
+    bundle: &Path,
+) -> String {
+    assert!(!layers.is_empty(), "an image needs at least one layer");
+    let r = format!("{}:t", layout.display());
+    run(Command::new("umoci").args(["init", "--layout"]).arg(layout));
+    run(Command::new("umoci").args(["new", "--image", &r]));
+    for layer in layers {
+        let _ = std::fs::remove_dir_all(bundle);
+        run(Command::new("umoci")
+            .args(["unpack", "--rootless", "--image", &r])
+            .arg(bundle));
+        let rootfs = bundle.join("rootfs");
+        // The new layer's tree replaces the old one: what it lacks is removed.
+        for e in std::fs::read_dir(&rootfs).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", layer.display()))
+            .arg(&rootfs));
+        run(Command::new("umoci")
+            .args(["repack", "--image", &r])
+            .arg(bundle));
+    }
+    let _ = std::fs::remove_dir_all(bundle);
+    let mut cfg = Command::new("umoci");
+    cfg.args([
+        "config",
+        "--image",
+        &r,
+        "--os",
+        "linux",
+        "--architecture",
+        goarch,
+    ]);
+    for e in &config.env {
+        cfg.arg(format!("--config.env={e}"));
+    }
+    if let Some(u) = &config.user {
+        cfg.arg(format!("--config.user={u}"));
+    }
+    if let Some(w) = &config.working_dir {
+        cfg.arg(format!("--config.workingdir={w}"));
+    }
+    run(&mut cfg);
+    run(Command::new("umoci").args(["gc", "--layout"]).arg(layout));
+    r
 }
