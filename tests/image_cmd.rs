@@ -48,14 +48,7 @@ fn sha256_of(bytes: &[u8]) -> String {
 
 /// Every line validates against schema/events-v1.json (the `image` event with them).
 fn assert_schema(r: &Run) {
-    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
-    let value: Value = serde_json::from_str(&text).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("events-v1.json", value).unwrap();
-    let idx = compiler
-        .compile("events-v1.json", &mut schemas)
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let (schemas, idx) = events_schema();
     for line in r.json() {
         if let Err(e) = schemas.validate(&line, idx) {
             panic!("{} line does not validate: {e:#}\n{line:#}", line["reason"]);

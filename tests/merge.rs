@@ -27,14 +27,29 @@ max-size = "1KiB"
 
 const TARGETS: &[&str] = &["linux/amd64", "linux/arm64", "windows/amd64"];
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(["-c", "user.email=t@example.invalid", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(o.status.success(), "git {args:?}: {o:?}");
+/// Every report written into `dir`: the checksums, provenance, VSA and JUnit flags,
+/// and `--sbom` with `sbom`.
+fn reports(dir: &str, sbom: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (flag, file) in [
+        ("--checksums", "SHA256SUMS"),
+        ("--provenance", "provenance.json"),
+        ("--vsa", "vsa.json"),
+        ("--sbom", "sbom"),
+        ("--junit", "junit.xml"),
+    ] {
+        if sbom || flag != "--sbom" {
+            out.extend([flag.to_string(), format!("{dir}/{file}")]);
+        }
+    }
+    out
+}
+
+/// `head`, then `tail` as `&str`s, for a command line.
+fn line<'a>(head: &[&'a str], tail: &'a [String]) -> Vec<&'a str> {
+    let mut args = head.to_vec();
+    args.extend(tail.iter().map(String::as_str));
+    args
 }
 
 /// The project: the hello module with `profile`, committed.
@@ -49,27 +64,12 @@ fn project(profile: &str) -> Project {
 
 /// Builds `target` in `p` with every report, then moves `dist/` to `dl/RUNNER/dist`.
 fn runner(p: &Project, dl: &Path, target: &str, extra: &[&str], want: i32) {
-    let args = [
-        &[
-            "xbuild-go",
-            "--profile",
-            "rel",
-            "--target",
-            target,
-            "--checksums",
-            "dist/SHA256SUMS",
-            "--provenance",
-            "dist/provenance.json",
-            "--vsa",
-            "dist/vsa.json",
-            "--sbom",
-            "dist/sbom",
-            "--junit",
-            "dist/junit.xml",
-        ][..],
-        extra,
-    ]
-    .concat();
+    let reports = reports("dist", true);
+    let mut args = line(
+        &["xbuild-go", "--profile", "rel", "--target", target],
+        &reports,
+    );
+    args.extend_from_slice(extra);
     // Each runner is a CI job of its own: its invocationId is its run's URL.
     let name = target.replace('/', "-");
     let mut env = base_env();
@@ -96,26 +96,11 @@ fn three(work: &Path, profile: &str) -> (Project, PathBuf) {
     (p, dl)
 }
 
-const OUTS: &[&str] = &[
-    "--checksums",
-    "out/SHA256SUMS",
-    "--provenance",
-    "out/provenance.json",
-    "--vsa",
-    "out/vsa.json",
-    "--sbom",
-    "out/sbom",
-    "--junit",
-    "out/junit.xml",
-];
-
+/// `merge dl --root dl`, every report into `out/`, then `extra`.
 fn merge(work: &Path, extra: &[&str]) -> Run {
-    let args = [
-        &["xbuild-go", "merge", "dl", "--root", "dl"][..],
-        OUTS,
-        extra,
-    ]
-    .concat();
+    let outs = reports("out", true);
+    let mut args = line(&["xbuild-go", "merge", "dl", "--root", "dl"], &outs);
+    args.extend_from_slice(extra);
     run(work, &args)
 }
 
@@ -234,7 +219,8 @@ fn three_runners_merge_into_one_verified_release() {
     }
 
     // JSON: a merged event, then an evidence event per document.
-    let args = [&["xbuild-go", "merge", "dl", "--root", "dl"][..], OUTS].concat();
+    let outs = reports("out", true);
+    let args = line(&["xbuild-go", "merge", "dl", "--root", "dl"], &outs);
     let j = run_json(work.path(), &args);
     j.code(0);
     let events = j.json();
@@ -245,13 +231,7 @@ fn three_runners_merge_into_one_verified_release() {
         "{j}"
     );
     // Every line validates against schema/events-v1.json, a refusal's error lines too.
-    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("events-v1.json", serde_json::from_str(&text).unwrap())
-        .unwrap();
-    let idx = compiler.compile("events-v1.json", &mut schemas).unwrap();
+    let (schemas, idx) = events_schema();
     let bad = [
         &[
             "xbuild-go",
@@ -437,21 +417,9 @@ fn a_failed_build_still_writes_every_report() {
     ];
     for (case, module, profile, code, vsa_subjects) in cases {
         let p = Project::with_profile(module, profile);
-        let args = [
-            "xbuild-go",
-            "--profile",
-            "rel",
-            "--target",
-            "windows/amd64",
-            "--checksums",
-            "dist/SHA256SUMS",
-            "--provenance",
-            "dist/provenance.json",
-            "--vsa",
-            "dist/vsa.json",
-            "--junit",
-            "dist/junit.xml",
-        ];
+        let reports = reports("dist", false);
+        let target = ["xbuild-go", "--profile", "rel", "--target", "windows/amd64"];
+        let args = line(&target, &reports);
         let r = run(p.path(), &args);
         assert_eq!(r.code, Some(*code), "{case}\n{r}");
         for f in ["SHA256SUMS", "provenance.json", "vsa.json", "junit.xml"] {

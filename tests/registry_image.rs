@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use util::oci::{sha256, Layout};
+use util::oci::{platform, sha256, Layout};
 use util::registry::{
     auth_config, basic_auth, docker_config, free_port, skopeo_copy, Registry, TinyServer,
 };
@@ -47,15 +47,6 @@ fn digest(b: &[u8]) -> String {
 
 fn json_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap()
-}
-
-fn platform(s: &str) -> Platform {
-    let mut p = s.split('/');
-    Platform {
-        os: p.next().unwrap().into(),
-        arch: p.next().unwrap().into(),
-        variant: p.next().map(str::to_string),
-    }
 }
 
 /// Bytes that do not compress, `n` of them, from `seed`.

@@ -6,6 +6,16 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+/// The platform `os/arch[/variant]` names (a test's own spelling, well formed).
+pub fn platform(s: &str) -> xbuild_go::image::Platform {
+    let mut p = s.split('/');
+    xbuild_go::image::Platform {
+        os: p.next().unwrap().into(),
+        arch: p.next().unwrap().into(),
+        variant: p.next().map(str::to_string),
+    }
+}
+
 /// Lowercase hex SHA-256 of `b`.
 pub fn sha256(b: &[u8]) -> String {
     Sha256::digest(b)

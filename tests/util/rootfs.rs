@@ -205,6 +205,16 @@ pub fn debs(arch: &str, packages: &[&str]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `/etc/passwd` and `/etc/group` as base-passwd's masters begin and end (root, nobody).
+const DEBIAN_PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
+    daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+    nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+const DEBIAN_GROUP: &str = "root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n";
+/// What libc-bin's postinst installs from /usr/share/libc-bin/nsswitch.conf.
+const DEBIAN_NSSWITCH: &str = "passwd:         files\ngroup:          files\n\
+    shadow:         files\ngshadow:        files\n\nhosts:          files dns\n\
+    networks:       files\n";
+
 /// What a root filesystem is made of.
 #[derive(Clone, Debug, Hash)]
 pub struct RootSpec {
@@ -269,6 +279,18 @@ impl RootSpec {
             "passwd: files\ngroup: files\nhosts: files dns\n",
         )
         .file("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+        s
+    }
+
+    /// A root of `arch` shaped like `debian:12-slim`: the `required` packages a Go
+    /// binary meets (libc6, libc-bin, base-files, tzdata), base-passwd's users, libc-bin's
+    /// nsswitch.conf and the loader cache its ldconfig writes; no ca-certificates.
+    pub fn debian_12_slim(arch: &str) -> RootSpec {
+        let mut s = RootSpec::new(arch, &["libc6", "libc-bin", "base-files", "tzdata"]);
+        s.ldconfig = Some("new".into());
+        s.file("etc/passwd", DEBIAN_PASSWD)
+            .file("etc/group", DEBIAN_GROUP)
+            .file("etc/nsswitch.conf", DEBIAN_NSSWITCH);
         s
     }
 

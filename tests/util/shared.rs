@@ -283,3 +283,16 @@ pub fn validate_evidence(python: &Path, kind: &str, files: &[PathBuf]) {
         .unwrap();
     assert_succeeded_saying_all(&o, &format!("{kind} validation failed for {files:?}:\n"));
 }
+
+/// schema/events-v1.json compiled: its schemas and the index of the events schema.
+pub fn events_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let text = std::fs::read_to_string(super::repo().join("schema/events-v1.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("events-v1.json", value).unwrap();
+    let idx = compiler
+        .compile("events-v1.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    (schemas, idx)
+}
