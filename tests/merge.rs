@@ -466,6 +466,20 @@ fn small_base(work: &Path) -> String {
     util::images_out::small_base(work, "base", &[], &[])
 }
 
+/// `image --profile rel --target TARGET --oci-layout dist/image`.
+fn image_layout(target: &str) -> [&str; 8] {
+    [
+        "xbuild-go",
+        "image",
+        "--profile",
+        "rel",
+        "--target",
+        target,
+        "--oci-layout",
+        "dist/image",
+    ]
+}
+
 /// Two runners each write `image --oci-layout` for their platform; merge makes one
 /// layout whose tag is a two-platform index, read back by skopeo, the referrers kept.
 #[test]
@@ -484,20 +498,13 @@ fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
     ));
     let dl = work.path().join("dl");
     for t in ["linux/amd64", "linux/arm64"] {
-        let args = [
-            "xbuild-go",
-            "image",
-            "--profile",
-            "rel",
-            "--target",
-            t,
-            "--oci-layout",
-            "dist/image",
+        let evidence = [
             "--provenance",
             "dist/provenance.json",
             "--sbom",
             "dist/sbom",
         ];
+        let args = [&image_layout(t)[..], &evidence].concat();
         let mut env = base_env();
         env.insert("SOURCE_DATE_EPOCH".into(), "1700000000".into());
         run_env(p.path(), &args, &env).code(0);
@@ -554,18 +561,8 @@ fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
     assert!(referrers >= 2, "the runners' referrers are kept: {top:#}");
 
     // One platform from two runners with different manifests: refused, nothing written.
-    let args = [
-        "xbuild-go",
-        "image",
-        "--profile",
-        "rel",
-        "--target",
-        "linux/amd64",
-        "--oci-layout",
-        "dist/image",
-        "--ldflags",
-        "-s -w -X main.v=2",
-    ];
+    let ldflags = ["--ldflags", "-s -w -X main.v=2"];
+    let args = [&image_layout("linux/amd64")[..], &ldflags].concat();
     run(p.path(), &args).code(0);
     std::fs::create_dir_all(dl.join("again")).unwrap();
     std::fs::rename(p.path().join("dist"), dl.join("again/dist")).unwrap();

@@ -436,14 +436,9 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     assert_eq!(blob_gets(&reqs), 2, "arm64 only: {reqs:#?}");
 
     // A platform the base lacks: exit 2, naming those it has; nothing recorded.
+    let (riscv, c3) = ([platform("linux/riscv64")], work.path().join("c3"));
     let e = refused(
-        pull_base(
-            &r,
-            &[platform("linux/riscv64")],
-            None,
-            &work.path().join("c3"),
-            &env,
-        ),
+        pull_base(&r, &riscv, None, &c3, &env),
         (Kind::Platform, Exit::Usage),
         "a platform the base lacks",
     );
@@ -1013,14 +1008,9 @@ fn docker_media_types_and_single_manifests_pull_as_well() {
         "the one manifest"
     );
     Base::open(&pulled.image, Path::new("/"), &arm).unwrap();
+    let amd64 = [platform("linux/amd64")];
     let e = refused(
-        pull_base(
-            &r,
-            &[platform("linux/amd64")],
-            None,
-            &work.path().join("c"),
-            &env,
-        ),
+        pull_base(&r, &amd64, None, &work.path().join("c"), &env),
         (Kind::Platform, Exit::Usage),
         "a platform the base lacks",
     );
