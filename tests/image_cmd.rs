@@ -96,12 +96,7 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
     let index = ev["index_digest"].as_str().unwrap().to_string();
     assert_eq!(ev["tags"], serde_json::json!(["1.2.0", "latest"]), "{r}");
     assert_eq!(ev["platforms"].as_array().unwrap().len(), 2, "{r}");
-    let kinds: Vec<&str> = ev["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strings(&ev["outputs"], "/kind");
     assert_eq!(
         kinds,
         ["oci", "oci-archive", "docker-archive", "docker-archive"],

@@ -132,6 +132,11 @@ impl Setup {
         })
     }
 
+    /// [`Setup::start`] with a registry on 127.0.0.1 without authentication.
+    fn local(why: &str) -> Option<Setup> {
+        Setup::start(why, || Registry::start(None))
+    }
+
     fn work(&self) -> &Path {
         self.t.path()
     }
@@ -154,9 +159,7 @@ impl Setup {
 
 #[test]
 fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
-    let Some(s) = Setup::start("pushing an image built on a registry base", || {
-        Registry::start(None)
-    }) else {
+    let Some(s) = Setup::local("pushing an image built on a registry base") else {
         return;
     };
     let (reg, work, base, app) = (&s.reg, s.work(), &s.base, s.app());
@@ -314,7 +317,7 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
 
 #[test]
 fn push_refusals_name_what_to_set() {
-    let Some(s) = Setup::start("--push refusals", || Registry::start(None)) else {
+    let Some(s) = Setup::local("--push refusals") else {
         return;
     };
     // A local base: `--locked` has no registry base to hold to.
@@ -502,9 +505,7 @@ fn plain_http_beyond_loopback_needs_insecure_registry() {
 
 #[test]
 fn evidence_is_attached_as_referrers_in_the_layout_and_in_the_registry() {
-    let Some(s) = Setup::start("SBOMs and provenance as OCI referrers", || {
-        Registry::start(None)
-    }) else {
+    let Some(s) = Setup::local("SBOMs and provenance as OCI referrers") else {
         return;
     };
     let (reg, work, base) = (&s.reg, s.work(), &s.base);
@@ -594,12 +595,7 @@ fn evidence_is_attached_as_referrers_in_the_layout_and_in_the_registry() {
     for subject in std::iter::once(&index).chain(&manifests) {
         let tag = format!("app:{}", subject.replace(':', "-"));
         let listed: Value = serde_json::from_slice(&reg.raw(&tag)).unwrap();
-        let digests: Vec<&str> = listed["manifests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["digest"].as_str().unwrap())
-            .collect();
+        let digests: Vec<&str> = strings(&listed["manifests"], "/digest");
         assert_eq!(digests.len(), 1, "case {subject}: {listed:#}");
         let m = reg.raw(&format!("app@{}", digests[0]));
         assert_eq!(

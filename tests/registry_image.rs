@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use util::oci::{platform, sha256, Layout};
+use util::oci::{platform, sha256, two_platform, Layout, CONFIG, INDEX, LAYER, MANIFEST};
 use util::registry::{
     auth_config, basic_auth, docker_config, free_port, skopeo_copy, Registry, TinyServer,
 };
@@ -34,10 +34,6 @@ use xbuild_go::registry::publish::{
 };
 use xbuild_go::registry::{Client, Kind, Options, Pushed, Reference, RegistryError, Via};
 
-const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const USER: (&str, &str) = ("tester", "correct-horse-battery");
 const EPOCH: u64 = 1_700_000_000;
 
@@ -105,31 +101,15 @@ struct Image {
 
 impl Image {
     fn new(seed: &str) -> Image {
+        let config = json!({"User": "65532:65532", "Env": ["PATH=/usr/local/bin:/usr/bin"]});
+        let (index, docs) = two_platform(|arch| layer(&format!("{seed} {arch}")), &config);
         let mut manifests = Vec::new();
         let mut blobs = Vec::new();
-        let mut descs = Vec::new();
-        for arch in ["amd64", "arm64"] {
-            let (gz, tar) = layer(&format!("{seed} {arch}"));
-            let config = json_bytes(&json!({
-                "architecture": arch, "os": "linux",
-                "config": {"User": "65532:65532", "Env": ["PATH=/usr/local/bin:/usr/bin"]},
-                "rootfs": {"type": "layers", "diff_ids": [digest(&tar)]}
-            }));
-            let m = json_bytes(&json!({
-                "schemaVersion": 2, "mediaType": MANIFEST,
-                "config": {"mediaType": CONFIG, "digest": digest(&config), "size": config.len()},
-                "layers": [{"mediaType": LAYER, "digest": digest(&gz), "size": gz.len()}]
-            }));
-            descs.push(
-                json!({"mediaType": MANIFEST, "digest": digest(&m), "size": m.len(),
-                              "platform": {"os": "linux", "architecture": arch}}),
-            );
-            blobs.push((CONFIG, config));
-            blobs.push((LAYER, gz));
-            manifests.push((format!("linux/{arch}"), m));
+        for d in docs {
+            blobs.push((CONFIG, d.config));
+            blobs.push((LAYER, d.layer));
+            manifests.push((format!("linux/{}", d.arch), d.manifest));
         }
-        let index =
-            json_bytes(&json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": descs}));
         Image {
             index,
             manifests,
