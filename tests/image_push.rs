@@ -287,14 +287,14 @@ fn a_registry_base_is_locked_and_the_image_pushed_as_the_layout_holds_it() {
         r
     };
     nothing_written("moved", Some(&before)).stderr_has_all(&[
-        &base,
+        base,
         "has moved",
         &base_v1,
         &base_v2,
         "--update-lock",
     ]);
     std::fs::remove_file(&lock).unwrap();
-    nothing_written("missing", None).stderr_has_all(&[&base, "is not in", "xbuild-go.lock"]);
+    nothing_written("missing", None).stderr_has_all(&[base, "is not in", "xbuild-go.lock"]);
     let (level, message) = doctor_lock(&p, &e);
     assert_eq!(level, "warn", "case doctor, missing: {message}");
     assert!(
@@ -322,7 +322,7 @@ fn push_refusals_name_what_to_set() {
     };
     // A local base: `--locked` has no registry base to hold to.
     let (reg, base, e) = (&s.reg, &s.local, s.env());
-    let no_repo = profile(&base, "x", "").replace("repository = \"x\"\n", "");
+    let no_repo = profile(base, "x", "").replace("repository = \"x\"\n", "");
     for (case, text, args, code, needles) in [
         (
             "--push alone without a repository",
@@ -333,7 +333,7 @@ fn push_refusals_name_what_to_set() {
         ),
         (
             "a repository with a tag",
-            profile(&base, &format!("{}/app:1", reg.addr), ""),
+            profile(base, &format!("{}/app:1", reg.addr), ""),
             vec!["image", "--push"],
             2,
             vec!["image.repository", "names a tag"],
@@ -404,7 +404,7 @@ fn with_authentication_401_names_the_source_and_credentials_push() {
     let p = s.project();
 
     // No credentials: exit 4 naming where they were looked for; nothing written.
-    let r = run_env(p.path(), &["image", "--push"], &env(work, &empty));
+    let r = run_env(p.path(), &["image", "--push"], &env(work, empty));
     r.code(4)
         .stderr_has_all(&[&reg.addr, "401", "docker login"]);
     assert!(!p.path().join("dist").exists(), "{r}");
@@ -485,10 +485,7 @@ fn plain_http_beyond_loopback_needs_insecure_registry() {
             0,
         ),
     ] {
-        let p = Project::with_profile(
-            "hello",
-            &profile(&base, &format!("{}/app", reg.addr), extra),
-        );
+        let p = Project::with_profile("hello", &profile(base, &format!("{}/app", reg.addr), extra));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut args = args;
         args.push("--push");

@@ -327,10 +327,10 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     let cache = work.path().join("cache/bases");
     let r = s.reference("base:1");
 
-    let before = settled(&reg);
+    let before = settled(reg);
     let cold = pull_base(&r, &both(), None, &cache, &env).unwrap();
-    settled(&reg);
-    let cold_reqs = new_requests(&reg, before);
+    settled(reg);
+    let cold_reqs = new_requests(reg, before);
     assert_eq!(cold.digest, img.digest(), "the tag resolved to the index");
     for p in ["linux/amd64", "linux/arm64"] {
         assert_eq!(cold.platforms[p], img.manifest_digest(p), "{p}");
@@ -362,10 +362,10 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     }
 
     // Warm, by tag: the HEAD of the tag's manifest and nothing else.
-    let before = settled(&reg);
+    let before = settled(reg);
     let warm = pull_base(&r, &both(), None, &cache, &env).unwrap();
-    settled(&reg);
-    let warm_reqs = new_requests(&reg, before);
+    settled(reg);
+    let warm_reqs = new_requests(reg, before);
     assert_eq!(warm.digest, cold.digest);
     assert_eq!(warm.platforms, cold.platforms);
     assert_eq!(
@@ -389,20 +389,20 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     );
 
     // Locked, and all cached: not one request, not even the ping.
-    let before = settled(&reg);
+    let before = settled(reg);
     let locked = pull_base(&r, &both(), Some(&cold.digest), &cache, &env).unwrap();
     assert_eq!(locked.digest, cold.digest);
     assert!(!locked.fetched.contacted, "{:?}", locked.fetched);
-    settled(&reg);
-    assert_eq!(new_requests(&reg, before), Vec::<String>::new());
+    settled(reg);
+    assert_eq!(new_requests(reg, before), Vec::<String>::new());
 
     // Pinned in the reference, into a fresh cache: no HEAD, the index by digest.
     let pinned = reference(&format!("{}/base@{}", reg.addr, img.digest()));
     let fresh = work.path().join("cache2");
-    let before = settled(&reg);
+    let before = settled(reg);
     let got = pull_base(&pinned, &[platform("linux/arm64")], None, &fresh, &env).unwrap();
-    settled(&reg);
-    let reqs = new_requests(&reg, before);
+    settled(reg);
+    let reqs = new_requests(reg, before);
     assert_eq!(got.digest, img.digest());
     assert_eq!(
         got.platforms.keys().collect::<Vec<_>>(),
@@ -736,7 +736,7 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
 
     // Same registry: the base's layers are mounted from its repository.
     let dest = reference(&format!("{}/team/app:1.0", reg.addr));
-    let before = settled(&reg);
+    let before = settled(reg);
     let pushed = push_image(
         &a,
         &dest,
@@ -746,8 +746,8 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
         &Options::default(),
     )
     .unwrap();
-    settled(&reg);
-    let reqs = new_requests(&reg, before);
+    settled(reg);
+    let reqs = new_requests(reg, before);
     assert_eq!(pushed.digest, a.digest());
     assert_eq!(pushed.tags, vec!["1.0", "latest"]);
     assert_eq!(
