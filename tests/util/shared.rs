@@ -296,3 +296,16 @@ pub fn events_schema() -> (boon::Schemas, boon::SchemaIndex) {
         .unwrap_or_else(|e| panic!("{e:#}"));
     (schemas, idx)
 }
+
+/// A refused run: exit 2, each of `needles` in its stderr or stdout, and no artifact
+/// judged (what an image refused before any file is read must give).
+pub fn assert_refused_unjudged(r: &super::Run, case: &str, needles: &[&str]) {
+    assert_eq!(r.code, Some(2), "case {case}\n{r}");
+    for n in needles {
+        assert!(
+            r.stderr.contains(n) || r.stdout.contains(n),
+            "case {case}: {n:?} not in the output\n{r}"
+        );
+    }
+    assert!(r.artifacts().is_empty(), "case {case}: nothing judged\n{r}");
+}
