@@ -15,17 +15,11 @@ KO=${KO:-$(command -v ko || echo /root/go/bin/ko)}
 WARM=${WARM:-5}
 cargo build --release -q
 tool=$repo_root/target/release/cargo-xbuild-go
-work=$(mktemp -d)
-reg_pid=
-cleanup() {
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null || true
-  chmod -R u+w "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. benches/lib.sh
+bench_scratch
 
 # The registry, on a free loopback port.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 reg=127.0.0.1:$port
 cat > "$work/registry.yml" <<EOF
 version: 0.1
@@ -38,7 +32,6 @@ http:
   addr: $reg
 EOF
 docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-reg_pid=$!
 for _ in $(seq 100); do
   curl -fsS "http://$reg/v2/" > /dev/null 2>&1 && break
   sleep 0.1

@@ -29,14 +29,8 @@ if [ ! -x "$bin/go-cacher" ] || [ ! -x "$bin/go-cacher-server" ]; then
     "github.com/bradfitz/go-tool-cache/cmd/go-cacher@$version" \
     "github.com/bradfitz/go-tool-cache/cmd/go-cacher-server@$version"
 fi
-work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  chmod -R u+w "$work" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. benches/lib.sh
+bench_scratch
 
 # The module and its dependencies, once, through the module proxy.
 seed=$work/seed-modcache
@@ -47,11 +41,11 @@ mkdir -p "$work/module" && cp -r "$dir/." "$work/module" && chmod -R u+w "$work/
 printf '[profile.golden]\nflags = ["-trimpath"]\npackage = "./cmd/gojq"\noutput = "dist/{name}-{os}-{arch}"\n' \
   > "$work/module/xbuild-go.toml"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$work/server"
 "$bin/go-cacher-server" -listen "127.0.0.1:$port" -cache-dir "$work/server" >/dev/null 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+wait_port "$port"
 
 n=0
 # runner NAME [keep GOCACHE of runner] -- tool args...: one timed build in a fresh runner.
@@ -86,7 +80,7 @@ for i in $(seq "$runs"); do
   rm -rf "$work/server"; mkdir -p "$work/server"
   "$bin/go-cacher-server" -listen "127.0.0.1:$port" -cache-dir "$work/server" >/dev/null 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  wait_port "$port"
   runner runner-A-fills-remote "" "${remote[@]}"; times[A]+="$last_secs "
   runner runner-B-remote "" "${remote[@]}"; times[remote]+="$last_secs "
   runner runner-B-cold "" --no-cache-program; times[cold]+="$last_secs "

@@ -163,6 +163,11 @@ const GOPPC64: Option<Level> = Some(Level {
     values: PPC64_LEVELS,
 });
 
+/// ELF machine numbers the checks name (ARM attributes, AArch64 properties); the table
+/// below uses them for its `arm` and `arm64` rows.
+pub const EM_ARM: u16 = 40;
+pub const EM_AARCH64: u16 = 183;
+
 /// The architecture table. Sources: Go's `cmd/link/internal/*/obj.go` (loaders, flags),
 /// the psABI of each architecture, and readelf on Go 1.26 output (see tests).
 pub const ARCHES: &[Arch] = &[
@@ -170,7 +175,7 @@ pub const ARCHES: &[Arch] = &[
         goarch: "arm64",
         class: Class::Elf64,
         endian: Endian::Little,
-        elf_machine: 183,
+        elf_machine: EM_AARCH64,
         machine_name: "AArch64",
         flags: ZERO_FLAGS,
         level: Some(Level {
@@ -208,7 +213,7 @@ pub const ARCHES: &[Arch] = &[
         goarch: "arm",
         class: Class::Elf32,
         endian: Endian::Little,
-        elf_machine: 40,
+        elf_machine: EM_ARM,
         machine_name: "ARM",
         flags: FlagsRule::ArmEabi5,
         level: Some(Level {

@@ -39,15 +39,6 @@ const RPATH_DIR: &str = "/opt/rpath/lib";
 /// The directory `glibc-full`'s ld.so.conf.d lists (and its cache holds).
 const CACHED_DIR: &str = "/opt/need/lib";
 
-/// `/etc/passwd` and `/etc/group` as base-passwd's masters begin and end.
-const DEBIAN_PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
-    daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
-    nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-const DEBIAN_GROUP: &str = "root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n";
-const DEBIAN_NSSWITCH: &str = "passwd:         files\ngroup:          files\n\
-    shadow:         files\ngshadow:        files\n\nhosts:          files dns\n\
-    networks:       files\n";
-
 /// One program of the table: its name in the table, the fixture command, its linkage
 /// and extra `CGO_LDFLAGS` (after `-L LIBNEED_DIR`).
 struct Program {
@@ -78,17 +69,6 @@ const PROGRAMS: &[Program] = &[
     Program { name: "lib-needed-musl", cmd: "sharedlib", link: Link::Musl, ldflags: "-lneed" },
     Program { name: "lib-origin", cmd: "sharedlib", link: Link::Glibc, ldflags: "-lneed -Wl,-rpath,$ORIGIN/../lib -Wl,--enable-new-dtags" },
 ];
-
-/// A Debian arm64 root shaped like `debian:12-slim`: libc6, libc-bin, base-files,
-/// tzdata, base-passwd's users, libc-bin's nsswitch.conf, the loader cache.
-fn glibc_slim(arch: &str) -> RootSpec {
-    let mut s = RootSpec::new(arch, &["libc6", "libc-bin", "base-files", "tzdata"]);
-    s.ldconfig = Some("new".into());
-    s.file("etc/passwd", DEBIAN_PASSWD)
-        .file("etc/group", DEBIAN_GROUP)
-        .file("etc/nsswitch.conf", DEBIAN_NSSWITCH);
-    s
-}
 
 /// Where the programs sit in the `glibc-origin` image (its `runs-on` entry's `path`):
 /// `$ORIGIN/../lib` is `/app/lib` there.
@@ -124,16 +104,16 @@ fn images(lib: &[u8], arch: &str) -> Vec<(&'static str, RootSpec, ImageConfig)> 
     bare.ldconfig = Some("new".into());
     // The library in /usr/local/lib, which the cache does not list (glibc then does
     // not look there; Debian's libc.conf would have listed it).
-    let mut usrlocal = glibc_slim(arch);
+    let mut usrlocal = RootSpec::debian_12_slim(arch);
     usrlocal
         .blob("usr/local/lib/libneed.so.1", lib)
         .file("etc/ld.so.conf", "")
         .file("etc/ld.so.conf.d/libc.conf", "");
     // The library where the RUNPATH program looks, and nowhere the cache lists.
-    let mut rpath = glibc_slim(arch);
+    let mut rpath = RootSpec::debian_12_slim(arch);
     rpath.blob(&format!("{RPATH_DIR}/libneed.so.1"), lib);
     // The library beside the program's directory, for `$ORIGIN/../lib`.
-    let mut origin = glibc_slim(arch);
+    let mut origin = RootSpec::debian_12_slim(arch);
     origin.blob("app/lib/libneed.so.1", lib);
     // musl's loader with its default path (Debian's path file removed), libneed in
     // /usr/local/lib, base-files' /tmp; no users, no zoneinfo.
@@ -144,11 +124,15 @@ fn images(lib: &[u8], arch: &str) -> Vec<(&'static str, RootSpec, ImageConfig)> 
         ("empty", empty, root.clone()),
         ("static-base", static_base, as_user("nonroot")),
         ("glibc-full", full, root.clone()),
-        ("glibc-slim", glibc_slim(arch), root.clone()),
+        ("glibc-slim", RootSpec::debian_12_slim(arch), root.clone()),
         ("glibc-bare", bare, root.clone()),
         ("glibc-usrlocal", usrlocal, root.clone()),
         ("glibc-rpath", rpath, root.clone()),
-        ("glibc-uid", glibc_slim(arch), as_user("65532")),
+        (
+            "glibc-uid",
+            RootSpec::debian_12_slim(arch),
+            as_user("65532"),
+        ),
         ("glibc-origin", origin, root.clone()),
         ("musl", musl, root),
     ]

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use util::images_out::{self, combine, single, tool, tree, Part};
+use util::oci::platform;
 use util::rootfs::{self, ImageConfig};
 use util::*;
 use xbuild_go::assemble::archive::{write_docker_archive, write_oci_archive};
@@ -24,15 +25,6 @@ use xbuild_go::image::{ImageRef, Platform};
 
 const EPOCH: u64 = 1_700_000_000;
 const CREATED: &str = "2023-11-14T22:13:20Z";
-
-fn platform(s: &str) -> Platform {
-    let mut p = s.split('/');
-    Platform {
-        os: p.next().unwrap().into(),
-        arch: p.next().unwrap().into(),
-        variant: p.next().map(str::to_string),
-    }
-}
 
 fn reference(s: &str) -> ImageRef {
     ImageRef::parse(s).unwrap().unwrap()

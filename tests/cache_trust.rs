@@ -603,14 +603,7 @@ fn output_dev_null_verifies_and_discards() {
     assert_eq!(art["path"], "/dev/null", "{r}");
     assert_eq!(art["sha256"], want, "the same verified bytes\n{r}");
     // The line keeps to the JSON schema, `discarded` included.
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap(),
-    )
-    .unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("events-v1.json", schema).unwrap();
-    let idx = compiler.compile("events-v1.json", &mut schemas).unwrap();
+    let (schemas, idx) = events_schema();
     for line in r.json() {
         if let Err(e) = schemas.validate(&line, idx) {
             panic!("line does not validate: {e:#}\n{line}");

@@ -26,47 +26,6 @@ const SECRETS: &[(&str, &str)] = &[
 ];
 const PROXY_PASSWORD: &str = "proxyPassw0rdSecret";
 
-/// The Python of the virtual environment with the formats' libraries: under CI it must
-/// be there; elsewhere the validation is skipped with the reason.
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
-    let usable = p.as_ref().is_some_and(|p| {
-        Command::new(p)
-            .args([
-                "-c",
-                "import in_toto_attestation, cyclonedx.validation.json",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if usable {
-        return p;
-    }
-    if in_ci() {
-        panic!(
-            "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
-             cyclonedx-python-lib under CI=true; .ci/run installs them"
-        );
-    }
-    eprintln!(
-        "SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON to a Python \
-         with in-toto-attestation and cyclonedx-python-lib (.ci/run makes one)"
-    );
-    None
-}
-
-/// Validates documents with tests/evidence/validate.py.
-fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
-    let script = repo().join("tests/evidence/validate.py");
-    let o = Command::new(python)
-        .arg(&script)
-        .arg(kind)
-        .args(files)
-        .output()
-        .unwrap();
-    assert_succeeded_saying_all(&o, &format!("{kind} validation failed for {files:?}:\n"));
-}
-
 fn sha256_file(p: &Path) -> String {
     let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     Sha256::digest(&bytes)
@@ -244,9 +203,9 @@ fn check_build_documents(
 
     assert_no_secret(dir);
     if let Some(py) = python {
-        validate(py, "provenance", &[dir.join("dist/provenance.json")]);
-        validate(py, "statement", &[dir.join("dist/vsa.json")]);
-        validate(py, "sbom", &sboms);
+        validate_evidence(py, "provenance", &[dir.join("dist/provenance.json")]);
+        validate_evidence(py, "statement", &[dir.join("dist/vsa.json")]);
+        validate_evidence(py, "sbom", &sboms);
     }
     prov
 }
@@ -279,7 +238,7 @@ fn linux_arm64_amd64(dir: &Path, name: &str) -> Vec<(String, PathBuf)> {
 
 #[test]
 fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
-    let python = python();
+    let python = formats_python();
     let p = Project::copy_of("hello");
     let env = secret_env(base_env(), ",off");
     let mut args = vec![
@@ -409,7 +368,7 @@ fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
 
 #[test]
 fn verify_writes_evidence_about_files_built_elsewhere() {
-    let python = python();
+    let python = formats_python();
     let p = Project::copy_of("hello");
     run(p.path(), &["--target", "linux/arm64", "-o", "app"]).code(0);
     // A failing check makes a FAILED summary.
@@ -452,9 +411,9 @@ fn verify_writes_evidence_about_files_built_elsewhere() {
     );
     assert_no_secret(p.path());
     if let Some(py) = python {
-        validate(&py, "provenance", &[p.path().join("ev/provenance.json")]);
-        validate(&py, "statement", &[p.path().join("ev/vsa.json")]);
-        validate(&py, "sbom", &[p.path().join("ev/sbom/app.cdx.json")]);
+        validate_evidence(&py, "provenance", &[p.path().join("ev/provenance.json")]);
+        validate_evidence(&py, "statement", &[p.path().join("ev/vsa.json")]);
+        validate_evidence(&py, "sbom", &[p.path().join("ev/sbom/app.cdx.json")]);
     }
 }
 
@@ -489,7 +448,7 @@ fn gojq_for_two_targets_has_every_dependency_in_the_evidence() {
     if !real_modules_enabled() {
         return;
     }
-    let python = python();
+    let python = formats_python();
     let src = fetch("github.com/itchyny/gojq", "v0.12.17");
     // A first proxy behind credentials the documents must not show, unreachable, then
     // the real one (`|`: go falls through on any error).
@@ -593,7 +552,7 @@ fn a_git_checkout_is_the_source_with_its_commit() {
 
 #[test]
 fn provenance_leaves_host_paths_out_unless_asked() {
-    let python = python();
+    let python = formats_python();
     let p = Project::copy_of("hello");
     if which("git").is_some() {
         // No remote: the source is the checkout's directory, a file: URI.
@@ -672,7 +631,7 @@ fn provenance_leaves_host_paths_out_unless_asked() {
         assert_eq!(src["uri"], "git+file://.@refs/heads/main", "{src}");
     }
     if let Some(py) = &python {
-        validate(py, "provenance", &[p.path().join("prov.json")]);
+        validate_evidence(py, "provenance", &[p.path().join("prov.json")]);
     }
 
     // Asked for: the host's paths as they are.
@@ -683,7 +642,7 @@ fn provenance_leaves_host_paths_out_unless_asked() {
     assert_eq!(child["CC"], "/opt/host-only/bin/cc");
     assert!(text.contains(&go_dir.display().to_string()), "{text}");
     if let Some(py) = &python {
-        validate(py, "provenance", &[p.path().join("prov.json")]);
+        validate_evidence(py, "provenance", &[p.path().join("prov.json")]);
     }
 }
 
@@ -735,7 +694,7 @@ fn go_recorded(m: &str, words: &[&str]) -> bool {
 
 #[test]
 fn two_targets_of_one_binary_get_one_sbom_each() {
-    let python = python();
+    let python = formats_python();
     let p = Project::copy_of("hello");
     // The common layout: one directory per platform, the binary's own name in each.
     p.file(
@@ -798,7 +757,7 @@ fn two_targets_of_one_binary_get_one_sbom_each() {
         docs.push(doc);
     }
     if let Some(py) = &python {
-        validate(py, "sbom", &docs);
+        validate_evidence(py, "sbom", &docs);
     }
 }
 
@@ -875,7 +834,7 @@ fn replaced_modules() -> Project {
 
 #[test]
 fn replaced_modules_keep_valid_purls_in_the_sbom_and_the_provenance() {
-    let python = python();
+    let python = formats_python();
     let p = replaced_modules();
     let args = [
         "--target",
@@ -942,8 +901,8 @@ fn replaced_modules_keep_valid_purls_in_the_sbom_and_the_provenance() {
         "no purl of a directory\n{sbom:#}\n{prov:#}"
     );
     if let Some(py) = &python {
-        validate(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
-        validate(py, "provenance", &[p.path().join("prov.json")]);
+        validate_evidence(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
+        validate_evidence(py, "provenance", &[p.path().join("prov.json")]);
     }
 }
 
@@ -952,7 +911,7 @@ fn a_cgo_sbom_names_the_glibc_version_the_binary_needs() {
     if !require_tool("readelf", "the GLIBC versions a binary needs") {
         return;
     }
-    let python = python();
+    let python = formats_python();
     let p = Project::copy_of("cgohello");
     run_with_sbom(&p, &["--cgo", "--target", "linux/amd64", "-o", "app"]).code(0);
     let app = p.path().join("app");
@@ -970,6 +929,6 @@ fn a_cgo_sbom_names_the_glibc_version_the_binary_needs() {
     );
     assert_eq!(property(libc, "xbuild-go:dt-needed"), Some("true"));
     if let Some(py) = &python {
-        validate(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
+        validate_evidence(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
     }
 }

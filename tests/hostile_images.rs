@@ -130,15 +130,7 @@ fn mkfifo(path: &Path) {
 
 /// A refused image: exit 2, the needles in the output, and nothing judged.
 fn refused(g: &Guarded, case: &str, needles: &[&str]) {
-    let r = &g.run;
-    assert_eq!(r.code, Some(2), "case {case}\n{r}");
-    for n in needles {
-        assert!(
-            r.stderr.contains(n) || r.stdout.contains(n),
-            "case {case}: {n:?} not in the output\n{r}"
-        );
-    }
-    assert!(r.artifacts().is_empty(), "case {case}: nothing judged\n{r}");
+    assert_refused_unjudged(&g.run, case, needles);
 }
 
 /// The tool's own peak memory in the run `g` stayed under `mib` MiB.

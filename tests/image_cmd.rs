@@ -9,12 +9,11 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
-use util::images_out::{self, combine, tool, Part};
-use util::rootfs::{self, ImageConfig};
+use util::images_out::{self, tool};
 use util::*;
 
 const EPOCH: &str = "1700000000";
@@ -26,33 +25,7 @@ fn tools(why: &str) -> bool {
 /// A small multi-platform base at `work/base` (tag `t`): for amd64 and arm64 a tree
 /// with /etc/passwd (root and nonroot 65532), /usr/local/bin and /tmp; its reference.
 fn small_base(work: &Path) -> String {
-    let mut layouts: Vec<PathBuf> = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let root = work.join(format!("tree-{arch}"));
-        write_tree(
-            &root,
-            &[
-                (
-                    "etc/passwd",
-                    "root:x:0:0::/root:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/false\n",
-                ),
-                ("etc/group", "root:x:0:\nnonroot:x:65532:\n"),
-                ("usr/local/bin/.keep", ""),
-                ("tmp/.keep", ""),
-            ],
-        );
-        for k in ["usr/local/bin/.keep", "tmp/.keep"] {
-            std::fs::remove_file(root.join(k)).unwrap();
-        }
-        let dest = work.join(format!("img-{arch}"));
-        std::fs::create_dir_all(&dest).unwrap();
-        rootfs::image(&[&root], arch, &ImageConfig::default(), &dest);
-        layouts.push(dest.join("oci"));
-    }
-    combine(
-        &work.join("base"),
-        &[Part::of(&layouts[0]), Part::of(&layouts[1])],
-    )
+    images_out::small_base(work, "base", &[], &["usr/local/bin", "tmp"])
 }
 
 fn env() -> BTreeMap<String, String> {
@@ -75,14 +48,7 @@ fn sha256_of(bytes: &[u8]) -> String {
 
 /// Every line validates against schema/events-v1.json (the `image` event with them).
 fn assert_schema(r: &Run) {
-    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
-    let value: Value = serde_json::from_str(&text).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("events-v1.json", value).unwrap();
-    let idx = compiler
-        .compile("events-v1.json", &mut schemas)
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let (schemas, idx) = events_schema();
     for line in r.json() {
         if let Err(e) = schemas.validate(&line, idx) {
             panic!("{} line does not validate: {e:#}\n{line:#}", line["reason"]);
@@ -130,12 +96,7 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
     let index = ev["index_digest"].as_str().unwrap().to_string();
     assert_eq!(ev["tags"], serde_json::json!(["1.2.0", "latest"]), "{r}");
     assert_eq!(ev["platforms"].as_array().unwrap().len(), 2, "{r}");
-    let kinds: Vec<&str> = ev["outputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["kind"].as_str().unwrap())
-        .collect();
+    let kinds: Vec<&str> = strings(&ev["outputs"], "/kind");
     assert_eq!(
         kinds,
         ["oci", "oci-archive", "docker-archive", "docker-archive"],
@@ -265,23 +226,6 @@ fn a_two_platform_image_is_written_read_back_by_skopeo_and_runs_on_both() {
         "Wrote oci:",
         &index,
     ]);
-}
-
-/// Every path under `dir` (relative), for the check that nothing was written.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let p = e.path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() {
-                stack.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 struct Refusal {
@@ -512,7 +456,7 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
             continue;
         }
         let p = Project::with_profile(c.fixture, &text.replace("BASE", &base));
-        let before = listing(p.path());
+        let before = relative_paths(p.path(), true);
         let mut args = vec!["image"];
         if !c.args.contains(&"--oci-layout") {
             args.extend(["--oci-layout", "out/layout"]);
@@ -527,7 +471,7 @@ fn each_refusal_names_its_reason_exits_as_documented_and_writes_no_image() {
                 c.case
             );
         }
-        let written: Vec<String> = listing(p.path())
+        let written: Vec<String> = relative_paths(p.path(), true)
             .into_iter()
             .filter(|f| !before.contains(f) && !f.starts_with("dist"))
             .collect();
@@ -607,12 +551,12 @@ fn annotations_come_from_git_and_the_epoch_from_the_commit_without_source_date_e
     ] {
         assert_eq!(ann[key], want, "annotation {key}: {doc:#}");
     }
-    let files = listing(&layout);
+    let files = relative_paths(&layout, true);
     assert!(
         files.iter().all(|f| !f.contains("s3cret")),
         "a credential in the layout"
     );
-    let blobs = listing(&layout.join("blobs/sha256"));
+    let blobs = relative_paths(&layout.join("blobs/sha256"), true);
     for b in blobs {
         let bytes = std::fs::read(layout.join("blobs/sha256").join(&b)).unwrap();
         assert!(

@@ -11,8 +11,6 @@ mod util;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use util::images_out::{combine, Part};
-use util::rootfs::{self, ImageConfig};
 use util::*;
 
 const PROFILE: &str = r#"[profile.rel]
@@ -29,14 +27,29 @@ max-size = "1KiB"
 
 const TARGETS: &[&str] = &["linux/amd64", "linux/arm64", "windows/amd64"];
 
-fn git(dir: &Path, args: &[&str]) {
-    let o = Command::new("git")
-        .args(["-c", "user.email=t@example.invalid", "-c", "user.name=t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git");
-    assert!(o.status.success(), "git {args:?}: {o:?}");
+/// Every report written into `dir`: the checksums, provenance, VSA and JUnit flags,
+/// and `--sbom` with `sbom`.
+fn reports(dir: &str, sbom: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (flag, file) in [
+        ("--checksums", "SHA256SUMS"),
+        ("--provenance", "provenance.json"),
+        ("--vsa", "vsa.json"),
+        ("--sbom", "sbom"),
+        ("--junit", "junit.xml"),
+    ] {
+        if sbom || flag != "--sbom" {
+            out.extend([flag.to_string(), format!("{dir}/{file}")]);
+        }
+    }
+    out
+}
+
+/// `head`, then `tail` as `&str`s, for a command line.
+fn line<'a>(head: &[&'a str], tail: &'a [String]) -> Vec<&'a str> {
+    let mut args = head.to_vec();
+    args.extend(tail.iter().map(String::as_str));
+    args
 }
 
 /// The project: the hello module with `profile`, committed.
@@ -51,27 +64,12 @@ fn project(profile: &str) -> Project {
 
 /// Builds `target` in `p` with every report, then moves `dist/` to `dl/RUNNER/dist`.
 fn runner(p: &Project, dl: &Path, target: &str, extra: &[&str], want: i32) {
-    let args = [
-        &[
-            "xbuild-go",
-            "--profile",
-            "rel",
-            "--target",
-            target,
-            "--checksums",
-            "dist/SHA256SUMS",
-            "--provenance",
-            "dist/provenance.json",
-            "--vsa",
-            "dist/vsa.json",
-            "--sbom",
-            "dist/sbom",
-            "--junit",
-            "dist/junit.xml",
-        ][..],
-        extra,
-    ]
-    .concat();
+    let reports = reports("dist", true);
+    let mut args = line(
+        &["xbuild-go", "--profile", "rel", "--target", target],
+        &reports,
+    );
+    args.extend_from_slice(extra);
     // Each runner is a CI job of its own: its invocationId is its run's URL.
     let name = target.replace('/', "-");
     let mut env = base_env();
@@ -98,65 +96,12 @@ fn three(work: &Path, profile: &str) -> (Project, PathBuf) {
     (p, dl)
 }
 
-const OUTS: &[&str] = &[
-    "--checksums",
-    "out/SHA256SUMS",
-    "--provenance",
-    "out/provenance.json",
-    "--vsa",
-    "out/vsa.json",
-    "--sbom",
-    "out/sbom",
-    "--junit",
-    "out/junit.xml",
-];
-
+/// `merge dl --root dl`, every report into `out/`, then `extra`.
 fn merge(work: &Path, extra: &[&str]) -> Run {
-    let args = [
-        &["xbuild-go", "merge", "dl", "--root", "dl"][..],
-        OUTS,
-        extra,
-    ]
-    .concat();
+    let outs = reports("out", true);
+    let mut args = line(&["xbuild-go", "merge", "dl", "--root", "dl"], &outs);
+    args.extend_from_slice(extra);
     run(work, &args)
-}
-
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
-    let ok = p.as_ref().is_some_and(|p| {
-        Command::new(p)
-            .args([
-                "-c",
-                "import in_toto_attestation, cyclonedx.validation.json",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    });
-    if ok {
-        return p;
-    }
-    assert!(
-        !in_ci(),
-        "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
-         cyclonedx-python-lib under CI=true"
-    );
-    eprintln!("SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON");
-    None
-}
-
-fn validate(python: &Path, kind: &str, files: &[PathBuf]) {
-    let o = Command::new(python)
-        .arg(repo().join("tests/evidence/validate.py"))
-        .arg(kind)
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "{kind} validation of {files:?}: {}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 fn json(p: &Path) -> serde_json::Value {
@@ -262,19 +207,20 @@ fn three_runners_merge_into_one_verified_release() {
         assert!(junit.contains(&format!("<testsuite name=\"{t}")), "{junit}");
     }
 
-    if let Some(py) = python() {
-        validate(&py, "provenance", &[out.join("provenance.json")]);
-        validate(&py, "statement", &[out.join("vsa.json")]);
+    if let Some(py) = formats_python() {
+        validate_evidence(&py, "provenance", &[out.join("provenance.json")]);
+        validate_evidence(&py, "statement", &[out.join("vsa.json")]);
         let sboms: Vec<PathBuf> = std::fs::read_dir(out.join("sbom"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
         assert_eq!(sboms.len(), 3, "{sboms:?}");
-        validate(&py, "sbom", &sboms);
+        validate_evidence(&py, "sbom", &sboms);
     }
 
     // JSON: a merged event, then an evidence event per document.
-    let args = [&["xbuild-go", "merge", "dl", "--root", "dl"][..], OUTS].concat();
+    let outs = reports("out", true);
+    let args = line(&["xbuild-go", "merge", "dl", "--root", "dl"], &outs);
     let j = run_json(work.path(), &args);
     j.code(0);
     let events = j.json();
@@ -285,13 +231,7 @@ fn three_runners_merge_into_one_verified_release() {
         "{j}"
     );
     // Every line validates against schema/events-v1.json, a refusal's error lines too.
-    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("events-v1.json", serde_json::from_str(&text).unwrap())
-        .unwrap();
-    let idx = compiler.compile("events-v1.json", &mut schemas).unwrap();
+    let (schemas, idx) = events_schema();
     let bad = [
         &[
             "xbuild-go",
@@ -477,21 +417,9 @@ fn a_failed_build_still_writes_every_report() {
     ];
     for (case, module, profile, code, vsa_subjects) in cases {
         let p = Project::with_profile(module, profile);
-        let args = [
-            "xbuild-go",
-            "--profile",
-            "rel",
-            "--target",
-            "windows/amd64",
-            "--checksums",
-            "dist/SHA256SUMS",
-            "--provenance",
-            "dist/provenance.json",
-            "--vsa",
-            "dist/vsa.json",
-            "--junit",
-            "dist/junit.xml",
-        ];
+        let reports = reports("dist", false);
+        let target = ["xbuild-go", "--profile", "rel", "--target", "windows/amd64"];
+        let args = line(&target, &reports);
         let r = run(p.path(), &args);
         assert_eq!(r.code, Some(*code), "{case}\n{r}");
         for f in ["SHA256SUMS", "provenance.json", "vsa.json", "junit.xml"] {
@@ -535,28 +463,21 @@ fn two_different_sboms_of_one_name_are_refused() {
 
 /// A two-platform base at `work/base` (tag `t`), as tests/image_cmd.rs makes it.
 fn small_base(work: &Path) -> String {
-    let mut layouts: Vec<PathBuf> = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let root = work.join(format!("tree-{arch}"));
-        write_tree(
-            &root,
-            &[
-                (
-                    "etc/passwd",
-                    "root:x:0:0::/root:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/false\n",
-                ),
-                ("etc/group", "root:x:0:\nnonroot:x:65532:\n"),
-            ],
-        );
-        let dest = work.join(format!("img-{arch}"));
-        std::fs::create_dir_all(&dest).unwrap();
-        rootfs::image(&[&root], arch, &ImageConfig::default(), &dest);
-        layouts.push(dest.join("oci"));
-    }
-    combine(
-        &work.join("base"),
-        &[Part::of(&layouts[0]), Part::of(&layouts[1])],
-    )
+    util::images_out::small_base(work, "base", &[], &[])
+}
+
+/// `image --profile rel --target TARGET --oci-layout dist/image`.
+fn image_layout(target: &str) -> [&str; 8] {
+    [
+        "xbuild-go",
+        "image",
+        "--profile",
+        "rel",
+        "--target",
+        target,
+        "--oci-layout",
+        "dist/image",
+    ]
 }
 
 /// Two runners each write `image --oci-layout` for their platform; merge makes one
@@ -577,20 +498,13 @@ fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
     ));
     let dl = work.path().join("dl");
     for t in ["linux/amd64", "linux/arm64"] {
-        let args = [
-            "xbuild-go",
-            "image",
-            "--profile",
-            "rel",
-            "--target",
-            t,
-            "--oci-layout",
-            "dist/image",
+        let evidence = [
             "--provenance",
             "dist/provenance.json",
             "--sbom",
             "dist/sbom",
         ];
+        let args = [&image_layout(t)[..], &evidence].concat();
         let mut env = base_env();
         env.insert("SOURCE_DATE_EPOCH".into(), "1700000000".into());
         run_env(p.path(), &args, &env).code(0);
@@ -647,18 +561,8 @@ fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
     assert!(referrers >= 2, "the runners' referrers are kept: {top:#}");
 
     // One platform from two runners with different manifests: refused, nothing written.
-    let args = [
-        "xbuild-go",
-        "image",
-        "--profile",
-        "rel",
-        "--target",
-        "linux/amd64",
-        "--oci-layout",
-        "dist/image",
-        "--ldflags",
-        "-s -w -X main.v=2",
-    ];
+    let ldflags = ["--ldflags", "-s -w -X main.v=2"];
+    let args = [&image_layout("linux/amd64")[..], &ldflags].concat();
     run(p.path(), &args).code(0);
     std::fs::create_dir_all(dl.join("again")).unwrap();
     std::fs::rename(p.path().join("dist"), dl.join("again/dist")).unwrap();

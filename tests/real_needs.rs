@@ -14,33 +14,11 @@ use util::needs::{program, Link};
 use util::rootfs::{image, ImageConfig, Images, RootSpec};
 use util::*;
 
-/// `/etc/passwd` and `/etc/group` as base-passwd's masters begin and end (root, nobody).
-const DEBIAN_PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
-    daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
-    nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
-const DEBIAN_GROUP: &str = "root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n";
-/// What libc-bin's postinst installs from /usr/share/libc-bin/nsswitch.conf.
-const DEBIAN_NSSWITCH: &str = "passwd:         files\ngroup:          files\n\
-    shadow:         files\ngshadow:        files\n\nhosts:          files dns\n\
-    networks:       files\n";
-
 fn have_tools() -> bool {
     util::rootfs::require_tools("real root filesystems from Debian packages")
         && require_tool("qemu-aarch64-static", "running the arm64 root's ldconfig")
         && require_tool("go", "building the fixture programs")
         && require_tool("aarch64-linux-gnu-gcc", "cgo builds for linux/arm64")
-}
-
-/// What `debian:12-slim` is made of: the `required` packages a Go binary meets (libc6,
-/// libc-bin, base-files, tzdata), base-passwd's users, libc-bin's nsswitch.conf and the
-/// loader cache its ldconfig writes; no ca-certificates.
-fn debian_12_slim() -> RootSpec {
-    let mut s = RootSpec::new("arm64", &["libc6", "libc-bin", "base-files", "tzdata"]);
-    s.ldconfig = Some("new".into());
-    s.file("etc/passwd", DEBIAN_PASSWD)
-        .file("etc/group", DEBIAN_GROUP)
-        .file("etc/nsswitch.conf", DEBIAN_NSSWITCH);
-    s
 }
 
 /// A root shaped like `distroless/static`: base-files, netbase, tzdata, the CA bundle,
@@ -106,7 +84,7 @@ fn a_tree_judged_as_debian_12_slim_and_as_a_real_image_gets_one_verdict() {
     if !have_tools() {
         return;
     }
-    let root = debian_12_slim().build();
+    let root = RootSpec::debian_12_slim("arm64").build();
     assert!(
         root.join("tmp").is_dir() && !root.join("etc/ssl/certs/ca-certificates.crt").exists(),
         "the slim root: /tmp, no CA bundle ({})",

@@ -16,17 +16,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use util::oci::{sha256, Layout};
-use util::registry::{docker_config, free_port, Registry, TinyServer};
+use util::oci::{sha256, two_platform, Layout, INDEX, MANIFEST};
+use util::registry::{auth_config, docker_config, free_port, Registry, TinyServer};
 use util::shared::write_script;
 use xbuild_go::registry::{
     BlobData, Client, Credential, Kind, Options, Pushed, Reference, Timeouts, Via,
 };
 
-const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const USER: (&str, &str) = ("tester", "correct-horse-battery");
 
 /// A gzipped tar holding one file.
@@ -62,30 +58,19 @@ fn digest(b: &[u8]) -> String {
 
 /// An image for linux/amd64 and linux/arm64, `seed` making its bytes its own.
 fn image(seed: &str) -> Image {
+    let layer = |arch: &str| {
+        let l = layer("usr/local/bin/app", format!("{seed} {arch}").as_bytes());
+        let tar = flate_decode(&l);
+        (l, tar)
+    };
+    let (index, docs) = two_platform(layer, &json!({"User": "65532:65532"}));
     let mut manifests = Vec::new();
     let mut blobs = Vec::new();
-    let mut descs = Vec::new();
-    for arch in ["amd64", "arm64"] {
-        let l = layer("usr/local/bin/app", format!("{seed} {arch}").as_bytes());
-        let config = json_bytes(&json!({
-            "architecture": arch, "os": "linux",
-            "config": {"User": "65532:65532"},
-            "rootfs": {"type": "layers", "diff_ids": [digest(&flate_decode(&l))]}
-        }));
-        let m = json_bytes(&json!({
-            "schemaVersion": 2, "mediaType": MANIFEST,
-            "config": {"mediaType": CONFIG, "digest": digest(&config), "size": config.len()},
-            "layers": [{"mediaType": LAYER, "digest": digest(&l), "size": l.len()}]
-        }));
-        descs.push(
-            json!({"mediaType": MANIFEST, "digest": digest(&m), "size": m.len(),
-                          "platform": {"os": "linux", "architecture": arch}}),
-        );
-        blobs.push((digest(&config), config));
-        blobs.push((digest(&l), l));
-        manifests.push((digest(&m), m));
+    for d in docs {
+        blobs.push((digest(&d.config), d.config));
+        blobs.push((digest(&d.layer), d.layer));
+        manifests.push((digest(&d.manifest), d.manifest));
     }
-    let index = json_bytes(&json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": descs}));
     Image {
         index,
         manifests,
@@ -124,11 +109,6 @@ fn env(config_dir: &Path) -> BTreeMap<String, String> {
     e.insert("HOME".into(), config_dir.display().to_string());
     e.insert("PATH".into(), std::env::var("PATH").unwrap_or_default());
     e
-}
-
-fn auth_config(user: &str, pass: &str, key: &str) -> String {
-    let b64 = base64_encode(format!("{user}:{pass}").as_bytes());
-    format!(r#"{{"auths": {{"{key}": {{"auth": "{b64}"}}}}}}"#)
 }
 
 fn base64_encode(b: &[u8]) -> String {

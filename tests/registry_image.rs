@@ -15,12 +15,13 @@ mod util;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::{json, Value};
 
-use util::oci::{sha256, Layout};
-use util::registry::{docker_config, free_port, Registry, TinyServer};
+use util::oci::{platform, sha256, two_platform, Layout, CONFIG, INDEX, LAYER, MANIFEST};
+use util::registry::{
+    auth_config, basic_auth, docker_config, free_port, skopeo_copy, Registry, TinyServer,
+};
 use xbuild_go::assemble::layout::write_layout;
 use xbuild_go::assemble::{assemble, Assembled, Base, BinaryInLayer, ImageSpec};
 use xbuild_go::error::Exit;
@@ -33,10 +34,6 @@ use xbuild_go::registry::publish::{
 };
 use xbuild_go::registry::{Client, Kind, Options, Pushed, Reference, RegistryError, Via};
 
-const INDEX: &str = "application/vnd.oci.image.index.v1+json";
-const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-const CONFIG: &str = "application/vnd.oci.image.config.v1+json";
-const LAYER: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 const USER: (&str, &str) = ("tester", "correct-horse-battery");
 const EPOCH: u64 = 1_700_000_000;
 
@@ -46,15 +43,6 @@ fn digest(b: &[u8]) -> String {
 
 fn json_bytes(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap()
-}
-
-fn platform(s: &str) -> Platform {
-    let mut p = s.split('/');
-    Platform {
-        os: p.next().unwrap().into(),
-        arch: p.next().unwrap().into(),
-        variant: p.next().map(str::to_string),
-    }
 }
 
 /// Bytes that do not compress, `n` of them, from `seed`.
@@ -113,31 +101,15 @@ struct Image {
 
 impl Image {
     fn new(seed: &str) -> Image {
+        let config = json!({"User": "65532:65532", "Env": ["PATH=/usr/local/bin:/usr/bin"]});
+        let (index, docs) = two_platform(|arch| layer(&format!("{seed} {arch}")), &config);
         let mut manifests = Vec::new();
         let mut blobs = Vec::new();
-        let mut descs = Vec::new();
-        for arch in ["amd64", "arm64"] {
-            let (gz, tar) = layer(&format!("{seed} {arch}"));
-            let config = json_bytes(&json!({
-                "architecture": arch, "os": "linux",
-                "config": {"User": "65532:65532", "Env": ["PATH=/usr/local/bin:/usr/bin"]},
-                "rootfs": {"type": "layers", "diff_ids": [digest(&tar)]}
-            }));
-            let m = json_bytes(&json!({
-                "schemaVersion": 2, "mediaType": MANIFEST,
-                "config": {"mediaType": CONFIG, "digest": digest(&config), "size": config.len()},
-                "layers": [{"mediaType": LAYER, "digest": digest(&gz), "size": gz.len()}]
-            }));
-            descs.push(
-                json!({"mediaType": MANIFEST, "digest": digest(&m), "size": m.len(),
-                              "platform": {"os": "linux", "architecture": arch}}),
-            );
-            blobs.push((CONFIG, config));
-            blobs.push((LAYER, gz));
-            manifests.push((format!("linux/{arch}"), m));
+        for d in docs {
+            blobs.push((CONFIG, d.config));
+            blobs.push((LAYER, d.layer));
+            manifests.push((format!("linux/{}", d.arch), d.manifest));
         }
-        let index =
-            json_bytes(&json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": descs}));
         Image {
             index,
             manifests,
@@ -176,43 +148,11 @@ impl Image {
     /// Pushed to `reg` as `repo:tag` by skopeo, digests preserved.
     fn push(&self, reg: &Registry, work: &Path, repo: &str, tag: &str) {
         let dir = self.layout(&work.join(format!("src-{}", &self.digest()[7..19])));
-        let mut args = vec![
-            "copy".to_string(),
-            "-q".into(),
-            "--all".into(),
-            "--preserve-digests".into(),
-            "--dest-tls-verify=false".into(),
-        ];
-        if let Some((u, p)) = &reg.user {
-            args.extend(["--dest-creds".into(), format!("{u}:{p}")]);
-        }
-        args.push(format!("oci:{}:t", dir.display()));
-        args.push(format!("docker://{}/{repo}:{tag}", reg.addr));
-        skopeo(&args);
+        reg.skopeo_push(
+            &format!("oci:{}:t", dir.display()),
+            &format!("{repo}:{tag}"),
+        );
     }
-}
-
-fn skopeo(args: &[String]) -> Vec<u8> {
-    let out = Command::new("skopeo").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "skopeo {args:?}: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-/// `skopeo inspect --raw docker://ADDR/OBJECT` (`repo:tag` or `repo@digest`).
-fn raw(reg: &Registry, object: &str) -> Vec<u8> {
-    let mut args: Vec<String> = vec![
-        "inspect".into(),
-        "--raw".into(),
-        "--tls-verify=false".into(),
-    ];
-    args.extend(reg.creds());
-    args.push(format!("docker://{}/{object}", reg.addr));
-    skopeo(&args)
 }
 
 fn tools() -> bool {
@@ -304,42 +244,93 @@ fn lock_of(profile: &str, p: &PulledBase) -> Lock {
     l
 }
 
-/// Every file below `dir`, by relative path.
+/// Every file below `dir` (which must exist), by relative path.
 fn files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            }
+    assert!(dir.is_dir(), "{} is not a directory", dir.display());
+    util::shared::relative_paths(dir, false)
+}
+
+/// A registry of the test's own (with `user` in its htpasswd file when given), a
+/// scratch directory and an empty credentials directory.
+struct Setup {
+    reg: Registry,
+    work: tempfile::TempDir,
+    creds: tempfile::TempDir,
+}
+
+impl Setup {
+    /// `None` (the reason printed) when a tool is missing outside CI.
+    fn start(user: Option<(&str, &str)>) -> Option<Setup> {
+        if !tools() {
+            return None;
         }
+        Some(Setup {
+            reg: Registry::start(user)?,
+            work: tempfile::tempdir().unwrap(),
+            creds: tempfile::tempdir().unwrap(),
+        })
     }
-    out.sort();
-    out
+
+    /// [`env`] naming the empty credentials directory.
+    fn env(&self) -> BTreeMap<String, String> {
+        env(self.creds.path())
+    }
+
+    /// `ADDR/OBJECT` of this registry.
+    fn reference(&self, object: &str) -> Reference {
+        reference(&format!("{}/{object}", self.reg.addr))
+    }
+
+    /// The base `Image::new(seed)`, pushed as `REPO:1`.
+    fn base(&self, seed: &str, repo: &str) -> Image {
+        let img = Image::new(seed);
+        img.push(&self.reg, self.work.path(), repo, "1");
+        img
+    }
+
+    /// [`Setup::base`] as `base:1`, pulled for both platforms into `work/cache`.
+    fn pulled(&self, seed: &str) -> (Image, PulledBase) {
+        let img = self.base(seed, "base");
+        let cache = self.work.path().join("cache");
+        let pulled = pull_base(
+            &self.reference("base:1"),
+            &both(),
+            None,
+            &cache,
+            &self.env(),
+        );
+        (img, pulled.unwrap())
+    }
+}
+
+/// The error of a pull that must fail with `want` (kind, exit code).
+fn refused(
+    got: Result<PulledBase, RegistryError>,
+    want: (Kind, Exit),
+    case: &str,
+) -> RegistryError {
+    let e = match got {
+        Ok(p) => panic!("case {case}: pulled {}", p.digest),
+        Err(e) => e,
+    };
+    assert_eq!((e.kind, e.exit()), want, "case {case}: {e}");
+    e
 }
 
 #[test]
 fn a_base_is_pulled_once_then_served_from_the_cache() {
-    if !tools() {
+    let Some(s) = Setup::start(None) else {
         return;
-    }
-    let reg = Registry::start(None).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let img = Image::new("one");
-    img.push(&reg, work.path(), "base", "1");
+    };
+    let (reg, work, env) = (&s.reg, &s.work, s.env());
+    let img = s.base("one", "base");
     let cache = work.path().join("cache/bases");
-    let creds = tempfile::tempdir().unwrap();
-    let env = env(creds.path());
-    let r = reference(&format!("{}/base:1", reg.addr));
+    let r = s.reference("base:1");
 
-    let before = settled(&reg);
+    let before = settled(reg);
     let cold = pull_base(&r, &both(), None, &cache, &env).unwrap();
-    settled(&reg);
-    let cold_reqs = new_requests(&reg, before);
+    settled(reg);
+    let cold_reqs = new_requests(reg, before);
     assert_eq!(cold.digest, img.digest(), "the tag resolved to the index");
     for p in ["linux/amd64", "linux/arm64"] {
         assert_eq!(cold.platforms[p], img.manifest_digest(p), "{p}");
@@ -371,10 +362,10 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     }
 
     // Warm, by tag: the HEAD of the tag's manifest and nothing else.
-    let before = settled(&reg);
+    let before = settled(reg);
     let warm = pull_base(&r, &both(), None, &cache, &env).unwrap();
-    settled(&reg);
-    let warm_reqs = new_requests(&reg, before);
+    settled(reg);
+    let warm_reqs = new_requests(reg, before);
     assert_eq!(warm.digest, cold.digest);
     assert_eq!(warm.platforms, cold.platforms);
     assert_eq!(
@@ -398,20 +389,20 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     );
 
     // Locked, and all cached: not one request, not even the ping.
-    let before = settled(&reg);
+    let before = settled(reg);
     let locked = pull_base(&r, &both(), Some(&cold.digest), &cache, &env).unwrap();
     assert_eq!(locked.digest, cold.digest);
     assert!(!locked.fetched.contacted, "{:?}", locked.fetched);
-    settled(&reg);
-    assert_eq!(new_requests(&reg, before), Vec::<String>::new());
+    settled(reg);
+    assert_eq!(new_requests(reg, before), Vec::<String>::new());
 
     // Pinned in the reference, into a fresh cache: no HEAD, the index by digest.
     let pinned = reference(&format!("{}/base@{}", reg.addr, img.digest()));
     let fresh = work.path().join("cache2");
-    let before = settled(&reg);
+    let before = settled(reg);
     let got = pull_base(&pinned, &[platform("linux/arm64")], None, &fresh, &env).unwrap();
-    settled(&reg);
-    let reqs = new_requests(&reg, before);
+    settled(reg);
+    let reqs = new_requests(reg, before);
     assert_eq!(got.digest, img.digest());
     assert_eq!(
         got.platforms.keys().collect::<Vec<_>>(),
@@ -425,15 +416,12 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
     assert_eq!(blob_gets(&reqs), 2, "arm64 only: {reqs:#?}");
 
     // A platform the base lacks: exit 2, naming those it has; nothing recorded.
-    let e = pull_base(
-        &r,
-        &[platform("linux/riscv64")],
-        None,
-        &work.path().join("c3"),
-        &env,
-    )
-    .unwrap_err();
-    assert_eq!((e.kind, e.exit()), (Kind::Platform, Exit::Usage), "{e}");
+    let (riscv, c3) = ([platform("linux/riscv64")], work.path().join("c3"));
+    let e = refused(
+        pull_base(&r, &riscv, None, &c3, &env),
+        (Kind::Platform, Exit::Usage),
+        "a platform the base lacks",
+    );
     assert!(
         e.message.contains("linux/riscv64") && e.message.contains("linux/amd64, linux/arm64"),
         "{e}"
@@ -455,17 +443,13 @@ fn a_base_is_pulled_once_then_served_from_the_cache() {
 
 #[test]
 fn a_moved_tag_is_caught_by_the_lock_and_the_locked_digest_still_pulls() {
-    if !tools() {
+    let Some(s) = Setup::start(None) else {
         return;
-    }
-    let reg = Registry::start(None).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let creds = tempfile::tempdir().unwrap();
-    let env = env(creds.path());
+    };
+    let (work, env) = (&s.work, s.env());
     let cache = work.path().join("cache");
-    let r = reference(&format!("{}/base:1", reg.addr));
-    let first = Image::new("first");
-    first.push(&reg, work.path(), "base", "1");
+    let r = s.reference("base:1");
+    let first = s.base("first", "base");
     let old = pull_base(&r, &both(), None, &cache, &env).unwrap();
     let lock = lock_of("release", &old);
     let lock_file = work.path().join("xbuild-go.lock");
@@ -484,8 +468,7 @@ fn a_moved_tag_is_caught_by_the_lock_and_the_locked_digest_still_pulls() {
     };
     assert_eq!(cur(&old), Freshness::Fresh);
 
-    let second = Image::new("second");
-    second.push(&reg, work.path(), "base", "1");
+    let second = s.base("second", "base");
     assert_eq!(
         current_digest(&r, &env, &Options::default()).unwrap(),
         second.digest(),
@@ -553,20 +536,16 @@ fn a_moved_tag_is_caught_by_the_lock_and_the_locked_digest_still_pulls() {
 
 #[test]
 fn credentials_are_asked_for_and_never_shown() {
-    if !tools() || !util::require_tool("htpasswd", "bcrypt users for the registry") {
+    let Some(s) = Setup::start(Some(USER)) else {
         return;
-    }
-    let reg = Registry::start(Some(USER)).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let img = Image::new("auth");
-    img.push(&reg, work.path(), "team/base", "1");
-    let r = reference(&format!("{}/team/base:1", reg.addr));
-    let none = tempfile::tempdir().unwrap();
-    let e = pull_base(&r, &both(), None, &work.path().join("c"), &env(none.path())).unwrap_err();
-    assert_eq!(
-        (e.kind, e.exit()),
+    };
+    let (reg, work) = (&s.reg, &s.work);
+    let img = s.base("auth", "team/base");
+    let r = s.reference("team/base:1");
+    let e = refused(
+        pull_base(&r, &both(), None, &work.path().join("c"), &s.env()),
         (Kind::Unauthorized, Exit::Toolchain),
-        "{e}"
+        "no credentials",
     );
     assert!(
         e.message.contains("no credentials"),
@@ -574,14 +553,7 @@ fn credentials_are_asked_for_and_never_shown() {
     );
     assert!(e.message.contains(&reg.addr), "{e}");
 
-    let b64 = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", USER.0, USER.1))
-    };
-    let (dir, _) = docker_config(&format!(
-        r#"{{"auths": {{"{}": {{"auth": "{b64}"}}}}}}"#,
-        reg.addr
-    ));
+    let (dir, _) = docker_config(&auth_config(USER.0, USER.1, &reg.addr));
     let got = pull_base(&r, &both(), None, &work.path().join("c"), &env(dir.path())).unwrap();
     assert_eq!(got.digest, img.digest());
     assert!(
@@ -594,14 +566,8 @@ fn credentials_are_asked_for_and_never_shown() {
     );
 
     // A wrong password: 401 naming the config file's entry, never the password.
-    let bad = base64::Engine::encode(
-        &base64::engine::general_purpose::STANDARD,
-        format!("{}:wrong-pass", USER.0),
-    );
-    let (dir, path) = docker_config(&format!(
-        r#"{{"auths": {{"{}": {{"auth": "{bad}"}}}}}}"#,
-        reg.addr
-    ));
+    let bad = basic_auth(USER.0, "wrong-pass");
+    let (dir, path) = docker_config(&auth_config(USER.0, "wrong-pass", &reg.addr));
     let e = pull_base(&r, &both(), None, &work.path().join("c4"), &env(dir.path())).unwrap_err();
     assert_eq!(e.kind, Kind::Unauthorized, "{e}");
     assert!(
@@ -672,8 +638,11 @@ fn a_tampered_layer_is_refused_and_nothing_is_cached_as_good() {
     let creds = tempfile::tempdir().unwrap();
     let cache = work.path().join("cache");
     let r = reference(&format!("{}/base:1", server.addr));
-    let e = pull_base(&r, &both(), None, &cache, &env(creds.path())).unwrap_err();
-    assert_eq!((e.kind, e.exit()), (Kind::Corrupt, Exit::Toolchain), "{e}");
+    let e = refused(
+        pull_base(&r, &both(), None, &cache, &env(creds.path())),
+        (Kind::Corrupt, Exit::Toolchain),
+        "a tampered layer",
+    );
     assert!(
         e.message.contains(&layer_digest) && e.message.contains("refused"),
         "{e}"
@@ -703,18 +672,16 @@ fn an_unreachable_registry_is_named_with_what_was_tried() {
     let work = tempfile::tempdir().unwrap();
     let creds = tempfile::tempdir().unwrap();
     let r = reference(&format!("127.0.0.1:{port}/base:1"));
-    let e = pull_base(
-        &r,
-        &both(),
-        None,
-        &work.path().join("c"),
-        &env(creds.path()),
-    )
-    .unwrap_err();
-    assert_eq!(
-        (e.kind, e.exit()),
+    let e = refused(
+        pull_base(
+            &r,
+            &both(),
+            None,
+            &work.path().join("c"),
+            &env(creds.path()),
+        ),
         (Kind::Unreachable, Exit::Toolchain),
-        "{e}"
+        "nothing listening",
     );
     assert!(
         e.message.contains(&format!("127.0.0.1:{port}")) && e.message.contains("tried"),
@@ -758,30 +725,18 @@ fn assembled(pulled: &PulledBase) -> Assembled {
 
 #[test]
 fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
-    if !tools() {
+    let Some(s) = Setup::start(None) else {
         return;
-    }
-    let reg = Registry::start(None).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let creds = tempfile::tempdir().unwrap();
-    let env = env(creds.path());
-    let img = Image::new("push");
-    img.push(&reg, work.path(), "base", "1");
-    let pulled = pull_base(
-        &reference(&format!("{}/base:1", reg.addr)),
-        &both(),
-        None,
-        &work.path().join("cache"),
-        &env,
-    )
-    .unwrap();
+    };
+    let (reg, work, env) = (&s.reg, &s.work, s.env());
+    let (img, pulled) = s.pulled("push");
     let a = assembled(&pulled);
     let layout = work.path().join("out");
     write_layout(&a, &layout, &["1.0".into()]).unwrap();
 
     // Same registry: the base's layers are mounted from its repository.
     let dest = reference(&format!("{}/team/app:1.0", reg.addr));
-    let before = settled(&reg);
+    let before = settled(reg);
     let pushed = push_image(
         &a,
         &dest,
@@ -791,8 +746,8 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
         &Options::default(),
     )
     .unwrap();
-    settled(&reg);
-    let reqs = new_requests(&reg, before);
+    settled(reg);
+    let reqs = new_requests(reg, before);
     assert_eq!(pushed.digest, a.digest());
     assert_eq!(pushed.tags, vec!["1.0", "latest"]);
     assert_eq!(
@@ -826,14 +781,14 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
     // skopeo reads back the layout's bytes.
     for tag in ["1.0", "latest"] {
         assert_eq!(
-            raw(&reg, &format!("team/app:{tag}")),
+            reg.raw(&format!("team/app:{tag}")),
             a.index.bytes().unwrap(),
             "index under {tag}"
         );
     }
     for p in &a.images {
         assert_eq!(
-            raw(&reg, &format!("team/app@{}", p.manifest.digest)),
+            reg.raw(&format!("team/app@{}", p.manifest.digest)),
             p.manifest.bytes().unwrap(),
             "{}",
             p.platform
@@ -847,15 +802,11 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
             .collect::<Vec<_>>()
     );
     let copy = work.path().join("copy");
-    skopeo(&[
-        "copy".into(),
-        "-q".into(),
-        "--all".into(),
-        "--preserve-digests".into(),
-        "--src-tls-verify=false".into(),
-        format!("docker://{}/team/app:1.0", reg.addr),
-        format!("oci:{}:x", copy.display()),
-    ]);
+    skopeo_copy(
+        &["--all", "--preserve-digests", "--src-tls-verify=false"],
+        &format!("docker://{}/team/app:1.0", reg.addr),
+        &format!("oci:{}:x", copy.display()),
+    );
     let ours: Vec<String> = files(&layout)
         .into_iter()
         .filter(|f| f.starts_with("blobs/"))
@@ -902,7 +853,7 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
             "docker-registry 2.8 has no referrers API"
         );
         assert_eq!(
-            raw(&reg, &format!("team/app@{d}")),
+            reg.raw(&format!("team/app@{d}")),
             artifact_manifest(&art, &subject)
         );
         sboms.push((p.manifest.digest.clone(), d));
@@ -920,8 +871,7 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
     let (prov_digest, _) =
         push_artifact(&client, "team/app", &art, &Subject::of(&a.index)).unwrap();
     let listed: Value =
-        serde_json::from_slice(&raw(&reg, &format!("team/app:sha256-{}", &a.digest()[7..])))
-            .unwrap();
+        serde_json::from_slice(&reg.raw(&format!("team/app:sha256-{}", &a.digest()[7..]))).unwrap();
     let entries = listed["manifests"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{listed:#}");
     assert_eq!(entries[0]["digest"], prov_digest);
@@ -950,32 +900,15 @@ fn an_assembled_image_is_pushed_as_the_layout_holds_it() {
 
 #[test]
 fn to_another_registry_the_base_layers_are_uploaded_in_chunks() {
-    if !tools() || !util::require_tool("htpasswd", "bcrypt users for the registry") {
+    let Some(from) = Setup::start(None) else {
         return;
-    }
-    let from = Registry::start(None).unwrap();
-    let to = Registry::start(Some(USER)).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let creds = tempfile::tempdir().unwrap();
-    let img = Image::new("chunks");
-    img.push(&from, work.path(), "base", "1");
-    let pulled = pull_base(
-        &reference(&format!("{}/base:1", from.addr)),
-        &both(),
-        None,
-        &work.path().join("cache"),
-        &env(creds.path()),
-    )
-    .unwrap();
-    let a = assembled(&pulled);
-    let b64 = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", USER.0, USER.1))
     };
-    let (dir, _) = docker_config(&format!(
-        r#"{{"auths": {{"{}": {{"auth": "{b64}"}}}}}}"#,
-        to.addr
-    ));
+    let Some(to) = Registry::start(Some(USER)) else {
+        return;
+    };
+    let (_, pulled) = from.pulled("chunks");
+    let a = assembled(&pulled);
+    let (dir, _) = docker_config(&auth_config(USER.0, USER.1, &to.addr));
     let options = Options {
         chunk_size: 1024,
         ..Options::default()
@@ -1001,33 +934,25 @@ fn to_another_registry_the_base_layers_are_uploaded_in_chunks() {
         "the base layers (over 1 KiB) went up in chunks: {:?}",
         pushed.blobs
     );
-    assert_eq!(raw(&to, "app:2"), a.index.bytes().unwrap());
+    assert_eq!(to.raw("app:2"), a.index.bytes().unwrap());
     assert!(!format!("{pushed:?}").contains(USER.1));
 }
 
 #[test]
 fn docker_media_types_and_single_manifests_pull_as_well() {
-    if !tools() {
+    let Some(s) = Setup::start(None) else {
         return;
-    }
-    let reg = Registry::start(None).unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let creds = tempfile::tempdir().unwrap();
-    let env = env(creds.path());
+    };
+    let (reg, work, env) = (&s.reg, &s.work, s.env());
     let img = Image::new("docker");
     let dir = img.layout(&work.path().join("src"));
     // Docker's manifest list and schema 2 manifests, as Docker Hub serves most images.
-    skopeo(&[
-        "copy".into(),
-        "-q".into(),
-        "--all".into(),
-        "--format".into(),
-        "v2s2".into(),
-        "--dest-tls-verify=false".into(),
-        format!("oci:{}:t", dir.display()),
-        format!("docker://{}/dock:1", reg.addr),
-    ]);
-    let listed: Value = serde_json::from_slice(&raw(&reg, "dock:1")).unwrap();
+    skopeo_copy(
+        &["--all", "--format", "v2s2", "--dest-tls-verify=false"],
+        &format!("oci:{}:t", dir.display()),
+        &format!("docker://{}/dock:1", reg.addr),
+    );
+    let listed: Value = serde_json::from_slice(&reg.raw("dock:1")).unwrap();
     assert_eq!(
         listed["mediaType"], "application/vnd.docker.distribution.manifest.list.v2+json",
         "{listed:#}"
@@ -1050,15 +975,11 @@ fn docker_media_types_and_single_manifests_pull_as_well() {
     }
 
     // One image, no index: its config's platform is the one it has.
-    skopeo(&[
-        "copy".into(),
-        "-q".into(),
-        "--override-arch".into(),
-        "arm64".into(),
-        "--dest-tls-verify=false".into(),
-        format!("oci:{}:t", dir.display()),
-        format!("docker://{}/single:1", reg.addr),
-    ]);
+    skopeo_copy(
+        &["--override-arch", "arm64", "--dest-tls-verify=false"],
+        &format!("oci:{}:t", dir.display()),
+        &format!("docker://{}/single:1", reg.addr),
+    );
     let r = reference(&format!("{}/single:1", reg.addr));
     let arm = [platform("linux/arm64")];
     let pulled = pull_base(&r, &arm, None, &work.path().join("c"), &env).unwrap();
@@ -1067,15 +988,12 @@ fn docker_media_types_and_single_manifests_pull_as_well() {
         "the one manifest"
     );
     Base::open(&pulled.image, Path::new("/"), &arm).unwrap();
-    let e = pull_base(
-        &r,
-        &[platform("linux/amd64")],
-        None,
-        &work.path().join("c"),
-        &env,
-    )
-    .unwrap_err();
-    assert_eq!((e.kind, e.exit()), (Kind::Platform, Exit::Usage), "{e}");
+    let amd64 = [platform("linux/amd64")];
+    let e = refused(
+        pull_base(&r, &amd64, None, &work.path().join("c"), &env),
+        (Kind::Platform, Exit::Usage),
+        "a platform the base lacks",
+    );
     assert!(e.message.contains("linux/arm64"), "names what it has: {e}");
 }
 
@@ -1145,18 +1063,16 @@ fn a_base_past_the_image_readers_bounds_is_refused_before_its_blobs() {
         let work = tempfile::tempdir().unwrap();
         let creds = tempfile::tempdir().unwrap();
         let r = reference(&format!("{}/base:1", server.addr));
-        let e = pull_base(
-            &r,
-            &[platform("linux/amd64")],
-            None,
-            &work.path().join("c"),
-            &env(creds.path()),
-        )
-        .unwrap_err();
-        assert_eq!(
-            (e.kind, e.exit()),
+        let e = refused(
+            pull_base(
+                &r,
+                &[platform("linux/amd64")],
+                None,
+                &work.path().join("c"),
+                &env(creds.path()),
+            ),
             (Kind::TooLarge, Exit::Toolchain),
-            "case {case}: {e}"
+            case,
         );
         assert!(e.message.contains(budget), "case {case}: {e}");
         let blobs: Vec<String> = files(&work.path().join("c"))

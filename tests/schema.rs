@@ -6,21 +6,9 @@ mod util;
 
 use util::*;
 
-fn schema() -> (boon::Schemas, boon::SchemaIndex) {
-    let text = std::fs::read_to_string(repo().join("schema/events-v1.json")).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("events-v1.json", value).unwrap();
-    let idx = compiler
-        .compile("events-v1.json", &mut schemas)
-        .unwrap_or_else(|e| panic!("{e:#}"));
-    (schemas, idx)
-}
-
 #[test]
 fn every_line_validates() {
-    let (schemas, idx) = schema();
+    let (schemas, idx) = events_schema();
     let p = Project::copy_of("hello");
     let mut lines = Vec::new();
     for args in [
@@ -182,7 +170,7 @@ fn every_line_validates() {
 
 #[test]
 fn the_schema_rejects_a_facts_object_with_a_missing_or_extra_key() {
-    let (schemas, idx) = schema();
+    let (schemas, idx) = events_schema();
     let p = Project::copy_of("hello");
     let r = run(p.path(), &["--message-format", "json"]);
     let mut art = r.artifacts().remove(0);

@@ -433,14 +433,6 @@ fn write_evidence(
     reporter: &Reporter,
 ) -> Vec<anyhow::Error> {
     use pipeline::evidence as ev;
-    let profile = match ev::profile_info(
-        &ctx.profile.name,
-        ctx.profile.file.as_deref(),
-        &ctx.work_dir,
-    ) {
-        Ok(p) => p,
-        Err(e) => return vec![e],
-    };
     let artifacts: Vec<crate::evidence::Artifact> = judged
         .iter()
         .map(|(plan, report)| {
@@ -452,29 +444,9 @@ fn write_evidence(
             ev::built_artifact(report, plan, &policy, &ctx.work_dir)
         })
         .collect();
-    let recorded = artifacts
-        .iter()
-        .find_map(|a| a.go_version())
-        .map(str::to_string);
-    let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
-    let source = ev::source(&ctx.host, module_dir, &ctx.work_dir);
-    let resource_uri = outs
-        .resource_uri
-        .clone()
-        .or_else(|| source.as_ref().map(|s| s.uri.clone()))
-        .unwrap_or_else(|| format!("file://{}", ctx.work_dir.display()));
-    let mut e = crate::evidence::Evidence {
-        command: crate::evidence::Command::Build,
-        started_on,
-        finished_on: ev::now(),
-        invocation_id: ev::invocation_id(&ctx.host),
-        profile: Some(profile),
-        go: Some(ev::toolchain(go, recorded.as_deref())),
-        source,
-        checksums,
-        provenance: None,
-        artifacts,
-        resource_uri,
+    let mut e = match ev::of_build(ctx, go, outs, started_on, checksums, artifacts) {
+        Ok(e) => e,
+        Err(e) => return vec![e],
     };
     ev::write(reporter, outs, &mut e, &ctx.work_dir)
 }

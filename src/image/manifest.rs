@@ -29,11 +29,13 @@ pub const MAX_LAYERS: usize = 256;
 /// The annotation that holds an OCI layout's tag.
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 
-const INDEX_TYPES: &[&str] = &[
+/// The media types of an image index (OCI first, then Docker's manifest list).
+pub const INDEX_TYPES: &[&str] = &[
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 ];
-const MANIFEST_TYPES: &[&str] = &[
+/// The media types of one platform's image manifest (OCI first, then Docker's v2).
+pub const MANIFEST_TYPES: &[&str] = &[
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.v2+json",
 ];

@@ -29,7 +29,7 @@
 //! `/etc/passwd` and `/etc/group`), and a missing working directory is created.
 
 use std::collections::BTreeMap;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
@@ -450,17 +450,7 @@ pub fn runtime_file(name: &str) -> String {
 fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
     let made = {
         let root = tree.dir("/")?;
-        // SAFETY: a plain C struct, for which all zeroes is a valid value.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstatat on a descriptor we own, a NUL-terminated name, no follow.
-        unsafe {
-            libc::fstatat(
-                root.as_raw_fd(),
-                c"etc".as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
-            ) != 0
-        }
+        type_at(&root, c"etc").is_none()
     };
     let etc = match tree.dir("/etc") {
         Ok(fd) => fd,
@@ -478,26 +468,16 @@ fn runtime_files(tree: &mut Tree, fs: &mut RootFs) -> Result<bool, ImageError> {
         let content = runtime_file(name);
         let path = format!("/etc/{name}");
         let c_name = name_of(name).map_err(|e| tree.err(&path, e))?;
-        // SAFETY: a plain C struct, for which all zeroes is a valid value.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstatat/unlinkat on a descriptor we own and a NUL-terminated name;
-        // neither follows a symlink.
-        let there = unsafe {
-            libc::fstatat(
-                etc.as_raw_fd(),
-                c_name.as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
-            ) == 0
-        };
-        if there && st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        let there = type_at(&etc, &c_name);
+        if there == Some(libc::S_IFDIR) {
             fs.note(format!(
                 "`{path}` is a directory in the image: the run's own is not written"
             ));
             continue;
         }
-        // SAFETY: as above.
-        if there && unsafe { libc::unlinkat(etc.as_raw_fd(), c_name.as_ptr(), 0) } != 0 {
+        // SAFETY: unlinkat on a descriptor we own and a NUL-terminated name (it follows no
+        // symlink).
+        if there.is_some() && unsafe { libc::unlinkat(etc.as_raw_fd(), c_name.as_ptr(), 0) } != 0 {
             return Err(tree.err(&path, errno()));
         }
         let written = tree.file(&path, 0o644, &mut content.as_bytes(), content.len() as u64);
@@ -517,17 +497,7 @@ pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
         let (up, n) = split(&d);
         let up = tree.dir(up)?;
         let n = name_of(n).map_err(|e| tree.err(&d, e))?;
-        // SAFETY: a plain C struct, for which all zeroes is a valid value.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: fstatat on a descriptor we own and a NUL-terminated name, no follow.
-        let there = unsafe {
-            libc::fstatat(
-                up.as_raw_fd(),
-                n.as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
-            ) == 0
-        };
+        let there = type_at(&up, &n).is_some();
         let made = tree.dir(&d)?;
         // SAFETY: fchmod on a descriptor we own.
         if !there && unsafe { libc::fchmod(made.as_raw_fd(), 0o755) } != 0 {
@@ -536,26 +506,16 @@ pub fn mount_point(dir: &Path, path: &str) -> Result<PathBuf, ImageError> {
     }
     let at = tree.dir(parent)?;
     let c_name = name_of(name).map_err(|e| tree.err(path, e))?;
-    // SAFETY: a plain C struct, for which all zeroes is a valid value.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: fstatat/unlinkat/openat on a descriptor we own, a NUL-terminated name;
-    // none follows a symlink.
+    // SAFETY: unlinkat/openat on a descriptor we own, a NUL-terminated name; neither
+    // follows a symlink.
     unsafe {
-        if libc::fstatat(
-            at.as_raw_fd(),
-            c_name.as_ptr(),
-            &mut st,
-            libc::AT_SYMLINK_NOFOLLOW,
-        ) == 0
-        {
-            if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        if let Some(t) = type_at(&at, &c_name) {
+            if t == libc::S_IFDIR {
                 return Err(ImageError::new(format!(
                     "`{path}` is a directory in the image: the artifact cannot be put there"
                 )));
             }
-            if st.st_mode & libc::S_IFMT != libc::S_IFREG
-                && libc::unlinkat(at.as_raw_fd(), c_name.as_ptr(), 0) != 0
-            {
+            if t != libc::S_IFREG && libc::unlinkat(at.as_raw_fd(), c_name.as_ptr(), 0) != 0 {
                 return Err(tree.err(path, errno()));
             }
         }
@@ -654,6 +614,24 @@ struct Tree {
 
 fn errno() -> std::io::Error {
     std::io::Error::last_os_error()
+}
+
+/// The file type (`st_mode & S_IFMT`) of `name` in the directory `dir`, not following a
+/// symlink; `None` when nothing can be found there.
+fn type_at(dir: &OwnedFd, name: &CStr) -> Option<libc::mode_t> {
+    // SAFETY: a plain C struct, for which all zeroes is a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatat on a descriptor the caller owns, a NUL-terminated name and a stat
+    // buffer we own; no follow.
+    let rc = unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    (rc == 0).then_some(st.st_mode & libc::S_IFMT)
 }
 
 fn name_of(c: &str) -> std::io::Result<CString> {

@@ -316,3 +316,46 @@ pub fn built_artifact<'a>(
         policy: evidence::policy_json(policy),
     }
 }
+
+/// The evidence of a `build` before any document is written: its profile, the
+/// toolchain (the go version the artifacts recorded), the source checkout, and the
+/// resource URI (`--vsa-resource-uri`, else the source's URI, else the working
+/// directory's).
+pub fn of_build<'a>(
+    ctx: &super::Context,
+    go: &Go,
+    outs: &Outputs,
+    started_on: String,
+    checksums: Option<Written>,
+    artifacts: Vec<Artifact<'a>>,
+) -> anyhow::Result<Evidence<'a>> {
+    let profile = profile_info(
+        &ctx.profile.name,
+        ctx.profile.file.as_deref(),
+        &ctx.work_dir,
+    )?;
+    let recorded = artifacts
+        .iter()
+        .find_map(|a| a.go_version())
+        .map(str::to_string);
+    let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
+    let source = source(&ctx.host, module_dir, &ctx.work_dir);
+    let resource_uri = outs
+        .resource_uri
+        .clone()
+        .or_else(|| source.as_ref().map(|s| s.uri.clone()))
+        .unwrap_or_else(|| format!("file://{}", ctx.work_dir.display()));
+    Ok(Evidence {
+        command: evidence::Command::Build,
+        started_on,
+        finished_on: now(),
+        invocation_id: invocation_id(&ctx.host),
+        profile: Some(profile),
+        go: Some(toolchain(go, recorded.as_deref())),
+        source,
+        checksums,
+        provenance: None,
+        artifacts,
+        resource_uri,
+    })
+}

@@ -85,7 +85,8 @@ fn smoke_check(
 ) -> crate::verify::Check {
     use crate::verify::{Check, Status};
     let expected = format!("exit 0 from `{}`", req.command());
-    let runner = match toolchain::smoke::runner_for(target, interpreter, host, env, cwd) {
+    let on = crate::target::host();
+    let runner = match toolchain::smoke::runner_for(on, target, interpreter, host, env, cwd) {
         Ok(r) => r,
         Err(cannot) => {
             return not_run(

@@ -24,21 +24,14 @@ use super::client::{Client, MANIFEST_TYPES};
 use super::reference::{parse_digest, Reference, DEFAULT_TAG};
 use super::{Kind, Options, RegistryError};
 use crate::image::layers::MAX_UNPACKED;
+// The image reader's media types: what it reads from a layout is what a pull stores.
 use crate::image::manifest::{
-    rank, MAX_DESCRIPTORS, MAX_INDEXES, MAX_INDEX_DEPTH, MAX_JSON, MAX_LAYERS,
+    rank, INDEX_TYPES, MANIFEST_TYPES as IMAGE_TYPES, MAX_DESCRIPTORS, MAX_INDEXES,
+    MAX_INDEX_DEPTH, MAX_JSON, MAX_LAYERS,
 };
 use crate::image::{ImageRef, Platform};
 use crate::profile::lock::{Current, LockedBase};
 use crate::sanitize::redact::Secrets;
-
-const INDEX_TYPES: &[&str] = &[
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-];
-const IMAGE_TYPES: &[&str] = &[
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.docker.distribution.manifest.v2+json",
-];
 
 /// What to pull.
 #[derive(Debug, Clone, Copy)]

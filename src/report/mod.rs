@@ -233,6 +233,12 @@ impl Reporter {
         self
     }
 
+    /// Secrets learnt during the run (a registry's credentials and tokens), masked from
+    /// then on in everything this reporter, and every clone of it, prints or writes.
+    pub fn add_secrets(&self, more: &Secrets) {
+        self.secrets.add(more);
+    }
+
     /// Free text as it may be shown: secrets masked, URL credentials hidden, unsafe
     /// characters escaped (newlines and tabs kept).
     pub fn clean(&self, text: &str) -> String {
@@ -455,18 +461,8 @@ impl Reporter {
         }
     }
 
-    pub fn finished(
-        &self,
-        success: bool,
-        artifacts: usize,
-        rejected: usize,
-        failed: usize,
-        elapsed: std::time::Duration,
-    ) {
-        self.finished_with(success, artifacts, rejected, failed, elapsed, None)
-    }
-
-    /// [`Reporter::finished`], naming the remote cache program the run used.
+    /// The run's last line: how many artifacts were verified, rejected or failed, and
+    /// the remote cache program the run used, when one.
     pub fn finished_with(
         &self,
         success: bool,

@@ -268,16 +268,18 @@ pub fn arguments(words: &[String]) -> Vec<String> {
     out
 }
 
-/// The host's secret values, masked in everything the tool prints or writes.
+/// The host's secret values, masked in everything the tool prints or writes. Clones
+/// share one list: a secret learnt later ([`Secrets::add`], a registry's credential or
+/// token) is masked by every holder from then on.
 #[derive(Clone, Default)]
 pub struct Secrets {
     /// Each secret and its JSON- and XML-escaped spellings, longest first.
-    needles: Vec<String>,
+    needles: std::sync::Arc<std::sync::RwLock<Vec<String>>>,
 }
 
 impl std::fmt::Debug for Secrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets({} spellings)", self.needles.len())
+        write!(f, "Secrets({} spellings)", self.read().len())
     }
 }
 
@@ -321,13 +323,34 @@ impl Secrets {
             }
         }
         needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        Secrets { needles }
+        Secrets {
+            needles: std::sync::Arc::new(std::sync::RwLock::new(needles)),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+        self.needles.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `other`'s secrets to this list (and so to every clone of it).
+    pub fn add(&self, other: &Secrets) {
+        if std::sync::Arc::ptr_eq(&self.needles, &other.needles) {
+            return;
+        }
+        let more: Vec<String> = other.read().clone();
+        let mut w = self.needles.write().unwrap_or_else(|p| p.into_inner());
+        for n in more {
+            if !w.contains(&n) {
+                w.push(n);
+            }
+        }
+        w.sort_by_key(|n| std::cmp::Reverse(n.len()));
     }
 
     /// `text` with every secret replaced by `***`.
     pub fn mask<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
-        for n in &self.needles {
+        for n in self.read().iter() {
             if out.contains(n.as_str()) {
                 out = Cow::Owned(out.replace(n.as_str(), MASK));
             }

@@ -49,6 +49,29 @@ pub fn go_output(
     Ok(out.stdout)
 }
 
+/// Runs `go ARGS` (a `go list`) in `dir` and `env`, whatever its status: the callers
+/// judge a failure in their own words. A `go` that cannot be started is exit 4.
+fn run_go_list<S: AsRef<std::ffi::OsStr>>(
+    go: &Go,
+    dir: &std::path::Path,
+    args: &[S],
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<std::process::Output> {
+    duct::cmd(&go.path, args)
+        .dir(dir)
+        .full_env(env)
+        .stdout_capture()
+        .stderr_capture()
+        .unchecked()
+        .run()
+        .map_err(|e| {
+            failure(
+                Exit::Toolchain,
+                format!("cannot run `{} list`: {e}", go.path.display()),
+            )
+        })
+}
+
 /// Asks the toolchain which GOOS/GOARCH pairs it supports (`go tool dist list -json`),
 /// in the scrubbed environment of a build.
 pub fn dist_list(go: &Go, env: &BTreeMap<String, String>) -> anyhow::Result<Vec<DistTarget>> {
@@ -80,19 +103,7 @@ pub fn list_main_packages(
     }
     args.push("-f={{.ImportPath}}\t{{.Name}}\t{{if .Error}}{{.Error}}{{end}}".to_string());
     args.push(pattern.to_string());
-    let out = duct::cmd(&go.path, &args)
-        .dir(dir)
-        .full_env(env)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .run()
-        .map_err(|e| {
-            failure(
-                Exit::Toolchain,
-                format!("cannot run `{} list`: {e}", go.path.display()),
-            )
-        })?;
+    let out = run_go_list(go, dir, &args, env)?;
     if !out.status.success() {
         return Err(usage(format!(
             "package pattern `{pattern}`: go list failed: {}",
@@ -153,19 +164,7 @@ pub fn list_module_mains(
     let format = "-f={{.ImportPath}}\t{{.Name}}\t{{.DepOnly}}\t{{.Standard}}\t\
                   {{len .CgoFiles}}\t{{join .Deps \",\"}}\t{{.Dir}}";
     let args = ["list", "-e", "-deps", format, "./..."];
-    let out = duct::cmd(&go.path, args)
-        .dir(dir)
-        .full_env(env)
-        .stdout_capture()
-        .stderr_capture()
-        .unchecked()
-        .run()
-        .map_err(|e| {
-            failure(
-                Exit::Toolchain,
-                format!("cannot run `{} list`: {e}", go.path.display()),
-            )
-        })?;
+    let out = run_go_list(go, dir, &args, env)?;
     if !out.status.success() {
         return Err(usage(format!(
             "{}: go list ./... failed: {}",

@@ -211,3 +211,38 @@ pub fn tool(cmd: &str, args: &[&str]) -> String {
     super::shared::assert_succeeded_saying_all(&out, &format!("{cmd} {args:?}: "));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A small two-platform base at `work/NAME` (tag `t`), made by umoci: for amd64 and
+/// arm64 a tree with /etc/passwd (root and nonroot 65532), /etc/group, the `files`
+/// beside them and the empty directories `dirs`; its `oci:` reference.
+pub fn small_base(work: &Path, name: &str, files: &[(&str, &str)], dirs: &[&str]) -> String {
+    let mut layouts: Vec<PathBuf> = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let root = work.join(format!("{name}-tree-{arch}"));
+        let mut tree = vec![
+            (
+                "etc/passwd",
+                "root:x:0:0::/root:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/false\n",
+            ),
+            ("etc/group", "root:x:0:\nnonroot:x:65532:\n"),
+        ];
+        tree.extend_from_slice(files);
+        super::write_tree(&root, &tree);
+        for d in dirs {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let dest = work.join(format!("{name}-img-{arch}"));
+        std::fs::create_dir_all(&dest).unwrap();
+        super::rootfs::image(
+            &[&root],
+            arch,
+            &super::rootfs::ImageConfig::default(),
+            &dest,
+        );
+        layouts.push(dest.join("oci"));
+    }
+    combine(
+        &work.join(name),
+        &[Part::of(&layouts[0]), Part::of(&layouts[1])],
+    )
+}

@@ -141,6 +141,54 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// `skopeo inspect --raw docker://ADDR/OBJECT` (`repo:tag` or `repo@digest`), with
+    /// this registry's credentials: the bytes the registry serves.
+    pub fn raw(&self, object: &str) -> Vec<u8> {
+        let mut args: Vec<String> = vec![
+            "inspect".into(),
+            "--raw".into(),
+            "--tls-verify=false".into(),
+        ];
+        args.extend(self.creds());
+        args.push(format!("docker://{}/{object}", self.addr));
+        skopeo(&args)
+    }
+
+    /// `image` (any reference skopeo reads, e.g. `oci:DIR:TAG`) pushed by skopeo as
+    /// `object` (`repo:tag`), every platform, digests kept.
+    pub fn skopeo_push(&self, image: &str, object: &str) {
+        let mut args: Vec<String> = ["--all", "--preserve-digests", "--dest-tls-verify=false"]
+            .map(String::from)
+            .to_vec();
+        if let Some((u, p)) = &self.user {
+            args.extend(["--dest-creds".into(), format!("{u}:{p}")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        skopeo_copy(&args, image, &format!("docker://{}/{object}", self.addr));
+    }
+}
+
+/// `skopeo ARGS`: its stdout. A failure fails the test with skopeo's status and stderr.
+pub fn skopeo<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S]) -> Vec<u8> {
+    let out = Command::new("skopeo").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo {args:?}: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `skopeo copy -q FLAGS FROM TO`.
+pub fn skopeo_copy(flags: &[&str], from: &str, to: &str) {
+    let mut args = vec!["copy", "-q"];
+    args.extend_from_slice(flags);
+    args.extend([from, to]);
+    skopeo(&args);
+}
+
 impl Drop for Registry {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -260,6 +308,19 @@ impl Drop for TinyServer {
             let _ = t.join();
         }
     }
+}
+
+/// `user:pass` in base64, as a docker config's `auth` holds it.
+pub fn basic_auth(user: &str, pass: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+}
+
+/// A docker config's text with one `auths` entry: `key` (a registry) and the
+/// [`basic_auth`] of `user` and `pass`.
+pub fn auth_config(user: &str, pass: &str, key: &str) -> String {
+    let b64 = basic_auth(user, pass);
+    format!(r#"{{"auths": {{"{key}": {{"auth": "{b64}"}}}}}}"#)
 }
 
 /// A docker config directory holding `config.json` with `text`.

@@ -205,6 +205,16 @@ pub fn debs(arch: &str, packages: &[&str]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// `/etc/passwd` and `/etc/group` as base-passwd's masters begin and end (root, nobody).
+const DEBIAN_PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n\
+    daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n\
+    nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+const DEBIAN_GROUP: &str = "root:x:0:\ndaemon:x:1:\nnogroup:x:65534:\n";
+/// What libc-bin's postinst installs from /usr/share/libc-bin/nsswitch.conf.
+const DEBIAN_NSSWITCH: &str = "passwd:         files\ngroup:          files\n\
+    shadow:         files\ngshadow:        files\n\nhosts:          files dns\n\
+    networks:       files\n";
+
 /// What a root filesystem is made of.
 #[derive(Clone, Debug, Hash)]
 pub struct RootSpec {
@@ -269,6 +279,18 @@ impl RootSpec {
             "passwd: files\ngroup: files\nhosts: files dns\n",
         )
         .file("etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n");
+        s
+    }
+
+    /// A root of `arch` shaped like `debian:12-slim`: the `required` packages a Go
+    /// binary meets (libc6, libc-bin, base-files, tzdata), base-passwd's users, libc-bin's
+    /// nsswitch.conf and the loader cache its ldconfig writes; no ca-certificates.
+    pub fn debian_12_slim(arch: &str) -> RootSpec {
+        let mut s = RootSpec::new(arch, &["libc6", "libc-bin", "base-files", "tzdata"]);
+        s.ldconfig = Some("new".into());
+        s.file("etc/passwd", DEBIAN_PASSWD)
+            .file("etc/group", DEBIAN_GROUP)
+            .file("etc/nsswitch.conf", DEBIAN_NSSWITCH);
         s
     }
 
@@ -410,59 +432,13 @@ impl Images {
 /// paths become whiteouts) for `linux/<goarch>`, written under `dest` as an OCI layout
 /// `dest/oci` (tag `t`), `dest/image.oci.tar` and `dest/image.docker.tar`.
 pub fn image(layers: &[&Path], goarch: &str, config: &ImageConfig, dest: &Path) -> Images {
-    assert!(!layers.is_empty(), "an image needs at least one layer");
-    let layout = dest.join("oci");
-    let r = format!("{}:t", layout.display());
-    run(Command::new("umoci")
-        .args(["init", "--layout"])
-        .arg(&layout));
-    run(Command::new("umoci").args(["new", "--image", &r]));
-    let bundle = dest.join("bundle");
-    for layer in layers {
-        let _ = std::fs::remove_dir_all(&bundle);
-        run(Command::new("umoci")
-            .args(["unpack", "--rootless", "--image", &r])
-            .arg(&bundle));
-        let rootfs = bundle.join("rootfs");
-        // The new layer's tree replaces the old one: what it lacks is removed.
-        for e in std::fs::read_dir(&rootfs).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() && !p.is_symlink() {
-                std::fs::remove_dir_all(&p).unwrap();
-            } else {
-                std::fs::remove_file(&p).unwrap();
-            }
-        }
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", layer.display()))
-            .arg(&rootfs));
-        run(Command::new("umoci")
-            .args(["repack", "--image", &r])
-            .arg(&bundle));
-    }
-    let _ = std::fs::remove_dir_all(&bundle);
-    let mut cfg = Command::new("umoci");
-    cfg.args([
-        "config",
-        "--image",
-        &r,
-        "--os",
-        "linux",
-        "--architecture",
+    let r = umoci_layout(
+        layers,
         goarch,
-    ]);
-    for e in &config.env {
-        cfg.arg(format!("--config.env={e}"));
-    }
-    if let Some(u) = &config.user {
-        cfg.arg(format!("--config.user={u}"));
-    }
-    if let Some(w) = &config.working_dir {
-        cfg.arg(format!("--config.workingdir={w}"));
-    }
-    run(&mut cfg);
-    run(Command::new("umoci").args(["gc", "--layout"]).arg(&layout));
+        config,
+        &dest.join("oci"),
+        &dest.join("bundle"),
+    );
     let oci_archive = dest.join("image.oci.tar");
     let docker_archive = dest.join("image.docker.tar");
     run(Command::new("skopeo").args([
@@ -493,45 +469,70 @@ pub fn oci_layout_cached(root: &Path, goarch: &str, config: &ImageConfig) -> Pat
     (root, goarch, &config.env, &config.user, &config.working_dir).hash(&mut h);
     let dest = cache_dir().join(format!("oci-{goarch}-{:016x}", h.finish()));
     publish(&dest, |d| {
-        let layout = d.join("oci");
-        let r = format!("{}:t", layout.display());
-        run(Command::new("umoci")
-            .args(["init", "--layout"])
-            .arg(&layout));
-        run(Command::new("umoci").args(["new", "--image", &r]));
-        let bundle = d.join("bundle");
-        run(Command::new("umoci")
-            .args(["unpack", "--rootless", "--image", &r])
-            .arg(&bundle));
-        run(Command::new("cp")
-            .arg("-a")
-            .arg(format!("{}/.", root.display()))
-            .arg(bundle.join("rootfs")));
-        run(Command::new("umoci")
-            .args(["repack", "--image", &r])
-            .arg(&bundle));
-        std::fs::remove_dir_all(&bundle).unwrap();
-        let mut cfg = Command::new("umoci");
-        cfg.args([
-            "config",
-            "--image",
-            &r,
-            "--os",
-            "linux",
-            "--architecture",
-            goarch,
-        ]);
-        for e in &config.env {
-            cfg.arg(format!("--config.env={e}"));
-        }
-        if let Some(u) = &config.user {
-            cfg.arg(format!("--config.user={u}"));
-        }
-        if let Some(w) = &config.working_dir {
-            cfg.arg(format!("--config.workingdir={w}"));
-        }
-        run(&mut cfg);
-        run(Command::new("umoci").args(["gc", "--layout"]).arg(&layout));
+        umoci_layout(&[root], goarch, config, &d.join("oci"), &d.join("bundle"));
     })
     .join("oci")
+}
+
+/// `layers` (each a root directory; later ones over earlier ones, removed paths become
+/// whiteouts) stacked by umoci into a new OCI layout at `layout` (tag `t`) for
+/// `linux/<goarch>` with `config`, unpacked through `bundle` (removed after), and
+/// garbage-collected: its `DIR:t` name.
+fn umoci_layout(
+    layers: &[&Path],
+    goarch: &str,
+    config: &ImageConfig,
+    layout: &Path,
+    bundle: &Path,
+) -> String {
+    assert!(!layers.is_empty(), "an image needs at least one layer");
+    let r = format!("{}:t", layout.display());
+    run(Command::new("umoci").args(["init", "--layout"]).arg(layout));
+    run(Command::new("umoci").args(["new", "--image", &r]));
+    for layer in layers {
+        let _ = std::fs::remove_dir_all(bundle);
+        run(Command::new("umoci")
+            .args(["unpack", "--rootless", "--image", &r])
+            .arg(bundle));
+        let rootfs = bundle.join("rootfs");
+        // The new layer's tree replaces the old one: what it lacks is removed.
+        for e in std::fs::read_dir(&rootfs).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.is_symlink() {
+                std::fs::remove_dir_all(&p).unwrap();
+            } else {
+                std::fs::remove_file(&p).unwrap();
+            }
+        }
+        run(Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", layer.display()))
+            .arg(&rootfs));
+        run(Command::new("umoci")
+            .args(["repack", "--image", &r])
+            .arg(bundle));
+    }
+    let _ = std::fs::remove_dir_all(bundle);
+    let mut cfg = Command::new("umoci");
+    cfg.args([
+        "config",
+        "--image",
+        &r,
+        "--os",
+        "linux",
+        "--architecture",
+        goarch,
+    ]);
+    for e in &config.env {
+        cfg.arg(format!("--config.env={e}"));
+    }
+    if let Some(u) = &config.user {
+        cfg.arg(format!("--config.user={u}"));
+    }
+    if let Some(w) = &config.working_dir {
+        cfg.arg(format!("--config.workingdir={w}"));
+    }
+    run(&mut cfg);
+    run(Command::new("umoci").args(["gc", "--layout"]).arg(layout));
+    r
 }

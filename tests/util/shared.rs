@@ -38,6 +38,27 @@ pub fn walk_tree(dir: &Path, dirs: bool) -> Vec<PathBuf> {
     out
 }
 
+/// Every path below `dir` (directories too with `dirs`), relative and sorted; none when
+/// `dir` does not exist.
+pub fn relative_paths(dir: &Path, dirs: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let is_dir = p.is_dir();
+            if dirs || !is_dir {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+            if is_dir {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// Host build variables that would change a plain `go build` (the tool must drop them).
 pub const HOSTILE_GO_VARS: &[(&str, &str)] = &[
     ("GOFLAGS", "-ldflags=-X=main.version=hacked"),
@@ -219,4 +240,72 @@ pub fn assert_passed(artifact: &serde_json::Value, ids: &[&str], what: &str) {
         let c = super::check(artifact, id);
         assert_eq!(c["status"], "pass", "{what} {id}: {c}");
     }
+}
+
+/// The Python of the virtual environment with the evidence formats' libraries
+/// (`XBUILD_GO_PYTHON`, with in-toto-attestation and cyclonedx-python-lib): under CI it
+/// must be there; elsewhere `None`, the validation skipped with the reason.
+pub fn formats_python() -> Option<PathBuf> {
+    let p = std::env::var_os("XBUILD_GO_PYTHON").map(PathBuf::from);
+    let usable = p.as_ref().is_some_and(|p| {
+        std::process::Command::new(p)
+            .args([
+                "-c",
+                "import in_toto_attestation, cyclonedx.validation.json",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if usable {
+        return p;
+    }
+    if super::in_ci() {
+        panic!(
+            "XBUILD_GO_PYTHON={p:?} is not a Python with in-toto-attestation and \
+             cyclonedx-python-lib under CI=true; .ci/run installs them"
+        );
+    }
+    eprintln!(
+        "SKIP validation with the formats' libraries: set XBUILD_GO_PYTHON to a Python \
+         with in-toto-attestation and cyclonedx-python-lib (.ci/run makes one)"
+    );
+    None
+}
+
+/// Validates `files` as `kind` (provenance, statement, sbom) with
+/// tests/evidence/validate.py under `python` (from [`formats_python`]).
+pub fn validate_evidence(python: &Path, kind: &str, files: &[PathBuf]) {
+    let o = std::process::Command::new(python)
+        .arg(super::repo().join("tests/evidence/validate.py"))
+        .arg(kind)
+        .args(files)
+        .output()
+        .unwrap();
+    assert_succeeded_saying_all(&o, &format!("{kind} validation failed for {files:?}:\n"));
+}
+
+/// schema/events-v1.json compiled: its schemas and the index of the events schema.
+pub fn events_schema() -> (boon::Schemas, boon::SchemaIndex) {
+    let text = std::fs::read_to_string(super::repo().join("schema/events-v1.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("events-v1.json", value).unwrap();
+    let idx = compiler
+        .compile("events-v1.json", &mut schemas)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    (schemas, idx)
+}
+
+/// A refused run: exit 2, each of `needles` in its stderr or stdout, and no artifact
+/// judged (what an image refused before any file is read must give).
+pub fn assert_refused_unjudged(r: &super::Run, case: &str, needles: &[&str]) {
+    assert_eq!(r.code, Some(2), "case {case}\n{r}");
+    for n in needles {
+        assert!(
+            r.stderr.contains(n) || r.stdout.contains(n),
+            "case {case}: {n:?} not in the output\n{r}"
+        );
+    }
+    assert!(r.artifacts().is_empty(), "case {case}: nothing judged\n{r}");
 }

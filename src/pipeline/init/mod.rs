@@ -47,14 +47,7 @@ pub fn init(req: &InitRequest, host: &HostEnv) -> anyhow::Result<Written> {
             req.work_dir.display()
         ))
     })?;
-    let path = module_dir.join(profile::FILE_NAME);
-    let replaced = path.exists();
-    if replaced && !req.force {
-        return Err(usage(format!(
-            "{} already exists (help: edit it, or pass --force to replace it)",
-            path.display()
-        )));
-    }
+    let (path, replaced) = profile_path(&module_dir, req.force)?;
     let targets = parse_targets(req.targets)?;
     let gomod = super::GoMod::read(&module_dir).map_err(usage)?;
     let go = toolchain::locate(req.go, host, &req.work_dir)?;
@@ -183,6 +176,20 @@ pub struct Translated {
     pub replaced: bool,
 }
 
+/// The profile file `init` writes in `module_dir`, and whether one is there already:
+/// an existing file without `force` is exit 2.
+fn profile_path(module_dir: &Path, force: bool) -> anyhow::Result<(PathBuf, bool)> {
+    let path = module_dir.join(profile::FILE_NAME);
+    let replaced = path.exists();
+    if replaced && !force {
+        return Err(usage(format!(
+            "{} already exists (help: edit it, or pass --force to replace it)",
+            path.display()
+        )));
+    }
+    Ok((path, replaced))
+}
+
 /// Translates the goreleaser config (FILE, else the default names in the module
 /// directory) into the module's xbuild-go.toml. With `strict`, a note that counts
 /// writes nothing; the caller exits 1.
@@ -194,14 +201,7 @@ pub fn from_goreleaser(
     let module_dir =
         profile::find_module_dir(&req.work_dir).unwrap_or_else(|| req.work_dir.clone());
     let source = goreleaser::find(&req.work_dir, file)?;
-    let path = module_dir.join(profile::FILE_NAME);
-    let replaced = path.exists();
-    if replaced && !req.force {
-        return Err(usage(format!(
-            "{} already exists (help: edit it, or pass --force to replace it)",
-            path.display()
-        )));
-    }
+    let (path, replaced) = profile_path(&module_dir, req.force)?;
     let gomod = super::GoMod::read(&module_dir).ok();
     // goreleaser's project name without project_name or a release repository: the last
     // element of the module path, else the directory name.

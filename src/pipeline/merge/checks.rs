@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::discover::{Doc, Kind};
+use super::discover::{statements, Doc, Kind};
 
 /// The fields of "the runners built the same thing", as `--allow-differing` names them.
 pub const FIELDS: &[&str] = &[
@@ -257,13 +257,7 @@ fn field(v: &Value, name: &str) -> Option<String> {
 /// The runners built the same thing: each field of [`FIELDS`] not allowed to differ
 /// has one value across the provenance documents.
 pub fn same_build(docs: &[Doc], allowed: &[String], problems: &mut Vec<String>) {
-    let provs: Vec<(&Doc, &Value)> = docs
-        .iter()
-        .filter_map(|d| match &d.kind {
-            Kind::Provenance(v) => Some((d, v)),
-            _ => None,
-        })
-        .collect();
+    let provs = statements(docs, Kind::provenance);
     for name in FIELDS {
         if allowed.iter().any(|a| a == name) {
             continue;

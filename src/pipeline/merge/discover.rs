@@ -33,6 +33,32 @@ pub enum Kind {
     Junit(String),
 }
 
+impl Kind {
+    /// The statement, when this is a provenance.
+    pub fn provenance(&self) -> Option<&Value> {
+        match self {
+            Kind::Provenance(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The statement, when this is a VSA.
+    pub fn vsa(&self) -> Option<&Value> {
+        match self {
+            Kind::Vsa(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The documents of one kind with their statements, in input order: `pick` is
+/// [`Kind::provenance`] or [`Kind::vsa`].
+pub fn statements(docs: &[Doc], pick: fn(&Kind) -> Option<&Value>) -> Vec<(&Doc, &Value)> {
+    docs.iter()
+        .filter_map(|d| Some((d, pick(&d.kind)?)))
+        .collect()
+}
+
 /// One recognised document.
 #[derive(Debug, Clone)]
 pub struct Doc {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Value};
 
 use super::checks::Artifact;
-use super::discover::{Doc, Kind};
+use super::discover::{statements, Doc, Kind};
 use crate::evidence::{canonical_json, sha256_hex, tool_id, TOOL_VERSION, URI_BASE};
 use crate::report::checksums::{self, Entry};
 
@@ -28,15 +28,6 @@ pub fn checksums(artifacts: &[Artifact]) -> Vec<u8> {
         })
         .collect();
     checksums::render(&entries)
-}
-
-fn provenances(docs: &[Doc]) -> Vec<(&Doc, &Value)> {
-    docs.iter()
-        .filter_map(|d| match &d.kind {
-            Kind::Provenance(v) => Some((d, v)),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Subjects of every statement of one kind, deduplicated by name, sorted.
@@ -64,7 +55,7 @@ fn union(into: &mut Vec<Value>, from: &Value, seen: &mut BTreeSet<String>) {
 /// The merged provenance, or `None` when no input held one. `checksums` is the merged
 /// checksums file when one is written (a byproduct, as a build records its own).
 pub fn provenance(docs: &[Doc], checksums: Option<(&str, &str)>) -> Option<Value> {
-    let provs = provenances(docs);
+    let provs = statements(docs, Kind::provenance);
     let (_, first) = provs.first()?;
     let def0 = &first["predicate"]["buildDefinition"];
     let mut external = def0["externalParameters"].clone();
@@ -164,13 +155,7 @@ pub fn provenance(docs: &[Doc], checksums: Option<(&str, &str)>) -> Option<Value
 /// `extra` are documents this merge wrote that the summary also rests on (the merged
 /// provenance), by name and digest.
 pub fn vsa(docs: &[Doc], now: &str, extra: &[(String, String)]) -> Option<Value> {
-    let vsas: Vec<(&Doc, &Value)> = docs
-        .iter()
-        .filter_map(|d| match &d.kind {
-            Kind::Vsa(v) => Some((d, v)),
-            _ => None,
-        })
-        .collect();
+    let vsas = statements(docs, Kind::vsa);
     let (_, first) = vsas.first()?;
     let p0 = &first["predicate"];
     let passed = vsas

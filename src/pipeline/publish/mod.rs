@@ -260,6 +260,7 @@ pub fn prepare(
                 request.lock,
                 &insecure,
             )?;
+            reporter.add_secrets(&b.pulled.secrets);
             (b.pulled.image.clone(), Some(b))
         }
     };
@@ -537,11 +538,10 @@ pub fn publish(
     if let Some(to) = &p.push {
         reporter.progress_phase("image", "pushing");
         let done = remote::push(ctx, &assembled, to, p.registry.as_ref(), &p.insecure)?;
-        for (a, (digest, via)) in
-            attached
-                .iter()
-                .zip(remote::push_referrers(ctx, to, &attached, &p.insecure)?)
-        {
+        reporter.add_secrets(&done.secrets);
+        let (listed, secrets) = remote::push_referrers(ctx, to, &attached, &p.insecure)?;
+        reporter.add_secrets(&secrets);
+        for (a, (digest, via)) in attached.iter().zip(listed) {
             after.push((
                 "Attached",
                 format!(

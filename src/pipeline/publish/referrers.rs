@@ -115,35 +115,14 @@ pub fn documents(
         }
     }
     if outs.provenance.is_some() {
-        let profile = ev::profile_info(
-            &ctx.profile.name,
-            ctx.profile.file.as_deref(),
-            &ctx.work_dir,
-        )?;
-        let recorded = artifacts
-            .iter()
-            .find_map(|a| a.go_version())
-            .map(str::to_string);
-        let module_dir = ctx.module_dir.as_deref().unwrap_or(&ctx.work_dir);
-        let source = ev::source(&ctx.host, module_dir, &ctx.work_dir);
-        let resource_uri = outs
-            .resource_uri
-            .clone()
-            .or_else(|| source.as_ref().map(|s| s.uri.clone()))
-            .unwrap_or_else(|| format!("file://{}", ctx.work_dir.display()));
-        let e = evidence::Evidence {
-            command: evidence::Command::Build,
-            started_on: facts.started_on.to_string(),
-            finished_on: ev::now(),
-            invocation_id: ev::invocation_id(&ctx.host),
-            profile: Some(profile),
-            go: Some(ev::toolchain(facts.go, recorded.as_deref())),
-            source,
-            checksums: None,
-            provenance: None,
+        let e = ev::of_build(
+            ctx,
+            facts.go,
+            outs,
+            facts.started_on.to_string(),
+            None,
             artifacts,
-            resource_uri,
-        };
+        )?;
         if let Some(mut doc) = evidence::provenance::render(&e) {
             image_subjects(&mut doc, image, names);
             if !outs.host_paths {

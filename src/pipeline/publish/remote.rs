@@ -16,6 +16,7 @@ use crate::profile::{ImageSettings, Sourced};
 use crate::registry::base::{self, PulledBase, Wanted};
 use crate::registry::publish::PushedImage;
 use crate::registry::{http, Kind, Options, Reference, RegistryError};
+use crate::sanitize::redact::Secrets;
 
 use super::settings::at;
 
@@ -241,15 +242,15 @@ pub fn destination(push: &str, image: &ImageSettings, tags: &[String]) -> anyhow
 
 /// Pushes each referrer into `push`'s repository (after the image): the referrers API,
 /// else the `sha256-<hex>` tag of its subject. Each manifest's digest and how it is
-/// listed.
+/// listed, and the credentials and tokens used (for masking other output).
 pub fn push_referrers(
     ctx: &Context,
     push: &Push,
     attached: &[super::referrers::Attached],
     insecure: &[String],
-) -> anyhow::Result<Vec<(String, crate::registry::Via)>> {
+) -> anyhow::Result<(Vec<(String, crate::registry::Via)>, Secrets)> {
     if attached.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Secrets::default()));
     }
     let options = options(ctx, &push.dest.registry, insecure);
     let fail = |e: RegistryError| {
@@ -273,7 +274,7 @@ pub fn push_referrers(
         .map_err(fail)?;
         out.push(r);
     }
-    Ok(out)
+    Ok((out, client.secrets()))
 }
 
 /// Pushes the assembled image to `push` (the base's layers mounted from its repository
@@ -479,25 +480,22 @@ mod tests {
         ] {
             assert_eq!(http::plain_allowed(host, &all), want, "case {host}");
         }
-        let e = registry_failure(
-            "x: ",
-            RegistryError::new(Kind::Unreachable, "cannot reach registry `other.lan`"),
-            "other.lan",
-            &all,
-        );
-        assert!(
-            format!("{e}").contains("--insecure-registry other.lan"),
-            "{e}"
-        );
-        let e = registry_failure(
-            "x: ",
-            RegistryError::new(Kind::Unreachable, "cannot reach registry `reg.lan:5000`"),
-            "reg.lan:5000",
-            &all,
-        );
-        assert!(
-            !format!("{e}").contains("--insecure-registry"),
-            "named already: {e}"
-        );
+        // A host not named yet gets the hint; one named already does not.
+        for (host, hint) in [("other.lan", true), ("reg.lan:5000", false)] {
+            let why = format!("cannot reach registry `{host}`");
+            let e = registry_failure(
+                "x: ",
+                RegistryError::new(Kind::Unreachable, why),
+                host,
+                &all,
+            );
+            let shown = format!("{e}");
+            let found = if hint {
+                shown.contains(&format!("--insecure-registry {host}"))
+            } else {
+                shown.contains("--insecure-registry")
+            };
+            assert_eq!(found, hint, "case {host}: {e}");
+        }
     }
 }

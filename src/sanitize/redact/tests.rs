@@ -128,3 +128,24 @@ fn secrets_are_masked_in_every_spelling() {
     assert_eq!(s.mask("1 /usr/bin"), "1 /usr/bin", "short and harmless");
     assert!(!format!("{s:?}").contains("ghp_"), "Debug shows no secret");
 }
+
+#[test]
+fn secrets_learnt_later_are_masked_by_every_clone() {
+    let host = Secrets::collect([("GITHUB_TOKEN", "ghp_0123456789")], [], None);
+    let held = host.clone(); // as a reporter's clone holds it
+    let token = Secrets::collect([("REGISTRY_SECRET", "bearer-token-abcdef")], [], None);
+    assert_eq!(held.mask("bearer-token-abcdef"), "bearer-token-abcdef");
+    host.add(&token);
+    host.add(&host.clone()); // adding itself changes nothing and does not deadlock
+    for s in [&host, &held] {
+        assert_eq!(
+            s.mask("auth ghp_0123456789 then bearer-token-abcdef"),
+            "auth *** then ***"
+        );
+    }
+    assert_eq!(
+        token.mask("ghp_0123456789"),
+        "ghp_0123456789",
+        "one way only"
+    );
+}

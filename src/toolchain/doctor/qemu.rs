@@ -50,7 +50,7 @@ pub(super) fn qemu_line(p: &ResolvedProfile, target: &Target, host: &Host, i: &I
     let loaders = target.arch().map_or(&[][..], |a| a.glibc_loaders);
     let mut first_err = None;
     for loader in loaders {
-        match smoke::runner_for_on(on, target, Some(loader), i.host, &env, i.work_dir) {
+        match smoke::runner_for(on, target, Some(loader), i.host, &env, i.work_dir) {
             Ok(Runner::Emulator {
                 root: Some(root), ..
             }) => {

@@ -69,8 +69,8 @@ use super::interrupt::{self, Stop};
 pub use capture::{Output, OUTPUT_CAP};
 pub use inimage::run_in_image;
 pub use runner::{
-    find_runner, find_runner_on, image_runner, library_root, runner_for, runner_for_on, CannotRun,
-    ImageRunner, LibraryRoot, Runner, BINFMT_MISC,
+    find_runner, find_runner_on, image_runner, library_root, runner_for, CannotRun, ImageRunner,
+    LibraryRoot, Runner, BINFMT_MISC,
 };
 
 use crate::profile::duration::MAX_SMOKE_TIMEOUT as MAX_TIMEOUT;

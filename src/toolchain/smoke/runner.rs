@@ -191,22 +191,13 @@ pub fn library_root(
     Err(tried.join("; "))
 }
 
-/// How to run this artifact here: [`find_runner`], and for a dynamically linked one
-/// (`interpreter` is its PT_INTERP) where its loader is: natively the host's; under
-/// qemu in the [`library_root`] (qemu's `-L`), else the host's own root (a multiarch
-/// host). Otherwise why it cannot run here, with what to install.
+/// How to run this artifact on a host of the given GOOS/GOARCH (`on`: the build's
+/// [`crate::target::host`]; doctor names the host go reports): [`find_runner_on`], and
+/// for a dynamically linked one (`interpreter` is its PT_INTERP) where its loader is:
+/// natively the host's; under qemu in the [`library_root`] (qemu's `-L`), else the
+/// host's own root (a multiarch host). Otherwise why it cannot run here, with what to
+/// install.
 pub fn runner_for(
-    target: &Target,
-    interpreter: Option<&str>,
-    host: &HostEnv,
-    env: &BTreeMap<String, String>,
-    cwd: &Path,
-) -> Result<Runner, CannotRun> {
-    runner_for_on(crate::target::host(), target, interpreter, host, env, cwd)
-}
-
-/// [`runner_for`] for a host of the given GOOS/GOARCH.
-pub fn runner_for_on(
     on: (&str, &str),
     target: &Target,
     interpreter: Option<&str>,

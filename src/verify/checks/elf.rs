@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{format_check, stripped_check, Judged};
 use crate::profile::{BtiPolicy, FloatAbi};
-use crate::target::{self, Arch, Class, Endian, FlagsRule, Format};
+use crate::target::{self, Arch, Class, Endian, FlagsRule, Format, EM_AARCH64, EM_ARM};
 use crate::verify::abi::{arm_attributes, gnu_property};
 use crate::verify::check::Check;
 use crate::verify::format::elf_file::{ElfFile, Shdr, DF_1_NODEFLIB, DF_1_PIE, SHT_SYMTAB};
@@ -12,8 +12,6 @@ use crate::verify::format::Malformed;
 use crate::verify::policy::Policy;
 use crate::verify::verdict::{Facts, Verdict};
 
-const EM_ARM: u16 = 40;
-const EM_AARCH64: u16 = 183;
 const SHT_ARM_ATTRIBUTES: u32 = 0x7000_0003;
 const EF_ARM_EABIMASK: u32 = 0xff00_0000;
 const EF_ARM_ABI_FLOAT_SOFT: u32 = 0x200;
