@@ -202,14 +202,39 @@ pub fn from_goreleaser(
         profile::find_module_dir(&req.work_dir).unwrap_or_else(|| req.work_dir.clone());
     let source = goreleaser::find(&req.work_dir, file)?;
     let (path, replaced) = profile_path(&module_dir, req.force)?;
-    let dir_name = module_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+    let gomod = super::GoMod::read(&module_dir).ok();
+    // goreleaser's project name without project_name or a release repository: the last
+    // element of the module path, else the directory name.
+    let fallback = gomod
+        .as_ref()
+        .and_then(|m| m.module.rsplit('/').next())
+        .filter(|n| !n.is_empty())
+        .map(String::from)
+        .or_else(|| {
+            module_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_else(|| "app".into());
-    let t = goreleaser::load(&source, &dir_name)?;
-    let go = super::GoMod::read(&module_dir)
-        .ok()
-        .and_then(|m| m.go.map(|(v, _)| v.to_string()));
+    let mut t = goreleaser::load(&source, &fallback)?;
+    // goreleaser runs go in `dir`; a profile builds from the module directory, so a
+    // `dir` that is a module of its own is not a package of this one.
+    for b in &t.builds {
+        if let Some((dir, line)) = &b.dir {
+            if dir != "." && module_dir.join(dir).join("go.mod").is_file() {
+                t.notes.push(goreleaser::Note {
+                    path: format!("builds[{}].dir", b.index),
+                    line: *line,
+                    text: format!(
+                        "not translated: {dir} is a module of its own (it holds a go.mod); \
+                         translate from there: cargo xbuild-go -C {dir} init --from-goreleaser FILE"
+                    ),
+                    strict: true,
+                });
+            }
+        }
+    }
+    let go = gomod.and_then(|m| m.go.map(|(v, _)| v.to_string()));
     let out = Translated {
         path: path.clone(),
         source: source.clone(),

@@ -1,7 +1,10 @@
 //! `init --from-goreleaser`: a goreleaser config's go builds as profiles. Inner layers:
-//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound) below
+//! [`yaml`] (the tree with lines, anchors, merge keys, the alias bound), [`matrix`]
+//! (a build's target set) and [`template`] (Go templates as placeholders) below
 //! [`translate`] (builds to profiles, notes) below this file (finding, rendering).
 
+pub mod matrix;
+pub mod template;
 pub mod translate;
 pub mod yaml;
 
@@ -43,15 +46,20 @@ pub fn find(dir: &Path, file: Option<&Path>) -> anyhow::Result<PathBuf> {
         })
 }
 
-/// Reads and translates `file`. Bad YAML, a YAML bomb or no go build is exit 2.
+/// Reads and translates `file`. Bad YAML, a YAML bomb, a root or `builds` of the
+/// wrong shape, or no go build is exit 2.
 pub fn load(file: &Path, dir_name: &str) -> anyhow::Result<Translation> {
     let bytes = crate::input::file::read(file, 4 << 20)
         .map_err(|e| usage(format!("{}: {e}", file.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| usage(format!("{}: not UTF-8 text", file.display())))?;
     let root = yaml::parse(&text).map_err(|e| usage(format!("{}: {e}", file.display())))?;
-    translate::translate(&root, dir_name)
-        .map_err(|_| usage(format!("no go builds in {}", file.display())))
+    translate::translate(&root, dir_name).map_err(|e| {
+        match e.strip_prefix(translate::NO_GO_BUILDS) {
+            Some(why) => usage(format!("no go builds in {}{why}", file.display())),
+            None => usage(format!("{}: {e}", file.display())),
+        }
+    })
 }
 
 fn quote(s: &str) -> String {
@@ -114,13 +122,27 @@ pub fn render(t: &Translation, source: &Path, go: Option<&str>) -> String {
         if !b.pass_env.is_empty() {
             out.push_str(&format!("pass-env = {}\n", list(&b.pass_env)));
         }
-        for (target, vars) in &b.target_env {
+        for (target, o) in &b.overrides {
             out.push_str(&format!(
-                "\n[profile.{}.target.{}]\nenv = {}\n",
+                "\n[profile.{}.target.{}]\n",
                 super::writer::key(&b.name),
-                quote(target),
-                table(vars)
+                quote(target)
             ));
+            if let Some(c) = o.cgo {
+                out.push_str(&format!("cgo = {c}\n"));
+            }
+            if let Some(l) = &o.ldflags {
+                out.push_str(&format!("ldflags = {}\n", quote(l)));
+            }
+            if !o.flags.is_empty() {
+                out.push_str(&format!("flags = {}\n", list(&o.flags)));
+            }
+            if !o.tags.is_empty() {
+                out.push_str(&format!("tags = {}\n", list(&o.tags)));
+            }
+            if !o.env.is_empty() {
+                out.push_str(&format!("env = {}\n", table(&o.env)));
+            }
         }
     }
     out

@@ -2,8 +2,9 @@
 //! defaults and ignores, flags, templates as placeholders, and a note with YAML path and
 //! line for everything that does not translate.
 
+use super::matrix::{level_of, tool_target};
+use super::template::{self, Field};
 use super::yaml::{Node, Value};
-use crate::target::Target;
 
 /// Something not translated, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,11 @@ impl std::fmt::Display for Note {
 #[derive(Debug, Clone, Default)]
 pub struct Build {
     pub name: String,
+    /// The build's index in `builds`, and its line.
+    pub index: usize,
     pub line: usize,
+    /// goreleaser's `dir` (where it runs go), and its line, when set.
+    pub dir: Option<(String, usize)>,
     pub targets: Vec<String>,
     pub package: String,
     pub output: String,
@@ -37,8 +42,18 @@ pub struct Build {
     pub cgo: Option<bool>,
     /// `mod_timestamp` as the profile's `mtime` template.
     pub mtime: Option<String>,
-    /// Per-target env from `overrides` (`CC`, `CXX`, …).
-    pub target_env: Vec<(String, Vec<(String, String)>)>,
+    /// Per-target settings from `overrides`, keyed by the exact target.
+    pub overrides: Vec<(String, Override)>,
+}
+
+/// What an entry of `overrides` sets for its target.
+#[derive(Debug, Clone, Default)]
+pub struct Override {
+    pub env: Vec<(String, String)>,
+    pub cgo: Option<bool>,
+    pub ldflags: Option<String>,
+    pub flags: Vec<String>,
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -47,44 +62,11 @@ pub struct Translation {
     pub notes: Vec<Note>,
 }
 
+/// translate's Err when the config holds no go build.
+pub const NO_GO_BUILDS: &str = "no go builds";
+
 /// goreleaser's default ldflags.
 pub const DEFAULT_LDFLAGS: &str = "-s -w -X main.version={{.Version}} -X main.commit={{.Commit}} -X main.date={{.Date}} -X main.builtBy=goreleaser";
-
-/// `go_first_class` and `go_118_first_class` (goreleaser: the first-class ports of go1.18).
-pub const FIRST_CLASS: &[&str] = &[
-    "darwin_amd64_v1",
-    "darwin_arm64_v8.0",
-    "linux_386_sse2",
-    "linux_amd64_v1",
-    "linux_arm_6",
-    "linux_arm64_v8.0",
-    "windows_386_sse2",
-    "windows_amd64_v1",
-];
-
-/// The level key of an arch and goreleaser's default for it.
-fn level_of(arch: &str) -> Option<(&'static str, &'static str)> {
-    Some(match arch {
-        "amd64" => ("goamd64", "v1"),
-        "arm64" => ("goarm64", "v8.0"),
-        "arm" => ("goarm", "6"),
-        "386" => ("go386", "sse2"),
-        "mips" | "mipsle" | "mips64" | "mips64le" => ("gomips", "hardfloat"),
-        "riscv64" => ("goriscv64", "rva20u64"),
-        "ppc64" | "ppc64le" => ("goppc64", "power8"),
-        _ => return None,
-    })
-}
-
-/// goreleaser's `os_arch[_level]` as the tool's target, or None when Go lacks the pair.
-fn tool_target(os: &str, arch: &str, level: Option<&str>) -> Option<String> {
-    let t = match level {
-        Some(l) if arch == "arm" => format!("{os}/{arch}/v{l}"),
-        Some(l) => format!("{os}/{arch}/{l}"),
-        None => format!("{os}/{arch}"),
-    };
-    Target::parse(&t).ok().map(|_| t)
-}
 
 const KEYS: &[&str] = &[
     "id",
@@ -122,82 +104,115 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     fn note(&mut self, path: &str, line: usize, text: impl Into<String>, strict: bool) {
-        self.notes.push(Note {
+        let n = Note {
             path: path.to_string(),
             line,
             text: text.into(),
             strict,
-        });
+        };
+        if !self.notes.contains(&n) {
+            self.notes.push(n);
+        }
     }
 
-    /// A goreleaser template as the tool's placeholders; what has no placeholder is
-    /// kept as written and noted.
+    /// A goreleaser template as the tool's placeholders; what has none is left out
+    /// and noted.
     fn template(&mut self, s: &str, path: &str, line: usize) -> String {
-        let mut out = String::new();
-        let mut rest = s;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find("}}") else {
-                out.push_str(&rest[start..]);
-                rest = "";
-                break;
-            };
-            let inner = rest[start + 2..start + end].trim();
-            let mapped = match inner {
-                ".Version" => Some("{version}".to_string()),
-                ".Tag" => Some("{tag}".to_string()),
-                ".Commit" | ".FullCommit" => Some("{commit}".to_string()),
-                ".ShortCommit" => Some("{short-commit}".to_string()),
-                ".Date" | ".CommitDate" => Some("{commit-date}".to_string()),
-                ".Os" => Some("{os}".to_string()),
-                ".Arch" => Some("{arch}".to_string()),
-                ".Target" => Some("{target}".to_string()),
-                ".ProjectName" => Some(self.project.clone()),
-                _ => None,
-            };
-            match mapped {
-                Some(m) => out.push_str(&m),
-                None => {
-                    self.note(
-                        path,
-                        line,
-                        format!("not translated: template `{{{{ {inner} }}}}` has no placeholder; kept as written"),
-                        true,
-                    );
-                    out.push_str(&rest[start..start + end + 2]);
-                }
-            }
-            rest = &rest[start + end + 2..];
+        self.template_in(s, Field::Value, path, line)
+    }
+
+    fn template_in(&mut self, s: &str, field: Field, path: &str, line: usize) -> String {
+        let (out, notes) = template::translate(s, field, &self.project);
+        for (breaks, n) in notes {
+            self.note(path, line + breaks, format!("not translated: {n}"), true);
         }
-        out.push_str(rest);
         out
     }
 }
 
-/// A string or a list of strings.
-fn strings(n: &Node) -> Vec<String> {
+/// A string or each string of a list, with its YAML path (`key[i]` in a list) and line.
+fn entries(n: &Node, path: &str) -> Vec<(String, String, usize)> {
     match &n.value {
-        Value::Str(s) => vec![s.clone()],
+        Value::Str(s) => vec![(s.clone(), path.to_string(), n.line)],
         Value::Seq(items) => items
             .iter()
-            .filter_map(|i| i.as_str().map(String::from))
+            .enumerate()
+            .filter_map(|(i, it)| {
+                it.as_str()
+                    .map(|s| (s.to_string(), format!("{path}[{i}]"), it.line))
+            })
             .collect(),
         _ => Vec::new(),
     }
 }
 
-fn truthy(n: Option<&Node>) -> bool {
-    n.and_then(Node::as_str).is_some_and(|s| s == "true")
+impl Cx<'_> {
+    /// The strings of `n`, templates translated, the empty ones dropped (goreleaser's
+    /// templated lists skip them).
+    fn items(&mut self, n: &Node, path: &str) -> Vec<String> {
+        entries(n, path)
+            .into_iter()
+            .map(|(s, p, line)| self.template(&s, &p, line))
+            .filter(|s| !s.trim().is_empty())
+            .collect()
+    }
+
+    /// `ldflags`, `flags`/`asmflags`/`gcflags` and `tags` of a build or an override.
+    fn go_flags(&mut self, b: &Node, path: &str) -> (Option<String>, Vec<String>, Vec<String>) {
+        let ldflags = b
+            .get("ldflags")
+            .map(|l| self.items(l, &format!("{path}.ldflags")).join(" "));
+        let mut flags = Vec::new();
+        for (key, flag) in [
+            ("flags", ""),
+            ("asmflags", "-asmflags="),
+            ("gcflags", "-gcflags="),
+        ] {
+            if let Some(n) = b.get(key) {
+                for f in self.items(n, &format!("{path}.{key}")) {
+                    flags.push(format!("{flag}{f}"));
+                }
+            }
+        }
+        let tags = b
+            .get("tags")
+            .map(|n| self.items(n, &format!("{path}.tags")))
+            .unwrap_or_default();
+        (ldflags, flags, tags)
+    }
 }
 
-/// Translates a goreleaser config. `dir_name` names a build with no `id` and no
-/// `project_name`. Err: no go build at all.
-pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
+/// goreleaser's `skip` as Go's strconv.ParseBool reads it.
+fn truthy(n: Option<&Node>) -> bool {
+    n.and_then(Node::as_str)
+        .is_some_and(|s| matches!(s, "1" | "t" | "T" | "true" | "TRUE" | "True"))
+}
+
+/// Translates a goreleaser config. `fallback` names the project when neither
+/// `project_name` nor a `release` repository name does (goreleaser then takes the last
+/// element of go.mod's module path). Err: no go build at all.
+pub fn translate(root: &Node, fallback: &str) -> Result<Translation, String> {
     let mut t = Translation::default();
+    // goreleaser's order: project_name, then release.github/gitlab/gitea.name.
+    let release_name = ["github", "gitlab", "gitea"].iter().find_map(|f| {
+        root.get("release")
+            .and_then(|r| r.get(f))
+            .and_then(|g| g.get("name"))
+            .and_then(Node::as_str)
+            .filter(|n| !n.is_empty() && !n.contains("{{"))
+    });
     let project = root
         .get("project_name")
         .and_then(Node::as_str)
-        .unwrap_or(dir_name)
+        .or(release_name)
+        .unwrap_or(fallback)
+        .to_string();
+    let dist = root
+        .get("dist")
+        .and_then(Node::as_str)
+        .map(|d| d.trim_end_matches('/'))
+        .filter(|d| !d.is_empty())
+        .unwrap_or("dist")
         .to_string();
     if let Value::Map(top) = &root.value {
         let outside: Vec<&str> = top
@@ -208,7 +223,7 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
             .filter(|k| {
                 !matches!(
                     *k,
-                    "builds" | "env" | "project_name" | "version" | "before" | "dist"
+                    "builds" | "env" | "project_name" | "version" | "before" | "dist" | "includes"
                 )
             })
             .collect();
@@ -222,6 +237,17 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
                 line,
                 text: "outside this tool's scope (it builds and verifies; packaging and release are not translated)".into(),
                 strict: false,
+            });
+        }
+        if let Some((_, inc)) = top.iter().find(|(k, _)| k == "includes") {
+            // goreleaser Pro's includes can hold the builds themselves.
+            t.notes.push(Note {
+                path: "includes".into(),
+                line: inc.line,
+                text: "not translated: included files are not read, so builds they hold are not profiles here; \
+                       copy them into this file and translate again"
+                    .into(),
+                strict: true,
             });
         }
         if let Some((_, b)) = top.iter().find(|(k, _)| k == "before") {
@@ -239,17 +265,27 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
     };
     let mut global_env: Vec<(String, String, usize)> = Vec::new();
     if let Some(env) = root.get("env") {
-        for (i, e) in strings(env).iter().enumerate() {
-            global_env.push((e.clone(), format!("env[{i}]"), env.line));
-        }
+        global_env = entries(env, "env");
     }
     // goreleaser builds `builds`, else one default build of `.`.
-    let builds: Vec<Node> = match root.get("builds").map(|b| &b.value) {
-        Some(Value::Seq(items)) => items.clone(),
-        Some(_) | None => Vec::new(),
+    // goreleaser refuses a config whose root or `builds` has the wrong shape.
+    if !matches!(root.value, Value::Map(_) | Value::Null) {
+        return Err(format!(
+            "line {}: the config is not a mapping of sections",
+            root.line
+        ));
+    }
+    let builds: Vec<Node> = match root.get("builds").map(|b| (&b.value, b.line)) {
+        Some((Value::Seq(items), _)) => items.clone(),
+        Some((Value::Null, _)) | None => Vec::new(),
+        Some((_, line)) => {
+            return Err(format!(
+                "builds (line {line}): a list of builds (`- id: …`), not a single value"
+            ))
+        }
     };
-    let no_builds_key = root.get("builds").is_none();
-    let list: Vec<Node> = if no_builds_key {
+    // `builds: []` and `builds:` (null) are no builds too.
+    let list: Vec<Node> = if builds.is_empty() {
         vec![Node {
             value: Value::Map(Vec::new()),
             line: 1,
@@ -270,10 +306,29 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
                 continue;
             }
         }
-        if truthy(b.get("skip")) || truthy(b.get("disable")) {
+        for key in ["skip", "disable"] {
+            if let Some(n) = b
+                .get(key)
+                .filter(|n| n.as_str().is_some_and(|v| v.contains("{{")))
+            {
+                cx.note(
+                    &format!("{path}.{key}"),
+                    n.line,
+                    format!(
+                        "not translated: `{}` is a template; the build is translated as not skipped",
+                        n.as_str().unwrap_or("")
+                    ),
+                    true,
+                );
+            }
+        }
+        if let Some((key, n)) = ["skip", "disable"]
+            .iter()
+            .find_map(|k| b.get(k).filter(|n| truthy(Some(n))).map(|n| (k, n)))
+        {
             cx.note(
-                &format!("{path}.skip"),
-                b.line,
+                &format!("{path}.{key}"),
+                n.line,
                 "skipped, as goreleaser skips it",
                 false,
             );
@@ -330,8 +385,22 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
         let binary = b
             .get("binary")
             .and_then(Node::as_str)
-            .map(|s| cx.template(s, &format!("{path}.binary"), b.line))
-            .unwrap_or_else(|| project.clone());
+            .map(|s| {
+                let line = b.get("binary").map_or(b.line, |n| n.line);
+                cx.template_in(s, Field::Path, &format!("{path}.binary"), line)
+            })
+            .unwrap_or_else(|| {
+                // `main: ./cmd/...` without `binary`: goreleaser names each binary
+                // after its package, as `{name}` does.
+                if b.get("main")
+                    .and_then(Node::as_str)
+                    .is_some_and(|m| m.ends_with("/..."))
+                {
+                    "{name}".to_string()
+                } else {
+                    project.clone()
+                }
+            });
         let main = b.get("main").and_then(Node::as_str).unwrap_or(".");
         let package = match b.get("dir").and_then(Node::as_str) {
             Some(d) if d != "." => {
@@ -345,113 +414,54 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
         };
         let mut build = Build {
             name: name.clone(),
+            index: i,
             line: b.line,
+            dir: b
+                .get("dir")
+                .and_then(|d| d.as_str().map(|s| (s.to_string(), d.line))),
             package,
-            output: format!("dist/{name}_{{target}}/{binary}{{exe}}"),
+            output: format!("{dist}/{name}_{{target}}/{binary}{{exe}}"),
             ..Build::default()
         };
-        build.targets = targets(b, &path, &mut cx);
-        let ldflags = match b.get("ldflags") {
-            Some(l) => strings(l).join(" "),
-            None => DEFAULT_LDFLAGS.to_string(),
-        };
-        let lline = b.get("ldflags").map_or(b.line, |l| l.line);
-        build.ldflags = cx.template(&ldflags, &format!("{path}.ldflags"), lline);
-        for (key, flag) in [
-            ("flags", ""),
-            ("asmflags", "-asmflags="),
-            ("gcflags", "-gcflags="),
-        ] {
-            if let Some(n) = b.get(key) {
-                for f in strings(n) {
-                    let f = cx.template(&f, &format!("{path}.{key}"), n.line);
-                    build.flags.push(format!("{flag}{f}"));
-                }
-            }
+        let (targets, notes) = super::matrix::targets(b, &path);
+        for (p, line, text) in notes {
+            cx.note(&p, line, text, true);
         }
-        if let Some(n) = b.get("tags") {
-            build.tags = strings(n);
+        build.targets = targets;
+        if build.targets.is_empty() {
+            cx.note(
+                &path,
+                b.line,
+                "not translated: no target is left (goreleaser builds nothing here); no profile",
+                true,
+            );
+            continue;
         }
+        let (ldflags, flags, tags) = cx.go_flags(b, &path);
+        build.ldflags = ldflags
+            .unwrap_or_else(|| cx.template(DEFAULT_LDFLAGS, &format!("{path}.ldflags"), b.line));
+        build.flags = flags;
+        build.tags = tags;
         let mut env = global_env.clone();
         if let Some(n) = b.get("env") {
-            for (j, e) in strings(n).iter().enumerate() {
-                env.push((e.clone(), format!("{path}.env[{j}]"), n.line));
-            }
+            env.extend(entries(n, &format!("{path}.env")));
         }
+        let mut vars = Vars::default();
         for (e, epath, line) in env {
-            let Some((k, v)) = e.split_once('=') else {
-                cx.note(
-                    &epath,
-                    line,
-                    format!("not translated: `{e}` is not NAME=VALUE"),
-                    true,
-                );
-                continue;
-            };
-            let inner = v
-                .trim()
-                .trim_start_matches("{{")
-                .trim_end_matches("}}")
-                .trim();
-            if inner == format!(".Env.{k}") {
-                build.pass_env.push(k.to_string());
-            } else if k == "CGO_ENABLED" {
-                build.cgo = Some(v == "1");
-            } else {
-                let v = cx.template(v, &epath, line);
-                build.env.retain(|(o, _)| o != k);
-                build.env.push((k.to_string(), v));
-            }
+            vars.add(&e, &epath, line, &mut cx);
         }
+        build.flags.extend(vars.goflags);
+        build.cgo = vars.cgo;
+        build.env = vars.env;
+        build.pass_env = vars.pass_env;
         if let Some(Value::Seq(ovs)) = b.get("overrides").map(|o| &o.value) {
             for (j, o) in ovs.iter().enumerate() {
                 let opath = format!("{path}.overrides[{j}]");
-                let (Some(os), Some(arch)) = (
-                    o.get("goos").and_then(Node::as_str),
-                    o.get("goarch").and_then(Node::as_str),
-                ) else {
-                    cx.note(
-                        &opath,
-                        o.line,
-                        "not translated: an override without goos and goarch",
-                        true,
-                    );
-                    continue;
-                };
-                let mut vars = Vec::new();
-                if let Some(e) = o.get("env") {
-                    for s in strings(e) {
-                        if let Some((k, v)) = s.split_once('=') {
-                            vars.push((k.to_string(), cx.template(v, &opath, e.line)));
-                        }
+                if let Some((target, ov)) = override_of(o, &opath, &mut cx) {
+                    // goreleaser applies the first entry that matches a target.
+                    if !build.overrides.iter().any(|(t, _)| t == &target) {
+                        build.overrides.push((target, ov));
                     }
-                }
-                if let Value::Map(m) = &o.value {
-                    for (k, v) in m {
-                        if !matches!(
-                            k.as_str(),
-                            "goos"
-                                | "goarch"
-                                | "env"
-                                | "goarm"
-                                | "goamd64"
-                                | "goarm64"
-                                | "go386"
-                                | "gomips"
-                                | "goriscv64"
-                                | "goppc64"
-                        ) {
-                            cx.note(
-                                &format!("{opath}.{k}"),
-                                v.line,
-                                "not translated: only env is overridden per target",
-                                true,
-                            );
-                        }
-                    }
-                }
-                if !vars.is_empty() {
-                    build.target_env.push((format!("{os}/{arch}"), vars));
                 }
             }
         }
@@ -470,10 +480,15 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
         t.builds.push(build);
     }
     if t.builds.is_empty() {
-        return Err("no go builds".into());
+        // Say why when a build was dropped for a reason of its own.
+        return Err(match t.notes.iter().find(|n| n.strict) {
+            Some(n) => format!("{NO_GO_BUILDS}: {n}"),
+            None => NO_GO_BUILDS.into(),
+        });
     }
-    // Names must be unique as profiles.
+    // Names must be unique as profiles (goreleaser refuses two builds with one id).
     let mut seen: Vec<String> = Vec::new();
+    let mut renamed: Vec<Note> = Vec::new();
     for b in &mut t.builds {
         let base = b.name.clone();
         let mut n = 2;
@@ -481,89 +496,157 @@ pub fn translate(root: &Node, dir_name: &str) -> Result<Translation, String> {
             b.name = format!("{base}-{n}");
             n += 1;
         }
+        if b.name != base {
+            renamed.push(Note {
+                path: format!("builds[{}].id", b.index),
+                line: b.line,
+                text: format!(
+                    "not translated: a second build with id `{base}` (goreleaser refuses the config); its profile is `{}`",
+                    b.name
+                ),
+                strict: true,
+            });
+        }
         seen.push(b.name.clone());
     }
+    t.notes.extend(renamed);
     Ok(t)
 }
 
-/// The target set goreleaser builds for one build.
-fn targets(b: &Node, path: &str, cx: &mut Cx) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let add = |t: String, out: &mut Vec<String>| {
-        if !out.contains(&t) {
-            out.push(t);
+/// A build's (or an override's) `env` sorted into what the profile says with it.
+#[derive(Default)]
+struct Vars {
+    env: Vec<(String, String)>,
+    pass_env: Vec<String>,
+    cgo: Option<bool>,
+    /// `GOFLAGS`, which a profile says with `flags`.
+    goflags: Vec<String>,
+}
+
+impl Vars {
+    fn add(&mut self, e: &str, epath: &str, line: usize, cx: &mut Cx) {
+        let Some((k, v)) = e.split_once('=') else {
+            cx.note(
+                epath,
+                line,
+                format!("not translated: `{e}` is not NAME=VALUE"),
+                true,
+            );
+            return;
+        };
+        let inner = v
+            .trim()
+            .trim_start_matches("{{")
+            .trim_end_matches("}}")
+            .trim();
+        if inner == format!(".Env.{k}") {
+            if !self.pass_env.iter().any(|p| p == k) {
+                self.pass_env.push(k.to_string());
+            }
+            return;
         }
-    };
-    if let Some(ts) = b.get("targets") {
-        for s in strings(ts) {
-            let expanded: Vec<String> = if s == "go_first_class" || s == "go_118_first_class" {
-                FIRST_CLASS.iter().map(|s| s.to_string()).collect()
-            } else {
-                vec![s.clone()]
-            };
-            for e in expanded {
-                let parts: Vec<&str> = e.splitn(3, '_').collect();
-                let (os, arch) = (parts[0], parts.get(1).copied().unwrap_or(""));
-                let level = parts.get(2).copied().or(level_of(arch).map(|(_, d)| d));
-                match tool_target(os, arch, level) {
-                    Some(t) => add(t, &mut out),
-                    None => cx.note(
-                        &format!("{path}.targets"),
-                        ts.line,
-                        format!("not translated: target `{e}` is not one Go builds"),
-                        true,
-                    ),
+        let owner = match k {
+            "CGO_ENABLED" => match v {
+                "0" | "1" => {
+                    self.cgo = Some(v == "1");
+                    return;
                 }
+                _ => "`cgo` (true or false)",
+            },
+            "GOFLAGS" => {
+                let v = cx.template(v, epath, line);
+                self.goflags.extend(v.split_whitespace().map(String::from));
+                return;
+            }
+            "GOOS" | "GOARCH" | "GOARM" | "GOAMD64" | "GOARM64" | "GO386" | "GOMIPS"
+            | "GOMIPS64" | "GOPPC64" | "GORISCV64" => "`targets`",
+            "GOTOOLCHAIN" => "`go` (an exact version pins the toolchain)",
+            "GOROOT" | "GOENV" => "nothing (the tool's go and scrub set it)",
+            _ => {
+                let v = cx.template(v, epath, line);
+                self.env.retain(|(o, _)| o != k);
+                self.env.push((k.to_string(), v));
+                return;
+            }
+        };
+        cx.note(
+            epath,
+            line,
+            format!("not translated: `{e}`: a profile says {k} with {owner}"),
+            true,
+        );
+    }
+}
+
+/// An entry of `overrides` as the exact target it matches (goreleaser fills a level
+/// left out with its default, as for `targets`) and what it sets there.
+fn override_of(o: &Node, opath: &str, cx: &mut Cx) -> Option<(String, Override)> {
+    let (Some(os), Some(arch)) = (
+        o.get("goos").and_then(Node::as_str),
+        o.get("goarch").and_then(Node::as_str),
+    ) else {
+        cx.note(
+            opath,
+            o.line,
+            "not translated: an override without goos and goarch",
+            true,
+        );
+        return None;
+    };
+    let level = level_of(arch).map(|(key, def)| {
+        o.get(key)
+            .and_then(Node::as_str)
+            .filter(|l| !l.is_empty())
+            .unwrap_or(def)
+    });
+    let Some(target) = tool_target(os, arch, level) else {
+        cx.note(
+            opath,
+            o.line,
+            format!("not translated: {os}/{arch} is not a target Go builds"),
+            true,
+        );
+        return None;
+    };
+    let mut ov = Override::default();
+    let mut vars = Vars::default();
+    if let Some(e) = o.get("env") {
+        for (s, p, line) in entries(e, &format!("{opath}.env")) {
+            vars.add(&s, &p, line, cx);
+        }
+    }
+    for p in &vars.pass_env {
+        cx.note(
+            opath,
+            o.line,
+            format!("not translated: {p} passed through for one target only; add it to the profile's `pass-env`"),
+            true,
+        );
+    }
+    ov.env = vars.env;
+    ov.cgo = vars.cgo;
+    ov.flags = vars.goflags;
+    let (ldflags, flags, tags) = cx.go_flags(o, opath);
+    ov.ldflags = ldflags;
+    ov.flags.extend(flags);
+    ov.tags = tags;
+    if let Value::Map(m) = &o.value {
+        for (k, v) in m {
+            let known = matches!(
+                k.as_str(),
+                "goos" | "goarch" | "env" | "ldflags" | "flags" | "asmflags" | "gcflags" | "tags"
+            ) || level_of(arch).is_some_and(|(key, _)| key == k);
+            if !known {
+                cx.note(
+                    &format!("{opath}.{k}"),
+                    v.line,
+                    "not translated: an override sets env, ldflags, flags, asmflags, gcflags and tags, and the level of its own arch",
+                    true,
+                );
             }
         }
-        return out;
     }
-    let list = |key: &str, default: &[&str]| -> Vec<String> {
-        b.get(key)
-            .map(strings)
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| default.iter().map(|s| s.to_string()).collect())
-    };
-    let goos = list("goos", &["darwin", "linux", "windows"]);
-    let goarch = list("goarch", &["386", "amd64", "arm64"]);
-    let ignores: Vec<&Node> = match b.get("ignore").map(|i| &i.value) {
-        Some(Value::Seq(items)) => items.iter().collect(),
-        _ => Vec::new(),
-    };
-    for os in &goos {
-        for arch in &goarch {
-            let levels: Vec<(Option<&str>, Option<String>)> = match level_of(arch) {
-                Some((key, def)) => list(key, &[def])
-                    .into_iter()
-                    .map(|l| (Some(key), Some(l)))
-                    .collect(),
-                None => vec![(None, None)],
-            };
-            for (key, level) in levels {
-                let ignored = ignores.iter().any(|ig| {
-                    let Value::Map(m) = &ig.value else {
-                        return false;
-                    };
-                    !m.is_empty()
-                        && m.iter().all(|(k, v)| {
-                            let v = v.as_str().unwrap_or("");
-                            match k.as_str() {
-                                "goos" => v == os,
-                                "goarch" => v == arch,
-                                other => Some(other) == key && Some(v) == level.as_deref(),
-                            }
-                        })
-                });
-                if ignored {
-                    continue;
-                }
-                if let Some(t) = tool_target(os, arch, level.as_deref()) {
-                    add(t, &mut out);
-                }
-            }
-        }
-    }
-    out
+    Some((target, ov))
 }
 
 #[cfg(test)]

@@ -49,6 +49,18 @@ impl Node {
     }
 }
 
+/// A string or a list of strings.
+pub fn strings(n: &Node) -> Vec<String> {
+    match &n.value {
+        Value::Str(s) => vec![s.clone()],
+        Value::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(String::from))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 enum Open {
     Seq(Vec<Node>, usize, usize),
     /// Entries, a key waiting for its value (and the key's line), the line, the anchor.
