@@ -161,6 +161,24 @@ pub(super) fn exec_with(
         for d in first.env.dropped.iter().filter(affecting) {
             reporter.detail(&format!("dropped {} from {}: {}", d.name, d.from, d.reason));
         }
+        // An exported GOOS or GOFLAGS is what the user meant to apply: say, without -v,
+        // that the profile decided instead (by name only).
+        let exported: Vec<&str> = first
+            .env
+            .dropped
+            .iter()
+            .filter(|d| {
+                d.from == "host" && crate::envvars::BUILD_AFFECTING.contains(&d.name.as_str())
+            })
+            .map(|d| d.name.as_str())
+            .collect();
+        if !exported.is_empty() && !reporter.quiet {
+            reporter.warn(&format!(
+                "ignoring {} from the environment: the profile decides the build \
+                 (`cargo xbuild-go env --explain` lists what is dropped and why)",
+                exported.join(", ")
+            ));
+        }
         let others = first.env.dropped.iter().filter(|d| !affecting(d)).count();
         if others > 0 {
             reporter.detail(&format!(
