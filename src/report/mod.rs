@@ -671,14 +671,18 @@ impl Reporter {
     /// An evidence document was written: a status line, or an `evidence` event.
     pub fn evidence(&self, kind: &str, path: &Path, sha256: &str, subjects: usize) {
         match self.format {
-            MessageFormat::Human | MessageFormat::Github => self.status(
-                "Wrote",
-                &format!(
-                    "{kind} {} ({subjects} subject{})",
-                    shown(path),
-                    if subjects == 1 { "" } else { "s" }
-                ),
-            ),
+            MessageFormat::Human | MessageFormat::Github => {
+                // A layout counts platforms; a JUnit file has no subjects to count.
+                let noun = match kind {
+                    "oci-layout" => Some("platform"),
+                    _ if subjects == 0 && kind == "junit" => None,
+                    _ => Some("subject"),
+                };
+                let count = noun
+                    .map(|n| format!(" ({subjects} {n}{})", if subjects == 1 { "" } else { "s" }))
+                    .unwrap_or_default();
+                self.status("Wrote", &format!("{kind} {}{count}", shown(path)))
+            }
             MessageFormat::Json => self.write_json(&json::Event::Evidence {
                 kind,
                 path: escape::lossless(path),
