@@ -396,12 +396,14 @@ pub(super) fn exec_with(
     let mut checksums_written = None;
     if let Some(file) = &args.checksums {
         let path = ctx.work_dir.join(file);
-        files.push(write_checksums(reporter, &path, &sums).map(|sha| {
-            checksums_written = Some(crate::evidence::Written {
-                name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
-                sha256: sha,
-            });
-        }));
+        files.push(
+            write_checksums(reporter, &path, &sums, &ctx.work_dir).map(|sha| {
+                checksums_written = Some(crate::evidence::Written {
+                    name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
+                    sha256: sha,
+                });
+            }),
+        );
     }
     if outs.any() {
         let errors = write_evidence(
@@ -476,13 +478,16 @@ struct Outcome {
 }
 
 /// Writes `sha256  path` lines as sha256sum writes them (see report::checksums), paths
-/// relative to the checksum file's directory when under it, merged into the file when
+/// relative to the checksum file's directory when under it, else to the working
+/// directory `work` when the file is under that (not a host path a release should carry;
+/// `sha256sum -c ev/SHA256SUMS` from there reads it), merged into the file when
 /// it exists (this run's names replace theirs, others are kept); atomically. Returns the
 /// sha256 of the file written.
 fn write_checksums(
     reporter: &Reporter,
     file: &Path,
     sums: &[(String, PathBuf)],
+    work: &Path,
 ) -> anyhow::Result<String> {
     use crate::report::checksums::{self, Entry};
     use std::os::unix::ffi::OsStrExt;
@@ -492,12 +497,24 @@ fn write_checksums(
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating `{}`", crate::sanitize::escape::path(dir)))?;
+    // Names relative to `work` read back only from `work`: so only for a file below it.
+    let under_work = dir.strip_prefix(work).is_ok_and(|rel| {
+        rel.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
     let new: Vec<Entry> = sums
         .iter()
         .map(|(sha, path)| Entry {
             sha256: sha.clone(),
             name: path
                 .strip_prefix(dir)
+                .or_else(|e| {
+                    if under_work {
+                        path.strip_prefix(work)
+                    } else {
+                        Err(e)
+                    }
+                })
                 .unwrap_or(path)
                 .as_os_str()
                 .as_bytes()
