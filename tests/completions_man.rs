@@ -182,6 +182,12 @@ fn man_pages_cover_every_subcommand_and_render_without_warnings() {
             String::from_utf8_lossy(&g.stderr)
         );
     }
+    // Without --out: the working directory, named without `./`.
+    let here = tempfile::tempdir().unwrap();
+    let r = run(here.path(), &["man"]);
+    r.code(0).stderr_has("Wrote cargo-xbuild-go.1\n");
+    assert!(!r.stderr.contains("./"), "{r}");
+    assert!(here.path().join("cargo-xbuild-go-man.1").is_file(), "{r}");
     let init = std::fs::read_to_string(dir.join("cargo-xbuild-go-init.1")).unwrap();
     assert!(
         init.contains("from\\-goreleaser"),
