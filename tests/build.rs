@@ -486,6 +486,11 @@ fn ctrl_c_stops_the_build_and_leaves_nothing() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert_eq!(status.code(), Some(130), "exit 130 on Ctrl-C\n{stderr}");
+    // The last line counts the target that was stopped, not "0 artifacts verified" alone.
+    assert!(
+        stderr.contains("Finished 0 artifacts verified, 1 interrupted in "),
+        "the Finished line counts it\n{stderr}"
+    );
     assert!(
         !p.path().join("out").exists(),
         "nothing left behind: {:?}",

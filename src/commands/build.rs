@@ -280,7 +280,7 @@ pub(super) fn exec_with(
     reporter.progress_end();
 
     let mut worst = Exit::Ok;
-    let (mut verified, mut rejected, mut failed) = (0, 0, 0);
+    let (mut verified, mut rejected, mut failed, mut interrupted) = (0, 0, 0, 0);
     let mut rows = Vec::new();
     let mut sums = Vec::new();
     let mut reports = Vec::new();
@@ -336,7 +336,9 @@ pub(super) fn exec_with(
                     Exit::Interrupted => ("interrupted", "build"),
                     _ => ("error", "build"),
                 };
-                if exit != Exit::Interrupted {
+                if exit == Exit::Interrupted {
+                    interrupted += 1;
+                } else {
                     failed += 1;
                 }
                 build_failures.push((plan.target.to_string(), case.to_string(), format!("{e:#}")));
@@ -431,6 +433,7 @@ pub(super) fn exec_with(
         verified,
         rejected,
         failed,
+        interrupted,
         started.elapsed(),
         cache_program.as_ref(),
     );

@@ -455,14 +455,17 @@ impl Reporter {
         }
     }
 
-    /// The run's last line: how many artifacts were verified, rejected or failed, and
-    /// the remote cache program the run used, when one.
+    /// The run's last line: how many artifacts were verified, rejected, failed or
+    /// interrupted (human only; JSON counts none of those as failed), and the remote
+    /// cache program the run used, when one.
+    #[allow(clippy::too_many_arguments)]
     pub fn finished_with(
         &self,
         success: bool,
         artifacts: usize,
         rejected: usize,
         failed: usize,
+        interrupted: usize,
         elapsed: std::time::Duration,
         cache_program: Option<&crate::toolchain::cacheprog::Shown>,
     ) {
@@ -478,6 +481,9 @@ impl Reporter {
                     }
                     if failed > 0 {
                         msg.push_str(&format!(", {failed} failed"));
+                    }
+                    if interrupted > 0 {
+                        msg.push_str(&format!(", {interrupted} interrupted"));
                     }
                     msg.push_str(&format!(" in {:.2}s", elapsed.as_secs_f64()));
                     if let Some(c) = cache_program {
