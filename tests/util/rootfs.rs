@@ -103,7 +103,13 @@ pub fn publish(dest: &Path, make: impl FnOnce(&Path)) -> PathBuf {
     dest.to_path_buf()
 }
 
-/// A private apt for one architecture: its config file, with the host's sources.
+/// Held around every apt-get of this process: two tests making roots at once would
+/// otherwise run `apt-get update` together, the second fail on apt's lock, and its
+/// download then find no lists ("Unable to locate package").
+static APT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A private apt for one architecture: its config file, with the host's sources. The
+/// caller holds [`APT`].
 fn apt_config(arch: &str) -> PathBuf {
     let dir = cache_dir().join(format!("apt-{arch}"));
     let dir = publish(&dir, |d| {
@@ -174,6 +180,8 @@ pub fn debs(arch: &str, packages: &[&str]) -> Vec<PathBuf> {
                     .is_some_and(|n| n.starts_with(&format!("{name}_")) && n.ends_with(".deb"))
             })
     };
+    // Looked for under the lock: a test that waited finds what the other downloaded.
+    let _apt = APT.lock().unwrap_or_else(|p| p.into_inner());
     let missing: Vec<&str> = packages
         .iter()
         .copied()
