@@ -160,7 +160,8 @@ fn a_failing_smoke_run_rejects_the_artifact() {
         "package main\n\nimport \"os\"\n\nfunc init() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--fail\" {\n\t\tprintln(\"failing on purpose\")\n\t\tos.Exit(7)\n\t}\n}\n",
     );
     p.file("xbuild-go.toml", "[profile.golden]\nsmoke = [\"--fail\"]\n");
-    std::fs::write(p.path().join("hello"), b"previous").unwrap();
+    // An earlier build's output (an ELF, as go build would replace it), kept intact.
+    std::fs::write(p.path().join("hello"), b"\x7fELF previous").unwrap();
     let r = run(p.path(), &["--message-format", "json"]);
     r.code(1);
     let c = check(&r.artifacts()[0], "run.smoke").clone();
@@ -173,7 +174,10 @@ fn a_failing_smoke_run_rejects_the_artifact() {
             .contains("failing on purpose"),
         "{c}"
     );
-    assert_eq!(std::fs::read(p.path().join("hello")).unwrap(), b"previous");
+    assert_eq!(
+        std::fs::read(p.path().join("hello")).unwrap(),
+        b"\x7fELF previous"
+    );
 }
 
 #[test]
