@@ -363,8 +363,8 @@ pub struct BuildArgs {
     /// The main package to build, as `go build` reads it. [default: the profile's, built-in "."]
     #[arg(long, value_name = "PKG")]
     pub package: Option<String>,
-    /// Output path or template ({name} {os} {arch} {variant} {exe} {profile}), relative to
-    /// the working directory. [default: the profile's `output`, built-in "{name}" in the module dir]
+    /// Output path or template ({name} {os} {arch} {variant} {exe} {profile}, and the
+    /// source's {version} {tag} {commit} ...), relative to the working directory. [default: the profile's `output`, built-in "{name}" in the module dir]
     #[arg(short = 'o', value_name = "PATH")]
     pub output: Option<String>,
     /// Linker flags in `go build -ldflags` syntax. [default: the profile's, built-in "-s -w"]

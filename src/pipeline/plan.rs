@@ -146,14 +146,7 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
             let origin = |n: &str| stamp::origin(n, &read);
             let mut profile = stamp::fill(&tp, &vars, &origin)?;
-            let dest = super::deliver::into_dir_if_dir(
-                profile
-                    .output
-                    .value
-                    .expand(&name, &profile.name, t, module_dir, &ctx.work_dir),
-                &format!("{name}{}", t.exe_suffix()),
-            );
-            refuse_control_characters(&dest, module_dir, ctx)?;
+            let dest = destination(ctx, &profile, t, &name, module_dir)?;
             // Every target may verify and discard into /dev/null.
             let discard = dest == Path::new("/dev/null");
             if let Some(other) = plans.iter().find(|o| o.dest == dest && !discard) {
@@ -314,6 +307,42 @@ pub fn c_toolchain(
         profile.ldflags.value = t.ldflags(&profile.ldflags.value);
     }
     Ok(chosen)
+}
+
+/// Where binary `name` of `profile` (one target's, as [`plan`] has it) is delivered:
+/// the output template filled through [`stamp::var`] (git read only when it names a
+/// source placeholder), a source value that could move the path refused (exit 2,
+/// naming the placeholder, its value, where it came from and the profile line), a
+/// directory given a file of the binary's name, and a control character refused. Every
+/// command that shows an output path asks here, so it is the path the build writes.
+pub fn destination(
+    ctx: &Context,
+    profile: &ResolvedProfile,
+    target: &Target,
+    name: &str,
+    module_dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    let read = || ctx.source_vars();
+    let vars = |n: &str| stamp::var(n, name, target, profile, &read);
+    let output = &profile.output;
+    let path = output
+        .value
+        .expand(&vars, module_dir, &ctx.work_dir)
+        .map_err(|r| {
+            use crate::sanitize::escape;
+            usage(format!(
+                "{}: output `{}`: the value of `{{{}}}` (\"{}\", from {}) {}",
+                output.source,
+                escape::value(&output.value.template),
+                r.placeholder,
+                escape::value(&r.value),
+                escape::value(&stamp::origin(&r.placeholder, &read)),
+                r.why
+            ))
+        })?;
+    let dest = super::deliver::into_dir_if_dir(path, &format!("{name}{}", target.exe_suffix()));
+    refuse_control_characters(&dest, module_dir, ctx)?;
+    Ok(dest)
 }
 
 /// An output path whose own part (what the template and the package name made, below
