@@ -53,8 +53,22 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
         reporter.print_export(&text)?;
         return Ok(Exit::Ok);
     }
+    let json = reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json);
+    // Where the build writes each binary, planned as a build plans it (outside a module
+    // there is nothing to plan, and `env` still shows the environment).
+    let outputs = if (args.explain || json) && ctx.module_dir.is_some() {
+        pipeline::plan::outputs(&ctx, args.profile.go.as_deref())?
+    } else {
+        Vec::new()
+    };
     for target in &p.targets.value {
         let own = pipeline::target_profile(&ctx, target)?;
+        let paths: Vec<String> = outputs
+            .iter()
+            .filter(|(t, _)| t == target)
+            .flat_map(|(_, paths)| paths)
+            .map(|p| crate::sanitize::escape::lossless(p).into_owned())
+            .collect();
         let mut tp = own.clone();
         let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         let c = pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
@@ -75,7 +89,7 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
             None => None,
         };
         let link_flags = c.as_ref().map_or(&[][..], |c| c.link_flags.as_slice());
-        if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
+        if json {
             let decided = env.decided();
             let origins: serde_json::Map<String, serde_json::Value> = decided
                 .keys()
@@ -97,6 +111,7 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 "link_flags": link_flags,
                 "ldflags": tp.ldflags.value,
                 "cache_program": cache_program,
+                "outputs": paths,
             }));
             continue;
         }
@@ -141,6 +156,9 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                     c.sha256,
                     reporter.clean_value(&c.from)
                 ));
+            }
+            for path in &paths {
+                reporter.print(&format!("# output: {}", reporter.clean_value(path)));
             }
             reporter.print("# resolved settings:");
             // The profile's own values: the C toolchain's link flags are listed above.
