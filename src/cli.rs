@@ -239,6 +239,11 @@ pub struct MatrixArgs {
     /// `strategy.matrix`; json: the same objects, one per line.
     #[arg(long, value_enum, value_name = "FMT", default_value = "github")]
     pub format: MatrixFormat,
+    /// The value of {version}, as the build's --version-override sets it (so the listed
+    /// outputs are the build's). [default: $XBUILD_GO_VERSION, else the nearest git tag
+    /// without its leading `v`, else 0.0.0-dev+<commit>]
+    #[arg(long, value_name = "VERSION")]
+    pub version_override: Option<String>,
     #[command(flatten)]
     pub output_args: OutputArgs,
 }
@@ -567,6 +572,11 @@ pub struct EnvArgs {
     /// Output format: shell, make, github, json or dockerfile. [default: KEY=value lines]
     #[arg(long, value_enum, value_name = "FMT", conflicts_with = "explain")]
     pub format: Option<EnvFormatArg>,
+    /// The value of {version}, as the build's --version-override sets it (so the listed
+    /// outputs are the build's). [default: $XBUILD_GO_VERSION, else the nearest git tag
+    /// without its leading `v`, else 0.0.0-dev+<commit>]
+    #[arg(long, value_name = "VERSION")]
+    pub version_override: Option<String>,
     /// Let a host variable through the scrub. Repeatable.
     #[arg(long = "pass-env", value_name = "VAR")]
     pub pass_env: Vec<String>,

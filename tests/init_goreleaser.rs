@@ -285,8 +285,12 @@ fn templates_env_and_overrides_become_values_a_profile_can_hold() {
     b.code(0);
     let built = p.path().join("out/multi_linux_arm_6/multi_v1.2.3");
     assert_eq!(b.artifacts()[0]["path"], built.display().to_string(), "{b}");
-    let m = run(p.path(), &[&["matrix", "--format", "json"][..], &args].concat());
-    m.code(0).stdout_has("\"outputs\":[\"out/multi_linux_arm_6/multi_v1.2.3\"]");
+    let m = run(
+        p.path(),
+        &[&["matrix", "--format", "json"][..], &args].concat(),
+    );
+    m.code(0)
+        .stdout_has("\"outputs\":[\"out/multi_linux_arm_6/multi_v1.2.3\"]");
 }
 
 #[test]

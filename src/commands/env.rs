@@ -15,6 +15,7 @@ use crate::toolchain::{self, run::shell_quote, HostEnv};
 pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
+        version: args.version_override.clone(),
         pass_env: args.pass_env.clone(),
         cache_program: args.cache.cache_program.clone(),
         no_cache_program: args.cache.no_cache_program,

@@ -13,6 +13,7 @@ use crate::toolchain::HostEnv;
 pub fn exec(args: &MatrixArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
+        version: args.version_override.clone(),
         ..Overrides::default()
     };
     let req = super::args::request(&args.profile, overrides)?;
