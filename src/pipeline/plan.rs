@@ -123,11 +123,15 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
     let local = go.parsed_version();
     let mut plans: Vec<Plan> = Vec::new();
     for t in &ctx.profile.targets.value {
-        for (package, name, mut profile, dest) in binaries(ctx, Some(go), None, t, module_dir)? {
+        for (package, name, tp, dest) in binaries(ctx, Some(go), None, t, module_dir)? {
             let planned = plans
                 .iter()
                 .map(|o| (o.package.as_str(), &o.target, &*o.dest));
             refuse_collision(planned, &package, t, &dest)?;
+            let read = || ctx.source_vars();
+            let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
+            let origin = |n: &str| stamp::origin(n, &read);
+            let mut profile = stamp::fill(&tp, &vars, &origin)?;
             let mut env = target_env_of(ctx, &profile, t, local.as_ref());
             // A cgo build without a usable C compiler fails deep in runtime/cgo: choose
             // one now, or say which to install before go runs.
@@ -170,11 +174,12 @@ fn module_dir(ctx: &Context) -> anyhow::Result<&Path> {
     Ok(module_dir)
 }
 
-/// A planned binary: its package, its name, its filled profile and its destination.
+/// A binary of one target: its package, its name, the target's profile (placeholders
+/// not yet filled: the output needs none of them) and its destination.
 type Binary = (String, String, ResolvedProfile, PathBuf);
 
-/// Every binary of target `t`: each package (patterns listed by `go`), its name, its
-/// profile with every placeholder filled, and its [`destination`]. Without `go`, a
+/// Every binary of target `t`: each package (patterns listed by `go`), its name, the
+/// target's profile, and its [`destination`]. Without `go`, a
 /// pattern package locates one (`go_flag`: `--go`).
 fn binaries(
     ctx: &Context,
@@ -203,12 +208,8 @@ fn binaries(
     let mut out = Vec::new();
     for package in packages(ctx, go, &tp, &env, module_dir)? {
         let name = binary_name(module_dir, &package)?;
-        let read = || ctx.source_vars();
-        let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
-        let origin = |n: &str| stamp::origin(n, &read);
-        let profile = stamp::fill(&tp, &vars, &origin)?;
-        let dest = destination(ctx, &profile, t, &name, module_dir)?;
-        out.push((package, name, profile, dest));
+        let dest = destination(ctx, &tp, t, &name, module_dir)?;
+        out.push((package, name, tp.clone(), dest));
     }
     Ok(out)
 }
@@ -235,25 +236,25 @@ fn refuse_collision<'a>(
 }
 
 /// Where each binary of every target of the profile goes, as [`plan`] plans it (the
-/// same expansion, refusals and collision check) without choosing a C toolchain or a
-/// cache program: what `matrix` and `env --explain` show. Go is located (`go_flag`:
+/// same expansion and refusals) without choosing a C toolchain or a cache program: what
+/// `matrix` and `env --explain` show. Each target's list is what `--target T` builds
+/// (a matrix runs one target per runner), so two binaries of one target that would
+/// write the same file are refused, two targets' are not. Go is located (`go_flag`:
 /// `--go`) only when a package is a pattern (`./cmd/...`) to list.
 pub fn outputs(
     ctx: &Context,
     go_flag: Option<&Path>,
 ) -> anyhow::Result<Vec<(Target, Vec<PathBuf>)>> {
     let module_dir = module_dir(ctx)?;
-    let mut seen: Vec<(String, Target, PathBuf)> = Vec::new();
     let mut out = Vec::new();
     for t in &ctx.profile.targets.value {
-        let mut paths = Vec::new();
+        let mut seen: Vec<(String, PathBuf)> = Vec::new();
         for (package, _, _, dest) in binaries(ctx, None, go_flag, t, module_dir)? {
-            let before = seen.iter().map(|(p, t, d)| (p.as_str(), t, d.as_path()));
+            let before = seen.iter().map(|(p, d)| (p.as_str(), t, d.as_path()));
             refuse_collision(before, &package, t, &dest)?;
-            seen.push((package, t.clone(), dest.clone()));
-            paths.push(dest);
+            seen.push((package, dest));
         }
-        out.push((t.clone(), paths));
+        out.push((t.clone(), seen.into_iter().map(|(_, d)| d).collect()));
     }
     Ok(out)
 }
@@ -382,7 +383,7 @@ pub fn c_toolchain(
     Ok(chosen)
 }
 
-/// Where binary `name` of `profile` (one target's, as [`plan`] has it) is delivered:
+/// Where binary `name` of `profile` (one target's) is delivered:
 /// the output template filled through [`stamp::var`] (git read only when it names a
 /// source placeholder), a source value that could move the path refused (exit 2,
 /// naming the placeholder, its value, where it came from and the profile line), a
