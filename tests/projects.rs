@@ -417,6 +417,17 @@ fn a_source_value_that_could_move_the_output_is_refused_before_anything_runs() {
             );
         }
     }
+    // env --explain, where one looks when a build fails, shows the refusal as the reason.
+    let e = run_env(
+        p.path(),
+        &["env", "--explain", "--target", "linux/amd64"],
+        &env_with(&[("XBUILD_GO_VERSION", "a/b")]),
+    );
+    e.code(0)
+        .stdout_has("# output: none planned, a build stops here: [build] at ");
+    e.stdout_has(
+        "the value of `{version}` (\"a/b\", from XBUILD_GO_VERSION) holds a path separator",
+    );
     // -o is named as the flag.
     let r = run_env(
         p.path(),

@@ -55,21 +55,25 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
         return Ok(Exit::Ok);
     }
     let json = reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json);
-    // Where the build writes each binary, planned as a build plans it (outside a module
-    // there is nothing to plan, and `env` still shows the environment).
-    let outputs = if (args.explain || json) && ctx.module_dir.is_some() {
-        pipeline::plan::outputs(&ctx, args.profile.go.as_deref())?
+    // Where the build writes each binary, planned as a build plans it. `env` is where
+    // one looks when a build fails: a plan that fails (outside a module, a pattern
+    // matching nothing, a refused value) is shown as the reason, not as env's failure.
+    let outputs = if args.explain || json {
+        pipeline::plan::outputs(&ctx, args.profile.go.as_deref()).map_err(|e| format!("{e:#}"))
     } else {
-        Vec::new()
+        Ok(Vec::new())
     };
     for target in &p.targets.value {
         let own = pipeline::target_profile(&ctx, target)?;
-        let paths: Vec<String> = outputs
-            .iter()
-            .filter(|(t, _)| t == target)
-            .flat_map(|(_, paths)| paths)
-            .map(|p| crate::sanitize::escape::lossless(p).into_owned())
-            .collect();
+        let paths: Result<Vec<String>, &String> = match &outputs {
+            Ok(o) => Ok(o
+                .iter()
+                .filter(|(t, _)| t == target)
+                .flat_map(|(_, paths)| paths)
+                .map(|p| crate::sanitize::escape::lossless(p).into_owned())
+                .collect()),
+            Err(e) => Err(e),
+        };
         let mut tp = own.clone();
         let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         let c = pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
@@ -112,7 +116,8 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 "link_flags": link_flags,
                 "ldflags": tp.ldflags.value,
                 "cache_program": cache_program,
-                "outputs": paths,
+                "outputs": paths.as_ref().ok(),
+                "outputs_error": paths.as_ref().err(),
             }));
             continue;
         }
@@ -158,8 +163,16 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                     reporter.clean_value(&c.from)
                 ));
             }
-            for path in &paths {
-                reporter.print(&format!("# output: {}", reporter.clean_value(path)));
+            match &paths {
+                Ok(paths) => {
+                    for path in paths {
+                        reporter.print(&format!("# output: {}", reporter.clean_value(path)));
+                    }
+                }
+                Err(e) => reporter.print(&format!(
+                    "# output: none planned, a build stops here: {}",
+                    reporter.clean_value(e)
+                )),
             }
             reporter.print("# resolved settings:");
             // The profile's own values: the C toolchain's link flags are listed above.
