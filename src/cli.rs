@@ -399,7 +399,7 @@ pub struct BuildArgs {
     /// the nearest git tag without its leading `v`, else 0.0.0-dev+<commit>]
     #[arg(long, value_name = "VERSION")]
     pub version_override: Option<String>,
-    /// Pass -a to go build: rebuild every package. Rarely needed (see README). [default: off]
+    /// Pass -a to go build: rebuild every package. Rarely needed (docs/performance.md). [default: off]
     #[arg(short = 'a', long)]
     pub rebuild_all: bool,
     /// Let a host variable through the scrub. Repeatable.
@@ -424,7 +424,7 @@ pub struct BuildArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Write SLSA provenance v1 (an in-toto Statement) with every delivered artifact
-    /// as a subject (README, "Release evidence").
+    /// as a subject (docs/evidence.md).
     #[arg(long, value_name = "FILE")]
     pub provenance: Option<PathBuf>,
     #[command(flatten)]
@@ -538,7 +538,7 @@ pub struct VerifyArgs {
     pub output_args: OutputArgs,
 }
 
-/// Release evidence written by `build` and `verify` (README, "Release evidence").
+/// Release evidence written by `build` and `verify` (docs/evidence.md).
 #[derive(Debug, Args, Clone, Default)]
 pub struct EvidenceArgs {
     /// Write a SLSA verification summary (VSA v1) of the checks over the artifacts.

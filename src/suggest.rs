@@ -28,18 +28,29 @@ pub fn distance(a: &str, b: &str) -> usize {
     d[a.len() * w + b.len()]
 }
 
-/// The closest candidate within a third of the word's length (at least 2 edits), if any.
+/// The closest candidate within a third of the word's length (at least 2 edits), if any;
+/// else the one candidate that starts with the word, when it has 3 characters or more
+/// (`repo` for `repository`).
 pub fn closest<'a, I>(given: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
     let limit = (given.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (distance(given, c), c))
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let near = candidates
+        .iter()
+        .map(|c| (distance(given, c), *c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+        .map(|(_, c)| c);
+    if near.is_some() || given.chars().count() < 3 {
+        return near;
+    }
+    let mut prefixed = candidates.iter().filter(|c| c.starts_with(given));
+    match (prefixed.next(), prefixed.next()) {
+        (Some(only), None) => Some(*only),
+        _ => None,
+    }
 }
 
 /// `; did you mean `x`?` or the empty string.
@@ -77,5 +88,27 @@ mod tests {
         assert_eq!(closest("pakage", c), Some("package"));
         assert_eq!(closest("target", c), Some("targets"));
         assert_eq!(closest("zzzzzz", c), None);
+    }
+
+    #[test]
+    fn a_unique_prefix_is_suggested() {
+        let keys = ["base", "repository", "tags", "path", "entrypoint", "env"];
+        for (given, want) in [
+            ("repo", Some("repository")),
+            ("entry", Some("entrypoint")),
+            ("reposit", Some("repository")),
+        ] {
+            assert_eq!(closest(given, keys), want, "closest({given:?})");
+        }
+        assert_eq!(
+            closest("ba", ["baseline-image"]),
+            None,
+            "too short a prefix"
+        );
+        assert_eq!(
+            closest("rel", ["release", "relabel"]),
+            None,
+            "two start with it"
+        );
     }
 }

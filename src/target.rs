@@ -545,9 +545,21 @@ impl Target {
         let s = s.trim();
         let parts: Vec<&str> = s.split('/').collect();
         if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+            // A stray slash (`linux/amd64/`, `linux//arm64`): the target without it.
+            let joined = parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            // Parsed only when a slash was dropped, so this never recurses on itself.
+            let fixed = (joined != s).then(|| Target::parse(&joined).ok()).flatten();
+            let suggestion = match fixed {
+                Some(t) => format!("; did you mean `{t}`?"),
+                None => suggest_pairs(s),
+            };
             return Err(format!(
-                "invalid target `{s}`: expected GOOS/GOARCH[/VARIANT], e.g. linux/arm64 or linux/arm/v7{}",
-                suggest_pairs(s)
+                "invalid target `{s}`: expected GOOS/GOARCH[/VARIANT], e.g. linux/arm64 or linux/arm/v7{suggestion}"
             ));
         }
         let (os, ar) = (parts[0].to_ascii_lowercase(), parts[1].to_ascii_lowercase());
@@ -826,6 +838,9 @@ mod tests {
             ("linux/i686", "linux/386"),
             ("Linux/AARCH64", "linux/arm64"),
             ("linux/armv7/v6", "linux/arm/v6"),
+            ("linux/amd64/", "linux/amd64"),
+            ("linux//arm64", "linux/arm64"),
+            ("/linux/arm/v7", "linux/arm/v7"),
         ];
         for (typed, meant) in cases {
             let err = Target::parse(typed).unwrap_err();

@@ -189,6 +189,22 @@ fn hostile_environment_gives_a_byte_identical_artifact() {
         names.contains(&(goenv.display().to_string(), "GOARCH".into())),
         "{names:?}"
     );
+    // Without -v the human output still says which exported variables were ignored
+    // (by name, one warning line); -q leaves it out.
+    let human = run_env(p.path(), &["-o", "hostile"], &env);
+    human.code(0);
+    let warning = human
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("warning: ignoring "))
+        .unwrap_or_else(|| panic!("no warning names the ignored variables\n{human}"));
+    for n in ["GOFLAGS", "GOARCH", "GOOS", "CGO_ENABLED", "CC", "GOARM64"] {
+        assert!(warning.contains(n), "{n} named in {warning:?}");
+    }
+    assert!(!warning.contains("hacked"), "no value shown: {warning:?}");
+    let quiet = run_env(p.path(), &["-o", "hostile", "-q"], &env);
+    quiet.code(0);
+    assert!(!quiet.stderr.contains("warning"), "-q\n{quiet}");
     let a = std::fs::read(p.path().join("clean")).unwrap();
     let b = std::fs::read(p.path().join("hostile")).unwrap();
     assert!(a == b, "hostile environment changed the artifact\n{r}");
@@ -470,6 +486,11 @@ fn ctrl_c_stops_the_build_and_leaves_nothing() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert_eq!(status.code(), Some(130), "exit 130 on Ctrl-C\n{stderr}");
+    // The last line counts the target that was stopped, not "0 artifacts verified" alone.
+    assert!(
+        stderr.contains("Finished 0 artifacts verified, 1 interrupted in "),
+        "the Finished line counts it\n{stderr}"
+    );
     assert!(
         !p.path().join("out").exists(),
         "nothing left behind: {:?}",

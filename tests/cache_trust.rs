@@ -539,6 +539,37 @@ fn output_to_a_fifo_socket_or_device_is_exit_2_and_the_node_is_untouched() {
     assert!(left.is_empty(), "no temporary file left: {left:?}");
 }
 
+#[test]
+fn output_over_a_file_no_build_wrote_is_exit_2_and_the_file_is_untouched() {
+    let p = Project::copy_of("hello");
+    let elf = std::fs::read(fixture("bin/aarch64-static-nolibc")).unwrap();
+    // (case, what is at the destination, exit, left untouched)
+    let cases: &[(&str, &[u8], i32, bool)] = &[
+        ("go.mod typed as -o", b"module example.com/hello\n", 2, true),
+        ("a shell script", b"#!/bin/sh\necho hi\n", 2, true),
+        ("an empty file", b"", 0, false),
+        ("an earlier build's ELF", &elf, 0, false),
+    ];
+    for (case, before, code, untouched) in cases {
+        let dest = p.path().join("out-file");
+        std::fs::write(&dest, before).unwrap();
+        let r = run(
+            p.path(),
+            &["--target", "linux/arm64", "-o", dest.to_str().unwrap()],
+        );
+        r.code(*code);
+        if *untouched {
+            r.stderr_has("already exists and is not an executable or object file");
+        }
+        let after = std::fs::read(&dest).unwrap();
+        assert_eq!(
+            after == *before,
+            *untouched,
+            "{case}: replaced or kept\n{r}"
+        );
+    }
+}
+
 /// Runs the tool in a private mount namespace where /dev/null is a bind mount of
 /// itself: a mount point cannot be renamed over, so even a broken tool cannot replace
 /// the machine's /dev/null while this test runs.

@@ -182,9 +182,55 @@ fn man_pages_cover_every_subcommand_and_render_without_warnings() {
             String::from_utf8_lossy(&g.stderr)
         );
     }
+    // Without --out: the working directory, named without `./`.
+    let here = tempfile::tempdir().unwrap();
+    let r = run(here.path(), &["man"]);
+    r.code(0).stderr_has("Wrote cargo-xbuild-go.1\n");
+    assert!(!r.stderr.contains("./"), "{r}");
+    assert!(here.path().join("cargo-xbuild-go-man.1").is_file(), "{r}");
     let init = std::fs::read_to_string(dir.join("cargo-xbuild-go-init.1")).unwrap();
     assert!(
         init.contains("from\\-goreleaser"),
         "the init page lists its flags"
     );
+}
+
+/// Every docs page a `--help` names (`docs/evidence.md`) exists, and no help sends the
+/// reader to a README section: the README is short, the reference is in docs/.
+#[test]
+fn help_points_at_pages_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for sub in [
+        "build",
+        "verify",
+        "env",
+        "doctor",
+        "targets",
+        "profiles",
+        "matrix",
+        "image",
+        "merge",
+        "init",
+        "completions",
+        "man",
+    ] {
+        let h = run(dir.path(), &[sub, "--help"]);
+        h.code(0);
+        assert!(
+            !h.stdout.contains("README"),
+            "{sub} --help names the README\n{h}"
+        );
+        for (i, _) in h.stdout.match_indices("docs/") {
+            let page: String = h.stdout[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'))
+                .collect();
+            let page = page.trim_end_matches('.');
+            assert!(
+                page.ends_with(".md") && root.join(page).is_file(),
+                "{sub} --help names `{page}`, which is no page\n{h}"
+            );
+        }
+    }
 }

@@ -119,6 +119,7 @@ fn three_runners_merge_into_one_verified_release() {
         "Wrote provenance out/provenance.json (3 subjects)",
         "Wrote vsa out/vsa.json (3 subjects)",
         "Wrote sbom out/sbom/dist_hello-windows-amd64.exe.cdx.json",
+        "Wrote junit out/junit.xml\n",
     ]);
     let out = work.path().join("out");
 
@@ -527,7 +528,7 @@ fn per_platform_image_layouts_merge_into_one_multi_platform_index() {
         ],
     );
     r.code(0)
-        .stderr_has("Wrote oci-layout out/image (2 subjects)");
+        .stderr_has("Wrote oci-layout out/image (2 platforms)");
     let raw = util::images_out::tool(
         "skopeo",
         &[

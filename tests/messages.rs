@@ -100,6 +100,18 @@ fn errors_say_what_to_do_next() {
             ],
         ),
         (
+            "outside a Go module",
+            "",
+            &[],
+            &["-C", "/"],
+            2,
+            &[
+                "error: no go.mod or go.work in / or any parent\n",
+                "\nhelp: run in a Go module or workspace, point -C at one, or make one with \
+                 `go mod init MODULE`",
+            ],
+        ),
+        (
             "cache program not found",
             "[profile.golden]\ncache-program = \"no-such-cacher-5e5e\"\n",
             &[],

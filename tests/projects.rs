@@ -506,6 +506,40 @@ fn package_lists_and_patterns_build_every_main_package() {
     run(p.path(), &["--package", "./nothing/..."])
         .code(2)
         .stderr_has("package pattern `./nothing/...`");
+    // Of several packages, a failed go build names the one that failed.
+    p.file(
+        "cmd/b/broken.go",
+        "package main\n\nvar _ = undefinedThing\n",
+    );
+    run(p.path(), &[])
+        .code(3)
+        .stderr_has("`go build` failed with status 1 for b linux/arm64");
+}
+
+/// A go build ended by a signal from outside (a CI cancel, the OOM killer) says which.
+#[test]
+fn a_go_build_killed_by_a_signal_names_the_signal() {
+    let p = Project::copy_of("hello");
+    let tools = tempfile::tempdir().unwrap();
+    for (sig, want) in [
+        (
+            "TERM",
+            "`go build` failed with signal 15 (SIGTERM) for linux/arm64",
+        ),
+        (
+            "KILL",
+            "`go build` failed with signal 9 (SIGKILL: killed from outside",
+        ),
+    ] {
+        let root = tools.path().join(sig);
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::write(root.join("VERSION"), "go1.24.3\ntime x\n").unwrap();
+        let go = root.join("bin/go");
+        write_script(&go, &format!("#!/bin/sh\nkill -{sig} $$\n"));
+        run(p.path(), &["--go", go.to_str().unwrap()])
+            .code(3)
+            .stderr_has(want);
+    }
 }
 
 #[test]

@@ -126,7 +126,7 @@ fn static_builds_need_no_nss_modules_but_still_the_files() {
     bare.without("etc/passwd");
     let without = images_of(&bare.build(), Some("65532"), &d.join("nopasswd"));
     let static_ok: &[&str] = &["nss: none needed (statically linked", "passwd: /etc/passwd"];
-    let no_passwd: &[&str] = &["1 runtime need(s) unmet", "/etc/passwd"];
+    let no_passwd: &[&str] = &["1 runtime need unmet", "/etc/passwd"];
     // (cgo-user linked so, the named image, the real one, verdict, needles)
     #[rustfmt::skip]
     let cases: &[(Link, &str, &Images, &str, &[&str])] = &[

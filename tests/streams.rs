@@ -366,6 +366,25 @@ fn checksum_files_escape_names_as_sha256sum_does() {
     assert!(out.status.success(), "sha256sum -c: {said}");
     assert_eq!(said.matches(": OK").count(), 2, "{said}");
 
+    // A checksums file beside the artifacts' directory names them relative to the
+    // working directory, never by the host's absolute path.
+    run(
+        p.path(),
+        &words("-q -o dist/plain --checksums ev/SHA256SUMS"),
+    )
+    .code(0);
+    let sums = std::fs::read_to_string(p.path().join("ev/SHA256SUMS")).unwrap();
+    assert!(
+        sums.ends_with("  dist/plain\n") && sums.lines().count() == 1,
+        "{sums}"
+    );
+    let out = Command::new("sha256sum")
+        .args(["-c", "ev/SHA256SUMS"])
+        .current_dir(p.path())
+        .output()
+        .unwrap();
+    assert_succeeded_saying_all(&out, "sha256sum -c ev/SHA256SUMS: ");
+
     // A working directory whose name holds a newline, a backslash and a CR (output
     // templates cannot): the name is escaped, and the file still reads back.
     let odd = p.path().join("new\nline\\back\rcr");

@@ -161,6 +161,24 @@ pub(super) fn exec_with(
         for d in first.env.dropped.iter().filter(affecting) {
             reporter.detail(&format!("dropped {} from {}: {}", d.name, d.from, d.reason));
         }
+        // An exported GOOS or GOFLAGS is what the user meant to apply: say, without -v,
+        // that the profile decided instead (by name only).
+        let exported: Vec<&str> = first
+            .env
+            .dropped
+            .iter()
+            .filter(|d| {
+                d.from == "host" && crate::envvars::BUILD_AFFECTING.contains(&d.name.as_str())
+            })
+            .map(|d| d.name.as_str())
+            .collect();
+        if !exported.is_empty() && !reporter.quiet {
+            reporter.warn(&format!(
+                "ignoring {} from the environment: the profile decides the build \
+                 (`cargo xbuild-go env --explain` lists what is dropped and why)",
+                exported.join(", ")
+            ));
+        }
         let others = first.env.dropped.iter().filter(|d| !affecting(d)).count();
         if others > 0 {
             reporter.detail(&format!(
@@ -262,7 +280,7 @@ pub(super) fn exec_with(
     reporter.progress_end();
 
     let mut worst = Exit::Ok;
-    let (mut verified, mut rejected, mut failed) = (0, 0, 0);
+    let (mut verified, mut rejected, mut failed, mut interrupted) = (0, 0, 0, 0);
     let mut rows = Vec::new();
     let mut sums = Vec::new();
     let mut reports = Vec::new();
@@ -318,7 +336,9 @@ pub(super) fn exec_with(
                     Exit::Interrupted => ("interrupted", "build"),
                     _ => ("error", "build"),
                 };
-                if exit != Exit::Interrupted {
+                if exit == Exit::Interrupted {
+                    interrupted += 1;
+                } else {
                     failed += 1;
                 }
                 build_failures.push((plan.target.to_string(), case.to_string(), format!("{e:#}")));
@@ -378,12 +398,14 @@ pub(super) fn exec_with(
     let mut checksums_written = None;
     if let Some(file) = &args.checksums {
         let path = ctx.work_dir.join(file);
-        files.push(write_checksums(reporter, &path, &sums).map(|sha| {
-            checksums_written = Some(crate::evidence::Written {
-                name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
-                sha256: sha,
-            });
-        }));
+        files.push(
+            write_checksums(reporter, &path, &sums, &ctx.work_dir).map(|sha| {
+                checksums_written = Some(crate::evidence::Written {
+                    name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
+                    sha256: sha,
+                });
+            }),
+        );
     }
     if outs.any() {
         let errors = write_evidence(
@@ -411,6 +433,7 @@ pub(super) fn exec_with(
         verified,
         rejected,
         failed,
+        interrupted,
         started.elapsed(),
         cache_program.as_ref(),
     );
@@ -458,13 +481,16 @@ struct Outcome {
 }
 
 /// Writes `sha256  path` lines as sha256sum writes them (see report::checksums), paths
-/// relative to the checksum file's directory when under it, merged into the file when
+/// relative to the checksum file's directory when under it, else to the working
+/// directory `work` when the file is under that (not a host path a release should carry;
+/// `sha256sum -c ev/SHA256SUMS` from there reads it), merged into the file when
 /// it exists (this run's names replace theirs, others are kept); atomically. Returns the
 /// sha256 of the file written.
 fn write_checksums(
     reporter: &Reporter,
     file: &Path,
     sums: &[(String, PathBuf)],
+    work: &Path,
 ) -> anyhow::Result<String> {
     use crate::report::checksums::{self, Entry};
     use std::os::unix::ffi::OsStrExt;
@@ -474,12 +500,24 @@ fn write_checksums(
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating `{}`", crate::sanitize::escape::path(dir)))?;
+    // Names relative to `work` read back only from `work`: so only for a file below it.
+    let under_work = dir.strip_prefix(work).is_ok_and(|rel| {
+        rel.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
     let new: Vec<Entry> = sums
         .iter()
         .map(|(sha, path)| Entry {
             sha256: sha.clone(),
             name: path
                 .strip_prefix(dir)
+                .or_else(|e| {
+                    if under_work {
+                        path.strip_prefix(work)
+                    } else {
+                        Err(e)
+                    }
+                })
                 .unwrap_or(path)
                 .as_os_str()
                 .as_bytes()

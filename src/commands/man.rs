@@ -8,8 +8,10 @@ use crate::error::{usage, Exit};
 use crate::report::Reporter;
 
 pub fn exec(args: &ManArgs, reporter: &Reporter) -> anyhow::Result<Exit> {
-    let dir = args.out.clone().unwrap_or_else(|| ".".into());
-    std::fs::create_dir_all(&dir).map_err(|e| usage(format!("--out {}: {e}", dir.display())))?;
+    // The default is the working directory, shown as `cargo-xbuild-go.1`, not `./…`.
+    let dir = args.out.clone().unwrap_or_default();
+    let shown = |p: &std::path::Path| crate::sanitize::escape::path(p);
+    std::fs::create_dir_all(&dir).map_err(|e| usage(format!("--out {}: {e}", shown(&dir))))?;
     let root = Cli::command()
         .name("cargo-xbuild-go")
         .bin_name("cargo-xbuild-go");
@@ -28,9 +30,8 @@ pub fn exec(args: &ManArgs, reporter: &Reporter) -> anyhow::Result<Exit> {
             .manual("cargo-xbuild-go manual")
             .render(&mut buf)?;
         let path = dir.join(format!("{name}.1"));
-        std::fs::write(&path, &buf)
-            .map_err(|e| usage(format!("writing {}: {e}", path.display())))?;
-        reporter.status("Wrote", &path.display().to_string());
+        std::fs::write(&path, &buf).map_err(|e| usage(format!("writing {}: {e}", shown(&path))))?;
+        reporter.status("Wrote", &shown(&path));
     }
     Ok(Exit::Ok)
 }

@@ -154,7 +154,8 @@ fn build_in(
             reporter.go_failed(
                 &plan.target.to_string(),
                 stderr,
-                &format!("{head} for {}", plan.target),
+                // The label names the package too when the run builds several.
+                &format!("{head} for {label}"),
             );
         }
         return Err(e);

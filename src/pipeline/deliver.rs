@@ -139,6 +139,44 @@ pub fn kind_of(t: std::fs::FileType) -> &'static str {
     }
 }
 
+/// The magic numbers go build's own check knows (cmd/go's `isObject`): archives, ELF,
+/// Mach-O, PE, Plan 9, wasm and XCOFF.
+const OBJECT_MAGIC: &[&[u8]] = &[
+    b"!<arch>\n",
+    b"<bigaf>\n",
+    b"\x7fELF",
+    &[0xfe, 0xed, 0xfa, 0xce],
+    &[0xfe, 0xed, 0xfa, 0xcf],
+    &[0xce, 0xfa, 0xed, 0xfe],
+    &[0xcf, 0xfa, 0xed, 0xfe],
+    b"MZ",
+    &[0x00, 0x00, 0x01, 0xeb],
+    &[0x00, 0x00, 0x8a, 0x97],
+    &[0x00, 0x00, 0x06, 0x47],
+    &[0x00, 0x61, 0x73, 0x6d],
+    &[0x01, 0xdf],
+    &[0x01, 0xf7],
+];
+
+/// True if the file at `path` starts with an executable's or object file's magic (a
+/// file that cannot be read counts as one: the delivery reports its own error).
+fn is_object(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; 8];
+    let Ok(mut f) = File::open(path) else {
+        return true;
+    };
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return true,
+        }
+    }
+    OBJECT_MAGIC.iter().any(|m| head[..n].starts_with(m))
+}
+
 /// Judges an existing destination before anything is built: nothing ever replaces a
 /// FIFO, socket or device (nor a symlink to one; a symlink to a regular file or to
 /// nothing is replaced, its target left alone): exit 2 naming it. `/dev/null` (or a
@@ -149,6 +187,20 @@ pub fn destination(dest: &Path) -> anyhow::Result<Destination> {
     let meta = match std::fs::symlink_metadata(dest) {
         Ok(m) => Some(m),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        // `-o go.mod/app`: name the file that is in the way, not just ENOTDIR.
+        Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+            let in_way = dest
+                .ancestors()
+                .skip(1)
+                .find(|a| std::fs::metadata(a).is_ok_and(|m| !m.is_dir()));
+            return Err(usage(match in_way {
+                Some(f) => format!(
+                    "output `{shown}`: `{}` is a file, not a directory",
+                    crate::sanitize::escape::path(f)
+                ),
+                None => format!("output `{shown}`: {e}"),
+            }));
+        }
         Err(e) => return Err(usage(format!("output `{shown}`: {e}"))),
     };
     if let Some(meta) = meta {
@@ -170,6 +222,15 @@ pub fn destination(dest: &Path) -> anyhow::Result<Destination> {
                  name a file to write (or -o /dev/null to verify and discard)",
                 if link { "a symlink to " } else { "" },
                 kind_of(t)
+            )));
+        }
+        // As go build does: a non-empty file that no build wrote (`-o go.mod`, a typo
+        // naming a source file) is not replaced. A symlink is replaced, its target kept.
+        if !link && meta.is_file() && meta.len() > 0 && !is_object(dest) {
+            return Err(usage(format!(
+                "output `{shown}` already exists and is not an executable or object file: \
+                 xbuild-go replaces only what a build wrote, as go build does; remove it \
+                 or name another -o"
             )));
         }
     }

@@ -161,10 +161,15 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
 /// The Go module directory, or the error every planning command gives without one.
 fn module_dir(ctx: &Context) -> anyhow::Result<&Path> {
     let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
-        usage(format!(
-            "no go.mod or go.work in {} or any parent: run in a Go module or workspace, or point -C at one",
-            ctx.work_dir.display()
-        ))
+        crate::error::helped(
+            crate::error::Exit::Usage,
+            format!(
+                "no go.mod or go.work in {} or any parent",
+                crate::sanitize::escape::path(&ctx.work_dir)
+            ),
+            "run in a Go module or workspace, point -C at one, or make one with \
+             `go mod init MODULE`",
+        )
     })?;
     for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
         if let Err(e) = f {

@@ -461,14 +461,17 @@ impl Reporter {
         }
     }
 
-    /// The run's last line: how many artifacts were verified, rejected or failed, and
-    /// the remote cache program the run used, when one.
+    /// The run's last line: how many artifacts were verified, rejected, failed or
+    /// interrupted (human only; JSON counts none of those as failed), and the remote
+    /// cache program the run used, when one.
+    #[allow(clippy::too_many_arguments)]
     pub fn finished_with(
         &self,
         success: bool,
         artifacts: usize,
         rejected: usize,
         failed: usize,
+        interrupted: usize,
         elapsed: std::time::Duration,
         cache_program: Option<&crate::toolchain::cacheprog::Shown>,
     ) {
@@ -484,6 +487,9 @@ impl Reporter {
                     }
                     if failed > 0 {
                         msg.push_str(&format!(", {failed} failed"));
+                    }
+                    if interrupted > 0 {
+                        msg.push_str(&format!(", {interrupted} interrupted"));
                     }
                     msg.push_str(&format!(" in {:.2}s", elapsed.as_secs_f64()));
                     if let Some(c) = cache_program {
@@ -677,14 +683,18 @@ impl Reporter {
     /// An evidence document was written: a status line, or an `evidence` event.
     pub fn evidence(&self, kind: &str, path: &Path, sha256: &str, subjects: usize) {
         match self.format {
-            MessageFormat::Human | MessageFormat::Github => self.status(
-                "Wrote",
-                &format!(
-                    "{kind} {} ({subjects} subject{})",
-                    shown(path),
-                    if subjects == 1 { "" } else { "s" }
-                ),
-            ),
+            MessageFormat::Human | MessageFormat::Github => {
+                // A layout counts platforms; a JUnit file has no subjects to count.
+                let noun = match kind {
+                    "oci-layout" => Some("platform"),
+                    _ if subjects == 0 && kind == "junit" => None,
+                    _ => Some("subject"),
+                };
+                let count = noun
+                    .map(|n| format!(" ({subjects} {n}{})", if subjects == 1 { "" } else { "s" }))
+                    .unwrap_or_default();
+                self.status("Wrote", &format!("{kind} {}{count}", shown(path)))
+            }
             MessageFormat::Json => self.write_json(&json::Event::Evidence {
                 kind,
                 path: escape::lossless(path),

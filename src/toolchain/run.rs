@@ -5,6 +5,7 @@
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -149,15 +150,32 @@ impl GoBuild {
         check_interrupted()?;
         let text = said.text();
         if !status.success() {
-            let code = status
-                .code()
-                .map_or("a signal".to_string(), |c| format!("status {c}"));
+            let code = match (status.code(), status.signal()) {
+                (Some(c), _) => format!("status {c}"),
+                (None, Some(sig)) => format!("signal {sig}{}", signal_name(sig)),
+                (None, None) => "a signal".to_string(),
+            };
             return Err(failure(
                 Exit::GoBuild,
                 format!("`go build` failed with {code}:\n{text}"),
             ));
         }
         Ok(text)
+    }
+}
+
+/// ` (SIGKILL)` for the signals that end a `go build` from outside (the OOM killer, a
+/// CI runner's cancel, `kill`), else nothing.
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGINT => " (SIGINT)",
+        libc::SIGTERM => " (SIGTERM)",
+        libc::SIGKILL => " (SIGKILL: killed from outside, often the OOM killer)",
+        libc::SIGHUP => " (SIGHUP)",
+        libc::SIGQUIT => " (SIGQUIT)",
+        libc::SIGSEGV => " (SIGSEGV)",
+        libc::SIGABRT => " (SIGABRT)",
+        _ => "",
     }
 }
 

@@ -52,37 +52,37 @@ fn output_directory_semantics() {
 fn deliver_replaces_changed_bytes_and_skips_equal_ones() {
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
-    std::fs::write(&src, b"genuine bytes").unwrap();
+    std::fs::write(&src, b"\x7fELF genuine").unwrap();
     let srcf = File::open(&src).unwrap();
     let dest = t.path().join("dest");
     assert_ne!(
-        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
+        deliver(Some(&srcf), b"\x7fELF genuine", &dest, None).unwrap(),
         Delivered::Unchanged
     );
-    assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"\x7fELF genuine");
     assert!(std::fs::metadata(&dest).unwrap().mode() & 0o100 != 0);
     assert_eq!(
-        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
+        deliver(Some(&srcf), b"\x7fELF genuine", &dest, None).unwrap(),
         Delivered::Unchanged
     );
-    std::fs::write(&dest, b"tampered byte").unwrap();
+    std::fs::write(&dest, b"\x7fELF tampered").unwrap();
     assert_ne!(
-        deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap(),
+        deliver(Some(&srcf), b"\x7fELF genuine", &dest, None).unwrap(),
         Delivered::Unchanged
     );
-    assert_eq!(std::fs::read(&dest).unwrap(), b"genuine bytes");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"\x7fELF genuine");
     // A symlink at the destination is replaced, its target left alone.
     let victim = t.path().join("victim");
     std::fs::write(&victim, b"victim").unwrap();
     std::fs::remove_file(&dest).unwrap();
     std::os::unix::fs::symlink(&victim, &dest).unwrap();
-    deliver(Some(&srcf), b"genuine bytes", &dest, None).unwrap();
+    deliver(Some(&srcf), b"\x7fELF genuine", &dest, None).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"victim");
     assert!(std::fs::symlink_metadata(&dest).unwrap().is_file());
     // The directory vanished (a failed sibling build removed it): made again.
     let gone = t.path().join("gone/app");
-    deliver(Some(&srcf), b"genuine bytes", &gone, None).unwrap();
-    assert_eq!(std::fs::read(&gone).unwrap(), b"genuine bytes");
+    deliver(Some(&srcf), b"\x7fELF genuine", &gone, None).unwrap();
+    assert_eq!(std::fs::read(&gone).unwrap(), b"\x7fELF genuine");
     let left: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
         .flatten()
@@ -99,7 +99,15 @@ fn a_destination_that_is_not_a_regular_file_is_refused() {
     let to_sock = t.path().join("to-sock");
     std::os::unix::fs::symlink(&sock, &to_sock).unwrap();
     let file = t.path().join("file");
-    std::fs::write(&file, b"x").unwrap();
+    std::fs::write(&file, b"\x7fELF\x02\x01\x01").unwrap();
+    let text = t.path().join("notes.txt");
+    std::fs::write(&text, b"module example.com/x\n").unwrap();
+    let empty = t.path().join("empty");
+    std::fs::write(&empty, b"").unwrap();
+    let exe = t.path().join("app.exe");
+    std::fs::write(&exe, b"MZ\x90\x00").unwrap();
+    let to_text = t.path().join("to-text");
+    std::os::unix::fs::symlink(&text, &to_text).unwrap();
     let to_file = t.path().join("to-file");
     std::os::unix::fs::symlink(&file, &to_file).unwrap();
     let dangling = t.path().join("dangling");
@@ -108,6 +116,11 @@ fn a_destination_that_is_not_a_regular_file_is_refused() {
     std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
     for (p, want) in [
         (&file, Some(Destination::File)),
+        (&empty, Some(Destination::File)),
+        (&exe, Some(Destination::File)),
+        // A symlink is replaced, never written through: its target is safe.
+        (&to_text, Some(Destination::File)),
+        (&text, None),
         (&to_file, Some(Destination::File)),
         (&dangling, Some(Destination::File)),
         (&t.path().join("new"), Some(Destination::File)),
@@ -119,12 +132,20 @@ fn a_destination_that_is_not_a_regular_file_is_refused() {
         (&PathBuf::from("/dev/stdout"), None),
         (&PathBuf::from("/dev/fd/1"), None),
         (&PathBuf::from("/dev/new-file"), None),
+        (&text.join("app"), None),
     ] {
         let got = destination(p);
         assert_eq!(got.as_ref().ok().copied(), want, "{}: {got:?}", p.display());
         if let Err(e) = got {
             assert_eq!(crate::error::exit_for(&e), crate::error::Exit::Usage);
-            assert!(format!("{e}").contains("not a regular file"), "{e}");
+            let why = if p == &text {
+                "already exists and is not an executable or object file".to_string()
+            } else if p.starts_with(&text) {
+                format!("`{}` is a file, not a directory", text.display())
+            } else {
+                "not a regular file".to_string()
+            };
+            assert!(format!("{e}").contains(&why), "{}: {e}", p.display());
         }
     }
 }
@@ -176,7 +197,7 @@ fn mtime_is_set_on_the_delivered_file_never_through_a_symlink() {
             std::os::unix::fs::symlink(&other, &dest).unwrap();
         }
         for round in ["written", "unchanged"] {
-            deliver(None, b"genuine bytes", &dest, Some(1_700_000_000)).unwrap();
+            deliver(None, b"\x7fELF genuine", &dest, Some(1_700_000_000)).unwrap();
             let meta = std::fs::symlink_metadata(&dest).unwrap();
             assert!(meta.file_type().is_file(), "{case}, {round}: a file");
             assert_eq!(meta.mtime(), 1_700_000_000, "{case}, {round}: mtime");

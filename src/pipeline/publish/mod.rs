@@ -491,7 +491,7 @@ pub fn publish(
                     if c.actual.is_empty() {
                         String::new()
                     } else {
-                        format!(" (got {})", c.actual)
+                        format!(" (found: {})", c.actual)
                     }
                 ),
             );

@@ -205,9 +205,11 @@ impl<'f> Resolver<'f> {
             (None, Some(f)) => format!("{}: ", f.path.display()),
             (None, None) => String::new(),
         };
+        // The profiles first, the suggestion last: `...; profiles: golden; did you mean
+        // `golden`?`, as an unknown target reads.
         let suggestion = did_you_mean(name, names.iter().copied());
         let message = format!(
-            "{where_}unknown profile `{name}`{suggestion}; profiles: {}",
+            "{where_}unknown profile `{name}`; profiles: {}{suggestion}",
             names.join(", ")
         );
         if !suggestion.is_empty() {

@@ -356,6 +356,12 @@ fn errors_name_file_line_column_and_suggest() {
             ],
         ),
         (
+            "unknown_image_key_a_prefix",
+            "[profile.golden.image]\nrepo = \"x\"\n",
+            "golden",
+            &["/repo/xbuild-go.toml:2:1", "did you mean `repository`?"],
+        ),
+        (
             "image_key_at_profile_level",
             "[profile.golden]\nrepository = \"x\"\n",
             "golden",
@@ -377,7 +383,7 @@ fn errors_name_file_line_column_and_suggest() {
             "unknown_profile",
             "[profile.release]\n",
             "relase",
-            &["unknown profile `relase`", "did you mean `release`?"],
+            &["unknown profile `relase`; profiles: release, golden; did you mean `release`?"],
         ),
         (
             "unknown_inherited",

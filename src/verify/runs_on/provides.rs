@@ -306,7 +306,11 @@ pub fn finish(
         c = c.accepting(&taken_needs);
     } else {
         c.status = Status::Fail;
-        c.actual = format!("would start, but {} runtime need(s) unmet", unmet.len());
+        c.actual = format!(
+            "would start, but {} runtime need{} unmet",
+            unmet.len(),
+            if unmet.len() == 1 { "" } else { "s" }
+        );
         let texts: Vec<&str> = unmet.iter().map(|(_, t)| t.as_str()).collect();
         let mut msg = texts.join("; ");
         if !taken_needs.is_empty() {
@@ -501,5 +505,12 @@ mod tests {
         );
         assert!(!msg.contains("time.LoadLocation"), "{msg}");
         assert_eq!(judged(&[]).accepted(), None);
+        // How many are unmet, counted in words: one need, two needs.
+        for (accepted, want) in [
+            (&["zoneinfo"][..], "would start, but 1 runtime need unmet"),
+            (&[][..], "would start, but 2 runtime needs unmet"),
+        ] {
+            assert_eq!(judged(accepted).actual, want, "accepted {accepted:?}");
+        }
     }
 }
