@@ -239,6 +239,11 @@ pub struct MatrixArgs {
     /// `strategy.matrix`; json: the same objects, one per line.
     #[arg(long, value_enum, value_name = "FMT", default_value = "github")]
     pub format: MatrixFormat,
+    /// The value of {version}, as the build's --version-override sets it (so the listed
+    /// outputs are the build's). [default: $XBUILD_GO_VERSION, else the nearest git tag
+    /// without its leading `v`, else 0.0.0-dev+<commit>]
+    #[arg(long, value_name = "VERSION")]
+    pub version_override: Option<String>,
     #[command(flatten)]
     pub output_args: OutputArgs,
 }
@@ -363,8 +368,8 @@ pub struct BuildArgs {
     /// The main package to build, as `go build` reads it. [default: the profile's, built-in "."]
     #[arg(long, value_name = "PKG")]
     pub package: Option<String>,
-    /// Output path or template ({name} {os} {arch} {variant} {exe} {profile}), relative to
-    /// the working directory. [default: the profile's `output`, built-in "{name}" in the module dir]
+    /// Output path or template ({name} {os} {arch} {variant} {exe} {profile}, and the
+    /// source's {version} {tag} {commit} ...), relative to the working directory. [default: the profile's `output`, built-in "{name}" in the module dir]
     #[arg(short = 'o', value_name = "PATH")]
     pub output: Option<String>,
     /// Linker flags in `go build -ldflags` syntax. [default: the profile's, built-in "-s -w"]
@@ -567,6 +572,11 @@ pub struct EnvArgs {
     /// Output format: shell, make, github, json or dockerfile. [default: KEY=value lines]
     #[arg(long, value_enum, value_name = "FMT", conflicts_with = "explain")]
     pub format: Option<EnvFormatArg>,
+    /// The value of {version}, as the build's --version-override sets it (so the listed
+    /// outputs are the build's). [default: $XBUILD_GO_VERSION, else the nearest git tag
+    /// without its leading `v`, else 0.0.0-dev+<commit>]
+    #[arg(long, value_name = "VERSION")]
+    pub version_override: Option<String>,
     /// Let a host variable through the scrub. Repeatable.
     #[arg(long = "pass-env", value_name = "VAR")]
     pub pass_env: Vec<String>,

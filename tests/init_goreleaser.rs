@@ -118,7 +118,6 @@ fn translated_profiles_build_goreleasers_target_sets() {
                 ("nightly", &["linux/arm64/v8.0"]),
             ],
             &[
-                "builds[0].binary (line 11): not translated: template `{{ .Version }}`",
                 "builds[0].ldflags[1] (line 15): not translated: template `{{ time \"2006-01-02\" }}`",
                 "builds[0].ldflags[2] (line 16): not translated: `{{ if .IsNightly }}`",
                 "builds[0].ldflags[3] (line 17): not translated: template `{{ .Env.EXTRA_LDFLAGS }}`",
@@ -247,8 +246,8 @@ fn templates_env_and_overrides_become_values_a_profile_can_hold() {
     run(p.path(), &["init", "--from-goreleaser"]).code(0);
     let text = std::fs::read_to_string(p.path().join("xbuild-go.toml")).unwrap();
     for want in [
-        // `dist: out`; the version left out of the file name.
-        "output = \"out/multi_{target}/multi_v{exe}\"",
+        // `dist: out`; the version in the file name, as goreleaser names it.
+        "output = \"out/multi_{target}/multi_v{version}{exe}\"",
         // Empty items dropped, the conditional's else kept, IsGitDirty as {dirty}.
         "ldflags = \"-s -w -X main.version={version} -X main.date= -X main.dirty={dirty} -X main.nightly=false\"",
         // GOFLAGS (top-level env) is `flags`, never `env`.
@@ -271,6 +270,27 @@ fn templates_env_and_overrides_become_values_a_profile_can_hold() {
         &["env", "--profile", "multi", "--target", "linux/arm/v7"],
     )
     .code(0);
+    // Tagged, the binary is named with the version, as goreleaser names it; matrix
+    // lists the same file.
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["commit", "-qm", "init"],
+        &["tag", "v1.2.3"],
+    ] {
+        git(p.path(), args);
+    }
+    let args = ["--profile", "multi", "--target", "linux/arm/v6"];
+    let b = run_json(p.path(), &args);
+    b.code(0);
+    let built = p.path().join("out/multi_linux_arm_6/multi_v1.2.3");
+    assert_eq!(b.artifacts()[0]["path"], built.display().to_string(), "{b}");
+    let m = run(
+        p.path(),
+        &[&["matrix", "--format", "json"][..], &args].concat(),
+    );
+    m.code(0)
+        .stdout_has("\"outputs\":[\"out/multi_linux_arm_6/multi_v1.2.3\"]");
 }
 
 #[test]

@@ -115,6 +115,13 @@ fn matrix_prints_a_github_actions_matrix() {
         ["linux/arm64", "linux/arm/v7", "windows/amd64"]
     );
     assert_eq!(v["include"][1]["variant"], "v7");
+    // Each entry names what `--target T` writes on its runner: one target per runner, so
+    // the default output (`{name}{exe}`) is no collision.
+    assert_eq!(
+        strings(&v["include"], "/outputs/0"),
+        ["hello", "hello", "hello.exe"],
+        "{r}"
+    );
 }
 
 #[test]

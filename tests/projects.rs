@@ -1,5 +1,6 @@
 //! Real project shapes: go.work workspaces (from the root and from a member), the
-//! go.work and go.mod `go` and `toolchain` lines.
+//! go.work and go.mod `go` and `toolchain` lines, version stamps from git, and the
+//! source's placeholders in output paths (with the values a path refuses).
 
 mod util;
 
@@ -253,6 +254,209 @@ fn stamps_fill_version_commit_and_date_from_git_and_overrides() {
         .code(2)
         .stderr_has("xbuild-go.toml:2:")
         .stderr_has("did you mean `version`?");
+}
+
+/// Every file below `dir` (`git status --ignored` sees what a run wrote).
+fn written(dir: &Path) -> String {
+    git(
+        dir,
+        &[
+            "status",
+            "--porcelain",
+            "--ignored",
+            "--untracked-files=all",
+        ],
+    )
+}
+
+#[test]
+fn output_templates_take_the_source_placeholders_and_matrix_names_the_same_file() {
+    let files = [
+        (".gitignore", "/dist/\n"),
+        (
+            "xbuild-go.toml",
+            "[build]\noutput = \"dist/app_v{version}-{os}-{arch}\"\n",
+        ),
+    ];
+    let Some(p) = hello_checkout("source placeholders in output", &files) else {
+        return;
+    };
+    git(p.path(), &["tag", "v1.2.3"]);
+    let target = ["--target", "linux/amd64"];
+    let b = run_json(p.path(), &target);
+    b.code(0);
+    let built = p.path().join("dist/app_v1.2.3-linux-amd64");
+    let a = &b.artifacts()[0];
+    assert_eq!(a["path"], built.display().to_string(), "{b}");
+    assert!(built.is_file(), "{b}");
+    // matrix plans the same file, relative to the working directory.
+    let m = run(
+        p.path(),
+        &[&["matrix", "--format", "json"][..], &target].concat(),
+    );
+    m.code(0);
+    let entry: serde_json::Value = serde_json::from_str(m.stdout.trim()).unwrap();
+    assert_eq!(
+        entry["outputs"],
+        serde_json::json!(["dist/app_v1.2.3-linux-amd64"]),
+        "{m}"
+    );
+    // env --explain and env --format json name it too.
+    run(p.path(), &[&["env", "--explain"][..], &target].concat())
+        .code(0)
+        .stdout_has(&format!("# output: {}", built.display()));
+    let e = run(
+        p.path(),
+        &[&["env", "--format", "json"][..], &target].concat(),
+    );
+    e.code(0);
+    let env: serde_json::Value = serde_json::from_str(e.stdout.trim()).unwrap();
+    assert_eq!(
+        env["outputs"],
+        serde_json::json!([built.display().to_string()]),
+        "{e}"
+    );
+    // -o takes them as well; a value holding `{os}` is filled once, left as it is.
+    run(
+        p.path(),
+        &[
+            &target[..],
+            &["--version-override", "{os}", "-o", "dist/b-{version}"],
+        ]
+        .concat(),
+    )
+    .code(0);
+    assert!(p.path().join("dist/b-{os}").is_file(), "{:?}", p.ls("dist"));
+}
+
+#[test]
+fn a_source_value_that_could_move_the_output_is_refused_before_anything_runs() {
+    let files = [
+        (".gitignore", "/dist/\n"),
+        (
+            "xbuild-go.toml",
+            "[build]\noutput = \"dist/app_v{version}-{os}{tag}\"\n",
+        ),
+    ];
+    let Some(p) = hello_checkout("refused output values", &files) else {
+        return;
+    };
+    let before = written(p.path());
+    // (case, tag at HEAD, variables, extra arguments, what the message says)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a str)],
+        &'a [&'a str],
+        &'a str,
+    );
+    let cases: &[Case] = &[
+        (
+            "a tag with a slash",
+            "v1/x",
+            &[],
+            &[],
+            "the value of `{version}` (\"1/x\", from tag v1/x (git describe --tags)) holds a path separator",
+        ),
+        (
+            "XBUILD_GO_VERSION ..",
+            "v1.0.0",
+            &[("XBUILD_GO_VERSION", "..")],
+            &[],
+            "the value of `{version}` (\"..\", from XBUILD_GO_VERSION) is a directory name",
+        ),
+        (
+            "a backslash",
+            "v1.0.0",
+            &[("XBUILD_GO_VERSION", "1\\..\\x")],
+            &[],
+            "the value of `{version}` (\"1\\..\\x\", from XBUILD_GO_VERSION) holds a path separator",
+        ),
+        (
+            "a control character, escaped",
+            "v1.0.0",
+            &[],
+            &["--version-override", "1\u{1b}[2J"],
+            "the value of `{version}` (\"1\\x1b[2J\", from --version-override) holds a NUL or control character",
+        ),
+        (
+            "no tag: {tag} is empty",
+            "",
+            &[("XBUILD_GO_VERSION", "1.0.0")],
+            &[],
+            "the value of `{tag}` (\"\", from no tag) is empty",
+        ),
+    ];
+    for (case, tag, vars, extra, needle) in cases {
+        for t in git(p.path(), &["tag", "--list"]).lines() {
+            git(p.path(), &["tag", "-d", t]);
+        }
+        if !tag.is_empty() {
+            git(p.path(), &["tag", tag]);
+        }
+        let env = env_with(vars);
+        // The build and matrix refuse it alike, naming the profile line.
+        for cmd in [&[][..], &["matrix"]] {
+            let args = [cmd, &["--target", "linux/amd64"][..], extra].concat();
+            let r = run_env(p.path(), &args, &env);
+            assert_eq!(r.code, Some(2), "{case}: {cmd:?}\n{r}");
+            assert!(
+                r.stderr.contains(needle),
+                "{case}: {cmd:?}: no {needle:?}\n{r}"
+            );
+            assert!(
+                r.stderr.contains("[build] at ")
+                    && r.stderr.contains("xbuild-go.toml:2:10: output"),
+                "{case}: the profile line\n{r}"
+            );
+            assert!(!r.stderr.contains("Building"), "{case}: nothing built\n{r}");
+            assert_eq!(
+                written(p.path()),
+                before,
+                "{case}: {cmd:?}: nothing written\n{r}"
+            );
+        }
+    }
+    // env --explain, where one looks when a build fails, shows the refusal as the reason.
+    let e = run_env(
+        p.path(),
+        &["env", "--explain", "--target", "linux/amd64"],
+        &env_with(&[("XBUILD_GO_VERSION", "a/b")]),
+    );
+    e.code(0)
+        .stdout_has("# output: none planned, a build stops here: [build] at ");
+    e.stdout_has(
+        "the value of `{version}` (\"a/b\", from XBUILD_GO_VERSION) holds a path separator",
+    );
+    // -o is named as the flag.
+    let r = run_env(
+        p.path(),
+        &["--target", "linux/amd64", "-o", "dist/{version}"],
+        &env_with(&[("XBUILD_GO_VERSION", "a/b")]),
+    );
+    r.code(2)
+        .stderr_has("command-line flag -o: output `dist/{version}`");
+    assert_eq!(written(p.path()), before, "-o: nothing written\n{r}");
+}
+
+#[test]
+fn without_git_the_commit_in_an_output_path_is_unknown() {
+    let p = Project::copy_of("hello");
+    let r = run_json(
+        p.path(),
+        &[
+            "--target",
+            "linux/amd64",
+            "-o",
+            "dist/app-{commit}-{short-commit}-{dirty}",
+        ],
+    );
+    r.code(0);
+    assert!(
+        p.path().join("dist/app-unknown-unknown-unknown").is_file(),
+        "{:?}\n{r}",
+        p.ls("dist")
+    );
 }
 
 #[test]

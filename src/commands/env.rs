@@ -15,6 +15,7 @@ use crate::toolchain::{self, run::shell_quote, HostEnv};
 pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Result<Exit> {
     let overrides = Overrides {
         targets: super::args::targets(&args.profile),
+        version: args.version_override.clone(),
         pass_env: args.pass_env.clone(),
         cache_program: args.cache.cache_program.clone(),
         no_cache_program: args.cache.no_cache_program,
@@ -53,8 +54,26 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
         reporter.print_export(&text)?;
         return Ok(Exit::Ok);
     }
+    let json = reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json);
+    // Where the build writes each binary, planned as a build plans it. `env` is where
+    // one looks when a build fails: a plan that fails (outside a module, a pattern
+    // matching nothing, a refused value) is shown as the reason, not as env's failure.
+    let outputs = if args.explain || json {
+        pipeline::plan::outputs(&ctx, args.profile.go.as_deref()).map_err(|e| format!("{e:#}"))
+    } else {
+        Ok(Vec::new())
+    };
     for target in &p.targets.value {
         let own = pipeline::target_profile(&ctx, target)?;
+        let paths: Result<Vec<String>, &String> = match &outputs {
+            Ok(o) => Ok(o
+                .iter()
+                .filter(|(t, _)| t == target)
+                .flat_map(|(_, paths)| paths)
+                .map(|p| crate::sanitize::escape::lossless(p).into_owned())
+                .collect()),
+            Err(e) => Err(e),
+        };
         let mut tp = own.clone();
         let mut env = pipeline::target_env(&ctx, &tp, target, local.as_ref());
         let c = pipeline::plan::c_toolchain(&ctx, &mut tp, &mut env, target)?;
@@ -75,7 +94,7 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
             None => None,
         };
         let link_flags = c.as_ref().map_or(&[][..], |c| c.link_flags.as_slice());
-        if reporter.format == MessageFormat::Json || format == Some(EnvFormat::Json) {
+        if json {
             let decided = env.decided();
             let origins: serde_json::Map<String, serde_json::Value> = decided
                 .keys()
@@ -97,6 +116,8 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                 "link_flags": link_flags,
                 "ldflags": tp.ldflags.value,
                 "cache_program": cache_program,
+                "outputs": paths.as_ref().ok(),
+                "outputs_error": paths.as_ref().err(),
             }));
             continue;
         }
@@ -141,6 +162,17 @@ pub fn exec(args: &EnvArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Resul
                     c.sha256,
                     reporter.clean_value(&c.from)
                 ));
+            }
+            match &paths {
+                Ok(paths) => {
+                    for path in paths {
+                        reporter.print(&format!("# output: {}", reporter.clean_value(path)));
+                    }
+                }
+                Err(e) => reporter.print(&format!(
+                    "# output: none planned, a build stops here: {}",
+                    reporter.clean_value(e)
+                )),
             }
             reporter.print("# resolved settings:");
             // The profile's own values: the C toolchain's link flags are listed above.

@@ -119,58 +119,19 @@ pub fn binary_name(run_dir: &Path, package: &str) -> anyhow::Result<String> {
 /// and lists the packages of patterns such as `./cmd/...` (one `go list` per target,
 /// only when the profile has a pattern).
 pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
-    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
-        crate::error::helped(
-            crate::error::Exit::Usage,
-            format!(
-                "no go.mod or go.work in {} or any parent",
-                crate::sanitize::escape::path(&ctx.work_dir)
-            ),
-            "run in a Go module or workspace, point -C at one, or make one with \
-             `go mod init MODULE`",
-        )
-    })?;
-    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
-        if let Err(e) = f {
-            return Err(usage(e.clone()));
-        }
-    }
+    let module_dir = module_dir(ctx)?;
     let local = go.parsed_version();
     let mut plans: Vec<Plan> = Vec::new();
     for t in &ctx.profile.targets.value {
-        let tp = ctx.profile.for_target(t)?;
-        // A buildmode whose output this tool cannot verify (an archive) is refused before
-        // anything builds, --no-verify or not.
-        crate::verify::kind_of(&tp).map_err(usage)?;
-        let mut env = target_env_of(ctx, &tp, t, local.as_ref());
-        // `go list` runs before the cache program is resolved: never with a host one.
-        env.vars.remove("GOCACHEPROG");
-        for package in packages(ctx, go, &tp, &env, module_dir)? {
-            let name = binary_name(module_dir, &package)?;
+        for (package, name, tp, dest) in binaries(ctx, Some(go), None, t, module_dir)? {
+            let planned = plans
+                .iter()
+                .map(|o| (o.package.as_str(), &o.target, &*o.dest));
+            refuse_collision(planned, &package, t, &dest)?;
             let read = || ctx.source_vars();
             let vars = |n: &str| stamp::var(n, &name, t, &tp, &read);
             let origin = |n: &str| stamp::origin(n, &read);
             let mut profile = stamp::fill(&tp, &vars, &origin)?;
-            let dest = super::deliver::into_dir_if_dir(
-                profile
-                    .output
-                    .value
-                    .expand(&name, &profile.name, t, module_dir, &ctx.work_dir),
-                &format!("{name}{}", t.exe_suffix()),
-            );
-            refuse_control_characters(&dest, module_dir, ctx)?;
-            // Every target may verify and discard into /dev/null.
-            let discard = dest == Path::new("/dev/null");
-            if let Some(other) = plans.iter().find(|o| o.dest == dest && !discard) {
-                return Err(usage(format!(
-                    "{} for {} and {} for {t} would both write {}: use an output template such as \
-                     \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
-                    other.package,
-                    other.target,
-                    package,
-                    dest.display()
-                )));
-            }
             let mut env = target_env_of(ctx, &profile, t, local.as_ref());
             // A cgo build without a usable C compiler fails deep in runtime/cgo: choose
             // one now, or say which to install before go runs.
@@ -197,19 +158,125 @@ pub fn plan(ctx: &Context, go: &Go) -> anyhow::Result<Vec<Plan>> {
     Ok(plans)
 }
 
+/// The Go module directory, or the error every planning command gives without one.
+fn module_dir(ctx: &Context) -> anyhow::Result<&Path> {
+    let module_dir = ctx.module_dir.as_deref().ok_or_else(|| {
+        crate::error::helped(
+            crate::error::Exit::Usage,
+            format!(
+                "no go.mod or go.work in {} or any parent",
+                crate::sanitize::escape::path(&ctx.work_dir)
+            ),
+            "run in a Go module or workspace, point -C at one, or make one with \
+             `go mod init MODULE`",
+        )
+    })?;
+    for f in [&ctx.gomod, &ctx.gowork].into_iter().flatten() {
+        if let Err(e) = f {
+            return Err(usage(e.clone()));
+        }
+    }
+    Ok(module_dir)
+}
+
+/// A binary of one target: its package, its name, the target's profile (placeholders
+/// not yet filled: the output needs none of them) and its destination.
+type Binary = (String, String, ResolvedProfile, PathBuf);
+
+/// Every binary of target `t`: each package (patterns listed by `go`), its name, the
+/// target's profile, and its [`destination`]. Without `go`, a
+/// pattern package locates one (`go_flag`: `--go`).
+fn binaries(
+    ctx: &Context,
+    go: Option<&Go>,
+    go_flag: Option<&Path>,
+    t: &Target,
+    module_dir: &Path,
+) -> anyhow::Result<Vec<Binary>> {
+    let tp = ctx.profile.for_target(t)?;
+    // A buildmode whose output this tool cannot verify (an archive) is refused before
+    // anything builds, --no-verify or not.
+    crate::verify::kind_of(&tp).map_err(usage)?;
+    let located;
+    let go = match go {
+        Some(g) => Some(g),
+        None if tp.package.value.iter().any(|p| p.contains("...")) => {
+            located = toolchain::locate(go_flag, &ctx.host, &ctx.work_dir)?;
+            Some(&located)
+        }
+        None => None,
+    };
+    let local = go.and_then(Go::parsed_version);
+    let mut env = target_env_of(ctx, &tp, t, local.as_ref());
+    // `go list` runs before the cache program is resolved: never with a host one.
+    env.vars.remove("GOCACHEPROG");
+    let mut out = Vec::new();
+    for package in packages(ctx, go, &tp, &env, module_dir)? {
+        let name = binary_name(module_dir, &package)?;
+        let dest = destination(ctx, &tp, t, &name, module_dir)?;
+        out.push((package, name, tp.clone(), dest));
+    }
+    Ok(out)
+}
+
+/// Two binaries that would write the same file are refused (any number may discard
+/// into /dev/null): `planned` holds the (package, target, destination) of those before.
+fn refuse_collision<'a>(
+    mut planned: impl Iterator<Item = (&'a str, &'a Target, &'a Path)>,
+    package: &str,
+    t: &Target,
+    dest: &Path,
+) -> anyhow::Result<()> {
+    if dest == Path::new("/dev/null") {
+        return Ok(());
+    }
+    if let Some((other, ot, _)) = planned.find(|(_, _, d)| *d == dest) {
+        return Err(usage(format!(
+            "{other} for {ot} and {package} for {t} would both write {}: use an output template \
+             such as \"dist/{{name}}-{{os}}-{{arch}}{{variant}}{{exe}}\" (output = ... or -o)",
+            dest.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Where each binary of every target of the profile goes, as [`plan`] plans it (the
+/// same expansion and refusals) without choosing a C toolchain or a cache program: what
+/// `matrix` and `env --explain` show. Each target's list is what `--target T` builds
+/// (a matrix runs one target per runner), so two binaries of one target that would
+/// write the same file are refused, two targets' are not. Go is located (`go_flag`:
+/// `--go`) only when a package is a pattern (`./cmd/...`) to list.
+pub fn outputs(
+    ctx: &Context,
+    go_flag: Option<&Path>,
+) -> anyhow::Result<Vec<(Target, Vec<PathBuf>)>> {
+    let module_dir = module_dir(ctx)?;
+    let mut out = Vec::new();
+    for t in &ctx.profile.targets.value {
+        let mut seen: Vec<(String, PathBuf)> = Vec::new();
+        for (package, _, _, dest) in binaries(ctx, None, go_flag, t, module_dir)? {
+            let before = seen.iter().map(|(p, d)| (p.as_str(), t, d.as_path()));
+            refuse_collision(before, &package, t, &dest)?;
+            seen.push((package, dest));
+        }
+        out.push((t.clone(), seen.into_iter().map(|(_, d)| d).collect()));
+    }
+    Ok(out)
+}
+
 /// The packages to build: each of `package` as given, except patterns (`./cmd/...`),
 /// which go lists (for this target, so build constraints apply) and of which every
 /// main package is kept. A pattern matching no main package is an error.
 fn packages(
     ctx: &Context,
-    go: &Go,
+    go: Option<&Go>,
     profile: &ResolvedProfile,
     env: &ChildEnv,
     module_dir: &Path,
 ) -> anyhow::Result<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for p in &profile.package.value {
-        let found = if p.contains("...") {
+        let found = if let (true, Some(go)) = (p.contains("..."), go) {
             let mains =
                 toolchain::list_main_packages(go, module_dir, &env.vars, &profile.tags.value, p)?;
             if mains.is_empty() {
@@ -319,6 +386,42 @@ pub fn c_toolchain(
         profile.ldflags.value = t.ldflags(&profile.ldflags.value);
     }
     Ok(chosen)
+}
+
+/// Where binary `name` of `profile` (one target's) is delivered:
+/// the output template filled through [`stamp::var`] (git read only when it names a
+/// source placeholder), a source value that could move the path refused (exit 2,
+/// naming the placeholder, its value, where it came from and the profile line), a
+/// directory given a file of the binary's name, and a control character refused. Every
+/// command that shows an output path asks here, so it is the path the build writes.
+pub fn destination(
+    ctx: &Context,
+    profile: &ResolvedProfile,
+    target: &Target,
+    name: &str,
+    module_dir: &Path,
+) -> anyhow::Result<PathBuf> {
+    let read = || ctx.source_vars();
+    let vars = |n: &str| stamp::var(n, name, target, profile, &read);
+    let output = &profile.output;
+    let path = output
+        .value
+        .expand(&vars, module_dir, &ctx.work_dir)
+        .map_err(|r| {
+            use crate::sanitize::escape;
+            usage(format!(
+                "{}: output `{}`: the value of `{{{}}}` (\"{}\", from {}) {}",
+                output.source,
+                escape::value(&output.value.template),
+                r.placeholder,
+                escape::value(&r.value),
+                escape::value(&stamp::origin(&r.placeholder, &read)),
+                r.why
+            ))
+        })?;
+    let dest = super::deliver::into_dir_if_dir(path, &format!("{name}{}", target.exe_suffix()));
+    refuse_control_characters(&dest, module_dir, ctx)?;
+    Ok(dest)
 }
 
 /// An output path whose own part (what the template and the package name made, below

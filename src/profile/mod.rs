@@ -32,7 +32,7 @@ mod tests;
 pub use discover::{find_build_dir, find_module_dir, find_profile_file, find_workspace};
 pub use file::ProfileFile;
 pub use go_version::{GoRequirement, GoVersion};
-pub use output::{Output, OutputBase, OUTPUT_PLACEHOLDERS};
+pub use output::{Output, OutputBase, Refused};
 pub(crate) use resolve::{check_stamp, go_quote, GO_SPACE};
 pub use resolve::{is_env_name, resolve, Overrides, Resolver, BUILTIN_PROFILE};
 pub use resolved::{

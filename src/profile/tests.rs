@@ -65,23 +65,37 @@ fn sizes() {
 #[test]
 fn output_templates() {
     let t = Target::parse("linux/arm/v7").unwrap();
+    // The values plan.rs gives: the artifact's, then the source's.
+    let vars = |source: &'static str| {
+        let t = t.clone();
+        move |n: &str| match n {
+            "name" => Some("app".to_string()),
+            "profile" => Some("golden".to_string()),
+            "version" | "tag" => Some(source.to_string()),
+            other => t.placeholder(other),
+        }
+    };
     let o = Output {
         template: "dist/{name}-{os}-{arch}{variant}{exe}".into(),
         base: OutputBase::Dir("/repo".into()),
     };
     assert!(o.validate().is_ok());
     assert_eq!(
-        o.expand("app", "golden", &t, Path::new("/m"), Path::new("/w")),
-        PathBuf::from("/repo/dist/app-linux-armv7")
+        o.expand(&vars("1.2.3"), Path::new("/m"), Path::new("/w")),
+        Ok(PathBuf::from("/repo/dist/app-linux-armv7"))
     );
     let w = Target::parse("windows/amd64").unwrap();
     let o = Output {
         template: "{name}{exe}".into(),
         base: OutputBase::WorkDir,
     };
+    let wvars = |n: &str| match n {
+        "name" => Some("app".to_string()),
+        other => w.placeholder(other),
+    };
     assert_eq!(
-        o.expand("app", "golden", &w, Path::new("/m"), Path::new("/w")),
-        PathBuf::from("/w/app.exe")
+        o.expand(&wvars, Path::new("/m"), Path::new("/w")),
+        Ok(PathBuf::from("/w/app.exe"))
     );
     let bad = Output {
         template: "{name}-{arc}".into(),
@@ -89,6 +103,60 @@ fn output_templates() {
     };
     let err = bad.validate().unwrap_err();
     assert!(err.contains("did you mean `arch`"), "{err}");
+    // Source placeholders: each value filled once; one that could move the path refused.
+    let o = Output {
+        template: "dist/{name}_v{version}-{os}{variant}".into(),
+        base: OutputBase::ModuleDir,
+    };
+    assert!(o.validate().is_ok(), "every placeholder is known to output");
+    // (case, version, the placeholder refused and why, or the path)
+    let cases: &[(&str, &'static str, Result<&str, &str>)] = &[
+        ("plain", "1.2.3", Ok("/m/dist/app_v1.2.3-linuxv7")),
+        (
+            "a placeholder in a value stays",
+            "{os}",
+            Ok("/m/dist/app_v{os}-linuxv7"),
+        ),
+        (
+            "dev build",
+            "0.0.0-dev+abc",
+            Ok("/m/dist/app_v0.0.0-dev+abc-linuxv7"),
+        ),
+        ("slash", "1/../../x", Err("path separator")),
+        ("backslash", "1\\..", Err("path separator")),
+        ("dot dot", "..", Err("directory name")),
+        ("dot", ".", Err("directory name")),
+        ("empty", "", Err("empty")),
+        ("newline", "1\n2", Err("control character")),
+        ("nul", "1\u{0}", Err("control character")),
+        ("escape", "1\u{1b}[2J", Err("control character")),
+    ];
+    for (case, version, want) in cases {
+        let got = o.expand(&vars(version), Path::new("/m"), Path::new("/w"));
+        match (got, want) {
+            (Ok(p), Ok(w)) => assert_eq!(p, PathBuf::from(w), "{case}"),
+            (Err(r), Err(w)) => {
+                assert_eq!(r.placeholder, "version", "{case}");
+                assert_eq!(r.value, *version, "{case}");
+                assert!(r.why.contains(w), "{case}: {}", r.why);
+            }
+            (got, w) => panic!("{case}: {got:?} vs {w:?}"),
+        }
+    }
+    // Only the source's values are judged: an empty {variant} is the usual case.
+    let o = Output {
+        template: "{name}{variant}{exe}".into(),
+        base: OutputBase::WorkDir,
+    };
+    let amd = Target::parse("linux/amd64").unwrap();
+    let avars = |n: &str| match n {
+        "name" => Some("app".to_string()),
+        other => amd.placeholder(other),
+    };
+    assert_eq!(
+        o.expand(&avars, Path::new("/m"), Path::new("/w")),
+        Ok(PathBuf::from("/w/app"))
+    );
 }
 
 #[test]

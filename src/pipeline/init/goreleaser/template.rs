@@ -2,8 +2,8 @@
 //! `{version}`, `{os}`, …; what has none is left out (never kept as `{{ … }}`, which no
 //! profile value can hold), and conditionals are taken as false, their `else` kept.
 
-/// Where a template is used: a profile value (placeholders of the source allowed) or
-/// an output path (only the target's placeholders).
+/// Where a template is used: a profile value, or an output path (every placeholder but
+/// the date, whose `:` no Windows file name holds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     Value,
@@ -23,10 +23,10 @@ fn placeholder(inner: &str, field: Field, project: &str) -> Result<String, Strin
     };
     if let Some(p) = source {
         return match field {
-            Field::Value => Ok(p.to_string()),
-            Field::Path => Err(format!(
-                "is `{p}`, which an output path cannot hold (only the target's placeholders); left out of the path"
+            Field::Path if p == "{commit-date}" => Err(format!(
+                "is `{p}`, a date whose `:` no Windows file name can hold; left out of the path"
             )),
+            _ => Ok(p.to_string()),
         };
     }
     Ok(match inner {
@@ -179,9 +179,17 @@ mod tests {
                 "path",
                 "{{ .ProjectName }}_v{{ .Version }}",
                 Field::Path,
-                "tool_v",
-                1,
+                "tool_v{version}",
+                0,
             ),
+            (
+                "path source",
+                "{{ .Tag }}-{{ .Commit }}-{{ .ShortCommit }}",
+                Field::Path,
+                "{tag}-{commit}-{short-commit}",
+                0,
+            ),
+            ("path date", "app-{{ .Date }}", Field::Path, "app-", 1),
             ("path os", "app-{{ .Os }}", Field::Path, "app-{os}", 0),
             ("unclosed", "a {{ .Os", Field::Value, "a {{ .Os", 0),
             (
