@@ -30,6 +30,19 @@ fn matrix(dir: &Path, profile: &str) -> Vec<String> {
         .collect()
 }
 
+/// Builds `profile` (JSON output, exit 0) and the delivered paths, sorted.
+fn built_paths(dir: &Path, profile: &str) -> (Run, Vec<String>) {
+    let b = run_json(dir, &["--profile", profile]);
+    b.code(0);
+    let mut paths: Vec<String> = b
+        .artifacts()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    (b, paths)
+}
+
 type Case<'a> = (&'a str, &'a [(&'a str, &'a [&'a str])], &'a [&'a str]);
 
 #[test]
@@ -202,14 +215,7 @@ fn a_translated_profile_builds_into_goreleasers_layout() {
         .parse()
         .unwrap();
     assert_eq!(commit_time, 1_767_323_045, "the commit's time");
-    let b = run_json(p.path(), &["--profile", "beta"]);
-    b.code(0);
-    let mut paths: Vec<String> = b
-        .artifacts()
-        .iter()
-        .map(|a| a["path"].as_str().unwrap().to_string())
-        .collect();
-    paths.sort();
+    let (b, paths) = built_paths(p.path(), "beta");
     let root = p.path().display().to_string();
     // goreleaser's dist directories: `<id>_<os>_<arch>_<level>`, the level as go reads
     // it (GOARM `6` with no `v`, GOAMD64 `v1`, GOARM64 `v8.0`, GO386 `sse2`, GOMIPS
@@ -304,14 +310,7 @@ fn a_main_pattern_builds_each_binary_under_its_own_name() {
         text.contains("output = \"dist/all_{target}/{name}{exe}\""),
         "{text}"
     );
-    let b = run_json(p.path(), &["--profile", "all"]);
-    b.code(0);
-    let mut paths: Vec<String> = b
-        .artifacts()
-        .iter()
-        .map(|a| a["path"].as_str().unwrap().to_string())
-        .collect();
-    paths.sort();
+    let (b, paths) = built_paths(p.path(), "all");
     let root = p.path().display();
     assert_eq!(
         paths,
