@@ -167,8 +167,7 @@ fn a_failing_smoke_run_rejects_the_artifact() {
         "package main\n\nimport \"os\"\n\nfunc init() {\n\tif len(os.Args) > 1 && os.Args[1] == \"--fail\" {\n\t\tprintln(\"failing on purpose\")\n\t\tos.Exit(7)\n\t}\n}\n",
     );
     p.file("xbuild-go.toml", "[profile.golden]\nsmoke = [\"--fail\"]\n");
-    // An earlier build's output (an ELF, as go build would replace it), kept intact.
-    std::fs::write(p.path().join("hello"), b"\x7fELF previous").unwrap();
+    std::fs::write(p.path().join("hello"), PREVIOUS).unwrap();
     let r = run(p.path(), &["--message-format", "json"]);
     r.code(1);
     let c = check(&r.artifacts()[0], "run.smoke").clone();
@@ -181,10 +180,7 @@ fn a_failing_smoke_run_rejects_the_artifact() {
             .contains("failing on purpose"),
         "{c}"
     );
-    assert_eq!(
-        std::fs::read(p.path().join("hello")).unwrap(),
-        b"\x7fELF previous"
-    );
+    assert_eq!(std::fs::read(p.path().join("hello")).unwrap(), PREVIOUS);
 }
 
 #[test]

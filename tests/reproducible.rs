@@ -18,7 +18,7 @@ fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
     );
 
     // Without -trimpath the module's directory is written into the binary.
-    std::fs::write(p.path().join("hello"), b"previous").unwrap();
+    std::fs::write(p.path().join("hello"), PREVIOUS).unwrap();
     let r = run_json(p.path(), &["--profile", "plain", "--check-reproducible"]);
     r.code(1);
     let c = check(&r.artifacts()[0], "build.reproducible").clone();
@@ -29,7 +29,7 @@ fn golden_with_trimpath_is_reproducible_and_without_it_is_not() {
     assert!(c["message"].as_str().unwrap().contains("-trimpath"), "{c}");
     assert_eq!(
         std::fs::read(p.path().join("hello")).unwrap(),
-        b"previous",
+        PREVIOUS,
         "not delivered"
     );
 }

@@ -522,12 +522,12 @@ fn fake_go_producing_the_wrong_architecture_is_rejected() {
     let p = Project::copy_of("hello");
     let tools = tempfile::tempdir().unwrap();
     let go = fake_go(tools.path(), &fixture("bin/x86_64-dynamic"));
-    std::fs::write(p.path().join("hello"), b"previous").unwrap();
+    std::fs::write(p.path().join("hello"), PREVIOUS).unwrap();
     run(p.path(), &["--go", go.to_str().unwrap()])
         .code(1)
         .stderr_has("elf.machine")
         .stderr_has("exec format error");
-    assert_eq!(std::fs::read(p.path().join("hello")).unwrap(), b"previous");
+    assert_eq!(std::fs::read(p.path().join("hello")).unwrap(), PREVIOUS);
     assert_eq!(
         p.ls("")
             .iter()

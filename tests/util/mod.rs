@@ -662,3 +662,7 @@ pub fn go(args: &[&str], cwd: &Path, extra: &[(&str, &str)]) -> String {
     assert_succeeded(&out, &what);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// An earlier build's output at a destination (an ELF's magic, so the build may replace
+/// it as go build would), for tests that check a failed build leaves it intact.
+pub const PREVIOUS: &[u8] = b"\x7fELF previous build";
