@@ -362,10 +362,13 @@ impl Reporter {
                 if let Some(h) = help {
                     self.write(Stream::Err, &human::help(&self.style(), h));
                 }
-                self.write_command(&github::annotation(
+                // An error about the profile file points GitHub at its line.
+                let (file, at) = github::profile_location(message).unzip();
+                self.write_command(&github::annotation_at(
                     &self.style(),
                     "error",
-                    None,
+                    file,
+                    at.flatten(),
                     "cargo xbuild-go",
                     &shown,
                 ));
