@@ -510,7 +510,9 @@ fn package_lists_and_patterns_build_every_main_package() {
     // runs, naming the package, the flag or profile line, and the module directory. An
     // import path and a package that is there still build.
     let module = p.path().display().to_string();
-    let cases: [(&str, &str, &[&str], i32, &[&str]); 5] = [
+    // (case, profile file (none when empty), arguments, exit, what stderr must hold)
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], i32, &'a [&'a str]);
+    let cases: [Case; 5] = [
         (
             "--package ./nope",
             "",
