@@ -16,7 +16,8 @@ pub enum Exit {
     Usage = 2,
     /// `go build` failed.
     GoBuild = 3,
-    /// Toolchain missing or unusable.
+    /// Toolchain missing or unusable, or the environment in the way (an output directory
+    /// read-only or full).
     Toolchain = 4,
     /// Interrupted by Ctrl-C or a termination signal.
     Interrupted = 130,
@@ -111,12 +112,45 @@ macro_rules! message_error {
 }
 pub(crate) use message_error;
 
-/// The exit code for an error: the outermost [`Failure`] in its chain decides; anything
-/// else (an I/O error while reading a profile, say) is a usage or configuration error.
+/// True for an I/O error the environment causes rather than what the user wrote: a
+/// directory not writable (EACCES), a read-only file system (EROFS), a full disk or
+/// quota (ENOSPC, EDQUOT). A path through a file (ENOTDIR) and the like are not.
+pub fn environmental(e: &std::io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EACCES | libc::EROFS | libc::ENOSPC | libc::EDQUOT)
+    )
+}
+
+/// A failure writing one of the user's outputs, `message` naming the path and `e`
+/// giving the errno's words: exit 4 when the environment is in the way
+/// ([`environmental`]), else 2.
+pub fn writing(message: impl std::fmt::Display, e: &std::io::Error) -> anyhow::Error {
+    let exit = if environmental(e) {
+        Exit::Toolchain
+    } else {
+        Exit::Usage
+    };
+    failure(exit, format!("{message}: {e}"))
+}
+
+/// The exit code for an error: the outermost [`Failure`] in its chain decides; else an
+/// I/O error the environment causes ([`environmental`]: a read-only or full output
+/// directory) is 4; anything else (a path through a file, say) is a usage or
+/// configuration error.
 pub fn exit_for(err: &anyhow::Error) -> Exit {
-    err.chain()
-        .find_map(|e| e.downcast_ref::<Failure>())
-        .map_or(Exit::Usage, |f| f.exit)
+    if let Some(f) = err.chain().find_map(|e| e.downcast_ref::<Failure>()) {
+        return f.exit;
+    }
+    let env = err
+        .chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(environmental);
+    if env {
+        Exit::Toolchain
+    } else {
+        Exit::Usage
+    }
 }
 
 #[cfg(test)]
@@ -131,5 +165,31 @@ mod tests {
             .unwrap_err();
         assert_eq!(exit_for(&err), Exit::Toolchain);
         assert_eq!(exit_for(&anyhow::anyhow!("plain")), Exit::Usage);
+    }
+
+    #[test]
+    fn untagged_io_errors_the_environment_causes_are_exit_4() {
+        let cases = [
+            ("EACCES", libc::EACCES, Exit::Toolchain),
+            ("EROFS", libc::EROFS, Exit::Toolchain),
+            ("ENOSPC", libc::ENOSPC, Exit::Toolchain),
+            ("EDQUOT", libc::EDQUOT, Exit::Toolchain),
+            ("ENOTDIR", libc::ENOTDIR, Exit::Usage),
+            ("ENOENT", libc::ENOENT, Exit::Usage),
+            ("EISDIR", libc::EISDIR, Exit::Usage),
+        ];
+        for (case, errno, want) in cases {
+            let io = || std::io::Error::from_raw_os_error(errno);
+            let untagged = Err::<(), _>(io())
+                .context("creating a temporary file in `/o`")
+                .unwrap_err();
+            assert_eq!(exit_for(&untagged), want, "case {case}: untagged");
+            let tagged = writing("writing `/o/SUMS`", &io());
+            assert_eq!(exit_for(&tagged), want, "case {case}: writing()");
+            assert!(
+                tagged.to_string().starts_with("writing `/o/SUMS`: "),
+                "case {case}: {tagged}"
+            );
+        }
     }
 }

@@ -157,3 +157,62 @@ fn verify_writes_junit_too() {
     // elf.machine and link.interpreter (an arm64 loader) fail, and the unreadable file.
     assert!(xml.contains("failures=\"3\""), "{xml}");
 }
+
+#[test]
+fn github_format_points_a_profile_error_at_its_file_and_line() {
+    // The module is app/ under the working directory: `file=` is relative to it, as for
+    // the other annotations.
+    let root = tempfile::tempdir().unwrap();
+    let app = root.path().join("app");
+    copy_dir(&fixture("go/hello"), &app);
+    // (case, profile file, arguments, the properties the ::error line must carry)
+    let cases: [(&str, &str, &[&str], &str); 4] = [
+        (
+            "unknown key",
+            "[profile.golden]\npakage = \".\"\n",
+            &[],
+            "::error file=app/xbuild-go.toml,line=2,col=1,title=",
+        ),
+        (
+            "bad value",
+            "[profile.golden]\n\ncgo = \"yes\"\n",
+            &[],
+            "::error file=app/xbuild-go.toml,line=3,col=7,title=",
+        ),
+        (
+            "a package naming nothing",
+            "[profile.golden]\npackage = \"./nope\"\n",
+            &[],
+            "::error file=app/xbuild-go.toml,line=2,col=11,title=",
+        ),
+        (
+            "unknown profile: the file, no line",
+            "[profile.golden]\n",
+            &["--profile", "zzz"],
+            "::error file=app/xbuild-go.toml,title=",
+        ),
+    ];
+    for (case, profile, args, want) in cases {
+        std::fs::write(app.join("xbuild-go.toml"), profile).unwrap();
+        let mut args = args.to_vec();
+        args.extend(["-C", "app", "--message-format", "github"]);
+        let r = run(root.path(), &args);
+        r.code(2);
+        let line = r.stdout_line("::error ");
+        assert!(line.starts_with(want), "case {case}: {line}\n{r}");
+    }
+    // An error about no file has no file=.
+    let r = run(
+        root.path(),
+        &[
+            "-C",
+            "app",
+            "--go",
+            "/nonexistent/go",
+            "--message-format",
+            "github",
+        ],
+    );
+    let line = r.stdout_line("::error ");
+    assert!(line.starts_with("::error title="), "{line}\n{r}");
+}

@@ -356,3 +356,83 @@ fn output_naming_a_directory_writes_the_binary_into_it() {
     .code(2)
     .stderr_has("would both write");
 }
+
+/// Runs the tool with `ro` unwritable: a directory of mode 0555 where that stops this
+/// user, else (root) a read-only tmpfs mounted on it in a private mount namespace, so
+/// nothing outside this run sees it. Returns the run and the errno's words to expect.
+fn run_with_unwritable(cwd: &Path, ro: &Path, args: &[&str]) -> (Run, &'static str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(ro).unwrap();
+    std::fs::set_permissions(ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let probe = ro.join("probe");
+    if std::fs::write(&probe, b"").is_err() {
+        return (run(cwd, args), "Permission denied");
+    }
+    // Root writes through 0555: mount a read-only file system there instead.
+    std::fs::remove_file(&probe).unwrap();
+    let mut cmd = Command::new("unshare");
+    cmd.args([
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        "mount -t tmpfs -o ro tmpfs \"$RO\" && exec \"$0\" \"$@\"",
+    ])
+    .arg(bin())
+    .args(args)
+    .current_dir(cwd)
+    .env_clear()
+    .envs(base_env())
+    .env("RO", ro);
+    let out = cmd.output().expect("spawn unshare");
+    let r = Run {
+        cmd: format!("{cmd:?}"),
+        cwd: cwd.to_path_buf(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    (r, "Read-only file system")
+}
+
+#[test]
+fn an_unwritable_output_directory_is_exit_4_naming_the_path_and_the_errno() {
+    let p = Project::copy_of("hello");
+    let ro = p.path().join("ro");
+    // (case, args, the path the error names, exit): the environment is in the way (4);
+    // a path through a file is what the user wrote (2).
+    let cases: [(&str, &[&str], &str, i32); 7] = [
+        ("-o into it", &["-o", "ro/app"], "ro`", 4),
+        ("-o below it", &["-o", "ro/sub/app"], "ro/sub`", 4),
+        ("--checksums", &["--checksums", "ro/SUMS"], "ro/SUMS`", 4),
+        ("--junit", &["--junit", "ro/junit.xml"], "ro/junit.xml`", 4),
+        (
+            "--provenance",
+            &["--provenance", "ro/p.json"],
+            "ro/p.json`",
+            4,
+        ),
+        ("--sbom", &["--sbom", "ro/sbom"], "ro/sbom`", 4),
+        (
+            "-o through a file",
+            &["-o", "go.mod/app"],
+            "go.mod` is a file",
+            2,
+        ),
+    ];
+    for (case, args, names, code) in cases {
+        let (r, errno) = run_with_unwritable(p.path(), &ro, args);
+        assert_eq!(r.code, Some(code), "{case}: exit code\n{r}");
+        let error = r
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error:"))
+            .unwrap_or_else(|| panic!("{case}: no error line\n{r}"));
+        assert!(error.contains(names), "{case}: names {names}\n{r}");
+        if code == 4 {
+            assert!(error.contains(errno), "{case}: says {errno:?}\n{r}");
+        }
+    }
+    assert!(p.ls("ro").is_empty(), "nothing was left in ro/");
+}

@@ -256,7 +256,11 @@ fn a_fixture_build_writes_valid_evidence_and_verify_checks_against_it() {
         .filter(|l| l["reason"] == "evidence")
         .map(|l| l["kind"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(kinds, ["provenance", "vsa", "sbom", "sbom"], "{r}");
+    assert_eq!(
+        kinds,
+        ["checksums", "provenance", "vsa", "sbom", "sbom"],
+        "{r}"
+    );
     let artifacts = linux_arm64_amd64(p.path(), "hello");
     check_build_documents(p.path(), &artifacts, "golden", python.as_deref());
 
@@ -931,4 +935,73 @@ fn a_cgo_sbom_names_the_glibc_version_the_binary_needs() {
     if let Some(py) = &python {
         validate_evidence(py, "sbom", &[p.path().join("sbom/app.cdx.json")]);
     }
+}
+
+/// A build says each file it wrote besides the artifacts with a cargo-style `Wrote`
+/// line, as merge does; `-q` silences them; JSON has an `evidence` event for each.
+#[test]
+fn a_build_says_what_it_wrote() {
+    let p = Project::copy_of("hello");
+    let files = [
+        "--checksums",
+        "ev/SHA256SUMS",
+        "--junit",
+        "ev/junit.xml",
+        "--provenance",
+        "ev/provenance.json",
+        "--vsa",
+        "ev/vsa.json",
+        "--sbom",
+        "ev/sbom",
+    ];
+    let wrote = [
+        "Wrote junit ev/junit.xml\n",
+        "Wrote checksums ev/SHA256SUMS (1 subject)\n",
+        "Wrote provenance ev/provenance.json (1 subject)\n",
+        "Wrote vsa ev/vsa.json (1 subject)\n",
+        "Wrote sbom ev/sbom/hello.cdx.json (1 subject)\n",
+    ];
+    // (case, extra arguments, whether the Wrote lines show)
+    let cases: [(&str, &[&str], bool); 3] = [
+        ("human", &[], true),
+        ("github", &["--message-format", "github"], true),
+        ("-q", &["-q"], false),
+    ];
+    for (case, extra, shown) in cases {
+        let mut args = files.to_vec();
+        args.extend_from_slice(extra);
+        let r = run(p.path(), &args);
+        r.code(0);
+        for w in wrote {
+            assert_eq!(r.stderr.contains(w), shown, "case {case}: {w:?}\n{r}");
+        }
+    }
+    let mut args = files.to_vec();
+    args.extend(["--message-format", "json"]);
+    let r = run(p.path(), &args);
+    r.code(0);
+    let events: Vec<(String, u64)> = r
+        .json()
+        .iter()
+        .filter(|l| l["reason"] == "evidence")
+        .map(|l| {
+            (
+                l["kind"].as_str().unwrap().to_string(),
+                l["subjects"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want = [
+        ("junit", 0),
+        ("checksums", 1),
+        ("provenance", 1),
+        ("vsa", 1),
+        ("sbom", 1),
+    ]
+    .map(|(k, n)| (k.to_string(), n));
+    assert_eq!(events, want, "{r}");
+    assert!(
+        !r.stderr.contains("Wrote"),
+        "JSON output has no Wrote lines\n{r}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Messages that say what to do next, as cargo's do: clap's tip for a mistyped
 //! subcommand or flag, and a `help:` line (a `help` field in JSON) under the errors of a
-//! missing or unknown profile, a missing go, zig or cache program, and a base image the
-//! registry does not have.
+//! missing or unknown profile, a missing go, zig or cache program, a base image the
+//! registry does not have, and `init` outside a module or over an existing file.
 
 mod util;
 
@@ -109,6 +109,28 @@ fn errors_say_what_to_do_next() {
                 "error: no go.mod or go.work in / or any parent\n",
                 "\nhelp: run in a Go module or workspace, point -C at one, or make one with \
                  `go mod init MODULE`",
+            ],
+        ),
+        (
+            "init outside a Go module",
+            "",
+            &[],
+            &["init", "-C", "/"],
+            2,
+            &[
+                "error: no go.mod in / or a parent: init writes the profile of a Go module\n",
+                "\nhelp: run `go mod init MODULE` first\n",
+            ],
+        ),
+        (
+            "init over an existing profile file",
+            "[profile.golden]\n",
+            &[],
+            &["init"],
+            2,
+            &[
+                "xbuild-go.toml already exists\n",
+                "\nhelp: edit it, or pass --force to replace it\n",
             ],
         ),
         (

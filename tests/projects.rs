@@ -506,6 +506,75 @@ fn package_lists_and_patterns_build_every_main_package() {
     run(p.path(), &["--package", "./nothing/..."])
         .code(2)
         .stderr_has("package pattern `./nothing/...`");
+    // A relative package naming no directory is what the user wrote: exit 2 before go
+    // runs, naming the package, the flag or profile line, and the module directory. An
+    // import path and a package that is there still build.
+    let module = p.path().display().to_string();
+    // (case, profile file (none when empty), arguments, exit, what stderr must hold)
+    type Case<'a> = (&'a str, &'a str, &'a [&'a str], i32, &'a [&'a str]);
+    let cases: [Case; 5] = [
+        (
+            "--package ./nope",
+            "",
+            &["--package", "./nope"],
+            2,
+            &[
+                "command-line flag --package: package `./nope`: no directory",
+                &module,
+            ],
+        ),
+        (
+            "profile package = \"../nope\"",
+            "[profile.golden]\npackage = \"../nope\"\n",
+            &[],
+            2,
+            &[
+                "xbuild-go.toml:2:11: package `../nope`: no directory",
+                &module,
+            ],
+        ),
+        (
+            "a list with one missing",
+            "[profile.golden]\npackage = [\"./cmd/a\", \"./cmd/c\"]\n",
+            &[],
+            2,
+            &["package `./cmd/c`: no directory", "cmd/c`", &module],
+        ),
+        (
+            "an import path",
+            "",
+            &["--package", "example.com/multi/cmd/a"],
+            0,
+            &[],
+        ),
+        (
+            "a relative directory",
+            "",
+            &["--package", "./cmd/b/"],
+            0,
+            &[],
+        ),
+    ];
+    for (case, profile, args, code, want) in cases {
+        let _ = std::fs::remove_file(p.path().join("xbuild-go.toml"));
+        if !profile.is_empty() {
+            p.file("xbuild-go.toml", profile);
+        }
+        let mut args = args.to_vec();
+        args.extend(["-o", "/dev/null"]);
+        let r = run(p.path(), &args);
+        assert_eq!(r.code, Some(code), "case {case}\n{r}");
+        for w in want {
+            assert!(r.stderr.contains(w), "case {case}: no {w:?}\n{r}");
+        }
+        if code == 2 {
+            assert!(!r.stderr.contains("go build"), "case {case}: go ran\n{r}");
+        }
+    }
+    p.file(
+        "xbuild-go.toml",
+        "[profile.golden]\npackage = [\"./cmd/a\", \"./cmd/b\"]\noutput = \"bin/{name}\"\n",
+    );
     // Of several packages, a failed go build names the one that failed.
     p.file(
         "cmd/b/broken.go",

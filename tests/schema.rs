@@ -33,7 +33,15 @@ fn every_line_validates() {
             "json",
         ][..],
         &["verify", "go.mod", "--message-format", "json"][..],
-        // Release evidence: one `evidence` line per document.
+        // Release evidence: one `evidence` line per document, the build's own files too.
+        &[
+            "--checksums",
+            "ev/SHA256SUMS",
+            "--junit",
+            "ev/junit.xml",
+            "--message-format",
+            "json",
+        ][..],
         &[
             "verify",
             "dist/hello-linux-arm64",

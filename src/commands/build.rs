@@ -393,13 +393,19 @@ pub(super) fn exec_with(
             let _ = std::fs::create_dir_all(dir);
         }
         let xml = crate::report::junit::render(&reports, &build_failures);
-        files.push(reporter.write_file(&file, xml.as_bytes()));
+        // A `Wrote` line (an `evidence` event in JSON), as merge says of its JUnit file.
+        files.push(
+            reporter
+                .write_evidence(&file, xml.as_bytes())
+                .map(|sha| reporter.evidence("junit", &file, &sha, 0)),
+        );
     }
     let mut checksums_written = None;
     if let Some(file) = &args.checksums {
         let path = ctx.work_dir.join(file);
         files.push(
-            write_checksums(reporter, &path, &sums, &ctx.work_dir).map(|sha| {
+            write_checksums(reporter, &path, &sums, &ctx.work_dir).map(|(sha, lines)| {
+                reporter.evidence("checksums", &path, &sha, lines);
                 checksums_written = Some(crate::evidence::Written {
                     name: pipeline::evidence::subject_name(&path, &ctx.work_dir),
                     sha256: sha,
@@ -485,13 +491,13 @@ struct Outcome {
 /// directory `work` when the file is under that (not a host path a release should carry;
 /// `sha256sum -c ev/SHA256SUMS` from there reads it), merged into the file when
 /// it exists (this run's names replace theirs, others are kept); atomically. Returns the
-/// sha256 of the file written.
+/// sha256 of the file written and how many lines it holds.
 fn write_checksums(
     reporter: &Reporter,
     file: &Path,
     sums: &[(String, PathBuf)],
     work: &Path,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, usize)> {
     use crate::report::checksums::{self, Entry};
     use std::os::unix::ffi::OsStrExt;
     let dir = file
@@ -540,5 +546,7 @@ fn write_checksums(
                 .with_context(|| format!("reading `{}`", crate::sanitize::escape::path(file)))
         }
     };
-    reporter.write_evidence(file, &checksums::render(&checksums::merge(old, &new)))
+    let all = checksums::merge(old, &new);
+    let sha = reporter.write_evidence(file, &checksums::render(&all))?;
+    Ok((sha, all.len()))
 }

@@ -296,7 +296,8 @@ pub fn exec(args: &VerifyArgs, host: HostEnv, reporter: &Reporter) -> anyhow::Re
     if let Some(junit) = &args.junit {
         let path = req.cwd.join(junit);
         let xml = crate::report::junit::render(&reports, &unreadable);
-        reporter.write_file(&path, xml.as_bytes())?;
+        let sha = reporter.write_evidence(&path, xml.as_bytes())?;
+        reporter.evidence("junit", &path, &sha, 0);
     }
     if outs.any() {
         use pipeline::evidence as ev;

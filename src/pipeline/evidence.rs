@@ -181,13 +181,14 @@ pub fn write(
     }
     if let Some(dir) = &outs.sbom {
         let dir = work_dir.join(dir);
-        if let Err(err) = std::fs::create_dir_all(&dir).with_context(|| {
-            format!(
-                "creating the SBOM directory `{}`",
-                crate::sanitize::escape::path(&dir)
-            )
-        }) {
-            errors.push(crate::error::usage(format!("{err:#}")));
+        if let Err(err) = std::fs::create_dir_all(&dir) {
+            errors.push(crate::error::writing(
+                format_args!(
+                    "creating the SBOM directory `{}`",
+                    crate::sanitize::escape::path(&dir)
+                ),
+                &err,
+            ));
             return errors;
         }
         let mut written: Vec<&str> = Vec::new();
@@ -280,10 +281,10 @@ fn distinct_sbom_names<'s>(
 fn write_doc(reporter: &Reporter, path: &Path, doc: &serde_json::Value) -> anyhow::Result<String> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| {
-            crate::error::usage(format!(
-                "creating `{}`: {e}",
-                crate::sanitize::escape::path(parent)
-            ))
+            crate::error::writing(
+                format_args!("creating `{}`", crate::sanitize::escape::path(parent)),
+                &e,
+            )
         })?;
     }
     reporter.write_evidence(path, &evidence::to_bytes(doc))

@@ -292,6 +292,7 @@ fn packages(
             }
             mains
         } else {
+            refuse_missing_dir(p, &profile.package.source, module_dir)?;
             vec![p.clone()]
         };
         for f in found {
@@ -301,6 +302,28 @@ fn packages(
         }
     }
     Ok(out)
+}
+
+/// A relative package (`./nope`, `../x`) that names nothing in `module_dir`, where go
+/// reads it, is what the user wrote: exit 2 before go runs, naming the package, where
+/// it came from (the profile line or the flag) and the module directory. Import paths
+/// (`example.com/x`) and patterns are go's to resolve.
+fn refuse_missing_dir(
+    package: &str,
+    source: &crate::profile::Source,
+    module_dir: &Path,
+) -> anyhow::Result<()> {
+    let relative = package.starts_with("./") || package.starts_with("../");
+    let path = clean(&module_dir.join(package));
+    if !relative || std::fs::symlink_metadata(&path).is_ok() {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "{source}: package `{}`: no directory `{}` in the module directory `{}`",
+        crate::sanitize::escape::value(package),
+        crate::sanitize::escape::path(&path),
+        crate::sanitize::escape::path(module_dir)
+    )))
 }
 
 /// A toolchain other than the local one, chosen as Go's default `GOTOOLCHAIN=auto`

@@ -31,12 +31,27 @@ pub(super) fn annotation(
     title: &str,
     message: &str,
 ) -> String {
+    annotation_at(r, level, file, None, title, message)
+}
+
+/// [`annotation`] with a position in `file`: `line=` and `col=` (1-based) after `file=`.
+pub(super) fn annotation_at(
+    r: &Style,
+    level: &str,
+    file: Option<&Path>,
+    at: Option<(usize, usize)>,
+    title: &str,
+    message: &str,
+) -> String {
     let mut props = Vec::new();
     if let Some(f) = file {
         props.push(format!(
             "file={}",
             escape_property(&r.clean_value(&shown(f)))
         ));
+        if let Some((line, col)) = at {
+            props.push(format!("line={line},col={col}"));
+        }
     }
     props.push(format!("title={}", escape_property(&r.clean_value(title))));
     format!(
@@ -44,6 +59,29 @@ pub(super) fn annotation(
         props.join(","),
         escape_data(&r.clean(message))
     )
+}
+
+/// The profile file an error message names, as the profile's errors carry it: the
+/// first word ending in `.toml`, with the line and column that follow it
+/// (`/repo/xbuild-go.toml:2:7: invalid type`), or none (`/repo/xbuild-go.toml: unknown
+/// profile`). A word with anything else after `.toml` names no profile file.
+pub(super) fn profile_location(message: &str) -> Option<(&Path, Option<(usize, usize)>)> {
+    message
+        .split(|c: char| c.is_whitespace() || c == '`')
+        .find_map(|word| {
+            let end = word.find(".toml")? + ".toml".len();
+            let (file, rest) = word.split_at(end);
+            let rest = rest.strip_suffix([':', ',', ';']).unwrap_or(rest);
+            let at = match rest.strip_prefix(':') {
+                None if rest.is_empty() => None,
+                None => return None,
+                Some(pos) => {
+                    let (line, col) = pos.split_once(':')?;
+                    Some((line.parse().ok()?, col.parse().ok()?))
+                }
+            };
+            Some((Path::new(file), at))
+        })
 }
 
 /// An `::error` per failed check of an artifact (and of its slices), a `::notice` per

@@ -362,10 +362,13 @@ impl Reporter {
                 if let Some(h) = help {
                     self.write(Stream::Err, &human::help(&self.style(), h));
                 }
-                self.write_command(&github::annotation(
+                // An error about the profile file points GitHub at its line.
+                let (file, at) = github::profile_location(message).unzip();
+                self.write_command(&github::annotation_at(
                     &self.style(),
                     "error",
-                    None,
+                    file,
+                    at.flatten(),
                     "cargo xbuild-go",
                     &shown,
                 ));
@@ -624,16 +627,18 @@ impl Reporter {
     /// Writes one of the tool's files atomically, secrets masked.
     pub fn write_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let masked = self.mask_bytes(bytes);
-        files::write_atomic(path, &masked)
-            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
+        files::write_atomic(path, &masked).map_err(|e| {
+            crate::error::writing(format_args!("writing `{}`", escape::path(path)), &e)
+        })
     }
 
     /// Writes an evidence document like [`Reporter::write_file`] and returns the sha256
     /// of the bytes written (after masking), which other documents refer to.
     pub fn write_evidence(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
         let masked = self.mask_bytes(bytes);
-        files::write_atomic(path, &masked)
-            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))?;
+        files::write_atomic(path, &masked).map_err(|e| {
+            crate::error::writing(format_args!("writing `{}`", escape::path(path)), &e)
+        })?;
         Ok(crate::digest::sha256_hex(&masked))
     }
 
@@ -706,8 +711,9 @@ impl Reporter {
 
     fn append_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         let masked = self.mask_bytes(bytes);
-        files::append_atomic(path, &masked)
-            .map_err(|e| crate::error::usage(format!("writing `{}`: {e}", escape::path(path))))
+        files::append_atomic(path, &masked).map_err(|e| {
+            crate::error::writing(format_args!("writing `{}`", escape::path(path)), &e)
+        })
     }
 
     /// `bytes` with the host secrets masked (UTF-8 text; other bytes as they are).

@@ -7,7 +7,7 @@ mod writer;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::usage;
+use crate::error::{helped, usage, Exit};
 use crate::profile::{self, BUILTIN_PROFILE};
 use crate::target::Target;
 use crate::toolchain::{self, HostEnv};
@@ -41,11 +41,14 @@ pub struct Written {
 /// exit 2; no go is exit 4.
 pub fn init(req: &InitRequest, host: &HostEnv) -> anyhow::Result<Written> {
     let module_dir = profile::find_module_dir(&req.work_dir).ok_or_else(|| {
-        usage(format!(
-            "no go.mod in {} or a parent: init writes the profile of a Go module \
-             (help: run `go mod init MODULE` first)",
-            req.work_dir.display()
-        ))
+        helped(
+            Exit::Usage,
+            format!(
+                "no go.mod in {} or a parent: init writes the profile of a Go module",
+                req.work_dir.display()
+            ),
+            "run `go mod init MODULE` first",
+        )
     })?;
     let (path, replaced) = profile_path(&module_dir, req.force)?;
     let targets = parse_targets(req.targets)?;
@@ -156,11 +159,11 @@ fn write_atomically(path: &Path, text: &str, replace: bool) -> anyhow::Result<()
         tmp.persist(path).map_err(|e| io(e.error))?;
     } else {
         tmp.persist_noclobber(path).map_err(|e| {
-            usage(format!(
-                "{} already exists (help: pass --force to replace it): {}",
-                path.display(),
-                e.error
-            ))
+            helped(
+                Exit::Usage,
+                format!("{} already exists: {}", path.display(), e.error),
+                "pass --force to replace it",
+            )
         })?;
     }
     Ok(())
@@ -182,10 +185,11 @@ fn profile_path(module_dir: &Path, force: bool) -> anyhow::Result<(PathBuf, bool
     let path = module_dir.join(profile::FILE_NAME);
     let replaced = path.exists();
     if replaced && !force {
-        return Err(usage(format!(
-            "{} already exists (help: edit it, or pass --force to replace it)",
-            path.display()
-        )));
+        return Err(helped(
+            Exit::Usage,
+            format!("{} already exists", path.display()),
+            "edit it, or pass --force to replace it",
+        ));
     }
     Ok((path, replaced))
 }

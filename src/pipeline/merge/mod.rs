@@ -209,10 +209,10 @@ pub fn run(o: &Options, reporter: &Reporter) -> anyhow::Result<Exit> {
         let path = o.cwd.join(&out.path);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| {
-                crate::error::usage(format!(
-                    "creating `{}`: {e}",
-                    crate::sanitize::escape::path(parent)
-                ))
+                crate::error::writing(
+                    format_args!("creating `{}`", crate::sanitize::escape::path(parent)),
+                    &e,
+                )
             })?;
         }
         let sha = reporter.write_evidence(&path, &out.bytes)?;

@@ -168,10 +168,13 @@ pub fn plan(layouts: &[(String, PathBuf)], problems: &mut Vec<String>) -> Plan {
 /// name beside it, then renamed.
 pub fn write(plan: &Plan, dest: &Path) -> anyhow::Result<()> {
     let err = |what: &str, e: std::io::Error| {
-        crate::error::usage(format!(
-            "--oci-layout `{}`: {what}: {e}",
-            crate::sanitize::escape::path(dest)
-        ))
+        crate::error::writing(
+            format_args!(
+                "--oci-layout `{}`: {what}",
+                crate::sanitize::escape::path(dest)
+            ),
+            &e,
+        )
     };
     let name = dest
         .file_name()
