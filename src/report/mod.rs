@@ -624,16 +624,9 @@ impl Reporter {
         Ok(())
     }
 
-    /// Writes one of the tool's files atomically, secrets masked.
-    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-        let masked = self.mask_bytes(bytes);
-        files::write_atomic(path, &masked).map_err(|e| {
-            crate::error::writing(format_args!("writing `{}`", escape::path(path)), &e)
-        })
-    }
-
-    /// Writes an evidence document like [`Reporter::write_file`] and returns the sha256
-    /// of the bytes written (after masking), which other documents refer to.
+    /// Writes one of the tool's files (an evidence document, checksums, JUnit)
+    /// atomically, secrets masked, and returns the sha256 of the bytes written (after
+    /// masking), which other documents refer to.
     pub fn write_evidence(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<String> {
         let masked = self.mask_bytes(bytes);
         files::write_atomic(path, &masked).map_err(|e| {
