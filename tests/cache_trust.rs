@@ -574,28 +574,7 @@ fn output_over_a_file_no_build_wrote_is_exit_2_and_the_file_is_untouched() {
 /// itself: a mount point cannot be renamed over, so even a broken tool cannot replace
 /// the machine's /dev/null while this test runs.
 fn run_with_dev_null_pinned(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run {
-    let mut cmd = Command::new("unshare");
-    cmd.args([
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        "mount --bind /dev/null /dev/null && exec \"$0\" \"$@\"",
-    ])
-    .arg(bin())
-    .args(args)
-    .current_dir(cwd)
-    .env_clear()
-    .envs(env);
-    let out = cmd.output().expect("spawn unshare");
-    Run {
-        cmd: format!("{cmd:?}"),
-        cwd: cwd.to_path_buf(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_in_mount_namespace(cwd, "mount --bind /dev/null /dev/null", args, env)
 }
 
 #[test]

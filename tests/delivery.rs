@@ -370,29 +370,9 @@ fn run_with_unwritable(cwd: &Path, ro: &Path, args: &[&str]) -> (Run, &'static s
     }
     // Root writes through 0555: mount a read-only file system there instead.
     std::fs::remove_file(&probe).unwrap();
-    let mut cmd = Command::new("unshare");
-    cmd.args([
-        "--mount",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        "mount -t tmpfs -o ro tmpfs \"$RO\" && exec \"$0\" \"$@\"",
-    ])
-    .arg(bin())
-    .args(args)
-    .current_dir(cwd)
-    .env_clear()
-    .envs(base_env())
-    .env("RO", ro);
-    let out = cmd.output().expect("spawn unshare");
-    let r = Run {
-        cmd: format!("{cmd:?}"),
-        cwd: cwd.to_path_buf(),
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let mut env = base_env();
+    env.insert("RO".into(), ro.display().to_string());
+    let r = run_in_mount_namespace(cwd, "mount -t tmpfs -o ro tmpfs \"$RO\"", args, &env);
     (r, "Read-only file system")
 }
 

@@ -156,6 +156,33 @@ pub fn run_env(cwd: &Path, args: &[&str], env: &BTreeMap<String, String>) -> Run
     }
 }
 
+/// Runs the tool with exactly `env` in `cwd`, inside a private mount namespace (as
+/// root) where the shell command `setup` ran first (`mount ...`): what it mounts is seen
+/// by this run only.
+pub fn run_in_mount_namespace(
+    cwd: &Path,
+    setup: &str,
+    args: &[&str],
+    env: &BTreeMap<String, String>,
+) -> Run {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(format!("{setup} && exec \"$0\" \"$@\""))
+        .arg(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .envs(env);
+    let out = cmd.output().expect("spawn unshare");
+    Run {
+        cmd: format!("{cmd:?}"),
+        cwd: cwd.to_path_buf(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 /// A run made under a hang guard, with the tool's own peak memory.
 pub struct Guarded {
     pub run: Run,
