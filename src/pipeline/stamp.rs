@@ -149,7 +149,7 @@ pub fn var(
 pub fn origin(n: &str, source: &dyn Fn() -> SourceVars) -> String {
     match n {
         "name" => "the binary's name (its package's directory)".to_string(),
-        "os" | "arch" | "variant" | "level" | "target" | "exe" => "the target".to_string(),
+        n if placeholders::TARGET.contains(&n) => "the target".to_string(),
         "profile" => "the profile's name (--profile)".to_string(),
         other => source().from(other).unwrap_or_else(|| "git".to_string()),
     }

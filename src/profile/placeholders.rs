@@ -14,6 +14,9 @@ pub const SOURCE: &[&str] = &[
     "dirty",
 ];
 
+/// The artifact placeholders whose value is the target's (`Target::placeholder`).
+pub const TARGET: &[&str] = &["os", "arch", "variant", "level", "target", "exe"];
+
 /// Placeholders of the artifact (the output template's).
 pub const ARTIFACT: &[&str] = &[
     "name", "os", "arch", "variant", "level", "target", "exe", "profile",

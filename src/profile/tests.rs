@@ -218,3 +218,15 @@ fn key_tables_match_the_schema() {
         assert_eq!(accepted, known, "case {case}: {msg}");
     }
 }
+
+#[test]
+fn the_target_placeholders_are_those_a_target_fills() {
+    let t = Target::parse("linux/arm/v7").unwrap();
+    for n in placeholders::all() {
+        assert_eq!(
+            t.placeholder(n).is_some(),
+            placeholders::TARGET.contains(&n),
+            "{{{n}}}"
+        );
+    }
+}

@@ -128,7 +128,7 @@ pub fn tags(
         let filled = placeholders::expand(template, |n| match n {
             "name" => one_name.map(str::to_string),
             "profile" => Some(profile.to_string()),
-            "os" | "arch" | "variant" | "level" | "target" | "exe" => None,
+            n if placeholders::TARGET.contains(&n) => None,
             other => vars(other).map(|v| v.replace('+', "-")),
         })
         .map_err(|e| {
