@@ -159,11 +159,13 @@ const OBJECT_MAGIC: &[&[u8]] = &[
 ];
 
 /// True if the file at `path` starts with an executable's or object file's magic (a
-/// file that cannot be read counts as one: the delivery reports its own error).
+/// file that cannot be read counts as one: the delivery reports its own error). Opened
+/// as every input is (no final symlink followed, never blocking, a regular file only),
+/// so a FIFO swapped in after the caller looked cannot hang the build.
 fn is_object(path: &Path) -> bool {
     use std::io::Read as _;
     let mut head = [0u8; 8];
-    let Ok(mut f) = File::open(path) else {
+    let Ok((mut f, _)) = crate::input::file::open(path) else {
         return true;
     };
     let mut n = 0;
